@@ -1,0 +1,3 @@
+from liasse.cli import main
+
+main()

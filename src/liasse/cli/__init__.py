@@ -1,0 +1,20 @@
+"""The `liasse` command: a thin Typer layer over the services.
+
+Each area keeps its commands in its own module here; heavy imports stay inside the command
+functions so that `liasse --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="liasse",
+    help="Invoice pipeline: cloud folder in, structured invoices out, posted to Qonto.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Pure business logic: models and rules, no I/O."""

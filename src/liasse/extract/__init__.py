@@ -1,0 +1,1 @@
+"""Turn a document (PDF, image, e-invoice XML) into fields with calibrated confidences."""

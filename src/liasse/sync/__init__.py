@@ -1,0 +1,1 @@
+"""Orchestration: sync windows, pipeline steps, scheduling. Owns ordering and transactions."""
