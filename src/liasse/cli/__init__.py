@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import typer
 
+from liasse.cli import core
+
 app = typer.Typer(
     name="liasse",
     help="Invoice pipeline: cloud folder in, structured invoices out, posted to Qonto.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+core.register(app)
 
 
 def main() -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol, runtime_checkable
+from decimal import Decimal
+from typing import BinaryIO, Literal, Protocol, runtime_checkable
+
+from liasse.extract.model import ExtractionResult
 
 
 @dataclass(frozen=True)
@@ -53,4 +56,70 @@ class DocumentSource(Protocol):
 
     def fetch(self, entry: SourceEntry, sink: BinaryIO) -> None:
         """Stream the entry's content into `sink`; raise if it vanished or is unreadable."""
+        ...
+
+
+# --- the pipeline's other plug points ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceContext:
+    """What steps may know about the workspace they work for (immutable, passed down)."""
+
+    workspace_id: str
+    own_names: tuple[str, ...]
+    own_identifiers: tuple[str, ...]
+    review_from: Decimal
+    approve_from: Decimal
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
+                ) -> ExtractionResult:
+        """Never raises for a bad document: the result carries `errors` instead."""
+        ...
+
+
+Route = Literal["refused", "review", "approved"]
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """The decision of the enrich step, with the reasons shown to people."""
+
+    route: Route
+    confidence: Decimal
+    reasons: tuple[str, ...]
+    supplier_name: str | None = None
+    ledger_account: str | None = None
+
+
+@runtime_checkable
+class Enricher(Protocol):
+    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext) -> Enrichment:
+        ...
+
+
+@dataclass(frozen=True)
+class InvoiceToPost:
+    document_id: str
+    idempotency_key: str
+    file_name: str
+    content: bytes
+    facts: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class PostResult:
+    document_id: str
+    remote_id: str | None
+    error: str | None = None  # set when Qonto rejected this item (the others may be fine)
+
+
+@runtime_checkable
+class InvoicePoster(Protocol):
+    """Posts supplier invoices; a second call with the same key must not post twice."""
+
+    def post(self, invoices: list[InvoiceToPost]) -> list[PostResult]:
         ...

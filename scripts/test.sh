@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole check, the same locally and in CI: lint, types, then the tests on SQLite and
+# PostgreSQL (a throwaway cluster started here and stopped on exit, whatever happens).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+pgdir=$(mktemp -d /tmp/liasse-pg.XXXXXX)
+port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+trap 'scripts/pg.sh stop "$pgdir"' EXIT
+export LIASSE_TEST_PG_URL=$(scripts/pg.sh start "$pgdir" "$port")
+export LIASSE_REQUIRE_PG=1
+set +e
+.venv/bin/pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure" >&2
+fi
+exit "$status"

@@ -1,0 +1,111 @@
+"""Core commands: init, run, sync, status, doctor, keys. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from liasse.cli import messages as msg
+
+keys_app = typer.Typer(help=msg.KEYS_HELP, no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("run")(run)
+    app.command("sync")(sync)
+    app.command("status")(status)
+    app.command("doctor")(doctor)
+    app.add_typer(keys_app, name="keys")
+
+
+def init(
+    demo: Annotated[bool, typer.Option(help=msg.INIT_DEMO_HELP)] = False,
+) -> None:
+    """Create the home folder, the master key, the database and the inbox."""
+    from liasse.services import initialise
+    from liasse.settings import load_settings
+
+    report = initialise(load_settings(), demo=demo)
+    typer.echo(msg.INIT_DONE.format(home=report.home, inbox=report.inbox))
+    if report.key_created:
+        typer.echo(msg.INIT_KEY_CREATED)
+    for path in report.demo_files:
+        typer.echo(msg.INIT_DEMO_FILE.format(path=path))
+
+
+def run(
+    demo: Annotated[bool, typer.Option(help=msg.INIT_DEMO_HELP)] = False,
+) -> None:
+    """Run the scheduler and the web server until interrupted."""
+    from liasse.runner import run_service
+    from liasse.settings import load_settings
+
+    run_service(load_settings(), demo=demo, echo=typer.echo)
+
+
+def sync(
+    once: Annotated[bool, typer.Option("--once", help=msg.SYNC_ONCE_HELP)] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=msg.JSON_HELP)] = False,
+) -> None:
+    """Run one sync window now: collect, read, decide, post."""
+    if not once:
+        raise typer.BadParameter(msg.SYNC_NEEDS_ONCE)
+    from liasse.runner import sync_once
+    from liasse.settings import load_settings
+
+    counts = sync_once(load_settings(), progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        typer.echo(json.dumps(counts))
+        return
+    for name, value in counts.items():
+        typer.echo(f"{name:>11}: {value}")
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help=msg.JSON_HELP)] = False,
+) -> None:
+    """Show documents by state, connections and recent documents."""
+    from liasse.cli.render import print_status
+    from liasse.reports import status_report
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    try:
+        with services.workspace_repo() as repo:
+            report = status_report(repo)
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_json()))
+    else:
+        print_status(report)
+
+
+def doctor() -> None:
+    """Check the database, keys, OCR engine and inbox, and say how to fix what is wrong."""
+    from liasse.services import doctor as run_checks
+    from liasse.settings import load_settings
+
+    checks = run_checks(load_settings())
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        typer.echo(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            typer.echo(f"       fix: {check.fix}")
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@keys_app.command("rotate")
+def rotate_keys() -> None:
+    """Re-wrap every workspace's data key with a new master key."""
+    from liasse.runner import rotate_master_key
+    from liasse.settings import load_settings
+
+    count = rotate_master_key(load_settings())
+    typer.echo(msg.KEYS_ROTATED.format(count=count))

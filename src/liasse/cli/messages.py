@@ -1,0 +1,14 @@
+"""Every string the CLI shows, in one place (English; French lives in liasse.i18n)."""
+
+KEYS_HELP = "Manage the master key that protects tokens and API keys."
+INIT_DEMO_HELP = "Also set up the demo company and drop sample invoices in the inbox."
+INIT_DONE = "liasse is set up in {home}\nDrop supplier documents into {inbox}"
+INIT_KEY_CREATED = (
+    "A new master key was written (mode 0600). "
+    "Back it up: without it, stored tokens are lost."
+)
+INIT_DEMO_FILE = "  sample: {path}"
+SYNC_ONCE_HELP = "Run a single window now and exit."
+SYNC_NEEDS_ONCE = "use --once to run one window now (`liasse run` keeps syncing)"
+JSON_HELP = "Print JSON instead of a table."
+KEYS_ROTATED = "Master key rotated; {count} workspace data key(s) re-wrapped."

@@ -1,0 +1,33 @@
+"""Rich rendering of read models for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from liasse.reports import StatusReport
+
+
+def print_status(report: StatusReport) -> None:
+    console = Console()
+    states = Table(title=f"Documents in {report.workspace}")
+    states.add_column("state")
+    states.add_column("count", justify="right")
+    for state, count in sorted(report.documents_by_state.items()):
+        states.add_row(state, str(count))
+    console.print(states)
+    connections = Table(title="Connections")
+    for column in ("name", "kind", "status", "last sync", "last error"):
+        connections.add_column(column)
+    for line in report.connections:
+        connections.add_row(line.name, line.kind, line.status,
+                            line.last_sync_at.isoformat(timespec="seconds") if line.last_sync_at
+                            else "never", line.last_error or "")
+    console.print(connections)
+    recent = Table(title="Recent documents")
+    for column in ("file", "state", "supplier", "number", "total", "why"):
+        recent.add_column(column, overflow="fold")
+    for doc in report.recent:
+        recent.add_row(doc.file_name, doc.state, doc.supplier or "", doc.number or "",
+                       doc.total or "", doc.reason)
+    console.print(recent)

@@ -1,0 +1,1 @@
+"""Enrichment: supplier resolution, ledger accounts, duplicates, routing inputs."""

@@ -1,0 +1,103 @@
+"""Read models for people: the status of a workspace and a document's story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from liasse.store.repo import WorkspaceRepo
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    id: str
+    file_name: str
+    state: str
+    reason: str
+    supplier: str | None
+    number: str | None
+    total: str | None
+    confidence: float | None
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "file_name": self.file_name, "state": self.state,
+                "reason": self.reason, "supplier": self.supplier, "number": self.number,
+                "total": self.total, "confidence": self.confidence,
+                "updated_at": self.updated_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class ConnectionLine:
+    name: str
+    kind: str
+    status: str
+    last_sync_at: datetime | None
+    last_error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "status": self.status,
+                "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
+                "last_error": self.last_error}
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    workspace: str
+    documents_by_state: dict[str, int]
+    files_by_status: dict[str, int]
+    connections: tuple[ConnectionLine, ...]
+    recent: tuple[DocumentLine, ...]
+    failed_outbox: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "documents_by_state": self.documents_by_state,
+                "files_by_status": self.files_by_status,
+                "connections": [line.to_json() for line in self.connections],
+                "recent": [line.to_json() for line in self.recent],
+                "failed_outbox": self.failed_outbox}
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    before: str | None
+    after: str | None
+    reason: str
+    details: dict[str, Any]
+
+
+def _money(minor: int | None, currency: str | None) -> str | None:
+    if minor is None:
+        return None
+    from liasse.domain.money import Money
+
+    return str(Money(minor, currency or "EUR"))
+
+
+def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
+    documents = tuple(
+        DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
+                     doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
+                     doc.updated_at)
+        for doc in repo.list_documents(limit=recent)
+    )
+    connections = tuple(
+        ConnectionLine(c.name, c.kind, c.status, c.last_sync_at, c.last_error)
+        for c in repo.list_connections()
+    )
+    return StatusReport(
+        workspace=repo.workspace().slug,
+        documents_by_state=repo.count_documents_by_state(),
+        files_by_status=repo.count_source_files_by_status(),
+        connections=connections,
+        recent=documents,
+        failed_outbox=len(repo.list_outbox(status="parked")),
+    )
+
+
+def audit_lines(repo: WorkspaceRepo, document_id: str) -> tuple[AuditLine, ...]:
+    return tuple(AuditLine(e.at, e.actor, e.before, e.after, e.reason, e.details)
+                 for e in repo.audit_trail(document_id))

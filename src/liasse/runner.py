@@ -1,0 +1,104 @@
+"""Long-running and one-shot service entry points behind `liasse run` and `liasse sync`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from liasse.services import Services, build_pipeline, initialise, open_services
+from liasse.settings import Settings
+from liasse.store.secrets import SecretKeyError, load_keyring, rotate_key_file
+from liasse.sync.window import run_window
+
+log = logging.getLogger("liasse")
+
+
+def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
+    services = open_services(settings)
+    try:
+        if progress:
+            from rich.console import Console
+
+            with Console(stderr=True).status("Syncing…"):
+                return run_window(build_pipeline(services)).as_dict()
+        return run_window(build_pipeline(services)).as_dict()
+    finally:
+        services.close()
+
+
+class Scheduler:
+    """Runs a sync window every `interval` seconds in a background thread until stopped."""
+
+    def __init__(self, services: Services, interval: float) -> None:
+        self._services = services
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                counts = run_window(build_pipeline(self._services))
+                if any(counts.as_dict().values()):
+                    log.info("window: %s", counts.as_dict())
+            except Exception:  # the service keeps running; the error is logged with its trace
+                log.exception("sync window failed")
+            self._stop.wait(self._interval)
+
+
+def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) -> None:
+    """Initialise if needed, then serve the web app while the scheduler syncs."""
+    import uvicorn
+
+    from liasse.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    report = initialise(settings, demo=demo)
+    services = open_services(settings)
+    _attach_embedded_qonto(services, echo)
+    scheduler = Scheduler(services, settings.inbox.poll_seconds)
+    scheduler.start()
+    echo(f"liasse is running. Drop documents into {report.inbox}")
+    echo(f"Open http://{settings.web.host}:{settings.web.port}/")
+    try:
+        uvicorn.run(create_app(services), host=settings.web.host, port=settings.web.port,
+                    log_level="warning")
+    finally:
+        scheduler.stop()
+        services.close()
+
+
+def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:
+    """Start the built-in Qonto sandbox when configured and wire the poster to it."""
+    if services.settings.qonto.mode != "sandbox":
+        return
+    try:
+        from liasse.sandbox import start_embedded_qonto
+    except ImportError:
+        echo("Qonto sandbox not available in this build: approved invoices wait to be posted.")
+        return
+    services.poster = start_embedded_qonto(services, echo)
+
+
+def rotate_master_key(settings: Settings) -> int:
+    if settings.secret_key is not None:
+        raise SecretKeyError(
+            "the master key comes from LIASSE_SECRET_KEY: unset it to rotate the key file, "
+            "or re-wrap with a new key through the key file first"
+        )
+    services = open_services(settings)
+    try:
+        keyring = load_keyring(env_key=None, key_file=settings.key_file,
+                               production=settings.environment == "production")
+        with services.sessions.begin() as session:
+            return rotate_key_file(session, keyring, settings.key_file)
+    finally:
+        services.close()

@@ -1,0 +1,278 @@
+"""Composition root: Settings in, the wired services out. Built once per entry point.
+
+Nothing else in liasse reads settings or chooses an implementation: the CLI and the web
+app ask this module for what they need and pass it down.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.identifiers import compact
+from liasse.enrich.baseline import ConfidenceEnricher
+from liasse.extract.model import ExtractionResult
+from liasse.settings import Settings
+from liasse.store import migrate
+from liasse.store import repo as store_repo
+from liasse.store.blobs import BlobStore
+from liasse.store.db import make_engine, make_session_factory
+from liasse.store.repo import WorkspaceRepo
+from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
+from liasse.store.tables import Workspace
+from liasse.sync.pipeline import Pipeline
+from liasse.sync.ports import DocumentSource, Extractor, InvoicePoster, WorkspaceContext
+
+LOCAL_INBOX = "inbox"
+
+
+class NoWorkspace(LookupError):
+    """The configured workspace does not exist yet: `liasse init` creates it."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    poster: InvoicePoster | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def keyring(self) -> Keyring:
+        return load_keyring(
+            env_key=self.settings.secret_key,
+            key_file=self.settings.key_file,
+            production=self.settings.environment == "production",
+        )
+
+    @contextmanager
+    def workspace_repo(self, slug: str | None = None) -> Iterator[WorkspaceRepo]:
+        with self.sessions.begin() as session:
+            workspace = _find_workspace(session, slug or self.settings.workspace)
+            yield WorkspaceRepo(session, workspace.id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_services(settings: Settings, *, migrate_schema: bool = True) -> Services:
+    """Connect and bring the schema up to date. Production refuses to run without a key."""
+    if settings.environment == "production":
+        load_keyring(env_key=settings.secret_key, key_file=settings.key_file, production=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate_schema:
+        migrate.upgrade(engine)
+    return Services(settings, engine, make_session_factory(engine), BlobStore(settings.blob_path))
+
+
+def _find_workspace(session: Session, slug: str) -> Workspace:
+    workspace = store_repo.find_workspace_by_slug(session, slug)
+    if workspace is None:
+        raise NoWorkspace(f"workspace {slug!r} does not exist: run `liasse init`")
+    return workspace
+
+
+# --- init -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitReport:
+    home: Path
+    inbox: Path
+    key_created: bool
+    workspace_created: bool
+    demo_files: tuple[Path, ...]
+
+
+def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
+    """Create the home, the master key, the schema, the workspace and its inbox; idempotent."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    key_created = settings.secret_key is None and ensure_key_file(settings.key_file)
+    settings.inbox_path.mkdir(parents=True, exist_ok=True)
+    services = open_services(settings)
+    try:
+        workspace_created = _ensure_workspace(services, demo=demo)
+    finally:
+        services.close()
+    demo_files: tuple[Path, ...] = ()
+    if demo:
+        from liasse.samples.render import write_demo_inbox
+
+        demo_files = tuple(write_demo_inbox(settings.inbox_path))
+    return InitReport(settings.home, settings.inbox_path, key_created, workspace_created,
+                      demo_files)
+
+
+def _ensure_workspace(services: Services, *, demo: bool) -> bool:
+    settings = services.settings
+    with services.sessions.begin() as session:
+        workspace = store_repo.find_workspace_by_slug(session, settings.workspace)
+        created = workspace is None
+        if workspace is None:
+            workspace = store_repo.create_workspace(
+                session, settings.workspace, settings.workspace.title(),
+                demo_company() if demo else {},
+            )
+        repo = WorkspaceRepo(session, workspace.id)
+        if repo.connection_by_name(LOCAL_INBOX) is None:
+            repo.add_connection("localfolder", LOCAL_INBOX, {"path": str(settings.inbox_path)})
+    return created
+
+
+def demo_company() -> dict[str, Any]:
+    from liasse.samples.demo import DEMO_COMPANY
+
+    return {"names": [DEMO_COMPANY.name],
+            "identifiers": [DEMO_COMPANY.siren, DEMO_COMPANY.vat_id, DEMO_COMPANY.iban]}
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceContext:
+    company = workspace.own_company or {}
+    return WorkspaceContext(
+        workspace_id=workspace.id,
+        own_names=tuple(company.get("names", ())),
+        own_identifiers=tuple(compact(value) for value in company.get("identifiers", ())),
+        review_from=settings.routing.review_from,
+        approve_from=settings.routing.approve_from,
+    )
+
+
+def build_pipeline(services: Services, slug: str | None = None) -> Pipeline:
+    settings = services.settings
+    with services.sessions.begin() as session:
+        workspace = _find_workspace(session, slug or settings.workspace)
+        context = workspace_context(workspace, settings)
+        sources = _active_sources(WorkspaceRepo(session, workspace.id), settings)
+    return Pipeline(
+        sessions=services.sessions,
+        blobs=services.blobs,
+        context=context,
+        sources=sources,
+        extractor=make_extractor(settings),
+        enricher=ConfidenceEnricher(),
+        poster=services.poster,
+    )
+
+
+def _active_sources(repo: WorkspaceRepo, settings: Settings) -> dict[str, DocumentSource]:
+    sources: dict[str, DocumentSource] = {}
+    for connection in repo.list_connections():
+        if connection.status != "active":
+            continue  # a connection that needs reconnecting is skipped, not hammered
+        if connection.kind == "localfolder":
+            root = Path(connection.config.get("path") or settings.inbox_path)
+            sources[connection.id] = LocalFolderSource(
+                root, settle_seconds=settings.inbox.settle_seconds
+            )
+    return sources
+
+
+class CascadeExtractor:
+    """The extraction engine behind the pipeline's `Extractor` plug point."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings.extraction
+
+    def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
+                ) -> ExtractionResult:
+        from liasse.extract.cascade import ExtractOptions, extract_document
+
+        options = ExtractOptions(
+            ocr=self._settings.ocr,
+            max_pages=self._settings.max_pages,
+            time_limit_seconds=self._settings.time_limit_seconds,
+            own_names=context.own_names,
+            own_identifiers=context.own_identifiers,
+        )
+        result: ExtractionResult = extract_document(data, file=file_name, options=options)
+        return result
+
+
+def make_extractor(settings: Settings) -> Extractor | None:
+    try:
+        import liasse.extract.cascade  # noqa: F401
+    except ImportError:
+        return None
+    return CascadeExtractor(settings)
+
+
+# --- status and doctor ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def doctor(settings: Settings) -> list[Check]:
+    """Each thing liasse needs, whether it is there, and how to fix it if not."""
+    return [_check_database(settings), _check_keys(settings), _check_ocr(),
+            _check_inbox(settings), _check_extractor(settings)]
+
+
+def _check_database(settings: Settings) -> Check:
+    try:
+        engine = make_engine(settings.resolved_database_url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+        engine.dispose()
+    except Exception as exc:
+        return Check("database", False, str(exc).splitlines()[0],
+                     "check LIASSE_DATABASE_URL, or run `liasse init`")
+    if current != head:
+        return Check("database", False, f"schema at {current}, code expects {head}",
+                     "run `liasse init` to migrate")
+    backend = settings.resolved_database_url.split(":")[0]
+    return Check("database", True, f"schema {current} ({backend})")
+
+
+def _check_keys(settings: Settings) -> Check:
+    try:
+        keyring = load_keyring(env_key=settings.secret_key, key_file=settings.key_file,
+                               production=settings.environment == "production")
+    except SecretKeyError as exc:
+        return Check("keys", False, str(exc), "run `liasse init` or set LIASSE_SECRET_KEY")
+    return Check("keys", True, f"master key {keyring.current.id}")
+
+
+def _check_ocr() -> Check:
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return Check("ocr", False, "tesseract is not installed",
+                     "apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu")
+    return Check("ocr", True, binary)
+
+
+def _check_inbox(settings: Settings) -> Check:
+    inbox = settings.inbox_path
+    if not inbox.is_dir():
+        return Check("inbox", False, f"{inbox} does not exist", "run `liasse init`")
+    return Check("inbox", True, str(inbox))
+
+
+def _check_extractor(settings: Settings) -> Check:
+    if make_extractor(settings) is None:
+        return Check("extraction", False, "the extraction engine is not installed",
+                     "reinstall liasse (`make run` does it)")
+    return Check("extraction", True, "cascade: e-invoice, text layer, OCR")
+
+
+def counts_json(counts: dict[str, int]) -> str:
+    return json.dumps(counts, sort_keys=False)

@@ -1,0 +1,136 @@
+"""Settings: read once at an entry point (CLI, web, tests) and passed down, never imported.
+
+Sources, strongest first: keyword arguments, `LIASSE_*` environment variables,
+`<LIASSE_HOME>/liasse.toml`, defaults. Nested keys use a double underscore in the
+environment (`LIASSE_ROUTING__REVIEW_FROM=0.6`).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
+
+
+def default_home() -> Path:
+    env = os.environ.get("LIASSE_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path("~/.local/share/liasse").expanduser()
+
+
+class RoutingSettings(BaseModel):
+    """Confidence bands: below `review_from` refused, from `approve_from` posted automatically."""
+
+    review_from: Decimal = Decimal("0.55")
+    approve_from: Decimal = Decimal("0.85")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RoutingSettings:
+        if not Decimal(0) <= self.review_from <= self.approve_from <= Decimal(1):
+            raise ValueError("routing needs 0 <= review_from <= approve_from <= 1")
+        return self
+
+
+class ExtractionSettings(BaseModel):
+    max_pages: int = Field(default=50, ge=1, le=5000)
+    time_limit_seconds: float = Field(default=60.0, gt=0)
+    ocr: Literal["auto", "always", "never"] = "auto"
+
+
+class InboxSettings(BaseModel):
+    """The local folder source: where files are dropped and how long they must stay still."""
+
+    path: Path | None = None
+    settle_seconds: float = Field(default=2.0, ge=0)
+    poll_seconds: float = Field(default=10.0, gt=0)
+
+
+class QontoSettings(BaseModel):
+    """`sandbox` runs liasse's own Qonto emulator in-process (the embedded default)."""
+
+    mode: Literal["sandbox", "remote", "off"] = "sandbox"
+    base_url: str = "https://thirdparty.qonto.com"
+    sandbox_port: int = Field(default=8765, ge=0, le=65535)
+
+
+class WebSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LIASSE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    home: Path = Field(default_factory=default_home)
+    database_url: str | None = None
+    secret_key: str | None = None
+    environment: Literal["development", "production"] = "development"
+    workspace: str = "default"
+    inbox: InboxSettings = InboxSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
+    routing: RoutingSettings = RoutingSettings()
+    qonto: QontoSettings = QontoSettings()
+    web: WebSettings = WebSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = default_home() / "liasse.toml"
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'liasse.db'}"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.inbox.path or self.home / "inbox"
+
+    @property
+    def blob_path(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def key_file(self) -> Path:
+        return self.home / "master.key"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The one way entry points read settings."""
+    return Settings(**overrides)

@@ -1,0 +1,119 @@
+"""The post step, through the outbox: record the intent, call Qonto, record the outcome.
+
+Approved invoices are ranked by confidence and recorded as outbox intents with a key
+derived from the workspace and the document's hash. The outbox is then drained in
+batches; a crash between the call and the bookkeeping leaves the intent pending, and
+the next run re-sends it with the same key, which Qonto answers with the first result.
+"""
+
+from __future__ import annotations
+
+from liasse.domain.states import State, transition
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
+from liasse.sync.pipeline import Pipeline
+from liasse.sync.ports import InvoiceToPost, PostResult
+from liasse.sync.steps import (
+    OUTBOX_QONTO_INVOICE,
+    POST_BATCH,
+    POSTABLE_TYPES,
+    WindowCounts,
+    fail_document,
+    posting_key,
+)
+
+FACT_FIELDS = ("supplier_name", "supplier_vat_id", "supplier_domain", "invoice_number",
+               "issue_date", "due_date", "currency", "total_amount", "tax_amount", "net_amount")
+
+
+def record_post_intents(pipeline: Pipeline) -> int:
+    """One outbox intent per approved invoice, best confidence first; returns how many."""
+    created = 0
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        approved = sorted(repo.documents_in_states([State.APPROVED]),
+                          key=lambda document: -(document.confidence or 0.0))
+        for document in approved:
+            if document.document_type not in POSTABLE_TYPES or document.qonto_invoice_id:
+                continue
+            fields = (document.extraction or {}).get("fields", {})
+            facts = {name: (fields.get(name) or {}).get("value") for name in FACT_FIELDS}
+            _, is_new = repo.enqueue_outbox(
+                OUTBOX_QONTO_INVOICE, posting_key(pipeline.workspace_id, document.sha256),
+                {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},
+                document_id=document.id,
+            )
+            created += int(is_new)
+    return created
+
+
+def drain_post_outbox(pipeline: Pipeline, counts: WindowCounts) -> None:
+    """Send pending intents in batches of at most `POST_BATCH`."""
+    if pipeline.poster is None:
+        return  # approved documents wait, visibly, for a Qonto connection
+    while batch := _claim_batch(pipeline):
+        try:
+            results = pipeline.poster.post(batch)
+        except StepFailure as exc:
+            _fail_batch(pipeline, batch, exc, counts)
+            if isinstance(exc, NeedsReconnect):
+                return
+            continue
+        _record_results(pipeline, results, counts)
+
+
+def _claim_batch(pipeline: Pipeline) -> list[InvoiceToPost]:
+    now = pipeline.clock()
+    batch: list[InvoiceToPost] = []
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        for item in repo.outbox_ready(now, OUTBOX_QONTO_INVOICE, limit=POST_BATCH):
+            document = repo.get_document(item.document_id or "")
+            if document.state != State.APPROVED.value:
+                continue  # it waits for its retry or was sent back to review
+            repo.claim_outbox_item(item.id, now)
+            batch.append(InvoiceToPost(
+                document_id=document.id, idempotency_key=item.idempotency_key,
+                file_name=document.file_name, content=pipeline.blobs.read_bytes(document.sha256),
+                facts=dict(item.payload.get("facts", {})),
+            ))
+    return batch
+
+
+def _record_results(pipeline: Pipeline, results: list[PostResult], counts: WindowCounts) -> None:
+    for result in results:
+        if result.error is not None:
+            _mark_outbox(pipeline, result.document_id, "parked", error=result.error)
+            fail_document(pipeline, result.document_id, RejectedData(result.error), "post")
+            counts.parked += 1
+            continue
+        with pipeline.sessions.begin() as session:
+            repo = WorkspaceRepo(session, pipeline.workspace_id)
+            document = repo.get_document(result.document_id)
+            document.qonto_invoice_id = result.remote_id
+            item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+            item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
+            repo.apply_transition(document, transition(
+                State.APPROVED, State.POSTED, actor="step:post",
+                reason=f"posted to Qonto as supplier invoice {result.remote_id}",
+            ), {"qonto_supplier_invoice_id": result.remote_id})
+        counts.posted += 1
+
+
+def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailure,
+                counts: WindowCounts) -> None:
+    for invoice in batch:
+        state = fail_document(pipeline, invoice.document_id, error, "post")
+        if state == State.PARKED.value:
+            _mark_outbox(pipeline, invoice.document_id, "parked", error=str(error))
+            counts.parked += 1
+        else:
+            counts.failed += 1
+
+
+def _mark_outbox(pipeline: Pipeline, document_id: str, status: str, *, error: str) -> None:
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        document = repo.get_document(document_id)
+        item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+        item.status, item.last_error = status, error

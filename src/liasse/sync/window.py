@@ -1,0 +1,26 @@
+"""One sync window: collect, read, decide, then write outside at the end, through the outbox."""
+
+from __future__ import annotations
+
+from liasse.sync import posting, steps
+from liasse.sync.errors import NeedsReconnect
+from liasse.sync.pipeline import Pipeline
+from liasse.sync.steps import WindowCounts
+
+
+def run_window(pipeline: Pipeline) -> WindowCounts:
+    """Run every step once for the workspace; each step picks up only what is in its state."""
+    counts = WindowCounts()
+    steps.resume_due_retries(pipeline)
+    for connection_id in pipeline.sources:
+        try:
+            steps.intake(pipeline, connection_id, counts)
+        except NeedsReconnect:
+            counts.failed += 1
+    steps.fetch(pipeline, counts)
+    steps.extract(pipeline, counts)
+    steps.enrich_and_route(pipeline, counts)
+    # Outside writes happen last, after the whole batch has been read and ranked.
+    posting.record_post_intents(pipeline)
+    posting.drain_post_outbox(pipeline, counts)
+    return counts

@@ -1,0 +1,72 @@
+"""Shared fixtures: every test starts from a clean world (scrubbed env, fresh home and DB)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from liasse.settings import Settings, load_settings
+from liasse.store import migrate
+from liasse.store.db import make_engine
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No LIASSE_* leaks in from the developer's shell; the home is a fresh folder."""
+    for name in list(os.environ):
+        if name.startswith("LIASSE_") and not name.startswith("LIASSE_TEST_") \
+                and name != "LIASSE_REQUIRE_PG":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("LIASSE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def settings(clean_environment: Path) -> Settings:
+    return load_settings(qonto={"mode": "off"}, inbox={"settle_seconds": 0})
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("LIASSE_TEST_PG_URL")
+    if url is None and os.environ.get("LIASSE_REQUIRE_PG") == "1":
+        pytest.fail("LIASSE_REQUIRE_PG=1 but no LIASSE_TEST_PG_URL: start it with scripts/pg.sh")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend (PostgreSQL: a new database per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("no PostgreSQL for tests (make test starts one)")
+    name = f"liasse_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()

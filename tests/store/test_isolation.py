@@ -1,0 +1,171 @@
+"""One workspace never sees another's rows: every public WorkspaceRepo method is probed."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from liasse.domain.states import State, transition
+from liasse.store import repo as store_repo
+from liasse.store.db import make_session_factory
+from liasse.store.repo import NotFound, WorkspaceRepo
+from liasse.sync.ports import SourceEntry
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@dataclass
+class Seeded:
+    workspace_id: str
+    connection_id: str
+    source_file_id: str
+    document_id: str
+    outbox_id: str
+    outbox_key: str
+
+
+def seed(session: Session, slug: str) -> Seeded:
+    workspace = store_repo.create_workspace(session, slug, slug.title())
+    repo = WorkspaceRepo(session, workspace.id)
+    connection = repo.add_connection("localfolder", "inbox", {"path": "/tmp/x"})
+    entry = SourceEntry(ref="a.pdf", path="a.pdf", version="1-10", size=10, modified_at=NOW)
+    source_file = repo.record_source_file(connection.id, entry).row
+    document = repo.create_document(sha256=f"{slug:0<64}"[:64], size=10, file_name="a.pdf",
+                                    media_type="application/pdf", actor="test")
+    source_file.document_id = document.id
+    key = f"key-{slug}"
+    item, _ = repo.enqueue_outbox("qonto.supplier_invoice", key, {"x": 1}, document.id)
+    repo.save_data_key("master", b"wrapped-" + slug.encode())
+    repo.save_secret_ciphertext("token", b"cipher-" + slug.encode())
+    repo.save_cursor(connection.id, f"cursor-{slug}", NOW)
+    session.flush()
+    return Seeded(workspace.id, connection.id, source_file.id, document.id, item.id, key)
+
+
+def _rows_belong(result: Any, workspace_id: str) -> None:
+    rows = result if isinstance(result, list | tuple) else [result]
+    if hasattr(result, "__iter__") and not isinstance(result, list | tuple | dict | str | bytes):
+        rows = list(result)
+    for row in rows:
+        owner = getattr(row, "workspace_id", workspace_id)
+        assert owner == workspace_id, f"{row!r} belongs to another workspace"
+
+
+def _not_found(call: Callable[[], Any]) -> None:
+    with pytest.raises(NotFound):
+        call()
+
+
+def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
+    """For each method: a call aimed at workspace B's data through workspace A's repo."""
+    entry = SourceEntry(ref="b.pdf", path="b.pdf", version="1", size=1, modified_at=NOW)
+    own_document = a.documents_in_states([State.FETCHED])[0]
+    return {
+        "workspace": lambda: _rows_belong(a.workspace(), a.workspace_id) or None,
+        "add_connection": lambda: _rows_belong(a.add_connection("x", "other", {}), a.workspace_id),
+        "get_connection": lambda: _not_found(lambda: a.get_connection(b.connection_id)),
+        "connection_by_name": lambda: _rows_belong(a.connection_by_name("inbox"), a.workspace_id),
+        "list_connections": lambda: _rows_belong(a.list_connections(), a.workspace_id),
+        "save_cursor": lambda: _not_found(lambda: a.save_cursor(b.connection_id, "x", NOW)),
+        "set_connection_status": lambda: _not_found(
+            lambda: a.set_connection_status(b.connection_id, "x", None)),
+        "record_source_file": lambda: _not_found(
+            lambda: a.record_source_file(b.connection_id, entry)),
+        "get_source_file": lambda: _not_found(lambda: a.get_source_file(b.source_file_id)),
+        "source_files_to_fetch": lambda: _rows_belong(a.source_files_to_fetch(), a.workspace_id),
+        "source_files_of_document": lambda: _assert_empty(
+            a.source_files_of_document(b.document_id)),
+        "list_source_files": lambda: _rows_belong(a.list_source_files(), a.workspace_id),
+        "count_source_files_by_status": lambda: _assert_count(
+            a.count_source_files_by_status(), 1),
+        "document_by_sha256": lambda: _assert_none(a.document_by_sha256(f"{'b':0<64}")),
+        "create_document": lambda: _rows_belong(a.create_document(
+            sha256="c" * 64, size=1, file_name="c", media_type="x", actor="t"), a.workspace_id),
+        "get_document": lambda: _not_found(lambda: a.get_document(b.document_id)),
+        "documents_in_states": lambda: _rows_belong(
+            a.documents_in_states(list(State)), a.workspace_id),
+        "documents_due_for_retry": lambda: _rows_belong(
+            a.documents_due_for_retry(NOW), a.workspace_id),
+        "list_documents": lambda: _rows_belong(a.list_documents(), a.workspace_id),
+        "count_documents_by_state": lambda: _assert_count(a.count_documents_by_state(), 1),
+        "apply_transition": lambda: _not_found(lambda: a.apply_transition(
+            a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
+            transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"))),
+        "add_audit": lambda: _rows_belong(
+            a.add_audit("document", "x", actor="t", reason="r"), a.workspace_id),
+        "audit_trail": lambda: _assert_empty(a.audit_trail(b.document_id)),
+        "enqueue_outbox": lambda: _assert_new_row(
+            a.enqueue_outbox("k", b.outbox_key, {}), a.workspace_id),
+        "outbox_item_by_key": lambda: _not_found(lambda: a.outbox_item_by_key(b.outbox_key)),
+        "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
+        "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
+        "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),
+        "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(b.outbox_id, NOW)),
+        "data_key": lambda: _assert_equal(a.data_key().wrapped, b"wrapped-alpha"),  # type: ignore[union-attr]
+        "save_data_key": lambda: _rows_belong(a.save_data_key("m", b"w"), a.workspace_id),
+        "secret_ciphertext": lambda: _assert_equal(a.secret_ciphertext("token"), b"cipher-alpha"),
+        "save_secret_ciphertext": lambda: a.save_secret_ciphertext("token", b"new"),
+        "delete_secret": lambda: _assert_false(a.delete_secret("only-in-b")),
+    }
+
+
+def _assert_empty(rows: Any) -> None:
+    assert list(rows) == []
+
+
+def _assert_none(value: Any) -> None:
+    assert value is None
+
+
+def _assert_false(value: bool) -> None:
+    assert value is False
+
+
+def _assert_equal(value: Any, expected: Any) -> None:
+    assert value == expected
+
+
+def _assert_count(counts: dict[str, int], expected: int) -> None:
+    assert sum(counts.values()) == expected
+
+
+def _assert_new_row(result: tuple[Any, bool], workspace_id: str) -> None:
+    item, created = result
+    assert created, "a key used by another workspace must not return that workspace's intent"
+    assert item.workspace_id == workspace_id
+
+
+def public_methods() -> set[str]:
+    return {name for name, _ in inspect.getmembers(WorkspaceRepo, inspect.isfunction)
+            if not name.startswith("_")}
+
+
+def test_every_public_method_has_an_isolation_probe(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        seed(session, "alpha")
+        b = seed(session, "beta")
+        WorkspaceRepo(session, b.workspace_id).save_secret_ciphertext("only-in-b", b"z")
+    with sessions.begin() as session:
+        alpha = store_repo.find_workspace_by_slug(session, "alpha")
+        assert alpha is not None
+        repo_a = WorkspaceRepo(session, alpha.id)
+        table = probes(repo_a, b)
+        assert set(table) == public_methods(), "a repository method has no isolation probe"
+        for name in sorted(table):
+            savepoint = session.begin_nested()  # each probe sees the seeded state only
+            try:
+                table[name]()
+            finally:
+                savepoint.rollback()
+    with sessions.begin() as session:
+        repo_b = WorkspaceRepo(session, b.workspace_id)
+        assert repo_b.secret_ciphertext("token") == b"cipher-beta"
+        assert repo_b.get_connection(b.connection_id).cursor == "cursor-beta"
