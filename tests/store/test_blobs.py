@@ -37,7 +37,7 @@ class FullDisk(io.BytesIO):
 
 def test_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
     store = BlobStore(tmp_path)
-    with pytest.raises(BlobStoreError, match="disk .* is full"):
+    with pytest.raises(BlobStoreError, match=r"disk .* is full"):
         store.put_stream(FullDisk())
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 

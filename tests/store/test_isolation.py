@@ -68,7 +68,7 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
     entry = SourceEntry(ref="b.pdf", path="b.pdf", version="1", size=1, modified_at=NOW)
     own_document = a.documents_in_states([State.FETCHED])[0]
     return {
-        "workspace": lambda: _rows_belong(a.workspace(), a.workspace_id) or None,
+        "workspace": lambda: _rows_belong(a.workspace(), a.workspace_id),
         "add_connection": lambda: _rows_belong(a.add_connection("x", "other", {}), a.workspace_id),
         "get_connection": lambda: _not_found(lambda: a.get_connection(b.connection_id)),
         "connection_by_name": lambda: _rows_belong(a.connection_by_name("inbox"), a.workspace_id),

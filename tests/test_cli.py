@@ -1,0 +1,81 @@
+"""The CLI end to end on a fresh home: init, sync twice, status, doctor, keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from liasse.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_lists_every_command() -> None:
+    output = invoke("--help")
+    for command in ("init", "run", "sync", "status", "doctor", "keys"):
+        assert command in output
+
+
+def test_init_creates_home_key_and_inbox(clean_environment: Path) -> None:
+    output = invoke("init")
+    assert (clean_environment / "inbox").is_dir()
+    assert (clean_environment / "master.key").is_file()
+    assert (clean_environment / "liasse.db").is_file()
+    assert "master key" in output
+    assert "master key" not in invoke("init")  # idempotent: the key is not replaced
+
+
+def test_sync_twice_reports_the_second_time_as_duplicates(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("init")
+    inbox = clean_environment / "inbox"
+    (inbox / "a.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf")
+    (inbox / "notes.txt").write_text("ignored")
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    first = json.loads(invoke("sync", "--once", "--json"))
+    second = json.loads(invoke("sync", "--once", "--json"))
+    assert list(first) == ["discovered", "duplicates", "extracted", "refused", "review",
+                           "approved", "posted", "failed", "parked"]
+    assert first["discovered"] == 1
+    assert second["discovered"] == 0
+    assert second["duplicates"] == 1
+    assert sum(second.values()) == 1
+    status = json.loads(invoke("status", "--json"))
+    assert sum(status["documents_by_state"].values()) == 1
+    assert status["recent"][0]["file_name"] == "a.pdf"
+
+
+def test_sync_requires_once() -> None:
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code != 0
+
+
+def test_doctor_says_how_to_fix_a_missing_setup() -> None:
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "fix: run `liasse init`" in result.output
+
+
+def test_keys_rotate_after_init(clean_environment: Path) -> None:
+    invoke("init")
+    before = (clean_environment / "master.key").read_text()
+    assert "re-wrapped" in invoke("keys", "rotate")
+    assert (clean_environment / "master.key").read_text() != before
+    assert (clean_environment / "master.key.previous").read_text() == before
+
+
+def test_production_without_a_key_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIASSE_ENVIRONMENT", "production")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code != 0
+    assert "production mode never invents one" in str(result.exception)
