@@ -27,7 +27,7 @@ test: test-deps
 	scripts/test.sh
 
 check: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests $(wildcard bench)
 	$(VENV)/bin/mypy
 
 bench: test-deps

@@ -67,4 +67,6 @@ def siren_from_siret(siret: str) -> str:
 def vat_matches_siren(vat_id: str, siren: str) -> bool:
     """True when the French VAT id embeds this SIREN with the right key (checked both ways)."""
     inner = siren_from_vat(vat_id)
-    return inner is not None and inner == compact(siren) and compact(vat_id) == vat_from_siren(inner)
+    if inner is None or inner != compact(siren):
+        return False
+    return compact(vat_id) == vat_from_siren(inner)
