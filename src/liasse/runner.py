@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable
+from typing import IO
 
 from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
 from liasse.store.secrets import SecretKeyError, load_keyring, rotate_key_file
+from liasse.sync.scheduler import WindowScheduler
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse")
@@ -27,12 +30,12 @@ def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
         services.close()
 
 
-class Scheduler:
-    """Runs a sync window every `interval` seconds in a background thread until stopped."""
+class SchedulerThread:
+    """Asks the window scheduler for due windows every `tick` seconds until stopped."""
 
-    def __init__(self, services: Services, interval: float) -> None:
-        self._services = services
-        self._interval = interval
+    def __init__(self, services: Services, tick: float = 1.0) -> None:
+        self._scheduler = WindowScheduler(services)
+        self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
 
@@ -46,12 +49,13 @@ class Scheduler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                counts = run_window(build_pipeline(self._services))
-                if any(counts.as_dict().values()):
-                    log.info("window: %s", counts.as_dict())
+                for run in self._scheduler.run_due():
+                    if any(run.counts.as_dict().values()):
+                        log.info("window %s/%s: %s", run.workspace, run.connection,
+                                 run.counts.as_dict())
             except Exception:  # the service keeps running; the error is logged with its trace
                 log.exception("sync window failed")
-            self._stop.wait(self._interval)
+            self._stop.wait(self._tick)
 
 
 def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) -> None:
@@ -64,7 +68,8 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     report = initialise(settings, demo=demo)
     services = open_services(settings)
     _attach_embedded_qonto(services, echo)
-    scheduler = Scheduler(services, settings.inbox.poll_seconds)
+    lock = hold_service_lock(settings)
+    scheduler = SchedulerThread(services)
     scheduler.start()
     echo(f"liasse is running. Drop documents into {report.inbox}")
     echo(f"Open http://{settings.web.host}:{settings.web.port}/")
@@ -74,6 +79,25 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     finally:
         scheduler.stop()
         services.close()
+        lock.close()
+
+
+class ServiceAlreadyRunning(RuntimeError):
+    pass
+
+
+def hold_service_lock(settings: Settings) -> IO[str]:
+    """One `liasse run` per home: a second one would share the window leases' owner id."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    handle = (settings.home / "run.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise ServiceAlreadyRunning(
+            f"another `liasse run` is using {settings.home}: stop it first"
+        ) from exc
+    return handle
 
 
 def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:

@@ -150,12 +150,16 @@ def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceCont
     )
 
 
-def build_pipeline(services: Services, slug: str | None = None) -> Pipeline:
+def build_pipeline(services: Services, slug: str | None = None, *,
+                   connection_ids: set[str] | None = None) -> Pipeline:
+    """The pipeline for one workspace; `connection_ids` limits intake to those sources."""
     settings = services.settings
     with services.sessions.begin() as session:
         workspace = _find_workspace(session, slug or settings.workspace)
         context = workspace_context(workspace, settings)
         sources = _active_sources(WorkspaceRepo(session, workspace.id), settings)
+    if connection_ids is not None:
+        sources = {key: source for key, source in sources.items() if key in connection_ids}
     return Pipeline(
         sessions=services.sessions,
         blobs=services.blobs,

@@ -65,6 +65,12 @@ class QontoSettings(BaseModel):
     sandbox_port: int = Field(default=8765, ge=0, le=65535)
 
 
+class SyncSettings(BaseModel):
+    """Windows for remote connections (Dropbox, Qonto): at most four an hour each."""
+
+    window_minutes: float = Field(default=15.0, ge=15.0)
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -87,6 +93,7 @@ class Settings(BaseSettings):
     extraction: ExtractionSettings = ExtractionSettings()
     routing: RoutingSettings = RoutingSettings()
     qonto: QontoSettings = QontoSettings()
+    sync: SyncSettings = SyncSettings()
     web: WebSettings = WebSettings()
 
     @classmethod

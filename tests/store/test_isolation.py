@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from liasse.domain.states import State, transition
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.repo import NotFound, WorkspaceRepo
+from liasse.store.tables import Connection
 from liasse.sync.ports import SourceEntry
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -74,6 +75,10 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "connection_by_name": lambda: _rows_belong(a.connection_by_name("inbox"), a.workspace_id),
         "list_connections": lambda: _rows_belong(a.list_connections(), a.workspace_id),
         "save_cursor": lambda: _not_found(lambda: a.save_cursor(b.connection_id, "x", NOW)),
+        "acquire_lease": lambda: _assert_false(
+            a.acquire_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
+        "release_lease": lambda: _release_leaves_b_alone(a, b),
+        "connections_due": lambda: _rows_belong(a.connections_due(NOW), a.workspace_id),
         "set_connection_status": lambda: _not_found(
             lambda: a.set_connection_status(b.connection_id, "x", None)),
         "record_source_file": lambda: _not_found(
@@ -114,6 +119,11 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "save_secret_ciphertext": lambda: a.save_secret_ciphertext("token", b"new"),
         "delete_secret": lambda: _assert_false(a.delete_secret("only-in-b")),
     }
+
+
+def _release_leaves_b_alone(a: WorkspaceRepo, b: Seeded) -> None:
+    a.release_lease(b.connection_id, "me", NOW)
+    assert a.session.get(Connection, b.connection_id).next_sync_at is None  # type: ignore[union-attr]
 
 
 def _assert_empty(rows: Any) -> None:

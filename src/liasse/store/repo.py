@@ -115,6 +115,45 @@ class WorkspaceRepo:
         connection.cursor = cursor
         connection.last_sync_at = at
 
+    def acquire_lease(self, connection_id: str, owner: str, now: datetime, until: datetime
+                      ) -> bool:
+        """Take the connection's window lease if free or expired; False if someone holds it."""
+        result = self.session.execute(
+            update(Connection)
+            .where(
+                Connection.workspace_id == self.workspace_id,
+                Connection.id == connection_id,
+                or_(Connection.lease_until.is_(None), Connection.lease_until < now,
+                    Connection.lease_owner == owner),
+            )
+            .values(lease_owner=owner, lease_until=until)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def release_lease(self, connection_id: str, owner: str, next_sync_at: datetime) -> None:
+        self.session.execute(
+            update(Connection)
+            .where(
+                Connection.workspace_id == self.workspace_id,
+                Connection.id == connection_id,
+                Connection.lease_owner == owner,
+            )
+            .values(lease_owner=None, lease_until=None, next_sync_at=next_sync_at)
+        )
+
+    def connections_due(self, now: datetime) -> Sequence[Connection]:
+        """Active connections whose next window is due and whose lease is free."""
+        return self.session.scalars(
+            select(Connection)
+            .where(
+                Connection.workspace_id == self.workspace_id,
+                Connection.status == "active",
+                or_(Connection.next_sync_at.is_(None), Connection.next_sync_at <= now),
+                or_(Connection.lease_until.is_(None), Connection.lease_until < now),
+            )
+            .order_by(Connection.next_sync_at)
+        ).all()
+
     def set_connection_status(self, connection_id: str, status: str, error: str | None) -> None:
         connection = self.get_connection(connection_id)
         connection.status = status

@@ -96,6 +96,10 @@ class Connection(Base):
     cursor: Mapped[str | None] = mapped_column(Text, default=None)
     last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A window holds the lease; a crashed holder's lease expires and another process resumes.
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import liasse.store.tables_web  # noqa: F401  (registers the web tables on Base)
 from liasse.store.tables import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,87 @@
+"""When windows run: each connection on its own interval, one window at a time, crash-safe.
+
+A window takes the connection's lease in the database before it starts and gives it back
+with the time of the next window. A process that dies mid-window leaves a lease that
+expires; a restarted process with the same owner id takes it back at once and resumes,
+since every step only picks up what is still in its input state.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from liasse.services import Services, build_pipeline
+from liasse.store import repo as store_repo
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.pipeline import utc_now
+from liasse.sync.steps import WindowCounts
+from liasse.sync.window import run_window
+
+log = logging.getLogger("liasse.scheduler")
+
+LEASE = timedelta(minutes=30)
+# Outside APIs are polled at most four times an hour per connection.
+MIN_REMOTE_INTERVAL = timedelta(minutes=15)
+
+
+def default_owner() -> str:
+    return f"liasse@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class WindowRun:
+    workspace: str
+    connection: str
+    counts: WindowCounts
+
+
+class WindowScheduler:
+    def __init__(self, services: Services, *, owner: str | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._services = services
+        self._owner = owner or default_owner()
+        self._clock = clock
+
+    def interval(self, kind: str, config: dict[str, object]) -> timedelta:
+        settings = self._services.settings
+        if kind == "localfolder":
+            return timedelta(seconds=settings.inbox.poll_seconds)
+        minutes = config.get("window_minutes", settings.sync.window_minutes)
+        wanted = timedelta(minutes=float(minutes))  # type: ignore[arg-type]
+        return max(wanted, MIN_REMOTE_INTERVAL)
+
+    def run_due(self) -> list[WindowRun]:
+        """Run a window for every connection that is due, in every workspace."""
+        runs: list[WindowRun] = []
+        for slug, connection_id, kind, config in self._due():
+            counts = self.run_connection(slug, connection_id, self.interval(kind, config))
+            if counts is not None:
+                runs.append(WindowRun(slug, connection_id, counts))
+        return runs
+
+    def _due(self) -> list[tuple[str, str, str, dict[str, object]]]:
+        now = self._clock()
+        with self._services.sessions.begin() as session:
+            return [
+                (workspace.slug, connection.id, connection.kind, dict(connection.config))
+                for workspace in store_repo.list_all_workspaces(session)
+                for connection in WorkspaceRepo(session, workspace.id).connections_due(now)
+            ]
+
+    def run_connection(self, slug: str, connection_id: str, interval: timedelta
+                       ) -> WindowCounts | None:
+        """One window for one connection under its lease; None if another holds it."""
+        start = self._clock()
+        with self._services.workspace_repo(slug) as repo:
+            if not repo.acquire_lease(connection_id, self._owner, start, start + LEASE):
+                return None
+        try:
+            pipeline = build_pipeline(self._services, slug, connection_ids={connection_id})
+            return run_window(pipeline)
+        finally:
+            with self._services.workspace_repo(slug) as repo:
+                repo.release_lease(connection_id, self._owner, start + interval)
