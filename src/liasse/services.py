@@ -106,7 +106,7 @@ def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
         services.close()
     demo_files: tuple[Path, ...] = ()
     if demo:
-        from liasse.samples.render import write_demo_inbox
+        from liasse.samples.inbox import write_demo_inbox
 
         demo_files = tuple(write_demo_inbox(settings.inbox_path))
     return InitReport(settings.home, settings.inbox_path, key_created, workspace_created,
@@ -157,7 +157,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
     with services.sessions.begin() as session:
         workspace = _find_workspace(session, slug or settings.workspace)
         context = workspace_context(workspace, settings)
-        sources = _active_sources(WorkspaceRepo(session, workspace.id), settings)
+        sources = _active_sources(services, WorkspaceRepo(session, workspace.id))
     if connection_ids is not None:
         sources = {key: source for key, source in sources.items() if key in connection_ids}
     return Pipeline(
@@ -171,7 +171,8 @@ def build_pipeline(services: Services, slug: str | None = None, *,
     )
 
 
-def _active_sources(repo: WorkspaceRepo, settings: Settings) -> dict[str, DocumentSource]:
+def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentSource]:
+    settings = services.settings
     sources: dict[str, DocumentSource] = {}
     for connection in repo.list_connections():
         if connection.status != "active":
@@ -180,6 +181,17 @@ def _active_sources(repo: WorkspaceRepo, settings: Settings) -> dict[str, Docume
             root = Path(connection.config.get("path") or settings.inbox_path)
             sources[connection.id] = LocalFolderSource(
                 root, settle_seconds=settings.inbox.settle_seconds
+            )
+        elif connection.kind == "dropbox":
+            from liasse import adapters
+
+            secret = adapters.SecretJsonStore(
+                services.sessions, repo.workspace_id, services.keyring(),
+                adapters.dropbox_secret_name(connection.id),
+            )
+            # The intake step marks the connection when the translated NeedsReconnect arrives.
+            sources[connection.id] = adapters.dropbox_source(
+                settings, secret, connection.id, dict(connection.config), lambda reason: None
             )
     return sources
 

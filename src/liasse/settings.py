@@ -71,6 +71,13 @@ class SyncSettings(BaseModel):
     window_minutes: float = Field(default=15.0, ge=15.0)
 
 
+class DropboxSettings(BaseModel):
+    """The Dropbox app liasse connects as; `base_url` points every host at an emulator."""
+
+    app_key: str = "liasse"
+    base_url: str | None = None
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -94,6 +101,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = RoutingSettings()
     qonto: QontoSettings = QontoSettings()
     sync: SyncSettings = SyncSettings()
+    dropbox: DropboxSettings = DropboxSettings()
     web: WebSettings = WebSettings()
 
     @classmethod

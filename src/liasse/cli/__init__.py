@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import core
+from liasse.cli import connect, core, extract
 
 app = typer.Typer(
     name="liasse",
@@ -18,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+connect.register(app)
+extract.register(app)
 
 
 def main() -> None:

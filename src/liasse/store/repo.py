@@ -173,6 +173,8 @@ class WorkspaceRepo:
             )
         ).first()
         if existing is not None:
+            if existing.path != entry.path:  # renamed or moved: same file, same version
+                existing.path = entry.path
             return RecordedFile(existing, created=False)
         row = SourceFile(
             workspace_id=self.workspace_id,

@@ -144,6 +144,11 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         _mark_file(pipeline, file_id, "vanished", str(exc))
         counts.failed += 1
         return
+    except NeedsReconnect as exc:
+        _set_connection(pipeline, entry_connection(pipeline, file_id), "needs_reconnect", str(exc))
+        _mark_file(pipeline, file_id, "fetch_failed", f"waiting for a reconnect: {exc}")
+        counts.failed += 1
+        return
     except (OSError, StepFailure) as exc:
         _mark_file(pipeline, file_id, "fetch_failed", f"could not read the file: {exc}")
         counts.failed += 1
@@ -173,6 +178,11 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         document = repo.create_document(sha256=sha256, size=size, file_name=name,
                                         media_type=media_type, actor="step:fetch")
         row.document_id, row.status = document.id, "fetched"
+
+
+def entry_connection(pipeline: Pipeline, file_id: str) -> str:
+    with pipeline.sessions.begin() as session:
+        return WorkspaceRepo(session, pipeline.workspace_id).get_source_file(file_id).connection_id
 
 
 def _mark_file(pipeline: Pipeline, file_id: str, status: str, error: str) -> None:

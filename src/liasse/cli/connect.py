@@ -1,0 +1,76 @@
+"""`liasse connect …`, `liasse disconnect` and `liasse emulate …`: thin over services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+connect_app = typer.Typer(help="Connect an outside system.", no_args_is_help=True)
+emulate_app = typer.Typer(help="Run an emulator of an outside API on loopback.",
+                          no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(connect_app, name="connect")
+    app.add_typer(emulate_app, name="emulate")
+    app.command("disconnect")(disconnect)
+
+
+@connect_app.command("dropbox")
+def connect_dropbox(
+    folder: Annotated[str, typer.Option(help="The Dropbox folder to watch.")] = "/Invoices",
+    name: Annotated[str, typer.Option(help="Name of this connection.")] = "dropbox",
+    write_back: Annotated[bool, typer.Option(help="Also write processed PDFs back.")] = False,
+    token: Annotated[str | None, typer.Option(help="A long-lived token (emulator).")] = None,
+) -> None:
+    """Connect a Dropbox folder (OAuth with PKCE, or a token for the emulator)."""
+    from liasse import connections
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back)
+    try:
+        if token is not None:
+            connections.connect_dropbox_with_token(services, target, token)
+        else:
+            request = connections.start_dropbox_oauth(services, write_back=write_back)
+            typer.echo(f"Open this address, approve liasse, then paste the code:\n{request.url}")
+            code = typer.prompt("Code")
+            connections.finish_dropbox_oauth(services, target, request, code)
+    finally:
+        services.close()
+    typer.echo(f"Dropbox connected: watching {folder}")
+
+
+def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")]) -> None:
+    """Stop a connection at once; files already written stay where they are."""
+    from liasse import connections
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    try:
+        found = connections.disconnect(services, name)
+    finally:
+        services.close()
+    if not found:
+        raise typer.BadParameter(f"no connection named {name!r}")
+    typer.echo(f"{name} disconnected")
+
+
+@emulate_app.command("dropbox")
+def emulate_dropbox(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8766,
+    data: Annotated[Path | None, typer.Option(help="Persist state in this folder.")] = None,
+    token: Annotated[str | None, typer.Option(help="Accept this long-lived token.")] = None,
+    access_token_lifetime: Annotated[int, typer.Option(help="Seconds.")] = 4 * 3600,
+    auto_approve: Annotated[bool, typer.Option(help="Approve OAuth at once.")] = False,
+) -> None:
+    """Serve the Dropbox API emulator (API, content and notify routes on one port)."""
+    from liasse.emulators.dropbox.serve import serve_dropbox_emulator
+
+    serve_dropbox_emulator(host, port, data, token, access_token_lifetime, auto_approve)

@@ -1,0 +1,108 @@
+"""`liasse extract FILE...`: read documents into fields and print them, as JSON lines or a table.
+
+A file that cannot be read is a result with `errors`, never a crash; the exit status is
+non-zero only for usage errors (Typer handles those before this code runs).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+if TYPE_CHECKING:
+    from liasse.extract.model import ExtractionResult
+
+HELP = {
+    "command": "Read documents (PDF, e-invoice XML, JPEG, PNG) into invoice fields.",
+    "files": "Documents to read.",
+    "json": "Print one JSON object per file per line (the extraction contract).",
+    "no_einvoice": "Ignore embedded e-invoice XML and read the visible page instead.",
+    "ocr": "When to run OCR: auto (pages without text), always, or never.",
+}
+MESSAGES = {
+    "missing": "file not found: {path}",
+    "unreadable": "cannot read the file: {detail}",
+    "title": "{file} — {document_type} via {layer}, confidence {confidence:.0%}",
+}
+
+
+
+class OcrChoice(str, Enum):  # noqa: UP042 - Typer needs a str Enum for choices
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `extract` command to the `liasse` app."""
+    app.command("extract", help=HELP["command"])(extract_command)
+
+
+def extract_command(
+    files: Annotated[list[Path], typer.Argument(help=HELP["files"], show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help=HELP["json"])] = False,
+    no_einvoice: Annotated[bool, typer.Option("--no-einvoice", help=HELP["no_einvoice"])] = False,
+    ocr: Annotated[OcrChoice, typer.Option("--ocr", help=HELP["ocr"])] = OcrChoice.auto,
+) -> None:
+    from liasse.extract.cascade import ExtractOptions
+
+    options = ExtractOptions(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr))
+    for path in files:
+        result = _extract_file(path, options)
+        if as_json:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            _print_table(result)
+
+
+def _ocr_mode(choice: OcrChoice) -> Literal["auto", "always", "never"]:
+    if choice is OcrChoice.always:
+        return "always"
+    return "never" if choice is OcrChoice.never else "auto"
+
+
+def _extract_file(path: Path, options: object) -> ExtractionResult:
+    from liasse.extract.cascade import ExtractOptions, extract_document
+    from liasse.extract.model import ExtractionResult
+
+    assert isinstance(options, ExtractOptions)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _failed(ExtractionResult, str(path), MESSAGES["missing"].format(path=path))
+    except OSError as exc:
+        return _failed(ExtractionResult, str(path), MESSAGES["unreadable"].format(detail=exc))
+    return extract_document(data, file=str(path), options=options)
+
+
+def _failed(result_type: type[ExtractionResult], file: str, error: str) -> ExtractionResult:
+    return result_type(file=file, sha256="", layer="text", einvoice=None,
+                       document_type="other", fields={}, confidence=0.0, errors=[error])
+
+
+def _print_table(result: ExtractionResult) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from liasse.extract.model import FIELD_NAMES
+
+    table = Table(title=escape(MESSAGES["title"].format(**result.to_json())),
+                  title_justify="left")
+    for column in ("field", "value", "confidence", "evidence"):
+        table.add_column(column)
+    for name in FIELD_NAMES:
+        field = result.to_json()["fields"][name]
+        table.add_row(name, escape(field["value"] or "—"), f"{field['confidence']:.2f}",
+                      escape(field["evidence"]))
+    console = Console()
+    console.print(table)
+    for line in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
+    for line in result.errors:
+        console.print(f"[red]error:[/red] {escape(line)}", highlight=False)

@@ -1,0 +1,85 @@
+"""Connecting and disconnecting outside systems (the services behind `liasse connect`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from liasse import adapters
+from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth
+from liasse.services import Services
+
+
+@dataclass(frozen=True)
+class DropboxTarget:
+    name: str
+    folder: str
+    recursive: bool = True
+    write_back: bool = False
+
+    def config(self) -> dict[str, Any]:
+        return {"folder": self.folder, "recursive": self.recursive,
+                "write_back": self.write_back}
+
+
+def _upsert_connection(services: Services, kind: str, name: str, config: dict[str, Any]
+                       ) -> tuple[str, str]:
+    with services.workspace_repo() as repo:
+        connection = repo.connection_by_name(name)
+        if connection is None:
+            connection = repo.add_connection(kind, name, config)
+        else:
+            connection.config, connection.cursor = config, None
+        repo.set_connection_status(connection.id, "active", None)
+        repo.add_audit("connection", connection.id, actor="user:cli",
+                       reason=f"{kind} connected", details=config)
+        return repo.workspace_id, connection.id
+
+
+def _secret(services: Services, workspace_id: str, connection_id: str
+            ) -> adapters.SecretJsonStore:
+    return adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
+                                    adapters.dropbox_secret_name(connection_id))
+
+
+def connect_dropbox_with_token(services: Services, target: DropboxTarget, token: str) -> str:
+    """For a long-lived token (the emulator's `--token`): stored encrypted, never refreshed."""
+    workspace_id, connection_id = _upsert_connection(services, "dropbox", target.name,
+                                                     target.config())
+    _secret(services, workspace_id, connection_id).save_json({"static_token": token})
+    return connection_id
+
+
+def start_dropbox_oauth(services: Services, *, write_back: bool,
+                        redirect_uri: str | None = None) -> AuthorizationRequest:
+    oauth = DropboxOAuth(httpx.Client(timeout=30), services.settings.dropbox.app_key,
+                         endpoints=adapters.dropbox_endpoints(services.settings))
+    return oauth.start(write_back=write_back, redirect_uri=redirect_uri)
+
+
+def finish_dropbox_oauth(services: Services, target: DropboxTarget,
+                         request: AuthorizationRequest, code: str) -> str:
+    with httpx.Client(timeout=30) as http:
+        oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
+                             endpoints=adapters.dropbox_endpoints(services.settings))
+        tokens = oauth.exchange(code.strip(), request)
+    workspace_id, connection_id = _upsert_connection(services, "dropbox", target.name,
+                                                     target.config())
+    adapters.DropboxTokenStore(_secret(services, workspace_id, connection_id)).save(tokens)
+    return connection_id
+
+
+def disconnect(services: Services, name: str) -> bool:
+    """Stop all calls and writes at once; what was already written stays."""
+    with services.workspace_repo() as repo:
+        connection = repo.connection_by_name(name)
+        if connection is None:
+            return False
+        repo.set_connection_status(connection.id, "disconnected", None)
+        repo.add_audit("connection", connection.id, actor="user:cli", reason="disconnected")
+        workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
+    if kind == "dropbox":
+        _secret(services, workspace_id, connection_id).clear()
+    return True

@@ -1,0 +1,229 @@
+"""The extraction engine's entry point: choose the layer that can read a document, and read it.
+
+Order: an e-invoice XML (standalone, or embedded in the PDF) is the invoice itself, so it
+wins; otherwise the PDF's own text layer; OCR for images and for PDFs whose pages carry no
+usable text. The content decides what a file is, not its name. Nothing here raises for a
+bad document: every failure becomes an `errors` entry with confidence 0, and the PDF is
+parsed in a child process under a time limit (see `extract.worker`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from liasse.extract.confidence import document_confidence
+from liasse.extract.layout import Page
+from liasse.extract.model import (
+    FIELD_NAMES,
+    MISSING,
+    DocumentType,
+    EInvoiceInfo,
+    ExtractedField,
+    ExtractionResult,
+    Layer,
+)
+
+Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
+
+# A page with fewer words than this has no usable text layer (a scan, or a stray mark).
+MIN_WORDS_PER_PAGE = 8
+# An e-invoice whose XML does not match the printed page may describe another invoice.
+CROSS_CHECK_CEILING = 0.6
+
+MESSAGES = {
+    "empty": "the file is empty",
+    "unknown": "not a PDF, XML, JPEG or PNG file",
+    "pdf": "cannot read the PDF: {detail}",
+    "xml": "cannot read the XML: {detail}",
+    "ocr_missing": "the OCR engine is not available: {detail}",
+    "ocr_failed": "OCR failed: {detail}",
+    "ocr_disabled": "the document has no text layer and OCR is disabled",
+    "no_text": "the document has no readable text",
+    "pages_skipped": "read the first {read} of {total} pages (max_pages)",
+    "not_invoice_attachment": "embedded XML is not an invoice: {names}",
+}
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    use_einvoice: bool = True
+    ocr: Literal["auto", "always", "never"] = "auto"
+    max_pages: int = 50
+    time_limit_seconds: float = 30.0  # 0 or less parses in this process (benchmarks only)
+    own_names: tuple[str, ...] = ()  # the workspace's own company: never the supplier
+    own_identifiers: tuple[str, ...] = ()  # its VAT/SIREN/SIRET/IBAN
+
+
+@dataclass
+class _Draft:
+    """The result being built; `finish` turns it into the contract's `ExtractionResult`."""
+
+    layer: Layer = "text"
+    einvoice: EInvoiceInfo | None = None
+    document_type: DocumentType = "other"
+    fields: dict[str, ExtractedField] = field(default_factory=dict)
+    confidence: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def extract_document(data: bytes, *, file: str,
+                     options: ExtractOptions = ExtractOptions()) -> ExtractionResult:
+    """Read one document into fields with calibrated confidences; never raises for bad input."""
+    started = time.perf_counter()
+    draft = _Draft()
+    kind = sniff(data)
+    if kind == "pdf":
+        _read_pdf(data, options, draft)
+    elif kind == "xml":
+        _read_xml(data, file, draft)
+    elif kind == "image":
+        _read_image(data, file, options, draft)
+    else:
+        draft.errors.append(MESSAGES[kind])
+    return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
+
+
+def sniff(data: bytes) -> Kind:
+    """What the bytes are, by their first bytes (a PDF may carry junk before `%PDF`)."""
+    head = data[:1024]
+    if not data.strip():
+        return "empty"
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+        return "image"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<"):
+        return "xml"
+    return "unknown"
+
+
+def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
+    from liasse.extract.einvoice import EInvoiceError, read_einvoice
+
+    try:
+        reading = read_einvoice(data, source=file)
+    except EInvoiceError as exc:
+        draft.layer = "einvoice"
+        draft.errors.append(MESSAGES["xml"].format(detail=exc))
+        return
+    _take_einvoice(reading, draft)
+
+
+def _take_einvoice(reading: object, draft: _Draft) -> None:
+    from liasse.extract.einvoice import EInvoiceReading
+
+    assert isinstance(reading, EInvoiceReading)
+    draft.layer, draft.einvoice = "einvoice", reading.info
+    draft.document_type = reading.document_type
+    draft.fields = dict(reading.fields)
+    draft.warnings.extend(reading.warnings)
+
+
+def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
+    from liasse.extract.text import PdfRequest, parse_pdf
+    from liasse.extract.worker import WorkerError, shared_worker
+
+    request = PdfRequest(data, options.max_pages, options.use_einvoice)
+    try:
+        if options.time_limit_seconds > 0:
+            parsed = shared_worker().run(parse_pdf, request, seconds=options.time_limit_seconds)
+        else:
+            parsed = parse_pdf(request)
+    except WorkerError as exc:
+        draft.errors.append(MESSAGES["pdf"].format(detail=exc))
+        return
+    draft.warnings.extend(parsed.warnings)
+    if parsed.error is not None:
+        draft.errors.append(MESSAGES["pdf"].format(detail=parsed.error))
+        return
+    if parsed.page_count > options.max_pages:
+        draft.warnings.append(MESSAGES["pages_skipped"].format(read=options.max_pages,
+                                                               total=parsed.page_count))
+    if parsed.einvoice is not None:
+        _take_einvoice(parsed.einvoice, draft)
+        _cross_check(parsed.einvoice, parsed.pages, draft)
+        return
+    _read_pages(data, ".pdf", parsed.pages, options, draft)
+
+
+def _cross_check(reading: object, pages: list[Page], draft: _Draft) -> None:
+    from liasse.extract.einvoice import EInvoiceReading, cross_check
+
+    assert isinstance(reading, EInvoiceReading)
+    problems = cross_check(reading, "\n".join(page.text for page in pages))
+    if problems:
+        draft.warnings.extend(problems)
+        draft.confidence = CROSS_CHECK_CEILING
+
+
+def _read_image(data: bytes, file: str, options: ExtractOptions, draft: _Draft) -> None:
+    suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+    del file
+    _read_pages(data, suffix, [], options, draft)
+
+
+def _read_pages(data: bytes, suffix: str, text_pages: list[Page], options: ExtractOptions,
+                draft: _Draft) -> None:
+    """Text-layer pages where they have words, OCR pages where they do not."""
+    pages = text_pages
+    needs_ocr = options.ocr == "always" or not text_pages or any(
+        len(page.words) < MIN_WORDS_PER_PAGE for page in text_pages)
+    if needs_ocr and options.ocr != "never":
+        ocr_pages = _ocr(data, suffix, options, draft)
+        if ocr_pages:
+            pages = _merge_pages(text_pages, ocr_pages, force=options.ocr == "always")
+            draft.layer = "ocr"
+    elif needs_ocr and not any(page.words for page in text_pages):
+        draft.errors.append(MESSAGES["ocr_disabled"])
+        return
+    if not any(page.words for page in pages):
+        if not draft.errors:
+            draft.errors.append(MESSAGES["no_text"])
+        return
+    _read_fields(pages, options, draft)
+
+
+def _merge_pages(text_pages: list[Page], ocr_pages: list[Page], *, force: bool) -> list[Page]:
+    if force or not text_pages:
+        return ocr_pages
+    by_number = {page.number: page for page in ocr_pages}
+    return [by_number.get(page.number, page) if len(page.words) < MIN_WORDS_PER_PAGE else page
+            for page in text_pages]
+
+
+def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> list[Page]:
+    try:
+        from liasse.extract.ocr import ocr_document
+    except ImportError as exc:
+        draft.errors.append(MESSAGES["ocr_missing"].format(detail=exc))
+        return []
+    try:
+        return list(ocr_document(data, suffix=suffix, max_pages=options.max_pages))
+    except Exception as exc:  # OCR is an outside program: its failure is this file's error
+        draft.errors.append(MESSAGES["ocr_failed"].format(detail=exc))
+        return []
+
+
+def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> None:
+    from liasse.extract.fields.document import read_document
+
+    reading = read_document(pages, own_names=options.own_names,
+                            own_identifiers=options.own_identifiers)
+    draft.fields, draft.document_type = reading.fields, reading.document_type
+
+
+def _finish(draft: _Draft, file: str, sha256: str, started: float) -> ExtractionResult:
+    fields = {name: draft.fields.get(name, MISSING) for name in FIELD_NAMES}
+    confidence = document_confidence(fields, draft.document_type,
+                                     has_errors=bool(draft.errors))
+    if draft.confidence is not None:
+        confidence = min(confidence, draft.confidence)
+    return ExtractionResult(
+        file=file, sha256=sha256, layer=draft.layer, einvoice=draft.einvoice,
+        document_type=draft.document_type, fields=fields, confidence=confidence,
+        warnings=draft.warnings, errors=draft.errors, seconds=time.perf_counter() - started)

@@ -1,0 +1,68 @@
+"""What kind of document this is: invoice, credit note, receipt, payment confirmation, other.
+
+Titles decide: the words a document uses to name itself sit at the top of its first page
+("FACTURE", "AVOIR", "Ticket", "Payment confirmation"). Phrases that only a payment
+confirmation or a card receipt uses count anywhere. A document with no such word and no
+amount is "other" (a letter, a delivery note) and never posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liasse.extract.fields.geometry import Layout, normalise
+from liasse.extract.fields.lexicon import DOCUMENT_TYPE_WORDS
+from liasse.extract.model import DocumentType
+
+_TITLE_SHARE = 0.45  # titles sit in the upper part of the first page
+# Phrases specific enough to count wherever they appear.
+_ANYWHERE: dict[DocumentType, tuple[str, ...]] = {
+    "payment_confirmation": DOCUMENT_TYPE_WORDS["payment_confirmation"]
+    + ("confirmons la bonne reception de votre virement", "confirm receipt of your bank transfer",
+       "bestatigen den eingang ihrer uberweisung"),
+    "receipt": ("cb sans contact", "paye par carte", "paid by card", "card payment",
+                "ec karte", "bezahlt mit karte", "ticket de caisse"),
+}
+_NOT_FINANCIAL = ("bon de livraison", "delivery note", "lieferschein", "objet", "subject",
+                  "betreff", "devis", "quote", "quotation", "angebot", "bon de commande",
+                  "purchase order", "bestellung")
+# Order matters: a credit note also says "facture" ("facture d'avoir"), a receipt may too.
+_TITLE_ORDER: tuple[DocumentType, ...] = ("payment_confirmation", "credit_note", "receipt",
+                                          "invoice")
+
+
+@dataclass(frozen=True)
+class DocumentTypeReading:
+    document_type: DocumentType
+    reason: str
+
+
+def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
+    text = f" {normalise(layout.text)} "
+    for document_type, phrases in _ANYWHERE.items():
+        for phrase in phrases:
+            if f" {phrase} " in text:
+                return DocumentTypeReading(document_type, f"says “{phrase}”")
+    titles = _title_texts(layout)
+    for phrase in _NOT_FINANCIAL:
+        if any(title.startswith(phrase) for title in titles):
+            return DocumentTypeReading("other", f"titled “{phrase}”")
+    for document_type in _TITLE_ORDER:
+        for word in DOCUMENT_TYPE_WORDS[document_type]:
+            if any(title == word or title.startswith(word + " ") for title in titles):
+                return DocumentTypeReading(document_type, f"titled “{word}”")
+    numbered = any(hit.label.strength == "strong" for hit in layout.hits.get("invoice_number", []))
+    if has_amounts and (numbered or any(f" {word} " in text
+                                        for word in DOCUMENT_TYPE_WORDS["invoice"])):
+        return DocumentTypeReading("invoice", "has an invoice number label and amounts")
+    return DocumentTypeReading("other", "no invoice title or amounts")
+
+
+def _title_texts(layout: Layout) -> list[str]:
+    """Upper first-page segments, except "Bill to" blocks ("Facturé à" is not a title)."""
+    if not layout.pages:
+        return []
+    limit = layout.pages[0].height * _TITLE_SHARE
+    customer_labels = {hit.segment for hit in layout.hits.get("customer_block", [])}
+    return [normalise(segment.text) for segment in layout.segments()
+            if segment.page == 1 and segment.y0 < limit and segment not in customer_labels]

@@ -1,0 +1,202 @@
+"""Dates in French, English and German, and due dates from payment terms.
+
+Numeric dates are read day first (the European order); a slash date in English whose day
+and month could be swapped is flagged ambiguous so that it never reaches SURE on its own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from liasse.extract.confidence import Evidence
+from liasse.extract.fields.geometry import Found, Layout, normalise, values_near
+from liasse.extract.fields.numbers import find_amounts
+from liasse.extract.fields.reading import NOT_FOUND, FieldReading
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate((
+    ("janvier", "january", "januar", "jan", "janv", "jaenner", "janner"),
+    ("fevrier", "february", "februar", "feb", "fev", "fevr"),
+    ("mars", "march", "marz", "maerz", "mar", "mrz"),
+    ("avril", "april", "apr", "avr"),
+    ("mai", "may"),
+    ("juin", "june", "juni", "jun"),
+    ("juillet", "july", "juli", "jul", "juil"),
+    ("aout", "august", "aug"),
+    ("septembre", "september", "sept", "sep"),
+    ("octobre", "october", "oktober", "oct", "okt"),
+    ("novembre", "november", "nov"),
+    ("decembre", "december", "dezember", "dec", "dez"),
+), start=1):
+    for _name in _names:
+        _MONTHS[_name] = _number
+
+_MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_DAY_MONTH_NAME = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th)? (?:of )?({_MONTH_WORD}) (\d{{4}})(?!\d)")
+_MONTH_NAME_DAY = re.compile(rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})(?!\d)")
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: date
+    ambiguous: bool  # day and month could be swapped
+
+
+_DateParser = Callable[[str], "tuple[ParsedDate, str] | None"]
+
+
+def parse_date(text: str, *, month_first_possible: bool = False) -> tuple[ParsedDate, str] | None:
+    """The first date in `text` (numeric, ISO, or with a month name in FR/EN/DE)."""
+    found = [hit for hit in (_numeric(text, month_first_possible), _iso(text), _named(text))
+             if hit is not None]
+    if not found:
+        return None
+    _, parsed, matched = min(found, key=lambda hit: hit[0])
+    return parsed, matched
+
+
+def _numeric(text: str, month_first_possible: bool) -> tuple[int, ParsedDate, str] | None:
+    for match in _NUMERIC.finditer(text):
+        day, month, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
+        value = _safe_date(year, month, day)
+        if value is not None:
+            ambiguous = month_first_possible and day <= 12 and month <= 12 and day != month
+            return match.start(), ParsedDate(value, ambiguous), match.group(0)
+    return None
+
+
+def _iso(text: str) -> tuple[int, ParsedDate, str] | None:
+    match = _ISO.search(text)
+    if match is None:
+        return None
+    value = _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
+
+
+def _named(text: str) -> tuple[int, ParsedDate, str] | None:
+    """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026"."""
+    plain = normalise(text)
+    match = _DAY_MONTH_NAME.search(plain)
+    if match is not None:
+        value = _safe_date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
+    else:
+        match = _MONTH_NAME_DAY.search(plain)
+        if match is None:
+            return None
+        value = _safe_date(int(match.group(3)), _MONTHS[match.group(1)], int(match.group(2)))
+    # Positions in the normalised text roughly follow the original: good enough to order.
+    return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
+
+
+def _year(digits: str) -> int:
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    if not 1990 <= year <= 2099:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# Payment terms, normalised. Each gives a number of days and whether to go to month end.
+_TERMS: tuple[tuple[re.Pattern[str], bool], ...] = (
+    (re.compile(r"(\d{1,3}) jours fin de mois"), True),
+    (re.compile(r"(\d{1,3}) (?:days|jours|tage) (?:end of month|fin du mois)"), True),
+    (re.compile(r"(?:a|sous) (\d{1,3}) jours"), False),
+    (re.compile(r"(\d{1,3}) jours net"), False),
+    (re.compile(r"\bnet (\d{1,3})\b"), False),
+    (re.compile(r"(?:within|in) (\d{1,3}) days"), False),
+    (re.compile(r"(\d{1,3}) days net"), False),
+    (re.compile(r"(\d{1,3}) tage nach monatsende"), True),
+    (re.compile(r"innerhalb (?:von )?(\d{1,3}) tagen"), False),
+    (re.compile(r"(\d{1,3}) tage netto"), False),
+)
+_ON_RECEIPT = ("a reception", "des reception", "upon receipt", "on receipt", "due on receipt",
+               "sofort", "paiement comptant", "payable immediately", "sofort ohne abzug")
+
+
+def due_from_terms(text: str, issued: date) -> tuple[date, str] | None:
+    """The due date that payment terms give from the issue date ("30 jours fin de mois")."""
+    plain = normalise(text)
+    for pattern, month_end in _TERMS:
+        match = pattern.search(plain)
+        if match is not None:
+            due = issued + timedelta(days=int(match.group(1)))
+            if month_end:
+                due = due.replace(day=calendar.monthrange(due.year, due.month)[1])
+            return due, match.group(0)
+    for phrase in _ON_RECEIPT:
+        if phrase in plain:
+            return issued, phrase
+    return None
+
+
+def read_dates(layout: Layout, *, english: bool) -> dict[str, FieldReading]:
+    def parse(text: str) -> tuple[ParsedDate, str] | None:
+        return parse_date(text, month_first_possible=english)
+
+    issue = _labelled_date(layout, "issue_date", parse)
+    due = _labelled_date(layout, "due_date", parse)
+    if due.value is None and issue.value is not None:
+        due = _due_from_terms(layout, date.fromisoformat(issue.value))
+    if issue.value is None:
+        issue = _unlabelled_date(layout, parse)
+    return {"issue_date": issue, "due_date": due}
+
+
+def _labelled_date(layout: Layout, role: str, parse: _DateParser) -> FieldReading:
+    found = [(hit.label.strength, near) for hit in layout.hits.get(role, [])
+             if (near := values_near(layout, hit, parse)) is not None]
+    if not found:
+        return NOT_FOUND
+    strong = [near for strength, near in found if strength == "strong"]
+    pool = strong or [near for _, near in found]
+    best = min(pool, key=_geometry_order)
+    values = {near.value.value for near in pool}
+    agreeing = sum(1 for near in pool if near.value.value == best.value.value)
+    evidence = Evidence(label="strong" if strong else "weak", geometry=best.geometry,
+                        agreeing=agreeing, conflicting=len(values) - 1, ocr=best.ocr_confidence,
+                        ambiguous=best.value.ambiguous, strict_shape=role == "issue_date")
+    return FieldReading(best.value.value.isoformat(), evidence, best.evidence)
+
+
+def _geometry_order(found: Found[ParsedDate]) -> int:
+    return {"inline": 0, "right": 1, "below": 2, "anywhere": 3}[found.geometry]
+
+
+def _due_from_terms(layout: Layout, issued: date) -> FieldReading:
+    for line in layout.lines:
+        if find_amounts(line.text):
+            continue  # "Subtotal (net) 45.00" is an amount, not "net 45" terms
+        terms = due_from_terms(line.text, issued)
+        if terms is not None:
+            due, phrase = terms
+            evidence = Evidence(label="strong", geometry="inline", derived=True)
+            return FieldReading(due.isoformat(), evidence, f"p{line.page}: {phrase}")
+    return NOT_FOUND
+
+
+def _unlabelled_date(layout: Layout, parse: _DateParser) -> FieldReading:
+    """No date label: the only date in the first page's upper half, never SURE."""
+    first = layout.pages[0] if layout.pages else None
+    dates = {
+        parsed[0].value: line
+        for line in layout.lines
+        if first is not None and line.page == 1 and line.y0 < first.height / 2
+        and (parsed := parse(line.text)) is not None
+    }
+    if len(dates) != 1:
+        return NOT_FOUND
+    value, line = next(iter(dates.items()))
+    return FieldReading(value.isoformat(), Evidence(label="none", geometry="anywhere"),
+                        f"p{line.page}: {line.text}"[:200])

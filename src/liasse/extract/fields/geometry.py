@@ -1,0 +1,254 @@
+"""Lines, column segments and labels on a page: where a value sits relative to its label.
+
+Words are grouped into lines (vertical overlap), each line is cut into segments at wide
+horizontal gaps (columns), and labels from the lexicon are found as token sequences inside
+segments. `values_near` then looks for a value in the label's own segment, to its right on
+the same line, and below it: the order in which people lay out a form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from liasse.extract.fields.lexicon import LABELS, Label
+from liasse.extract.layout import Page, Word
+
+Geometry = Literal["inline", "right", "below", "anywhere"]
+T = TypeVar("T")
+
+# A gap wider than this many character heights separates two columns of a line.
+_COLUMN_GAP_RATIO = 0.9
+# How many lines below a label a value may sit.
+_LINES_BELOW = 3
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Roles whose labels only count when they head their own segment.
+_STANDALONE_ROLES = frozenset({"customer_block"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents dropped, punctuation as single spaces: the lexicon's alphabet."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", ascii_only.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of words on one line with no wide gap: a label, a value, or both."""
+
+    page: int
+    line: int  # index of the line in the whole document
+    words: tuple[Word, ...]
+    tokens: tuple[tuple[str, ...], ...]  # normalised tokens of each word
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def y0(self) -> float:
+        return min(word.y0 for word in self.words)
+
+    @property
+    def height(self) -> float:
+        return max(word.y1 - word.y0 for word in self.words)
+
+    def text_from(self, word_index: int) -> str:
+        return " ".join(word.text for word in self.words[word_index:])
+
+    def word_confidence(self, word_index: int = 0) -> float:
+        return min((word.confidence for word in self.words[word_index:]), default=1.0)
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    index: int
+    segments: tuple[Segment, ...]
+    y0: float
+    y1: float
+
+    @property
+    def text(self) -> str:
+        return "  ".join(segment.text for segment in self.segments)
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    label: Label
+    segment: Segment
+    start: int  # index of the label's first word in the segment
+    end: int  # index of the first word after the label
+
+    @property
+    def stands_alone(self) -> bool:
+        """The label opens its segment and nothing but a colon-led value follows it."""
+        words = self.segment.words
+        if self.start != 0:
+            return False
+        if self.end == len(words):
+            return True
+        return words[self.end - 1].text.endswith(":") or words[self.end].text.startswith(":")
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """A value found near a label, with where it was and the text it came from."""
+
+    value: T
+    geometry: Geometry
+    segment: Segment
+    evidence: str
+    ocr_confidence: float
+
+
+@dataclass
+class Layout:
+    """The document as lines and segments, with its label hits indexed by role."""
+
+    pages: list[Page]
+    lines: list[Line]
+    hits: dict[str, list[LabelHit]]
+
+    def segments(self) -> Iterator[Segment]:
+        for line in self.lines:
+            yield from line.segments
+
+    def page(self, number: int) -> Page:
+        return self.pages[number - 1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def build_layout(pages: list[Page]) -> Layout:
+    lines: list[Line] = []
+    for page in pages:
+        for words in _group_lines(page.words):
+            index = len(lines)
+            segments = tuple(_segments_of(page.number, index, words))
+            lines.append(Line(page.number, index, segments, min(w.y0 for w in words),
+                              max(w.y1 for w in words)))
+    hits: dict[str, list[LabelHit]] = {}
+    for line in lines:
+        for segment in line.segments:
+            for hit in _labels_in(segment):
+                if hit.label.role in _STANDALONE_ROLES and not hit.stands_alone:
+                    continue  # "client" or "an" inside a sentence is not a "Bill to" block
+                hits.setdefault(hit.label.role, []).append(hit)
+    return Layout(pages=pages, lines=lines, hits=hits)
+
+
+def _group_lines(words: list[Word]) -> list[list[Word]]:
+    """Words whose vertical centres fall inside the current line's band join that line."""
+    lines: list[list[Word]] = []
+    band: tuple[float, float] | None = None
+    for word in sorted(words, key=lambda w: ((w.y0 + w.y1) / 2, w.x0)):
+        centre = (word.y0 + word.y1) / 2
+        if band is not None and band[0] <= centre <= band[1]:
+            lines[-1].append(word)
+            continue
+        lines.append([word])
+        band = (word.y0, word.y1)
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _segments_of(page: int, line: int, words: list[Word]) -> Iterator[Segment]:
+    start = 0
+    for index in range(1, len(words) + 1):
+        if index < len(words):
+            height = max(words[index].y1 - words[index].y0, 1.0)
+            if words[index].x0 - words[index - 1].x1 < height * _COLUMN_GAP_RATIO:
+                continue
+        chunk = tuple(words[start:index])
+        yield Segment(page, line, chunk, tuple(tuple(normalise(w.text).split()) for w in chunk))
+        start = index
+
+
+def _labels_in(segment: Segment) -> Iterator[LabelHit]:
+    """Longest label first at each position; a position used by a label is not reused."""
+    flat: list[tuple[str, int]] = [(token, index) for index, tokens in enumerate(segment.tokens)
+                                   for token in tokens]
+    position = 0
+    while position < len(flat):
+        label = _longest_label_at(flat, position)
+        if label is None:
+            position += 1
+            continue
+        last_word = flat[position + len(label.tokens) - 1][1]
+        yield LabelHit(label, segment, flat[position][1], last_word + 1)
+        position += len(label.tokens)
+
+
+def _longest_label_at(flat: list[tuple[str, int]], position: int) -> Label | None:
+    best: Label | None = None
+    for label in _LABELS_BY_FIRST_TOKEN.get(flat[position][0], ()):
+        size = len(label.tokens)
+        window = tuple(token for token, _ in flat[position:position + size])
+        if window == label.tokens and (best is None or size > len(best.tokens)):
+            best = label
+    return best
+
+
+def _index_labels() -> dict[str, tuple[Label, ...]]:
+    index: dict[str, list[Label]] = {}
+    for label in LABELS:
+        index.setdefault(label.tokens[0], []).append(label)
+    return {token: tuple(labels) for token, labels in index.items()}
+
+
+_LABELS_BY_FIRST_TOKEN = _index_labels()
+
+def values_near(layout: Layout, hit: LabelHit,
+                parse: Callable[[str], tuple[T, str] | None]) -> Found[T] | None:
+    """The first value `parse` accepts: after the label, then right of it, then below it."""
+    segment = hit.segment
+    if hit.end < len(segment.words):
+        found = _try(parse, segment, hit.end, "inline", hit)
+        if found is not None:
+            return found
+    line = layout.lines[segment.line]
+    for other in line.segments:
+        if other.x0 > segment.x1:
+            found = _try(parse, other, 0, "right", hit)
+            if found is not None:
+                return found
+    return _below(layout, hit, parse)
+
+
+def _below(layout: Layout, hit: LabelHit,
+           parse: Callable[[str], tuple[T, str] | None]) -> Found[T] | None:
+    segment = hit.segment
+    label_words = segment.words[:hit.end]
+    left, right = label_words[0].x0, label_words[-1].x1
+    for line in layout.lines[segment.line + 1:segment.line + 1 + _LINES_BELOW]:
+        if line.page != segment.page:
+            return None
+        for other in line.segments:
+            if other.x0 <= right + 2 and other.x1 >= left - 2:
+                return _try(parse, other, 0, "below", hit)
+    return None
+
+
+def _try(parse: Callable[[str], tuple[T, str] | None], segment: Segment, start: int,
+         geometry: Geometry, hit: LabelHit) -> Found[T] | None:
+    parsed = parse(segment.text_from(start))
+    if parsed is None:
+        return None
+    value = parsed[0]
+    evidence = f"p{segment.page}: {hit.segment.text}" if geometry == "inline" else \
+        f"p{segment.page}: {hit.segment.text} → {segment.text}"
+    return Found(value, geometry, segment, evidence[:200], segment.word_confidence(start))

@@ -1,0 +1,145 @@
+"""The labels the engine looks for, in French, English and German, with how telling each is.
+
+Labels are written normalised (lower case, no accents, punctuation dropped: see
+`geometry.normalise`). A *strong* label names one field unambiguously ("total ttc"); a *weak*
+one often does but also appears elsewhere ("total", "date"). When two labels overlap in a
+line the longer one wins, so "total tva" is a tax label and not a "total".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Strength = Literal["strong", "weak"]
+
+
+@dataclass(frozen=True)
+class Label:
+    role: str  # a field name, or a block marker such as "customer_block"
+    tokens: tuple[str, ...]
+    strength: Strength
+
+
+def _labels(role: str, strength: Strength, *phrases: str) -> list[Label]:
+    return [Label(role, tuple(phrase.split()), strength) for phrase in phrases]
+
+
+_TOTAL_STRONG = _labels(
+    "total_amount", "strong",
+    "total ttc", "montant ttc", "net a payer", "total a payer", "montant a payer", "reste a payer",
+    "montant total ttc", "total toutes taxes comprises", "somme a payer", "total facture ttc",
+    "amount due", "total due", "balance due", "grand total", "total amount due", "amount payable",
+    "total incl vat", "total including vat", "invoice total", "total to pay", "total payable",
+    "gesamtbetrag", "rechnungsbetrag", "zu zahlen", "zahlbetrag", "endbetrag", "bruttobetrag",
+    "gesamt brutto", "summe brutto", "gesamtsumme", "zu zahlender betrag", "total brutto",
+)
+_TOTAL_WEAK = _labels("total_amount", "weak", "total", "montant", "summe", "gesamt", "betrag",
+                      "amount", "montant total", "total amount")
+_NET = _labels(
+    "net_amount", "strong",
+    "total ht", "montant ht", "sous total ht", "total hors taxes", "montant hors taxes", "net ht",
+    "base ht", "total net ht", "subtotal", "sub total", "net amount", "total net", "net total",
+    "total excl vat", "total excluding vat", "amount excl vat", "total before tax", "nettobetrag",
+    "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
+    "sous total", "total hors taxe",
+)
+_TAX = _labels(
+    "tax_amount", "strong",
+    "tva", "total tva", "montant tva", "montant de la tva", "total vat", "vat", "vat amount",
+    "tax", "total tax", "sales tax", "mwst", "ust", "umsatzsteuer", "mehrwertsteuer",
+    "zzgl mwst", "zzgl ust", "summe mwst", "summe ust", "gesamt mwst", "tax amount",
+)
+_NUMBER = _labels(
+    "invoice_number", "strong",
+    "ticket", "ref facture", "facture n", "facture no", "facture numero", "n de facture",
+    "no de facture",
+    "numero de facture", "facture", "avoir n", "avoir no", "n d avoir", "numero d avoir",
+    "invoice no", "invoice number", "invoice", "invoice nr", "invoice ref", "credit note no",
+    "credit note number", "credit note", "receipt no", "receipt number", "ticket n", "ticket no",
+    "recu n", "recu no", "rechnungsnr", "rechnungsnummer", "rechnung nr", "rechnung",
+    "gutschrift nr", "gutschriftsnummer", "beleg nr", "belegnummer", "quittung nr",
+)
+_NUMBER_WEAK = _labels("invoice_number", "weak", "numero", "n", "no", "nr", "number", "ref",
+                       "document no", "doc no")
+_ISSUE_DATE = _labels(
+    "issue_date", "strong",
+    "date de facture", "date de facturation", "date d emission", "date facture",
+    "facture du", "date de l avoir", "invoice date", "date of issue", "issue date",
+    "issued on", "date issued", "rechnungsdatum", "belegdatum", "ausstellungsdatum",
+    "datum der rechnung",
+)
+_ISSUE_DATE_WEAK = _labels("issue_date", "weak", "date", "datum", "le", "fait le", "dated")
+_DUE_DATE = _labels(
+    "due_date", "strong",
+    "echeance", "date d echeance", "date limite de paiement", "a payer avant le",
+    "payable avant le", "a regler avant le", "date de paiement", "due date", "payment due",
+    "due on", "payment due date", "pay by", "due by", "faellig", "fallig", "faelligkeit",
+    "fallig am", "faellig am", "falligkeitsdatum", "zahlbar bis", "zahlungsziel",
+)
+_REFERENCE = _labels(
+    "payment_reference", "strong",
+    "reference de paiement", "reference a rappeler", "reference du virement",
+    "reference virement", "communication", "libelle du virement", "motif du virement",
+    "payment reference", "payment ref", "remittance reference", "reference for payment",
+    "please quote", "verwendungszweck", "zahlungsreferenz", "referenz", "ref virement",
+    "reference",
+)
+_CUSTOMER_BLOCK = _labels(
+    "customer_block", "strong",
+    "facture a", "facturer a", "adresse de facturation", "client", "destinataire",
+    "livre a", "bill to", "billed to", "invoice to", "sold to", "customer", "ship to",
+    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "lieferadresse",
+    "adresse a", "adressee a", "an",
+)
+# Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
+# them win over "rechnung" / "invoice", so that number is never taken for this document's.
+_RELATED = _labels(
+    "related_invoice", "strong",
+    "facture d origine", "ref facture initiale", "facture initiale", "original invoice",
+    "bezug auf rechnung", "en reglement de la facture", "in settlement of invoice",
+    "fur die rechnung", "related invoice", "referenced invoice",
+)
+_CUSTOMER_VAT = _labels(
+    "customer_vat_id", "strong",
+    "tva client", "n tva client", "tva intracommunautaire client", "votre n tva",
+    "customer vat", "your vat", "client vat", "customer vat number", "ust idnr kunde",
+    "ihre ust idnr", "kunden ust idnr",
+)
+
+LABELS: tuple[Label, ...] = tuple(
+    _TOTAL_STRONG + _TOTAL_WEAK + _NET + _TAX + _NUMBER + _NUMBER_WEAK + _ISSUE_DATE
+    + _ISSUE_DATE_WEAK + _DUE_DATE + _REFERENCE + _CUSTOMER_BLOCK + _CUSTOMER_VAT + _RELATED
+)
+
+# Words that show a document's nature, searched in its whole text (normalised).
+DOCUMENT_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "credit_note": ("avoir", "facture d avoir", "note de credit", "credit note", "credit memo",
+                    "gutschrift", "rechnungskorrektur", "stornorechnung"),
+    "payment_confirmation": ("avis de virement", "confirmation de virement",
+                             "confirmation de paiement", "ordre de virement execute",
+                             "remittance advice", "payment confirmation", "transfer confirmation",
+                             "payment advice", "zahlungsbestatigung", "zahlungsavis",
+                             "uberweisungsbestatigung", "zahlungsbestaetigung"),
+    "receipt": ("ticket", "ticket de caisse", "recu", "receipt", "sales receipt", "quittung",
+                "kassenbon", "kassenbeleg", "paye par carte", "paid by card", "carte bancaire",
+                "bezahlt mit karte", "kartenzahlung"),
+    "invoice": ("facture", "invoice", "rechnung", "tax invoice", "note d honoraires"),
+}
+
+# Free webmail: an address there says nothing about whose domain it is.
+WEBMAIL_DOMAINS: frozenset[str] = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "hotmail.com", "hotmail.fr",
+    "outlook.com", "outlook.fr", "live.com", "live.fr", "msn.com", "icloud.com", "me.com",
+    "aol.com", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "laposte.net",
+    "bbox.fr", "numericable.fr", "gmx.de", "gmx.net", "gmx.fr", "web.de", "t-online.de",
+    "freenet.de", "proton.me", "protonmail.com", "mail.com", "yandex.com", "zoho.com",
+})
+
+# Legal forms that end (or start) a company name.
+LEGAL_FORMS: tuple[str, ...] = (
+    "SAS", "SASU", "SARL", "EURL", "SA", "SNC", "SCI", "SCOP", "SELARL", "SELAS", "SCP",
+    "EI", "EIRL", "GmbH", "AG", "KG", "UG", "OHG", "GbR", "e.K.", "Ltd", "Ltd.", "Limited",
+    "LLC", "Inc", "Inc.", "PLC", "plc", "LLP", "BV", "B.V.", "NV", "SRL", "S.r.l.", "SL",
+    "S.L.", "SpA", "S.p.A.", "Sp. z o.o.", "AB", "ApS", "Oy",
+)

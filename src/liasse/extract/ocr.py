@@ -1,0 +1,262 @@
+"""Layer 3: read scanned pages and photos with Tesseract into positioned, scored words.
+
+Pages are rendered at 300 dpi (pypdfium2 for PDFs, Pillow for JPEG/PNG), straightened
+(the skew angle is estimated from the rows of dark pixels), and handed to the `tesseract`
+program as a subprocess with TSV output. Each page is one Tesseract process limited to one
+thread (OMP_THREAD_LIMIT=1), and pages run in parallel across cores from a thread pool:
+threads suffice because the work happens in the child processes. Rendering stays in the
+calling thread because PDFium is not thread-safe.
+
+Exceptions:
+    OcrError                 Tesseract failed on a page, or the document cannot be rendered
+    └── OcrUnavailableError  the tesseract program or its language data is not installed
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps
+
+from liasse.extract.layout import Page, Word
+
+OCR_DPI = 300
+LANGUAGES = ("fra", "eng", "deu")
+PAGE_TIMEOUT_SECONDS = 180
+POINTS_PER_INCH = 72
+# An image without a usable resolution is taken to be an A4 page, 8.27 inches wide.
+A4_WIDTH_INCHES = 8.27
+MAX_SKEW_DEGREES = 5.0
+MIN_SKEW_TO_CORRECT = 0.15
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+MESSAGES = {
+    "missing_binary": ("Tesseract OCR is not installed (no {command!r} program found); install "
+                       "the Debian packages tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng "
+                       "tesseract-ocr-deu"),
+    "missing_languages": ("Tesseract has none of the languages {wanted} installed; install "
+                          "tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-deu"),
+    "failed": "Tesseract failed on page {page} (exit status {status}): {detail}",
+    "timeout": "Tesseract took longer than {seconds} s on page {page}",
+    "unreadable_pdf": "cannot render the PDF for OCR: {detail}",
+    "unreadable_image": "cannot open the image for OCR: {detail}",
+    "unsupported": "OCR reads PDF, PNG and JPEG files, not {suffix!r}",
+}
+
+
+class OcrError(RuntimeError):
+    """OCR could not read this document."""
+
+
+class OcrUnavailableError(OcrError):
+    """The OCR engine is not installed on this machine."""
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page ready for Tesseract: greyscale pixels and how many pixels make an inch."""
+
+    number: int
+    image: Image.Image
+    dpi: float
+
+
+def ocr_available(command: str = "tesseract") -> bool:
+    """True when the tesseract program and at least one of our languages are installed."""
+    try:
+        return bool(installed_languages(command))
+    except OcrError:
+        return False
+
+
+def ocr_document(data: bytes, *, suffix: str, max_pages: int = 50, workers: int | None = None,
+                 command: str = "tesseract") -> list[Page]:
+    """OCR every page (the first `max_pages` of a PDF, or the single image) into words."""
+    languages = "+".join(installed_languages(command))
+    workers = max(1, workers or os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures: list[Future[Page]] = []
+        for page_image in page_images(data, suffix.lower(), max_pages):
+            if len(futures) > workers:
+                # Bound the rendered pages waiting in memory: wait for an older one first.
+                futures[-workers - 1].result()
+            futures.append(pool.submit(recognise_page, page_image, languages, command))
+        return [future.result() for future in futures]
+
+
+@lru_cache(maxsize=8)
+def installed_languages(command: str) -> tuple[str, ...]:
+    """Which of LANGUAGES this Tesseract can read (cached: it does not change while we run)."""
+    binary = shutil.which(command)
+    if binary is None:
+        raise OcrUnavailableError(MESSAGES["missing_binary"].format(command=command))
+    listing = subprocess.run([binary, "--list-langs"], capture_output=True, text=True,
+                             timeout=30, check=False)
+    found = set(listing.stdout.split()) | set(listing.stderr.split())
+    languages = tuple(language for language in LANGUAGES if language in found)
+    if not languages:
+        raise OcrUnavailableError(MESSAGES["missing_languages"].format(wanted="+".join(LANGUAGES)))
+    return languages
+
+
+def page_images(data: bytes, suffix: str, max_pages: int) -> Iterator[PageImage]:
+    if suffix == ".pdf":
+        yield from pdf_page_images(data, max_pages)
+    elif suffix in IMAGE_SUFFIXES:
+        yield photo_page_image(data)
+    else:
+        raise OcrError(MESSAGES["unsupported"].format(suffix=suffix))
+
+
+def pdf_page_images(data: bytes, max_pages: int) -> Iterator[PageImage]:
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise OcrError(MESSAGES["unreadable_pdf"].format(detail=exc)) from exc
+    try:
+        for index in range(min(len(document), max_pages)):
+            bitmap = document[index].render(scale=OCR_DPI / POINTS_PER_INCH, grayscale=True)
+            yield PageImage(index + 1, bitmap.to_pil().convert("L"), OCR_DPI)
+    finally:
+        document.close()
+
+
+def photo_page_image(data: bytes) -> PageImage:
+    """A JPEG/PNG as one page, upscaled to 300 dpi when it was scanned coarser."""
+    try:
+        image: Image.Image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise OcrError(MESSAGES["unreadable_image"].format(detail=exc)) from exc
+    dpi = image_dpi(image)
+    if dpi < OCR_DPI * 0.9:
+        scale = OCR_DPI / dpi
+        image = image.resize((round(image.width * scale), round(image.height * scale)),
+                             Image.Resampling.BICUBIC)
+        dpi = OCR_DPI
+    return PageImage(1, image, dpi)
+
+
+def image_dpi(image: Image.Image) -> float:
+    """The image's stated resolution, or the one that makes it an A4-wide page."""
+    stated = image.info.get("dpi")
+    if stated and 100 <= float(stated[0]) <= 1200:
+        return float(stated[0])
+    return max(72.0, image.width / A4_WIDTH_INCHES)
+
+
+def recognise_page(page_image: PageImage, languages: str, command: str) -> Page:
+    straight = deskew(page_image.image)
+    tsv = run_tesseract(straight, page_image, languages, command)
+    scale = POINTS_PER_INCH / page_image.dpi
+    return Page(number=page_image.number, width=straight.width * scale,
+                height=straight.height * scale, words=parse_tsv(tsv, scale))
+
+
+def run_tesseract(image: Image.Image, page_image: PageImage, languages: str,
+                  command: str) -> str:
+    """Tesseract on one greyscale page, fed as PGM on stdin (no temporary file, no encoding)."""
+    pgm = io.BytesIO()
+    image.save(pgm, format="PPM")
+    arguments = [command, "stdin", "stdout", "-l", languages, "--dpi",
+                 str(round(page_image.dpi)), "--psm", "3", "tsv"]
+    environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        finished = subprocess.run(arguments, input=pgm.getvalue(), capture_output=True,
+                                  timeout=PAGE_TIMEOUT_SECONDS, env=environment, check=False)
+    except FileNotFoundError as exc:
+        raise OcrUnavailableError(MESSAGES["missing_binary"].format(command=command)) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise OcrError(MESSAGES["timeout"].format(seconds=PAGE_TIMEOUT_SECONDS,
+                                                  page=page_image.number)) from exc
+    if finished.returncode != 0:
+        detail = finished.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise OcrError(MESSAGES["failed"].format(page=page_image.number,
+                                                 status=finished.returncode, detail=detail))
+    return finished.stdout.decode("utf-8", "replace")
+
+
+def parse_tsv(tsv: str, scale: float) -> list[Word]:
+    """Word rows (level 5) of Tesseract's TSV, in reading order, in PDF points."""
+    words: list[Word] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        left, top, width, height = (int(cell) for cell in cells[6:10])
+        confidence = min(1.0, max(0.0, float(cells[10]) / 100))
+        words.append(Word(cells[11].strip(), left * scale, top * scale, (left + width) * scale,
+                          (top + height) * scale, confidence))
+    return words
+
+
+def estimate_skew(image: Image.Image) -> float:
+    """The angle (degrees, counter-clockwise) the text lines are tilted by.
+
+    Text rows are sharpest when the page is straight: project the dark pixels onto the
+    vertical axis for each candidate angle and keep the one whose profile has the strongest
+    row-to-row contrast. Done on a small copy of the page, coarse then fine.
+    """
+    small = image.copy()
+    small.thumbnail((1000, 1000))
+    ys, xs = np.nonzero(np.asarray(small) < 128)
+    if len(xs) < 200:
+        return 0.0
+    if len(xs) > 60_000:  # a sample of the ink is enough to find the rows
+        keep = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    coarse = best_angle(ys, xs, np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.01,
+                                          0.25).tolist())
+    return best_angle(ys, xs, np.arange(coarse - 0.25, coarse + 0.26, 0.05).tolist())
+
+
+def best_angle(ys: np.ndarray[tuple[int], np.dtype[np.intp]],
+               xs: np.ndarray[tuple[int], np.dtype[np.intp]], angles: Sequence[float]) -> float:
+    best, best_score = 0.0, -1.0
+    for angle in angles:
+        projected = ys + xs * math.tan(math.radians(float(angle)))
+        rows = np.bincount(np.maximum(projected - projected.min(), 0).astype(np.intp))
+        score = float(np.sum(np.diff(rows.astype(np.float64)) ** 2))
+        if score > best_score:
+            best, best_score = float(angle), score
+    return round(best, 2)
+
+
+def deskew(image: Image.Image) -> Image.Image:
+    angle = estimate_skew(image)
+    if abs(angle) < MIN_SKEW_TO_CORRECT:
+        return image
+    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+
+
+PLAUSIBLE_WORD = re.compile(r"[\w€$£%.,:;/'()&@+\-–—°#*]+")
+
+
+def page_has_usable_text(page: Page, *, min_words: int = 8, min_characters: int = 40) -> bool:
+    """True when a page's words look like real text worth reading without OCR.
+
+    A scan often carries no text layer, a stray header, or glyphs without a Unicode
+    mapping (private-use or replacement characters); none of those count as text.
+    """
+    words = [word for word in page.words if word.text.strip()]
+    text = "".join(word.text for word in words)
+    if len(words) < min_words or sum(char.isalnum() for char in text) < min_characters:
+        return False
+    broken = sum(char == "\ufffd" or unicodedata.category(char) in ("Co", "Cc", "Cn")
+                 for char in text)
+    if broken > 0.05 * len(text):
+        return False
+    plausible = sum(bool(PLAUSIBLE_WORD.fullmatch(word.text)) for word in words)
+    mean_confidence = sum(word.confidence for word in words) / len(words)
+    return plausible >= 0.6 * len(words) and mean_confidence >= 0.5

@@ -1,0 +1,80 @@
+"""`liasse extract`: the JSON line contract, the table, missing files, usage errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import typer
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+from typer.testing import CliRunner
+
+from liasse.cli.extract import register
+from liasse.extract.model import FIELD_NAMES
+
+TOP_KEYS = {"file", "sha256", "layer", "einvoice", "document_type", "fields", "confidence",
+            "warnings", "errors", "seconds"}
+EXPECTED_FIELDS = {"supplier_name", "supplier_vat_id", "supplier_siren", "supplier_siret",
+                   "supplier_iban", "supplier_domain", "customer_name", "customer_vat_id",
+                   "invoice_number", "issue_date", "due_date", "currency", "net_amount",
+                   "tax_amount", "total_amount", "payment_reference"}
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps `extract` a named subcommand
+        """Nothing."""
+
+    return app
+
+
+def small_invoice(path: Path) -> Path:
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=A4)
+    sheet.setFont("Helvetica", 10)
+    for y, text in ((800, "Garage Blanc SAS"), (780, "FACTURE"), (760, "Facture n° FA-12"),
+                    (600, "Total HT   100,00 €"), (585, "TVA 20 %   20,00 €"),
+                    (570, "Total TTC   120,00 €")):
+        sheet.drawString(40, y, text)
+    sheet.save()
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_json_lines_follow_the_contract_exactly(tmp_path: Path) -> None:
+    pdf = small_invoice(tmp_path / "a.pdf")
+    missing = tmp_path / "missing.pdf"
+    result = CliRunner().invoke(cli(), ["extract", str(pdf), str(missing), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    for line in lines:
+        assert set(line) == TOP_KEYS
+        assert set(line["fields"]) == EXPECTED_FIELDS == set(FIELD_NAMES)
+        for field in line["fields"].values():
+            assert set(field) == {"value", "confidence", "evidence"}
+            assert 0.0 <= field["confidence"] <= 1.0
+    first, second = lines
+    assert first["file"] == str(pdf) and first["layer"] == "text"
+    assert first["fields"]["total_amount"]["value"] == "120.00"
+    assert first["einvoice"] is None and isinstance(first["seconds"], float)
+    assert second["file"] == str(missing) and "not found" in second["errors"][0]
+    assert second["confidence"] == 0.0
+
+
+def test_without_json_a_table_is_printed(tmp_path: Path) -> None:
+    pdf = small_invoice(tmp_path / "a.pdf")
+    result = CliRunner().invoke(cli(), ["extract", str(pdf), "--no-einvoice", "--ocr", "never"])
+    assert result.exit_code == 0, result.output
+    assert "total_amount" in result.stdout and "120.00" in result.stdout
+
+
+def test_usage_errors_exit_non_zero(tmp_path: Path) -> None:
+    pdf = small_invoice(tmp_path / "a.pdf")
+    assert CliRunner().invoke(cli(), ["extract", str(pdf), "--ocr", "sometimes"]).exit_code != 0
+    assert CliRunner().invoke(cli(), ["extract"]).exit_code != 0

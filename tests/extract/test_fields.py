@@ -1,0 +1,228 @@
+"""Field reading of the text layer: numbers, dates, identifiers, labels, arithmetic, parties."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from liasse.extract.confidence import SURE
+from liasse.extract.fields.dates import due_from_terms, parse_date
+from liasse.extract.fields.document import read_document
+from liasse.extract.fields.numbers import find_amounts, parse_amount
+from liasse.extract.layout import Page, Word
+
+# ---------------------------------------------------------------- a page from text rows
+
+
+def page_of(rows: list[tuple[float, float, str]], *, height: float = 842) -> Page:
+    """Words laid out like a PDF would: 5 pt per character, 10 pt line height."""
+    words: list[Word] = []
+    for x, y, text in rows:
+        cursor = x
+        for token in text.split(" "):
+            if token:
+                words.append(Word(token, cursor, y, cursor + 5 * len(token), y + 10))
+            cursor += 5 * len(token) + 3  # a normal space
+    return Page(number=1, width=595, height=height, words=words)
+
+
+def values(rows: list[tuple[float, float, str]],
+           **kwargs: tuple[str, ...]) -> dict[str, str | None]:
+    reading = read_document([page_of(rows)], **kwargs)
+    return {name: field.value for name, field in reading.fields.items()}
+
+
+def confidences(rows: list[tuple[float, float, str]]) -> dict[str, float]:
+    reading = read_document([page_of(rows)])
+    return {name: field.confidence for name, field in reading.fields.items()}
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1 234,56", "1234.56"), ("1\u00a0234,56 €", "1234.56"), ("1\u202f234,56", "1234.56"),
+    ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("1234.56", "1234.56"),
+    ("EUR 12,50", "12.50"), ("€12.50", "12.50"), ("-1 250,00 €", "-1250.00"),
+    ("(8.00)", "-8.00"), ("1 500 €", "1500"), ("CHF 2'345.10", "2345.10"),
+])
+def test_amounts_in_every_number_format(text: str, expected: str) -> None:
+    parsed = parse_amount(text)
+    assert parsed is not None and parsed[0].value == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["20 %", "5,5%", "01/10/2026", "FR40194127726", "page 2", "090,74",
+                                  "1.234.56", "Qté 12"])
+def test_percentages_dates_and_ids_are_not_amounts(text: str) -> None:
+    assert find_amounts(text) == []
+
+
+def test_currency_marks_give_iso_codes() -> None:
+    assert [a.currency for a in find_amounts("12,00 € / $5.00 / £3.10 / 4.00 CHF / 1,00")] == [
+        "EUR", "USD", "GBP", "CHF", None]
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("01/10/2026", "2026-10-01"), ("1.10.2026", "2026-10-01"), ("2026-10-01", "2026-10-01"),
+    ("1er octobre 2026", "2026-10-01"), ("15 août 2026", "2026-08-15"),
+    ("October 1, 2026", "2026-10-01"), ("1 October 2026", "2026-10-01"),
+    ("1. Oktober 2026", "2026-10-01"), ("3. März 2026", "2026-03-03"), ("01/10/26", "2026-10-01"),
+])
+def test_dates_in_three_languages(text: str, expected: str) -> None:
+    parsed = parse_date(text)
+    assert parsed is not None and parsed[0].value.isoformat() == expected
+
+
+def test_impossible_dates_are_refused_and_english_slashes_are_ambiguous() -> None:
+    assert parse_date("31/02/2026") is None
+    parsed = parse_date("03/04/2026", month_first_possible=True)
+    assert parsed is not None and parsed[0].ambiguous
+    unambiguous = parse_date("23/04/2026", month_first_possible=True)
+    assert unambiguous is not None and not unambiguous[0].ambiguous
+
+
+@pytest.mark.parametrize(("terms", "expected"), [
+    ("Paiement à 30 jours fin de mois", "2026-11-30"), ("Payment terms: net 30", "2026-11-05"),
+    ("Zahlbar innerhalb von 14 Tagen", "2026-10-20"), ("Payable à réception", "2026-10-06"),
+    ("Zahlbar 30 Tage nach Monatsende", "2026-11-30"),
+])
+def test_due_dates_from_payment_terms(terms: str, expected: str) -> None:
+    found = due_from_terms(terms, date(2026, 10, 6))
+    assert found is not None and found[0].isoformat() == expected
+
+
+# ---------------------------------------------------------------- a whole French invoice
+
+FRENCH = [
+    (40, 30, "Cowork Rivoli SARL"), (330, 30, "FACTURE"),
+    (40, 45, "88 rue de Rivoli"), (330, 60, "Facture n° : CR-2026-0117"),
+    (40, 55, "contact@cowork-rivoli.fr"), (330, 75, "Date de facture : 01/10/2026"),
+    (330, 90, "Échéance : 15/10/2026"),
+    (330, 130, "Facturé à"), (330, 142, "Atelier Liasse SAS"),
+    (330, 154, "TVA FR85637129263"),
+    (40, 250, "Bureau privatif"), (400, 250, "1 250,00"),
+    (330, 400, "Total HT"), (480, 400, "1 250,00 €"),
+    (330, 415, "TVA 20 %"), (480, 415, "250,00 €"),
+    (330, 430, "Total TTC"), (480, 430, "1 500,00 €"),
+    (40, 760, "Cowork Rivoli SARL au capital de 10 000 € - RCS Paris 194 127 726"),
+    (40, 772, "SIRET 194 127 726 00012 - TVA intracommunautaire FR40194127726"),
+    (40, 784, "IBAN FR38 3000 4052 7601 8955 5979 700"),
+]
+
+
+def test_a_french_invoice_is_read_field_by_field() -> None:
+    assert values(FRENCH) == {
+        "supplier_name": "Cowork Rivoli SARL", "supplier_vat_id": "FR40194127726",
+        "supplier_siren": "194127726", "supplier_siret": "19412772600012",
+        "supplier_iban": "FR3830004052760189555979700", "supplier_domain": "cowork-rivoli.fr",
+        "customer_name": "Atelier Liasse SAS", "customer_vat_id": "FR85637129263",
+        "invoice_number": "CR-2026-0117", "issue_date": "2026-10-01",
+        "due_date": "2026-10-15", "currency": "EUR", "net_amount": "1250.00",
+        "tax_amount": "250.00", "total_amount": "1500.00", "payment_reference": None,
+    }
+
+
+def test_amounts_that_add_up_and_checksummed_ids_are_sure() -> None:
+    sure = {name for name, confidence in confidences(FRENCH).items() if confidence >= SURE}
+    assert {"net_amount", "tax_amount", "total_amount", "supplier_vat_id", "supplier_iban",
+            "invoice_number", "issue_date", "supplier_name"} <= sure
+
+
+def test_the_own_company_is_never_the_supplier() -> None:
+    swapped = [(x, y, text.replace("Cowork Rivoli SARL", "Atelier Liasse SAS"))
+               for x, y, text in FRENCH]
+    read = values(swapped, own_names=("Atelier Liasse SAS",),
+                  own_identifiers=("FR85637129263",))
+    assert read["supplier_name"] != "Atelier Liasse SAS"
+    assert read["supplier_vat_id"] == "FR40194127726"
+    assert read["customer_vat_id"] == "FR85637129263"
+
+
+def test_a_failed_checksum_lowers_confidence() -> None:
+    broken = [(x, y, text.replace("FR38 3000", "FR38 3001")) for x, y, text in FRENCH]
+    reading = read_document([page_of(broken)])
+    iban = reading.fields["supplier_iban"]
+    assert iban.value == "FR3830014052760189555979700" and iban.confidence < 0.5
+
+
+# ---------------------------------------------------------------- arithmetic and geometry
+
+
+def test_arithmetic_chooses_the_total_among_candidates() -> None:
+    rows = [
+        (40, 30, "Papeterie Martin SARL"), (330, 60, "Invoice no. PM-48213"),
+        (330, 300, "Subtotal"), (480, 300, "88.00"),
+        (330, 315, "VAT 20%"), (480, 315, "17.60"),
+        (330, 330, "Deposit paid"), (480, 330, "50.00"),
+        (330, 345, "Total"), (400, 345, "12.00"), (480, 345, "105.60"),
+    ]
+    read = values(rows)
+    assert (read["net_amount"], read["tax_amount"], read["total_amount"]) == (
+        "88.00", "17.60", "105.60")
+
+
+def test_several_vat_rates_add_up_per_rate() -> None:
+    rows = [
+        (40, 30, "Weber Technik GmbH"), (330, 60, "Rechnungsnr. RE-2026-0042"),
+        (330, 300, "Nettobetrag"), (480, 300, "200,00 €"),
+        (330, 315, "MwSt. 19%"), (480, 315, "19,00 €"),
+        (330, 330, "MwSt. 7%"), (480, 330, "7,00 €"),
+        (330, 345, "Gesamtbetrag"), (480, 345, "226,00 €"),
+    ]
+    read = values(rows)
+    assert (read["net_amount"], read["tax_amount"], read["total_amount"]) == (
+        "200.00", "26.00", "226.00")
+
+
+def test_a_total_that_does_not_add_up_is_not_sure() -> None:
+    rows = [(40, 30, "Studio Faure SAS"), (330, 40, "FACTURE"), (330, 300, "Total HT"),
+            (480, 300, "100,00"),
+            (330, 315, "TVA 20 %"), (480, 315, "20,00"), (330, 330, "Total TTC"),
+            (480, 330, "130,00")]
+    reading = read_document([page_of(rows)])
+    assert reading.fields["total_amount"].value == "130.00"
+    assert reading.fields["total_amount"].confidence < SURE
+
+
+def test_value_below_its_label_is_found() -> None:
+    rows = [(40, 30, "Bluepeak Media Ltd"), (330, 100, "Invoice number"),
+            (330, 112, "INV-000318"), (450, 100, "Issue date"), (450, 112, "12 March 2026")]
+    read = values(rows)
+    assert read["invoice_number"] == "INV-000318" and read["issue_date"] == "2026-03-12"
+
+
+def test_an_unlabelled_page_gives_no_guess() -> None:
+    read = values([(40, 30, "Hello"), (40, 60, "1 234,56"), (40, 90, "A12345")])
+    assert read["total_amount"] is None and read["invoice_number"] is None
+
+
+# ---------------------------------------------------------------- document types
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("FACTURE", "invoice"), ("Facture d'avoir", "credit_note"), ("AVOIR", "credit_note"),
+    ("GUTSCHRIFT", "credit_note"), ("Credit note", "credit_note"), ("RECHNUNG", "invoice"),
+    ("Ticket de caisse", "receipt"), ("Receipt", "receipt"),
+    ("Avis de virement", "payment_confirmation"), ("Remittance advice", "payment_confirmation"),
+    ("BON DE LIVRAISON", "other"), ("Objet : nos horaires", "other"),
+])
+def test_document_type_from_the_title(title: str, expected: str) -> None:
+    rows = [(40, 30, "Garage Blanc SAS"), (330, 40, title), (330, 130, "Facturé à"),
+            (330, 142, "Atelier Liasse SAS"), (330, 300, "Total"), (480, 300, "12,00 €")]
+    assert read_document([page_of(rows)]).document_type == expected
+
+
+def test_a_card_receipt_is_a_receipt_and_other_documents_have_no_fields() -> None:
+    receipt = [(40, 30, "Boulangerie Moreau"), (40, 300, "TOTAL"), (150, 300, "8,40 €"),
+               (40, 330, "CB SANS CONTACT - Merci")]
+    assert read_document([page_of(receipt)]).document_type == "receipt"
+    letter = [(40, 30, "Garage Blanc SAS"), (40, 200, "Objet : nos horaires"),
+              (40, 760, "Garage Blanc SAS au capital de 1 000 €")]
+    reading = read_document([page_of(letter)])
+    assert reading.document_type == "other"
+    assert all(field.value is None for field in reading.fields.values())
