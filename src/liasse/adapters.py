@@ -27,11 +27,19 @@ from liasse.connectors.dropbox.oauth import (
     TokenKeeper,
 )
 from liasse.connectors.dropbox.source import DropboxSource
+from liasse.connectors.qonto.auth import (
+    Credentials,
+    authenticator_for,
+    credentials_from_json,
+    credentials_to_json,
+)
+from liasse.connectors.qonto.client import PRODUCTION_URL, QontoClient
+from liasse.connectors.qonto.poster import QontoInvoicePoster
 from liasse.settings import Settings
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretStore
 from liasse.sync.errors import NeedsReconnect, StepFailure, TransientFailure
-from liasse.sync.ports import ChangePage, DocumentSource, SourceEntry
+from liasse.sync.ports import ChangePage, DocumentSource, InvoicePoster, SourceEntry
 
 # One lock per connection for the whole process: two workers never refresh at once.
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}
@@ -159,3 +167,36 @@ def dropbox_source(settings: Settings, secret: SecretJsonStore, connection_id: s
     inner = DropboxSource(client, str(config.get("folder", "")),
                           recursive=bool(config.get("recursive", True)))
     return TranslatingSource(inner, translate_dropbox_error)
+
+
+# --- Qonto ------------------------------------------------------------------------------------
+
+
+def qonto_secret_name(connection_id: str) -> str:
+    return f"qonto:{connection_id}"
+
+
+class QontoCredentialStore:
+    """`connectors.qonto.auth.CredentialStore` on the encrypted secret store."""
+
+    def __init__(self, secret: SecretJsonStore) -> None:
+        self._secret = secret
+
+    def load(self) -> Credentials | None:
+        data = self._secret.load_json()
+        return None if data is None else credentials_from_json(str(data["credentials"]))
+
+    def save(self, credentials: Credentials) -> None:
+        self._secret.save_json({"credentials": credentials_to_json(credentials)})
+
+
+def qonto_client(secret: SecretJsonStore, config: dict[str, Any]) -> QontoClient:
+    http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
+    auth = authenticator_for(QontoCredentialStore(secret), http, None)
+    return QontoClient(http, auth, base_url=str(config.get("base_url") or PRODUCTION_URL),
+                       staging_token=config.get("staging_token"))
+
+
+def qonto_poster(secret: SecretJsonStore, connection_id: str, config: dict[str, Any]
+                 ) -> InvoicePoster:
+    return QontoInvoicePoster(qonto_client(secret, config), connection_id)

@@ -9,6 +9,8 @@ import httpx
 
 from liasse import adapters
 from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth
+from liasse.connectors.qonto.auth import ApiKeyCredentials
+from liasse.connectors.qonto.client import connect_api_key
 from liasse.services import Services
 
 
@@ -71,6 +73,25 @@ def finish_dropbox_oauth(services: Services, target: DropboxTarget,
     return connection_id
 
 
+def connect_qonto_api_key(services: Services, api_key: str, *, base_url: str,
+                          staging_token: str | None = None, name: str = "qonto") -> str:
+    """Check the key against Qonto (or the sandbox), then keep it encrypted."""
+    login, _, secret_key = api_key.partition(":")
+    if not login or not secret_key:
+        raise ValueError("a Qonto API key looks like <organization-login>:<secret-key>")
+    config: dict[str, Any] = {"base_url": base_url}
+    if staging_token:
+        config["staging_token"] = staging_token
+    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config)
+    secret = adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
+                                      adapters.qonto_secret_name(connection_id))
+    with httpx.Client(timeout=30) as http:
+        connect_api_key(http, ApiKeyCredentials(login, secret_key),
+                        adapters.QontoCredentialStore(secret), base_url=base_url,
+                        staging_token=staging_token)
+    return connection_id
+
+
 def disconnect(services: Services, name: str) -> bool:
     """Stop all calls and writes at once; what was already written stays."""
     with services.workspace_repo() as repo:
@@ -82,4 +103,7 @@ def disconnect(services: Services, name: str) -> bool:
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
     if kind == "dropbox":
         _secret(services, workspace_id, connection_id).clear()
+    elif kind == "qonto":
+        adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
+                                 adapters.qonto_secret_name(connection_id)).clear()
     return True

@@ -104,12 +104,9 @@ def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> N
     """Start the built-in Qonto sandbox when configured and wire the poster to it."""
     if services.settings.qonto.mode != "sandbox":
         return
-    try:
-        from liasse.sandbox import start_embedded_qonto
-    except ImportError:
-        echo("Qonto sandbox not available in this build: approved invoices wait to be posted.")
-        return
-    services.poster = start_embedded_qonto(services, echo)
+    from liasse.sandbox import start_embedded_qonto
+
+    services.extras["qonto_sandbox"] = start_embedded_qonto(services, echo)
 
 
 def rotate_master_key(settings: Settings) -> int:

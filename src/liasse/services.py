@@ -157,7 +157,9 @@ def build_pipeline(services: Services, slug: str | None = None, *,
     with services.sessions.begin() as session:
         workspace = _find_workspace(session, slug or settings.workspace)
         context = workspace_context(workspace, settings)
-        sources = _active_sources(services, WorkspaceRepo(session, workspace.id))
+        repo = WorkspaceRepo(session, workspace.id)
+        sources = _active_sources(services, repo)
+        poster = services.poster or _qonto_poster(services, repo)
     if connection_ids is not None:
         sources = {key: source for key, source in sources.items() if key in connection_ids}
     return Pipeline(
@@ -167,7 +169,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         sources=sources,
         extractor=make_extractor(settings),
         enricher=ConfidenceEnricher(),
-        poster=services.poster,
+        poster=poster,
     )
 
 
@@ -194,6 +196,19 @@ def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, Docume
                 settings, secret, connection.id, dict(connection.config), lambda reason: None
             )
     return sources
+
+
+def _qonto_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | None:
+    """The poster of the workspace's active Qonto connection; None leaves approvals waiting."""
+    from liasse import adapters
+
+    for connection in repo.list_connections():
+        if connection.kind == "qonto" and connection.status == "active":
+            secret = adapters.SecretJsonStore(services.sessions, repo.workspace_id,
+                                              services.keyring(),
+                                              adapters.qonto_secret_name(connection.id))
+            return adapters.qonto_poster(secret, connection.id, dict(connection.config))
+    return None
 
 
 class CascadeExtractor:

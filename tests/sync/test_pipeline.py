@@ -7,7 +7,6 @@ about extraction quality, which `tests/extract` covers with the real engine.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from sqlalchemy import Engine
 
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.extract.model import ExtractedField, ExtractionResult
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
 from liasse.store.db import make_session_factory
@@ -33,28 +31,9 @@ from liasse.sync.ports import (
     WorkspaceContext,
 )
 from liasse.sync.window import run_window
+from scripted import ScriptedExtractor, invoice_file
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-class ScriptedExtractor:
-    """Reads `{"confidence": .., "fields": {...}}` written after the %PDF header."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
-                ) -> ExtractionResult:
-        self.calls += 1
-        script = json.loads(data.split(b"\n", 1)[1])
-        confidence = float(script["confidence"])
-        return ExtractionResult(
-            file=file_name, sha256="", layer="text", einvoice=None,
-            document_type=script.get("type", "invoice"),
-            fields={name: ExtractedField(value, confidence, "scripted")
-                    for name, value in script["fields"].items()},
-            confidence=confidence,
-        )
 
 
 @dataclass
@@ -86,15 +65,6 @@ class FakeBank:
             self.crash_after_posting = False
             raise KeyboardInterrupt("process killed after Qonto answered")
         return results
-
-
-def invoice_file(folder: Path, name: str, confidence: float, **fields: Any) -> Path:
-    values = {"supplier_name": "Cowork Rivoli", "invoice_number": name, "issue_date": "2026-10-01",
-              "total_amount": "120.00", "currency": "EUR", **fields}
-    path = folder / name
-    path.write_bytes(b"%PDF-1.4\n" + json.dumps({"confidence": confidence,
-                                                  "fields": values}).encode())
-    return path
 
 
 @pytest.fixture

@@ -45,6 +45,29 @@ def connect_dropbox(
     typer.echo(f"Dropbox connected: watching {folder}")
 
 
+@connect_app.command("qonto")
+def connect_qonto(
+    api_key: Annotated[str, typer.Option(help="<organization-login>:<secret-key>",
+                                         envvar="LIASSE_QONTO_API_KEY")],
+    base_url: Annotated[str, typer.Option(help="Qonto's API, or an emulator.")] =
+        "https://thirdparty.qonto.com",
+    staging_token: Annotated[str | None, typer.Option(help="Sandbox staging token.")] = None,
+    name: Annotated[str, typer.Option(help="Name of this connection.")] = "qonto",
+) -> None:
+    """Connect a Qonto account with an API key (checked before it is stored, encrypted)."""
+    from liasse import connections
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    try:
+        connections.connect_qonto_api_key(services, api_key, base_url=base_url,
+                                          staging_token=staging_token, name=name)
+    finally:
+        services.close()
+    typer.echo(f"Qonto connected through {base_url}")
+
+
 def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")]) -> None:
     """Stop a connection at once; files already written stay where they are."""
     from liasse import connections
@@ -59,6 +82,20 @@ def disconnect(name: Annotated[str, typer.Argument(help="The connection's name."
     if not found:
         raise typer.BadParameter(f"no connection named {name!r}")
     typer.echo(f"{name} disconnected")
+
+
+@emulate_app.command("qonto")
+def emulate_qonto(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8765,
+    data: Annotated[Path | None, typer.Option(help="Persist state in this folder.")] = None,
+    seed: Annotated[str | None, typer.Option(help="demo or empty.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="LOGIN:SECRET to accept.")] = None,
+) -> None:
+    """Serve the Qonto API emulator (held to Qonto's OpenAPI description)."""
+    from liasse.emulators.qonto.serve import serve_qonto_emulator
+
+    serve_qonto_emulator(host, port, data, seed, api_key)
 
 
 @emulate_app.command("dropbox")
