@@ -27,6 +27,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     monkeypatch.setenv("LIASSE_HOME", str(home))
+    # The built-in Qonto sandbox listens on a free port so parallel runs never collide.
+    monkeypatch.setenv("LIASSE_QONTO__SANDBOX_PORT", "0")
     return home
 
 

@@ -16,10 +16,13 @@ from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse")
 
+DEMO_OWNER = "demo@liasse.local"
+
 
 def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
     services = open_services(settings)
     try:
+        _attach_embedded_qonto(services, lambda line: None)
         if progress:
             from rich.console import Console
 
@@ -27,6 +30,7 @@ def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
                 return run_window(build_pipeline(services)).as_dict()
         return run_window(build_pipeline(services)).as_dict()
     finally:
+        _stop_embedded_qonto(services)
         services.close()
 
 
@@ -34,6 +38,7 @@ class SchedulerThread:
     """Asks the window scheduler for due windows every `tick` seconds until stopped."""
 
     def __init__(self, services: Services, tick: float = 1.0) -> None:
+        self._services = services
         self._scheduler = WindowScheduler(services)
         self._tick = tick
         self._stop = threading.Event()
@@ -46,6 +51,23 @@ class SchedulerThread:
         self._stop.set()
         self._thread.join(timeout=30)
 
+    def _notify(self, slug: str) -> None:
+        """Tell the owner about connections to reconnect and parked records (once each)."""
+        from liasse.notify import SmtpConfig, SmtpNotifier, notify_attention
+
+        web = self._services.settings.web
+        notifiers = []
+        if web.smtp is not None:
+            notifiers.append(SmtpNotifier(SmtpConfig(
+                host=web.smtp.host, port=web.smtp.port, sender=web.smtp.sender,
+                username=web.smtp.username,
+                password=web.smtp.password.get_secret_value() if web.smtp.password else None,
+                starttls=web.smtp.starttls)))
+        with self._services.workspace_repo(slug) as repo:
+            workspace_id = repo.workspace_id
+        notify_attention(self._services.sessions, workspace_id,
+                         base_url=f"{web.public_url}/w/{slug}", notifiers=notifiers)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -53,6 +75,7 @@ class SchedulerThread:
                     if any(run.counts.as_dict().values()):
                         log.info("window %s/%s: %s", run.workspace, run.connection,
                                  run.counts.as_dict())
+                    self._notify(run.workspace)
             except Exception:  # the service keeps running; the error is logged with its trace
                 log.exception("sync window failed")
             self._stop.wait(self._tick)
@@ -71,13 +94,16 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     lock = hold_service_lock(settings)
     scheduler = SchedulerThread(services)
     scheduler.start()
+    if demo:
+        _print_demo_login(services, echo)
     echo(f"liasse is running. Drop documents into {report.inbox}")
     echo(f"Open http://{settings.web.host}:{settings.web.port}/")
     try:
-        uvicorn.run(create_app(services), host=settings.web.host, port=settings.web.port,
-                    log_level="warning")
+        uvicorn.run(create_app(services, settings.web), host=settings.web.host,
+                    port=settings.web.port, log_level="warning")
     finally:
         scheduler.stop()
+        _stop_embedded_qonto(services)
         services.close()
         lock.close()
 
@@ -100,6 +126,15 @@ def hold_service_lock(settings: Settings) -> IO[str]:
     return handle
 
 
+def _print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
+    """The demo owner gets a fresh password at each demo start, printed once here."""
+    from liasse.web.accounts import add_user, new_password
+
+    password = new_password()
+    added = add_user(services, DEMO_OWNER, password, role="owner")
+    echo(f"Log in as {added.email} with password {password}")
+
+
 def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:
     """Start the built-in Qonto sandbox when configured and wire the poster to it."""
     if services.settings.qonto.mode != "sandbox":
@@ -107,6 +142,12 @@ def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> N
     from liasse.sandbox import start_embedded_qonto
 
     services.extras["qonto_sandbox"] = start_embedded_qonto(services, echo)
+
+
+def _stop_embedded_qonto(services: Services) -> None:
+    server = services.extras.pop("qonto_sandbox", None)
+    if server is not None:
+        server.should_exit = True
 
 
 def rotate_master_key(settings: Settings) -> int:

@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from liasse.web.config import WebConfig
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
 
 
@@ -78,7 +80,9 @@ class DropboxSettings(BaseModel):
     base_url: str | None = None
 
 
-class WebSettings(BaseModel):
+class WebSettings(WebConfig):
+    """Where the web app listens, plus its own settings (sessions, throttling, SMTP)."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
 

@@ -5,7 +5,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from liasse.store import migrate
-from liasse.store.tables import Base
+from liasse.store.schema import metadata
 
 
 def test_upgrade_reaches_head_and_is_repeatable(engine: Engine) -> None:
@@ -19,7 +19,7 @@ def test_upgrade_reaches_head_and_is_repeatable(engine: Engine) -> None:
 
 def test_migrations_match_the_tables_module(engine: Engine) -> None:
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == [], f"tables.py and the migrations disagree: {diff}"
 
 

@@ -1,53 +1,62 @@
+"""The status page: connections, backlog, every failure with a retry; untrusted text escaped."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
-
-from liasse.services import Services, initialise, open_services
-from liasse.settings import Settings
-from liasse.web.app import create_app
+from webworld import World, csrf_of, invoice_file
 
 
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    initialise(settings)
-    services = open_services(settings)
-    yield services
-    services.close()
+def test_untrusted_supplier_name_renders_as_text_everywhere(world: World, owner: TestClient
+                                                            ) -> None:
+    invoice_file(world.inbox, "evil.pdf", 0.7, supplier_name="<script>alert('x')</script>",
+                 total_amount="10.00")
+    world.run_window()
+    document_id = world.document_id("evil.pdf")
+    for path in (f"/w/default/documents/{document_id}", f"/w/default/review/{document_id}",
+                 "/w/default/documents", "/w/default/suppliers",
+                 "/w/default/ask?q=how+much+did+we+spend+with+script+this+year"):
+        page = owner.get(path)
+        assert page.status_code == 200, path
+        assert "<script>alert" not in page.text, path
+    assert "&lt;script&gt;alert" in owner.get(f"/w/default/documents/{document_id}").text
 
 
-def add_document(services: Services, supplier: str) -> str:
-    with services.workspace_repo() as repo:
-        document = repo.create_document(sha256="a" * 64, size=3, file_name="evil.pdf",
-                                        media_type="application/pdf", actor="test")
-        document.supplier_name = supplier
-        document.state_reason = supplier
-        return document.id
-
-
-def test_status_page_lists_documents_with_untrusted_text_escaped(services: Services) -> None:
-    document_id = add_document(services, "<script>alert('x')</script>")
-    client = TestClient(create_app(services))
-    page = client.get("/")
+def test_status_lists_connections_and_says_when_nothing_failed(owner: TestClient) -> None:
+    page = owner.get("/w/default/status")
     assert page.status_code == 200
-    assert "<script>alert" not in page.text
-    assert "&lt;script&gt;alert" in page.text
-    assert f"/documents/{document_id}" in page.text
-    detail = client.get(f"/documents/{document_id}")
-    assert detail.status_code == 200
-    assert "<td>test</td>" in detail.text  # the actor of the audit event
-    assert "discovered → fetched" in detail.text
+    assert "inbox (localfolder)" in page.text
+    assert 'id="no-failures"' in page.text
 
 
-def test_french_when_the_browser_asks(services: Services) -> None:
-    client = TestClient(create_app(services))
-    page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
-    assert "Documents par état" in page.text
+def test_a_parked_post_is_listed_with_its_error_and_retried_after_the_fix(
+        world: World, owner: TestClient) -> None:
+    world.bank.reject = {"iban.pdf"}
+    invoice_file(world.inbox, "iban.pdf", 0.96)
+    world.run_window()
+    assert world.state_of("iban.pdf") == "parked"
+    page = owner.get("/w/default/status")
+    assert "supplier IBAN is invalid" in page.text
+    document_id = world.document_id("iban.pdf")
+    assert f'data-document="{document_id}"' in page.text
+
+    world.bank.reject = set()  # the fix, outside liasse
+    retry = owner.post(f"/w/default/documents/{document_id}/retry",
+                       data={"csrf": csrf_of(page.text), "back": "/w/default/status"})
+    assert retry.status_code == 200 and "msg=retried" in str(retry.url)
+    assert world.state_of("iban.pdf") == "approved"
+    page = owner.get("/w/default/status")
+    owner.post("/w/default/post-now", data={"csrf": csrf_of(page.text)})
+    assert world.state_of("iban.pdf") == "posted"
+    assert world.bank.posted_files.count("iban.pdf") == 1
+    trail = owner.get(f"/w/default/documents/{document_id}").text
+    assert "user:owner@example.com" in trail and "retry requested after" in trail
 
 
-def test_unknown_document_is_404(services: Services) -> None:
-    client = TestClient(create_app(services))
-    assert client.get("/documents/nope").status_code == 404
-    assert client.get("/api/status").json()["workspace"] == "default"
+def test_french_when_the_browser_asks(owner: TestClient) -> None:
+    page = owner.get("/w/default/status", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "Connexions" in page.text and "Échecs en attente" in page.text
+
+
+def test_unknown_document_is_404_and_status_json_is_scoped(owner: TestClient) -> None:
+    assert owner.get("/w/default/documents/nope").status_code == 404
+    assert owner.get("/w/default/api/status").json()["workspace"] == "default"

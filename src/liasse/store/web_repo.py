@@ -331,10 +331,6 @@ class WebRepo:
             .order_by(Document.updated_at.desc(), Document.id)
         ).all()
 
-    def documents_with_dates(self, states: Sequence[State]) -> Sequence[Document]:
-        """Documents in `states` with their extraction, for questions on due dates."""
-        return self.documents_in(states, limit=5000)
-
     def supplier_names(self) -> list[str]:
         names = self.session.scalars(
             select(Document.supplier_name)

@@ -1,61 +1,106 @@
-"""The FastAPI application factory: routes render read models from `liasse.reports`."""
+"""The FastAPI application factory: sessions, CSRF, security headers, and the page routers."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
-from liasse.reports import audit_lines, status_report
 from liasse.services import Services
-from liasse.store.repo import NotFound
-from liasse.web.i18n import MESSAGES, STATE_LABELS, pick_language
+from liasse.web.config import WebConfig
+from liasse.web.deps import NotLoggedIn, WebState, check_csrf, session_of
+from liasse.web.routes import ROUTERS
+from liasse.web.security import (
+    SESSION_COOKIE,
+    LoginPolicy,
+    SessionCodec,
+    SessionData,
+    make_hasher,
+)
+from liasse.web.views import make_templates, render
 
-TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+# Our own script and styles only; documents are framed from our own origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; object-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
 
 
-def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="liasse", docs_url=None, redoc_url=None)
-    # Jinja2Templates escapes .html templates: extracted text is untrusted.
-    templates = Jinja2Templates(directory=str(TEMPLATES))
+def create_app(services: Services, config: WebConfig | None = None, *,
+               today: Callable[[], date] = date.today) -> FastAPI:
+    """The web app over `services`; `today` is injectable so tests can fix the calendar."""
+    config = config or WebConfig()
+    secret = (config.session_secret.get_secret_value() if config.session_secret
+              else secrets.token_urlsafe(32))
+    app = FastAPI(title="liasse", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(check_csrf)])
+    app.state.liasse = WebState(
+        services=services, config=config,
+        codec=SessionCodec(secret, config.session_max_age_seconds),
+        hasher=make_hasher(config), policy=LoginPolicy.from_config(config),
+        templates=make_templates(), today=today,
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_session_middleware(app)
+    _install_error_pages(app)
+    return app
 
-    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
-        lang = pick_language(request.headers.get("accept-language"))
-        response: HTMLResponse = templates.TemplateResponse(
-            request, name, {"t": MESSAGES[lang], "states": STATE_LABELS[lang], "lang": lang,
-                            **context},
-        )
+
+def _is_https(request: Request, config: WebConfig) -> bool:
+    if config.secure_cookies is not None:
+        return config.secure_cookies
+    forwarded = request.headers.get("x-forwarded-proto") if config.trust_forwarded_headers else None
+    return (forwarded or request.url.scheme) == "https"
+
+
+def _install_session_middleware(app: FastAPI) -> None:
+    state: WebState = app.state.liasse
+
+    @app.middleware("http")
+    async def session_cookie(request: Request,
+                             call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        loaded = state.codec.loads(request.cookies.get(SESSION_COOKIE))
+        request.state.session = loaded or SessionData.fresh()
+        response = await call_next(request)
+        session = session_of(request)
+        if session.changed:
+            response.set_cookie(
+                SESSION_COOKIE, state.codec.dumps(session), max_age=state.codec.max_age_seconds,
+                httponly=True, samesite="lax", secure=_is_https(request, state.config), path="/",
+            )
+        _security_headers(request, response)
         return response
 
-    @app.get("/", response_class=HTMLResponse)
-    def status_page(request: Request) -> HTMLResponse:
-        with services.workspace_repo() as repo:
-            report = status_report(repo, recent=200)
-        return page(request, "status.html", report=report)
 
-    @app.get("/api/status")
-    def status_json() -> JSONResponse:
-        with services.workspace_repo() as repo:
-            return JSONResponse(status_report(repo).to_json())
+def _security_headers(request: Request, response: Response) -> None:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.url.path.startswith("/static"):
+        response.headers.setdefault("Cache-Control", "no-store")
 
-    @app.get("/documents/{document_id}", response_class=HTMLResponse)
-    def document_page(request: Request, document_id: str) -> HTMLResponse:
-        with services.workspace_repo() as repo:
-            try:
-                document = repo.get_document(document_id)
-            except NotFound as exc:
-                raise HTTPException(404) from exc
-            trail = audit_lines(repo, document_id)
-            files = list(repo.source_files_of_document(document_id))
-        fields = (document.extraction or {}).get("fields", {})
-        return page(request, "document.html", document=document, trail=trail, files=files,
-                    fields=fields)
 
-    @app.get("/healthz")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotLoggedIn)
+    async def to_login(request: Request, exc: NotLoggedIn) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
-    return app
+    @app.exception_handler(HTTPException)
+    async def error_page(request: Request, exc: HTTPException) -> Response:
+        if "/api/" in request.url.path:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        page: HTMLResponse = render(request, "error.html", status_code=exc.status_code,
+                                    code=exc.status_code, detail=exc.detail)
+        return page

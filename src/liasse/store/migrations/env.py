@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import liasse.store.tables_web  # noqa: F401  (registers the web tables on Base)
-from liasse.store.tables import Base
+from liasse.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached by a bare `alembic` call
@@ -13,7 +12,7 @@ if connection is None:  # pragma: no cover - only reached by a bare `alembic` ca
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -1,0 +1,1 @@
+"""Plain questions about a workspace, in English or French, answered from the database."""

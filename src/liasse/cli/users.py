@@ -1,0 +1,48 @@
+"""`liasse users add`: create a person with a role in a workspace (password read from stdin)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+users_app = typer.Typer(help="Manage the people who use the web app.", no_args_is_help=True)
+
+ROLE_HELP = "owner, accountant, reviewer or viewer"
+STDIN_HELP = "Read the password from standard input (one line)."
+WORKSPACE_HELP = "The workspace's slug (default: the configured workspace)."
+NEEDS_STDIN = "give the password on standard input with --password-stdin (never as an argument)"
+ADDED = "{email} is {role} of workspace {workspace} ({what})."
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(help="The user's e-mail, used to log in.")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)] = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help=STDIN_HELP)] = False,
+    workspace: Annotated[str | None, typer.Option(help=WORKSPACE_HELP)] = None,
+) -> None:
+    """Add a user (or update their password and role) in a workspace."""
+    if not password_stdin:
+        raise typer.BadParameter(NEEDS_STDIN)
+    from liasse.services import NoWorkspace, open_services
+    from liasse.settings import load_settings
+    from liasse.web.accounts import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    services = open_services(load_settings())
+    try:
+        added = add_user(services, email, password, role=role, workspace=workspace)
+    except (ValueError, NoWorkspace) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    finally:
+        services.close()
+    what = "created" if added.created else "updated"
+    typer.echo(ADDED.format(email=added.email, role=added.role, workspace=added.workspace,
+                            what=what))

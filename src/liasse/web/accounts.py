@@ -1,0 +1,45 @@
+"""Creating people and giving them a role in a workspace (used by the CLI and `make run`)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+
+from liasse.services import NoWorkspace, Services
+from liasse.store import repo as store_repo
+from liasse.store import web_repo
+from liasse.web.security import hash_password
+
+
+@dataclass(frozen=True)
+class UserAdded:
+    email: str
+    role: str
+    workspace: str
+    created: bool  # False: the user existed; the role was set and the password replaced
+
+
+def add_user(services: Services, email: str, password: str, *, role: str,
+             workspace: str | None = None, hasher: PasswordHasher | None = None) -> UserAdded:
+    """Create (or update) the user and set their role in `workspace` (default: the configured)."""
+    slug = workspace or services.settings.workspace
+    password_hash = hash_password(password, hasher)
+    with services.sessions.begin() as session:
+        found = store_repo.find_workspace_by_slug(session, slug)
+        if found is None:
+            raise NoWorkspace(f"workspace {slug!r} does not exist: run `liasse init`")
+        user = web_repo.find_user_by_email(session, email)
+        created = user is None
+        if user is None:
+            user = web_repo.create_user(session, email, password_hash)
+        else:
+            user.password_hash = password_hash
+        web_repo.set_membership(session, user.id, found.id, role)
+        return UserAdded(user.email, role, slug, created)
+
+
+def new_password() -> str:
+    """A password to print once for a demo owner (`make run`)."""
+    return secrets.token_urlsafe(12)

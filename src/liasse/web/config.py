@@ -1,0 +1,37 @@
+"""The web app's own settings, with safe defaults; `create_app` takes them as an argument.
+
+The integrator maps these onto `liasse.settings.Settings` (e.g. `LIASSE_WEB__SESSION_SECRET`).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class SmtpSettings(BaseModel):
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "liasse@localhost"
+    username: str | None = None
+    password: SecretStr | None = None
+    starttls: bool = False
+
+
+class WebConfig(BaseModel):
+    model_config = {"frozen": True}
+
+    # None: a random secret per process, so sessions end when the server restarts.
+    session_secret: SecretStr | None = None
+    session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+    # "auto": Secure cookies when the request arrived over https (directly or via a proxy).
+    secure_cookies: bool | None = None
+    login_max_failures_per_email: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65536, ge=8)
+    # Where people reach the app, for links in e-mails (no trailing slash).
+    public_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpSettings | None = None
+    trust_forwarded_headers: bool = False

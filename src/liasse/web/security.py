@@ -1,0 +1,133 @@
+"""Passwords (argon2id), signed session cookies, CSRF tokens and login throttling.
+
+The session lives entirely in a cookie signed with itsdangerous: `{"u": user id or None,
+"c": CSRF token}`. It is HttpOnly, SameSite=Lax, and Secure when served over https.
+Logging in starts a new session (new CSRF token), so a token seen before login is useless.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from liasse.store import web_repo
+from liasse.store.tables_web import User
+from liasse.web.config import WebConfig
+
+SESSION_COOKIE = "liasse_session"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+# Verified when the e-mail is unknown, so that the answer takes as long as for a known one.
+_DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105 - never a credential
+
+
+def make_hasher(config: WebConfig) -> PasswordHasher:
+    return PasswordHasher(time_cost=config.password_time_cost,
+                          memory_cost=config.password_memory_kib)
+
+
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    if len(password) < 8:
+        raise ValueError("a password has at least 8 characters")
+    return (hasher or PasswordHasher()).hash(password)
+
+
+def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass
+class SessionData:
+    user_id: str | None
+    csrf: str
+    changed: bool = False
+
+    @classmethod
+    def fresh(cls, user_id: str | None = None) -> SessionData:
+        return cls(user_id=user_id, csrf=secrets.token_urlsafe(32), changed=True)
+
+
+class SessionCodec:
+    def __init__(self, secret: str, max_age_seconds: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="liasse-session")
+        self.max_age_seconds = max_age_seconds
+
+    def dumps(self, data: SessionData) -> str:
+        return self._serializer.dumps({"u": data.user_id, "c": data.csrf})
+
+    def loads(self, cookie: str | None) -> SessionData | None:
+        if not cookie:
+            return None
+        try:
+            raw: Any = self._serializer.loads(cookie, max_age=self.max_age_seconds)
+        except BadSignature:
+            return None
+        if not isinstance(raw, dict) or not isinstance(raw.get("c"), str):
+            return None
+        user = raw.get("u")
+        return SessionData(user if isinstance(user, str) else None, raw["c"])
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+@functools.cache
+def _dummy_hash(time_cost: int, memory_cost: int) -> str:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash(_DUMMY_PASSWORD)
+
+
+# --- logging in ---------------------------------------------------------------------------------
+
+
+class LoginThrottled(Exception):
+    """Too many failed attempts recently; the caller waits before trying again."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures_per_email: int
+    max_failures_per_address: int
+    window: timedelta
+
+    @classmethod
+    def from_config(cls, config: WebConfig) -> LoginPolicy:
+        return cls(config.login_max_failures_per_email, config.login_max_failures_per_address,
+                   timedelta(minutes=config.login_window_minutes))
+
+
+def authenticate(session: Session, hasher: PasswordHasher, policy: LoginPolicy, *, email: str,
+                 password: str, address: str, now: datetime) -> User | None:
+    """The user if the password is right; None if not; LoginThrottled while throttled.
+
+    Attempts are recorded in the caller's transaction, which must commit even on failure.
+    """
+    failures = web_repo.recent_login_failures(session, email, address, now - policy.window)
+    if (failures.for_email >= policy.max_failures_per_email
+            or failures.from_address >= policy.max_failures_per_address):
+        raise LoginThrottled(email)
+    user = web_repo.find_user_by_email(session, email)
+    if user is None or not user.active:
+        verify_password(hasher, _dummy_hash(hasher.time_cost, hasher.memory_cost), password)
+        web_repo.record_login_attempt(session, email, address, success=False, at=now)
+        return None
+    if not verify_password(hasher, user.password_hash, password):
+        web_repo.record_login_attempt(session, email, address, success=False, at=now)
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = now
+    web_repo.record_login_attempt(session, email, address, success=True, at=now)
+    return user

@@ -1,0 +1,33 @@
+"""Fixtures of the web tests: a filled workspace and a test client for the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from webworld import TEST_CONFIG, World, filled_world, login
+
+from liasse.settings import Settings
+from liasse.web.app import create_app
+
+TODAY = date(2026, 11, 10)
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    world = filled_world(settings)
+    yield world
+    world.services.close()
+
+
+@pytest.fixture
+def client(world: World) -> TestClient:
+    return TestClient(create_app(world.services, TEST_CONFIG, today=lambda: TODAY))
+
+
+@pytest.fixture
+def owner(client: TestClient) -> TestClient:
+    assert login(client, "owner@example.com").status_code in (200, 303)
+    return client
