@@ -13,6 +13,7 @@ from liasse.sync.ports import (
     DocumentSource,
     Enricher,
     Extractor,
+    DocumentWriter,
     InvoicePoster,
     WorkspaceContext,
 )
@@ -44,6 +45,8 @@ class Pipeline:
     extractor: Extractor | None
     enricher: Enricher
     poster: InvoicePoster | None
+    # Write-back per connection id (only connections with write-back enabled).
+    writers: Mapping[str, DocumentWriter] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], datetime] = utc_now
 

@@ -123,3 +123,22 @@ class InvoicePoster(Protocol):
 
     def post(self, invoices: list[InvoiceToPost]) -> list[PostResult]:
         ...
+
+
+@dataclass(frozen=True)
+class FileToWrite:
+    """A processed PDF to write back into the watched folder (Dropbox write-back)."""
+
+    document_id: str
+    idempotency_key: str
+    path: str
+    content: bytes
+
+
+@runtime_checkable
+class DocumentWriter(Protocol):
+    """Writes files back; writing the same key twice must leave one file."""
+
+    def write(self, file: FileToWrite) -> str:
+        """Returns the remote id of the written file."""
+        ...
