@@ -68,9 +68,14 @@ class QontoSettings(BaseModel):
 
 
 class SyncSettings(BaseModel):
-    """Windows for remote connections (Dropbox, Qonto): at most four an hour each."""
+    """Windows for remote connections (Dropbox, Qonto): at most four an hour each.
 
-    window_minutes: float = Field(default=15.0, ge=15.0)
+    `unthrottled` lifts the four-an-hour floor, for emulators only (tests, benchmarks):
+    real APIs throttle, and Qonto blocks an IP that calls too often.
+    """
+
+    window_minutes: float = Field(default=15.0, gt=0)
+    unthrottled: bool = False
 
 
 class DropboxSettings(BaseModel):

@@ -52,6 +52,8 @@ class WindowScheduler:
             return timedelta(seconds=settings.inbox.poll_seconds)
         minutes = config.get("window_minutes", settings.sync.window_minutes)
         wanted = timedelta(minutes=float(minutes))  # type: ignore[arg-type]
+        if settings.sync.unthrottled:
+            return wanted
         return max(wanted, MIN_REMOTE_INTERVAL)
 
     def run_due(self) -> list[WindowRun]:
