@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import connect, core, extract, users
+from liasse.cli import connect, core, extract, match, users
 
 app = typer.Typer(
     name="liasse",
@@ -20,6 +20,7 @@ app = typer.Typer(
 core.register(app)
 connect.register(app)
 extract.register(app)
+match.register(app)
 users.register(app)
 
 
