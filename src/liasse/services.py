@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.identifiers import compact
-from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.extract.model import ExtractionResult
 from liasse.settings import Settings
 from liasse.store import migrate
@@ -29,6 +28,7 @@ from liasse.store.db import make_engine, make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
 from liasse.store.tables import Workspace
+from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.ports import DocumentSource, Extractor, InvoicePoster, WorkspaceContext
 
@@ -160,6 +160,11 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         repo = WorkspaceRepo(session, workspace.id)
         sources = _active_sources(services, repo)
         poster = services.poster or _qonto_poster(services, repo)
+        from liasse import adapters_writeback
+
+        # Firm folders are followed by id; write-back folders skip liasse's own output.
+        sources = adapters_writeback.dropbox_sources(services, repo, sources)
+        writers = adapters_writeback.active_writers(services, repo)
     if connection_ids is not None:
         sources = {key: source for key, source in sources.items() if key in connection_ids}
     return Pipeline(
@@ -168,8 +173,9 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         context=context,
         sources=sources,
         extractor=make_extractor(settings),
-        enricher=ConfidenceEnricher(),
+        enricher=StoreEnricher(services.sessions),
         poster=poster,
+        writers=writers,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
+from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.extract.model import ExtractedField, ExtractionResult
 from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
@@ -92,7 +93,10 @@ class World:
     inbox: Path
 
     def run_window(self) -> WindowCounts:
-        pipeline = replace(build_pipeline(self.services), extractor=ScriptedExtractor())
+        # Web tests script the routing outcome through the extraction confidence; the
+        # supplier-aware enricher is tested in tests/enrich and tests/sync.
+        pipeline = replace(build_pipeline(self.services), extractor=ScriptedExtractor(),
+                           enricher=ConfidenceEnricher())
         return run_window(pipeline)
 
     def add_user(self, email: str, role: str, workspace: str = "default") -> None:

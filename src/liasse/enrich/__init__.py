@@ -114,9 +114,10 @@ class DirectoryEnricher:
     def __init__(self, knowledge_for: Callable[[WorkspaceContext], WorkspaceKnowledge]) -> None:
         self._knowledge_for = knowledge_for
 
-    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext) -> Enrichment:
+    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
+               document_id: str = "") -> Enrichment:
         knowledge = self._knowledge_for(context)
-        result = enrich_document(extraction, extraction.sha256, knowledge)
+        result = enrich_document(extraction, document_id or extraction.sha256, knowledge)
         supplier = result.supplier.supplier
         name = supplier.legal_name if supplier else result.facts.supplier_name
         reasons = (*result.routing.reasons, *result.account.reasons)

@@ -18,7 +18,8 @@ SURE = 0.85
 
 
 class ConfidenceEnricher:
-    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext) -> Enrichment:
+    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
+               document_id: str = "") -> Enrichment:
         confidence = Decimal(str(round(extraction.confidence, 4)))
         reasons = self._doubts(extraction)
         if extraction.errors:

@@ -159,11 +159,38 @@ class Document(Base):
     currency: Mapped[str | None] = mapped_column(String(3), default=None)
     issue_date: Mapped[str | None] = mapped_column(String(10), default=None)
     qonto_invoice_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    supplier_id: Mapped[str | None] = mapped_column(
+        ForeignKey("suppliers.id"), default=None, index=True
+    )
+    ledger_account: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The document this one copies (same file, same source, same business key).
+    duplicate_of: Mapped[str | None] = mapped_column(String(32), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupplierRow(Base):
+    """A known supplier of one workspace (`domain.suppliers.Supplier` as stored)."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    legal_name: Mapped[str] = mapped_column(String(300))
+    name_variants: Mapped[list[str]] = mapped_column(JSON, default=list)
+    vat_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sirens: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sirets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ibans: Mapped[list[str]] = mapped_column(JSON, default=list)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_account: Mapped[str | None] = mapped_column(String(16), default=None)
+    rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Set when merged into another supplier: kept so old links still resolve.
+    merged_into: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

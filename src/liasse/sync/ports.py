@@ -93,11 +93,14 @@ class Enrichment:
     reasons: tuple[str, ...]
     supplier_name: str | None = None
     ledger_account: str | None = None
+    supplier_id: str | None = None
+    duplicate_of: str | None = None  # a certain copy of this document: never posted
 
 
 @runtime_checkable
 class Enricher(Protocol):
-    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext) -> Enrichment:
+    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
+               document_id: str) -> Enrichment:
         ...
 
 

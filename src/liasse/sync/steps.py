@@ -306,10 +306,14 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
         extraction = ExtractionResult.from_json(document.extraction or {})
-        decision = pipeline.enricher.enrich(extraction, pipeline.context)
+        decision = pipeline.enricher.enrich(extraction, pipeline.context,
+                                            document_id=document_id)
         document.route_reasons = list(decision.reasons)
         if decision.supplier_name:
             document.supplier_name = decision.supplier_name
+        document.supplier_id = decision.supplier_id
+        document.ledger_account = decision.ledger_account
+        document.duplicate_of = decision.duplicate_of
         repo.apply_transition(document, transition(
             State.EXTRACTED, State.ENRICHED, actor="step:enrich",
             reason=f"document confidence {decision.confidence:.0%}",

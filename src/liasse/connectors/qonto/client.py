@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -46,6 +46,9 @@ TEXT = {
                   "missing or wrong",
     "gave_up": "Qonto still failing after {attempts} attempts: {reason}",
     "network": "network error talking to Qonto: {reason}",
+    "link_refused": "Qonto's download link for attachment {id} was refused twice "
+                    "(HTTP {status})",
+    "link_failed": "downloading attachment {id} from its link failed (HTTP {status})",
 }
 
 
@@ -64,6 +67,14 @@ def qonto_error_text(response: httpx.Response) -> tuple[str, str]:
         return str(body.get("code") or body.get("error") or ""), str(
             body.get("message") or body.get("error_description") or body.get("detail") or "")
     return "", str(body)
+
+
+class AttachmentFile(NamedTuple):
+    """A receipt's file as downloaded from Qonto."""
+
+    file_name: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,8 @@ class QontoClient:
                           status: Sequence[str] = ("completed",), side: str | None = None,
                           settled_since: datetime | None = None,
                           sort_by: str = "updated_at:asc",
-                          per_page: int = MAX_PER_PAGE) -> Iterator[TransactionPage]:
+                          per_page: int = MAX_PER_PAGE,
+                          with_attachments: bool | None = None) -> Iterator[TransactionPage]:
         params: list[tuple[str, str]] = [("bank_account_id", bank_account_id),
                                          ("sort_by", sort_by), ("per_page", str(per_page))]
         params += [("status[]", value) for value in status]
@@ -106,6 +118,8 @@ class QontoClient:
             ("settled_at_from", settled_since)) if moment is not None]
         if side is not None:
             params.append(("side", side))
+        if with_attachments is not None:
+            params.append(("with_attachments", "true" if with_attachments else "false"))
         page: int | None = 1
         while page is not None:
             body = self._call("GET", "/v2/transactions",
@@ -121,11 +135,13 @@ class QontoClient:
                           updated_until: datetime | None = None,
                           status: Sequence[str] = ("completed",), side: str | None = None,
                           settled_since: datetime | None = None,
-                          sort_by: str = "updated_at:asc") -> Iterator[BankTransaction]:
+                          sort_by: str = "updated_at:asc",
+                          with_attachments: bool | None = None) -> Iterator[BankTransaction]:
         """Every matching transaction, page after page (Qonto's default: completed only)."""
         for page in self.transaction_pages(
                 bank_account_id, updated_since=updated_since, updated_until=updated_until,
-                status=status, side=side, settled_since=settled_since, sort_by=sort_by):
+                status=status, side=side, settled_since=settled_since, sort_by=sort_by,
+                with_attachments=with_attachments):
             yield from page.transactions
 
     def get_transaction(self, transaction_id: str) -> BankTransaction:
@@ -152,6 +168,43 @@ class QontoClient:
                               params=[*params, ("page", str(page))]).json()
             yield from (supplier_invoice_from_qonto(raw) for raw in body["supplier_invoices"])
             page = (body.get("meta") or {}).get("next_page")
+
+    def download_attachment(self, attachment_id: str) -> AttachmentFile:
+        """A receipt's name, type and bytes: `GET /v2/attachments/{id}` gives a signed,
+        expiring `url`, fetched through the same injected client but *without* our
+        credentials (the link is self-authorising and may point at another host). A link
+        that expired between the two calls is asked for again, once."""
+        for last_chance in (False, True):
+            attachment = self._call("GET", f"/v2/attachments/{attachment_id}").json()
+            details: dict[str, Any] = attachment["attachment"]
+            response = self._fetch_link(str(details["url"]))
+            if response.status_code < 300:
+                content_type = str(details.get("file_content_type")
+                                   or response.headers.get("content-type", "")).split(";")[0]
+                return AttachmentFile(str(details.get("file_name") or attachment_id),
+                                      content_type or "application/octet-stream",
+                                      response.content)
+            if response.status_code not in (401, 403) or last_chance:
+                break
+        key = "link_refused" if response.status_code in (401, 403) else "link_failed"
+        raise Rejected(TEXT[key].format(id=attachment_id, status=response.status_code),
+                       status=response.status_code)
+
+    def _fetch_link(self, url: str) -> httpx.Response:
+        """GET a signed link, retrying network errors, 429 and 5xx like any other call."""
+        attempt = 0
+        while True:
+            self.requests_sent += 1
+            try:
+                response = self._http.get(url, headers={"Accept": "*/*"})
+            except httpx.TransportError as exc:
+                self._wait_or_give_up(attempt, TEXT["network"].format(reason=exc), None)
+                attempt += 1
+                continue
+            if response.status_code != 429 and response.status_code < 500:
+                return response
+            self._wait_or_give_up(attempt, f"HTTP {response.status_code}", response)
+            attempt += 1
 
     # --- writing ------------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""The enricher that knows the workspace: its suppliers, its history, its past documents.
+
+It runs the pure enrich logic (`liasse.enrich.enrich_document`) with knowledge loaded from
+the store. The directory is read fresh for each document, so a supplier created for one
+document is known to the next; the duplicate index is built once per window and grows as
+documents are enriched, so two copies arriving in the same window still meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from liasse.domain.routing import Thresholds
+from liasse.domain.suppliers import OwnCompany, Supplier
+from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
+from liasse.enrich.classifier import AccountClassifier
+from liasse.enrich.duplicates import DuplicateIndex, KnownDocument
+from liasse.extract.model import ExtractionResult
+from liasse.store.suppliers_repo import SupplierRepo
+from liasse.sync.ports import Enrichment, WorkspaceContext
+
+
+class StoreEnricher:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._duplicates: DuplicateIndex | None = None
+        self._classifier: AccountClassifier | None = None
+
+    def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
+               document_id: str = "") -> Enrichment:
+        knowledge = self._knowledge(context)
+        result = enrich_document(extraction, document_id, knowledge)
+        supplier = result.supplier.supplier or self._create_if_confident(result, context)
+        known = result.known_document
+        self._index(context).add(known if supplier is None else _with_supplier(known, supplier))
+        return _as_enrichment(result, supplier)
+
+    def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
+        with self._sessions.begin() as session:
+            repo = SupplierRepo(session, context.workspace_id)
+            directory = repo.directory()
+            history = repo.postings()
+        if self._classifier is None and len(history) >= 10:
+            self._classifier = AccountClassifier.train(history)
+        return WorkspaceKnowledge(
+            directory=directory,
+            own_company=OwnCompany.from_identifiers(context.own_names, context.own_identifiers),
+            thresholds=Thresholds(float(context.review_from), float(context.approve_from)),
+            history=history, classifier=self._classifier, duplicates=self._index(context),
+        )
+
+    def _index(self, context: WorkspaceContext) -> DuplicateIndex:
+        if self._duplicates is None:
+            with self._sessions.begin() as session:
+                known = SupplierRepo(session, context.workspace_id).known_documents()
+            self._duplicates = DuplicateIndex(known)
+        return self._duplicates
+
+    def _create_if_confident(self, result: EnrichedDocument, context: WorkspaceContext
+                             ) -> Supplier | None:
+        proposal = result.supplier.proposal
+        if result.supplier.outcome != "new" or proposal is None or not proposal.confident:
+            return None
+        with self._sessions.begin() as session:
+            return SupplierRepo(session, context.workspace_id).add(proposal.to_supplier(""))
+
+
+def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:
+    return replace(known, supplier_key=supplier.id)
+
+
+def _as_enrichment(result: EnrichedDocument, supplier: Supplier | None) -> Enrichment:
+    duplicate = next((finding for finding in result.duplicates if finding.blocks_posting), None)
+    name = supplier.legal_name if supplier else result.facts.supplier_name
+    reasons = (*result.routing.reasons, *result.supplier.reasons, *result.account.reasons)
+    return Enrichment(
+        route=result.routing.route, confidence=Decimal(str(round(result.routing.confidence, 4))),
+        reasons=reasons, supplier_name=name, ledger_account=result.account.account,
+        supplier_id=supplier.id if supplier else None,
+        duplicate_of=duplicate.original_id if duplicate else None,
+    )

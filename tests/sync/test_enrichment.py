@@ -1,0 +1,113 @@
+"""The store-backed enricher in the pipeline: suppliers remembered, copies never posted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from liasse.connectors.localfolder import LocalFolderSource
+from liasse.samples.demo import COWORK, DEMO_COMPANY
+from liasse.store import repo as store_repo
+from liasse.store.blobs import BlobStore
+from liasse.store.db import make_session_factory
+from liasse.store.repo import WorkspaceRepo
+from liasse.store.suppliers_repo import SupplierRepo
+from liasse.sync.enrichment import StoreEnricher
+from liasse.sync.pipeline import Pipeline
+from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.sync.window import run_window
+from scripted import ScriptedExtractor, invoice_file
+
+COWORK_FIELDS = {"supplier_name": COWORK.name, "supplier_vat_id": COWORK.vat_id,
+                 "supplier_siren": COWORK.siren, "supplier_iban": COWORK.iban,
+                 "net_amount": "1000.00", "tax_amount": "200.00", "total_amount": "1200.00",
+                 "customer_name": DEMO_COMPANY.name}
+
+
+class Bank:
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    def post(self, invoices: list[InvoiceToPost]) -> list[PostResult]:
+        self.posted += [invoice.file_name for invoice in invoices]
+        return [PostResult(invoice.document_id, f"si-{invoice.file_name}") for invoice in invoices]
+
+
+@pytest.fixture
+def pipeline(engine: Engine, tmp_path: Path) -> Pipeline:
+    sessions = make_session_factory(engine)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with sessions.begin() as session:
+        workspace = store_repo.create_workspace(session, "acme", "Acme")
+        connection = WorkspaceRepo(session, workspace.id).add_connection(
+            "localfolder", "inbox", {"path": str(inbox)})
+    context = WorkspaceContext(workspace.id, (DEMO_COMPANY.name,),
+                               (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
+                               Decimal("0.55"), Decimal("0.85"))
+    return Pipeline(sessions=sessions, blobs=BlobStore(tmp_path / "blobs"), context=context,
+                    sources={connection.id: LocalFolderSource(inbox, settle_seconds=0)},
+                    extractor=ScriptedExtractor(), enricher=StoreEnricher(sessions),
+                    poster=Bank())
+
+
+def window(pipeline: Pipeline) -> dict[str, int]:
+    # Each window gets a fresh enricher, as build_pipeline gives each window.
+    fresh = replace(pipeline, enricher=StoreEnricher(pipeline.sessions))
+    return run_window(fresh).as_dict()
+
+
+def documents(pipeline: Pipeline) -> dict[str, Any]:
+    with pipeline.sessions.begin() as session:
+        return {d.file_name: (d.state, d.supplier_id, d.duplicate_of)
+                for d in WorkspaceRepo(session, pipeline.workspace_id).list_documents()}
+
+
+def inbox(pipeline: Pipeline) -> Path:
+    source = next(iter(pipeline.sources.values()))
+    assert isinstance(source, LocalFolderSource)
+    return source.root
+
+
+def test_a_supplier_with_identifiers_is_created_once_and_recognised(pipeline: Pipeline) -> None:
+    invoice_file(inbox(pipeline), "one.pdf", 0.97, invoice_number="CR-2026-0101", **COWORK_FIELDS)
+    window(pipeline)
+    invoice_file(inbox(pipeline), "two.pdf", 0.97, invoice_number="CR-2026-0102", **COWORK_FIELDS)
+    window(pipeline)
+    with pipeline.sessions.begin() as session:
+        suppliers = SupplierRepo(session, pipeline.workspace_id).suppliers()
+    assert [s.legal_name for s in suppliers] == [COWORK.name]
+    seen = documents(pipeline)
+    assert seen["one.pdf"][1] == seen["two.pdf"][1] == suppliers[0].id
+
+
+def test_the_own_company_is_never_a_supplier(pipeline: Pipeline) -> None:
+    fields = {**COWORK_FIELDS, "supplier_name": DEMO_COMPANY.name,
+              "supplier_vat_id": DEMO_COMPANY.vat_id, "supplier_siren": DEMO_COMPANY.siren,
+              "supplier_iban": DEMO_COMPANY.iban}
+    invoice_file(inbox(pipeline), "sales.pdf", 0.97, invoice_number="S-1", **fields)
+    window(pipeline)
+    with pipeline.sessions.begin() as session:
+        assert SupplierRepo(session, pipeline.workspace_id).suppliers() == []
+    assert documents(pipeline)["sales.pdf"][0] != "posted"
+
+
+def test_a_forwarded_copy_of_a_posted_invoice_never_reaches_the_bank(pipeline: Pipeline
+                                                                     ) -> None:
+    invoice_file(inbox(pipeline), "original.pdf", 0.97, invoice_number="CR-2026-0119", **COWORK_FIELDS)
+    window(pipeline)
+    assert documents(pipeline)["original.pdf"][0] == "posted"
+    # The same invoice forwarded by e-mail: other bytes, same supplier, number and total.
+    invoice_file(inbox(pipeline), "Fwd original.pdf", 0.99, invoice_number="CR-2026-0119",
+                 note="forwarded", **COWORK_FIELDS)
+    window(pipeline)
+    state, _, duplicate_of = documents(pipeline)["Fwd original.pdf"]
+    assert state in {"in_review", "refused"}
+    assert duplicate_of is not None
+    assert pipeline.poster is not None
+    assert pipeline.poster.posted == ["original.pdf"]  # type: ignore[attr-defined]
