@@ -35,7 +35,8 @@ class Bank:
 
     def post(self, invoices: list[InvoiceToPost]) -> list[PostResult]:
         self.posted += [invoice.file_name for invoice in invoices]
-        return [PostResult(invoice.document_id, f"si-{invoice.file_name}") for invoice in invoices]
+        return [PostResult(invoice.document_id, f"si-{invoice.file_name}")
+                for invoice in invoices]
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from liasse.store.blobs import BlobStore
 from liasse.sync.ports import (
     DocumentSource,
+    DocumentWriter,
     Enricher,
     Extractor,
-    DocumentWriter,
     InvoicePoster,
     WorkspaceContext,
 )
