@@ -27,11 +27,25 @@ def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
             from rich.console import Console
 
             with Console(stderr=True).status("Syncing…"):
-                return run_window(build_pipeline(services)).as_dict()
-        return run_window(build_pipeline(services)).as_dict()
+                return _one_window_everywhere(services)
+        return _one_window_everywhere(services)
     finally:
         _stop_embedded_qonto(services)
         services.close()
+
+
+def _one_window_everywhere(services: Services) -> dict[str, int]:
+    """Documents from every source, then each bank connection's lines and matching."""
+    from liasse.sync.bank_window import run_bank_window
+
+    counts = run_window(build_pipeline(services)).as_dict()
+    slug = services.settings.workspace
+    with services.workspace_repo(slug) as repo:
+        banks = [c.id for c in repo.list_connections()
+                 if c.kind == "qonto" and c.status == "active"]
+    for connection_id in banks:
+        run_bank_window(services, slug, connection_id)
+    return counts
 
 
 class SchedulerThread:
@@ -72,9 +86,9 @@ class SchedulerThread:
         while not self._stop.is_set():
             try:
                 for run in self._scheduler.run_due():
-                    if any(run.counts.as_dict().values()):
+                    if any(run.counts.values()):
                         log.info("window %s/%s: %s", run.workspace, run.connection,
-                                 run.counts.as_dict())
+                                 run.counts)
                     self._notify(run.workspace)
             except Exception:  # the service keeps running; the error is logged with its trace
                 log.exception("sync window failed")

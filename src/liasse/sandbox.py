@@ -51,6 +51,6 @@ def start_embedded_qonto(services: Services, echo: Callable[[str], None]) -> uvi
     server, port = serve_in_thread(app, "127.0.0.1", settings.qonto.sandbox_port)
     base_url = f"http://127.0.0.1:{port}"
     connections.connect_qonto_api_key(services, api_key, base_url=base_url,
-                                      name=SANDBOX_CONNECTION)
+                                      name=SANDBOX_CONNECTION, emulator=True)
     echo(f"Qonto sandbox (built-in emulator) on {base_url}")
     return server

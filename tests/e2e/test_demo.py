@@ -38,3 +38,17 @@ def test_the_demo_invoices_reach_the_sandbox_once(clean_environment: Path,
     numbers = {invoice.number for invoice in DEMO_INVOICES}
     posted_files = {invoice.file_name for invoice in state.supplier_invoices.values()}
     assert all(any(number in name for number in numbers) for name in posted_files)
+
+
+def test_the_posted_demo_invoices_are_matched_to_the_sandbox_debits(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    invoke("init", "--demo")
+    posted = json.loads(invoke("sync", "--once", "--json"))["posted"]
+    status = json.loads(invoke("status", "--json"))
+    assert status["documents_by_state"].get("matched", 0) == posted
+    audit = [line["reason"] for line in status["recent"] if line["state"] == "matched"]
+    assert audit and all("payment" in reason for reason in audit)
+    invoke("sync", "--once", "--json")  # matching again decides nothing new
+    again = json.loads(invoke("status", "--json"))
+    assert again["documents_by_state"] == status["documents_by_state"]

@@ -37,10 +37,10 @@ def test_a_window_runs_then_waits_for_its_interval(services: Services) -> None:
     scheduler = WindowScheduler(services, owner="a", clock=lambda: now[0])
     (services.settings.inbox_path / "a.pdf").write_bytes(b"%PDF-1.4 x")
     runs = scheduler.run_due()
-    assert [run.counts.discovered for run in runs] == [1]
+    assert [run.counts["discovered"] for run in runs] == [1]
     assert scheduler.run_due() == []  # not due again before its interval
     now[0] += timedelta(seconds=61)
-    assert [run.counts.duplicates for run in scheduler.run_due()] == [1]
+    assert [run.counts["duplicates"] for run in scheduler.run_due()] == [1]
 
 
 def test_a_held_lease_keeps_a_second_process_out_until_it_expires(services: Services) -> None:

@@ -193,6 +193,29 @@ class SupplierRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MatchRow(Base):
+    """A matching decision between a bank line and documents, with its reasons.
+
+    `band` is what the matcher said (auto or review); `status` what became of it:
+    `linked` (applied), `proposed` (waiting for a person), `dismissed` (a person said no).
+    """
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("workspace_id", "fingerprint"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    transaction_id: Mapped[str] = mapped_column(String(64), index=True)
+    document_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     """Who or what changed a record, when, why, from which state to which."""
 

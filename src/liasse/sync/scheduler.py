@@ -18,7 +18,7 @@ from liasse.services import Services, build_pipeline
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import utc_now
-from liasse.sync.steps import WindowCounts
+from liasse.sync.bank_window import run_bank_window
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse.scheduler")
@@ -36,7 +36,7 @@ def default_owner() -> str:
 class WindowRun:
     workspace: str
     connection: str
-    counts: WindowCounts
+    counts: dict[str, int]
 
 
 class WindowScheduler:
@@ -52,7 +52,7 @@ class WindowScheduler:
             return timedelta(seconds=settings.inbox.poll_seconds)
         minutes = config.get("window_minutes", settings.sync.window_minutes)
         wanted = timedelta(minutes=float(minutes))  # type: ignore[arg-type]
-        if settings.sync.unthrottled:
+        if settings.sync.unthrottled or config.get("emulator"):
             return wanted
         return max(wanted, MIN_REMOTE_INTERVAL)
 
@@ -60,7 +60,7 @@ class WindowScheduler:
         """Run a window for every connection that is due, in every workspace."""
         runs: list[WindowRun] = []
         for slug, connection_id, kind, config in self._due():
-            counts = self.run_connection(slug, connection_id, self.interval(kind, config))
+            counts = self.run_connection(slug, connection_id, self.interval(kind, config), kind)
             if counts is not None:
                 runs.append(WindowRun(slug, connection_id, counts))
         return runs
@@ -74,16 +74,18 @@ class WindowScheduler:
                 for connection in WorkspaceRepo(session, workspace.id).connections_due(now)
             ]
 
-    def run_connection(self, slug: str, connection_id: str, interval: timedelta
-                       ) -> WindowCounts | None:
+    def run_connection(self, slug: str, connection_id: str, interval: timedelta,
+                       kind: str = "localfolder") -> dict[str, int] | None:
         """One window for one connection under its lease; None if another holds it."""
         start = self._clock()
         with self._services.workspace_repo(slug) as repo:
             if not repo.acquire_lease(connection_id, self._owner, start, start + LEASE):
                 return None
         try:
+            if kind == "qonto":
+                return run_bank_window(self._services, slug, connection_id).as_dict()
             pipeline = build_pipeline(self._services, slug, connection_ids={connection_id})
-            return run_window(pipeline)
+            return run_window(pipeline).as_dict()
         finally:
             with self._services.workspace_repo(slug) as repo:
                 repo.release_lease(connection_id, self._owner, start + interval)

@@ -1,0 +1,66 @@
+"""A Qonto connection's window: bank lines into the store, then matching against them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liasse import adapters
+from liasse.services import Services, workspace_context
+from liasse.store import repo as store_repo
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.bank import sync_bank
+from liasse.sync.errors import NeedsReconnect, StepFailure
+from liasse.sync.matching import MatchReport, run_matching
+from liasse.sync.pipeline import utc_now
+
+
+@dataclass
+class BankWindowReport:
+    inserted: int = 0
+    updated: int = 0
+    failed: int = 0
+    linked: int = 0
+    proposed: int = 0
+    alerts: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWindowReport:
+    report = BankWindowReport()
+    with services.sessions.begin() as session:
+        workspace = store_repo.find_workspace_by_slug(session, slug)
+        assert workspace is not None
+        context = workspace_context(workspace, services.settings)
+        connection = WorkspaceRepo(session, workspace.id).get_connection(connection_id)
+        config = dict(connection.config)
+    secret = adapters.SecretJsonStore(services.sessions, context.workspace_id,
+                                      services.keyring(), adapters.qonto_secret_name(connection_id))
+    try:
+        synced = sync_bank(services.sessions, context.workspace_id, connection_id,
+                           adapters.qonto_client(secret, config))
+    except NeedsReconnect as exc:
+        _set_status(services, slug, connection_id, "needs_reconnect", str(exc))
+        report.failed += 1
+        return report
+    except StepFailure as exc:
+        _set_status(services, slug, connection_id, "active", f"bank sync failed: {exc}")
+        report.failed += 1
+    else:
+        report.inserted, report.updated = synced.inserted, synced.updated
+        report.failed += len(synced.failures)
+        error = "; ".join(synced.failures) or None
+        _set_status(services, slug, connection_id, "active", error)
+    _add_match(report, run_matching(services.sessions, context, utc_now))
+    return report
+
+
+def _add_match(report: BankWindowReport, match: MatchReport) -> None:
+    report.linked, report.proposed, report.alerts = match.linked, match.proposed, match.alerts
+
+
+def _set_status(services: Services, slug: str, connection_id: str, status: str,
+                error: str | None) -> None:
+    with services.workspace_repo(slug) as repo:
+        repo.set_connection_status(connection_id, status, error)

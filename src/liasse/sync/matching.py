@@ -1,0 +1,96 @@
+"""The match step: documents against the stored bank lines, decisions applied with reasons.
+
+Automatic payment links move a posted invoice to `matched` and mark the bank line; every
+other decision (review candidates, double-charge alerts, copies) is stored as proposed and
+written to the documents' audit trails, where the review queue shows it. Decisions are
+recorded once each (by fingerprint), so running the step again changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from liasse.domain.documents import DocumentFacts, facts_from_extraction
+from liasse.domain.matching.engine import match_transactions
+from liasse.domain.matching.model import MatchConfig, MatchDecision
+from liasse.domain.states import State, transition
+from liasse.domain.suppliers import OwnCompany
+from liasse.extract.model import ExtractionResult
+from liasse.store.bank_repo import BankRepo
+from liasse.store.match_repo import MatchRepo
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.ports import WorkspaceContext
+
+MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
+                    State.IN_REVIEW)
+APPLIED_KINDS = frozenset({"payment", "credit"})
+
+
+@dataclass
+class MatchReport:
+    decisions: int = 0
+    linked: int = 0
+    proposed: int = 0
+    alerts: int = 0
+
+
+def run_matching(sessions: sessionmaker[Session], context: WorkspaceContext,
+                 clock: Callable[[], datetime]) -> MatchReport:
+    with sessions.begin() as session:
+        documents, states = _documents(session, context.workspace_id)
+        transactions = BankRepo(session, context.workspace_id).transactions()
+        settled = MatchRepo(session, context.workspace_id).settled()
+    config = MatchConfig(own_company=OwnCompany.from_identifiers(context.own_names,
+                                                                 context.own_identifiers))
+    decisions = match_transactions(documents, transactions, config, settled=settled)
+    report = MatchReport(decisions=len(decisions))
+    for decision in decisions:
+        _apply(sessions, context.workspace_id, decision, states, clock, report)
+    return report
+
+
+def _documents(session: Session, workspace_id: str
+               ) -> tuple[list[DocumentFacts], dict[str, str]]:
+    repo = WorkspaceRepo(session, workspace_id)
+    facts: list[DocumentFacts] = []
+    states: dict[str, str] = {}
+    for document in repo.documents_in_states(MATCHABLE_STATES, limit=100_000):
+        if not document.extraction:
+            continue
+        extraction = ExtractionResult.from_json(document.extraction)
+        facts.append(facts_from_extraction(extraction, document.id))
+        states[document.id] = document.state
+    return facts, states
+
+
+def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDecision,
+           states: dict[str, str], clock: Callable[[], datetime], report: MatchReport) -> None:
+    link = decision.band == "auto" and decision.kind in APPLIED_KINDS and all(
+        states.get(document_id) == State.POSTED.value for document_id in decision.document_ids)
+    with sessions.begin() as session:
+        row, created = MatchRepo(session, workspace_id).record(
+            decision, "linked" if link else "proposed")
+        if not created:
+            return
+        repo = WorkspaceRepo(session, workspace_id)
+        reason = f"{decision.kind} ({decision.band}, {decision.score:.0%}): " + "; ".join(
+            decision.reasons)
+        for document_id in decision.document_ids:
+            document = repo.get_document(document_id)
+            if link:
+                repo.apply_transition(document, transition(
+                    State.POSTED, State.MATCHED, actor="step:match", reason=reason,
+                ), {"transaction_id": decision.transaction_id, "match_id": row.id})
+            else:
+                repo.add_audit("document", document_id, actor="step:match", reason=reason,
+                               details={"transaction_id": decision.transaction_id,
+                                        "match_id": row.id, "kind": decision.kind})
+        if link:
+            BankRepo(session, workspace_id).mark_matched([decision.transaction_id], clock())
+    report.linked += int(link)
+    report.proposed += int(not link)
+    report.alerts += int(decision.kind in ("double_charge", "duplicate"))
