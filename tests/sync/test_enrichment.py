@@ -100,7 +100,8 @@ def test_the_own_company_is_never_a_supplier(pipeline: Pipeline) -> None:
 
 def test_a_forwarded_copy_of_a_posted_invoice_never_reaches_the_bank(pipeline: Pipeline
                                                                      ) -> None:
-    invoice_file(inbox(pipeline), "original.pdf", 0.97, invoice_number="CR-2026-0119", **COWORK_FIELDS)
+    invoice_file(inbox(pipeline), "original.pdf", 0.97, invoice_number="CR-2026-0119",
+                 **COWORK_FIELDS)
     window(pipeline)
     assert documents(pipeline)["original.pdf"][0] == "posted"
     # The same invoice forwarded by e-mail: other bytes, same supplier, number and total.

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from liasse.services import Services, build_pipeline
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.pipeline import utc_now
 from liasse.sync.bank_window import run_bank_window
+from liasse.sync.pipeline import utc_now
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse.scheduler")
