@@ -78,7 +78,7 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "acquire_lease": lambda: _assert_false(
             a.acquire_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
         "release_lease": lambda: _release_leaves_b_alone(a, b),
-        "connections_due": lambda: _rows_belong(a.connections_due(NOW), a.workspace_id),
+        "connections_due": lambda: _rows_belong(a.connections_due(NOW, "me"), a.workspace_id),
         "set_connection_status": lambda: _not_found(
             lambda: a.set_connection_status(b.connection_id, "x", None)),
         "record_source_file": lambda: _not_found(

@@ -141,15 +141,18 @@ class WorkspaceRepo:
             .values(lease_owner=None, lease_until=None, next_sync_at=next_sync_at)
         )
 
-    def connections_due(self, now: datetime) -> Sequence[Connection]:
-        """Active connections whose next window is due and whose lease is free."""
+    def connections_due(self, now: datetime, owner: str) -> Sequence[Connection]:
+        """Active connections whose next window is due and whose lease is free or ours
+        (a restarted process takes back the lease its crashed predecessor held)."""
         return self.session.scalars(
             select(Connection)
             .where(
                 Connection.workspace_id == self.workspace_id,
                 Connection.status == "active",
-                or_(Connection.next_sync_at.is_(None), Connection.next_sync_at <= now),
-                or_(Connection.lease_until.is_(None), Connection.lease_until < now),
+                or_(Connection.next_sync_at.is_(None), Connection.next_sync_at <= now,
+                    Connection.lease_owner == owner),
+                or_(Connection.lease_until.is_(None), Connection.lease_until < now,
+                    Connection.lease_owner == owner),
             )
             .order_by(Connection.next_sync_at)
         ).all()

@@ -71,7 +71,8 @@ class WindowScheduler:
             return [
                 (workspace.slug, connection.id, connection.kind, dict(connection.config))
                 for workspace in store_repo.list_all_workspaces(session)
-                for connection in WorkspaceRepo(session, workspace.id).connections_due(now)
+                for connection in WorkspaceRepo(session, workspace.id).connections_due(
+                    now, self._owner)
             ]
 
     def run_connection(self, slug: str, connection_id: str, interval: timedelta,
