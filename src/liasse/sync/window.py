@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liasse.sync import posting, steps
+from liasse.sync import posting, steps, writeback
 from liasse.sync.errors import NeedsReconnect
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.steps import WindowCounts
@@ -23,4 +23,5 @@ def run_window(pipeline: Pipeline) -> WindowCounts:
     # Outside writes happen last, after the whole batch has been read and ranked.
     posting.record_post_intents(pipeline)
     posting.drain_post_outbox(pipeline, counts)
+    writeback.write_back(pipeline, counts)
     return counts
