@@ -306,7 +306,7 @@ def draw_payment_confirmation(spec: DocumentSpec) -> bytes:
     text = body.format(amount=amount, date=formats.format_date(spec.issue_date, style),
                        number=spec.related_number or "")
     y = sheet.lines(40, 265, wrap(text, 95), size=10, leading=14)
-    pairs = [(formats.label(style, "total"), amount)]
+    pairs = [(formats.label(style, "amount_paid"), amount)]
     if spec.payment_reference:
         pairs.append((formats.label(style, "payment_reference"), spec.payment_reference))
     draw_meta_inline(sheet, 40, y + 20, pairs, label_width=150)

@@ -229,7 +229,7 @@ def totals_rows(spec: DocumentSpec, *, per_rate: bool) -> list[tuple[str, str, b
         return formats.format_money(spec.signed(value), spec.currency, style)
 
     if spec.discount_amount:
-        rows.append((formats.label(style, "net") + " " + _brut(style),
+        rows.append((f"{formats.label(style, 'net')} {formats.label(style, 'before_discount')}",
                      money(spec.lines_net), False))
         rows.append((f"{formats.label(style, 'discount')} "
                      f"{formats.format_rate(spec.global_discount_percent, style)}",
@@ -245,10 +245,6 @@ def totals_rows(spec: DocumentSpec, *, per_rate: bool) -> list[tuple[str, str, b
                      money(spec.tax_amount), False))
     rows.append((formats.label(style, "total"), money(spec.total_amount), True))
     return rows
-
-
-def _brut(style: Style) -> str:
-    return {"fr": "avant remise", "en": "before discount", "de": "vor Rabatt"}[style.language]
 
 
 def draw_totals(sheet: Sheet, spec: DocumentSpec, y: float, *, boxed: bool = False,
