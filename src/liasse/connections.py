@@ -12,6 +12,8 @@ from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth
 from liasse.connectors.qonto.auth import ApiKeyCredentials
 from liasse.connectors.qonto.client import connect_api_key
 from liasse.services import Services
+from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
+from liasse.sync.receipts import validated_settings
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,36 @@ def disconnect(services: Services, name: str) -> bool:
         adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
                                  adapters.qonto_secret_name(connection_id)).clear()
     return True
+
+
+# --- the Qonto receipts export --------------------------------------------------------------
+
+
+def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
+    with services.workspace_repo() as repo:
+        connection = repo.connection_by_name(name)
+        if connection is None or connection.kind != "dropbox":
+            raise ValueError(f"no Dropbox connection named {name!r}: `liasse connect dropbox`")
+        return repo.workspace_id, connection.id
+
+
+def configure_receipts_export(services: Services, dropbox_name: str, settings: ExportSettings
+                              ) -> ExportState:
+    """Export Qonto receipts into this Dropbox connection from `settings.start_date` on."""
+    workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
+    valid = validated_settings(settings)
+    with receipts_repo_scope(services.sessions, workspace_id)() as repo:
+        return repo.save_settings(connection_id, valid)
+
+
+def reset_receipts_export(services: Services, dropbox_name: str) -> int:
+    """Export everything again (deleted folders are recreated); returns the new generation."""
+    workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
+    with receipts_repo_scope(services.sessions, workspace_id)() as repo:
+        return repo.next_generation(connection_id)
+
+
+def stop_receipts_export(services: Services, dropbox_name: str) -> None:
+    workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
+    with receipts_repo_scope(services.sessions, workspace_id)() as repo:
+        repo.set_enabled(connection_id, False)

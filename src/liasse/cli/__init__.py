@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import connect, core, extract, match, users
+from liasse.cli import connect, core, extract, match, receipts, users
 
 app = typer.Typer(
     name="liasse",
@@ -21,6 +21,7 @@ core.register(app)
 connect.register(app)
 extract.register(app)
 match.register(app)
+receipts.register(app)
 users.register(app)
 
 

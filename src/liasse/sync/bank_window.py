@@ -12,6 +12,7 @@ from liasse.sync.bank import sync_bank
 from liasse.sync.errors import NeedsReconnect, StepFailure
 from liasse.sync.matching import MatchReport, run_matching
 from liasse.sync.pipeline import utc_now
+from liasse.sync.receipts_window import run_due_exports
 
 
 @dataclass
@@ -22,6 +23,7 @@ class BankWindowReport:
     linked: int = 0
     proposed: int = 0
     alerts: int = 0
+    exported: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -37,9 +39,9 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         config = dict(connection.config)
     secret = adapters.SecretJsonStore(services.sessions, context.workspace_id,
                                       services.keyring(), adapters.qonto_secret_name(connection_id))
+    client = adapters.qonto_client(secret, config)
     try:
-        synced = sync_bank(services.sessions, context.workspace_id, connection_id,
-                           adapters.qonto_client(secret, config))
+        synced = sync_bank(services.sessions, context.workspace_id, connection_id, client)
     except NeedsReconnect as exc:
         _set_status(services, slug, connection_id, "needs_reconnect", str(exc))
         report.failed += 1
@@ -53,6 +55,9 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         error = "; ".join(synced.failures) or None
         _set_status(services, slug, connection_id, "active", error)
     _add_match(report, run_matching(services.sessions, context, utc_now))
+    for export in run_due_exports(services, context.workspace_id, connection_id, client):
+        report.exported += export.exported + export.re_exported
+        report.failed += export.failed
     return report
 
 

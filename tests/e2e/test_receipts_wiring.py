@@ -1,0 +1,108 @@
+"""The receipts export as `liasse run` drives it: a Qonto connection's window exports the
+receipts of its bank lines into the connected Dropbox, once, filed by account and month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from liasse import connections
+from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
+from liasse.connectors.qonto.client import QontoClient
+from liasse.emulators.dropbox.serve import running_emulator
+from liasse.emulators.dropbox.state import DropboxState
+from liasse.emulators.qonto.app import create_app
+from liasse.emulators.qonto.seed import demo_state
+from liasse.emulators.qonto.state import QontoState
+from liasse.sandbox import serve_in_thread
+from liasse.services import Services, initialise, open_services
+from liasse.settings import load_settings
+from liasse.store.receipts_repo import ExportSettings
+from liasse.sync.bank_window import run_bank_window
+
+TOKEN = "receipts-token"
+API_KEY = "atelier-liasse:receipts-secret"
+
+
+@pytest.fixture
+def services(clean_environment: Path) -> Iterator[tuple[Services, DropboxState]]:
+    dropbox = DropboxState(token=TOKEN)
+    bank = demo_state()
+    login, _, secret = API_KEY.partition(":")
+    bank.api_keys = {login: secret}
+    server, port = serve_in_thread(create_app(bank), "127.0.0.1", 0)
+    attach_receipts(f"http://127.0.0.1:{port}", bank)
+    with running_emulator(dropbox) as dropbox_url:
+        settings = load_settings(qonto={"mode": "off"}, dropbox={"base_url": dropbox_url})
+        initialise(settings)
+        services = open_services(settings)
+        connections.connect_dropbox_with_token(
+            services, connections.DropboxTarget("dropbox", "/Invoices"), TOKEN)
+        connections.connect_qonto_api_key(services, API_KEY, base_url=f"http://127.0.0.1:{port}",
+                                          emulator=True)
+        yield services, dropbox
+        services.close()
+    server.should_exit = True
+
+
+def attach_receipts(base_url: str, bank: QontoState) -> None:
+    """A user's receipts: card payments since September get a PDF in Qonto."""
+    login, _, secret = API_KEY.partition(":")
+    client = QontoClient(httpx.Client(), ApiKeyAuth(ApiKeyCredentials(login, secret)),
+                         base_url=base_url)
+    cards = [t for t in bank.transactions.values()
+             if t.operation_type == "card" and t.settled_at
+             and t.settled_at.date() >= date(2026, 9, 2)][:6]
+    for transaction in cards:
+        name = f"receipt-{transaction.id[:8]}.pdf"
+        client.attach_to_transaction(transaction.id, name, _pdf(name), f"attach-{transaction.id}")
+
+
+def _pdf(text: str) -> bytes:
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = BytesIO()
+    canvas = Canvas(out)
+    canvas.drawString(72, 720, text)
+    canvas.save()
+    return out.getvalue()
+
+
+def exported_paths(dropbox: DropboxState) -> list[str]:
+    page = dropbox.tree.list_folder("/Qonto", True, False, limit=2000)
+    return sorted(e["path_display"] for e in page.entries if e[".tag"] == "file")
+
+
+def qonto_connection(services: Services) -> str:
+    with services.workspace_repo() as repo:
+        found = repo.connection_by_name("qonto")
+        assert found is not None
+        return found.id
+
+
+def test_receipts_are_exported_once_by_account_folder_and_month(
+        services: tuple[Services, DropboxState]) -> None:
+    liasse, dropbox = services
+    connections.configure_receipts_export(liasse, "dropbox", ExportSettings(date(2026, 9, 1)))
+    report = run_bank_window(liasse, "default", qonto_connection(liasse))
+    paths = exported_paths(dropbox)
+    assert report.exported == len(paths) > 0
+    assert all(path.startswith("/Qonto/") and path.count("/") == 4 for path in paths)
+    assert all(path.split("/")[3] >= "2026-09" for path in paths)  # from the start date on
+    connections.reset_receipts_export(liasse, "dropbox")  # even a full re-run writes nothing twice
+    run_bank_window(liasse, "default", qonto_connection(liasse))
+    assert exported_paths(dropbox) == paths
+
+
+def test_a_stopped_export_writes_nothing(services: tuple[Services, DropboxState]) -> None:
+    liasse, dropbox = services
+    connections.configure_receipts_export(liasse, "dropbox", ExportSettings(date(2026, 9, 1)))
+    connections.stop_receipts_export(liasse, "dropbox")
+    assert run_bank_window(liasse, "default", qonto_connection(liasse)).exported == 0
+    assert dropbox.tree.find("/Qonto") is None
