@@ -22,10 +22,11 @@ class DropboxTarget:
     folder: str
     recursive: bool = True
     write_back: bool = False
+    instant: bool = False
 
     def config(self) -> dict[str, Any]:
         return {"folder": self.folder, "recursive": self.recursive,
-                "write_back": self.write_back}
+                "write_back": self.write_back, "mode": "instant" if self.instant else "window"}
 
 
 def _upsert_connection(services: Services, kind: str, name: str, config: dict[str, Any]

@@ -6,10 +6,13 @@ import fcntl
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO
 
 from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
+from liasse.store import repo as store_repo
+from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import SecretKeyError, load_keyring, rotate_key_file
 from liasse.sync.scheduler import WindowScheduler
 from liasse.sync.window import run_window
@@ -17,6 +20,7 @@ from liasse.sync.window import run_window
 log = logging.getLogger("liasse")
 
 DEMO_OWNER = "demo@liasse.local"
+INSTANT_INTERVAL = timedelta(minutes=15)
 
 
 def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
@@ -60,10 +64,29 @@ class SchedulerThread:
 
     def start(self) -> None:
         self._thread.start()
+        self._start_instant_watchers()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+
+    def _start_instant_watchers(self) -> None:
+        """Dropbox connections in instant mode get a longpoll watcher that opens a short
+        window as soon as something changes (the regular windows still run as a safety net)."""
+        from liasse.sync.instant import is_instant, start_watcher, watcher_for
+
+        with self._services.sessions.begin() as session:
+            targets = [(workspace.slug, connection.id)
+                       for workspace in store_repo.list_all_workspaces(session)
+                       for connection in WorkspaceRepo(session, workspace.id).list_connections()
+                       if connection.kind == "dropbox" and connection.status == "active"
+                       and is_instant(dict(connection.config))]
+        for slug, connection_id in targets:
+            def window(slug: str = slug, connection_id: str = connection_id) -> object:
+                return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL,
+                                                      "dropbox")
+            watcher = watcher_for(self._services, slug, connection_id, self._stop, window)
+            start_watcher(watcher, f"instant-{connection_id[:8]}")
 
     def _notify(self, slug: str) -> None:
         """Tell the owner about connections to reconnect and parked records (once each)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import dropbox
@@ -98,3 +100,31 @@ def test_a_revoked_token_marks_the_connection_and_stops_calling(
         assert connection is not None and connection.status == "needs_reconnect"
     assert "dropbox" not in json.dumps(
         [s.kind for s in build_pipeline(services).sources.values()])
+
+
+def test_instant_mode_picks_a_file_up_within_seconds(services: Services,
+                                                     emulator: tuple[DropboxState, str]) -> None:
+    from liasse.runner import SchedulerThread
+    from liasse.sync.scheduler import WindowScheduler
+
+    _, base_url = emulator
+    connections.connect_dropbox_with_token(
+        services, connections.DropboxTarget("dropbox", "/Invoices", instant=True), TOKEN)
+    with services.workspace_repo() as repo:
+        connection = repo.connection_by_name("dropbox")
+        assert connection is not None
+        connection_id = connection.id
+    # A regular window now: the next one is a quarter of an hour away.
+    WindowScheduler(services).run_connection("default", connection_id,
+                                             timedelta(minutes=15), "dropbox")
+    thread = SchedulerThread(services)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        sdk_upload(base_url, "/Invoices/instant.pdf", b"%PDF-1.4 now")
+        deadline = time.monotonic() + 20
+        while "/Invoices/instant.pdf" not in dropbox_files(services):
+            assert time.monotonic() < deadline, "instant mode did not pick the file up"
+            time.sleep(0.2)
+    finally:
+        thread.stop()

@@ -24,6 +24,8 @@ def connect_dropbox(
     name: Annotated[str, typer.Option(help="Name of this connection.")] = "dropbox",
     write_back: Annotated[bool, typer.Option(help="Also write processed PDFs back.")] = False,
     token: Annotated[str | None, typer.Option(help="A long-lived token (emulator).")] = None,
+    instant: Annotated[bool, typer.Option(help="Pick up files within seconds (longpoll).")] =
+        False,
 ) -> None:
     """Connect a Dropbox folder (OAuth with PKCE, or a token for the emulator)."""
     from liasse import connections
@@ -31,7 +33,8 @@ def connect_dropbox(
     from liasse.settings import load_settings
 
     services = open_services(load_settings())
-    target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back)
+    target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back,
+                                       instant=instant)
     try:
         if token is not None:
             connections.connect_dropbox_with_token(services, target, token)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,10 @@ class WindowScheduler:
         self._services = services
         self._owner = owner or default_owner()
         self._clock = clock
+        # The database lease keeps other processes out; this keeps this process's own
+        # threads (the poll loop and instant watchers) from running one window twice.
+        self._running: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def interval(self, kind: str, config: dict[str, object]) -> timedelta:
         settings = self._services.settings
@@ -78,6 +83,17 @@ class WindowScheduler:
     def run_connection(self, slug: str, connection_id: str, interval: timedelta,
                        kind: str = "localfolder") -> dict[str, int] | None:
         """One window for one connection under its lease; None if another holds it."""
+        with self._guard:
+            mine = self._running.setdefault(connection_id, threading.Lock())
+        if not mine.acquire(blocking=False):
+            return None
+        try:
+            return self._leased_window(slug, connection_id, interval, kind)
+        finally:
+            mine.release()
+
+    def _leased_window(self, slug: str, connection_id: str, interval: timedelta, kind: str
+                       ) -> dict[str, int] | None:
         start = self._clock()
         with self._services.workspace_repo(slug) as repo:
             if not repo.acquire_lease(connection_id, self._owner, start, start + LEASE):
