@@ -52,3 +52,43 @@ def test_the_posted_demo_invoices_are_matched_to_the_sandbox_debits(
     invoke("sync", "--once", "--json")  # matching again decides nothing new
     again = json.loads(invoke("status", "--json"))
     assert again["documents_by_state"] == status["documents_by_state"]
+
+
+def test_an_approved_copy_of_a_paid_invoice_is_held_before_posting(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person approved a second request for an invoice the bank already paid: liasse
+    holds it back in review with the debit, and Qonto never sees it."""
+    from liasse.domain.states import State, transition
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    invoke("init", "--demo")
+    posted = json.loads(invoke("sync", "--once", "--json"))["posted"]
+    services = open_services(load_settings())
+    try:
+        with services.workspace_repo() as repo:
+            paid = next(d for d in repo.list_documents() if d.state == "matched")
+            copy = repo.create_document(sha256="c" * 64, size=1, file_name="relance.pdf",
+                                        media_type="application/pdf", actor="test")
+            for column in ("extraction", "document_type", "confidence", "supplier_name",
+                           "supplier_id", "invoice_number", "total_minor", "currency",
+                           "issue_date", "ledger_account"):
+                setattr(copy, column, getattr(paid, column))
+            for before, after in ((State.FETCHED, State.EXTRACTED),
+                                  (State.EXTRACTED, State.ENRICHED),
+                                  (State.ENRICHED, State.IN_REVIEW),
+                                  (State.IN_REVIEW, State.APPROVED)):
+                repo.apply_transition(copy, transition(before, after, actor="user:test",
+                                                       reason="approved by a person"))
+            copy_id = copy.id
+    finally:
+        services.close()
+    counts = json.loads(invoke("sync", "--once", "--json"))
+    assert counts["posted"] == 0
+    status = json.loads(invoke("status", "--json"))
+    held = next(line for line in status["recent"] if line["id"] == copy_id)
+    assert held["state"] == "in_review"
+    assert "already paid" in held["reason"]
+    state = StateStore(clean_environment / "qonto-sandbox").load()
+    assert state is not None and len(state.supplier_invoices) == posted

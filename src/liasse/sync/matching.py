@@ -28,6 +28,8 @@ from liasse.sync.ports import WorkspaceContext
 MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
                     State.IN_REVIEW)
 APPLIED_KINDS = frozenset({"payment", "credit"})
+# Decisions that stop an approved document from being posted: the bank already paid it.
+HOLDING_KINDS = frozenset({"double_charge", "duplicate"})
 
 
 @dataclass
@@ -36,6 +38,20 @@ class MatchReport:
     linked: int = 0
     proposed: int = 0
     alerts: int = 0
+    held: int = 0
+
+
+def hold_already_paid(sessions: sessionmaker[Session], context: WorkspaceContext,
+                      clock: Callable[[], datetime]) -> MatchReport | None:
+    """Before posting: approved documents the bank shows already settled go back to review,
+    with the debit that settled them. Runs only when something waits to be posted."""
+    with sessions.begin() as session:
+        waiting = WorkspaceRepo(session, context.workspace_id).documents_in_states(
+            [State.APPROVED], limit=1)
+        has_lines = bool(BankRepo(session, context.workspace_id).count_by_status())
+    if not waiting or not has_lines:
+        return None
+    return run_matching(sessions, context, clock)
 
 
 def run_matching(sessions: sessionmaker[Session], context: WorkspaceContext,
@@ -71,6 +87,7 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
            states: dict[str, str], clock: Callable[[], datetime], report: MatchReport) -> None:
     link = decision.band == "auto" and decision.kind in APPLIED_KINDS and all(
         states.get(document_id) == State.POSTED.value for document_id in decision.document_ids)
+    hold = decision.kind in HOLDING_KINDS
     with sessions.begin() as session:
         row, created = MatchRepo(session, workspace_id).record(
             decision, "linked" if link else "proposed")
@@ -84,6 +101,12 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
             if link:
                 repo.apply_transition(document, transition(
                     State.POSTED, State.MATCHED, actor="step:match", reason=reason,
+                ), {"transaction_id": decision.transaction_id, "match_id": row.id})
+            elif hold and document.state == State.APPROVED.value:
+                report.held += 1
+                repo.apply_transition(document, transition(
+                    State.APPROVED, State.IN_REVIEW, actor="step:match",
+                    reason=f"held before posting, already paid? {reason}",
                 ), {"transaction_id": decision.transaction_id, "match_id": row.id})
             else:
                 repo.add_audit("document", document_id, actor="step:match", reason=reason,
