@@ -3,21 +3,28 @@
 Handlers stay thin: they call these functions inside one transaction (a `WorkspaceRepo`)
 and show the `ActionRefused` message when a move is not allowed. Every state change goes
 through `domain.states.transition` and `WorkspaceRepo.apply_transition`; field edits write
-their own audit event with the value before and after.
+their own audit event with the value before and after. Supplier changes (rules, renames,
+merges) are audited on the supplier, and on each document they touch; match decisions
+(confirm, dismiss) on each document of the match.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import IllegalTransition, State, transition
+from liasse.domain.suppliers import Supplier, SupplierRule
+from liasse.enrich.accounts import pcg_accounts
 from liasse.extract.model import FIELD_NAMES
+from liasse.store.bank_repo import BankRepo
+from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import NotFound, WorkspaceRepo
-from liasse.store.tables import Document, utcnow
+from liasse.store.suppliers_repo import MergeOutcome, SupplierRepo
+from liasse.store.tables import Document, MatchRow, utcnow
 from liasse.sync import posting
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.steps import WindowCounts, posting_key
@@ -28,6 +35,10 @@ RETRYABLE_STATES = frozenset({State.PARKED, State.BLOCKED_ON_AUTH, State.RETRY_S
 ROUTE_TARGETS = frozenset({State.APPROVED, State.IN_REVIEW, State.REFUSED})
 DATE_FIELDS = frozenset({"issue_date", "due_date"})
 AMOUNT_FIELDS = frozenset({"net_amount", "tax_amount", "total_amount"})
+# A person links a bank line to these; alerts (double charge, duplicate) are only dismissed.
+CONFIRMABLE_KINDS = frozenset({"payment", "credit", "confirmation"})
+# A payment is linked to an invoice Qonto knows: posted (or already matched).
+PAYABLE_STATES = frozenset({State.POSTED, State.MATCHED, State.FILED_BACK})
 # The denormalised columns the lists and searches read, kept in step with the fields.
 COLUMN_OF_FIELD = {"supplier_name": "supplier_name", "invoice_number": "invoice_number",
                    "issue_date": "issue_date", "currency": "currency"}
@@ -226,3 +237,197 @@ def post_now(pipeline: Pipeline) -> WindowCounts:
     posting.record_post_intents(pipeline)
     posting.drain_post_outbox(pipeline, counts)
     return counts
+
+
+# --- suppliers ------------------------------------------------------------------------------
+
+
+def _supplier(suppliers: SupplierRepo, supplier_id: str) -> Supplier:
+    try:
+        supplier = suppliers.get(supplier_id)
+        if suppliers.resolve_id(supplier_id) != supplier_id:
+            raise NotFound(supplier_id)
+    except NotFound as exc:
+        raise ActionRefused("no such supplier in this workspace") from exc
+    return supplier
+
+
+def check_account(account: str | None) -> str | None:
+    """A ledger account from the shipped PCG list (or none), else ActionRefused."""
+    value = (account or "").strip()
+    if not value:
+        return None
+    if value not in pcg_accounts():
+        raise ActionRefused(f"{value} is not an account of the chart (PCG) liasse knows")
+    return value
+
+
+def _check_thresholds(rule: SupplierRule) -> None:
+    for value in (rule.review_from, rule.approve_from):
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ActionRefused("thresholds are percentages between 0 and 100")
+    if rule.review_from is not None and rule.approve_from is not None \
+            and rule.review_from > rule.approve_from:
+        raise ActionRefused("“review from” cannot be above “post automatically from”")
+
+
+def update_supplier_rule(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_id: str,
+                         rule: SupplierRule, *, actor: str) -> Supplier:
+    """Set the supplier's account and routing rule (an unchanged rule writes nothing)."""
+    before = _supplier(suppliers, supplier_id)
+    rule = SupplierRule(check_account(rule.ledger_account), rule.always_review,
+                        rule.approve_from, rule.review_from)
+    _check_thresholds(rule)
+    if before.rule == rule and before.default_account == rule.ledger_account:
+        return before
+    after = suppliers.update_rule(supplier_id, rule)
+    repo.add_audit("supplier", supplier_id, actor=actor, reason="supplier rule changed",
+                   details={"before": asdict(before.rule), "after": asdict(rule)})
+    return after
+
+
+def rename_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_id: str,
+                    legal_name: str, *, actor: str) -> Supplier:
+    before = _supplier(suppliers, supplier_id)
+    if not legal_name.strip():
+        raise ActionRefused("a supplier needs a name")
+    if before.legal_name == legal_name.strip():
+        return before
+    after = suppliers.rename(supplier_id, legal_name)
+    repo.add_audit("supplier", supplier_id, actor=actor, reason="supplier renamed",
+                   details={"field": "legal_name", "before": before.legal_name,
+                            "after": after.legal_name})
+    return after
+
+
+def merge_suppliers(repo: WorkspaceRepo, suppliers: SupplierRepo, keep_id: str,
+                    absorbed_id: str, *, actor: str) -> MergeOutcome:
+    """One supplier out of two, audited on both and on every document that changes hands."""
+    if keep_id == absorbed_id:
+        raise ActionRefused("a supplier cannot be merged into itself")
+    keep, absorbed = _supplier(suppliers, keep_id), _supplier(suppliers, absorbed_id)
+    outcome = suppliers.merge(keep_id, absorbed_id)
+    reason = outcome.merge.reasons[0]
+    details = {"kept": keep_id, "absorbed": absorbed_id,
+               "documents": len(outcome.documents_moved)}
+    repo.add_audit("supplier", keep_id, actor=actor, reason=reason, details=details)
+    repo.add_audit("supplier", absorbed_id, actor=actor, reason=reason, details=details)
+    for document_id in outcome.documents_moved:
+        repo.add_audit("document", document_id, actor=actor, reason=reason,
+                       details={"field": "supplier", "before": absorbed.legal_name,
+                                "after": keep.legal_name})
+    return outcome
+
+
+# --- a document's supplier and account ------------------------------------------------------
+
+
+def _editable(repo: WorkspaceRepo, document_id: str) -> Document:
+    document = _document(repo, document_id)
+    if State(document.state) not in EDITABLE_STATES:
+        raise ActionRefused(f"a {document.state} document can no longer be edited")
+    return document
+
+
+def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: str,
+                    supplier_id: str, *, actor: str) -> bool:
+    """Attribute the document to a known supplier; the name the document wrote is
+    remembered as one of the supplier's names, so the next one resolves by itself."""
+    document = _editable(repo, document_id)
+    supplier = _supplier(suppliers, supplier_id)
+    if document.supplier_id == supplier.id:
+        return False
+    before = document.supplier_name
+    written = ((document.extraction or {}).get("fields", {}).get("supplier_name") or {}
+               ).get("value")
+    if isinstance(written, str) and written.strip():
+        suppliers.add_name_variant(supplier.id, written)
+    document.supplier_id, document.supplier_name = supplier.id, supplier.legal_name
+    document.updated_at = utcnow()
+    repo.add_audit("document", document.id, actor=actor, reason="supplier chosen by a person",
+                   details={"field": "supplier", "before": before, "after": supplier.legal_name,
+                            "supplier_id": supplier.id})
+    return True
+
+
+def set_ledger_account(repo: WorkspaceRepo, document_id: str, account: str, *,
+                       actor: str) -> bool:
+    """Choose the document's ledger account (PCG); False if it already had it."""
+    document = _editable(repo, document_id)
+    value = check_account(account)
+    if document.ledger_account == value:
+        return False
+    before = document.ledger_account
+    document.ledger_account = value
+    document.updated_at = utcnow()
+    repo.add_audit("document", document.id, actor=actor, reason="ledger account chosen by a "
+                   "person", details={"field": "ledger_account", "before": before,
+                                      "after": value})
+    return True
+
+
+# --- bank matches ---------------------------------------------------------------------------
+
+
+def _match(matches: MatchRepo, match_id: str) -> MatchRow:
+    try:
+        row = matches.get(match_id)
+    except NotFound as exc:
+        raise ActionRefused("no such match in this workspace") from exc
+    if row.status != "proposed":
+        raise ActionRefused(f"this match is already {row.status}")
+    return row
+
+
+def _match_reason(row: MatchRow, verb: str) -> str:
+    return f"{row.kind} {verb} by a person ({row.score:.0%}): " + "; ".join(row.reasons)
+
+
+def confirm_match(repo: WorkspaceRepo, matches: MatchRepo, bank: BankRepo, match_id: str, *,
+                  actor: str, at: datetime | None = None) -> None:
+    """Link a proposed match: posted invoices become matched, the bank line is explained,
+    and other proposals for the same bank line are dismissed (it pays only once)."""
+    row = _match(matches, match_id)
+    if row.kind not in CONFIRMABLE_KINDS:
+        raise ActionRefused("an alert cannot be linked: check it, then dismiss it")
+    documents = [_document(repo, document_id) for document_id in row.document_ids]
+    if row.kind != "confirmation":
+        for document in documents:
+            if State(document.state) not in PAYABLE_STATES:
+                raise ActionRefused(f"{document.file_name} is {document.state}: post it before "
+                                    "linking its payment")
+    matches.set_status(row.id, "linked")
+    reason = _match_reason(row, "confirmed")
+    details = {"transaction_id": row.transaction_id, "match_id": row.id, "kind": row.kind}
+    for document in documents:
+        if document.state == State.POSTED.value:
+            _move(repo, document, State.MATCHED, actor, reason, details)
+        else:
+            repo.add_audit("document", document.id, actor=actor, reason=reason, details=details)
+    bank.mark_matched([row.transaction_id], at or utcnow())
+    _dismiss_competitors(repo, matches, row, actor)
+
+
+def _dismiss_competitors(repo: WorkspaceRepo, matches: MatchRepo, linked: MatchRow,
+                         actor: str) -> None:
+    for other in matches.for_transaction(linked.transaction_id):
+        if other.id != linked.id and other.status == "proposed" \
+                and other.kind in CONFIRMABLE_KINDS:
+            matches.set_status(other.id, "dismissed")
+            for document_id in other.document_ids:
+                repo.add_audit("document", document_id, actor=actor,
+                               reason="bank line linked to another document",
+                               details={"transaction_id": other.transaction_id,
+                                        "match_id": other.id, "kind": other.kind})
+
+
+def dismiss_match(repo: WorkspaceRepo, matches: MatchRepo, match_id: str, *, actor: str,
+                  reason: str = "") -> None:
+    """A person says no to a proposed match (or has checked an alert)."""
+    row = _match(matches, match_id)
+    matches.set_status(row.id, "dismissed")
+    why = _match_reason(row, "dismissed") + (f" — {reason.strip()}" if reason.strip() else "")
+    for document_id in row.document_ids:
+        repo.add_audit("document", document_id, actor=actor, reason=why,
+                       details={"transaction_id": row.transaction_id, "match_id": row.id,
+                                "kind": row.kind})

@@ -192,3 +192,25 @@ def test_keyboard_only_review(page: object, world: World) -> None:
     page.wait_for_selector("text=Nothing to review")  # type: ignore[attr-defined]
     assert (world.state_of("unsure.pdf"), world.state_of("second.pdf")) == ("approved",
                                                                             "refused")
+
+
+def test_edit_a_supplier_rule(page: object, world: World) -> None:
+    from liasse.domain.suppliers import Supplier
+    from liasse.store.suppliers_repo import SupplierRepo
+
+    with world.services.workspace_repo() as repo:
+        supplier_id = SupplierRepo(repo.session, repo.workspace_id).add(
+            Supplier("", "Orange Business")).id
+    log_in(page)
+    page.goto(f"/w/default/suppliers/{supplier_id}")  # type: ignore[attr-defined]
+    page.select_option("#rule-account", "626")  # type: ignore[attr-defined]
+    page.check("#rule-always-review")  # type: ignore[attr-defined]
+    page.fill("#rule-approve-from", "90")  # type: ignore[attr-defined]
+    page.click("#save-rule")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Rule saved.")  # type: ignore[attr-defined]
+    assert "626" in page.inner_text("#supplier-account")  # type: ignore[attr-defined]
+    assert "90%" in page.inner_text("#supplier-rule")  # type: ignore[attr-defined]
+    shot(page, "supplier")
+    with world.services.workspace_repo() as repo:
+        rule = SupplierRepo(repo.session, repo.workspace_id).get(supplier_id).rule
+    assert (rule.ledger_account, rule.always_review, rule.approve_from) == ("626", True, 0.9)

@@ -63,6 +63,9 @@ def probes(a: WebRepo, a_id: str) -> dict[str, Callable[[], None]]:
         "route_counts": lambda: _equal(a.route_counts().approved, 1),
         "spend_by_supplier": lambda: _equal(
             [x.label for x in a.spend_by_supplier("2026-01-01", "2026-12-31")], ["Supplier a"]),
+        "spend_by_account": lambda: _equal(  # the seed sets no account: one "" line
+            [(x.label, x.documents) for x in a.spend_by_account("2026-01-01", "2026-12-31")],
+            [("", x.documents) for x in a.spend_by_supplier("2026-01-01", "2026-12-31")]),
         "documents_spent": lambda: owned(a.documents_spent("2026-01-01", "2026-12-31",
                                                            b_words), a_id),
         "members": lambda: _equal([u.email for u, _ in a.members()], ["a@example.com"]),

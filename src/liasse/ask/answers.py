@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlencode
 
 from rapidfuzz import fuzz, process
@@ -16,6 +17,7 @@ from rapidfuzz import fuzz, process
 from liasse.ask.intents import Intent, Language, Period, fold, parse
 from liasse.domain.money import Money
 from liasse.domain.states import State
+from liasse.domain.transactions import BankTransaction
 from liasse.store.tables import Document
 from liasse.store.web_repo import SpendLine, WebRepo
 
@@ -37,8 +39,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "waiting_line": "{file}: {state} — {error}",
         "reconnect_line": "Connection “{name}” needs reconnecting",
         "outbox_line": "Post of {file} parked: {error}",
-        "unmatched_none": "Every posted invoice is matched to its bank debit.",
-        "unmatched": "{count} posted invoices are not matched to a bank debit yet.",
+        "unmatched_none": "Every bank debit is explained and every posted invoice is matched.",
+        "unmatched": "{debits} bank debits are not explained by a document yet, "
+                     "{count} posted invoices are not matched to a bank debit yet.",
+        "debit_line": "Debit {date} — {counterparty} — {total}",
+        "unmatched_link": "Open the unmatched records",
         "spend": "Spent with {supplier} {period}: {total} ({count} invoices).",
         "spend_all": "Spent {period}: {total} ({count} invoices).",
         "spend_unknown": "No supplier called “{supplier}” found. Known suppliers: {known}.",
@@ -64,8 +69,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "waiting_line": "{file} : {state} — {error}",
         "reconnect_line": "La connexion « {name} » est à refaire",
         "outbox_line": "Envoi de {file} en erreur : {error}",
-        "unmatched_none": "Chaque facture envoyée est rapprochée de son débit bancaire.",
-        "unmatched": "{count} factures envoyées ne sont pas encore rapprochées d'un débit.",
+        "unmatched_none": "Chaque débit est expliqué et chaque facture envoyée est rapprochée.",
+        "unmatched": "{debits} débits bancaires ne sont expliqués par aucun document, "
+                     "{count} factures envoyées ne sont pas encore rapprochées d'un débit.",
+        "debit_line": "Débit du {date} — {counterparty} — {total}",
+        "unmatched_link": "Ouvrir les non rapprochés",
         "spend": "Dépensé avec {supplier} {period} : {total} ({count} factures).",
         "spend_all": "Dépensé {period} : {total} ({count} factures).",
         "spend_unknown": "Aucun fournisseur nommé « {supplier} ». Fournisseurs connus : {known}.",
@@ -117,6 +125,16 @@ class Paths:
     def status(self) -> str:
         return f"{self.base}/status"
 
+    @property
+    def unmatched(self) -> str:
+        return f"{self.base}/unmatched"
+
+
+class UnmatchedDebits(Protocol):
+    """Where bank lines come from (`store.bank_repo.BankRepo`)."""
+
+    def unmatched_debits(self, *, since: datetime | None = None) -> list[BankTransaction]: ...
+
 
 def format_money(minor: int, currency: str, language: Language) -> str:
     text = Money(minor, currency).format_plain()
@@ -133,8 +151,12 @@ def format_totals(lines: Sequence[SpendLine], language: Language) -> str:
                       for currency, minor in sorted(by_currency.items()))
 
 
-def ask(question: str, repo: WebRepo, paths: Paths, today: date) -> Answer:
+def ask(question: str, repo: WebRepo, paths: Paths, today: date,
+        bank: UnmatchedDebits | None = None) -> Answer:
+    """`bank` gives the unmatched debits; without it only invoices are looked at."""
     intent = parse(question, today)
+    if intent.kind == "unmatched":
+        return _unmatched(intent, repo, paths, bank)
     handler = HANDLERS.get(intent.kind, _unknown)
     return handler(intent, repo, paths)
 
@@ -191,14 +213,23 @@ def _attention(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
     return Answer(intent, t["attention"].format(count=len(links)), (), tuple(links))
 
 
-def _unmatched(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
+def _unmatched(intent: Intent, repo: WebRepo, paths: Paths, bank: UnmatchedDebits | None
+               ) -> Answer:
     t = TEXTS[intent.language]
     documents = repo.documents_in([State.POSTED])
-    if not documents:
+    debits = bank.unmatched_debits() if bank is not None else []
+    if not documents and not debits:
         return Answer(intent, t["unmatched_none"])
-    links = _document_links(documents, intent.language, paths)
-    links.append(Link(t["all_documents"], paths.documents(state=State.POSTED.value)))
-    return Answer(intent, t["unmatched"].format(count=len(documents)), (), tuple(links))
+    details = tuple(t["debit_line"].format(
+        date=debit.booked_at.date().isoformat(), counterparty=debit.counterparty_name or "?",
+        total=format_money(debit.amount.minor, debit.amount.currency, intent.language))
+        for debit in reversed(debits[-MAX_LINKS:]))
+    links = [Link(t["unmatched_link"], paths.unmatched)]
+    links += _document_links(documents, intent.language, paths)
+    if documents:
+        links.append(Link(t["all_documents"], paths.documents(state=State.POSTED.value)))
+    headline = t["unmatched"].format(debits=len(debits), count=len(documents))
+    return Answer(intent, headline, details, tuple(links))
 
 
 def _spend(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
@@ -245,8 +276,7 @@ def _unknown(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
 
 
 HANDLERS: dict[str, Callable[[Intent, WebRepo, Paths], Answer]] = {
-    "summary": _summary, "attention": _attention, "unmatched": _unmatched, "spend": _spend,
-    "due": _due,
+    "summary": _summary, "attention": _attention, "spend": _spend, "due": _due,
 }
 
 

@@ -1,15 +1,23 @@
-"""Matching decisions as stored: recorded once each, and the links they made."""
+"""Matching decisions as stored: recorded once each, the links they made, what people decided.
+
+Status moves are `proposed → linked | dismissed` (a person confirms or dismisses); the
+audit of those moves is the caller's job (`liasse.actions`), in the same transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from liasse.domain.matching.model import MatchDecision
+from liasse.store.repo import NotFound
 from liasse.store.tables import MatchRow
+
+STATUSES = ("linked", "proposed", "dismissed")
+PAYMENT_KINDS = ("payment", "credit")
 
 
 def fingerprint(decision: MatchDecision) -> str:
@@ -54,11 +62,37 @@ class MatchRepo:
         return dict(links)
 
     def for_document(self, document_id: str) -> list[MatchRow]:
+        # The JSON list is searched as text first (ids are hex, nothing to escape), then
+        # checked exactly: a page load reads the few rows naming the document, not them all.
         rows = self.session.scalars(
-            select(MatchRow).where(MatchRow.workspace_id == self.workspace_id)
-            .order_by(MatchRow.created_at)
+            select(MatchRow).where(MatchRow.workspace_id == self.workspace_id,
+                                   cast(MatchRow.document_ids, String).contains(document_id))
+            .order_by(MatchRow.created_at, MatchRow.id)
         ).all()
         return [row for row in rows if document_id in row.document_ids]
+
+    def for_transaction(self, transaction_id: str) -> list[MatchRow]:
+        return list(self.session.scalars(
+            select(MatchRow).where(MatchRow.workspace_id == self.workspace_id,
+                                   MatchRow.transaction_id == transaction_id)
+            .order_by(MatchRow.created_at, MatchRow.id)
+        ).all())
+
+    def get(self, match_id: str) -> MatchRow:
+        row = self.session.get(MatchRow, match_id)
+        if row is None or row.workspace_id != self.workspace_id:
+            raise NotFound(f"match {match_id}")
+        return row
+
+    def set_status(self, match_id: str, status: str) -> str:
+        """Set the match's status; returns the status it had before."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown match status {status!r}: one of {', '.join(STATUSES)}")
+        row = self.get(match_id)
+        before = row.status
+        row.status = status
+        self.session.flush()
+        return before
 
     def proposed(self, limit: int = 200) -> list[MatchRow]:
         return list(self.session.scalars(

@@ -1,18 +1,27 @@
 """The supplier directory and the workspace's memory of past documents, from the store.
 
 Bound to one workspace like `WorkspaceRepo`; it hands the enrich logic plain domain
-objects (`Supplier`, `Posting`, `KnownDocument`) and never an ORM row.
+objects (`Supplier`, `Posting`, `KnownDocument`) and never an ORM row. The writes people
+make in the web app (rules, merges, renames) live here too; auditing them is the
+caller's job (`liasse.actions`), in the same transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from liasse.domain.money import Money, MoneyError
-from liasse.domain.suppliers import Supplier, SupplierRule, normalise_name
+from liasse.domain.suppliers import (
+    Supplier,
+    SupplierMerge,
+    SupplierRule,
+    merge_suppliers,
+    normalise_name,
+)
 from liasse.enrich.classifier import Posting
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import KnownDocument
@@ -22,6 +31,28 @@ from liasse.store.tables import Document, SupplierRow
 POSTED_STATES = ("posted", "matched", "filed_back")
 NOT_YET_ENRICHED = ("discovered", "fetched", "extracted")
 HISTORY_STATES = ("approved", *POSTED_STATES)
+# Accepted by a person or by the routing: what counts as spent (as on the dashboard).
+SPENT_STATES = HISTORY_STATES
+
+
+class SupplierNotFound(NotFound):
+    """No such (unmerged) supplier in this workspace."""
+
+
+@dataclass(frozen=True)
+class SupplierSpend:
+    """What was spent with one supplier in one currency."""
+
+    supplier_id: str
+    currency: str
+    total_minor: int
+    documents: int
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    merge: SupplierMerge
+    documents_moved: tuple[str, ...]  # ids of the documents re-pointed to the kept supplier
 
 
 def _to_domain(row: SupplierRow) -> Supplier:
@@ -73,6 +104,119 @@ class SupplierRepo:
         self.session.flush()
         return _to_domain(row)
 
+    # --- what people change -------------------------------------------------------------
+
+    def update_rule(self, supplier_id: str, rule: SupplierRule) -> Supplier:
+        """Replace the supplier's rule; its account becomes the default account too, so
+        that clearing it in the form really leaves no account behind."""
+        row = self._live_row(supplier_id)
+        row.rule = asdict(rule)
+        row.default_account = rule.ledger_account
+        self.session.flush()
+        return _to_domain(row)
+
+    def rename(self, supplier_id: str, legal_name: str) -> Supplier:
+        """A new legal name; the old one stays a name variant so resolution still finds it,
+        and the supplier's documents show the new name."""
+        name = legal_name.strip()
+        if not name:
+            raise ValueError("a supplier needs a name")
+        row = self._live_row(supplier_id)
+        old = row.legal_name
+        if normalise_name(old) != normalise_name(name) and old not in row.name_variants:
+            row.name_variants = [*row.name_variants, old]
+        row.name_variants = [v for v in row.name_variants
+                             if normalise_name(v) != normalise_name(name)]
+        row.legal_name = name
+        self._rename_documents(supplier_id, name)
+        self.session.flush()
+        return _to_domain(row)
+
+    def add_name_variant(self, supplier_id: str, name: str) -> bool:
+        """Remember another way documents write this supplier's name; False if known."""
+        row = self._live_row(supplier_id)
+        key = normalise_name(name)
+        if not key or key in {normalise_name(known) for known in (row.legal_name,
+                                                                  *row.name_variants)}:
+            return False
+        row.name_variants = [*row.name_variants, name.strip()]
+        self.session.flush()
+        return True
+
+    def merge(self, keep_id: str, absorbed_id: str) -> MergeOutcome:
+        """Fold `absorbed_id` into `keep_id`: identifiers and names pooled on the kept row,
+        the absorbed row kept with `merged_into` (old links still resolve), its documents
+        (and suppliers merged into it earlier) re-pointed to the kept one."""
+        keep, absorbed = self._live_row(keep_id), self._live_row(absorbed_id)
+        merge = merge_suppliers(_to_domain(keep), _to_domain(absorbed))
+        _write(keep, merge.supplier)
+        absorbed.merged_into = keep.id
+        self.session.execute(
+            update(SupplierRow)
+            .where(SupplierRow.workspace_id == self.workspace_id,
+                   SupplierRow.merged_into == absorbed.id)
+            .values(merged_into=keep.id))
+        moved = tuple(self.session.scalars(
+            select(Document.id).where(Document.workspace_id == self.workspace_id,
+                                      Document.supplier_id == absorbed.id)
+            .order_by(Document.id)).all())
+        self.session.execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.supplier_id == absorbed.id)
+            .values(supplier_id=keep.id, supplier_name=keep.legal_name))
+        self.session.flush()
+        return MergeOutcome(merge, moved)
+
+    def resolve_id(self, supplier_id: str) -> str:
+        """The supplier an id stands for today: itself, or the one it was merged into."""
+        row = self.session.get(SupplierRow, supplier_id)
+        if row is None or row.workspace_id != self.workspace_id:
+            raise SupplierNotFound(f"supplier {supplier_id}")
+        return row.merged_into or row.id
+
+    # --- read models for the directory --------------------------------------------------
+
+    def spend_by_supplier(self, year: int) -> list[SupplierSpend]:
+        """Accepted spend per supplier and currency, of invoices issued in `year`."""
+        rows = self.session.execute(
+            select(Document.supplier_id, Document.currency, func.sum(Document.total_minor),
+                   func.count())
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.supplier_id.is_not(None),
+                   Document.state.in_(SPENT_STATES),
+                   Document.total_minor.is_not(None),
+                   Document.issue_date >= f"{year:04d}-01-01",
+                   Document.issue_date <= f"{year:04d}-12-31")
+            .group_by(Document.supplier_id, Document.currency)
+        ).all()
+        return sorted((SupplierSpend(str(supplier_id), str(currency or "EUR"), int(total or 0),
+                                     int(count)) for supplier_id, currency, total, count in rows),
+                      key=lambda spend: (-spend.total_minor, spend.supplier_id, spend.currency))
+
+    def document_counts(self) -> dict[str, int]:
+        """Supplier id → how many documents (any state) are attributed to it."""
+        rows = self.session.execute(
+            select(Document.supplier_id, func.count())
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.supplier_id.is_not(None))
+            .group_by(Document.supplier_id)
+        ).all()
+        return {str(supplier_id): int(count) for supplier_id, count in rows}
+
+    def _live_row(self, supplier_id: str) -> SupplierRow:
+        row = self.session.get(SupplierRow, supplier_id)
+        if row is None or row.workspace_id != self.workspace_id or row.merged_into:
+            raise SupplierNotFound(f"supplier {supplier_id}")
+        return row
+
+    def _rename_documents(self, supplier_id: str, name: str) -> None:
+        self.session.execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.supplier_id == supplier_id)
+            .values(supplier_name=name))
+
     def postings(self) -> list[Posting]:
         """Past account decisions: the history the account suggestion learns from."""
         rows = self.session.execute(
@@ -93,6 +237,16 @@ class SupplierRepo:
                                    Document.state.not_in(NOT_YET_ENRICHED))
         ).all()
         return [known_document(row) for row in rows]
+
+
+def _write(row: SupplierRow, supplier: Supplier) -> None:
+    row.legal_name = supplier.legal_name
+    row.name_variants = list(supplier.name_variants)
+    row.vat_ids, row.sirens = list(supplier.vat_ids), list(supplier.sirens)
+    row.sirets, row.ibans = list(supplier.sirets), list(supplier.ibans)
+    row.domains = list(supplier.domains)
+    row.default_account = supplier.default_account
+    row.rule = asdict(supplier.rule)
 
 
 def known_document(row: Document) -> KnownDocument:

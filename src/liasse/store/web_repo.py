@@ -438,6 +438,26 @@ class WebRepo:
         ]
         return sorted(lines, key=lambda line: (-line.total_minor, line.label))
 
+    def spend_by_account(self, issued_from: str, issued_to: str) -> list[SpendLine]:
+        """Accepted spend per ledger account and currency (label "" for no account yet)."""
+        rows = self.session.execute(
+            select(Document.ledger_account, Document.currency, func.sum(Document.total_minor),
+                   func.count())
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.state.in_([state.value for state in SPENT_STATES]),
+                Document.total_minor.is_not(None),
+                Document.issue_date >= issued_from,
+                Document.issue_date <= issued_to,
+            )
+            .group_by(Document.ledger_account, Document.currency)
+        ).all()
+        lines = [
+            SpendLine(str(account or ""), str(currency or "EUR"), int(total or 0), int(count))
+            for account, currency, total, count in rows
+        ]
+        return sorted(lines, key=lambda line: (-line.total_minor, line.label))
+
     def documents_spent(self, issued_from: str, issued_to: str, supplier: str | None = None
                         ) -> Sequence[Document]:
         statement = self._documents().where(

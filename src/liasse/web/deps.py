@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 
 from liasse.services import Services
 from liasse.store import web_repo
+from liasse.store.bank_repo import BankRepo
+from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
+from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables_web import ROLES
 from liasse.store.web_repo import WebRepo, WorkspaceAccess
 from liasse.web.config import WebConfig
@@ -152,6 +155,19 @@ class Repos:
     session: Session
     store: WorkspaceRepo
     web: WebRepo
+
+    # The supplier, match and bank repositories share the transaction; made when asked for.
+    @property
+    def suppliers(self) -> SupplierRepo:
+        return SupplierRepo(self.session, self.store.workspace_id)
+
+    @property
+    def matches(self) -> MatchRepo:
+        return MatchRepo(self.session, self.store.workspace_id)
+
+    @property
+    def bank(self) -> BankRepo:
+        return BankRepo(self.session, self.store.workspace_id)
 
 
 @contextmanager

@@ -35,13 +35,21 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
 
+def percent_input(value: float | None) -> str:
+    """A 0–1 threshold as the number a person types in a percent box: 0.9 → "90"."""
+    if value is None:
+        return ""
+    return f"{value * 100:.2f}".rstrip("0").rstrip(".")
+
+
 def when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.filters.update(money=money, percent=percent, when=when)
+    templates.env.filters.update(money=money, percent=percent, percent_input=percent_input,
+                                 when=when)
     templates.env.globals["LOW_CONFIDENCE"] = LOW_CONFIDENCE
     return templates
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from liasse.web.routes import admin, auth, dashboard, documents, review, status
+from liasse.web.routes import (
+    admin,
+    auth,
+    dashboard,
+    documents,
+    matches,
+    review,
+    status,
+    suppliers,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router, dashboard.router, review.router, documents.router, status.router, admin.router,
+    suppliers.router, matches.router,
 )

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from liasse.ask.answers import Paths, ask
-from liasse.domain.states import State
-from liasse.web.charts import bar_chart
+from liasse.domain.transactions import BankTransaction
+from liasse.enrich.accounts import label_of
+from liasse.store.web_repo import SpendLine
+from liasse.web.charts import BarChart, bar_chart
 from liasse.web.deps import StateDep, ViewerDep, repos
 from liasse.web.i18n import MESSAGES, STATE_LABELS
 from liasse.web.views import language, money, render, see_other
@@ -36,15 +38,35 @@ def dashboard(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse
         counts = r.web.counts_by_state()
         routes = r.web.route_counts()
         spend = r.web.spend_by_supplier(month_from, month_to)
-        unmatched = counts.get(State.POSTED.value, 0)
+        by_account = r.web.spend_by_account(month_from, month_to)
+        debits = r.bank.unmatched_debits()
+    lang = language(request)
+    accounts = [(line, f"{line.label} {label_of(line.label, lang)}" if line.label
+                 else t["no_account"]) for line in by_account]
     state_chart = bar_chart(t["by_state"], [(labels.get(s, s), n, str(n))
                                                 for s, n in counts.items()])
     spend_chart = bar_chart(t["spend_by_supplier"], [
         (f"{line.label} ({line.currency})", line.total_minor,
          money(line.total_minor, line.currency)) for line in spend])
     return render(request, "dashboard.html", who, counts=counts, routes=routes, spend=spend,
-                  state_chart=state_chart, spend_chart=spend_chart, unmatched=unmatched,
+                  state_chart=state_chart, spend_chart=spend_chart, accounts=accounts,
+                  account_chart=_account_chart(t["spend_by_account"], accounts),
+                  unmatched=len(debits), unmatched_total=_totals(debits),
                   month_from=month_from, month_to=month_to)
+
+
+def _account_chart(title: str, accounts: list[tuple[SpendLine, str]]) -> BarChart:
+    return bar_chart(title, [(f"{label} ({line.currency})", line.total_minor,
+                              money(line.total_minor, line.currency))
+                             for line, label in accounts])
+
+
+def _totals(debits: list[BankTransaction]) -> str:
+    by_currency: dict[str, int] = {}
+    for debit in debits:
+        by_currency[debit.amount.currency] = (by_currency.get(debit.amount.currency, 0)
+                                              + debit.amount.minor)
+    return " + ".join(money(minor, currency) for currency, minor in sorted(by_currency.items()))
 
 
 @router.get("/ask", response_class=HTMLResponse)
@@ -52,5 +74,5 @@ def ask_page(request: Request, state: StateDep, who: ViewerDep, q: str = "") -> 
     answer = None
     if q.strip():
         with repos(state, who) as r:
-            answer = ask(q[:500], r.web, Paths(who.base), state.today())
+            answer = ask(q[:500], r.web, Paths(who.base), state.today(), bank=r.bank)
     return render(request, "ask.html", who, question=q, answer=answer)

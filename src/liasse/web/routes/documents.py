@@ -27,6 +27,7 @@ from liasse.web.deps import (
     ViewerDep,
     repos,
 )
+from liasse.web.routes.matches import duplicate_original, match_views
 from liasse.web.views import flash_url, render, see_other
 
 router = APIRouter(prefix="/w/{slug}")
@@ -99,9 +100,13 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
         trail = audit_lines(r.store, document_id)
         files = [(f, r.store.get_connection(f.connection_id))
                  for f in r.store.source_files_of_document(document_id)]
+        matches = match_views(r, document_id)
+        original = duplicate_original(r, document)
     fields = (document.extraction or {}).get("fields", {})
+    linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]
     return render(request, "record.html", who, document=document, trail=trail, files=files,
-                  fields=fields, field_names=FIELD_NAMES, msg=request.query_params.get("msg"))
+                  fields=fields, field_names=FIELD_NAMES, matches=matches, original=original,
+                  linked_transactions=linked, msg=request.query_params.get("msg"))
 
 
 @router.get("/documents/{document_id}/file")
@@ -196,3 +201,21 @@ def retry(request: Request, state: StateDep, who: AccountantDep, document_id: st
           back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "retried",
                 lambda r: actions.retry_document(r.store, document_id, actor=who.actor))
+
+
+@router.post("/documents/{document_id}/supplier", response_model=None)
+def choose_supplier(request: Request, state: StateDep, who: ReviewerDep, document_id: str,
+                    supplier_id: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "",
+                    ) -> HTMLResponse | RedirectResponse:
+    return _act(request, state, who, document_id, back, "supplier_set",
+                lambda r: actions.assign_supplier(r.store, r.suppliers, document_id, supplier_id,
+                                                  actor=who.actor))
+
+
+@router.post("/documents/{document_id}/account", response_model=None)
+def choose_account(request: Request, state: StateDep, who: ReviewerDep, document_id: str,
+                   ledger_account: Annotated[str, Form()] = "",
+                   back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
+    return _act(request, state, who, document_id, back, "account_set",
+                lambda r: actions.set_ledger_account(r.store, document_id, ledger_account,
+                                                     actor=who.actor))

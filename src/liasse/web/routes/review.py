@@ -11,7 +11,9 @@ from liasse.extract.model import FIELD_NAMES
 from liasse.reports import audit_lines
 from liasse.store.repo import NotFound
 from liasse.web.deps import ReviewerDep, StateDep, ViewerDep, repos
-from liasse.web.views import flash_url, render, see_other
+from liasse.web.routes.matches import duplicate_original, match_views
+from liasse.web.routes.suppliers import account_choices
+from liasse.web.views import flash_url, language, render, see_other
 
 router = APIRouter(prefix="/w/{slug}")
 
@@ -40,6 +42,9 @@ def review(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
         waiting = list(r.web.review_queue(limit=QUEUE_PAGE))
         total = r.web.count_in_review()
         trail = audit_lines(r.store, document_id)
+        suppliers = r.suppliers.suppliers()
+        matches = match_views(r, document_id)
+        original = duplicate_original(r, document)
     ids = [d.id for d in waiting]
     position = ids.index(document_id) if document_id in ids else -1
     previous_id = ids[position - 1] if position > 0 else None
@@ -50,7 +55,8 @@ def review(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
     return render(request, "review.html", who, queue=waiting, total=total, document=document,
                   fields=fields, field_names=FIELD_NAMES, trail=trail, previous_id=previous_id,
                   next_id=next_id, after=after, in_review=document.state == State.IN_REVIEW,
-                  msg=request.query_params.get("msg"))
+                  suppliers=suppliers, accounts=account_choices(language(request)),
+                  matches=matches, original=original, msg=request.query_params.get("msg"))
 
 
 @router.post("/review/bulk-approve", response_model=None)

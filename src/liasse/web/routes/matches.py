@@ -1,0 +1,128 @@
+"""Bank matches as people see them: candidates and alerts of a document, confirm or dismiss,
+and the unmatched records (bank debits nothing explains, posted invoices not yet paid)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from liasse import actions
+from liasse.domain.states import State
+from liasse.domain.transactions import BankTransaction
+from liasse.store.repo import NotFound
+from liasse.store.tables import Document, MatchRow
+from liasse.web.deps import Repos, ReviewerDep, StateDep, Viewer, ViewerDep, repos
+from liasse.web.views import flash_url, render, see_other
+
+router = APIRouter(prefix="/w/{slug}")
+
+UNMATCHED_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class MatchView:
+    """A stored match with its bank line (None if not synced) and the other documents."""
+
+    row: MatchRow
+    transaction: BankTransaction | None
+    others: tuple[Document, ...]
+
+    @property
+    def actionable(self) -> bool:
+        return self.row.status == "proposed"
+
+    @property
+    def linkable(self) -> bool:
+        return self.actionable and self.row.kind in actions.CONFIRMABLE_KINDS
+
+
+def _transaction(r: Repos, transaction_id: str) -> BankTransaction | None:
+    try:
+        return r.bank.transaction(transaction_id)
+    except NotFound:
+        return None
+
+
+def _documents(r: Repos, ids: list[str]) -> tuple[Document, ...]:
+    found = []
+    for document_id in ids:
+        try:
+            found.append(r.store.get_document(document_id))
+        except NotFound:
+            continue
+    return tuple(found)
+
+
+def match_views(r: Repos, document_id: str) -> list[MatchView]:
+    """The document's matches, proposals first, then links, then dismissed ones."""
+    order = {"proposed": 0, "linked": 1, "dismissed": 2}
+    rows = sorted(r.matches.for_document(document_id), key=lambda m: order.get(m.status, 3))
+    return [MatchView(row, _transaction(r, row.transaction_id),
+                      _documents(r, [i for i in row.document_ids if i != document_id]))
+            for row in rows]
+
+
+def duplicate_original(r: Repos, document: Document) -> Document | None:
+    if not document.duplicate_of:
+        return None
+    try:
+        return r.store.get_document(document.duplicate_of)
+    except NotFound:
+        return None
+
+
+def _back(who: Viewer, back: str) -> str:
+    if back.startswith(who.base + "/") and not back.startswith("//"):
+        return back
+    return f"{who.base}/unmatched"
+
+
+def _match_action(request: Request, state: StateDep, who: Viewer, back: str, message: str,
+                  apply: Callable[[Repos], object]) -> HTMLResponse | RedirectResponse:
+    try:
+        with repos(state, who) as r:
+            apply(r)
+    except actions.ActionRefused as exc:
+        return render(request, "error.html", who, status_code=400, code=400, detail=str(exc))
+    return see_other(flash_url(_back(who, back), message))
+
+
+@router.post("/matches/{match_id}/confirm", response_model=None)
+def confirm(request: Request, state: StateDep, who: ReviewerDep, match_id: str,
+            back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
+    return _match_action(request, state, who, back, "match_linked", lambda r: (
+        actions.confirm_match(r.store, r.matches, r.bank, match_id, actor=who.actor)))
+
+
+@router.post("/matches/{match_id}/dismiss", response_model=None)
+def dismiss(request: Request, state: StateDep, who: ReviewerDep, match_id: str,
+            reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = ""
+            ) -> HTMLResponse | RedirectResponse:
+    return _match_action(request, state, who, back, "match_dismissed", lambda r: (
+        actions.dismiss_match(r.store, r.matches, match_id, actor=who.actor,
+                              reason=reason[:500])))
+
+
+@dataclass(frozen=True)
+class DebitLine:
+    transaction: BankTransaction
+    proposals: tuple[MatchRow, ...]
+
+
+@router.get("/unmatched", response_class=HTMLResponse)
+def unmatched(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
+    with repos(state, who) as r:
+        debits = r.bank.unmatched_debits()
+        proposals: dict[str, list[MatchRow]] = defaultdict(list)
+        for row in r.matches.proposed(limit=10 * UNMATCHED_LIMIT):
+            proposals[row.transaction_id].append(row)
+        lines = [DebitLine(t, tuple(proposals.get(t.id, ()))) for t in debits[-UNMATCHED_LIMIT:]]
+        posted = r.web.documents_in([State.POSTED], limit=UNMATCHED_LIMIT)
+    return render(request, "unmatched.html", who, debits=list(reversed(lines)),
+                  debit_count=len(debits), posted=posted, msg=request.query_params.get("msg"))
+
