@@ -34,11 +34,12 @@ class ScriptedExtractor:
         )
 
 
-def invoice_file(folder: Path, name: str, confidence: float, **fields: Any) -> Path:
+def invoice_file(folder: Path, name: str, confidence: float, *,
+                 type: str = "invoice", **fields: Any) -> Path:  # noqa: A002 - the JSON key
     values = {"supplier_name": "Cowork Rivoli", "invoice_number": name, "issue_date": "2026-10-01",
               "total_amount": "120.00", "currency": "EUR", **fields}
     path = folder / name
-    path.write_bytes(b"%PDF-1.4\n" + json.dumps({"confidence": confidence,
+    path.write_bytes(b"%PDF-1.4\n" + json.dumps({"confidence": confidence, "type": type,
                                                   "fields": values}).encode())
     return path
 

@@ -46,8 +46,9 @@ FORWARD: dict[State, frozenset[State]] = {
     State.FETCHED: frozenset({State.EXTRACTED}),
     State.EXTRACTED: frozenset({State.ENRICHED}),
     State.ENRICHED: frozenset({State.REFUSED, State.IN_REVIEW, State.APPROVED}),
-    # A person decides on what waits in review, or reopens a refusal.
-    State.IN_REVIEW: frozenset({State.APPROVED, State.REFUSED}),
+    # A person decides on what waits in review, or reopens a refusal. A payment
+    # confirmation is never posted: once attached to its bank line it is matched.
+    State.IN_REVIEW: frozenset({State.APPROVED, State.REFUSED, State.MATCHED}),
     State.REFUSED: frozenset({State.IN_REVIEW, State.APPROVED}),
     # A person may send an approved document back to review before it is posted.
     State.APPROVED: frozenset({State.POSTED, State.IN_REVIEW, State.REFUSED, State.FILED_BACK}),

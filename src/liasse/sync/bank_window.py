@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liasse import adapters
+from liasse.connectors.qonto.errors import NeedsReconnect as QontoNeedsReconnect
 from liasse.services import Services, workspace_context
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
+from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.errors import NeedsReconnect, StepFailure
 from liasse.sync.matching import MatchReport, run_matching
@@ -24,6 +26,7 @@ class BankWindowReport:
     proposed: int = 0
     alerts: int = 0
     exported: int = 0
+    attached: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -55,6 +58,13 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         error = "; ".join(synced.failures) or None
         _set_status(services, slug, connection_id, "active", error)
     _add_match(report, run_matching(services.sessions, context, utc_now))
+    try:
+        report.attached = drain_attachments(services.sessions, context.workspace_id,
+                                            services.blobs, client, utc_now)
+    except QontoNeedsReconnect as exc:
+        _set_status(services, slug, connection_id, "needs_reconnect", str(exc))
+        report.failed += 1
+        return report
     for export in run_due_exports(services, context.workspace_id, connection_id, client):
         report.exported += export.exported + export.re_exported
         report.failed += export.failed

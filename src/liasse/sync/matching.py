@@ -8,6 +8,7 @@ recorded once each (by fingerprint), so running the step again changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from liasse.extract.model import ExtractionResult
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
+from liasse.store.tables import Document
 from liasse.sync.ports import WorkspaceContext
 
 MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
@@ -87,10 +89,11 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
            states: dict[str, str], clock: Callable[[], datetime], report: MatchReport) -> None:
     link = decision.band == "auto" and decision.kind in APPLIED_KINDS and all(
         states.get(document_id) == State.POSTED.value for document_id in decision.document_ids)
+    attach = decision.band == "auto" and decision.kind == "confirmation"
     hold = decision.kind in HOLDING_KINDS
     with sessions.begin() as session:
         row, created = MatchRepo(session, workspace_id).record(
-            decision, "linked" if link else "proposed")
+            decision, "linked" if link or attach else "proposed")
         if not created:
             return
         repo = WorkspaceRepo(session, workspace_id)
@@ -102,6 +105,8 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
                 repo.apply_transition(document, transition(
                     State.POSTED, State.MATCHED, actor="step:match", reason=reason,
                 ), {"transaction_id": decision.transaction_id, "match_id": row.id})
+            elif attach:
+                _attach_confirmation(repo, document, decision, reason, row.id)
             elif hold and document.state == State.APPROVED.value:
                 report.held += 1
                 repo.apply_transition(document, transition(
@@ -117,3 +122,27 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
     report.linked += int(link)
     report.proposed += int(not link)
     report.alerts += int(decision.kind in ("double_charge", "duplicate"))
+
+
+OUTBOX_QONTO_ATTACH = "qonto.attach"
+ATTACH_NAMESPACE = uuid.UUID("8b7f1c9e-2d4a-5e6f-9a0b-6c6961737365")
+
+
+def attach_key(workspace_id: str, sha256: str, transaction_id: str) -> str:
+    return str(uuid.uuid5(ATTACH_NAMESPACE, f"{workspace_id}:{sha256}:{transaction_id}"))
+
+
+def _attach_confirmation(repo: WorkspaceRepo, document: Document, decision: MatchDecision,
+                         reason: str, match_id: str) -> None:
+    """Record the intent to attach the confirmation to its bank line; the Qonto window
+    sends it. The confirmation leaves the review queue: a person has nothing to decide."""
+    repo.enqueue_outbox(OUTBOX_QONTO_ATTACH,
+                        attach_key(repo.workspace_id, document.sha256, decision.transaction_id),
+                        {"transaction_id": decision.transaction_id, "sha256": document.sha256,
+                         "file_name": document.file_name, "match_id": match_id},
+                        document_id=document.id)
+    if document.state == State.IN_REVIEW.value:
+        repo.apply_transition(document, transition(
+            State.IN_REVIEW, State.MATCHED, actor="step:match",
+            reason=f"confirmation of a payment, attached to the bank line: {reason}",
+        ), {"transaction_id": decision.transaction_id, "match_id": match_id})
