@@ -35,7 +35,7 @@ class ScriptedExtractor:
 
 
 def invoice_file(folder: Path, name: str, confidence: float, *,
-                 type: str = "invoice", **fields: Any) -> Path:  # noqa: A002 - the JSON key
+                 type: str = "invoice", **fields: Any) -> Path:
     values = {"supplier_name": "Cowork Rivoli", "invoice_number": name, "issue_date": "2026-10-01",
               "total_amount": "120.00", "currency": "EUR", **fields}
     path = folder / name
