@@ -79,3 +79,21 @@ def test_production_without_a_key_refuses_to_start(monkeypatch: pytest.MonkeyPat
     result = runner.invoke(app, ["status"])
     assert result.exit_code != 0
     assert "production mode never invents one" in str(result.exception)
+
+
+def test_workspace_thresholds_are_checked_and_kept(clean_environment: Path) -> None:
+    invoke("init")
+    bad = runner.invoke(app, ["workspace", "thresholds", "--review-from", "0.9",
+                              "--approve-from", "0.6"])
+    assert bad.exit_code != 0
+    assert "0.6" in invoke("workspace", "thresholds", "--review-from", "0.4",
+                           "--approve-from", "0.6")
+    from liasse.services import build_pipeline, open_services
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    try:
+        context = build_pipeline(services).context
+    finally:
+        services.close()
+    assert (str(context.review_from), str(context.approve_from)) == ("0.4", "0.6")

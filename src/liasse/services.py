@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +141,43 @@ def demo_company() -> dict[str, Any]:
 
 
 def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceContext:
+    """The workspace's own company and thresholds (its preferences over the service's)."""
     company = workspace.own_company or {}
+    preferences = workspace.preferences or {}
     return WorkspaceContext(
         workspace_id=workspace.id,
         own_names=tuple(company.get("names", ())),
         own_identifiers=tuple(compact(value) for value in company.get("identifiers", ())),
-        review_from=settings.routing.review_from,
-        approve_from=settings.routing.approve_from,
+        review_from=Decimal(str(preferences.get("review_from", settings.routing.review_from))),
+        approve_from=Decimal(str(preferences.get("approve_from",
+                                                 settings.routing.approve_from))),
     )
+
+
+class PreferenceError(ValueError):
+    pass
+
+
+def set_workspace_preferences(services: Services, *, review_from: Decimal | None = None,
+                              approve_from: Decimal | None = None, actor: str = "user:cli",
+                              slug: str | None = None) -> dict[str, Any]:
+    """Per-workspace routing thresholds, checked (0 ≤ review ≤ approve ≤ 1) and audited."""
+    with services.workspace_repo(slug) as repo:
+        workspace = repo.workspace()
+        before = dict(workspace.preferences or {})
+        after = dict(before)
+        if review_from is not None:
+            after["review_from"] = str(review_from)
+        if approve_from is not None:
+            after["approve_from"] = str(approve_from)
+        low = Decimal(after.get("review_from", services.settings.routing.review_from))
+        high = Decimal(after.get("approve_from", services.settings.routing.approve_from))
+        if not Decimal(0) <= low <= high <= Decimal(1):
+            raise PreferenceError("thresholds need 0 <= review-from <= approve-from <= 1")
+        workspace.preferences = after
+        repo.add_audit("workspace", workspace.id, actor=actor, reason="thresholds changed",
+                       details={"before": before, "after": after})
+        return after
 
 
 def build_pipeline(services: Services, slug: str | None = None, *,
@@ -259,8 +289,38 @@ class Check:
 
 def doctor(settings: Settings) -> list[Check]:
     """Each thing liasse needs, whether it is there, and how to fix it if not."""
-    return [_check_database(settings), _check_keys(settings), _check_ocr(),
-            _check_inbox(settings), _check_extractor(settings)]
+    checks = [_check_database(settings), _check_keys(settings), _check_ocr(),
+              _check_inbox(settings), _check_extractor(settings)]
+    if checks[0].ok:
+        checks += _check_connections(settings)
+    return checks
+
+
+def _check_connections(settings: Settings) -> list[Check]:
+    """Each connection of every workspace: active, or what to do about it."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            found = [(workspace.slug, connection.name, connection.kind, connection.status,
+                      connection.last_error)
+                     for workspace in store_repo.list_all_workspaces(session)
+                     for connection in WorkspaceRepo(session, workspace.id).list_connections()]
+    finally:
+        engine.dispose()
+    return [_connection_check(*row) for row in found]
+
+
+def _connection_check(slug: str, name: str, kind: str, status: str, error: str | None
+                      ) -> Check:
+    label = f"connection {slug}/{name}"
+    if status == "needs_reconnect":
+        return Check(label, False, f"{kind} needs reconnecting: {error or 'refused'}",
+                     f"`liasse connect {kind}` again, or Reconnect on the status page")
+    if status != "active":
+        return Check(label, True, f"{kind}, {status}")
+    if error:
+        return Check(label, False, f"{kind}: {error}", "see the status page; it retries itself")
+    return Check(label, True, f"{kind}, active")
 
 
 def _check_database(settings: Settings) -> Check:

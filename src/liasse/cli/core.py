@@ -11,6 +11,8 @@ import typer
 from liasse.cli import messages as msg
 
 keys_app = typer.Typer(help=msg.KEYS_HELP, no_args_is_help=True)
+workspace_app = typer.Typer(help=msg.WORKSPACE_HELP, no_args_is_help=True)
+firm_app = typer.Typer(help=msg.FIRM_HELP, no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +22,8 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("doctor")(doctor)
     app.add_typer(keys_app, name="keys")
+    app.add_typer(workspace_app, name="workspace")
+    app.add_typer(firm_app, name="firm")
 
 
 def init(
@@ -109,3 +113,65 @@ def rotate_keys() -> None:
 
     count = rotate_master_key(load_settings())
     typer.echo(msg.KEYS_ROTATED.format(count=count))
+
+
+@workspace_app.command("thresholds")
+def thresholds(
+    review_from: Annotated[float | None, typer.Option(help="Below: refused (0-1).")] = None,
+    approve_from: Annotated[float | None, typer.Option(help="From: posted (0-1).")] = None,
+) -> None:
+    """Set this workspace's confidence thresholds (its own, over the service defaults)."""
+    from decimal import Decimal
+
+    from liasse.services import PreferenceError, open_services, set_workspace_preferences
+    from liasse.settings import load_settings
+
+    services = open_services(load_settings())
+    try:
+        preferences = set_workspace_preferences(
+            services,
+            review_from=None if review_from is None else Decimal(str(review_from)),
+            approve_from=None if approve_from is None else Decimal(str(approve_from)))
+    except PreferenceError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    finally:
+        services.close()
+    typer.echo(msg.THRESHOLDS_SET.format(**{"review_from": "-", "approve_from": "-",
+                                            **preferences}))
+
+
+@firm_app.command("enable")
+def firm_enable(
+    client: Annotated[str, typer.Argument(help="The client's name.")],
+    connection: Annotated[str, typer.Option(help="The firm's Dropbox connection.")] = "dropbox",
+    french: Annotated[bool, typer.Option(help="Factures / Reçus / Documents de vente.")] = False,
+) -> None:
+    """Create the client's workspace and its Invoices, Receipts and Sales documents folders."""
+    from liasse.connectors.dropbox.firm import ENGLISH_LABELS, FRENCH_LABELS
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+    from liasse.sync.firm import enable_client
+
+    services = open_services(load_settings())
+    try:
+        slug = enable_client(services, connection, client,
+                             labels=FRENCH_LABELS if french else ENGLISH_LABELS)
+    finally:
+        services.close()
+    typer.echo(msg.FIRM_ENABLED.format(client=client, slug=slug))
+
+
+@firm_app.command("disable")
+def firm_disable(client_slug: Annotated[str, typer.Argument(help="The client workspace.")]
+                 ) -> None:
+    """Stop a client's sync; its data stays."""
+    from liasse.services import open_services
+    from liasse.settings import load_settings
+    from liasse.sync.firm import disable_client
+
+    services = open_services(load_settings())
+    try:
+        stopped = disable_client(services, client_slug)
+    finally:
+        services.close()
+    typer.echo(msg.FIRM_DISABLED.format(slug=client_slug, count=stopped))

@@ -78,6 +78,8 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(200))
     # The workspace's own company: its names and identifiers are never a supplier.
     own_company: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Per-workspace choices that override the service's defaults (routing thresholds...).
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -150,6 +152,8 @@ class Document(Base):
     resume_state: Mapped[str | None] = mapped_column(String(32), default=None)
     state_reason: Mapped[str] = mapped_column(Text, default="")
     document_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    # What the folder it came from says it is (a firm's "Receipts" or "Sales documents").
+    source_kind: Mapped[str | None] = mapped_column(String(16), default=None)
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
     route_reasons: Mapped[list[str] | None] = mapped_column(JSON, default=None)

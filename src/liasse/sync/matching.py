@@ -59,12 +59,13 @@ def hold_already_paid(sessions: sessionmaker[Session], context: WorkspaceContext
 def run_matching(sessions: sessionmaker[Session], context: WorkspaceContext,
                  clock: Callable[[], datetime]) -> MatchReport:
     with sessions.begin() as session:
-        documents, states = _documents(session, context.workspace_id)
+        documents, states, roles = _documents(session, context.workspace_id)
         transactions = BankRepo(session, context.workspace_id).transactions()
         settled = MatchRepo(session, context.workspace_id).settled()
     config = MatchConfig(own_company=OwnCompany.from_identifiers(context.own_names,
                                                                  context.own_identifiers))
-    decisions = match_transactions(documents, transactions, config, settled=settled)
+    decisions = match_transactions(documents, transactions, config, settled=settled,
+                                   roles=roles)
     report = MatchReport(decisions=len(decisions))
     for decision in decisions:
         _apply(sessions, context.workspace_id, decision, states, clock, report)
@@ -72,17 +73,21 @@ def run_matching(sessions: sessionmaker[Session], context: WorkspaceContext,
 
 
 def _documents(session: Session, workspace_id: str
-               ) -> tuple[list[DocumentFacts], dict[str, str]]:
+               ) -> tuple[list[DocumentFacts], dict[str, str], dict[str, str]]:
+    """Facts, states and forced roles (sales documents from a Sales folder)."""
     repo = WorkspaceRepo(session, workspace_id)
     facts: list[DocumentFacts] = []
     states: dict[str, str] = {}
+    roles: dict[str, str] = {}
     for document in repo.documents_in_states(MATCHABLE_STATES, limit=100_000):
         if not document.extraction:
             continue
         extraction = ExtractionResult.from_json(document.extraction)
         facts.append(facts_from_extraction(extraction, document.id))
         states[document.id] = document.state
-    return facts, states
+        if document.source_kind == "sales":
+            roles[document.id] = "sales"
+    return facts, states, roles
 
 
 def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDecision,

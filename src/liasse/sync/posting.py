@@ -34,7 +34,8 @@ def record_post_intents(pipeline: Pipeline) -> int:
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
         for document in approved:
-            if document.document_type not in POSTABLE_TYPES or document.qonto_invoice_id:
+            if document.document_type not in POSTABLE_TYPES or document.qonto_invoice_id \
+                    or document.source_kind == "sales":
                 continue
             fields = (document.extraction or {}).get("fields", {})
             facts = {name: (fields.get(name) or {}).get("value") for name in FACT_FIELDS}

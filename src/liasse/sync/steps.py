@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +26,9 @@ from liasse.sync.pipeline import Pipeline
 from liasse.sync.ports import SourceEntry
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
+SALES = "sales"
+SALES_REASON = ("a sales document (from a Sales documents folder): kept to recognise incoming "
+                "payments, never posted as a supplier invoice")
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d4c1e-9a43-5b55-8f0e-6c6961737365")
 OUTBOX_QONTO_INVOICE = "qonto.supplier_invoice"
 POST_BATCH = 20
@@ -177,6 +180,7 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         name = entry.path.rsplit("/", 1)[-1]
         document = repo.create_document(sha256=sha256, size=size, file_name=name,
                                         media_type=media_type, actor="step:fetch")
+        document.source_kind = repo.get_connection(row.connection_id).config.get("document_kind")
         row.document_id, row.status = document.id, "fetched"
 
 
@@ -271,6 +275,9 @@ def _extract_one(pipeline: Pipeline, document_id: str) -> None:
 def _store_extraction(document: Document, result: ExtractionResult) -> None:
     document.extraction = result.to_json()
     document.document_type = result.document_type
+    if document.source_kind == "receipt" and result.document_type == "invoice":
+        # The folder says receipt: a paid ticket, whatever its title says.
+        document.document_type = "receipt"
     document.confidence = result.confidence
     document.supplier_name = result.value("supplier_name")
     document.invoice_number = result.value("invoice_number")
@@ -308,6 +315,8 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
         extraction = ExtractionResult.from_json(document.extraction or {})
         decision = pipeline.enricher.enrich(extraction, pipeline.context,
                                             document_id=document_id)
+        if document.source_kind == SALES:
+            decision = replace(decision, route="review", reasons=(SALES_REASON,))
         document.route_reasons = list(decision.reasons)
         if decision.supplier_name:
             document.supplier_name = decision.supplier_name
