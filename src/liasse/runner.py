@@ -63,6 +63,10 @@ class SchedulerThread:
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
 
     def start(self) -> None:
+        from liasse.sync.backfill import start_backfills
+
+        # Before the first window: backfilled connections' windows start from now.
+        start_backfills(self._services, self._stop)
         self._thread.start()
         self._start_instant_watchers()
 
@@ -125,6 +129,8 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     from liasse.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for chatty in ("alembic", "httpx"):  # every request and migration step is too much
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     report = initialise(settings, demo=demo)
     services = open_services(settings)
     _attach_embedded_qonto(services, echo)
