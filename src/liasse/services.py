@@ -76,6 +76,18 @@ def open_services(settings: Settings, *, migrate_schema: bool = True) -> Service
     return Services(settings, engine, make_session_factory(engine), BlobStore(settings.blob_path))
 
 
+@contextmanager
+def opened_services(settings: Settings | None = None) -> Iterator[Services]:
+    """Services for one command: settings read from the environment, closed at the end."""
+    from liasse.settings import load_settings
+
+    services = open_services(settings or load_settings())
+    try:
+        yield services
+    finally:
+        services.close()
+
+
 def _find_workspace(session: Session, slug: str) -> Workspace:
     workspace = store_repo.find_workspace_by_slug(session, slug)
     if workspace is None:

@@ -75,15 +75,10 @@ def status(
     """Show documents by state, connections and recent documents."""
     from liasse.cli.render import print_status
     from liasse.reports import status_report
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
-    services = open_services(load_settings())
-    try:
-        with services.workspace_repo() as repo:
-            report = status_report(repo)
-    finally:
-        services.close()
+    with opened_services() as services, services.workspace_repo() as repo:
+        report = status_report(repo)
     if as_json:
         typer.echo(json.dumps(report.to_json()))
     else:
@@ -123,19 +118,16 @@ def thresholds(
     """Set this workspace's confidence thresholds (its own, over the service defaults)."""
     from decimal import Decimal
 
-    from liasse.services import PreferenceError, open_services, set_workspace_preferences
-    from liasse.settings import load_settings
+    from liasse.services import PreferenceError, opened_services, set_workspace_preferences
 
-    services = open_services(load_settings())
-    try:
-        preferences = set_workspace_preferences(
-            services,
-            review_from=None if review_from is None else Decimal(str(review_from)),
-            approve_from=None if approve_from is None else Decimal(str(approve_from)))
-    except PreferenceError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    finally:
-        services.close()
+    with opened_services() as services:
+        try:
+            preferences = set_workspace_preferences(
+                services,
+                review_from=None if review_from is None else Decimal(str(review_from)),
+                approve_from=None if approve_from is None else Decimal(str(approve_from)))
+        except PreferenceError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     typer.echo(msg.THRESHOLDS_SET.format(**{"review_from": "-", "approve_from": "-",
                                             **preferences}))
 
@@ -148,16 +140,12 @@ def firm_enable(
 ) -> None:
     """Create the client's workspace and its Invoices, Receipts and Sales documents folders."""
     from liasse.connectors.dropbox.firm import ENGLISH_LABELS, FRENCH_LABELS
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
     from liasse.sync.firm import enable_client
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         slug = enable_client(services, connection, client,
                              labels=FRENCH_LABELS if french else ENGLISH_LABELS)
-    finally:
-        services.close()
     typer.echo(msg.FIRM_ENABLED.format(client=client, slug=slug))
 
 
@@ -165,13 +153,9 @@ def firm_enable(
 def firm_disable(client_slug: Annotated[str, typer.Argument(help="The client workspace.")]
                  ) -> None:
     """Stop a client's sync; its data stays."""
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
     from liasse.sync.firm import disable_client
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         stopped = disable_client(services, client_slug)
-    finally:
-        services.close()
     typer.echo(msg.FIRM_DISABLED.format(slug=client_slug, count=stopped))

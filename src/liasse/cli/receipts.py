@@ -25,8 +25,7 @@ def export(
 ) -> None:
     """Start (or change) the export: first from --since, then daily."""
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
     from liasse.store.receipts_repo import ExportSettings
 
     try:
@@ -34,13 +33,11 @@ def export(
     except ValueError as exc:
         raise typer.BadParameter("--since takes a date like 2026-01-01") from exc
     settings = ExportSettings(start, "by_account" if by_account else "by_date", at, timezone)
-    services = open_services(load_settings())
-    try:
-        state = connections.configure_receipts_export(services, dropbox, settings)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    finally:
-        services.close()
+    with opened_services() as services:
+        try:
+            state = connections.configure_receipts_export(services, dropbox, settings)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"Receipts export on: from {state.settings.start_date}, daily at {at} ({timezone})")
 
 
@@ -49,14 +46,10 @@ def reset(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] 
           ) -> None:
     """Export everything again on the next run (deleted folders are recreated)."""
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         connections.reset_receipts_export(services, dropbox)
-    finally:
-        services.close()
     typer.echo("The next run exports every receipt again.")
 
 
@@ -65,12 +58,8 @@ def stop(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] =
          ) -> None:
     """Stop the export; files already exported stay."""
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         connections.stop_receipts_export(services, dropbox)
-    finally:
-        services.close()
     typer.echo("Receipts export stopped; exported files stay.")
