@@ -29,6 +29,7 @@ from liasse.connectors.dropbox.oauth import (
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.connectors.qonto.auth import (
     Credentials,
+    OAuthApp,
     authenticator_for,
     credentials_from_json,
     credentials_to_json,
@@ -190,13 +191,34 @@ class QontoCredentialStore:
         self._secret.save_json({"credentials": credentials_to_json(credentials)})
 
 
-def qonto_client(secret: SecretJsonStore, config: dict[str, Any]) -> QontoClient:
+QONTO_NO_OAUTH_APP = ("Qonto OAuth is not configured: set qonto.oauth.client_id and "
+                      "qonto.oauth.client_secret")
+
+
+def qonto_oauth_app(settings: Settings, redirect_uri: str) -> OAuthApp:
+    """liasse's OAuth registration at Qonto, from the settings (ValueError when unset)."""
+    oauth = settings.qonto.oauth
+    if not oauth.client_id or oauth.client_secret is None:
+        raise ValueError(QONTO_NO_OAUTH_APP)
+    return OAuthApp(client_id=oauth.client_id,
+                    client_secret=oauth.client_secret.get_secret_value(),
+                    redirect_uri=redirect_uri, authorize_url=oauth.authorize_url,
+                    token_url=oauth.token_url)
+
+
+def qonto_client(secret: SecretJsonStore, config: dict[str, Any], settings: Settings
+                 ) -> QontoClient:
+    """A client for one Qonto connection: its API key, or its OAuth tokens refreshed with
+    liasse's OAuth registration."""
     http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
-    auth = authenticator_for(QontoCredentialStore(secret), http, None)
+    app = None
+    if config.get("auth") == "oauth":
+        app = qonto_oauth_app(settings, f"{settings.web.public_url}/oauth/qonto/callback")
+    auth = authenticator_for(QontoCredentialStore(secret), http, app)
     return QontoClient(http, auth, base_url=str(config.get("base_url") or PRODUCTION_URL),
                        staging_token=config.get("staging_token"))
 
 
-def qonto_poster(secret: SecretJsonStore, connection_id: str, config: dict[str, Any]
-                 ) -> InvoicePoster:
-    return QontoInvoicePoster(qonto_client(secret, config), connection_id)
+def qonto_poster(secret: SecretJsonStore, connection_id: str, config: dict[str, Any],
+                 settings: Settings) -> InvoicePoster:
+    return QontoInvoicePoster(qonto_client(secret, config, settings), connection_id)

@@ -1,19 +1,49 @@
-"""Connecting and disconnecting outside systems (the services behind `liasse connect`)."""
+"""Connecting and disconnecting outside systems (the services behind `liasse connect` and
+the web app's connection pages).
+
+The CLI works on the default workspace as `user:cli`; the web app passes the workspace
+slug and the person acting. A reconnect keeps the connection's name, config and cursor,
+and sends the documents that waited for it back to the step that failed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 
-from liasse import adapters
+from liasse import actions, adapters
 from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth
-from liasse.connectors.qonto.auth import ApiKeyCredentials
-from liasse.connectors.qonto.client import connect_api_key
+from liasse.connectors.qonto.auth import (
+    ApiKeyCredentials,
+    InMemoryCredentialStore,
+    OAuthApp,
+    OAuthAuth,
+    OAuthCredentials,
+    authorization_url,
+    exchange_code,
+)
+from liasse.connectors.qonto.client import QontoClient, connect_api_key
+from liasse.domain.states import State
 from liasse.services import Services
+from liasse.settings import Settings
 from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
+from liasse.store.repo import WorkspaceRepo
 from liasse.sync.receipts import validated_settings
+
+CLI_ACTOR = "user:cli"
+TEXT = {
+    "connected": "{kind} connected",
+    "reconnected": "{kind} reconnected",
+    "disconnected": "disconnected",
+    "bad_api_key": "a Qonto API key looks like <organization-login>:<secret-key>",
+}
+
+
+class NoSuchConnection(LookupError):
+    """No connection by that name in the workspace."""
 
 
 @dataclass(frozen=True)
@@ -23,23 +53,46 @@ class DropboxTarget:
     recursive: bool = True
     write_back: bool = False
     instant: bool = False
+    # History from this date is backfilled in the background (`sync.backfill`).
+    backfill_from: date | None = None
 
     def config(self) -> dict[str, Any]:
-        return {"folder": self.folder, "recursive": self.recursive,
-                "write_back": self.write_back, "mode": "instant" if self.instant else "window"}
+        config: dict[str, Any] = {
+            "folder": self.folder, "recursive": self.recursive,
+            "write_back": self.write_back, "mode": "instant" if self.instant else "window"}
+        if self.backfill_from is not None:
+            config["backfill_from"] = self.backfill_from.isoformat()
+        return config
+
+    @classmethod
+    def from_config(cls, name: str, config: dict[str, Any]) -> DropboxTarget:
+        """The target an existing connection was made with (a reconnect keeps it)."""
+        return cls(name=name, folder=str(config.get("folder", "")),
+                   recursive=bool(config.get("recursive", True)),
+                   write_back=bool(config.get("write_back", False)),
+                   instant=config.get("mode") == "instant",
+                   backfill_from=date.fromisoformat(str(config["backfill_from"]))
+                   if config.get("backfill_from") else None)
 
 
-def _upsert_connection(services: Services, kind: str, name: str, config: dict[str, Any]
-                       ) -> tuple[str, str]:
-    with services.workspace_repo() as repo:
+def _upsert_connection(services: Services, kind: str, name: str, config: dict[str, Any], *,
+                       slug: str | None = None, actor: str = CLI_ACTOR,
+                       keep_cursor: bool = False) -> tuple[str, str]:
+    """Create or update the connection, active; `keep_cursor`: kept if the config is the same."""
+    with services.workspace_repo(slug) as repo:
         connection = repo.connection_by_name(name)
+        before: str | None = None
         if connection is None:
             connection = repo.add_connection(kind, name, config)
         else:
-            connection.config, connection.cursor = config, None
+            before = connection.status
+            # Same folder, same cursor: a reconnect must not list everything again.
+            if not (keep_cursor and connection.config == config):
+                connection.config, connection.cursor = config, None
         repo.set_connection_status(connection.id, "active", None)
-        repo.add_audit("connection", connection.id, actor="user:cli",
-                       reason=f"{kind} connected", details=config)
+        verb = "reconnected" if before not in (None, "active") else "connected"
+        repo.add_audit("connection", connection.id, actor=actor, before=before, after="active",
+                       reason=TEXT[verb].format(kind=kind), details=config)
         return repo.workspace_id, connection.id
 
 
@@ -47,6 +100,12 @@ def _secret(services: Services, workspace_id: str, connection_id: str
             ) -> adapters.SecretJsonStore:
     return adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
                                     adapters.dropbox_secret_name(connection_id))
+
+
+def _qonto_secret(services: Services, workspace_id: str, connection_id: str
+                  ) -> adapters.SecretJsonStore:
+    return adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
+                                    adapters.qonto_secret_name(connection_id))
 
 
 def connect_dropbox_with_token(services: Services, target: DropboxTarget, token: str) -> str:
@@ -58,60 +117,159 @@ def connect_dropbox_with_token(services: Services, target: DropboxTarget, token:
 
 
 def start_dropbox_oauth(services: Services, *, write_back: bool,
-                        redirect_uri: str | None = None) -> AuthorizationRequest:
-    oauth = DropboxOAuth(httpx.Client(timeout=30), services.settings.dropbox.app_key,
-                         endpoints=adapters.dropbox_endpoints(services.settings))
-    return oauth.start(write_back=write_back, redirect_uri=redirect_uri)
+                        redirect_uri: str | None = None,
+                        state: str | None = None) -> AuthorizationRequest:
+    """The authorize URL and PKCE verifier; nothing is sent anywhere yet."""
+    with httpx.Client(timeout=30) as http:
+        oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
+                             endpoints=adapters.dropbox_endpoints(services.settings))
+        return oauth.start(write_back=write_back, redirect_uri=redirect_uri, state=state)
 
 
 def finish_dropbox_oauth(services: Services, target: DropboxTarget,
                          request: AuthorizationRequest, code: str) -> str:
+    return finish_dropbox_oauth_for(services, None, target, request, code)
+
+
+def finish_dropbox_oauth_for(services: Services, slug: str | None, target: DropboxTarget,
+                             request: AuthorizationRequest, code: str, *,
+                             actor: str = CLI_ACTOR, reconnect: bool = False) -> str:
+    """Exchange the code, keep the tokens encrypted, and mark the connection active.
+
+    The code is exchanged before anything is written: a refused code changes nothing.
+    """
     with httpx.Client(timeout=30) as http:
         oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
                              endpoints=adapters.dropbox_endpoints(services.settings))
         tokens = oauth.exchange(code.strip(), request)
-    workspace_id, connection_id = _upsert_connection(services, "dropbox", target.name,
-                                                     target.config())
+    workspace_id, connection_id = _upsert_connection(
+        services, "dropbox", target.name, target.config(), slug=slug, actor=actor,
+        keep_cursor=reconnect)
     adapters.DropboxTokenStore(_secret(services, workspace_id, connection_id)).save(tokens)
     return connection_id
 
 
+# --- Qonto ----------------------------------------------------------------------------------
+
+
 def connect_qonto_api_key(services: Services, api_key: str, *, base_url: str,
                           staging_token: str | None = None, name: str = "qonto",
-                          emulator: bool = False) -> str:
-    """Check the key against Qonto (or the sandbox), then keep it encrypted."""
-    login, _, secret_key = api_key.partition(":")
+                          emulator: bool = False, slug: str | None = None,
+                          actor: str = CLI_ACTOR) -> str:
+    """Check the key against Qonto (or the sandbox), then keep it encrypted.
+
+    Checked first: a refused key raises and leaves no connection behind.
+    """
+    login, _, secret_key = api_key.strip().partition(":")
     if not login or not secret_key:
-        raise ValueError("a Qonto API key looks like <organization-login>:<secret-key>")
+        raise ValueError(TEXT["bad_api_key"])
+    credentials = ApiKeyCredentials(login, secret_key)
+    with httpx.Client(timeout=30) as http:
+        connect_api_key(http, credentials, InMemoryCredentialStore(), base_url=base_url,
+                        staging_token=staging_token)
+    config = _qonto_config(base_url, emulator=emulator, staging_token=staging_token)
+    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config,
+                                                     slug=slug, actor=actor)
+    store = adapters.QontoCredentialStore(_qonto_secret(services, workspace_id, connection_id))
+    store.save(credentials)
+    return connection_id
+
+
+def _qonto_config(base_url: str, *, emulator: bool, staging_token: str | None = None,
+                  auth: str | None = None) -> dict[str, Any]:
     # An emulator is not throttled: its windows may run as often as asked.
     config: dict[str, Any] = {"base_url": base_url, "emulator": emulator,
                               "window_minutes": 0.5 if emulator else 15}
     if staging_token:
         config["staging_token"] = staging_token
-    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config)
-    secret = adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                      adapters.qonto_secret_name(connection_id))
+    if auth:
+        config["auth"] = auth
+    return config
+
+
+qonto_oauth_app = adapters.qonto_oauth_app
+
+
+def start_qonto_oauth(settings: Settings, *, redirect_uri: str, state: str) -> str:
+    """Where to send the owner's browser to grant liasse access to the Qonto account."""
+    return authorization_url(qonto_oauth_app(settings, redirect_uri), state)
+
+
+def finish_qonto_oauth_for(services: Services, slug: str | None, code: str, *,
+                           redirect_uri: str, name: str = "qonto", actor: str = CLI_ACTOR,
+                           emulator: bool = False) -> str:
+    """Exchange the code, check the tokens against the API, then keep them encrypted."""
+    settings = services.settings
+    app = qonto_oauth_app(settings, redirect_uri)
     with httpx.Client(timeout=30) as http:
-        connect_api_key(http, ApiKeyCredentials(login, secret_key),
-                        adapters.QontoCredentialStore(secret), base_url=base_url,
-                        staging_token=staging_token)
+        credentials = exchange_code(http, app, code.strip())
+        _check_oauth(http, app, credentials, settings.qonto.base_url)
+    config = _qonto_config(settings.qonto.base_url, emulator=emulator, auth="oauth")
+    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config,
+                                                     slug=slug, actor=actor)
+    store = adapters.QontoCredentialStore(_qonto_secret(services, workspace_id, connection_id))
+    store.save(credentials)
     return connection_id
 
 
-def disconnect(services: Services, name: str) -> bool:
+def _check_oauth(http: httpx.Client, app: OAuthApp, credentials: OAuthCredentials,
+                 base_url: str) -> None:
+    """One call with the fresh token: a wrong API address or scope shows now, not later."""
+    auth = OAuthAuth(http, app, InMemoryCredentialStore(credentials))
+    QontoClient(http, auth, base_url=base_url).organization()
+
+
+# --- reconnecting and disconnecting ---------------------------------------------------------
+
+
+def connection_config(services: Services, slug: str | None, name: str
+                      ) -> tuple[str, dict[str, Any]]:
+    """The kind and config of a named connection (what a reconnect starts from)."""
+    with services.workspace_repo(slug) as repo:
+        connection = repo.connection_by_name(name)
+        if connection is None:
+            raise NoSuchConnection(name)
+        return connection.kind, dict(connection.config)
+
+
+def retry_blocked_documents(services: Services, slug: str | None, connection_id: str, *,
+                            actor: str = CLI_ACTOR) -> list[str]:
+    """After a reconnect: the documents blocked on this connection go back to their step.
+
+    A document is waiting for this connection when one of its files came through it, or,
+    for a bank connection, when it is the bank that refused (posting is workspace-wide).
+    """
+    with services.workspace_repo(slug) as repo:
+        kind = repo.get_connection(connection_id).kind
+        retried = []
+        for document in repo.documents_in_states([State.BLOCKED_ON_AUTH], limit=10_000):
+            if kind == "qonto" or _came_through(repo, document.id, connection_id):
+                actions.retry_document(repo, document.id, actor=actor)
+                retried.append(document.id)
+        return retried
+
+
+def _came_through(repo: WorkspaceRepo, document_id: str, connection_id: str) -> bool:
+    return any(row.connection_id == connection_id
+               for row in repo.source_files_of_document(document_id))
+
+
+def disconnect(services: Services, name: str, *, slug: str | None = None,
+               actor: str = CLI_ACTOR) -> bool:
     """Stop all calls and writes at once; what was already written stays."""
-    with services.workspace_repo() as repo:
+    with services.workspace_repo(slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None:
             return False
+        before = connection.status
         repo.set_connection_status(connection.id, "disconnected", None)
-        repo.add_audit("connection", connection.id, actor="user:cli", reason="disconnected")
+        repo.add_audit("connection", connection.id, actor=actor, before=before,
+                       after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
     if kind == "dropbox":
         _secret(services, workspace_id, connection_id).clear()
     elif kind == "qonto":
-        adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                 adapters.qonto_secret_name(connection_id)).clear()
+        _qonto_secret(services, workspace_id, connection_id).clear()
     return True
 
 

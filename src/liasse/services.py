@@ -255,7 +255,8 @@ def _qonto_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | No
             secret = adapters.SecretJsonStore(services.sessions, repo.workspace_id,
                                               services.keyring(),
                                               adapters.qonto_secret_name(connection.id))
-            return adapters.qonto_poster(secret, connection.id, dict(connection.config))
+            return adapters.qonto_poster(secret, connection.id, dict(connection.config),
+                                         services.settings)
     return None
 
 

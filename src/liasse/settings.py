@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -59,12 +59,25 @@ class InboxSettings(BaseModel):
     poll_seconds: float = Field(default=10.0, gt=0)
 
 
+class QontoOAuthSettings(BaseModel):
+    """The OAuth app liasse signs in to Qonto as (point the URLs at the emulator to test).
+
+    No client id: the web app offers the API-key form only.
+    """
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    authorize_url: str = "https://oauth.qonto.com/oauth2/auth"
+    token_url: str = "https://oauth.qonto.com/oauth2/token"  # noqa: S105 - a URL
+
+
 class QontoSettings(BaseModel):
     """`sandbox` runs liasse's own Qonto emulator in-process (the embedded default)."""
 
     mode: Literal["sandbox", "remote", "off"] = "sandbox"
     base_url: str = "https://thirdparty.qonto.com"
     sandbox_port: int = Field(default=8765, ge=0, le=65535)
+    oauth: QontoOAuthSettings = QontoOAuthSettings()
 
 
 class SyncSettings(BaseModel):

@@ -42,7 +42,7 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         config = dict(connection.config)
     secret = adapters.SecretJsonStore(services.sessions, context.workspace_id,
                                       services.keyring(), adapters.qonto_secret_name(connection_id))
-    client = adapters.qonto_client(secret, config)
+    client = adapters.qonto_client(secret, config, services.settings)
     try:
         synced = sync_bank(services.sessions, context.workspace_id, connection_id, client)
     except NeedsReconnect as exc:

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from liasse.services import Services
 from liasse.web.config import WebConfig
 from liasse.web.deps import NotLoggedIn, WebState, check_csrf, session_of
-from liasse.web.routes import ROUTERS
+from liasse.web.routes import ROUTERS, oauth
 from liasse.web.security import (
     SESSION_COOKIE,
     LoginPolicy,
@@ -52,6 +52,8 @@ def create_app(services: Services, config: WebConfig | None = None, *,
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.state.oauth_flows = oauth.FlowCookies(secret)  # pending OAuth flows, signed
+    app.include_router(oauth.router)
     _install_session_middleware(app)
     _install_error_pages(app)
     return app

@@ -102,6 +102,27 @@ _EN: Final[dict[str, str]] = {
     "msg_merged": "Suppliers merged.", "msg_supplier_set": "Supplier set.",
     "msg_account_set": "Ledger account set.", "msg_match_linked": "Bank line linked.",
     "msg_match_dismissed": "Match dismissed.",
+    # connecting Dropbox and Qonto (routes/oauth.py)
+    "connect_dropbox": "Connect a Dropbox folder", "dropbox_folder": "Folder to watch",
+    "write_back": "Write processed PDFs back", "instant": "Pick up files within seconds",
+    "connection_name": "Connection name", "connect": "Connect",
+    "connect_qonto": "Connect Qonto", "connect_qonto_oauth": "Connect with Qonto (OAuth)",
+    "qonto_api_key": "API key (<organization-login>:<secret-key>)",
+    "connect_api_key": "Connect with the API key", "disconnect": "Disconnect",
+    "connection_disconnected": "disconnected",
+    "msg_connected": "Connected: the next window will use it.",
+    "msg_reconnected": "Reconnected: what waited for it has been sent back to its step.",
+    "msg_disconnected": "Disconnected: no more calls or writes; what was written stays.",
+    "msg_enter_api_key": "Enter a new Qonto API key to reconnect.",
+    "oauth_bad_state": "This connection attempt is unknown or expired, or was started by "
+                       "someone else. Start again from the settings page.",
+    "oauth_denied": "Access was not granted.",
+    "oauth_exchange_failed": "The service refused to finish the connection.",
+    "oauth_qonto_not_configured": "Qonto OAuth is not configured on this server "
+                                  "(qonto.oauth settings): connect with an API key.",
+    "oauth_no_connection": "No connection by that name in this workspace.",
+    "oauth_cannot_reconnect": "This kind of connection has nothing to reconnect.",
+    "api_key_refused": "Qonto did not accept this API key.",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -208,6 +229,28 @@ _FR: Final[dict[str, str]] = {
     "msg_merged": "Fournisseurs fusionnés.", "msg_supplier_set": "Fournisseur choisi.",
     "msg_account_set": "Compte comptable choisi.", "msg_match_linked": "Ligne bancaire rapprochée.",
     "msg_match_dismissed": "Rapprochement écarté.",
+    # connexion de Dropbox et Qonto (routes/oauth.py)
+    "connect_dropbox": "Connecter un dossier Dropbox", "dropbox_folder": "Dossier à suivre",
+    "write_back": "Déposer les PDF traités en retour",
+    "instant": "Prendre les fichiers en quelques secondes",
+    "connection_name": "Nom de la connexion", "connect": "Connecter",
+    "connect_qonto": "Connecter Qonto", "connect_qonto_oauth": "Se connecter avec Qonto (OAuth)",
+    "qonto_api_key": "Clé d'API (<identifiant-organisation>:<clé-secrète>)",
+    "connect_api_key": "Connecter avec la clé", "disconnect": "Déconnecter",
+    "connection_disconnected": "déconnectée",
+    "msg_connected": "Connecté : la prochaine fenêtre l'utilisera.",
+    "msg_reconnected": "Reconnecté : ce qui l'attendait est renvoyé à son étape.",
+    "msg_disconnected": "Déconnecté : plus aucun appel ni dépôt ; ce qui a été déposé reste.",
+    "msg_enter_api_key": "Saisissez une nouvelle clé d'API Qonto pour reconnecter.",
+    "oauth_bad_state": "Cette tentative de connexion est inconnue, expirée, ou lancée par "
+                       "quelqu'un d'autre. Recommencez depuis les réglages.",
+    "oauth_denied": "L'accès n'a pas été accordé.",
+    "oauth_exchange_failed": "Le service a refusé de terminer la connexion.",
+    "oauth_qonto_not_configured": "OAuth Qonto n'est pas configuré sur ce serveur "
+                                  "(réglages qonto.oauth) : connectez-vous avec une clé d'API.",
+    "oauth_no_connection": "Aucune connexion de ce nom dans cet espace.",
+    "oauth_cannot_reconnect": "Ce type de connexion n'a rien à reconnecter.",
+    "api_key_refused": "Qonto n'a pas accepté cette clé d'API.",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}
