@@ -92,3 +92,32 @@ def test_an_approved_copy_of_a_paid_invoice_is_held_before_posting(
     assert "already paid" in held["reason"]
     state = StateStore(clean_environment / "qonto-sandbox").load()
     assert state is not None and len(state.supplier_invoices) == posted
+
+
+def test_matched_when_the_bank_window_runs_before_the_documents(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`liasse run` may sync the bank before the inbox: the sure payment seen while the
+    invoices were only approved must still link them once they are posted."""
+    from liasse.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
+    from liasse.services import build_pipeline, initialise, open_services
+    from liasse.settings import load_settings
+    from liasse.sync.bank_window import run_bank_window
+    from liasse.sync.window import run_window
+
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    settings = load_settings()
+    initialise(settings, demo=True)
+    services = open_services(settings)
+    server = start_embedded_qonto(services, lambda line: None)
+    try:
+        with services.workspace_repo() as repo:
+            bank = repo.connection_by_name(SANDBOX_CONNECTION)
+            assert bank is not None
+            bank_id = bank.id
+        run_bank_window(services, "default", bank_id)
+        posted = run_window(build_pipeline(services)).posted
+        report = run_bank_window(services, "default", bank_id)
+        assert report.linked == posted == len(DEMO_INVOICES)
+    finally:
+        server.should_exit = True
+        services.close()

@@ -79,3 +79,5 @@ def _set_status(services: Services, slug: str, connection_id: str, status: str,
                 error: str | None) -> None:
     with services.workspace_repo(slug) as repo:
         repo.set_connection_status(connection_id, status, error)
+        if status == "active":
+            repo.get_connection(connection_id).last_sync_at = utc_now()

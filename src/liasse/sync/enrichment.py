@@ -75,7 +75,9 @@ def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:
 def _as_enrichment(result: EnrichedDocument, supplier: Supplier | None) -> Enrichment:
     duplicate = next((finding for finding in result.duplicates if finding.blocks_posting), None)
     name = supplier.legal_name if supplier else result.facts.supplier_name
-    reasons = (*result.routing.reasons, *result.supplier.reasons, *result.account.reasons)
+    # Routing already quotes some supplier reasons: keep each line once, in order.
+    reasons = tuple(dict.fromkeys((*result.routing.reasons, *result.supplier.reasons,
+                                   *result.account.reasons)))
     return Enrichment(
         route=result.routing.route, confidence=Decimal(str(round(result.routing.confidence, 4))),
         reasons=reasons, supplier_name=name, ledger_account=result.account.account,

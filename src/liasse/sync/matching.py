@@ -96,6 +96,8 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
         states.get(document_id) == State.POSTED.value for document_id in decision.document_ids)
     attach = decision.band == "auto" and decision.kind == "confirmation"
     hold = decision.kind in HOLDING_KINDS
+    if decision.band == "auto" and decision.kind in APPLIED_KINDS and not link:
+        return  # sure, but not posted yet: the window after the post links it
     with sessions.begin() as session:
         row, created = MatchRepo(session, workspace_id).record(
             decision, "linked" if link or attach else "proposed")

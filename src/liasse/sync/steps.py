@@ -318,6 +318,9 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
         if document.source_kind == SALES:
             decision = replace(decision, route="review", reasons=(SALES_REASON,))
         document.route_reasons = list(decision.reasons)
+        # What routing decided on: extraction, supplier, arithmetic and duplicates together
+        # (the extraction's own figure stays in `extraction`).
+        document.confidence = float(decision.confidence)
         if decision.supplier_name:
             document.supplier_name = decision.supplier_name
         document.supplier_id = decision.supplier_id

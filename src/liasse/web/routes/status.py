@@ -26,7 +26,9 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
         counts = r.web.counts_by_state()
     return render(request, "status.html", who, health=health, waiting=waiting,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
-                  poster_ready=state.services.poster is not None,
+                  poster_ready=state.services.poster is not None or any(
+                      line.connection.kind == "qonto" and line.connection.status == "active"
+                      for line in health),
                   msg=request.query_params.get("msg"))
 
 
