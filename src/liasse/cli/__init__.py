@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import connect, core, extract, match, receipts, users
+from liasse.cli import backfill, connect, core, extract, match, receipts, users
 
 app = typer.Typer(
     name="liasse",
@@ -22,6 +22,7 @@ connect.register(app)
 extract.register(app)
 match.register(app)
 receipts.register(app)
+backfill.register(app)
 users.register(app)
 
 

@@ -26,15 +26,24 @@ def connect_dropbox(
     token: Annotated[str | None, typer.Option(help="A long-lived token (emulator).")] = None,
     instant: Annotated[bool, typer.Option(help="Pick up files within seconds (longpoll).")] =
         False,
+    backfill_from: Annotated[str | None, typer.Option(
+        help="Also read the folder's history from this date (YYYY-MM-DD), in the background.",
+        metavar="YYYY-MM-DD")] = None,
 ) -> None:
     """Connect a Dropbox folder (OAuth with PKCE, or a token for the emulator)."""
+    from datetime import date
+
     from liasse import connections
     from liasse.services import open_services
     from liasse.settings import load_settings
 
+    try:
+        since = date.fromisoformat(backfill_from) if backfill_from else None
+    except ValueError as exc:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--backfill-from") from exc
     services = open_services(load_settings())
     target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back,
-                                       instant=instant)
+                                       instant=instant, backfill_from=since)
     try:
         if token is not None:
             connections.connect_dropbox_with_token(services, target, token)
