@@ -75,6 +75,10 @@ class DropboxTarget:
                    if config.get("backfill_from") else None)
 
 
+# Keys of a connection's config that record what it did, not what the user chose.
+RUN_STATE_KEYS = ("backfill",)
+
+
 def _upsert_connection(services: Services, kind: str, name: str, config: dict[str, Any], *,
                        slug: str | None = None, actor: str = CLI_ACTOR,
                        keep_cursor: bool = False) -> tuple[str, str]:
@@ -86,8 +90,14 @@ def _upsert_connection(services: Services, kind: str, name: str, config: dict[st
             connection = repo.add_connection(kind, name, config)
         else:
             before = connection.status
-            # Same folder, same cursor: a reconnect must not list everything again.
-            if not (keep_cursor and connection.config == config):
+            # Same folder, same cursor: a reconnect must not list everything again, nor
+            # restart a backfill (its progress lives in the config beside the choices).
+            progress = {key: connection.config[key] for key in RUN_STATE_KEYS
+                        if key in connection.config}
+            choices = {k: v for k, v in connection.config.items() if k not in RUN_STATE_KEYS}
+            if keep_cursor and choices == config:
+                connection.config = {**config, **progress}
+            else:
                 connection.config, connection.cursor = config, None
         repo.set_connection_status(connection.id, "active", None)
         verb = "reconnected" if before not in (None, "active") else "connected"
