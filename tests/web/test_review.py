@@ -11,7 +11,7 @@ def test_the_queue_opens_on_the_least_sure_document_with_low_fields_highlighted(
     page = owner.get("/w/default/review")
     unsure = world.document_id("unsure.pdf")
     assert str(page.url).endswith(f"/w/default/review/{unsure}")
-    assert f'src="/w/default/documents/{unsure}/file"' in page.text
+    assert f'href="/w/default/documents/{unsure}/file"' in page.text
     assert '<tr class="low" data-field="total_amount">' in page.text
     assert '<tr class="sure" data-field="supplier_name">' not in page.text  # 70 %: all low
     assert "data-next=" in page.text and "/static/liasse.js" in page.text

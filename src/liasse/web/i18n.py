@@ -123,6 +123,11 @@ _EN: Final[dict[str, str]] = {
     "oauth_no_connection": "No connection by that name in this workspace.",
     "oauth_cannot_reconnect": "This kind of connection has nothing to reconnect.",
     "api_key_refused": "Qonto did not accept this API key.",
+    "open_original_file": "Open the original file",
+    "page_zoom": "Open this page at full size",
+    "pages_none_xml": "An XML e-invoice has no page image: open the original file to read it.",
+    "pages_unreadable": "This file cannot be shown as pages (damaged or password-protected): "
+                        "open the original file.",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -251,6 +256,12 @@ _FR: Final[dict[str, str]] = {
     "oauth_no_connection": "Aucune connexion de ce nom dans cet espace.",
     "oauth_cannot_reconnect": "Ce type de connexion n'a rien à reconnecter.",
     "api_key_refused": "Qonto n'a pas accepté cette clé d'API.",
+    "open_original_file": "Ouvrir le fichier d'origine",
+    "page_zoom": "Ouvrir cette page en grand",
+    "pages_none_xml": "Une facture électronique XML n'a pas d'image de page : ouvrez le "
+                      "fichier d'origine pour la lire.",
+    "pages_unreadable": "Ce fichier ne peut pas être affiché en pages (abîmé ou protégé par "
+                        "mot de passe) : ouvrez le fichier d'origine.",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}

@@ -10,6 +10,7 @@ from liasse.web.routes import (
     dashboard,
     documents,
     matches,
+    pages,
     review,
     status,
     suppliers,
@@ -17,5 +18,5 @@ from liasse.web.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router, dashboard.router, review.router, documents.router, status.router, admin.router,
-    suppliers.router, matches.router,
+    suppliers.router, matches.router, pages.router,
 )

@@ -28,6 +28,7 @@ from liasse.web.deps import (
     repos,
 )
 from liasse.web.routes.matches import duplicate_original, match_views
+from liasse.web.routes.pages import pages_of
 from liasse.web.views import flash_url, render, see_other
 
 router = APIRouter(prefix="/w/{slug}")
@@ -106,7 +107,8 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
     linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]
     return render(request, "record.html", who, document=document, trail=trail, files=files,
                   fields=fields, field_names=FIELD_NAMES, matches=matches, original=original,
-                  linked_transactions=linked, msg=request.query_params.get("msg"))
+                  linked_transactions=linked, pages=pages_of(state, document),
+                  msg=request.query_params.get("msg"))
 
 
 @router.get("/documents/{document_id}/file")

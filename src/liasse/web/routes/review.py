@@ -12,6 +12,7 @@ from liasse.reports import audit_lines
 from liasse.store.repo import NotFound
 from liasse.web.deps import ReviewerDep, StateDep, ViewerDep, repos
 from liasse.web.routes.matches import duplicate_original, match_views
+from liasse.web.routes.pages import pages_of
 from liasse.web.routes.suppliers import account_choices
 from liasse.web.views import flash_url, language, render, see_other
 
@@ -56,7 +57,8 @@ def review(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
                   fields=fields, field_names=FIELD_NAMES, trail=trail, previous_id=previous_id,
                   next_id=next_id, after=after, in_review=document.state == State.IN_REVIEW,
                   suppliers=suppliers, accounts=account_choices(language(request)),
-                  matches=matches, original=original, msg=request.query_params.get("msg"))
+                  matches=matches, original=original, pages=pages_of(state, document),
+                  msg=request.query_params.get("msg"))
 
 
 @router.post("/review/bulk-approve", response_model=None)
