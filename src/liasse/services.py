@@ -163,6 +163,8 @@ def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceCont
         review_from=Decimal(str(preferences.get("review_from", settings.routing.review_from))),
         approve_from=Decimal(str(preferences.get("approve_from",
                                                  settings.routing.approve_from))),
+        account_currency=settings.accounting.account_currency,
+        fx_rates=tuple(sorted(settings.accounting.fx_rates.items())),
     )
 
 

@@ -45,6 +45,15 @@ class RoutingSettings(BaseModel):
         return self
 
 
+class AccountingSettings(BaseModel):
+    """The bank account's currency and a rate table for documents in other currencies
+    (`fx_rates = {USD = "0.92"}`: 1 USD = 0.92 EUR), used until a bank line gives the
+    real converted amount."""
+
+    account_currency: str = "EUR"
+    fx_rates: dict[str, Decimal] = Field(default_factory=dict)
+
+
 class ExtractionSettings(BaseModel):
     max_pages: int = Field(default=50, ge=1, le=5000)
     time_limit_seconds: float = Field(default=60.0, gt=0)
@@ -121,6 +130,7 @@ class Settings(BaseSettings):
     inbox: InboxSettings = InboxSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     routing: RoutingSettings = RoutingSettings()
+    accounting: AccountingSettings = AccountingSettings()
     qonto: QontoSettings = QontoSettings()
     sync: SyncSettings = SyncSettings()
     dropbox: DropboxSettings = DropboxSettings()

@@ -135,3 +135,20 @@ def test_a_rejected_file_is_parked_with_qontos_message(pipeline: Pipeline, bank:
         parked = repo.list_documents(state="parked")
         assert [d.file_name for d in parked] == ["bad.pdf"]
         assert parked[0].last_error
+
+
+def test_a_foreign_currency_invoice_keeps_both_amounts(pipeline: Pipeline, bank: Any) -> None:
+    from dataclasses import replace
+
+    usd = replace(pipeline, context=replace(pipeline.context,
+                                            fx_rates=(("USD", Decimal("0.92")),)))
+    invoice_file(inbox_of(pipeline), "saas.pdf", 0.95, currency="USD", total_amount="100.00")
+    assert run_window(usd).posted == 1
+    with pipeline.sessions.begin() as session:
+        document = WorkspaceRepo(session, pipeline.workspace_id).list_documents()[0]
+        assert (document.total_minor, document.currency) == (10000, "USD")
+        assert (document.converted_minor, document.converted_currency,
+                document.converted_source) == (9200, "EUR", "rate")
+    posted = next(iter(bank[0].supplier_invoices.values()))
+    items = posted.meta["liasse"]["items"]
+    assert next(iter(items.values()))["converted_total"] == {"value": "92.00", "currency": "EUR"}

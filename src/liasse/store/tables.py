@@ -161,6 +161,11 @@ class Document(Base):
     invoice_number: Mapped[str | None] = mapped_column(String(128), default=None)
     total_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
     currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    # The total in the account's currency when the document is in another one, and where
+    # that figure came from: "bank" (the matched line) or "rate" (the configured table).
+    converted_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    converted_currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    converted_source: Mapped[str | None] = mapped_column(String(8), default=None)
     issue_date: Mapped[str | None] = mapped_column(String(10), default=None)
     qonto_invoice_id: Mapped[str | None] = mapped_column(String(64), default=None)
     supplier_id: Mapped[str | None] = mapped_column(

@@ -109,6 +109,11 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
         for document_id in decision.document_ids:
             document = repo.get_document(document_id)
             if link:
+                if decision.converted is not None and len(decision.document_ids) == 1:
+                    # The bank's own conversion replaces the rate table's estimate.
+                    document.converted_minor = decision.converted.minor
+                    document.converted_currency = decision.converted.currency
+                    document.converted_source = "bank"
                 repo.apply_transition(document, transition(
                     State.POSTED, State.MATCHED, actor="step:match", reason=reason,
                 ), {"transaction_id": decision.transaction_id, "match_id": row.id})

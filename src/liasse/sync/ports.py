@@ -71,6 +71,9 @@ class WorkspaceContext:
     own_identifiers: tuple[str, ...]
     review_from: Decimal
     approve_from: Decimal
+    account_currency: str = "EUR"
+    # Rates into the account currency for documents in another one (configured table).
+    fx_rates: tuple[tuple[str, Decimal], ...] = ()
 
 
 @runtime_checkable

@@ -8,6 +8,7 @@ the next run re-sends it with the same key, which Qonto answers with the first r
 
 from __future__ import annotations
 
+from liasse.domain.money import Money
 from liasse.domain.states import State, transition
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
@@ -39,6 +40,10 @@ def record_post_intents(pipeline: Pipeline) -> int:
                 continue
             fields = (document.extraction or {}).get("fields", {})
             facts = {name: (fields.get(name) or {}).get("value") for name in FACT_FIELDS}
+            if document.converted_minor is not None and document.converted_currency:
+                converted = Money(document.converted_minor, document.converted_currency)
+                facts["converted_total"] = converted.format_plain()
+                facts["converted_currency"] = converted.currency
             _, is_new = repo.enqueue_outbox(
                 OUTBOX_QONTO_INVOICE, posting_key(pipeline.workspace_id, document.sha256),
                 {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from liasse.domain.matching.fx import FxRates
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State, transition
 from liasse.extract.model import ExtractionResult
@@ -23,7 +24,7 @@ from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Document
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import SourceEntry
+from liasse.sync.ports import SourceEntry, WorkspaceContext
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"
@@ -241,6 +242,18 @@ def _failure_state(pipeline: Pipeline, error: StepFailure, attempts: int) -> Sta
 # --- extract --------------------------------------------------------------------------------
 
 
+def convert_total(document: Document, context: WorkspaceContext) -> None:
+    """Keep the original total; add its value in the account currency from the rate table."""
+    if document.total_minor is None or not document.currency \
+            or document.currency == context.account_currency:
+        return
+    rates = FxRates(context.account_currency, dict(context.fx_rates))
+    converted = rates.convert(Money(document.total_minor, document.currency))
+    if converted is not None and document.converted_source != "bank":
+        document.converted_minor, document.converted_currency = converted.minor, converted.currency
+        document.converted_source = "rate"
+
+
 def extract(pipeline: Pipeline, counts: WindowCounts) -> None:
     for document_id in _ids_in(pipeline, State.FETCHED):
         if pipeline.extractor is None:
@@ -264,6 +277,7 @@ def _extract_one(pipeline: Pipeline, document_id: str) -> None:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
         _store_extraction(document, result)
+        convert_total(document, pipeline.context)
         summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
         if result.errors:
             summary = f"unreadable: {'; '.join(result.errors)}"

@@ -128,6 +128,9 @@ _EN: Final[dict[str, str]] = {
     "pages_none_xml": "An XML e-invoice has no page image: open the original file to read it.",
     "pages_unreadable": "This file cannot be shown as pages (damaged or password-protected): "
                         "open the original file.",
+    "converted_total": "In the account's currency",
+    "converted_from_bank": "as the bank converted it",
+    "converted_from_rate": "at the configured rate, until the bank line is matched",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -262,6 +265,9 @@ _FR: Final[dict[str, str]] = {
                       "fichier d'origine pour la lire.",
     "pages_unreadable": "Ce fichier ne peut pas être affiché en pages (abîmé ou protégé par "
                         "mot de passe) : ouvrez le fichier d'origine.",
+    "converted_total": "Dans la devise du compte",
+    "converted_from_bank": "converti par la banque",
+    "converted_from_rate": "au taux configuré, en attendant le rapprochement bancaire",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}

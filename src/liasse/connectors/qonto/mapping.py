@@ -68,6 +68,9 @@ class InvoiceFacts:
     total_amount: Money | None = None
     tax_amount: Money | None = None
     net_amount: Money | None = None
+    # In the account's currency when the invoice is in another one (kept in `meta`:
+    # Qonto's supplier invoice has no field for it).
+    converted_total: Money | None = None
 
     def to_qonto(self) -> dict[str, Any]:
         """The facts under Qonto's own supplier-invoice field names (None left out)."""
@@ -99,6 +102,8 @@ def facts_from_strings(facts: dict[str, str | None]) -> InvoiceFacts:
         total_amount=_money(facts.get("total_amount"), currency),
         tax_amount=_money(facts.get("tax_amount"), currency),
         net_amount=_money(facts.get("net_amount"), currency),
+        converted_total=_money(facts.get("converted_total"),
+                               facts.get("converted_currency") or currency),
     )
 
 

@@ -105,7 +105,11 @@ def build_meta(batch: Sequence[InvoiceUpload]) -> dict[str, Any]:
 
 def _meta_item(item: InvoiceUpload) -> dict[str, Any]:
     facts = item.facts.to_qonto() if item.facts else {}
-    return {"record_id": item.record_id, "facts": facts}
+    meta: dict[str, Any] = {"record_id": item.record_id, "facts": facts}
+    if item.facts and item.facts.converted_total is not None:
+        meta["converted_total"] = {"value": item.facts.converted_total.format_plain(),
+                                   "currency": item.facts.converted_total.currency}
+    return meta
 
 
 def _send_batch(send: BulkSender, batch: list[InvoiceUpload]) -> list[ItemResult]:
