@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from liasse import actions, adapters
-from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth
+from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth, DropboxTokens
 from liasse.connectors.qonto.auth import (
     ApiKeyCredentials,
     InMemoryCredentialStore,
@@ -277,10 +277,25 @@ def disconnect(services: Services, name: str, *, slug: str | None = None,
                        after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
     if kind == "dropbox":
-        _secret(services, workspace_id, connection_id).clear()
+        secret = _secret(services, workspace_id, connection_id)
+        _revoke_dropbox_grant(services, secret)
+        secret.clear()
     elif kind == "qonto":
         _qonto_secret(services, workspace_id, connection_id).clear()
     return True
+
+
+def _revoke_dropbox_grant(services: Services, secret: adapters.SecretJsonStore) -> None:
+    """Best effort: Dropbox forgets the grant too. A failure (Dropbox down) leaves the
+    tokens forgotten here all the same, and the owner can revoke in Dropbox's settings."""
+    stored = secret.load_json() or {}
+    if "access_token" not in stored:
+        return  # a static token (emulator) or nothing stored
+    tokens = DropboxTokens.from_dict(stored)
+    with httpx.Client(timeout=15) as http:
+        DropboxOAuth(http, services.settings.dropbox.app_key,
+                     endpoints=adapters.dropbox_endpoints(services.settings)
+                     ).revoke(tokens.access_token)
 
 
 # --- the Qonto receipts export --------------------------------------------------------------

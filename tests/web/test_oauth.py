@@ -256,7 +256,9 @@ def test_reconnect_makes_the_connection_active_and_retries_its_blocked_documents
 
 def test_disconnect_stops_the_connection_and_forgets_its_tokens(setup: Setup) -> None:
     connect_dropbox(setup)
-    assert setup.secret("dropbox", "dropbox") is not None
+    stored = setup.secret("dropbox", "dropbox")
+    assert stored is not None
+    assert stored["access_token"] in setup.dropbox.tokens.access  # Dropbox knows the grant
     page = setup.owner.get("/w/default/settings").text
     assert "/w/default/connections/dropbox/disconnect" in page
     done = setup.owner.post("/w/default/connections/dropbox/disconnect",
@@ -265,6 +267,7 @@ def test_disconnect_stops_the_connection_and_forgets_its_tokens(setup: Setup) ->
     connection = setup.connection("dropbox")
     assert connection is not None and connection.status == "disconnected"
     assert setup.secret("dropbox", "dropbox") is None
+    assert stored["access_token"] not in setup.dropbox.tokens.access  # and revoked it there
     assert "connections/dropbox/reconnect" in setup.owner.get("/w/default/settings").text
 
 
