@@ -60,3 +60,14 @@ def test_french_when_the_browser_asks(owner: TestClient) -> None:
 def test_unknown_document_is_404_and_status_json_is_scoped(owner: TestClient) -> None:
     assert owner.get("/w/default/documents/nope").status_code == 404
     assert owner.get("/w/default/api/status").json()["workspace"] == "default"
+
+
+def test_a_running_backfill_shows_its_progress(world: World, owner: TestClient) -> None:
+    with world.services.workspace_repo() as repo:
+        repo.add_connection("dropbox", "dropbox", {
+            "folder": "/Invoices", "backfill_from": "2026-01-01",
+            "backfill": {"since": "2026-01-01", "status": "listing", "listed": 1200,
+                         "kept": 800, "recorded": 640}})
+    page = owner.get("/w/default/status").text
+    assert "Backfill of dropbox since 2026-01-01" in page
+    assert "640 recorded so far" in page

@@ -131,6 +131,9 @@ _EN: Final[dict[str, str]] = {
     "converted_total": "In the account's currency",
     "converted_from_bank": "as the bank converted it",
     "converted_from_rate": "at the configured rate, until the bank line is matched",
+    "backfill_running": "Backfill of {name} since {since}: {listed} files listed, {kept} kept, "
+                        "{recorded} recorded so far",
+    "backfill_done": "Backfill of {name} since {since} done: {recorded} files recorded",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -268,6 +271,10 @@ _FR: Final[dict[str, str]] = {
     "converted_total": "Dans la devise du compte",
     "converted_from_bank": "converti par la banque",
     "converted_from_rate": "au taux configuré, en attendant le rapprochement bancaire",
+    "backfill_running": "Reprise de l'historique de {name} depuis le {since} : {listed} "
+                        "fichiers listés, {kept} retenus, {recorded} enregistrés",
+    "backfill_done": "Reprise de l'historique de {name} depuis le {since} terminée : "
+                     "{recorded} fichiers enregistrés",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}

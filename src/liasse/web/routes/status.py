@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from liasse import actions
 from liasse.reports import status_report
 from liasse.services import build_pipeline
+from liasse.sync.backfill import backfill_progress
 from liasse.web.deps import AccountantDep, StateDep, ViewerDep, repos
 from liasse.web.views import flash_url, render, see_other
 
@@ -24,12 +25,13 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
         parked_outbox = r.web.parked_outbox()
         pending_outbox = r.web.pending_outbox_count()
         counts = r.web.counts_by_state()
+        backfills = backfill_progress(r.store)
     return render(request, "status.html", who, health=health, waiting=waiting,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
                   poster_ready=state.services.poster is not None or any(
                       line.connection.kind == "qonto" and line.connection.status == "active"
                       for line in health),
-                  msg=request.query_params.get("msg"))
+                  backfills=backfills, msg=request.query_params.get("msg"))
 
 
 @router.post("/outbox/{item_id}/retry", response_model=None)
