@@ -218,3 +218,32 @@ def test_a_vanished_file_is_visible(world: dict[str, Any], tmp_path: Path) -> No
 def test_test_doubles_conform_to_the_protocols() -> None:
     assert isinstance(ScriptedExtractor(), Extractor)
     assert isinstance(FakeBank(), InvoicePoster)
+
+
+def test_several_documents_are_read_at_once(world: dict[str, Any]) -> None:
+    import threading
+    import time
+
+    class SlowExtractor(ScriptedExtractor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.running = 0
+            self.most = 0
+            self.lock = threading.Lock()
+
+        def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
+                    ) -> Any:
+            with self.lock:
+                self.running += 1
+                self.most = max(self.most, self.running)
+            time.sleep(0.2)  # as a scan waits for its Tesseract process
+            with self.lock:
+                self.running -= 1
+            return super().extract(data, file_name=file_name, context=context)
+
+    slow = SlowExtractor()
+    pipeline = replace(world["pipeline"], extractor=slow, extract_workers=2)
+    for name in ("a.pdf", "b.pdf", "c.pdf", "d.pdf"):
+        invoice_file(world["inbox"], name, 0.95)
+    assert run_window(pipeline).extracted == 4
+    assert slow.most == 2

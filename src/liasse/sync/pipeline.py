@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ class Pipeline:
     # Write-back per connection id (only connections with write-back enabled).
     writers: Mapping[str, DocumentWriter] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # How many documents are read at once (their CPU work runs in child processes).
+    extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     clock: Callable[[], datetime] = utc_now
 
     @property

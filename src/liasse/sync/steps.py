@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any
@@ -255,24 +256,37 @@ def convert_total(document: Document, context: WorkspaceContext) -> None:
 
 
 def extract(pipeline: Pipeline, counts: WindowCounts) -> None:
-    for document_id in _ids_in(pipeline, State.FETCHED):
-        if pipeline.extractor is None:
+    """Read every fetched document. Several are read at once (`extract_workers`): the CPU
+    work (PDF parsing in its worker process, OCR in Tesseract processes) runs outside this
+    process, so both cores work on a batch of scans; results are stored one at a time."""
+    pending = _fetched(pipeline)
+    if pipeline.extractor is None:
+        for document_id, _, _ in pending:
             fail_document(pipeline, document_id,
                           RejectedData("no extraction engine is configured"), "extract")
             counts.parked += 1
-            continue
-        _extract_one(pipeline, document_id)
-        counts.extracted += 1
+        return
+    extractor = pipeline.extractor
+
+    def read(item: tuple[str, str, str]) -> tuple[str, ExtractionResult]:
+        document_id, sha256, file_name = item
+        return document_id, extractor.extract(pipeline.blobs.read_bytes(sha256),
+                                              file_name=file_name, context=pipeline.context)
+
+    with ThreadPoolExecutor(max_workers=max(1, pipeline.extract_workers)) as pool:
+        for document_id, result in pool.map(read, pending):
+            _store_extraction_step(pipeline, document_id, result)
+            counts.extracted += 1
 
 
-def _extract_one(pipeline: Pipeline, document_id: str) -> None:
-    assert pipeline.extractor is not None
+def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).get_document(document_id)
-        sha256, file_name = document.sha256, document.file_name
-    result = pipeline.extractor.extract(
-        pipeline.blobs.read_bytes(sha256), file_name=file_name, context=pipeline.context
-    )
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        return [(d.id, d.sha256, d.file_name) for d in repo.documents_in_states([State.FETCHED])]
+
+
+def _store_extraction_step(pipeline: Pipeline, document_id: str, result: ExtractionResult
+                           ) -> None:
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
