@@ -121,3 +121,21 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
     finally:
         server.should_exit = True
         services.close()
+
+
+def test_demo_invoices_get_their_ledger_account_and_searchable_text(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liasse.services import opened_services
+    from liasse.store.web_repo import DocumentQuery, WebRepo
+
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    invoke("init", "--demo")
+    invoke("sync", "--once", "--json")
+    expected = {invoice.number: invoice.supplier.ledger_account for invoice in DEMO_INVOICES}
+    with opened_services() as services, services.workspace_repo() as repo:
+        accounts = {d.invoice_number: d.ledger_account for d in repo.list_documents()}
+        # A word that only the invoice's lines carry (not a field): full-text search finds it.
+        found = WebRepo(repo.session, repo.workspace_id).search_documents(
+            DocumentQuery(text="Ramettes"))
+    assert accounts == expected
+    assert [d.file_name for d in found.rows] == ["papeterie-martin_PM-48213.pdf"]

@@ -68,6 +68,15 @@ class _Draft:
     confidence: float | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+# The page text kept with a result (for search and account suggestion), bounded.
+MAX_TEXT_CHARS = 20_000
+
+
+def page_text(pages: list[Page]) -> str:
+    return "\n".join(page.text for page in pages)[:MAX_TEXT_CHARS]
 
 
 def extract_document(data: bytes, *, file: str,
@@ -147,6 +156,7 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
     if parsed.einvoice is not None:
         _take_einvoice(parsed.einvoice, draft)
         _cross_check(parsed.einvoice, parsed.pages, draft)
+        draft.text = page_text(parsed.pages)
         return
     _read_pages(data, ".pdf", parsed.pages, options, draft)
 
@@ -215,6 +225,7 @@ def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> N
     reading = read_document(pages, own_names=options.own_names,
                             own_identifiers=options.own_identifiers)
     draft.fields, draft.document_type = reading.fields, reading.document_type
+    draft.text = page_text(pages)
 
 
 def _finish(draft: _Draft, file: str, sha256: str, started: float) -> ExtractionResult:
@@ -226,4 +237,5 @@ def _finish(draft: _Draft, file: str, sha256: str, started: float) -> Extraction
     return ExtractionResult(
         file=file, sha256=sha256, layer=draft.layer, einvoice=draft.einvoice,
         document_type=draft.document_type, fields=fields, confidence=confidence,
-        warnings=draft.warnings, errors=draft.errors, seconds=time.perf_counter() - started)
+        warnings=draft.warnings, errors=draft.errors, seconds=time.perf_counter() - started,
+        text=draft.text)

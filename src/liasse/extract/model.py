@@ -73,6 +73,8 @@ class ExtractionResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # The pages' text, for search and account suggestion; not part of the JSON contract.
+    text: str = ""
 
     def value(self, name: str) -> str | None:
         return self.fields.get(name, MISSING).value

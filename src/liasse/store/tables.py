@@ -155,6 +155,8 @@ class Document(Base):
     # What the folder it came from says it is (a firm's "Receipts" or "Sales documents").
     source_kind: Mapped[str | None] = mapped_column(String(16), default=None)
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The document's text as read (text layer or OCR), for full-text search and accounts.
+    text: Mapped[str | None] = mapped_column(Text, default=None)
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
     route_reasons: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     supplier_name: Mapped[str | None] = mapped_column(String(300), default=None)

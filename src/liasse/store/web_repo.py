@@ -207,6 +207,7 @@ def _text_condition(term: str) -> ColumnElement[bool]:
         Document.supplier_name.ilike(_like(term), escape="!"),
         Document.invoice_number.ilike(_like(term), escape="!"),
         cast(Document.extraction, String).ilike(_like(in_json), escape="!"),
+        Document.text.ilike(_like(term), escape="!"),
     )
 
 

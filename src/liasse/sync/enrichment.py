@@ -32,7 +32,8 @@ class StoreEnricher:
     def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
                document_id: str = "") -> Enrichment:
         knowledge = self._knowledge(context)
-        result = enrich_document(extraction, document_id, knowledge)
+        result = enrich_document(extraction, document_id, knowledge,
+                                 text=_words(extraction))
         supplier = result.supplier.supplier or self._create_if_confident(result, context)
         known = result.known_document
         self._index(context).add(known if supplier is None else _with_supplier(known, supplier))
@@ -84,3 +85,11 @@ def _as_enrichment(result: EnrichedDocument, supplier: Supplier | None) -> Enric
         supplier_id=supplier.id if supplier else None,
         duplicate_of=duplicate.original_id if duplicate else None,
     )
+
+
+def _words(extraction: ExtractionResult) -> str | None:
+    """The page text with the supplier's name (what account keywords and the classifier
+    read); None lets the enrich logic fall back to the evidence snippets."""
+    if not extraction.text:
+        return None
+    return f"{extraction.value('supplier_name') or ''} {extraction.text}"

@@ -302,6 +302,7 @@ def _store_extraction_step(pipeline: Pipeline, document_id: str, result: Extract
 
 def _store_extraction(document: Document, result: ExtractionResult) -> None:
     document.extraction = result.to_json()
+    document.text = result.text or None
     document.document_type = result.document_type
     if document.source_kind == "receipt" and result.document_type == "invoice":
         # The folder says receipt: a paid ticket, whatever its title says.
@@ -340,7 +341,8 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
-        extraction = ExtractionResult.from_json(document.extraction or {})
+        extraction = replace(ExtractionResult.from_json(document.extraction or {}),
+                             text=document.text or "")
         decision = pipeline.enricher.enrich(extraction, pipeline.context,
                                             document_id=document_id)
         if document.source_kind == SALES:
