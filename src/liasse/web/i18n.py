@@ -134,6 +134,7 @@ _EN: Final[dict[str, str]] = {
     "backfill_running": "Backfill of {name} since {since}: {listed} files listed, {kept} kept, "
                         "{recorded} recorded so far",
     "backfill_done": "Backfill of {name} since {since} done: {recorded} files recorded",
+    "why_decided": "How liasse decided",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -275,6 +276,7 @@ _FR: Final[dict[str, str]] = {
                         "fichiers listés, {kept} retenus, {recorded} enregistrés",
     "backfill_done": "Reprise de l'historique de {name} depuis le {since} terminée : "
                      "{recorded} fichiers enregistrés",
+    "why_decided": "Comment liasse a décidé",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}
