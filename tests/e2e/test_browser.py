@@ -172,6 +172,8 @@ def test_ask_a_question_and_follow_a_link(page: object, world: World) -> None:
 
 def test_keyboard_only_review(page: object, world: World) -> None:
     page.goto("/login")  # type: ignore[attr-defined]
+    # The e-mail field takes the focus itself (autofocus); type only once it has it.
+    page.wait_for_selector("input[name=email]:focus")  # type: ignore[attr-defined]
     page.keyboard.type("owner@example.com")  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.type(PASSWORD)  # type: ignore[attr-defined]
