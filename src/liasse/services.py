@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.connectors.localfolder import LocalFolderSource
@@ -25,7 +25,7 @@ from liasse.settings import Settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
-from liasse.store.db import make_engine, make_session_factory
+from liasse.store.db import make_engine, make_session_factory, ping
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
 from liasse.store.tables import Workspace
@@ -341,8 +341,7 @@ def _connection_check(slug: str, name: str, kind: str, status: str, error: str |
 def _check_database(settings: Settings) -> Check:
     try:
         engine = make_engine(settings.resolved_database_url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(engine)
         current, head = migrate.current_revision(engine), migrate.head_revision()
         engine.dispose()
     except Exception as exc:
