@@ -34,17 +34,15 @@ def connect_dropbox(
     from datetime import date
 
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
     try:
         since = date.fromisoformat(backfill_from) if backfill_from else None
     except ValueError as exc:
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--backfill-from") from exc
-    services = open_services(load_settings())
     target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back,
                                        instant=instant, backfill_from=since)
-    try:
+    with opened_services() as services:
         if token is not None:
             connections.connect_dropbox_with_token(services, target, token)
         else:
@@ -52,8 +50,6 @@ def connect_dropbox(
             typer.echo(f"Open this address, approve liasse, then paste the code:\n{request.url}")
             code = typer.prompt("Code")
             connections.finish_dropbox_oauth(services, target, request, code)
-    finally:
-        services.close()
     typer.echo(f"Dropbox connected: watching {folder}")
 
 
@@ -68,29 +64,21 @@ def connect_qonto(
 ) -> None:
     """Connect a Qonto account with an API key (checked before it is stored, encrypted)."""
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         connections.connect_qonto_api_key(services, api_key, base_url=base_url,
                                           staging_token=staging_token, name=name)
-    finally:
-        services.close()
     typer.echo(f"Qonto connected through {base_url}")
 
 
 def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")]) -> None:
     """Stop a connection at once; files already written stay where they are."""
     from liasse import connections
-    from liasse.services import open_services
-    from liasse.settings import load_settings
+    from liasse.services import opened_services
 
-    services = open_services(load_settings())
-    try:
+    with opened_services() as services:
         found = connections.disconnect(services, name)
-    finally:
-        services.close()
     if not found:
         raise typer.BadParameter(f"no connection named {name!r}")
     typer.echo(f"{name} disconnected")

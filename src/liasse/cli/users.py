@@ -31,18 +31,15 @@ def add(
     """Add a user (or update their password and role) in a workspace."""
     if not password_stdin:
         raise typer.BadParameter(NEEDS_STDIN)
-    from liasse.services import NoWorkspace, open_services
-    from liasse.settings import load_settings
+    from liasse.services import NoWorkspace, opened_services
     from liasse.web.accounts import add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
-    services = open_services(load_settings())
-    try:
-        added = add_user(services, email, password, role=role, workspace=workspace)
-    except (ValueError, NoWorkspace) as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    finally:
-        services.close()
+    with opened_services() as services:
+        try:
+            added = add_user(services, email, password, role=role, workspace=workspace)
+        except (ValueError, NoWorkspace) as exc:
+            raise typer.BadParameter(str(exc)) from exc
     what = "created" if added.created else "updated"
     typer.echo(ADDED.format(email=added.email, role=added.role, workspace=added.workspace,
                             what=what))
