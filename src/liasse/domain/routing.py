@@ -26,6 +26,9 @@ FIELD_WEIGHTS: dict[str, float] = {"supplier_name": 1.0, "invoice_number": 1.0,
                                    "issue_date": 1.0, "total_amount": 2.0, "currency": 0.5,
                                    "net_amount": 0.5, "tax_amount": 0.5}
 FIELDS_SHARE, SUPPLIER_SHARE, CHECKS_SHARE = 0.55, 0.30, 0.15
+# A document is never surer than its weakest key field: an average would let a sure total
+# carry a wrong supplier into the auto band.
+KEY_FIELDS: tuple[str, ...] = ("supplier_name", "invoice_number", "issue_date", "total_amount")
 SURE_FIELD = 0.85
 PENALTY_PER_IDENTIFIER_FLAG = 0.15
 MAX_IDENTIFIER_PENALTY = 0.30
@@ -94,6 +97,12 @@ def document_confidence(inputs: ConfidenceInputs) -> DocumentConfidence:
                f"supplier {inputs.supplier_confidence:.0%}", *inputs.supplier_reasons]
     reasons.append({True: "net + VAT = total", None: "net + VAT = total not checkable",
                     False: "net + VAT ≠ total"}[inputs.arithmetic_holds])
+    weakest = min(KEY_FIELDS, key=lambda name: inputs.field_confidences.get(name, 0.0))
+    weakest_value = inputs.field_confidences.get(weakest, 0.0)
+    if weakest_value < value:
+        value = weakest_value
+        reasons.append(f"capped by the weakest key field, {weakest.replace('_', ' ')} "
+                       f"({weakest_value:.0%})")
     if inputs.identifier_flags:
         value -= min(MAX_IDENTIFIER_PENALTY,
                      PENALTY_PER_IDENTIFIER_FLAG * len(inputs.identifier_flags))

@@ -69,6 +69,7 @@ class _Draft:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     text: str = ""
+    pages: list[Page] = field(default_factory=list)  # the words the fields are read from
 
 
 # The page text kept with a result (for search and account suggestion), bounded.
@@ -83,6 +84,29 @@ def extract_document(data: bytes, *, file: str,
                      options: ExtractOptions = ExtractOptions()) -> ExtractionResult:
     """Read one document into fields with calibrated confidences; never raises for bad input."""
     started = time.perf_counter()
+    draft = _read(data, file, options)
+    if draft.pages:
+        _read_fields(draft.pages, options, draft)
+    return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
+
+
+@dataclass(frozen=True)
+class PagesRead:
+    """The positioned words a document's fields would be read from (training, benches)."""
+
+    pages: list[Page]
+    layer: Layer
+    errors: list[str]
+
+
+def read_pages(data: bytes, *, file: str = "",
+               options: ExtractOptions = ExtractOptions()) -> PagesRead:
+    """The cascade up to its words: the text layer, or OCR where the page has none."""
+    draft = _read(data, file, options)
+    return PagesRead(draft.pages, draft.layer, draft.errors)
+
+
+def _read(data: bytes, file: str, options: ExtractOptions) -> _Draft:
     draft = _Draft()
     kind = sniff(data)
     if kind == "pdf":
@@ -93,7 +117,7 @@ def extract_document(data: bytes, *, file: str,
         _read_image(data, file, options, draft)
     else:
         draft.errors.append(MESSAGES[kind])
-    return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
+    return draft
 
 
 def sniff(data: bytes) -> Kind:
@@ -195,7 +219,7 @@ def _read_pages(data: bytes, suffix: str, text_pages: list[Page], options: Extra
         if not draft.errors:
             draft.errors.append(MESSAGES["no_text"])
         return
-    _read_fields(pages, options, draft)
+    draft.pages = pages
 
 
 def _merge_pages(text_pages: list[Page], ocr_pages: list[Page], *, force: bool) -> list[Page]:
@@ -223,7 +247,7 @@ def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> N
     from liasse.extract.fields.document import read_document
 
     reading = read_document(pages, own_names=options.own_names,
-                            own_identifiers=options.own_identifiers)
+                            own_identifiers=options.own_identifiers, layer=draft.layer)
     draft.fields, draft.document_type = reading.fields, reading.document_type
     draft.text = page_text(pages)
 

@@ -1,7 +1,11 @@
 """Read every field of one document from its positioned words (text layer or OCR).
 
-This is the text path's whole reading: build the layout, run each field reader, decide the
-document type, and turn the evidence into calibrated `ExtractedField`s.
+This is the text path's whole reading: build the layout, let the learned ranker choose the
+supplier, number, dates and amounts among every candidate on the page
+(`extract.ranking`), let the rule readers give what checksums and marks decide
+(identifiers, currency, domain, customer, payment reference), and decide the document
+type. The type never removes a field: a document the classifier calls "other" still shows
+everything found on it, and only its confidence keeps it from posting.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liasse.domain.identifiers import compact
+from liasse.extract.candidates import all_candidates
 from liasse.extract.doctype import classify
 from liasse.extract.fields.amounts import read_amounts
 from liasse.extract.fields.dates import read_dates
@@ -19,6 +24,7 @@ from liasse.extract.fields.reading import FieldReading
 from liasse.extract.fields.references import read_references
 from liasse.extract.layout import Page
 from liasse.extract.model import FIELD_NAMES, MISSING, DocumentType, ExtractedField
+from liasse.extract.ranking import Choice, RankerModel, choose, shipped_model
 
 _ENGLISH_WORDS = frozenset({"the", "and", "invoice", "to", "of", "for", "total", "due", "date",
                             "thank", "your", "you", "bill", "payment", "amount", "vat"})
@@ -33,7 +39,8 @@ class DocumentReading:
 
 
 def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
-                  own_identifiers: tuple[str, ...] = ()) -> DocumentReading:
+                  own_identifiers: tuple[str, ...] = (), layer: str = "text",
+                  model: RankerModel | None = None) -> DocumentReading:
     layout = build_layout(pages)
     readings: dict[str, FieldReading] = {}
     readings.update(read_amounts(layout))
@@ -43,18 +50,34 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
     readings.update(read_references(layout))
     has_amounts = readings["total_amount"].value is not None
     kind = classify(layout, has_amounts=has_amounts)
+    fields = {name: readings[name].to_field() if name in readings else MISSING
+              for name in FIELD_NAMES}
+    fields.update(_ranked(layout, model or shipped_model(), layer, own_names))
     settled = readings["related_invoice"]
     if kind.document_type == "payment_confirmation" and settled.value is not None:
         # A payment confirmation's number is the invoice it settles ("en règlement de ...").
-        readings["invoice_number"] = settled
-    fields = {name: readings[name].to_field() if name in readings else MISSING
-              for name in FIELD_NAMES}
-    if kind.document_type == "other":
-        # A letter or a delivery note has no invoice fields: nothing on it may be posted.
-        fields = {name: ExtractedField(None, 0.0, field.evidence) for name, field in
-                  fields.items()}
+        fields["invoice_number"] = settled.to_field()
     word_count = sum(len(page.words) for page in pages)
     return DocumentReading(fields, kind.document_type, kind.reason, word_count)
+
+
+def _ranked(layout: Layout, model: RankerModel, layer: str,
+            own_names: tuple[str, ...]) -> dict[str, ExtractedField]:
+    own = {normalise(name) for name in own_names if name.strip()}
+    candidates = all_candidates(layout)
+    candidates["name"] = [candidate for candidate in candidates["name"]
+                          if not _is_own(candidate.value, own)]
+    return {name: _as_field(choice) for name, choice in
+            choose(model, candidates, layer=layer).items()}
+
+
+def _is_own(name: str, own: set[str]) -> bool:
+    plain = normalise(name)
+    return any(mine in plain or plain in mine for mine in own) if plain else False
+
+
+def _as_field(choice: Choice) -> ExtractedField:
+    return ExtractedField(choice.value, round(choice.confidence, 4), choice.evidence)
 
 
 def _looks_english(layout: Layout) -> bool:

@@ -26,7 +26,7 @@ _COLUMN_GAP_RATIO = 0.9
 _LINES_BELOW = 3
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Roles whose labels only count when they head their own segment.
-_STANDALONE_ROLES = frozenset({"customer_block"})
+_STANDALONE_ROLES = frozenset({"customer_block", "seller_block"})
 
 
 def normalise(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The labels the engine looks for, in French, English and German, with how telling each is.
+"""The labels the engine looks for, in French, English, German, Dutch, Italian and Spanish.
 
 Labels are written normalised (lower case, no accents, punctuation dropped: see
 `geometry.normalise`). A *strong* label names one field unambiguously ("total ttc"); a *weak*
@@ -31,7 +31,8 @@ _TOTAL_STRONG = _labels(
     "montant total ttc", "total toutes taxes comprises", "somme a payer", "total facture ttc",
     "amount due", "total due", "balance due", "grand total", "total amount due", "amount payable",
     "total incl vat", "total including vat", "invoice total", "total to pay", "total payable",
-    "gesamtbetrag", "rechnungsbetrag", "zu zahlen", "zahlbetrag", "endbetrag", "bruttobetrag",
+    "gesamtbetrag", "rechnungsbetrag", "bruttosumme", "gesamt eur", "zu zahlen", "zahlbetrag",
+    "endbetrag", "bruttobetrag",
     "gesamt brutto", "summe brutto", "gesamtsumme", "zu zahlender betrag", "total brutto",
 )
 _TOTAL_WEAK = _labels("total_amount", "weak", "total", "montant", "summe", "gesamt", "betrag",
@@ -107,15 +108,95 @@ _CUSTOMER_VAT = _labels(
     "ihre ust idnr", "kunden ust idnr",
 )
 
+# Dutch, Italian and Spanish: the same roles, so that a layout in those languages gives the
+# candidate ranker the same label features as a French or German one.
+_SOUTH_NORTH = (
+    _labels("total_amount", "strong",
+            "totaal", "te betalen", "totaal incl btw", "totaal te betalen", "totaalbedrag",
+            "totale", "totale fattura", "importo totale", "totale documento", "netto a pagare",
+            "totale da pagare", "importe total", "total factura", "total a pagar",
+            "importe a pagar")
+    + _labels("net_amount", "strong",
+              "totaal excl btw", "subtotaal", "netto bedrag", "imponibile", "totale imponibile",
+              "base imponible", "importe neto", "subtotal sin iva")
+    + _labels("tax_amount", "strong",
+              "btw", "btw bedrag", "totaal btw", "iva", "imposta", "totale iva", "cuota iva",
+              "importe iva", "gst", "sst", "service tax", "total gst", "gst amount",
+              "tax included", "total tax included")
+    + _labels("invoice_number", "strong",
+              "factuurnummer", "factuur nr", "factuurnr", "factuur", "fattura n", "fattura",
+              "numero fattura", "factura n", "factura", "numero de factura", "num factura",
+              "bill no", "receipt", "invoice id", "document number", "tax invoice no")
+    + _labels("issue_date", "strong",
+              "factuurdatum", "datum factuur", "data fattura", "data documento",
+              "fecha de factura", "fecha factura", "fecha de emision", "fecha",
+              "invoice date time")
+    + _labels("due_date", "strong",
+              "vervaldatum", "uiterste betaaldatum", "te betalen voor", "scadenza",
+              "data scadenza", "fecha de vencimiento", "vencimiento", "due")
+)
+# Receipt words that also sit beside an amount: the ranker needs to tell the paid total
+# from the cash handed over, the change given back and the rounding line.
+_RECEIPT = (
+    _labels("total_amount", "strong", "total rm", "total sales", "nett total", "net total rm",
+            "total incl gst", "total inclusive gst", "total amt", "rounded total",
+            "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du")
+    # Money handed over and given back, never the amount of the sale itself.
+    + _labels("payment_line", "strong", "cash", "change", "tendered", "cash tendered",
+              "change due", "especes", "rendu", "monnaie", "bar", "ruckgeld", "gegeben",
+              "cash received", "amount tendered", "paid amount")
+    + _labels("rounding", "strong", "rounding", "round adj", "rounding adj", "adjustment",
+              "arrondi", "rundung")
+    + _labels("line_item", "strong", "qty", "quantity", "quantite", "qte", "menge", "anzahl",
+              "unit price", "prix unitaire", "pu ht", "einzelpreis", "price", "prix", "preis",
+              "aantal", "prijs", "quantita", "prezzo", "cantidad", "precio", "description",
+              "designation", "beschreibung", "omschrijving", "u price", "disc", "discount",
+              "remise", "rabatt")
+)
+# Numbers and dates of *other* things (the customer, the order, the delivery): their
+# labels must count against a value, not for it.
+_OTHER = (
+    _labels("other_number", "strong", "numero client", "n client", "code client", "client n",
+            "customer no", "customer number", "customer id", "account number", "account no",
+            "kundennummer", "kunden nr", "kundennr", "order no", "order number", "po number",
+            "purchase order", "commande n", "n de commande", "numero de commande",
+            "bestellnummer", "bestell nr", "auftragsnummer", "auftrag nr", "lieferschein nr",
+            "bon de livraison", "delivery note", "klantnummer", "ordernummer", "tel", "phone",
+            "telephone", "fax", "mobile", "telefon", "page", "seite", "cashier", "table",
+            "counter", "pos", "terminal", "member", "gst reg no", "gst id", "company reg no")
+    + _labels("other_date", "strong", "date de livraison", "livraison", "delivery date",
+              "date of supply", "lieferdatum", "leistungsdatum", "order date", "date de commande",
+              "bestelldatum", "periode", "period", "leistungszeitraum", "date d execution",
+              "valid until", "valable jusqu au", "gultig bis", "leverdatum", "printed")
+)
+# Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
+_SELLER_BLOCK = _labels(
+    "seller_block", "strong",
+    "vendeur", "fournisseur", "emetteur", "prestataire", "from", "seller", "supplier",
+    "bill from", "issued by", "sold by", "verkaufer", "verkaeufer", "lieferant",
+    "rechnungssteller", "leistungserbringer", "absender", "leverancier", "fornitore",
+    "cedente", "emisor", "proveedor", "vendedor",
+)
+# Marks that only the seller prints: a name on or near such a line is the supplier's.
+SELLER_MARKS: tuple[str, ...] = (
+    "capital", "rcs", "siret", "siren", "ape", "naf", "tva intracommunautaire", "n tva",
+    "ust idnr", "ust id", "steuernummer", "st nr", "handelsregister", "amtsgericht", "hrb",
+    "geschaftsfuhrer", "iban", "bic", "swift", "kvk", "btw nr", "p iva", "partita iva",
+    "cif", "nif", "vat reg", "vat no", "vat number", "company no", "registered in",
+    "gst reg", "gst id", "sdn bhd", "bhd", "co reg", "www", "tel", "fax", "email", "e mail",
+)
+
 LABELS: tuple[Label, ...] = tuple(
     _TOTAL_STRONG + _TOTAL_WEAK + _NET + _TAX + _NUMBER + _NUMBER_WEAK + _ISSUE_DATE
     + _ISSUE_DATE_WEAK + _DUE_DATE + _REFERENCE + _CUSTOMER_BLOCK + _CUSTOMER_VAT + _RELATED
+    + _SOUTH_NORTH + _RECEIPT + _OTHER + _SELLER_BLOCK
 )
 
 # Words that show a document's nature, searched in its whole text (normalised).
 DOCUMENT_TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "credit_note": ("avoir", "facture d avoir", "note de credit", "credit note", "credit memo",
-                    "gutschrift", "rechnungskorrektur", "stornorechnung"),
+                    "gutschrift", "rechnungskorrektur", "stornorechnung", "creditnota",
+                    "nota di credito", "factura rectificativa"),
     "payment_confirmation": ("avis de virement", "confirmation de virement",
                              "confirmation de paiement", "ordre de virement execute",
                              "remittance advice", "payment confirmation", "transfer confirmation",
@@ -124,7 +205,8 @@ DOCUMENT_TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "receipt": ("ticket", "ticket de caisse", "recu", "receipt", "sales receipt", "quittung",
                 "kassenbon", "kassenbeleg", "paye par carte", "paid by card", "carte bancaire",
                 "bezahlt mit karte", "kartenzahlung"),
-    "invoice": ("facture", "invoice", "rechnung", "tax invoice", "note d honoraires"),
+    "invoice": ("facture", "invoice", "rechnung", "tax invoice", "note d honoraires",
+                "factuur", "fattura", "factura", "simplified tax invoice"),
 }
 
 # Free webmail: an address there says nothing about whose domain it is.

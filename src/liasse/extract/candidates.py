@@ -1,0 +1,502 @@
+"""Every value on the page that could be a field, each described by what surrounds it.
+
+The ranker (`extract.ranking`) does not look for one labelled value per field: it is given
+every amount, every date, every code-like token and every name-like segment of the
+document, each with features a person would use to tell them apart — which label sits in
+the same segment, to its left or above it (from the lexicon, in six languages), where on
+the page it is, how large it is printed, how often it repeats, whether it adds up with the
+others, whether it sits inside legal boilerplate. Features are plain floats with stable
+names, so the learned weights can be printed and the evidence string can say which
+features decided.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from statistics import median
+
+from liasse.extract.fields.dates import parse_date
+from liasse.extract.fields.geometry import LabelHit, Layout, Segment, normalise
+from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
+from liasse.extract.fields.numbers import find_amounts, find_rate
+
+# Label roles whose presence next to a value is a feature (field roles and the roles
+# that speak against a value: other numbers and dates, payment lines, table headers).
+LABEL_ROLES: tuple[str, ...] = (
+    "total_amount", "net_amount", "tax_amount", "invoice_number", "issue_date", "due_date",
+    "payment_reference", "customer_block", "customer_vat_id", "related_invoice",
+    "payment_line", "rounding", "line_item", "other_number", "other_date", "seller_block",
+)
+DIRECTIONS: tuple[str, ...] = ("same", "left", "above")
+_LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
+_STRENGTH = {"strong": 1.0, "weak": 0.5}
+_RATES = tuple(Decimal(r) for r in ("20", "10", "5.5", "2.1", "8.5", "19", "7", "21", "9",
+                                    "6", "22", "4", "5", "12", "13", "23", "25", "16", "15",
+                                    "0"))
+_FORM_WORDS = frozenset(normalise(form) for form in LEGAL_FORMS)
+_MARK_PHRASES = tuple(f" {mark} " for mark in SELLER_MARKS)
+_ADDRESS = re.compile(
+    r"\b(?:rue|avenue|av|bd|boulevard|chemin|place|allee|impasse|route|quai|cours|"
+    r"str|strasse|stra(?:ss|ß)e|weg|platz|allee|gasse|ring|straat|laan|plein|via|viale|"
+    r"piazza|calle|avenida|road|rd|street|st|lane|ave|jalan|jln|taman|lorong|no|bp|cedex|"
+    r"zi|za|postfach|box|floor|suite|unit|lot)\b")
+_POSTCODE = re.compile(r"\b(?:\d{5}|\d{4} ?[a-z]{2}|[a-z]{1,2}\d{1,2} ?\d[a-z]{2}|\d{4})\b")
+_CURRENCY_WORDS = frozenset({"eur", "euro", "euros", "usd", "gbp", "chf", "rm", "myr", "sgd"})
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.\-]{1,30}[A-Za-z0-9]$|^\d{1,3}$")
+_FILE_NAME = re.compile(r"\.(?:xml|pdf|png|jpe?g|html?|txt|csv|xlsx?|docx?)$", re.IGNORECASE)
+_PERIOD_WORDS = frozenset({"bis", "au", "to", "until", "till", "jusqu", "al", "hasta", "tot"})
+_FROM_WORDS = frozenset({"vom", "du", "from", "of", "le", "del", "van", "dal", "am"})
+_CAPITAL = re.compile(r"\b(?:au capital|capital social|share capital|stammkapital)\b")
+
+
+@dataclass
+class Candidate:
+    """One possible value of one kind of field, where it was read, and its features."""
+
+    kind: str  # "amount", "date", "code", "name"
+    value: str  # in the contract's form (YYYY-MM-DD, "12.50", the text of a name or code)
+    segment: Segment
+    word: int  # index of the first word of the value in its segment
+    features: dict[str, float] = field(default_factory=dict)
+    label: Segment | None = None  # the nearest label's segment, when one was found
+
+    @property
+    def evidence(self) -> str:
+        if self.label is None or self.label is self.segment or self.kind == "name":
+            return f"p{self.segment.page}: {self.segment.text}"[:200]
+        return f"p{self.segment.page}: {self.label.text} → {self.segment.text}"[:200]
+
+
+@dataclass
+class _Context:
+    """What every candidate's features need from the whole document, computed once."""
+
+    layout: Layout
+    hits_by_segment: dict[int, list[LabelHit]]
+    median_height: float
+    line_count: int
+    segment_ids: dict[int, int]
+
+
+def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
+    """The candidates of each kind, with their features filled in."""
+    context = _context(layout)
+    found = {
+        "amount": list(_amounts(context)),
+        "date": list(_dates(context)),
+        "code": list(_codes(context)),
+        "name": list(_names(context)),
+    }
+    for candidates in found.values():
+        for candidate in candidates:
+            candidate.features.update(_common_features(context, candidate))
+    found["amount"].extend(_tax_sums(found["amount"]))
+    _amount_relations(found["amount"])
+    _date_relations(found["date"])
+    _repetition(found)
+    return found
+
+
+def _context(layout: Layout) -> _Context:
+    hits: dict[int, list[LabelHit]] = {}
+    for role_hits in layout.hits.values():
+        for hit in role_hits:
+            hits.setdefault(id(hit.segment), []).append(hit)
+    heights = [word.y1 - word.y0 for page in layout.pages for word in page.words
+               if word.y1 > word.y0]
+    return _Context(layout, hits, median(heights) if heights else 10.0, len(layout.lines),
+                    {})
+
+
+# --- features every kind shares -----------------------------------------------------------
+
+def _common_features(context: _Context, candidate: Candidate) -> dict[str, float]:
+    segment = candidate.segment
+    page = context.layout.page(segment.page)
+    words = segment.words[candidate.word:] or segment.words
+    height = max(word.y1 - word.y0 for word in words)
+    features = {
+        "bias": 1.0,
+        "y": segment.y0 / max(page.height, 1.0),
+        "x": words[0].x0 / max(page.width, 1.0),
+        "x_end": segment.x1 / max(page.width, 1.0),
+        "first_page": float(segment.page == 1),
+        "last_page": float(segment.page == len(context.layout.pages)),
+        "size": min(height / max(context.median_height, 1.0), 4.0),
+        "line_words": min(len(context.layout.lines[segment.line].text.split()) / 20, 2.0),
+        "segment_words": min(len(segment.words) / 10, 2.0),
+        "ocr_conf": segment.word_confidence(candidate.word),
+    }
+    features.update(_label_features(context, candidate))
+    return features
+
+
+def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]:
+    """The nearest label in the value's own segment, to its left, and above it, by role."""
+    features: dict[str, float] = {}
+    for direction, hit in (("same", _label_same(context, candidate)),
+                           ("left", _label_left(context, candidate.segment)),
+                           ("above", _label_above(context, candidate.segment))):
+        if hit is not None:
+            if candidate.label is None:
+                candidate.label = hit.segment
+            name = f"{direction}:{hit.label.role}"
+            features[name] = max(features.get(name, 0.0), _STRENGTH[hit.label.strength])
+            features[f"{direction}:any"] = 1.0
+    return features
+
+
+def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
+    before = [hit for hit in context.hits_by_segment.get(id(candidate.segment), [])
+              if hit.end <= candidate.word]
+    return max(before, key=lambda hit: hit.end, default=None)
+
+
+def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
+    line = context.layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0]
+    for other in reversed(left):
+        hits = context.hits_by_segment.get(id(other), [])
+        if hits:
+            return max(hits, key=lambda hit: hit.end)
+    return None
+
+
+def _label_above(context: _Context, segment: Segment) -> LabelHit | None:
+    lines = context.layout.lines
+    for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
+        if line.page != segment.page:
+            return None
+        for other in line.segments:
+            if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2:
+                hits = context.hits_by_segment.get(id(other), [])
+                if hits and hits[0].start == 0:
+                    return max(hits, key=lambda hit: hit.end)
+    return None
+
+
+def _repetition(found: dict[str, list[Candidate]]) -> None:
+    for candidates in found.values():
+        counts = Counter(candidate.value for candidate in candidates)
+        for candidate in candidates:
+            candidate.features["repeats"] = math.log(counts[candidate.value])
+
+
+# --- amounts ------------------------------------------------------------------------------
+
+def _amounts(context: _Context) -> Iterator[Candidate]:
+    for segment in context.layout.segments():
+        line = context.layout.lines[segment.line]
+        line_amounts = sum(len(find_amounts(other.text)) for other in line.segments)
+        rate = find_rate(line.text)
+        resume = 0  # words of an amount already read ("1 250,00") start none of their own
+        for index in range(len(segment.words)):
+            # An amount starts at this word: read it from here to the segment's end.
+            if index < resume or (index and not _starts_number(segment.words[index].text)):
+                continue
+            amounts = find_amounts(segment.text_from(index))
+            if not amounts or not segment.words[index].text.startswith(amounts[0].text[:1]):
+                continue
+            amount = amounts[0]
+            resume = index + len(amount.text.split())
+            candidate = Candidate("amount", f"{amount.value.quantize(Decimal('0.01')):.2f}",
+                                  segment, index)
+            candidate.features.update({
+                "currency_mark": float(amount.currency is not None),
+                "negative": float(amount.value < 0),
+                "two_decimals": float(amount.decimals == 2),
+                "line_amounts": min(line_amounts / 4, 2.0),
+                "last_on_line": float(segment is line.segments[-1] and len(amounts) == 1),
+                "rate_on_line": float(rate is not None),
+                "zero": float(amount.value == 0),
+                "magnitude": math.log10(1 + abs(float(amount.value))) / 6,
+            })
+            yield candidate
+
+
+def _tax_sums(candidates: list[Candidate]) -> list[Candidate]:
+    """The sum of several per-rate tax lines ("MwSt. 19 %", "MwSt. 7 %"), as one candidate."""
+    lines: dict[int, Candidate] = {}
+    for candidate in candidates:
+        labelled = max(candidate.features.get("same:tax_amount", 0.0),
+                       candidate.features.get("left:tax_amount", 0.0))
+        if labelled and candidate.features.get("rate_on_line") and Decimal(candidate.value) > 0:
+            lines[candidate.segment.line] = candidate  # the line's last amount: the tax
+    if len(lines) < 2:
+        return []
+    last = lines[max(lines)]
+    total = sum((Decimal(c.value) for c in lines.values()), Decimal(0))
+    summed = Candidate("amount", f"{total:.2f}", last.segment, last.word, dict(last.features))
+    summed.features["tax_sum"] = 1.0
+    return [summed]
+
+
+def _starts_number(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£")
+
+
+def _amount_relations(candidates: list[Candidate]) -> None:
+    """Arithmetic between the page's amounts: a total is the sum of a net and a tax."""
+    values = sorted({Decimal(candidate.value) for candidate in candidates}, reverse=True)
+    present = set(values)
+    top = values[:40]  # the largest distinct amounts carry the totals; bound the pairs
+    for candidate in candidates:
+        value = Decimal(candidate.value)
+        features = candidate.features
+        features["is_max"] = float(bool(values) and value == values[0])
+        features["rank"] = (values.index(value) if value in values else len(values)) / 10
+        features["sum_of_two"] = float(any(value - other in present and value - other != other
+                                           and other > 0 and value - other > 0 for other in top))
+        features["part_of_sum"] = float(any(other - value in present and other - value > 0
+                                            and value > 0 for other in top))
+        features["tax_of_other"] = float(value > 0 and any(
+            rate > 0 and abs(other * rate / 100 - value) <= Decimal("0.02")
+            for other in top if other > value for rate in _RATES))
+        features["net_of_other"] = float(value > 0 and any(
+            rate > 0 and abs(value * rate / 100 - other) <= Decimal("0.02")
+            for other in top if other < value for rate in _RATES))
+
+
+# --- dates --------------------------------------------------------------------------------
+
+def _dates(context: _Context) -> Iterator[Candidate]:
+    for segment in context.layout.segments():
+        text = segment.text
+        for index in range(len(segment.words)):
+            word = segment.words[index].text
+            # A date opens with a digit, or with a month name ("March 3, 2024").
+            if not any(char.isdigit() for char in word) and not word[:1].isalpha():
+                continue
+            parsed = parse_date(segment.text_from(index))
+            if parsed is None:
+                continue
+            reading, matched = parsed
+            if not _date_starts_here(segment.text_from(index), matched):
+                continue
+            candidate = Candidate("date", reading.value.isoformat(), segment, index)
+            tokens = normalise(text).split()
+            before = normalise(segment.words[index - 1].text) if index else ""
+            candidate.features.update({
+                "period": float(any(token in _PERIOD_WORDS for token in tokens)),
+                "after_from_word": float(before in _FROM_WORDS),
+                "dates_in_segment": float(len(_DATE_SHAPE.findall(text)) > 1),
+                "ambiguous": float(reading.ambiguous),
+                "legal_text": float(_in_legal_text(text)),
+                "named_month": float(any(char.isalpha() for char in matched)),
+            })
+            yield candidate
+
+
+_DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def _date_starts_here(text: str, matched: str) -> bool:
+    return normalise(text).startswith(normalise(matched)[:4]) or text.startswith(matched[:4])
+
+
+def _in_legal_text(text: str) -> bool:
+    plain = f" {normalise(text)} "
+    return any(word in plain for word in (" loi ", " article ", " art ", " decret ",
+                                          " code ", " gesetz ", " law ", " act ", " du "))\
+        and len(plain.split()) > 6
+
+
+def _date_relations(candidates: list[Candidate]) -> None:
+    values = sorted({date.fromisoformat(candidate.value) for candidate in candidates})
+    for candidate in candidates:
+        value = date.fromisoformat(candidate.value)
+        position = values.index(value)
+        features = candidate.features
+        features["earliest"] = float(position == 0)
+        features["latest"] = float(position == len(values) - 1)
+        features["date_rank"] = position / max(len(values) - 1, 1)
+        features["distinct_dates"] = min(len(values) / 5, 2.0)
+        features["old"] = float(value.year < 2000)
+
+
+# --- codes (invoice numbers) --------------------------------------------------------------
+
+def _codes(context: _Context) -> Iterator[Candidate]:
+    for segment in context.layout.segments():
+        for index, word in enumerate(segment.words):
+            token = word.text.strip(":#°.,;()")
+            if token[:2] in ("n°", "N°", "No", "Nr") and len(token) > 3 and token[2:3] in "°.:":
+                token = token[3:].strip()  # "N°:2024-001" glued to its label
+            if not _CODE.match(token) or not any(char.isdigit() for char in token) \
+                    or _FILE_NAME.search(token):
+                continue
+            if parse_date(token) is not None:
+                continue
+            digits = sum(char.isdigit() for char in token)
+            candidate = Candidate("code", token, segment, index)
+            candidate.features.update({
+                "digits": min(digits / 10, 2.0),
+                "letters": min(sum(char.isalpha() for char in token) / 10, 2.0),
+                "separators": float(any(char in "-/_." for char in token)),
+                "length": min(len(token) / 15, 2.0),
+                "all_digits": float(token.isdigit()),
+                "looks_amount": float(bool(find_amounts(token))),
+                "short": float(len(token) <= 3),
+                "long_number": float(token.isdigit() and len(token) >= 9),
+                "after_colon": float(index > 0 and segment.words[index - 1].text.endswith(
+                    (":", "#", "°"))),
+                "has_hash": float("#" in word.text or "°" in word.text),
+            })
+            yield candidate
+
+
+# --- names (the supplier) -----------------------------------------------------------------
+
+def _names(context: _Context) -> Iterator[Candidate]:
+    layout = context.layout
+    customer = _areas_under(context, "customer_block")
+    seller = _areas_under(context, "seller_block")
+    marks_lines = _seller_mark_lines(layout)
+    domains = _domains(layout)
+    first_page = [line for line in layout.lines if line.page == 1]
+    for order, line in enumerate(first_page):
+        for segment in line.segments:
+            if segment.text.rstrip().endswith(":"):
+                continue  # "Stylesheet-Version:" is a label, whatever follows it
+            text = _clean_name(segment.text)
+            if not _could_be_name(text):
+                continue
+            yield _name_candidate(segment, text, order, len(first_page), customer,
+                                  marks_lines, domains, seller=seller)
+            after = _after_label(context, segment)
+            if _could_be_name(after):
+                yield _name_candidate(segment, after, order, len(first_page), customer,
+                                      marks_lines, domains, seller=seller, after_label=True)
+            before_capital = _CAPITAL.split(normalise(segment.text))[0]
+            if before_capital != normalise(segment.text) and len(before_capital) > 2:
+                words = _CAPITAL.split(segment.text.lower())[0].split()
+                cut = _clean_name(" ".join(segment.text.split()[:len(words)]))
+                if _could_be_name(cut):
+                    yield _name_candidate(segment, _clean_name(cut), order, len(first_page),
+                                          customer, marks_lines, domains, seller=seller,
+                                          legal=True)
+
+
+def _could_be_name(text: str) -> bool:
+    """Never a legal form alone ("SARL"), a currency ("EUR"), a bare label ("From")."""
+    tokens = normalise(text).split()
+    if len(text) < 2 or not any(char.isalpha() for char in text) or not tokens:
+        return False
+    plain = " ".join(tokens)
+    return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
+                or plain in _GENERIC_WORDS)
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
+    return text.strip(" ,;:-–|*").strip()
+
+
+def _after_label(context: _Context, segment: Segment) -> str:
+    """The words after a label that opens the segment ("Vendeur : Ma Société SARL")."""
+    hits = [hit for hit in context.hits_by_segment.get(id(segment), []) if hit.start == 0]
+    if not hits:
+        return ""
+    end = max(hit.end for hit in hits)
+    return _clean_name(segment.text_from(end)) if end < len(segment.words) else ""
+
+
+def _name_candidate(segment: Segment, text: str, order: int, lines: int,
+                    customer: set[int], marks_lines: list[int], domains: set[str],
+                    *, seller: set[int], legal: bool = False,
+                    after_label: bool = False) -> Candidate:
+    plain = normalise(text)
+    tokens = plain.split()
+    letters = [char for char in text if char.isalpha()]
+    nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
+    candidate = Candidate("name", text, segment, 0)
+    candidate.features.update({
+        "line_order": min(order / 10, 3.0),
+        "first_line": float(order == 0),
+        "top_three": float(order < 3),
+        "bottom": float(order >= lines - 6),
+        "has_form": float(any(token in _FORM_WORDS for token in tokens)),
+        "only_form": float(bool(tokens) and all(token in _FORM_WORDS for token in tokens)),
+        "upper": float(bool(letters) and sum(char.isupper() for char in letters)
+                       > 0.8 * len(letters)),
+        "name_words": min(len(tokens) / 5, 2.0),
+        "digit_share": sum(char.isdigit() for char in text) / max(len(text), 1),
+        "address": float(bool(_ADDRESS.search(plain)) or bool(_POSTCODE.search(plain))),
+        "in_customer": float(id(segment) in customer),
+        "mark_near": float(nearest_mark <= 2),
+        "mark_same": float(nearest_mark == 0),
+        "contact": float("@" in text or "www" in plain or "http" in plain),
+        "currency_word": float(plain in _CURRENCY_WORDS),
+        "domain_match": _domain_match(tokens, domains),
+        "legal_mention": float(legal),
+        "title_word": float(any(f" {word} " in f" {plain} " for word in (
+            "facture", "invoice", "rechnung", "receipt", "avoir", "factuur", "fattura",
+            "factura", "tax invoice", "page", "seite", "date", "total"))),
+        "colon": float(":" in text),
+        "in_seller": float(id(segment) in seller),
+        "after_label": float(after_label),
+        "one_short_word": float(len(tokens) == 1 and len(plain) <= 5),
+        "long_text": float(len(tokens) > 6),
+        "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
+        "generic_word": float(plain in _GENERIC_WORDS),
+        "lowercase": float(bool(letters) and all(char.islower() for char in letters)),
+    })
+    return candidate
+
+
+_GENERIC_WORDS = frozenset({
+    "from", "to", "email", "e mail", "tel", "fax", "phone", "date", "page", "total", "tva",
+    "vat", "invoice", "facture", "rechnung", "receipt", "customer", "client", "kunde", "bill",
+    "description", "amount", "montant", "betrag", "qty", "item", "items", "thank you",
+    "merci", "danke", "restaurant", "tax invoice", "cash", "change", "reference", "referencia",
+})
+
+
+def _areas_under(context: _Context, role: str) -> set[int]:
+    """Segments of a block a label opens ("Bill to", "Vendeur"): its own and those under it."""
+    layout = context.layout
+    area: set[int] = set()
+    for hit in layout.hits.get(role, []):
+        label = hit.segment
+        area.add(id(label))
+        for line in layout.lines[label.line + 1:label.line + 7]:
+            if line.page != label.page:
+                break
+            for other in line.segments:
+                if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10:
+                    area.add(id(other))
+    return area
+
+
+def _seller_mark_lines(layout: Layout) -> list[int]:
+    return [line.index for line in layout.lines
+            if any(mark in f" {normalise(line.text)} " for mark in _MARK_PHRASES)]
+
+
+_DOMAIN = re.compile(r"(?:@|www\.|https?://)((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)
+
+
+def _domains(layout: Layout) -> set[str]:
+    found: set[str] = set()
+    for match in _DOMAIN.finditer(layout.text):
+        labels = match.group(1).lower().split(".")
+        if len(labels) >= 2:
+            found.add(labels[-2])
+    return found - {"gmail", "yahoo", "hotmail", "outlook", "orange", "free", "gmx", "web"}
+
+
+def _domain_match(tokens: list[str], domains: set[str]) -> float:
+    if not tokens or not domains:
+        return 0.0
+    joined = "".join(tokens)
+    for domain in domains:
+        if len(domain) >= 3 and (domain in joined or any(
+                token == domain for token in tokens if len(token) >= 3)):
+            return 1.0
+    return 0.0

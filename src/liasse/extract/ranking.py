@@ -1,0 +1,259 @@
+"""Choose each field's value among its candidates with a learned, calibrated ranker.
+
+The model is one logistic regression per field over the candidates' features
+(`extract.candidates`), trained by `scripts/train_extractor.py` on the real corpus and the
+generated one, and shipped as `extract/data/ranker.json`: weights a person can read, no
+pickle, nothing downloaded. Only numpy runs here; scikit-learn is needed to train, not to
+read.
+
+Confidence is the calibrated probability that the chosen value is right: an isotonic map,
+fitted out of fold (the documents it maps were scored by a model that had not seen their
+source), from the chosen value's share of the candidates' scores. Amounts are chosen
+together: a net, a tax and a total that add up to the cent are taken over a slightly
+better-scored set that does not, and their calibration is kept apart, because arithmetic
+that holds is independent evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from liasse.extract.candidates import Candidate
+
+FIELD_KINDS: dict[str, str] = {
+    "supplier_name": "name",
+    "invoice_number": "code",
+    "issue_date": "date",
+    "due_date": "date",
+    "net_amount": "amount",
+    "tax_amount": "amount",
+    "total_amount": "amount",
+}
+AMOUNT_FIELDS: tuple[str, str, str] = ("net_amount", "tax_amount", "total_amount")
+# How many of each amount field's best values the joint choice looks at.
+_TRIPLE_DEPTH = 4
+# A consistent triple is preferred unless its joint score is this much (log) worse.
+_TRIPLE_SLACK = math.log(20.0)
+MODEL_RESOURCE = "data/ranker.json"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Isotonic map from a score share to the probability of being right."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def __call__(self, share: float) -> float:
+        if not self.x:
+            return 0.0
+        return float(np.interp(share, self.x, self.y))
+
+
+def feature_matrix(candidates: list[Candidate],
+                   features: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The candidates' features as rows, in the order of `features` (absent ones are 0)."""
+    rows = np.zeros((len(candidates), len(features)))
+    index = {name: column for column, name in enumerate(features)}
+    for row, candidate in enumerate(candidates):
+        for name, value in candidate.features.items():
+            column = index.get(name)
+            if column is not None:
+                rows[row, column] = value
+    return rows
+
+
+@dataclass(frozen=True)
+class FieldModel:
+    features: tuple[str, ...]
+    mean: np.ndarray[Any, np.dtype[np.float64]]
+    scale: np.ndarray[Any, np.dtype[np.float64]]
+    weights: np.ndarray[Any, np.dtype[np.float64]]
+    intercept: float
+    calibration: dict[str, Calibration]  # by `calibration_key`; a missing key means 0
+
+    def matrix(self, candidates: list[Candidate]) -> np.ndarray[Any, np.dtype[np.float64]]:
+        raw = feature_matrix(candidates, self.features)
+        return np.asarray((raw - self.mean) / self.scale, dtype=np.float64)
+
+    def logits(self, candidates: list[Candidate],
+               raw: np.ndarray[Any, np.dtype[np.float64]] | None = None,
+               ) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """One score per candidate; `raw` is their feature matrix when already built."""
+        if not candidates:
+            return np.zeros(0)
+        if raw is None:
+            raw = feature_matrix(candidates, self.features)
+        return np.asarray(((raw - self.mean) / self.scale) @ self.weights + self.intercept)
+
+    def reasons(self, candidate: Candidate, count: int = 3) -> str:
+        """The features that pushed this candidate up the most, in words for the evidence."""
+        contributions = self.matrix([candidate])[0] * self.weights
+        order = np.argsort(-contributions)[:count]
+        return ", ".join(self.features[i] for i in order if contributions[i] > 0)
+
+
+@dataclass(frozen=True)
+class RankerModel:
+    fields: dict[str, FieldModel]
+    trained_on: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> RankerModel:
+        fields = {}
+        for name, spec in raw["fields"].items():
+            fields[name] = FieldModel(
+                features=tuple(spec["features"]), mean=np.array(spec["mean"]),
+                scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
+                intercept=float(spec["intercept"]),
+                calibration={key: Calibration(tuple(points[0]), tuple(points[1]))
+                             for key, points in spec["calibration"].items()})
+        return cls(fields, dict(raw.get("trained_on", {})))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": 1, "trained_on": self.trained_on, "fields": {
+            name: {"features": list(model.features), "mean": _rounded(model.mean),
+                   "scale": _rounded(model.scale), "weights": _rounded(model.weights),
+                   "intercept": round(model.intercept, 6),
+                   "calibration": {key: [list(c.x), list(c.y)]
+                                   for key, c in model.calibration.items()}}
+            for name, model in self.fields.items()}}
+
+
+def _rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
+    return [round(float(value), 6) for value in values]
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> RankerModel:
+    raw = resources.files("liasse.extract").joinpath(MODEL_RESOURCE).read_text("utf-8")
+    return RankerModel.from_json(json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The value chosen for a field, how sure the ranker is, and why."""
+
+    value: str
+    confidence: float
+    share: float  # the value's share of the candidates' scores (the calibration's input)
+    consistent: bool  # amounts: net + tax = total held for the chosen three
+    candidate: Candidate
+    calibration: str  # the key of the calibration map used
+    reasons: str
+
+    @property
+    def evidence(self) -> str:
+        why = f" [{self.reasons}]" if self.reasons else ""
+        check = " (net + tax = total)" if self.consistent else ""
+        return f"{self.candidate.evidence}{check}{why}"[:240]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A field's distinct values, best first, each with its best occurrence and its share."""
+
+    values: list[tuple[str, float, Candidate]]  # value, probability, best occurrence
+
+
+Matrices = dict[str, np.ndarray[Any, np.dtype[np.float64]]]
+
+
+# Independent evidence that a field's chosen value is what it seems: a value with it is
+# calibrated apart from one without, so a well-ranked guess never borrows the confidence
+# that corroborated values earned. Amounts use arithmetic (net + tax = total) instead.
+CORROBORATION: dict[str, tuple[str, ...]] = {
+    "supplier_name": ("domain_match", "legal_mention", "repeats", "after_label"),
+    "invoice_number": ("same:invoice_number", "left:invoice_number", "above:invoice_number"),
+    "issue_date": ("same:issue_date", "left:issue_date", "above:issue_date"),
+    "due_date": ("same:due_date", "left:due_date", "above:due_date"),
+}
+
+
+def corroborated(name: str, candidate: Candidate) -> bool:
+    return any(candidate.features.get(feature, 0.0) >= 1.0
+               for feature in CORROBORATION.get(name, ()))
+
+
+def calibration_key(layer: str, evidence: str) -> str:
+    """Which calibration map a value uses: by reading layer and kind of corroboration."""
+    return f"{layer}:{evidence}"
+
+
+def evidence_kind(name: str, candidate: Candidate, consistent: bool) -> str:
+    if name in AMOUNT_FIELDS:
+        return "consistent" if consistent else "plain"
+    return "corroborated" if corroborated(name, candidate) else "plain"
+
+
+def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
+           matrices: Matrices | None = None, *, layer: str = "text") -> dict[str, Choice]:
+    """Each field's value; `matrices` (by kind, in the model's feature order) saves rebuilding."""
+    scored = {name: _score(model.fields[name], candidates[kind],
+                           matrices.get(kind) if matrices is not None else None)
+              for name, kind in FIELD_KINDS.items() if name in model.fields}
+    picks = dict.fromkeys(scored, 0)
+    consistent = _joint_amounts(scored, picks)
+    choices: dict[str, Choice] = {}
+    for name, ranked in scored.items():
+        if not ranked.values:
+            continue
+        value, _, candidate = ranked.values[picks[name]]
+        share = _share(ranked, picks[name])
+        holds = consistent and name in AMOUNT_FIELDS
+        field_model = model.fields[name]
+        key = calibration_key(layer, evidence_kind(name, candidate, holds))
+        calibrate = field_model.calibration.get(key)
+        confidence = calibrate(share) if calibrate else 0.0
+        choices[name] = Choice(value, confidence, share, holds, candidate, key,
+                               field_model.reasons(candidate))
+    return choices
+
+
+def _score(model: FieldModel, candidates: list[Candidate],
+           raw: np.ndarray[Any, np.dtype[np.float64]] | None) -> _Scored:
+    logits = model.logits(candidates, raw)
+    best: dict[str, tuple[float, Candidate]] = {}
+    for candidate, logit in zip(candidates, logits, strict=True):
+        probability = 1.0 / (1.0 + math.exp(-float(logit)))
+        if candidate.value not in best or probability > best[candidate.value][0]:
+            best[candidate.value] = (probability, candidate)
+    values = sorted(((value, p, c) for value, (p, c) in best.items()),
+                    key=lambda item: -item[1])
+    return _Scored(values)
+
+
+def _share(ranked: _Scored, pick: int) -> float:
+    """The chosen value's probability against the sum over all distinct values."""
+    total = sum(probability for _, probability, _ in ranked.values)
+    return ranked.values[pick][1] / total if total > 0 else 0.0
+
+
+def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
+    """Prefer net + tax = total among the best few values of each; True when one holds."""
+    if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
+        return False
+    lists = [scored[name].values[:_TRIPLE_DEPTH] for name in AMOUNT_FIELDS]
+    best_independent = sum(math.log(max(values[0][1], 1e-9)) for values in lists)
+    best: tuple[float, tuple[int, int, int]] | None = None
+    for i, (net, p_net, _) in enumerate(lists[0]):
+        for j, (tax, p_tax, _) in enumerate(lists[1]):
+            for k, (total, p_total, _) in enumerate(lists[2]):
+                if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0:
+                    continue
+                joint = sum(math.log(max(p, 1e-9)) for p in (p_net, p_tax, p_total))
+                if best is None or joint > best[0]:
+                    best = (joint, (i, j, k))
+    if best is None or best[0] < best_independent - _TRIPLE_SLACK:
+        return False
+    for name, index in zip(AMOUNT_FIELDS, best[1], strict=True):
+        picks[name] = index
+    return True

@@ -1,0 +1,300 @@
+"""Fit the candidate ranker and its calibration, and cross-validate it by source.
+
+Used by `scripts/train_extractor.py` (which writes the shipped model) and by
+`bench/extraction.py` (which measures it). scikit-learn is imported here only: reading a
+document never needs it.
+
+Honesty rules, because the confidence is a promise:
+- a document's candidates are labelled right only when their value equals the label
+  exactly (amounts and dates by value, names after `normalise`);
+- the calibration of a model is fitted on *out-of-fold* scores: documents scored by a
+  model fitted without their source (GroupKFold over sources);
+- `cross_validate` holds one source out at a time and fits everything — ranker and
+  calibration — on the others, so its figures are those of a source never seen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liasse.extract.candidates import Candidate, all_candidates
+from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.layout import Page, Word
+from liasse.extract.ranking import (
+    FIELD_KINDS,
+    Calibration,
+    FieldModel,
+    RankerModel,
+    choose,
+    feature_matrix,
+)
+
+_CALIBRATION_FOLDS = 4
+_REGULARISATION = 0.5  # inverse strength (scikit-learn's C): the real corpus is small
+# Negatives kept per document and field: enough to rank, few enough to fit fast.
+_NEGATIVES_PER_DOCUMENT = 40
+# Pessimism of a calibration level: k right of n count as k / (n + this).
+_CALIBRATION_PRIOR = 5
+
+
+@dataclass
+class Example:
+    """One labelled document: its candidates, its truth, and the source it came from."""
+
+    name: str
+    source: str
+    kind: str  # "invoice", "receipt", "generated"
+    layer: str  # "text" or "ocr": calibrated apart, OCR errors are another risk
+    truth: dict[str, str]
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)
+    # The candidates' feature matrices by kind, in the training's one feature order.
+    matrices: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = field(default_factory=dict)
+
+    def prepare(self, features: tuple[str, ...]) -> None:
+        self.matrices = {kind: feature_matrix(found, features)
+                         for kind, found in self.candidates.items()}
+
+
+def prepare(examples: Sequence[Example]) -> tuple[str, ...]:
+    """Fix one feature order for all `examples` and build their matrices once."""
+    features = tuple(sorted({key for example in examples for found in
+                             example.candidates.values() for c in found for key in c.features}))
+    for example in examples:
+        example.prepare(features)
+    return features
+
+
+def example_from_pages(name: str, source: str, kind: str, layer: str,
+                       truth: dict[str, str | None], pages: list[Page]) -> Example:
+    known = {key: value for key, value in truth.items() if value is not None}
+    return Example(name, source, kind, layer, known, all_candidates(build_layout(pages)))
+
+
+def same_value(name: str, predicted: str | None, truth: str | None) -> bool:
+    """Whether a read value is the labelled one (the benchmark's and the labels' rule)."""
+    if predicted is None or truth is None:
+        return predicted is truth
+    if name.endswith("_amount"):
+        try:
+            return Decimal(predicted) == Decimal(truth)
+        except InvalidOperation:
+            return False
+    if name in ("supplier_name", "customer_name"):
+        return normalise(predicted) == normalise(truth)
+    return predicted.strip() == truth.strip()
+
+
+# --- fitting ------------------------------------------------------------------------------
+
+def _rows(examples: Iterable[Example], name: str,
+          ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], list[int]]:
+    blocks: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    labels: list[int] = []
+    kind = FIELD_KINDS[name]
+    for example in examples:
+        truth = example.truth.get(name)
+        if truth is None or kind not in example.matrices:
+            continue
+        rights = [int(same_value(name, candidate.value, truth))
+                  for candidate in example.candidates[kind]]
+        keep = _sample_negatives(rights, example.name)
+        blocks.append(example.matrices[kind][keep])
+        labels.extend(rights[row] for row in keep)
+    return (np.vstack(blocks) if blocks else np.zeros((0, 0))), labels
+
+
+def _sample_negatives(rights: list[int], seed: str) -> list[int]:
+    """Every positive, and a fixed random share of the negatives (the same on every run)."""
+    negatives = [row for row, right in enumerate(rights) if not right]
+    if len(negatives) > _NEGATIVES_PER_DOCUMENT:
+        rng = np.random.default_rng(_stable(seed))
+        negatives = sorted(rng.choice(negatives, _NEGATIVES_PER_DOCUMENT, replace=False))
+    return sorted([row for row, right in enumerate(rights) if right] + list(negatives))
+
+
+def _stable(text: str) -> int:
+    return int.from_bytes(text.encode("utf-8")[-8:].rjust(8, b"\0"), "big") % (2**32)
+
+
+def _fit_weights(examples: Sequence[Example], name: str,
+                 features: tuple[str, ...]) -> FieldModel | None:
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, labels = _rows(examples, name)
+    if sum(labels) < 3 or sum(labels) == len(labels):
+        return None
+    index = {key: column for column, key in enumerate(features)}
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale == 0] = 1.0
+    mean[index["bias"]], scale[index["bias"]] = 0.0, 1.0
+    fitted = LogisticRegression(C=_REGULARISATION, max_iter=500, class_weight="balanced")
+    fitted.fit((matrix - mean) / scale, np.array(labels))
+    return FieldModel(features, mean, scale, fitted.coef_[0].astype(float),
+                      float(fitted.intercept_[0]), {})
+
+
+def _fit_unc(examples: Sequence[Example], features: tuple[str, ...]) -> RankerModel:
+    fields = {}
+    for name in FIELD_KINDS:
+        model = _fit_weights(examples, name, features)
+        if model is not None:
+            fields[name] = model
+    return RankerModel(fields, {})
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One field of one held-out document: what was chosen and whether it was right."""
+
+    example: Example
+    name: str
+    value: str | None
+    share: float
+    calibration_key: str
+    confidence: float
+    right: bool
+
+
+def _score_examples(model: RankerModel, examples: Iterable[Example]) -> list[Scored]:
+    scored: list[Scored] = []
+    for example in examples:
+        choices = choose(model, example.candidates, example.matrices, layer=example.layer)
+        for name in FIELD_KINDS:
+            truth = example.truth.get(name)
+            if truth is None:
+                continue
+            choice = choices.get(name)
+            if choice is None:
+                scored.append(Scored(example, name, None, 0.0, "", 0.0, False))
+                continue
+            scored.append(Scored(example, name, choice.value, choice.share, choice.calibration,
+                                 choice.confidence, same_value(name, choice.value, truth)))
+    return scored
+
+
+def _isotonic(points: list[Scored]) -> Calibration:
+    from sklearn.isotonic import IsotonicRegression
+
+    if len(points) < 5:
+        return Calibration((0.0, 1.0), (0.0, 0.0))
+    shares = np.array([point.share for point in points])
+    rights = np.array([float(point.right) for point in points])
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    levels = fitted.fit_transform(shares, rights)
+    xs = [round(float(x), 6) for x in fitted.X_thresholds_]
+    ys = [_pessimistic(float(fitted.predict([x])[0]), levels, rights) for x in xs]
+    return Calibration(tuple(xs), tuple(ys))
+
+
+def _pessimistic(level: float, levels: np.ndarray[Any, np.dtype[np.float64]],
+                 rights: np.ndarray[Any, np.dtype[np.float64]]) -> float:
+    """A level as k / (n + prior) over the n documents of its block, never k / n.
+
+    An isotonic block of five documents, all right, says 1.0 by luck as often as not; the
+    prior keeps a level that few documents support below the posting line.
+    """
+    block = np.isclose(levels, level)
+    count = int(block.sum())
+    if count == 0:
+        return round(min(level, 0.5), 6)
+    right = float(rights[block].sum())
+    return round(min(right / (count + _CALIBRATION_PRIOR), 0.99), 6)
+
+
+def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> RankerModel:
+    """Weights on all `examples`; calibration on out-of-fold scores grouped by source.
+
+    `features` is the order `prepare` gave the examples' matrices.
+    """
+    model = _fit_unc(examples, features)
+    out_of_fold = _out_of_fold(examples, features)
+    fields = {}
+    for name, field_model in model.fields.items():
+        points = [point for point in out_of_fold if point.name == name and point.value]
+        keys = sorted({point.calibration_key for point in points})
+        calibration = {key: _isotonic([p for p in points if p.calibration_key == key])
+                       for key in keys}
+        fields[name] = FieldModel(field_model.features, field_model.mean, field_model.scale,
+                                  field_model.weights, field_model.intercept, calibration)
+    sources = sorted({example.source for example in examples})
+    return RankerModel(fields, {"documents": len(examples), "sources": sources})
+
+
+def _out_of_fold(examples: Sequence[Example], features: tuple[str, ...]) -> list[Scored]:
+    sources = sorted({example.source for example in examples})
+    folds = _group_folds(sources, _CALIBRATION_FOLDS)
+    scored: list[Scored] = []
+    for fold in folds:
+        train = [example for example in examples if example.source not in fold]
+        test = [example for example in examples if example.source in fold]
+        if train and test:
+            scored.extend(_score_examples(_fit_unc(train, features), test))
+    return scored
+
+
+def _group_folds(sources: list[str], count: int) -> list[set[str]]:
+    """Sources dealt round-robin into folds (largest sources do not share a fold)."""
+    folds: list[set[str]] = [set() for _ in range(min(count, len(sources)))]
+    for position, source in enumerate(sources):
+        folds[position % len(folds)].add(source)
+    return folds
+
+
+def cross_validate(examples: Sequence[Example], features: tuple[str, ...], *,
+                   sources: Iterable[str] | None = None) -> list[Scored]:
+    """Leave one source out: each held-out source is scored by a ranker fitted without it.
+
+    Only the sources in `sources` are held out (all by default); every example, generated
+    ones included, stays available for fitting the others.
+    """
+    held = sorted(set(sources) if sources is not None
+                  else {example.source for example in examples})
+    scored: list[Scored] = []
+    for source in held:
+        train = [example for example in examples if example.source != source]
+        test = [example for example in examples if example.source == source]
+        scored.extend(_score_examples(fit_ranker(train, features), test))
+    return scored
+
+
+def held_out_models(examples: Sequence[Example], features: tuple[str, ...],
+                    sources: Iterable[str]) -> dict[str, RankerModel]:
+    """For each source, the ranker fitted (weights and calibration) on every other one."""
+    return {source: fit_ranker([e for e in examples if e.source != source], features)
+            for source in sorted(set(sources))}
+
+
+# --- pages cache --------------------------------------------------------------------------
+
+def pages_to_json(pages: list[Page]) -> list[dict[str, Any]]:
+    return [{"number": page.number, "width": page.width, "height": page.height,
+             "words": [[w.text, w.x0, w.y0, w.x1, w.y1, w.confidence] for w in page.words]}
+            for page in pages]
+
+
+def pages_from_json(raw: list[dict[str, Any]]) -> list[Page]:
+    return [Page(int(page["number"]), float(page["width"]), float(page["height"]),
+                 [Word(str(w[0]), *map(float, w[1:])) for w in page["words"]])
+            for page in raw]
+
+
+def cached_pages(data: bytes, sha256: str, cache: Path | None,
+                 read: Callable[[bytes], list[Page]]) -> list[Page]:
+    """The document's words, from the cache when this content was read before (OCR is slow)."""
+    path = cache / f"{sha256}.json" if cache is not None else None
+    if path is not None and path.exists():
+        return pages_from_json(json.loads(path.read_text("utf-8")))
+    pages = read(data)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(pages_to_json(pages)), "utf-8")
+    return pages
+

@@ -1,0 +1,72 @@
+"""The real, labelled corpus kept outside the repo (`../shared/corpus`), read for benches.
+
+Each entry of its `manifest.json` names a document, the public source it came from and the
+values a person (or the e-invoice's own XML) says it shows. Nothing here copies the
+documents: they are read where they lie, and their words are cached by content hash
+(OCR is slow) in a folder the caller chooses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from liasse.extract.layout import Page
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
+RECEIPT_KINDS = frozenset({"receipt_image", "scan"})
+
+
+@dataclass(frozen=True)
+class RealDocument:
+    id: str
+    path: Path
+    kind: str  # einvoice_pdf, invoice_pdf, scan, receipt_image
+    source: str  # the public repository it came from: the unit of cross-validation
+    sha256: str
+    truth: dict[str, str | None]
+
+    @property
+    def group(self) -> str:
+        """"receipt" for scans and receipts, "invoice" for text-layer invoices."""
+        return "receipt" if self.kind in RECEIPT_KINDS else "invoice"
+
+
+def corpus_documents(corpus: Path = DEFAULT_CORPUS) -> Iterator[RealDocument]:
+    manifest = json.loads((corpus / "manifest.json").read_text("utf-8"))
+    for entry in manifest:
+        yield RealDocument(id=str(entry["id"]), path=corpus / str(entry["path"]),
+                           kind=str(entry["kind"]), source=str(entry["source_repo"]),
+                           sha256=str(entry["sha256"]), truth=dict(entry["truth"]))
+
+
+def corpus_available(corpus: Path = DEFAULT_CORPUS) -> bool:
+    return (corpus / "manifest.json").is_file()
+
+
+def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], str]:
+    """The document's words as the engine reads them, and the layer ("text" or "ocr")."""
+    from liasse.extract.cascade import ExtractOptions, read_pages
+    from liasse.extract.training import cached_pages
+
+    layer_file = cache / f"{document.sha256}.layer" if cache is not None else None
+    layers: list[str] = []
+
+    def read(data: bytes) -> list[Page]:
+        # The embedded XML is left out on purpose: the page is what is being measured.
+        read = read_pages(data, file=document.path.name,
+                          options=ExtractOptions(use_einvoice=False, time_limit_seconds=0))
+        layers.append(read.layer)
+        if layer_file is not None:
+            layer_file.parent.mkdir(parents=True, exist_ok=True)
+            layer_file.write_text(read.layer, "utf-8")
+        return read.pages
+
+    pages = cached_pages(document.path.read_bytes(), document.sha256, cache, read)
+    if layers:
+        return pages, layers[0]
+    if layer_file is not None and layer_file.exists():
+        return pages, layer_file.read_text("utf-8").strip()
+    return pages, "text"
