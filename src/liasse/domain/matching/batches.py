@@ -12,7 +12,13 @@ from collections import defaultdict
 from liasse.domain.matching.index import date_window, rarest_word_list
 from liasse.domain.matching.model import MatchDecision, PreparedDocument, PreparedTransaction
 from liasse.domain.matching.pairing import kind_for, side_for
-from liasse.domain.matching.scoring import EXACT_AMOUNT, IBAN, NAME_SIMILAR_FROM, REFERENCE
+from liasse.domain.matching.scoring import (
+    EXACT_AMOUNT,
+    IBAN,
+    NAME_SIMILAR_FROM,
+    NAME_SURE_FROM,
+    REFERENCE,
+)
 from liasse.domain.matching.state import MatchState
 from liasse.domain.matching.subset import exact_subsets
 from liasse.domain.money import Money
@@ -68,9 +74,33 @@ def link_batched_payments(state: MatchState) -> None:
         if transaction.tx.side != "debit" or not state.is_free(transaction) \
                 or transaction.tx.amount.currency != state.config.account_currency:
             continue
-        group = _open_group(state, parties.of(transaction), transaction)
+        documents = parties.of(transaction)
+        if len(documents) < 2 or _batch_by_reference(state, transaction, documents):
+            continue
+        group = _open_group(state, documents, transaction)
         if len(group) >= 2:
             _try_batch(state, transaction, group)
+
+
+def _batch_by_reference(state: MatchState, transaction: PreparedTransaction,
+                        documents: list[PreparedDocument]) -> bool:
+    """The debit lists the numbers of open documents that add up to it exactly: linked, however
+    many they are (a subset search stops at `subset_max_size`)."""
+    if not transaction.keys:
+        return False
+    listed = [document for document in documents if document.id not in state.taken_documents
+              and document.keys & transaction.keys
+              and document.issue_day - state.config.days_before <= transaction.day]
+    if len(listed) < 2 or sum(document.minor for document in listed) \
+            != transaction.tx.amount.minor:
+        return False
+    by_iban = bool(transaction.iban) and any(transaction.iban in doc.ibans for doc in listed)
+    score = min(1.0, EXACT_AMOUNT + REFERENCE + (IBAN if by_iban else 0) + 0.2)
+    state.record(MatchDecision(transaction.tx.id, tuple(doc.id for doc in listed), "payment",
+                               score, "auto",
+                               _batch_reasons(transaction, listed, by_iban, listed, 1, False)),
+                 listed, [transaction], settles=True)
+    return True
 
 
 def _open_group(state: MatchState, documents: list[PreparedDocument],
@@ -95,19 +125,23 @@ def _try_batch(state: MatchState, transaction: PreparedTransaction,
     chosen = [group[index] for index in subsets[0]]
     by_iban = bool(transaction.iban) and any(transaction.iban in doc.ibans for doc in chosen)
     referenced = [doc for doc in chosen if doc.keys & transaction.keys]
-    automatic = len(subsets) == 1 and (by_iban or bool(referenced))
+    # A creditor's direct debit for exactly one combination of its open invoices names them
+    # as surely as an IBAN; a card payment of the same sum is more likely another purchase.
+    pulled = transaction.tx.operation_type == "direct_debit" and all(
+        name_similarity(doc.name_key, transaction.name_key) >= NAME_SURE_FROM for doc in chosen)
+    automatic = len(subsets) == 1 and (by_iban or bool(referenced) or pulled)
     score = min(1.0, EXACT_AMOUNT + (IBAN if by_iban else 0) + (REFERENCE if referenced else 0)
                 + 0.2)
     state.record(MatchDecision(transaction.tx.id, tuple(doc.id for doc in chosen), "payment",
                                score, "auto" if automatic else "review",
                                _batch_reasons(transaction, chosen, by_iban, referenced,
-                                              len(subsets))),
+                                              len(subsets), pulled)),
                  chosen, [transaction], settles=True)
 
 
 def _batch_reasons(transaction: PreparedTransaction, chosen: list[PreparedDocument],
                    by_iban: bool, referenced: list[PreparedDocument],
-                   found: int) -> tuple[str, ...]:
+                   found: int, pulled: bool) -> tuple[str, ...]:
     parts = " + ".join(f"{doc.label} {Money(doc.minor, doc.currency).format_plain()}"
                        for doc in chosen)
     reasons = [f"one debit of {transaction.tx.amount} pays {len(chosen)} documents: {parts}"]
@@ -118,9 +152,12 @@ def _batch_reasons(transaction: PreparedTransaction, chosen: list[PreparedDocume
     if referenced:
         reasons.append("numbers found in the bank text: "
                        + ", ".join(doc.label for doc in referenced))
+    if pulled and not (by_iban or referenced):
+        reasons.append("a direct debit by this supplier, for the one combination of its open "
+                       "documents that gives this sum")
     if found > 1:
         reasons.append("review: another combination of open documents gives the same sum")
-    elif not (by_iban or referenced):
+    elif not (by_iban or referenced or pulled):
         reasons.append("review: neither the IBAN nor a reference confirms the batch")
     return tuple(reasons)
 
