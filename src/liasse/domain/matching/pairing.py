@@ -105,22 +105,22 @@ class _Pairing:
         apart, the earlier pays it and the later is the one to check: the later one stops
         competing, whatever the scores or the ids say, unless another document wants it."""
         candidates = self.by_document[document_id]
-        named = sorted((candidate for candidate in candidates
-                        if candidate.evidence.exact_amount
-                        and (candidate.evidence.iban or candidate.evidence.name)),
+        named = sorted((candidate for candidate in candidates if _names_it(candidate)),
                        key=lambda candidate: _booked_order(candidate.transaction))
         later: list[Candidate] = []
         for earlier, candidate in pairwise(named):
-            alone = all(other.document.id == document_id
-                        for other in self.by_transaction[candidate.transaction.index])
-            if candidate.transaction.day - earlier.transaction.day <= days and alone \
+            wanted_elsewhere = any(
+                other.document.id != document_id and _names_it(other)
+                for other in self.by_transaction[candidate.transaction.index])
+            if candidate.transaction.day - earlier.transaction.day <= days \
+                    and not wanted_elsewhere \
                     and candidate.transaction.tx.amount == earlier.transaction.tx.amount:
                 later.append(candidate)
-        if later:
+        if later:  # no document is offered the line any more: it waits for the check
             self.second_debits[document_id] = later
-            self.by_document[document_id] = [c for c in candidates if c not in later]
             for candidate in later:
-                del self.by_transaction[candidate.transaction.index]
+                for other in self.by_transaction.pop(candidate.transaction.index):
+                    self.by_document[other.document.id].remove(other)
 
     def ranked_pairs(self) -> list[Candidate]:
         pairs = [candidate for candidates in self.by_document.values() for candidate in candidates]
@@ -188,6 +188,12 @@ def _link_clear_pairs(state: MatchState, pairing: _Pairing, ranked: list[Candida
             pairing.auto_transactions.add(pair.transaction.index)
             linked = True
     return linked
+
+
+def _names_it(candidate: Candidate) -> bool:
+    """The exact amount, and the line names this document's counterparty or number."""
+    found = candidate.evidence
+    return found.exact_amount and (found.iban or found.name or found.reference)
 
 
 def _booked_order(item: PreparedTransaction) -> tuple[datetime, datetime, str]:

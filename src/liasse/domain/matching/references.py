@@ -14,7 +14,7 @@ from functools import lru_cache
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 _TOKEN_SPLIT = re.compile(r"[\s/:;,()#*+°º]+")
 # Words a payer glues to the number ("FACT2026-8475", "REF0042"): also tried without them.
-_GLUED_WORDS = re.compile(r"^(?:FACTURE|FACT|FAC|INVOICE|INV|REF|NUM)(?=[0-9A-Z]*[0-9])")
+_GLUED_WORDS = re.compile(r"^(?:FACTURE|FACT|FAC|INVOICE|INV|REF|NUM)(?=\S*[0-9])")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _RF_SHAPE = re.compile(r"RF\d{2}[0-9A-Z]{1,21}")
 # Shorter keys ("311", "A12") appear by chance in bank labels far too often to count.
