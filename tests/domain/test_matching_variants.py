@@ -140,3 +140,15 @@ def test_a_creditors_direct_debit_for_one_combination_links_without_iban() -> No
     card = debit("t1", total, DUE + timedelta(days=5), "CB ATELIER GRANIT 12", op="card")
     [by_card] = match_transactions(documents, [card], MatchConfig())
     assert by_card.band == "review"  # a card payment of that sum may be another purchase
+
+
+def test_a_batch_listing_its_numbers_needs_no_name_nor_iban() -> None:
+    documents = _six_invoices()[:3]
+    total = sum(d.total.minor for d in documents if d.total)
+    line = debit("t1", total, DUE + timedelta(days=5), "PRLV ATELIER GRA", op="direct_debit",
+                 reference="AG-2026-0 ag2026 0001 AG/2026/0002")
+    [batch] = match_transactions(documents, [line], MatchConfig())
+    assert batch.band == "auto" and sorted(batch.document_ids) == ["d0", "d1", "d2"]
+    short = debit("t1", total - 1, DUE + timedelta(days=5), "PRLV ATELIER GRA",
+                  op="direct_debit", reference="AG-2026-0 ag2026 0001 AG/2026/0002")
+    assert all(d.band == "review" for d in match_transactions(documents, [short], MatchConfig()))

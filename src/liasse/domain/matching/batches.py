@@ -66,7 +66,7 @@ class _DocumentsByParty:
 
 
 def link_batched_payments(state: MatchState) -> None:
-    """A debit equal to the sum of 2–5 open documents of the same counterparty."""
+    """A debit equal to the sum of 2–6 open documents of the same counterparty."""
     parties = _DocumentsByParty(state)
     if not parties.by_iban and not parties.by_word:
         return
@@ -74,33 +74,46 @@ def link_batched_payments(state: MatchState) -> None:
         if transaction.tx.side != "debit" or not state.is_free(transaction) \
                 or transaction.tx.amount.currency != state.config.account_currency:
             continue
-        documents = parties.of(transaction)
-        if len(documents) < 2 or _batch_by_reference(state, transaction, documents):
-            continue
-        group = _open_group(state, documents, transaction)
+        group = _open_group(state, parties.of(transaction), transaction)
         if len(group) >= 2:
             _try_batch(state, transaction, group)
 
 
-def _batch_by_reference(state: MatchState, transaction: PreparedTransaction,
-                        documents: list[PreparedDocument]) -> bool:
-    """The debit lists the numbers of open documents that add up to it exactly: linked, however
-    many they are (a subset search stops at `subset_max_size`)."""
-    if not transaction.keys:
-        return False
-    listed = [document for document in documents if document.id not in state.taken_documents
-              and document.keys & transaction.keys
-              and document.issue_day - state.config.days_before <= transaction.day]
-    if len(listed) < 2 or sum(document.minor for document in listed) \
-            != transaction.tx.amount.minor:
-        return False
+def link_listed_batches(state: MatchState) -> None:
+    """A debit whose text lists the numbers of one supplier's open documents, which add up to
+    it exactly, pays them: however many they are (the subset search stops at
+    `subset_max_size`) and however the bank cut the name. Run before the one-to-one pairs,
+    so that none of them takes one of the listed documents for review."""
+    by_key: dict[str, list[PreparedDocument]] = defaultdict(list)
+    for document in state.open_documents("payable"):
+        if document.currency == state.config.account_currency and document.minor != 0:
+            for key in document.keys:
+                by_key[key].append(document)
+    if not by_key:
+        return
+    for transaction in state.transactions:
+        if transaction.tx.side == "debit" and transaction.tx.reference \
+                and state.is_free(transaction) \
+                and transaction.tx.amount.currency == state.config.account_currency:
+            _link_listed(state, transaction, by_key)
+
+
+def _link_listed(state: MatchState, transaction: PreparedTransaction,
+                 by_key: dict[str, list[PreparedDocument]]) -> None:
+    found = {document.id: document for key in transaction.keys
+             for document in by_key.get(key, ())
+             if document.id not in state.taken_documents
+             and document.issue_day - state.config.days_before <= transaction.day}
+    listed = sorted(found.values(), key=lambda document: (document.issue_day, document.id))
+    if len(listed) < 2 or len({document.supplier_key for document in listed}) != 1 \
+            or sum(document.minor for document in listed) != transaction.tx.amount.minor:
+        return
     by_iban = bool(transaction.iban) and any(transaction.iban in doc.ibans for doc in listed)
     score = min(1.0, EXACT_AMOUNT + REFERENCE + (IBAN if by_iban else 0) + 0.2)
     state.record(MatchDecision(transaction.tx.id, tuple(doc.id for doc in listed), "payment",
                                score, "auto",
                                _batch_reasons(transaction, listed, by_iban, listed, 1, False)),
                  listed, [transaction], settles=True)
-    return True
 
 
 def _open_group(state: MatchState, documents: list[PreparedDocument],

@@ -39,7 +39,7 @@ class MatchConfig:
     review_from: float = 0.5  # below this a pair is not worth a person's time
     double_charge_days: int = 5
     subset_max_documents: int = 12
-    subset_max_size: int = 5
+    subset_max_size: int = 6
     confirmation_days: int = 10
     fx_rates: FxRates = field(default_factory=FxRates)
     own_company: OwnCompany = field(default_factory=OwnCompany)
