@@ -152,3 +152,15 @@ def test_a_batch_listing_its_numbers_needs_no_name_nor_iban() -> None:
     short = debit("t1", total - 1, DUE + timedelta(days=5), "PRLV ATELIER GRA",
                   op="direct_debit", reference="AG-2026-0 ag2026 0001 AG/2026/0002")
     assert all(d.band == "review" for d in match_transactions(documents, [short], MatchConfig()))
+
+
+def test_a_label_cut_before_the_shop_number_is_not_sure_of_the_supplier() -> None:
+    # "BUREAU FOURNITURES" may be any of the chain's shops: the card line waits for review.
+    document = invoice("d1", 254_350, iban=None, name="Bureau Fournitures 365 EURL")
+    line = debit("t1", 254_350, ISSUED + timedelta(days=2), "BUREAU FOURNITURES", op="card")
+    [payment] = match_transactions([document], [line], MatchConfig())
+    assert payment.band == "review"
+    named = debit("t1", 254_350, ISSUED + timedelta(days=2), "CB BUREAU FOURNITURES 365",
+                  op="card")
+    [sure] = match_transactions([document], [named], MatchConfig())
+    assert sure.band == "auto"

@@ -16,8 +16,8 @@ from liasse.domain.matching.scoring import (
     EXACT_AMOUNT,
     IBAN,
     NAME_SIMILAR_FROM,
-    NAME_SURE_FROM,
     REFERENCE,
+    is_sure_name,
 )
 from liasse.domain.matching.state import MatchState
 from liasse.domain.matching.subset import exact_subsets
@@ -141,7 +141,8 @@ def _try_batch(state: MatchState, transaction: PreparedTransaction,
     # A creditor's direct debit for exactly one combination of its open invoices names them
     # as surely as an IBAN; a card payment of the same sum is more likely another purchase.
     pulled = transaction.tx.operation_type == "direct_debit" and all(
-        name_similarity(doc.name_key, transaction.name_key) >= NAME_SURE_FROM for doc in chosen)
+        is_sure_name(doc.name_key, transaction.name_key,
+                     name_similarity(doc.name_key, transaction.name_key)) for doc in chosen)
     automatic = len(subsets) == 1 and (by_iban or bool(referenced) or pulled)
     score = min(1.0, EXACT_AMOUNT + (IBAN if by_iban else 0) + (REFERENCE if referenced else 0)
                 + 0.2)
