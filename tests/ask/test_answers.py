@@ -107,6 +107,8 @@ def test_spend_by_month_answers_by_invoice_date_and_by_payment_date(settings: Se
         assert f"/w/default/documents?ids={october}" in links
         _, _, details = answer(world, "spend by month this year")
         assert "October 2026: 300.00 EUR (1)" in details
+        headline, _, _ = answer(world, "résume octobre")
+        assert headline == "Bilan d'octobre 2026 : 1 factures acceptées, 300,00 EUR."
     finally:
         world.services.close()
 

@@ -51,6 +51,10 @@ def test_spend_names_the_supplier_as_typed(question: str, supplier: str | None) 
     ("summarise this month", date(2026, 11, 1), date(2026, 11, 30)),
     ("show invoices due next week", date(2026, 11, 16), date(2026, 11, 22)),
     ("factures à échéance cette semaine", date(2026, 11, 9), date(2026, 11, 15)),
+    ("factures à échéance en décembre", date(2026, 12, 1), date(2026, 12, 31)),  # the next one
+    ("invoices due in October 2026", date(2026, 10, 1), date(2026, 10, 31)),
+    ("résume octobre", date(2026, 10, 1), date(2026, 10, 31)),
+    ("summarise Q1 2026", date(2026, 1, 1), date(2026, 3, 31)),
 ])
 def test_periods(question: str, start: date, end: date) -> None:
     period = parse(question, TODAY).period

@@ -286,6 +286,9 @@ def _with_parameters(kind: IntentKind, question: str, folded: str, language: Lan
         return Intent(kind, language, period or default,
                       parse_supplier(question, found[1] if found else None), basis, breakdown)
     if kind == "due":
+        if found and period and period.label == "month" and period.end < today \
+                and not re.search(r"\d", folded[found[1][0]:found[1][1]]):
+            period = _month(period.start.year + 1, period.start.month)  # due: the next one
         return Intent(kind, language, period or _week(today, 1, "next_week"))
     if kind == "summary":
         default = Period(today.replace(day=1), _month_end(today), "this_month")
