@@ -3,23 +3,33 @@
     uv run python bench/matching.py --scale small     # 600 documents × 12,000 lines
     uv run python bench/matching.py --scale full      # 10,000 documents × 200,000 lines
 
-Planted: plain payments (transfer with IBAN, card, direct debit; references abbreviated,
-card and direct-debit labels prefixed "CB "/"PRLV SEPA " or cut at 18 characters),
-FX card payments, batched payments, partial payments, bank-fee gaps, credit notes refunded
-or netted, monthly bills of one amount, copies of invoices, double charges (second debit,
-re-issued invoice), payment confirmations, sales invoices paid by wire (RF or mangled
-number), unpaid invoices, and distractors — including lines of the very same amount.
-Prints precision and recall per band, wrong auto-links, double charges and duplicates
-caught, time and peak memory (peak RSS of the whole process).
+Planted: plain payments (transfer with IBAN, card, direct debit), FX card payments,
+batched payments (transfer or direct debit, numbers listed or not), partial payments,
+bank-fee gaps, credit notes refunded or netted, monthly bills of one amount, copies of
+invoices, double charges (a second debit a few days after the payment, a re-issued
+invoice), payment confirmations, sales invoices paid by wire (RF or mangled number),
+unpaid invoices, and distractors — including lines of the very same amount and known
+suppliers' other purchases.
+
+Made to vary, not to suit the matcher: bank and document ids are random (nothing may
+depend on their order); suppliers number their invoices in six styles; the bank text
+around a number varies ("FACT", "N°", "REF:", glued to a word, inside a sentence) and the
+number loses its separators, its zeros or its case; bank labels carry scheme and
+processor prefixes ("CB", "CARTE X1234", "PRLV SEPA", "PAYPAL *"), dates, towns, legal
+forms and cuts. Prints precision and recall per band, recall per scenario, wrong
+auto-links, double charges (the later debit must be the alert, the earlier the payment),
+duplicates caught, time and peak memory (peak RSS of the whole process).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import resource
 import sys
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -48,6 +58,19 @@ OWN = OwnCompany(names=("Atelier Liasse SAS",), vat_ids=("FR85637129263",))
 FX = {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}
 
 
+# How suppliers number invoices: {p} prefix, {y} year, {n} sequence.
+NUMBER_STYLES = ("{p}-{y}-{n:05d}", "{p}{y}{n:04d}", "{y}/{n:04d}", "INV-{n:06d}",
+                 "F{y}-{n:03d}", "{p}/{y}/{n}")
+# What the bank text puts around a number ({} is the number as the bank kept it).
+REFERENCE_TEXTS = ("FACT {}", "FACTURE N°{}", "REF:{}", "INV {}", "PAIEMENT FACTURE {} MERCI",
+                   "{}", "FACT{}", "Facture {}")
+CARD_PREFIXES = ("", "", "CB ", "CARTE ", "CB*{card} ", "CARTE X{card} {date} ", "PAYPAL *",
+                 "SUMUP *", "SQ *")
+DEBIT_PREFIXES = ("", "PRLV SEPA ", "PRLV ", "PRELEVEMENT ", "SEPA DD ")
+TRANSFER_PREFIXES = ("", "", "VIR SEPA ", "VIR INST ", "VIREMENT ")
+SUFFIXES = ("", "", "", " PARIS", " FR", " {date}", " 75011 PARIS", " LYON")
+
+
 @dataclass
 class Supplier:
     name: str
@@ -55,13 +78,24 @@ class Supplier:
     iban: str
     vat: str
     prefix: str
+    number_style: str = NUMBER_STYLES[0]
+
+
+@dataclass(frozen=True)
+class DoubleCharge:
+    """`document` was asked for twice: `alert` is the line (or the document) to flag."""
+
+    document: str
+    payment: str  # the debit that pays it (the earlier one)
+    later_debit: str | None  # the second debit, None when an invoice was re-issued
 
 
 @dataclass
 class Truth:
     pairs: set[tuple[str, str]] = field(default_factory=set)  # (transaction, document)
+    scenario: dict[tuple[str, str], str] = field(default_factory=dict)
     by_design_review: set[tuple[str, str]] = field(default_factory=set)
-    double_charges: list[tuple[str, set[str]]] = field(default_factory=list)  # doc, lines
+    double_charges: list[DoubleCharge] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # copy ids
 
 
@@ -73,8 +107,7 @@ class Ledger:
         self.documents: list[DocumentFacts] = []
         self.transactions: list[BankTransaction] = []
         self.truth = Truth()
-        self._tx_count = 0
-        self._doc_count = 0
+        self.scenario = "payment"  # what is being planted, for recall per scenario
 
     # --- primitives ---------------------------------------------------------------------
     def supplier(self, index: int) -> Supplier:
@@ -85,16 +118,24 @@ class Ledger:
         bank_name = base.upper() if rng.random() < 0.7 else base
         iban = "FR76" + "".join(str(rng.randrange(10)) for _ in range(23))
         vat = f"FR{rng.randrange(10, 99)}{rng.randrange(100_000_000, 999_999_999)}"
-        return Supplier(name, bank_name, iban, vat, f"{base[:2].upper()}{index}")
+        return Supplier(name, bank_name, iban, vat, f"{base[:2].upper()}{index}",
+                        rng.choice(NUMBER_STYLES))
+
+    def random_id(self) -> str:
+        """A bank-like UUID: the order of ids says nothing about the order of events."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def new_doc_id(self) -> str:
-        self._doc_count += 1
-        return f"doc-{self._doc_count:06d}"
+        return f"doc-{self.random_id()}"
+
+    def number(self, supplier: Supplier, issued: date) -> str:
+        return supplier.number_style.format(p=supplier.prefix, y=issued.year,
+                                            n=self.rng.randrange(1, 99999))
 
     def document(self, supplier: Supplier, minor: int, issued: date, *,
                  doc_type: str = "invoice", currency: str = "EUR", number: str | None = None,
                  reference: str | None = None, customer: str | None = None) -> DocumentFacts:
-        number = number or f"{supplier.prefix}-{issued.year}-{self.rng.randrange(1, 99999):05d}"
+        number = number or self.number(supplier, issued)
         total = Money(-minor if doc_type == "credit_note" else minor, currency)
         facts = DocumentFacts(
             id=self.new_doc_id(), sha256="", document_type=doc_type,  # type: ignore[arg-type]
@@ -102,18 +143,18 @@ class Ledger:
             supplier_iban=supplier.iban if self.rng.random() < 0.8 else None,
             customer_name=customer, invoice_number=number, issue_date=issued,
             due_date=issued + timedelta(days=30), total=total, payment_reference=reference,
-            file=f"Sales documents/{number}.pdf" if customer else f"Inbox/{number}.pdf")
+            file=f"Sales documents/{number.replace('/', '-')}.pdf" if customer
+            else f"Inbox/{number.replace('/', '-')}.pdf")
         self.documents.append(facts)
         return facts
 
     def line(self, side: str, minor: int, booked: date, name: str, *, iban: str | None = None,
              reference: str = "", local: Money | None = None, op: str = "transfer"
              ) -> BankTransaction:
-        self._tx_count += 1
         moment = datetime(booked.year, booked.month, booked.day, 12, tzinfo=UTC)
         amount = Money(minor, "EUR")
         tx = BankTransaction(
-            id=f"tx-{self._tx_count:07d}", bank_account_id="main", side=side,  # type: ignore[arg-type]
+            id=self.random_id(), bank_account_id="main", side=side,  # type: ignore[arg-type]
             status="completed", amount=amount, local_amount=local or amount, operation_type=op,
             counterparty_name=name, label=name, reference=reference, counterparty_iban=iban,
             settled_at=moment, emitted_at=moment, updated_at=moment)
@@ -126,25 +167,41 @@ class Ledger:
     def day(self) -> date:
         return START + timedelta(days=self.rng.randrange(330))
 
-    def bank_label(self, supplier: Supplier, op: str) -> str:
-        """Card and direct-debit labels: a scheme prefix, sometimes cut short."""
-        label = supplier.bank_name
-        if self.rng.random() < 0.3:
-            label = ("CB " if op == "card" else "PRLV SEPA ") + label.upper()
-        if self.rng.random() < 0.2:
-            label = label[:18]
+    def bank_label(self, name: str, op: str, booked: date) -> str:
+        """How a bank prints a counterparty: scheme or processor first, then a date, a town,
+        a legal form, the case changed, punctuation, or the whole cut short."""
+        rng = self.rng
+        prefixes = {"card": CARD_PREFIXES, "direct_debit": DEBIT_PREFIXES}.get(
+            op, TRANSFER_PREFIXES)
+        fill = {"card": f"{rng.randrange(10_000):04d}", "date": booked.strftime("%d/%m")}
+        label = name.upper() if rng.random() < 0.5 else name
+        if rng.random() < 0.15:
+            label += rng.choice((" SAS", " SARL", " S.A.S.", " SA"))
+        if rng.random() < 0.1:
+            label = label.replace(" ", rng.choice(("-", ".", "*")))
+        label = rng.choice(prefixes).format(**fill) + label + rng.choice(SUFFIXES).format(**fill)
+        if rng.random() < 0.2:
+            label = label[:rng.choice((18, 22, 26))]
         return label
 
     def abbreviate(self, number: str) -> str:
-        """What a bank keeps of an invoice number: separators lost, zeros trimmed, spaced."""
-        style = self.rng.randrange(4)
+        """What a bank keeps of an invoice number: separators lost, zeros trimmed, spaced,
+        lower case."""
+        style = self.rng.randrange(6)
         if style == 0:
             return number
         if style == 1:
-            return number.replace("-", "")
+            return re.sub(r"[-/]", "", number)
         if style == 2:
-            return "-".join(part.lstrip("0") or "0" for part in number.split("-"))
-        return number.replace("-", " ")
+            return "-".join(part.lstrip("0") or "0" for part in re.split(r"[-/]", number))
+        if style == 3:
+            return re.sub(r"[-/]", " ", number)
+        if style == 4:
+            return number.lower()
+        return re.sub(r"[-/]", ".", number)
+
+    def reference_text(self, number: str) -> str:
+        return self.rng.choice(REFERENCE_TEXTS).format(self.abbreviate(number))
 
     def pay(self, doc: DocumentFacts, supplier: Supplier, *, minor: int | None = None,
             delay: int | None = None, reference: bool | None = None,
@@ -155,19 +212,20 @@ class Ledger:
         anchor = doc.issue_date if 0.6 <= method < 0.8 else doc.due_date
         booked = anchor + timedelta(days=self.rng.randrange(-5, 6) if delay is None else delay)
         with_reference = self.rng.random() < 0.55 if reference is None else reference
-        text = f"FACT {self.abbreviate(doc.invoice_number)}" if with_reference else ""
+        text = self.reference_text(doc.invoice_number) if with_reference else ""
         if method < 0.6:  # transfer: the IBAN is on the line
-            tx = self.line("debit", minor or abs(doc.total.minor), booked, supplier.bank_name,
-                           iban=supplier.iban, reference=text)
+            op, iban = "transfer", supplier.iban
         else:  # card or direct debit: only the name, as the bank prints it
-            op = "card" if method < 0.8 else "direct_debit"
-            tx = self.line("debit", minor or abs(doc.total.minor), booked,
-                           self.bank_label(supplier, op), reference=text, op=op)
+            op, iban = ("card" if method < 0.8 else "direct_debit"), None
+        tx = self.line("debit", minor or abs(doc.total.minor), booked,
+                       self.bank_label(supplier.bank_name, op, booked), iban=iban,
+                       reference=text, op=op)
         self.link(tx, doc, by_design_review)
         return tx
 
     def link(self, tx: BankTransaction, doc: DocumentFacts, by_design_review: bool = False) -> None:
         self.truth.pairs.add((tx.id, doc.id))
+        self.truth.scenario[(tx.id, doc.id)] = self.scenario
         if by_design_review:
             self.truth.by_design_review.add((tx.id, doc.id))
 
@@ -184,41 +242,34 @@ def build(documents_wanted: int, transactions_wanted: int, seed: int) -> Ledger:
     return ledger
 
 
+SCENARIOS = (  # cumulative share of documents planted → scenario
+    (0.55, "payment"), (0.60, "fx card"), (0.65, "batch"), (0.67, "partial"),
+    (0.69, "fee gap"), (0.72, "credit note"), (0.77, "monthly"), (0.79, "copy"),
+    (0.81, "double charge"), (0.84, "confirmation"), (0.90, "sale"), (1.0, "unpaid"),
+)
+
+
 def _plant(ledger: Ledger, scenario: float, supplier: Supplier, suppliers: list[Supplier]) -> None:
     rng = ledger.rng
-    if scenario < 0.55:
+    ledger.scenario = next(name for share, name in SCENARIOS if scenario < share)
+    if ledger.scenario == "payment":
         doc = ledger.document(supplier, ledger.amount(), ledger.day())
         ledger.pay(doc, supplier)
         if rng.random() < 0.1:  # a same-amount line from someone else, close in time
             other = rng.choice([s for s in suppliers if s is not supplier])
             assert doc.due_date and doc.total
             booked = doc.due_date + timedelta(days=rng.randrange(-3, 4))
-            ledger.line("debit", doc.total.minor, booked, other.bank_name, op="card")
-    elif scenario < 0.60:
-        _fx_card(ledger, supplier)
-    elif scenario < 0.64:
-        _batch(ledger, supplier)
-    elif scenario < 0.66:
-        _partial(ledger, supplier)
-    elif scenario < 0.68:
+            ledger.line("debit", doc.total.minor, booked,
+                        ledger.bank_label(other.bank_name, "card", booked), op="card")
+    elif ledger.scenario == "fee gap":
         doc = ledger.document(supplier, ledger.amount(), ledger.day())
         assert doc.total
         ledger.pay(doc, supplier, minor=doc.total.minor + rng.randrange(100, 500),
                    by_design_review=True)
-    elif scenario < 0.71:
-        _credit_note(ledger, supplier)
-    elif scenario < 0.76:
-        _monthly(ledger, supplier)
-    elif scenario < 0.78:
-        _copy(ledger, supplier)
-    elif scenario < 0.80:
-        _double_charge(ledger, supplier)
-    elif scenario < 0.83:
-        _confirmation(ledger, supplier)
-    elif scenario < 0.90:
-        _sale(ledger, supplier)
+    elif ledger.scenario == "unpaid":
+        ledger.document(supplier, ledger.amount(), ledger.day())
     else:
-        ledger.document(supplier, ledger.amount(), ledger.day())  # not paid yet
+        PLANTERS[ledger.scenario](ledger, supplier)
 
 
 def _fx_card(ledger: Ledger, supplier: Supplier) -> None:
@@ -236,15 +287,29 @@ def _fx_card(ledger: Ledger, supplier: Supplier) -> None:
 
 
 def _batch(ledger: Ledger, supplier: Supplier) -> None:
+    """One debit for 2–5 invoices: a transfer (IBAN) or a direct debit (name only), listing
+    the numbers or not, a month or two after the first invoice."""
+    rng = ledger.rng
     issued = ledger.day()
     docs = [ledger.document(supplier, ledger.amount(), issued + timedelta(days=offset))
-            for offset in range(ledger.rng.randrange(2, 4))]
-    if ledger.rng.random() < 0.3:
-        docs.append(ledger.document(supplier, ledger.rng.randrange(500, 5000), issued,
+            for offset in sorted(rng.sample(range(25), rng.randrange(2, 6)))]
+    if rng.random() < 0.3:
+        docs.append(ledger.document(supplier, rng.randrange(500, 5000), issued,
                                     doc_type="credit_note"))
     total = sum(doc.total.minor for doc in docs if doc.total)
-    tx = ledger.line("debit", total, issued + timedelta(days=35), supplier.bank_name,
-                     iban=supplier.iban, reference="VIREMENT GROUPE")
+    booked = issued + timedelta(days=rng.randrange(25, 60))
+    numbers = [doc.invoice_number for doc in docs if doc.invoice_number]
+    listed = rng.random() < 0.4
+    reference = (" ".join(ledger.abbreviate(number) for number in numbers) if listed
+                 else rng.choice(("VIREMENT GROUPE", "REGLEMENT FACTURES", "RELEVE MENSUEL", "")))
+    if rng.random() < 0.7:
+        tx = ledger.line("debit", total, booked,
+                         ledger.bank_label(supplier.bank_name, "transfer", booked),
+                         iban=supplier.iban, reference=reference)
+    else:
+        tx = ledger.line("debit", total, booked,
+                         ledger.bank_label(supplier.bank_name, "direct_debit", booked),
+                         reference=reference, op="direct_debit")
     for doc in docs:
         ledger.link(tx, doc)
 
@@ -254,7 +319,9 @@ def _partial(ledger: Ledger, supplier: Supplier) -> None:
     assert doc.total and doc.due_date and doc.invoice_number
     first = doc.total.minor * ledger.rng.randrange(30, 70) // 100
     for part, offset in ((first, 0), (doc.total.minor - first, 30)):
-        tx = ledger.line("debit", part, doc.due_date + timedelta(days=offset), supplier.bank_name,
+        booked = doc.due_date + timedelta(days=offset)
+        tx = ledger.line("debit", part, booked,
+                         ledger.bank_label(supplier.bank_name, "transfer", booked),
                          iban=supplier.iban, reference=f"ACOMPTE {doc.invoice_number}")
         ledger.link(tx, doc, by_design_review=True)
 
@@ -263,8 +330,9 @@ def _credit_note(ledger: Ledger, supplier: Supplier) -> None:
     doc = ledger.document(supplier, ledger.rng.randrange(1_000, 50_000), ledger.day(),
                           doc_type="credit_note")
     assert doc.total and doc.issue_date and doc.invoice_number
-    tx = ledger.line("credit", -doc.total.minor, doc.issue_date + timedelta(days=10),
-                     supplier.bank_name, iban=supplier.iban,
+    booked = doc.issue_date + timedelta(days=10)
+    tx = ledger.line("credit", -doc.total.minor, booked,
+                     ledger.bank_label(supplier.bank_name, "transfer", booked), iban=supplier.iban,
                      reference=f"AVOIR {doc.invoice_number}")
     ledger.link(tx, doc)
 
@@ -292,13 +360,13 @@ def _double_charge(ledger: Ledger, supplier: Supplier) -> None:
         second = ledger.line("debit", first.amount.minor,
                              first.booked_at.date() + timedelta(days=ledger.rng.randrange(1, 4)),
                              first.counterparty_name, iban=first.counterparty_iban,
-                             reference=first.reference)
-        ledger.truth.double_charges.append((doc.id, {first.id, second.id}))
+                             reference=first.reference, op=first.operation_type)
+        ledger.truth.double_charges.append(DoubleCharge(doc.id, first.id, second.id))
     else:  # the same invoice re-issued under a new number, asking to be paid again
         assert doc.total and doc.issue_date
         again = ledger.document(supplier, doc.total.minor,
                                 doc.issue_date + timedelta(days=ledger.rng.randrange(1, 4)))
-        ledger.truth.double_charges.append((again.id, {first.id}))
+        ledger.truth.double_charges.append(DoubleCharge(again.id, first.id, None))
 
 
 def _confirmation(ledger: Ledger, supplier: Supplier) -> None:
@@ -323,9 +391,15 @@ def _sale(ledger: Ledger, customer: Supplier) -> None:
     text = (f"{reference[:4]} {reference[4:8]} {reference[8:]}" if reference
             else ledger.abbreviate(number).replace("-", ""))
     booked = doc.due_date + timedelta(days=ledger.rng.randrange(-5, 10))
-    tx = ledger.line("credit", doc.total.minor, booked, customer.bank_name, iban=customer.iban,
+    tx = ledger.line("credit", doc.total.minor, booked,
+                     ledger.bank_label(customer.bank_name, "transfer", booked), iban=customer.iban,
                      reference=text, op="income")
     ledger.link(tx, doc)
+
+
+PLANTERS = {"fx card": _fx_card, "batch": _batch, "partial": _partial,
+            "credit note": _credit_note, "monthly": _monthly, "copy": _copy,
+            "double charge": _double_charge, "confirmation": _confirmation, "sale": _sale}
 
 
 def _distractors(ledger: Ledger, suppliers: list[Supplier], wanted: int) -> None:
@@ -334,19 +408,22 @@ def _distractors(ledger: Ledger, suppliers: list[Supplier], wanted: int) -> None
                  for index in range(5_000)]
     amounts = [abs(doc.total.minor) for doc in ledger.documents if doc.total]
     while len(ledger.transactions) < wanted:
-        roll = rng.random()
+        roll, day = rng.random(), ledger.day()
         if roll < 0.05:  # the same amount as some invoice, somebody else, any time
-            ledger.line("debit", rng.choice(amounts), ledger.day(), rng.choice(merchants),
-                        op="card")
+            ledger.line("debit", rng.choice(amounts), day,
+                        ledger.bank_label(rng.choice(merchants), "card", day), op="card")
         elif roll < 0.07:  # a known supplier, another amount (other purchases)
             supplier = rng.choice(suppliers)
-            ledger.line("debit", ledger.amount(), ledger.day(), supplier.bank_name, op="card")
+            op = "card" if rng.random() < 0.8 else "direct_debit"  # or a bill never received
+            ledger.line("debit", ledger.amount(), day,
+                        ledger.bank_label(supplier.bank_name, op, day), op=op)
         elif roll < 0.15:
-            ledger.line("credit", ledger.amount(), ledger.day(), rng.choice(merchants), op="income",
+            ledger.line("credit", ledger.amount(), day, rng.choice(merchants), op="income",
                         reference=f"REF {rng.randrange(10**6)}")
         else:
-            ledger.line("debit", ledger.amount(), ledger.day(), rng.choice(merchants),
-                        op=rng.choice(("card", "transfer", "direct_debit")))
+            op = rng.choice(("card", "transfer", "direct_debit"))
+            ledger.line("debit", ledger.amount(), day,
+                        ledger.bank_label(rng.choice(merchants), op, day), op=op)
 
 
 @dataclass(frozen=True)
@@ -359,6 +436,9 @@ class Results:
     found_share: float
     double_charges: tuple[int, int]  # caught, planted
     double_charge_alerts: int
+    # second debits: alert on the later debit and the earlier one linked as the payment
+    later_debit: tuple[int, int]
+    by_scenario: dict[str, tuple[int, int, int]]  # → (linked automatically, found, true links)
     duplicates: tuple[int, int]  # caught by the matcher, planted
     duplicates_enrich: tuple[int, float]  # caught by the enrich step's index, its seconds
 
@@ -386,10 +466,12 @@ def evaluate(ledger: Ledger, decisions: list[MatchDecision]) -> Results:
                                             for doc in decision.document_ids)
     truth = ledger.truth.pairs
     alerts = [d for d in decisions if d.kind == "double_charge"]
-    flagged_docs = {doc for d in alerts for doc in d.document_ids}
-    flagged_lines = {d.transaction_id for d in alerts}
-    caught = sum(1 for doc, lines in ledger.truth.double_charges
-                 if doc in flagged_docs and (lines & flagged_lines))
+    found = predicted["auto"] | predicted["review"]
+    caught = sum(1 for planted in ledger.truth.double_charges if _alerted(planted, alerts))
+    second_debits = [planted for planted in ledger.truth.double_charges if planted.later_debit]
+    on_later = sum(1 for planted in second_debits if _alerted(planted, alerts)
+                   and (planted.payment, planted.document) in found
+                   and (planted.later_debit, planted.document) not in found)
     duplicate_ids = {doc for d in decisions if d.kind == "duplicate" for doc in d.document_ids}
     eligible = truth - ledger.truth.by_design_review
     return Results(
@@ -401,10 +483,30 @@ def evaluate(ledger: Ledger, decisions: list[MatchDecision]) -> Results:
         found_share=len((predicted["auto"] | predicted["review"]) & truth) / max(1, len(truth)),
         double_charges=(caught, len(ledger.truth.double_charges)),
         double_charge_alerts=len(alerts),
+        later_debit=(on_later, len(second_debits)),
+        by_scenario=_by_scenario(ledger, predicted["auto"], found),
         duplicates=(sum(1 for copy in ledger.truth.duplicates if copy in duplicate_ids),
                     len(ledger.truth.duplicates)),
         duplicates_enrich=duplicates_before_posting(ledger),
     )
+
+
+def _alerted(planted: DoubleCharge, alerts: list[MatchDecision]) -> bool:
+    """The alert names the document and the debit to check: the later one when there are two,
+    the one that already paid it when the invoice came again."""
+    line = planted.later_debit or planted.payment
+    return any(alert.transaction_id == line and planted.document in alert.document_ids
+               for alert in alerts)
+
+
+def _by_scenario(ledger: Ledger, auto: set[tuple[str, str]], found: set[tuple[str, str]]
+                 ) -> dict[str, tuple[int, int, int]]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for pair, scenario in ledger.truth.scenario.items():
+        counts[scenario][0] += pair in auto
+        counts[scenario][1] += pair in found
+        counts[scenario][2] += 1
+    return {name: (a, f, t) for name, (a, f, t) in sorted(counts.items())}
 
 
 def report(scale: str, ledger: Ledger, results: Results, seconds: float,
@@ -424,6 +526,8 @@ def report(scale: str, ledger: Ledger, results: Results, seconds: float,
     print(f"| true links found (auto or review) | {results.found_share:.1%} |")
     print(f"| double charges caught | {results.double_charges[0]}/{results.double_charges[1]} "
           f"({results.double_charge_alerts} alerts) |")
+    print(f"| second debits: the later flagged, the earlier linked as the payment | "
+          f"{results.later_debit[0]}/{results.later_debit[1]} |")
     planted = results.duplicates[1]
     print(f"| duplicates caught before posting (enrich) | {results.duplicates_enrich[0]}/"
           f"{planted} in {results.duplicates_enrich[1]:.2f} s |")
@@ -431,6 +535,12 @@ def report(scale: str, ledger: Ledger, results: Results, seconds: float,
           f"{planted} (needs the original's payment found) |")
     print(f"| matching time | {seconds:.2f} s (building the ledger {build_seconds:.2f} s) |")
     print(f"| peak memory (process RSS) | {peak:.0f} MiB |")
+    print()
+    print("| scenario | true links | linked automatically | found (auto or review) |")
+    print("|---|---|---|---|")
+    for name, (auto, found, planted) in results.by_scenario.items():
+        print(f"| {name} | {planted} | {auto / max(1, planted):.1%} | "
+              f"{found / max(1, planted):.1%} |")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,9 +92,10 @@ def test_same_amount_from_an_unknown_counterparty_is_never_linked_alone() -> Non
 
 
 def test_same_amount_distractors_of_the_same_supplier_go_to_review_ranked() -> None:
+    # A week apart: too far for a double charge, too close for the dates to decide.
     documents = [doc("d1", "105.60", D, with_iban=False)]
     lines = [tx("t1", "105.60", DUE, "Papeterie Martin", op="direct_debit"),
-             tx("t2", "105.60", DUE + timedelta(days=2), "Papeterie Martin", op="direct_debit")]
+             tx("t2", "105.60", DUE + timedelta(days=7), "Papeterie Martin", op="direct_debit")]
     decisions = match_transactions(documents, lines, CONFIG)
     payment = only(decisions, "payment")
     assert payment.band == "review"
@@ -228,9 +229,11 @@ def test_second_debit_for_a_paid_invoice_is_a_double_charge() -> None:
                 iban=PAPETERIE.iban, reference="PM-48213")]
     decisions = match_transactions(documents, lines, CONFIG)
     alert = only(decisions, "double_charge")
-    assert alert.document_ids == ("d1",) and alert.band == "review"
-    assert "second debit of 105.60 EUR" in text(alert)
-    assert only(decisions, "payment").band == "review"
+    assert alert.transaction_id == "t2" and alert.document_ids == ("d1",)
+    assert alert.band == "review" and "second debit of 105.60 EUR" in text(alert)
+    payment = only(decisions, "payment")
+    assert (payment.transaction_id, payment.band) == ("t1", "auto")
+    assert "the earlier of two identical debits: transaction t2" in text(payment)
 
 
 def test_document_asking_again_to_be_paid_is_flagged_with_the_original_debit() -> None:
@@ -309,7 +312,7 @@ def test_json_shape() -> None:
 def test_review_decisions_carry_the_ranked_candidates() -> None:
     documents = [doc("d1", "105.60", D, with_iban=False)]
     lines = [tx("t1", "105.60", DUE, "Papeterie Martin", op="direct_debit"),
-             tx("t2", "105.60", DUE + timedelta(days=3), "Papeterie Martin", op="direct_debit")]
+             tx("t2", "105.60", DUE + timedelta(days=7), "Papeterie Martin", op="direct_debit")]
     payment = only(match_transactions(documents, lines, CONFIG), "payment")
     assert payment.band == "review"
     assert [candidate[0] for candidate in payment.candidates] == ["t2"]

@@ -9,10 +9,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from liasse.domain.matching.model import MatchDecision
+from liasse.domain.money import Money
 from liasse.domain.states import State
+from liasse.domain.transactions import BankTransaction
 from liasse.store import repo as store_repo
 from liasse.store import web_repo
+from liasse.store.bank_repo import BankRepo
 from liasse.store.db import make_session_factory
+from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.web_repo import DocumentQuery, WebRepo
 from liasse.sync.ports import SourceEntry
@@ -33,6 +38,7 @@ def seed(session: Any, slug: str) -> str:
         document.state, document.supplier_name = state.value, f"Supplier {slug}"
         document.total_minor, document.issue_date, document.currency = 100, "2026-11-02", "EUR"
         repo.enqueue_outbox("k", f"key-{slug}-{state.value}", {}, document.id)[0].status = "parked"
+    _seed_a_paid_document(session, workspace.id, connection.id, document.id)
     repo.add_audit("document", "x", actor="step:route", after="approved", reason="")
     user = web_repo.create_user(session, f"{slug}@example.com", "hash")
     web_repo.set_membership(session, user.id, workspace.id, "owner")
@@ -40,6 +46,19 @@ def seed(session: Any, slug: str) -> str:
                                                          body="", link="")
     session.flush()
     return workspace.id
+
+
+def _seed_a_paid_document(session: Any, workspace_id: str, connection_id: str,
+                          document_id: str) -> None:
+    """The same bank id in both workspaces, each linked to its own document."""
+    debit = BankTransaction(
+        id="tx-1", bank_account_id="acc", side="debit", status="completed",
+        amount=Money(100, "EUR"), local_amount=Money(100, "EUR"), operation_type="transfer",
+        counterparty_name="x", label="x", reference="", counterparty_iban=None,
+        settled_at=NOW, emitted_at=NOW, updated_at=NOW)
+    BankRepo(session, workspace_id).upsert_transactions(connection_id, [debit])
+    decision = MatchDecision("tx-1", (document_id,), "payment", 1.0, "auto", ())
+    MatchRepo(session, workspace_id).record(decision, "linked")
 
 
 def owned(rows: Any, workspace_id: str) -> None:
@@ -68,6 +87,8 @@ def probes(a: WebRepo, a_id: str) -> dict[str, Callable[[], None]]:
             [("", x.documents) for x in a.spend_by_supplier("2026-01-01", "2026-12-31")]),
         "documents_spent": lambda: owned(a.documents_spent("2026-01-01", "2026-12-31",
                                                            b_words), a_id),
+        "documents_paid": lambda: owned([document for document, _ in
+                                         a.documents_paid("2026-01-01", "2026-12-31")], a_id),
         "members": lambda: _equal([u.email for u, _ in a.members()], ["a@example.com"]),
         "owner_emails": lambda: _equal(a.owner_emails(), ["a@example.com"]),
         "add_notification_once": lambda: _equal(a.add_notification_once(

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from rapidfuzz import fuzz, process
 
-from liasse.ask.intents import Intent, Language, Period, fold, parse
+from liasse.ask.intents import Basis, Intent, Language, Period, fold, parse
 from liasse.domain.money import Money
 from liasse.domain.states import State
 from liasse.domain.transactions import BankTransaction
@@ -29,6 +29,12 @@ TEXTS: dict[Language, dict[str, str]] = {
     "en": {
         "this_year": "this year", "last_year": "last year", "this_month": "this month",
         "last_month": "last month", "next_week": "next week", "this_week": "this week",
+        "last_week": "last week", "month": "in {month} {year}", "year": "in {year}",
+        "quarter": "in Q{quarter} {year}", "since": "since {month} {year}",
+        "month_of": "{month} {year}", "year_of": "{year}", "quarter_of": "Q{quarter} {year}",
+        "since_of": "the time since {month} {year}",
+        "months": "January|February|March|April|May|June|July|August|September|October|"
+                  "November|December",
         "summary": "Summary of {period}: {count} accepted invoices, {total}.",
         "summary_review": "{count} waiting for review",
         "summary_waiting": "{count} failed, waiting",
@@ -44,8 +50,18 @@ TEXTS: dict[Language, dict[str, str]] = {
                      "{count} posted invoices are not matched to a bank debit yet.",
         "debit_line": "Debit {date} — {counterparty} — {total}",
         "unmatched_link": "Open the unmatched records",
-        "spend": "Spent with {supplier} {period}: {total} ({count} invoices).",
-        "spend_all": "Spent {period}: {total} ({count} invoices).",
+        "spend": "Spent with {supplier} {period}, by invoice date: {total} ({count} invoices).",
+        "spend_all": "Spent {period}, by invoice date: {total} ({count} invoices).",
+        "paid": "Paid to {supplier} {period}, by payment date: {total} ({count} invoices).",
+        "paid_all": "Paid {period}, by payment date: {total} ({count} invoices).",
+        "also_payment": "By payment date (bank debit {period}): {total} ({count} invoices "
+                        "paid).",
+        "also_issue": "By invoice date (issued {period}): {total} ({count} invoices).",
+        "dates_explained": "The invoice date is the issue date printed on the invoice; the "
+                           "payment date is the day of the bank debit matched to it.",
+        "elsewhere": "{supplier} has {count} accepted invoices dated outside this period, "
+                     "from {first} to {last}.",
+        "breakdown_line": "{label}: {total} ({count})",
         "spend_unknown": "No supplier called “{supplier}” found. Known suppliers: {known}.",
         "due_none": "No invoice is due {period}.",
         "due": "{count} invoices due {period}, {total}.",
@@ -54,13 +70,25 @@ TEXTS: dict[Language, dict[str, str]] = {
         "nothing": "nothing",
         "unknown": "I can answer these questions:",
         "examples": "summarise this month|what needs attention?|find unmatched records|"
-                    "how much did we spend with <supplier> this year?|show invoices due next week",
+                    "how much did we spend with <supplier> this year?|"
+                    "how much did I spend in October?|what did we pay in Q3, by month?|"
+                    "show invoices due next week",
     },
     "fr": {
         "this_year": "cette année", "last_year": "l'année dernière", "this_month": "ce mois-ci",
         "last_month": "le mois dernier", "next_week": "la semaine prochaine",
-        "this_week": "cette semaine",
-        "summary": "Bilan de {period} : {count} factures acceptées, {total}.",
+        "this_week": "cette semaine", "last_week": "la semaine dernière",
+        "month": "en {month} {year}", "year": "en {year}", "quarter": "au {quarter} trimestre "
+        "{year}", "since": "depuis {month} {year}",
+        "this_year_of": "de cette année", "last_year_of": "de l'année dernière",
+        "this_month_of": "de ce mois-ci", "last_month_of": "du mois dernier",
+        "next_week_of": "de la semaine prochaine", "this_week_of": "de cette semaine",
+        "last_week_of": "de la semaine dernière", "month_of": "{of}{month} {year}",
+        "year_of": "de {year}", "quarter_of": "du {quarter} trimestre {year}",
+        "since_of": "depuis {month} {year}",
+        "months": "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+                  "novembre|décembre",
+        "summary": "Bilan {period} : {count} factures acceptées, {total}.",
         "summary_review": "{count} à vérifier", "summary_waiting": "{count} en échec, en attente",
         "top_supplier": "{name} : {total} ({count})",
         "attention_none": "Rien à signaler : aucune vérification, aucun échec, connexions OK.",
@@ -74,8 +102,19 @@ TEXTS: dict[Language, dict[str, str]] = {
                      "{count} factures envoyées ne sont pas encore rapprochées d'un débit.",
         "debit_line": "Débit du {date} — {counterparty} — {total}",
         "unmatched_link": "Ouvrir les non rapprochés",
-        "spend": "Dépensé avec {supplier} {period} : {total} ({count} factures).",
-        "spend_all": "Dépensé {period} : {total} ({count} factures).",
+        "spend": "Dépensé avec {supplier} {period}, par date de facture : {total} "
+                 "({count} factures).",
+        "spend_all": "Dépensé {period}, par date de facture : {total} ({count} factures).",
+        "paid": "Payé à {supplier} {period}, par date de paiement : {total} ({count} factures).",
+        "paid_all": "Payé {period}, par date de paiement : {total} ({count} factures).",
+        "also_payment": "Par date de paiement (débit bancaire {period}) : {total} ({count} "
+                        "factures payées).",
+        "also_issue": "Par date de facture (émises {period}) : {total} ({count} factures).",
+        "dates_explained": "La date de facture est la date d'émission imprimée sur la facture ; "
+                           "la date de paiement est celle du débit bancaire rapproché.",
+        "elsewhere": "« {supplier} » a {count} factures acceptées datées hors de cette période, "
+                     "du {first} au {last}.",
+        "breakdown_line": "{label} : {total} ({count})",
         "spend_unknown": "Aucun fournisseur nommé « {supplier} ». Fournisseurs connus : {known}.",
         "due_none": "Aucune facture à échéance {period}.",
         "due": "{count} factures à échéance {period}, {total}.",
@@ -86,6 +125,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "examples": "résume ce mois|qu'est-ce qui demande mon attention ?|"
                     "trouve les factures non rapprochées|"
                     "combien avons-nous dépensé avec <fournisseur> cette année ?|"
+                    "combien ai-je dépensé en octobre ?|"
+                    "combien avons-nous payé au 3e trimestre, par mois ?|"
                     "montre les factures à échéance la semaine prochaine",
     },
 }
@@ -171,7 +212,8 @@ def _summary(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
     counts = repo.counts_by_state()
     waiting = sum(counts.get(state.value, 0) for state in
                   (State.PARKED, State.BLOCKED_ON_AUTH, State.RETRY_SCHEDULED))
-    headline = t["summary"].format(period=t[period.label], count=sum(x.documents for x in lines),
+    headline = t["summary"].format(period=describe(period, intent.language, of=True),
+                                   count=sum(x.documents for x in lines),
                                    total=format_totals(lines, intent.language))
     details = tuple(t["top_supplier"].format(
         name=line.label, total=format_money(line.total_minor, line.currency, intent.language),
@@ -233,8 +275,8 @@ def _unmatched(intent: Intent, repo: WebRepo, paths: Paths, bank: UnmatchedDebit
 
 
 def _spend(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
-    t, period = TEXTS[intent.language], _period(intent)
-    start, end = period.start.isoformat(), period.end.isoformat()
+    """Spend by the date asked for (invoice date unless payments are asked), and by the other."""
+    t, period, language = TEXTS[intent.language], _period(intent), intent.language
     supplier = None
     if intent.supplier:
         known = repo.supplier_names()
@@ -242,17 +284,97 @@ def _spend(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
         if supplier is None:
             return Answer(intent, t["spend_unknown"].format(
                 supplier=intent.supplier, known=", ".join(known[:20]) or t["nothing"]))
-    lines = repo.spend_by_supplier(start, end, supplier)
-    documents = repo.documents_spent(start, end, supplier)
-    values = {"supplier": supplier, "period": t[period.label],
-              "total": format_totals(lines, intent.language),
-              "count": sum(line.documents for line in lines)}
-    headline = t["spend" if supplier else "spend_all"].format(**values)
-    links = _document_links(documents, intent.language, paths)
-    filters = {"issued_from": start, "issued_to": end}
-    links.append(Link(t["all_documents"], paths.documents(
-        **filters, **({"supplier": supplier} if supplier else {}))))
-    return Answer(intent, headline, (), tuple(links))
+    other: Basis = "payment" if intent.basis == "issue" else "issue"
+    found, also = (_spent(repo, basis, period, supplier) for basis in (intent.basis, other))
+    when = describe(period, language)
+    key = ("spend" if intent.basis == "issue" else "paid") + ("" if supplier else "_all")
+    headline = t[key].format(supplier=supplier, period=when, count=len(found),
+                             total=format_totals(_lines(found), language))
+    details = [t[f"also_{other}"].format(period=when, count=len(also),
+                                         total=format_totals(_lines(also), language)),
+               t["dates_explained"]]
+    details += _breakdown(intent, found)
+    if supplier and not found:
+        details += _dated_elsewhere(repo, supplier, period, language)
+    days = {item.document.id: item.day for item in found}
+    links = _document_links([item.document for item in found], language, paths,
+                            date_of=lambda document: days.get(document.id))
+    links += _list_link(intent.basis, period, supplier, found, paths, t["all_documents"])
+    return Answer(intent, headline, tuple(details), tuple(links))
+
+
+@dataclass(frozen=True)
+class Spent:
+    """An accepted document counted in a period, on the day the basis puts it."""
+
+    document: Document
+    day: str
+
+
+def _spent(repo: WebRepo, basis: Basis, period: Period, supplier: str | None) -> list[Spent]:
+    start, end = period.start.isoformat(), period.end.isoformat()
+    if basis == "issue":
+        pairs = [(document, document.issue_date or "")
+                 for document in repo.documents_spent(start, end, supplier)]
+    else:
+        pairs = repo.documents_paid(start, end, supplier)
+    return [Spent(document, day) for document, day in pairs if document.total_minor is not None]
+
+
+def _lines(items: Sequence[Spent], label: Callable[[Spent], str] | None = None
+           ) -> list[SpendLine]:
+    """Totals per label (the supplier by default) and currency, the largest first."""
+    sums: dict[tuple[str, str], tuple[int, int]] = {}
+    for item in items:
+        document = item.document
+        key = ((label(item) if label else document.supplier_name) or "?",
+               document.currency or "EUR")
+        minor, count = sums.get(key, (0, 0))
+        sums[key] = (minor + (document.total_minor or 0), count + 1)
+    lines = [SpendLine(name, currency, minor, count)
+             for (name, currency), (minor, count) in sums.items()]
+    return sorted(lines, key=lambda line: (-line.total_minor, line.label))
+
+
+def _breakdown(intent: Intent, found: Sequence[Spent]) -> list[str]:
+    """One line per month of the period, or per supplier (the default without a supplier)."""
+    t, language = TEXTS[intent.language], intent.language
+    if intent.breakdown == "month":
+        lines = sorted(_lines(found, label=lambda item: item.day[:7]),
+                       key=lambda line: (line.label, line.currency))
+        return [t["breakdown_line"].format(
+            label=_month_name(int(line.label[5:7]), int(line.label[:4]), language),
+            total=format_money(line.total_minor, line.currency, language),
+            count=line.documents) for line in lines]
+    if intent.breakdown == "supplier" or intent.supplier is None:
+        return [t["top_supplier"].format(
+            name=line.label, total=format_money(line.total_minor, line.currency, language),
+            count=line.documents) for line in _lines(found)[:10]]
+    return []
+
+
+def _dated_elsewhere(repo: WebRepo, supplier: str, period: Period,
+                     language: Language) -> list[str]:
+    """Where this supplier's invoices are, when none falls in the period asked about."""
+    days = sorted(document.issue_date for document in
+                  repo.documents_spent("0001-01-01", "9999-12-31", supplier)
+                  if document.issue_date and document.total_minor is not None
+                  and not period.start.isoformat() <= document.issue_date
+                  <= period.end.isoformat())
+    if not days:
+        return []
+    return [TEXTS[language]["elsewhere"].format(supplier=supplier, count=len(days),
+                                                first=days[0], last=days[-1])]
+
+
+def _list_link(basis: Basis, period: Period, supplier: str | None, found: Sequence[Spent],
+               paths: Paths, label: str) -> list[Link]:
+    if basis == "payment":  # the list filters by issue date; paid documents go by id
+        return [Link(label, paths.documents(ids=",".join(item.document.id for item in found)))
+                ] if found else []
+    filters = {"issued_from": period.start.isoformat(), "issued_to": period.end.isoformat()}
+    return [Link(label, paths.documents(**filters, **({"supplier": supplier} if supplier
+                                                      else {})))]
 
 
 def _due(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
@@ -261,9 +383,9 @@ def _due(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
            if period.start.isoformat() <= (_due_date(d) or "") <= period.end.isoformat()]
     due.sort(key=lambda d: (_due_date(d) or "", d.id))
     if not due:
-        return Answer(intent, t["due_none"].format(period=t[period.label]))
+        return Answer(intent, t["due_none"].format(period=describe(period, intent.language)))
     totals = [SpendLine("", d.currency or "EUR", d.total_minor or 0, 1) for d in due]
-    headline = t["due"].format(count=len(due), period=t[period.label],
+    headline = t["due"].format(count=len(due), period=describe(period, intent.language),
                                total=format_totals(totals, intent.language))
     links = _document_links(due, intent.language, paths, date_of=_due_date)
     links.append(Link(t["all_documents"], paths.documents(ids=",".join(d.id for d in due))))
@@ -281,6 +403,22 @@ HANDLERS: dict[str, Callable[[Intent, WebRepo, Paths], Answer]] = {
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def describe(period: Period, language: Language, *, of: bool = False) -> str:
+    """The period in words: "in October 2026" / "en octobre 2026"; `of` for "Summary of …"."""
+    texts = TEXTS[language]
+    key = f"{period.label}_of" if of and f"{period.label}_of" in texts else period.label
+    start = period.start
+    month = texts["months"].split("|")[start.month - 1]
+    quarter = (start.month - 1) // 3 + 1
+    ordinal = ("1er" if quarter == 1 else f"{quarter}e") if language == "fr" else str(quarter)
+    elided = "d'" if fold(month)[0] in "aeiou" else "de "
+    return texts[key].format(month=month, year=start.year, quarter=ordinal, of=elided)
+
+
+def _month_name(month: int, year: int, language: Language) -> str:
+    return f"{TEXTS[language]['months'].split('|')[month - 1]} {year}"
 
 
 def _period(intent: Intent) -> Period:

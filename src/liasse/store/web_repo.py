@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,11 +22,13 @@ from liasse.store.tables import (
     AuditEvent,
     Connection,
     Document,
+    MatchRow,
     OutboxItem,
     SourceFile,
     Workspace,
     utcnow,
 )
+from liasse.store.tables_bank import BankTransactionRow
 from liasse.store.tables_web import ROLES, LoginAttempt, Membership, Notification, User
 
 # Documents whose amount counts as spent: accepted by a person or by the routing.
@@ -469,6 +471,36 @@ class WebRepo:
         if supplier is not None:
             statement = statement.where(Document.supplier_name == supplier)
         return self.session.scalars(statement.order_by(Document.issue_date, Document.id)).all()
+
+    def documents_paid(self, paid_from: str, paid_to: str, supplier: str | None = None
+                       ) -> list[tuple[Document, str]]:
+        """Accepted documents paid within the dates, each with its payment date.
+
+        The payment date is the booking day of the last bank debit linked to the document as
+        its payment (a part payment is paid when its last part is), so a document counts once.
+        """
+        links = self.session.execute(
+            select(MatchRow.document_ids, BankTransactionRow.settled_at,
+                   BankTransactionRow.emitted_at)
+            .join(BankTransactionRow, and_(
+                BankTransactionRow.workspace_id == MatchRow.workspace_id,
+                BankTransactionRow.remote_id == MatchRow.transaction_id))
+            .where(MatchRow.workspace_id == self.workspace_id, MatchRow.status == "linked",
+                   MatchRow.kind == "payment")
+        ).all()
+        paid_on: dict[str, str] = {}
+        for document_ids, settled_at, emitted_at in links:
+            day = (settled_at or emitted_at).date().isoformat()
+            for document_id in document_ids:
+                paid_on[document_id] = max(day, paid_on.get(document_id, day))
+        wanted = [key for key, day in paid_on.items() if paid_from <= day <= paid_to]
+        statement = self._documents().where(
+            Document.id.in_(wanted), Document.state.in_([state.value for state in SPENT_STATES]))
+        if supplier is not None:
+            statement = statement.where(Document.supplier_name == supplier)
+        documents = self.session.scalars(statement).all()
+        return sorted(((document, paid_on[document.id]) for document in documents),
+                      key=lambda pair: (pair[1], pair[0].id))
 
     # --- members and notifications ----------------------------------------------------------
 

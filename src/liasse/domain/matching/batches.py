@@ -12,7 +12,13 @@ from collections import defaultdict
 from liasse.domain.matching.index import date_window, rarest_word_list
 from liasse.domain.matching.model import MatchDecision, PreparedDocument, PreparedTransaction
 from liasse.domain.matching.pairing import kind_for, side_for
-from liasse.domain.matching.scoring import EXACT_AMOUNT, IBAN, NAME_SIMILAR_FROM, REFERENCE
+from liasse.domain.matching.scoring import (
+    EXACT_AMOUNT,
+    IBAN,
+    NAME_SIMILAR_FROM,
+    REFERENCE,
+    is_sure_name,
+)
 from liasse.domain.matching.state import MatchState
 from liasse.domain.matching.subset import exact_subsets
 from liasse.domain.money import Money
@@ -60,7 +66,7 @@ class _DocumentsByParty:
 
 
 def link_batched_payments(state: MatchState) -> None:
-    """A debit equal to the sum of 2–5 open documents of the same counterparty."""
+    """A debit equal to the sum of 2–6 open documents of the same counterparty."""
     parties = _DocumentsByParty(state)
     if not parties.by_iban and not parties.by_word:
         return
@@ -71,6 +77,43 @@ def link_batched_payments(state: MatchState) -> None:
         group = _open_group(state, parties.of(transaction), transaction)
         if len(group) >= 2:
             _try_batch(state, transaction, group)
+
+
+def link_listed_batches(state: MatchState) -> None:
+    """A debit whose text lists the numbers of one supplier's open documents, which add up to
+    it exactly, pays them: however many they are (the subset search stops at
+    `subset_max_size`) and however the bank cut the name. Run before the one-to-one pairs,
+    so that none of them takes one of the listed documents for review."""
+    by_key: dict[str, list[PreparedDocument]] = defaultdict(list)
+    for document in state.open_documents("payable"):
+        if document.currency == state.config.account_currency and document.minor != 0:
+            for key in document.keys:
+                by_key[key].append(document)
+    if not by_key:
+        return
+    for transaction in state.transactions:
+        if transaction.tx.side == "debit" and transaction.tx.reference \
+                and state.is_free(transaction) \
+                and transaction.tx.amount.currency == state.config.account_currency:
+            _link_listed(state, transaction, by_key)
+
+
+def _link_listed(state: MatchState, transaction: PreparedTransaction,
+                 by_key: dict[str, list[PreparedDocument]]) -> None:
+    found = {document.id: document for key in transaction.keys
+             for document in by_key.get(key, ())
+             if document.id not in state.taken_documents
+             and document.issue_day - state.config.days_before <= transaction.day}
+    listed = sorted(found.values(), key=lambda document: (document.issue_day, document.id))
+    if len(listed) < 2 or len({document.supplier_key for document in listed}) != 1 \
+            or sum(document.minor for document in listed) != transaction.tx.amount.minor:
+        return
+    by_iban = bool(transaction.iban) and any(transaction.iban in doc.ibans for doc in listed)
+    score = min(1.0, EXACT_AMOUNT + REFERENCE + (IBAN if by_iban else 0) + 0.2)
+    state.record(MatchDecision(transaction.tx.id, tuple(doc.id for doc in listed), "payment",
+                               score, "auto",
+                               _batch_reasons(transaction, listed, by_iban, listed, 1, False)),
+                 listed, [transaction], settles=True)
 
 
 def _open_group(state: MatchState, documents: list[PreparedDocument],
@@ -95,19 +138,24 @@ def _try_batch(state: MatchState, transaction: PreparedTransaction,
     chosen = [group[index] for index in subsets[0]]
     by_iban = bool(transaction.iban) and any(transaction.iban in doc.ibans for doc in chosen)
     referenced = [doc for doc in chosen if doc.keys & transaction.keys]
-    automatic = len(subsets) == 1 and (by_iban or bool(referenced))
+    # A creditor's direct debit for exactly one combination of its open invoices names them
+    # as surely as an IBAN; a card payment of the same sum is more likely another purchase.
+    pulled = transaction.tx.operation_type == "direct_debit" and all(
+        is_sure_name(doc.name_key, transaction.name_key,
+                     name_similarity(doc.name_key, transaction.name_key)) for doc in chosen)
+    automatic = len(subsets) == 1 and (by_iban or bool(referenced) or pulled)
     score = min(1.0, EXACT_AMOUNT + (IBAN if by_iban else 0) + (REFERENCE if referenced else 0)
                 + 0.2)
     state.record(MatchDecision(transaction.tx.id, tuple(doc.id for doc in chosen), "payment",
                                score, "auto" if automatic else "review",
                                _batch_reasons(transaction, chosen, by_iban, referenced,
-                                              len(subsets))),
+                                              len(subsets), pulled)),
                  chosen, [transaction], settles=True)
 
 
 def _batch_reasons(transaction: PreparedTransaction, chosen: list[PreparedDocument],
                    by_iban: bool, referenced: list[PreparedDocument],
-                   found: int) -> tuple[str, ...]:
+                   found: int, pulled: bool) -> tuple[str, ...]:
     parts = " + ".join(f"{doc.label} {Money(doc.minor, doc.currency).format_plain()}"
                        for doc in chosen)
     reasons = [f"one debit of {transaction.tx.amount} pays {len(chosen)} documents: {parts}"]
@@ -118,9 +166,12 @@ def _batch_reasons(transaction: PreparedTransaction, chosen: list[PreparedDocume
     if referenced:
         reasons.append("numbers found in the bank text: "
                        + ", ".join(doc.label for doc in referenced))
+    if pulled and not (by_iban or referenced):
+        reasons.append("a direct debit by this supplier, for the one combination of its open "
+                       "documents that gives this sum")
     if found > 1:
         reasons.append("review: another combination of open documents gives the same sum")
-    elif not (by_iban or referenced):
+    elif not (by_iban or referenced or pulled):
         reasons.append("review: neither the IBAN nor a reference confirms the batch")
     return tuple(reasons)
 

@@ -2,8 +2,9 @@
 
 - a copy (same supplier, number and total as another document) is set aside before
   matching and reported as a `duplicate` of the original once that one is settled;
-- a second debit to the same counterparty for the same amount within a few days of the
-  debit that settled a document is a `double_charge`;
+- a second debit to the same counterparty (or naming the same number) for the same amount
+  within a few days of the debit that settled a document is a `double_charge`; the pairing
+  step has already given the earlier of the two the document, so the later is flagged;
 - a document asking to be paid whose supplier and number, or supplier and amount around
   the same date, were already settled by a debit is a `double_charge`, with that debit shown.
 """
@@ -71,7 +72,8 @@ def flag_second_debits(state: MatchState) -> None:
         amount = first.tx.amount
         for other in state.index.same_amount("debit", amount.currency, amount.minor,
                                              first.day - window, first.day + window):
-            if other is not first and state.is_free(other) and same_party(document, other):
+            if other is not first and state.is_free(other) \
+                    and (same_party(document, other) or document.keys & other.keys):
                 _record_second_debit(state, document, first, other)
 
 

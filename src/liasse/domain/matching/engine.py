@@ -2,11 +2,12 @@
 
 Steps, in order, each working on what the previous ones left open:
 1. copies of one invoice (same supplier, number, total) are set aside as duplicates;
-2. one-to-one payments and credits, best pairs first, auto only with a clear margin;
-3. one debit paying several invoices (bounded subset-sum, credit notes netted);
-4. one invoice paid in several debits, or a part of it (always review);
-5. payment confirmations matched to the next debits (they do not consume the debit);
-6. double charges: a second debit for a paid document, a document asking again to be paid.
+2. one debit listing the numbers of invoices that add up to it exactly;
+3. one-to-one payments and credits, best pairs first, auto only with a clear margin;
+4. one debit paying several invoices (bounded subset-sum, credit notes netted);
+5. one invoice paid in several debits, or a part of it (always review);
+6. payment confirmations matched to the next debits (they do not consume the debit);
+7. double charges: a second debit for a paid document, a document asking again to be paid.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def match_transactions(documents: Sequence[DocumentFacts],
     """
     state = prepare(documents, transactions, config or MatchConfig(), settled or {}, roles or {})
     copies = double_charges.set_aside_copies(state)
+    batches.link_listed_batches(state)
     pairing.link_one_to_one(state)
     batches.link_batched_payments(state)
     batches.link_partial_payments(state)

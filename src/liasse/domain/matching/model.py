@@ -6,6 +6,7 @@ that scoring a pair is arithmetic and set look-ups, whatever the volume.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,7 +39,7 @@ class MatchConfig:
     review_from: float = 0.5  # below this a pair is not worth a person's time
     double_charge_days: int = 5
     subset_max_documents: int = 12
-    subset_max_size: int = 5
+    subset_max_size: int = 6
     confirmation_days: int = 10
     fx_rates: FxRates = field(default_factory=FxRates)
     own_company: OwnCompany = field(default_factory=OwnCompany)
@@ -113,7 +114,7 @@ class PreparedTransaction:
         self.index = index
         self.day = tx.booked_at.date().toordinal()
         self.iban = compact(tx.counterparty_iban) if tx.counterparty_iban else None
-        self.name_key = strip_scheme_words(normalise_name(tx.counterparty_name))
+        self.name_key = counterparty_key(tx.counterparty_name)
         self._keys: frozenset[str] | None = None
 
     @property
@@ -127,7 +128,24 @@ class PreparedTransaction:
 
 # Card and direct-debit labels start with the payment scheme, which names nobody.
 SCHEME_WORDS = frozenset({"CB", "CARTE", "PRLV", "PRELEVEMENT", "SEPA", "VIR", "VIREMENT",
-                          "INST", "PAIEMENT", "PAYMENT", "SDD", "ECH", "ECHEANCE"})
+                          "INST", "PAIEMENT", "PAYMENT", "SDD", "DD", "ECH", "ECHEANCE"})
+# What banks print around a name that names nobody: a card processor ("PAYPAL *", "SUMUP *"),
+# a masked card number ("CB*4905", "CARTE X2297"), the day ("21/08"), a postcode. Their
+# digits would otherwise read as a different shop number ("GARAGE 12" vs "GARAGE 12 21 08").
+_PROCESSOR = re.compile(r"^\s*(?:PAYPAL|SUMUP|SQ|STRIPE|ZETTLE|IZETTLE|SP)\s*\*\s*",
+                        re.IGNORECASE)
+_CARD_MASK = re.compile(r"(?:\bCB\s*\*\s*|(?<![0-9A-Z])X)\d{4}\b", re.IGNORECASE)
+_DAY = re.compile(r"(?<![0-9])\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?(?![0-9])")
+_POSTCODE = re.compile(r"(?<![0-9])\d{5}(?![0-9])")
+
+
+def counterparty_key(raw: str) -> str:
+    """The name a bank line names: "CARTE X2297 21/08 HERMINE-TELECOM 2 75011 PARIS" →
+    "HERMINE TELECOM 2 PARIS" (towns stay: a name compared word by word ignores them)."""
+    cleaned = _PROCESSOR.sub(" ", raw)
+    for noise in (_CARD_MASK, _DAY, _POSTCODE):
+        cleaned = noise.sub(" ", cleaned)
+    return strip_scheme_words(normalise_name(cleaned))
 
 
 def strip_scheme_words(name_key: str) -> str:

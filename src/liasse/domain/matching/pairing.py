@@ -8,6 +8,8 @@ or another document for the same line, not yet linked automatically.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
+from itertools import pairwise
 
 from liasse.domain.matching.index import date_window
 from liasse.domain.matching.model import (
@@ -89,10 +91,36 @@ class _Pairing:
                 self.by_document[document.id] = candidates
                 for candidate in candidates:
                     self.by_transaction[candidate.transaction.index].append(candidate)
+        # document id → the later of two identical debits, left for the double-charge check
+        self.second_debits: dict[str, list[Candidate]] = {}
+        for document_id in list(self.by_document):
+            self._set_aside_second_debits(document_id, state.config.double_charge_days)
         for candidates in self.by_transaction.values():
             candidates.sort(key=lambda candidate: -candidate.score)
         self.auto_documents: set[str] = set()
         self.auto_transactions: set[int] = set()
+
+    def _set_aside_second_debits(self, document_id: str, days: int) -> None:
+        """Of two debits of the exact amount to this document's counterparty a few days
+        apart, the earlier pays it and the later is the one to check: the later one stops
+        competing, whatever the scores or the ids say, unless another document wants it."""
+        candidates = self.by_document[document_id]
+        named = sorted((candidate for candidate in candidates if _names_it(candidate)),
+                       key=lambda candidate: _booked_order(candidate.transaction))
+        later: list[Candidate] = []
+        for earlier, candidate in pairwise(named):
+            wanted_elsewhere = any(
+                other.document.id != document_id and _names_it(other)
+                for other in self.by_transaction[candidate.transaction.index])
+            if candidate.transaction.day - earlier.transaction.day <= days \
+                    and not wanted_elsewhere \
+                    and candidate.transaction.tx.amount == earlier.transaction.tx.amount:
+                later.append(candidate)
+        if later:  # no document is offered the line any more: it waits for the check
+            self.second_debits[document_id] = later
+            for candidate in later:
+                for other in self.by_transaction.pop(candidate.transaction.index):
+                    self.by_document[other.document.id].remove(other)
 
     def ranked_pairs(self) -> list[Candidate]:
         pairs = [candidate for candidates in self.by_document.values() for candidate in candidates]
@@ -136,7 +164,8 @@ def link_one_to_one(state: MatchState) -> None:
             rivals = pairing.rivals(pair)
             unbeaten = [rival for rival in rivals
                         if not pair.clearly_ahead_of(rival, state.config.clear_days)]
-            state.record(_decision(pair, False, rivals, unbeaten),
+            state.record(_decision(pair, False, rivals, unbeaten,
+                                   pairing.second_debits.get(pair.document.id, [])),
                          [pair.document], [pair.transaction], settles=True)
 
 
@@ -151,7 +180,9 @@ def _link_clear_pairs(state: MatchState, pairing: _Pairing, ranked: list[Candida
             continue
         rivals = pairing.rivals(pair)
         if all(pair.clearly_ahead_of(rival, state.config.clear_days) for rival in rivals):
-            state.record(_decision(pair, True, rivals, []), [pair.document],
+            state.record(_decision(pair, True, rivals, [],
+                                   pairing.second_debits.get(pair.document.id, [])),
+                         [pair.document],
                          [pair.transaction], settles=True)
             pairing.auto_documents.add(pair.document.id)
             pairing.auto_transactions.add(pair.transaction.index)
@@ -159,9 +190,23 @@ def _link_clear_pairs(state: MatchState, pairing: _Pairing, ranked: list[Candida
     return linked
 
 
+def _names_it(candidate: Candidate) -> bool:
+    """The exact amount, and the line names this document's counterparty or number."""
+    found = candidate.evidence
+    return found.exact_amount and (found.iban or found.name or found.reference)
+
+
+def _booked_order(item: PreparedTransaction) -> tuple[datetime, datetime, str]:
+    """When the money left; the id only orders two lines booked at the very same instant."""
+    return (item.tx.booked_at, item.tx.emitted_at, item.tx.id)
+
+
 def _decision(pair: Candidate, automatic: bool, rivals: list[Candidate],
-              unbeaten: list[Candidate]) -> MatchDecision:
+              unbeaten: list[Candidate], second_debits: list[Candidate]) -> MatchDecision:
     reasons = list(pair.reasons)
+    reasons += [f"the earlier of two identical debits: transaction {later.transaction.tx.id} on "
+                f"{later.transaction.tx.booked_at.date().isoformat()} is left to the "
+                "double-charge check" for later in second_debits]
     if automatic:
         reasons.append(f"clearly ahead of {len(rivals)} other candidate(s) by reference, "
                        "amount or date" if rivals else "no other candidate")

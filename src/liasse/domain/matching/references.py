@@ -12,7 +12,9 @@ import re
 from functools import lru_cache
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
-_TOKEN_SPLIT = re.compile(r"[\s/:;,()#*+]+")
+_TOKEN_SPLIT = re.compile(r"[\s/:;,()#*+°º]+")
+# Words a payer glues to the number ("FACT2026-8475", "REF0042"): also tried without them.
+_GLUED_WORDS = re.compile(r"^(?:FACTURE|FACT|FAC|INVOICE|INV|REF|NUM)(?=\S*[0-9])")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _RF_SHAPE = re.compile(r"RF\d{2}[0-9A-Z]{1,21}")
 # Shorter keys ("311", "A12") appear by chance in bank labels far too often to count.
@@ -55,9 +57,13 @@ def text_keys(*texts: str) -> frozenset[str]:
     for text in texts:
         tokens = [token for token in _TOKEN_SPLIT.split(text.upper()) if token]
         for start in range(len(tokens)):
+            unglued = _GLUED_WORDS.sub("", tokens[start])
             for width in range(1, MAX_GLUED_TOKENS + 1):
                 if start + width <= len(tokens):
-                    keys |= number_keys(" ".join(tokens[start:start + width]))
+                    rest = tokens[start + 1:start + width]
+                    keys |= number_keys(" ".join([tokens[start], *rest]))
+                    if unglued != tokens[start]:
+                        keys |= number_keys(" ".join([unglued, *rest]))
     return frozenset(keys)
 
 

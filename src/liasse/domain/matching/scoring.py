@@ -9,6 +9,7 @@ every rival (`Candidate.clearly_ahead_of`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from liasse.domain.matching.model import MatchConfig, PreparedDocument, PreparedTransaction
@@ -151,9 +152,20 @@ def score_pair(document: PreparedDocument, transaction: PreparedTransaction,
     score += DATE * max(0.0, 1 - abs(days) / DATE_FADES_AFTER_DAYS)
     reasons.append(_date_reason(document, days, card))
     evidence = Evidence(amount.exact, amount.near, bool(shared_keys), iban, named,
-                        similarity >= NAME_SURE_FROM, days)
+                        is_sure_name(document.name_key, transaction.name_key, similarity), days)
     return Candidate(document, transaction, min(1.0, score), evidence, tuple(reasons),
                      amount.converted)
+
+
+_NUMBER_WORD = re.compile(r"\b\d+\b")
+
+
+def is_sure_name(document_key: str, transaction_key: str, similarity: float) -> bool:
+    """Near-certain: ≥ `NAME_SURE_FROM`, and not a label cut before the number that tells
+    this supplier's branches or shops apart ("BUREAU FOURNITURES" for "… FOURNITURES 365")."""
+    if similarity < NAME_SURE_FROM:
+        return False
+    return not (_NUMBER_WORD.search(document_key) and not _NUMBER_WORD.search(transaction_key))
 
 
 def _reference_reason(document: PreparedDocument, transaction: PreparedTransaction,
