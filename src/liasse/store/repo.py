@@ -68,6 +68,12 @@ class RecordedFile:
     created: bool
 
 
+def _initial_status(entry: SourceEntry) -> str:
+    if entry.deleted:
+        return "deleted"
+    return "refused" if entry.refused else "discovered"
+
+
 class WorkspaceRepo:
     """All reads and writes of one workspace's rows."""
 
@@ -189,7 +195,8 @@ class WorkspaceRepo:
             modified_at=entry.modified_at,
             content_hash=entry.content_hash,
             deleted=entry.deleted,
-            status="deleted" if entry.deleted else "discovered",
+            status=_initial_status(entry),
+            error=entry.refused,
         )
         self.session.add(row)
         self.session.flush()

@@ -32,7 +32,7 @@ from liasse.store.tables_web import ROLES, LoginAttempt, Membership, Notificatio
 # Documents whose amount counts as spent: accepted by a person or by the routing.
 SPENT_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK)
 WAITING_STATES = (State.PARKED, State.BLOCKED_ON_AUTH, State.RETRY_SCHEDULED)
-FAILED_FILE_STATUSES = ("fetch_failed", "vanished")
+FAILED_FILE_STATUSES = ("fetch_failed", "vanished", "refused")
 BACKLOG_FILE_STATUSES = ("discovered", "fetch_failed")
 
 
