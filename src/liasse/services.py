@@ -276,6 +276,7 @@ class CascadeExtractor:
             ocr=self._settings.ocr,
             max_pages=self._settings.max_pages,
             time_limit_seconds=self._settings.time_limit_seconds,
+            ocr_time_limit_seconds=self._settings.ocr_time_limit_seconds,
             own_names=context.own_names,
             own_identifiers=context.own_identifiers,
         )

@@ -57,6 +57,8 @@ class AccountingSettings(BaseModel):
 class ExtractionSettings(BaseModel):
     max_pages: int = Field(default=50, ge=1, le=5000)
     time_limit_seconds: float = Field(default=60.0, gt=0)
+    # The deadline of one document's OCR (every page), in the limited child process.
+    ocr_time_limit_seconds: float = Field(default=300.0, gt=0)
     ocr: Literal["auto", "always", "never"] = "auto"
 
 
