@@ -143,7 +143,8 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     echo(f"Open http://{settings.web.host}:{settings.web.port}/")
     try:
         uvicorn.run(create_app(services, settings.web), host=settings.web.host,
-                    port=settings.web.port, log_level="warning")
+                    port=settings.web.port, log_level="warning",
+                    **settings.web.uvicorn_proxy_options())
     finally:
         scheduler.stop()
         _stop_embedded_qonto(services)

@@ -115,36 +115,44 @@ def record_login_attempt(
 
 
 @dataclass(frozen=True)
+class FailureCount:
+    count: int
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
 class RecentFailures:
-    for_email: int
-    from_address: int
+    """Failed logins for this account from this address, and from this address overall."""
+
+    for_account: FailureCount
+    from_address: FailureCount
 
 
 def recent_login_failures(
     session: Session, email: str, address: str, since: datetime
 ) -> RecentFailures:
-    """Failed attempts since `since` (or since the last success for that e-mail)."""
+    """Failed attempts since `since`; for the account, only since its last success from here."""
+    email, address = normalise_email(email), address[:64]
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == normalise_email(email), LoginAttempt.success.is_(True)
+            LoginAttempt.email == email, LoginAttempt.address == address,
+            LoginAttempt.success.is_(True),
         )
     )
-    email_since = max(since, last_success) if last_success else since
-    for_email = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.email == normalise_email(email),
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > email_since,
-        )
+    account_since = max(since, last_success) if last_success else since
+    return RecentFailures(
+        _failures(session, account_since, LoginAttempt.email == email,
+                  LoginAttempt.address == address),
+        _failures(session, since, LoginAttempt.address == address),
     )
-    from_address = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.address == address[:64],
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > since,
-        )
-    )
-    return RecentFailures(int(for_email or 0), int(from_address or 0))
+
+
+def _failures(session: Session, since: datetime, *conditions: Any) -> FailureCount:
+    count, last_at = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *conditions, LoginAttempt.success.is_(False), LoginAttempt.at > since)
+    ).one()
+    return FailureCount(int(count or 0), last_at)
 
 
 # --- document search ---------------------------------------------------------------------------

@@ -62,8 +62,8 @@ def create_app(services: Services, config: WebConfig | None = None, *,
 def _is_https(request: Request, config: WebConfig) -> bool:
     if config.secure_cookies is not None:
         return config.secure_cookies
-    forwarded = request.headers.get("x-forwarded-proto") if config.trust_forwarded_headers else None
-    return (forwarded or request.url.scheme) == "https"
+    # Behind a trusted proxy uvicorn has already taken the scheme from X-Forwarded-Proto.
+    return request.url.scheme == "https"
 
 
 def _install_session_middleware(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,31 +94,56 @@ def _dummy_hash(time_cost: int, memory_cost: int) -> str:
 
 
 class LoginThrottled(Exception):
-    """Too many failed attempts recently; the caller waits before trying again."""
+    """Too many failed attempts recently; the caller waits `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures_per_email: int
-    max_failures_per_address: int
+    """Growing delays after failed logins, per account+address and per address."""
+
+    failures_before_delay: int
+    failures_before_delay_per_address: int
+    max_delay: timedelta
     window: timedelta
 
     @classmethod
     def from_config(cls, config: WebConfig) -> LoginPolicy:
-        return cls(config.login_max_failures_per_email, config.login_max_failures_per_address,
+        return cls(config.login_failures_before_delay,
+                   config.login_failures_before_delay_per_address,
+                   timedelta(seconds=config.login_max_delay_seconds),
                    timedelta(minutes=config.login_window_minutes))
+
+    def delay(self, failures: int, free: int) -> timedelta:
+        """1 s after the free failures, then twice as long for each further one."""
+        if failures < free:
+            return timedelta(0)
+        doubling = min(failures - free, 30)  # 2**30 s is far past any max_delay
+        return min(self.max_delay, timedelta(seconds=2 ** doubling))
+
+    def wait(self, failures: web_repo.RecentFailures, now: datetime) -> timedelta:
+        """How long from `now` until the next try is allowed (zero: allowed now)."""
+        waits = [timedelta(0)]
+        for recent, free in ((failures.for_account, self.failures_before_delay),
+                             (failures.from_address, self.failures_before_delay_per_address)):
+            if recent.last_at is not None:
+                waits.append(recent.last_at + self.delay(recent.count, free) - now)
+        return max(waits)
 
 
 def authenticate(session: Session, hasher: PasswordHasher, policy: LoginPolicy, *, email: str,
                  password: str, address: str, now: datetime) -> User | None:
-    """The user if the password is right; None if not; LoginThrottled while throttled.
+    """The user if the password is right; None if not; LoginThrottled while made to wait.
 
     Attempts are recorded in the caller's transaction, which must commit even on failure.
     """
     failures = web_repo.recent_login_failures(session, email, address, now - policy.window)
-    if (failures.for_email >= policy.max_failures_per_email
-            or failures.from_address >= policy.max_failures_per_address):
-        raise LoginThrottled(email)
+    wait = policy.wait(failures, now)
+    if wait > timedelta(0):
+        raise LoginThrottled(math.ceil(wait.total_seconds()))
     user = web_repo.find_user_by_email(session, email)
     if user is None or not user.active:
         verify_password(hasher, _dummy_hash(hasher.time_cost, hasher.memory_cost), password)

@@ -41,9 +41,11 @@ def login(request: Request, state: StateDep, email: Annotated[str, Form()],
                                 password=password, address=_client_address(request),
                                 now=utcnow())
             user_id = user.id if user else None
-    except LoginThrottled:
-        return render(request, "login.html", next=_safe_next(next), error="login_throttled",
+    except LoginThrottled as throttled:
+        page = render(request, "login.html", next=_safe_next(next), error="login_throttled",
                       status_code=429)
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
     if user_id is None:
         return render(request, "login.html", next=_safe_next(next), error="login_failed",
                       status_code=401)
