@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,7 +28,15 @@ from liasse.store.tables import (
     Workspace,
     utcnow,
 )
-from liasse.store.tables_web import ROLES, LoginAttempt, Membership, Notification, User
+from liasse.store.tables_web import (
+    ROLES,
+    LoginAttempt,
+    Membership,
+    Notification,
+    UsedOAuthState,
+    User,
+    WebSession,
+)
 
 # Documents whose amount counts as spent: accepted by a person or by the routing.
 SPENT_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK)
@@ -73,6 +82,12 @@ def set_membership(session: Session, user_id: str, workspace_id: str, role: str)
     membership.role = role
     session.flush()
     return membership
+
+
+def remove_membership(session: Session, user_id: str, workspace_id: str) -> bool:
+    removed = session.execute(delete(Membership).where(
+        Membership.user_id == user_id, Membership.workspace_id == workspace_id))
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,62 @@ def _failures(session: Session, since: datetime, *conditions: Any) -> FailureCou
             *conditions, LoginAttempt.success.is_(False), LoginAttempt.at > since)
     ).one()
     return FailureCount(int(count or 0), last_at)
+
+
+# --- web sessions and OAuth states (cross-workspace) ----------------------------------------
+
+# Writing last_seen_at on every request would make every page view a write.
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start_web_session(session: Session, token_hash: str, user_id: str, now: datetime) -> None:
+    session.add(WebSession(token_hash=token_hash, user_id=user_id, created_at=now,
+                           last_seen_at=now))
+    session.flush()
+
+
+def live_web_session_user(session: Session, token_hash: str, now: datetime, *,
+                          idle: timedelta, lifetime: timedelta) -> str | None:
+    """The user of a session still within its idle and absolute lifetimes, else None
+    (and an expired session is deleted)."""
+    row = session.get(WebSession, token_hash)
+    if row is None:
+        return None
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        session.delete(row)
+        return None
+    if now - row.last_seen_at > SESSION_TOUCH_EVERY:
+        row.last_seen_at = now
+    return row.user_id
+
+
+def end_web_session(session: Session, token_hash: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
+
+
+def end_sessions_of_user(session: Session, user_id: str) -> int:
+    """Log the user out everywhere (password changed, role removed)."""
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_expired_web_sessions(session: Session, now: datetime, *, idle: timedelta,
+                               lifetime: timedelta) -> None:
+    session.execute(delete(WebSession).where(or_(WebSession.last_seen_at < now - idle,
+                                                 WebSession.created_at < now - lifetime)))
+
+
+def consume_oauth_state(session: Session, state_hash: str, now: datetime,
+                        keep: timedelta) -> bool:
+    """True the first time a flow's state is used, False for a replay. States older than
+    `keep` (the flow cookie's lifetime, after which it is refused anyway) are forgotten."""
+    session.execute(delete(UsedOAuthState).where(UsedOAuthState.used_at < now - keep))
+    try:
+        with session.begin_nested():  # two callbacks at once: the second insert fails
+            session.add(UsedOAuthState(state_hash=state_hash, used_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- document search ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from liasse.web.security import (
     LoginPolicy,
     SessionCodec,
     SessionData,
+    SessionLifetimes,
     make_hasher,
 )
 from liasse.web.views import make_templates, render
@@ -47,6 +48,7 @@ def create_app(services: Services, config: WebConfig | None = None, *,
         services=services, config=config,
         codec=SessionCodec(secret, config.session_max_age_seconds),
         hasher=make_hasher(config), policy=LoginPolicy.from_config(config),
+        lifetimes=SessionLifetimes.from_config(config),
         templates=make_templates(), today=today,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

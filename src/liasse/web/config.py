@@ -24,7 +24,10 @@ class WebConfig(BaseModel):
 
     # None: a random secret per process, so sessions end when the server restarts.
     session_secret: SecretStr | None = None
+    # A session ends this long after login whatever happens (absolute lifetime)...
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+    # ...or after this long without a request (idle lifetime).
+    session_idle_seconds: int = Field(default=2 * 3600, ge=60)
     # "auto": Secure cookies when the request arrived over https (directly or via a proxy).
     secure_cookies: bool | None = None
     # Failed logins are slowed, never locked out: after this many failures for one account

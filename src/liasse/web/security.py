@@ -8,6 +8,7 @@ Logging in starts a new session (new CSRF token), so a token seen before login i
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import math
 import secrets
@@ -51,13 +52,15 @@ def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -
 
 @dataclass
 class SessionData:
-    user_id: str | None
+    """What the cookie holds: the session token (None: not logged in) and the CSRF token."""
+
+    token: str | None
     csrf: str
     changed: bool = False
 
     @classmethod
-    def fresh(cls, user_id: str | None = None) -> SessionData:
-        return cls(user_id=user_id, csrf=secrets.token_urlsafe(32), changed=True)
+    def fresh(cls, token: str | None = None) -> SessionData:
+        return cls(token=token, csrf=secrets.token_urlsafe(32), changed=True)
 
 
 class SessionCodec:
@@ -66,7 +69,7 @@ class SessionCodec:
         self.max_age_seconds = max_age_seconds
 
     def dumps(self, data: SessionData) -> str:
-        return self._serializer.dumps({"u": data.user_id, "c": data.csrf})
+        return self._serializer.dumps({"s": data.token, "c": data.csrf})
 
     def loads(self, cookie: str | None) -> SessionData | None:
         if not cookie:
@@ -77,8 +80,50 @@ class SessionCodec:
             return None
         if not isinstance(raw, dict) or not isinstance(raw.get("c"), str):
             return None
-        user = raw.get("u")
-        return SessionData(user if isinstance(user, str) else None, raw["c"])
+        token = raw.get("s")
+        return SessionData(token if isinstance(token, str) else None, raw["c"])
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token or OAuth state: never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionLifetimes:
+    idle: timedelta
+    absolute: timedelta
+
+    @classmethod
+    def from_config(cls, config: WebConfig) -> SessionLifetimes:
+        return cls(timedelta(seconds=config.session_idle_seconds),
+                   timedelta(seconds=config.session_max_age_seconds))
+
+
+def open_session(session: Session, user_id: str, lifetimes: SessionLifetimes,
+                 now: datetime) -> SessionData:
+    """A new server-side session for `user_id` (and a new CSRF token) after a login."""
+    web_repo.purge_expired_web_sessions(session, now, idle=lifetimes.idle,
+                                        lifetime=lifetimes.absolute)
+    token = secrets.token_urlsafe(32)
+    web_repo.start_web_session(session, token_hash(token), user_id, now)
+    return SessionData.fresh(token)
+
+
+def session_user(session: Session, data: SessionData, lifetimes: SessionLifetimes,
+                 now: datetime) -> str | None:
+    """The user of a live session; None once it was ended, idled out or grew too old."""
+    if data.token is None:
+        return None
+    return web_repo.live_web_session_user(session, token_hash(data.token), now,
+                                          idle=lifetimes.idle, lifetime=lifetimes.absolute)
+
+
+def close_session(session: Session, data: SessionData) -> SessionData:
+    """End the session server-side: the old cookie no longer logs anyone in."""
+    if data.token is not None:
+        web_repo.end_web_session(session, token_hash(data.token))
+    return SessionData.fresh()
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
