@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import IO
 
+from liasse.domain.printable import PrintableFormatter
 from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
@@ -128,7 +129,9 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
 
     from liasse.web.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     for chatty in ("alembic", "httpx"):  # every request and migration step is too much
         logging.getLogger(chatty).setLevel(logging.WARNING)
     report = initialise(settings, demo=demo)

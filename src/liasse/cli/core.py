@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from liasse.cli import messages as msg
+from liasse.domain.printable import printable
 
 keys_app = typer.Typer(help=msg.KEYS_HELP, no_args_is_help=True)
 workspace_app = typer.Typer(help=msg.WORKSPACE_HELP, no_args_is_help=True)
@@ -93,9 +94,9 @@ def doctor() -> None:
     checks = run_checks(load_settings())
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
-        typer.echo(f"[{mark}] {check.name}: {check.detail}")
+        typer.echo(printable(f"[{mark}] {check.name}: {check.detail}"))
         if not check.ok and check.fix:
-            typer.echo(f"       fix: {check.fix}")
+            typer.echo(printable(f"       fix: {check.fix}"))
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
 

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from liasse.services import Services
 from liasse.web.config import WebConfig
-from liasse.web.deps import NotLoggedIn, WebState, check_csrf, session_of
+from liasse.web.deps import NotLoggedIn, WebState, check_csrf, check_parameters, session_of
 from liasse.web.routes import ROUTERS, oauth
 from liasse.web.security import (
     SESSION_COOKIE,
@@ -43,7 +43,7 @@ def create_app(services: Services, config: WebConfig | None = None, *,
     secret = (config.session_secret.get_secret_value() if config.session_secret
               else secrets.token_urlsafe(32))
     app = FastAPI(title="liasse", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(check_csrf)])
+                  dependencies=[Depends(check_parameters), Depends(check_csrf)])
     app.state.liasse = WebState(
         services=services, config=config,
         codec=SessionCodec(secret, config.session_max_age_seconds),

@@ -70,6 +70,22 @@ def session_of(request: Request) -> SessionData:
     return session
 
 
+# Longer values than this are no filter, id or code a page of liasse ever makes.
+MAX_PARAMETER_CHARS = 2000
+MAX_PARAMETERS = 50
+
+
+def check_parameters(request: Request) -> None:
+    """Every route's URL: a NUL (PostgreSQL refuses it in text), a huge value or a flood of
+    parameters is a 400 before any handler or query sees it."""
+    items = [*request.query_params.multi_items(),
+             *((key, str(value)) for key, value in request.path_params.items())]
+    if len(items) > MAX_PARAMETERS or any(
+            "\x00" in key or "\x00" in value or len(value) > MAX_PARAMETER_CHARS
+            for key, value in items):
+        raise HTTPException(400, "the address has a malformed or oversized parameter")
+
+
 async def check_csrf(request: Request) -> None:
     """Every POST carries the session's CSRF token, in the form or in a header."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
