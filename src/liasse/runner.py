@@ -6,6 +6,7 @@ import fcntl
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
@@ -14,7 +15,12 @@ from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.store.secrets import SecretKeyError, load_keyring, rotate_key_file
+from liasse.store.secrets import (
+    SecretKeyError,
+    forget_previous_key,
+    load_keyring,
+    rotate_key_file,
+)
 from liasse.sync.scheduler import WindowScheduler
 from liasse.sync.window import run_window
 
@@ -197,7 +203,16 @@ def _stop_embedded_qonto(services: Services) -> None:
         server.should_exit = True
 
 
-def rotate_master_key(settings: Settings) -> int:
+@dataclass(frozen=True)
+class KeyRotation:
+    data_keys: int
+    replaced: bool  # the data keys themselves are new (not only re-wrapped)
+    previous_removed: bool
+
+
+def rotate_master_key(settings: Settings, *, new_data_keys: bool = False) -> KeyRotation:
+    """A new master key (and, if asked, new data keys); the old master key is deleted
+    once every secret has been read back without it."""
     if settings.secret_key is not None:
         raise SecretKeyError(
             "the master key comes from LIASSE_SECRET_KEY: unset it to rotate the key file, "
@@ -208,6 +223,10 @@ def rotate_master_key(settings: Settings) -> int:
         keyring = load_keyring(env_key=None, key_file=settings.key_file,
                                production=settings.environment == "production")
         with services.sessions.begin() as session:
-            return rotate_key_file(session, keyring, settings.key_file)
+            count = rotate_key_file(session, keyring, settings.key_file,
+                                    new_data_keys=new_data_keys)
+        with services.sessions.begin() as session:
+            removed = forget_previous_key(session, settings.key_file)
+        return KeyRotation(count, new_data_keys, removed)
     finally:
         services.close()

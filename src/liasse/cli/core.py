@@ -102,13 +102,21 @@ def doctor() -> None:
 
 
 @keys_app.command("rotate")
-def rotate_keys() -> None:
-    """Re-wrap every workspace's data key with a new master key."""
+def rotate_keys(
+    data_keys: Annotated[bool, typer.Option("--data-keys", help=msg.KEYS_DATA_HELP)] = False,
+) -> None:
+    """Re-wrap every workspace's data key with a new master key, then delete the old one."""
     from liasse.runner import rotate_master_key
     from liasse.settings import load_settings
 
-    count = rotate_master_key(load_settings())
-    typer.echo(msg.KEYS_ROTATED.format(count=count))
+    settings = load_settings()
+    rotation = rotate_master_key(settings, new_data_keys=data_keys)
+    done = msg.KEYS_REPLACED if rotation.replaced else msg.KEYS_ROTATED
+    typer.echo(done.format(count=rotation.data_keys))
+    if rotation.previous_removed:
+        typer.echo(msg.KEYS_PREVIOUS_REMOVED)
+    else:
+        typer.echo(msg.KEYS_PREVIOUS_KEPT.format(path=f"{settings.key_file}.previous"))
 
 
 @workspace_app.command("thresholds")

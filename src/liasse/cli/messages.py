@@ -12,6 +12,12 @@ SYNC_ONCE_HELP = "Run a single window now and exit."
 SYNC_NEEDS_ONCE = "use --once to run one window now (`liasse run` keeps syncing)"
 JSON_HELP = "Print JSON instead of a table."
 KEYS_ROTATED = "Master key rotated; {count} workspace data key(s) re-wrapped."
+KEYS_REPLACED = ("Master key rotated; {count} workspace data key(s) replaced and every "
+                 "secret re-encrypted.")
+KEYS_PREVIOUS_REMOVED = "The old master key was checked unneeded and deleted."
+KEYS_PREVIOUS_KEPT = ("The old master key is kept ({path}): some secret still needs it. "
+                      "Run `liasse keys rotate` again once `liasse doctor` is clean.")
+KEYS_DATA_HELP = "Also replace every workspace's data key, re-encrypting every secret."
 WORKSPACE_HELP = "Settings of this workspace."
 THRESHOLDS_SET = "Thresholds: refused below {review_from}, posted from {approve_from}."
 FIRM_HELP = "Accounting firms: one folder and one workspace per client."

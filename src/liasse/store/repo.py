@@ -467,6 +467,11 @@ class WorkspaceRepo:
             secret.updated_at = utcnow()
         self.session.flush()
 
+    def secret_names(self) -> list[str]:
+        return list(self.session.scalars(
+            select(Secret.name).where(Secret.workspace_id == self.workspace_id)
+            .order_by(Secret.name)))
+
     def delete_secret(self, name: str) -> bool:
         secret = self._secret(name)
         if secret is None:
