@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from liasse.domain.printable import PrintableFormatter
@@ -21,6 +21,7 @@ from liasse.store.secrets import (
     load_keyring,
     rotate_key_file,
 )
+from liasse.sync.pipeline import utc_now
 from liasse.sync.scheduler import WindowScheduler
 from liasse.sync.window import run_window
 
@@ -28,6 +29,7 @@ log = logging.getLogger("liasse")
 
 DEMO_OWNER = "demo@liasse.local"
 INSTANT_INTERVAL = timedelta(minutes=15)
+RETENTION_CHECK = timedelta(hours=1)
 
 
 def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
@@ -68,6 +70,7 @@ class SchedulerThread:
         self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
+        self._retention_checked: datetime | None = None
 
     def start(self) -> None:
         from liasse.sync.backfill import start_backfills
@@ -116,9 +119,22 @@ class SchedulerThread:
         notify_attention(self._services.sessions, workspace_id,
                          base_url=f"{web.public_url}/w/{slug}", notifiers=notifiers)
 
+    def _apply_retention(self) -> None:
+        """Originals past the retention setting go, checked at most once an hour."""
+        now = utc_now()
+        if self._retention_checked and now - self._retention_checked < RETENTION_CHECK:
+            return
+        self._retention_checked = now
+        from liasse.privacy import purge_expired_originals
+
+        deleted = purge_expired_originals(self._services, now)
+        if deleted:
+            log.info("retention: %d original(s) past the retention period deleted", deleted)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._apply_retention()
                 for run in self._scheduler.run_due():
                     if any(run.counts.values()):
                         log.info("window %s/%s: %s", run.workspace, run.connection,

@@ -62,6 +62,13 @@ class ExtractionSettings(BaseModel):
     ocr: Literal["auto", "always", "never"] = "auto"
 
 
+class PrivacySettings(BaseModel):
+    """How long originals are kept. French law keeps invoices ten years; None keeps them
+    for ever (the default). Records and their audit trail stay; only the files go."""
+
+    retention_years: int | None = Field(default=None, ge=1, le=100)
+
+
 class InboxSettings(BaseModel):
     """The local folder source: where files are dropped and how long they must stay still."""
 
@@ -137,6 +144,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     dropbox: DropboxSettings = DropboxSettings()
     web: WebSettings = WebSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -23,3 +23,14 @@ THRESHOLDS_SET = "Thresholds: refused below {review_from}, posted from {approve_
 FIRM_HELP = "Accounting firms: one folder and one workspace per client."
 FIRM_ENABLED = "{client} enabled: workspace {slug}, folders created in the firm's Dropbox."
 FIRM_DISABLED = "{slug}: {count} connection(s) stopped; its data stays."
+SLUG_HELP = "The workspace's slug (as in /w/<slug>/ in the web app)."
+EXPORT_OUT_HELP = "The zip file to write (created 0600; never overwritten)."
+EXPORT_EXISTS = "{path} already exists: choose another file"
+EXPORTED = "Workspace {slug} exported to {path}: {rows} record(s), {files} original(s)."
+ERASE_YES_HELP = "Do not ask for confirmation (scripts)."
+ERASE_CONFIRM = "This erases workspace {slug} for good. Type its slug to confirm"
+ERASE_CANCELLED = "Nothing was erased."
+ERASED = ("Workspace {slug} erased: {rows} row(s) and {files} original(s) deleted "
+          "({shared} shared with another workspace kept).")
+ERASED_KEY_ROTATED = ("The master key was rotated and the old one deleted: the erased data "
+                      "key cannot be unwrapped from any copy of the database.")

@@ -89,6 +89,14 @@ class BlobStore:
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
+    def delete(self, sha256: str) -> bool:
+        """Remove a blob (an erased workspace, an expired original); False if it was gone."""
+        try:
+            self.path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
 
 def _explain(exc: OSError) -> BlobStoreError:
     if exc.errno == errno.ENOSPC:
