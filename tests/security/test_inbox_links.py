@@ -42,6 +42,8 @@ def test_a_link_to_the_master_key_is_refused_and_never_stored(world: World) -> N
     assert refused_files(world) == dict.fromkeys(
         ("scan-0001.pdf", "scan-0002.pdf", "scan-0003.pdf"), REFUSALS["link"])
     assert (counts.discovered, counts.failed) == (1, 3)
+    again = world.run_window()  # seen again: not counted again, not read
+    assert (again.failed, again.duplicates, again.discovered) == (0, 1, 0)
     secret = key_file.read_bytes()
     stored = [path.read_bytes() for path in world.settings.blob_path.rglob("*")
               if path.is_file()]

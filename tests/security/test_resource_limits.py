@@ -137,3 +137,18 @@ def _states(services: object, slug: str) -> dict[str, str]:
     with services.workspace_repo(slug) as repo:
         return {d.file_name: d.state for d in repo.list_documents(limit=100)}
 
+
+
+@needs_tesseract
+def test_ocr_past_its_deadline_ends_the_document_with_the_reason() -> None:
+    from liasse.samples.scan import ScanSettings, scan_document
+
+    pdf = build_document(5, seed=0, scans=False).data  # several pages
+    scan = ScanSettings(dpi=200, angle=1.0, blur_radius=0.5, noise_sigma=6.0, jpeg_quality=80)
+    scanned = scan_document(pdf, ".pdf", scan, seed=2)
+    started = time.perf_counter()
+    result = extract_document(scanned, file="slow.pdf",
+                              options=ExtractOptions(ocr="always", ocr_time_limit_seconds=0.5))
+    assert time.perf_counter() - started < 10
+    assert result.confidence == 0.0
+    assert any("time limit" in error for error in result.errors), result.errors

@@ -92,8 +92,8 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
                     recorded = repo.record_source_file(connection_id, entry)
                     if entry.deleted:
                         continue
-                    if recorded.created and entry.refused:
-                        counts.failed += 1  # recorded with its reason, never read
+                    if entry.refused:  # recorded once with its reason, never read
+                        counts.failed += int(recorded.created)
                     elif recorded.created:
                         counts.discovered += 1
                     else:
