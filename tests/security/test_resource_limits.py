@@ -8,19 +8,18 @@ deadline and an address-space cap.
 
 from __future__ import annotations
 
-import io
 import resource
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.ocr import PAGE_PIXEL_BUDGET, ocr_available, page_images
 from liasse.extract.worker import IsolatedWorker, TimeLimitExceeded
 from liasse.samples.corpus import build_document
+from liasse.samples.hostile import big_jpeg, huge_page_pdf
 from liasse.services import initialise, open_services
 from liasse.settings import load_settings
 from liasse.store import repo as store_repo
@@ -28,31 +27,6 @@ from liasse.store.repo import WorkspaceRepo
 from liasse.sync.scheduler import WindowScheduler
 
 needs_tesseract = pytest.mark.skipif(not ocr_available(), reason="tesseract is not installed")
-
-
-def huge_page_pdf(pages: int = 1, side: int = 14400) -> bytes:
-    """A valid PDF of `pages` empty pages of `side` points (200 inches at 14400)."""
-    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>",
-               f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>"]
-    objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {side} {side}] >>"] * pages
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
-    start = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    out.write("".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{start}\n"
-              "%%EOF\n".encode())
-    return out.getvalue()
-
-
-def big_jpeg(side: int = 9400, dpi: int = 100) -> bytes:
-    out = io.BytesIO()
-    Image.new("L", (side, side), 255).save(out, format="JPEG", dpi=(dpi, dpi), quality=50)
-    return out.getvalue()
 
 
 def peak_rss_bytes() -> int:
@@ -152,3 +126,16 @@ def test_ocr_past_its_deadline_ends_the_document_with_the_reason() -> None:
     assert time.perf_counter() - started < 10
     assert result.confidence == 0.0
     assert any("time limit" in error for error in result.errors), result.errors
+
+
+def test_a_child_that_grew_is_replaced_so_its_memory_goes_back() -> None:
+    pid = "__import__('os').getpid()"
+    worker = IsolatedWorker()
+    try:
+        first = worker.run(eval, pid, seconds=30)
+        worker.run(eval, "len(bytearray(64 * 1024**2))", seconds=30)  # small: kept
+        assert worker.run(eval, pid, seconds=30) == first
+        assert worker.run(eval, "len(bytearray(900 * 1024**2))", seconds=30) > 0
+        assert worker.run(eval, pid, seconds=30) != first  # grown past 768 MiB: replaced
+    finally:
+        worker.close()
