@@ -187,18 +187,26 @@ class WorkerPool:
             worker.close()
 
 
-_shared: WorkerPool | None = None
-_shared_lock = threading.Lock()
+_pools: dict[str, WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(name: str, size: int) -> WorkerPool:
+    with _pools_lock:
+        if name not in _pools:
+            _pools[name] = WorkerPool(size)
+            atexit.register(_pools[name].close)
+        return _pools[name]
 
 
 def shared_worker() -> WorkerPool:
-    """The process-wide pool (one child per core, each started on first use), stopped at exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = WorkerPool(max(2, os.cpu_count() or 1))
-            atexit.register(_shared.close)
-        return _shared
+    """The extraction pool (one child per core, each started on first use), stopped at exit."""
+    return _pool("extract", max(2, os.cpu_count() or 1))
+
+
+def viewer_worker() -> WorkerPool:
+    """The web viewer's own pool, so that page images never wait behind a long OCR."""
+    return _pool("viewer", 2)
 
 
 if __name__ == "__main__":
