@@ -234,6 +234,8 @@ def rotate_master_key(settings: Settings, *, new_data_keys: bool = False) -> Key
             "the master key comes from LIASSE_SECRET_KEY: unset it to rotate the key file, "
             "or re-wrap with a new key through the key file first"
         )
+    # A running service could save a secret with the old data key while it is replaced.
+    guard = hold_service_lock(settings) if new_data_keys else None
     services = open_services(settings)
     try:
         keyring = load_keyring(env_key=None, key_file=settings.key_file,
@@ -246,3 +248,5 @@ def rotate_master_key(settings: Settings, *, new_data_keys: bool = False) -> Key
         return KeyRotation(count, new_data_keys, removed)
     finally:
         services.close()
+        if guard is not None:
+            guard.close()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from liasse.cli import app
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import empty_state
-from liasse.runner import rotate_master_key
+from liasse.runner import hold_service_lock, rotate_master_key
 from liasse.services import initialise, open_services
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
@@ -90,6 +90,17 @@ def test_rotating_data_keys_makes_a_copied_data_key_useless(settings: Settings) 
     with pytest.raises(InvalidTag):
         AESGCM(old_data_key).decrypt(ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:],
                                      f"{ids['default']}/qonto.api_key".encode())
+
+
+def test_new_data_keys_wait_for_the_service_to_stop(settings: Settings) -> None:
+    with_secrets(settings)
+    lock = hold_service_lock(settings)  # what `liasse run` holds while it serves
+    try:
+        result = CliRunner().invoke(app, ["keys", "rotate", "--data-keys"])
+    finally:
+        lock.close()
+    assert result.exit_code == 1 and "stop it first" in result.output
+    assert CliRunner().invoke(app, ["keys", "rotate", "--data-keys"]).exit_code == 0
 
 
 def test_a_plain_rotation_also_deletes_the_old_master_key(settings: Settings) -> None:

@@ -106,11 +106,15 @@ def rotate_keys(
     data_keys: Annotated[bool, typer.Option("--data-keys", help=msg.KEYS_DATA_HELP)] = False,
 ) -> None:
     """Re-wrap every workspace's data key with a new master key, then delete the old one."""
-    from liasse.runner import rotate_master_key
+    from liasse.runner import ServiceAlreadyRunning, rotate_master_key
     from liasse.settings import load_settings
 
     settings = load_settings()
-    rotation = rotate_master_key(settings, new_data_keys=data_keys)
+    try:
+        rotation = rotate_master_key(settings, new_data_keys=data_keys)
+    except ServiceAlreadyRunning as exc:
+        typer.echo(f"{exc} (new data keys are made with the service stopped)", err=True)
+        raise typer.Exit(1) from exc
     done = msg.KEYS_REPLACED if rotation.replaced else msg.KEYS_ROTATED
     typer.echo(done.format(count=rotation.data_keys))
     if rotation.previous_removed:
