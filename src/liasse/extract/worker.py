@@ -144,8 +144,15 @@ def _serve() -> None:
         except MemoryError:
             reply = (False, "ran out of memory while parsing (memory limit)")
         except Exception as exc:  # the parent turns any failure into an `errors` entry
-            reply = (False, f"{type(exc).__name__}: {exc}")
+            reply = (False, _message(exc))
         _send(replies, (*reply, _peak_memory_bytes()))
+
+
+def _message(exc: Exception) -> str:
+    """liasse's own errors are written for people; a library's keeps its type for diagnosis."""
+    if type(exc).__module__.startswith("liasse."):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _peak_memory_bytes() -> int:
