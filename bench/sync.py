@@ -47,7 +47,8 @@ def started_stack(stack: Stack, *dropbox_flags: str) -> None:
     stack.start_emulators()
     upload_folder(stack)
     stack.liasse("init")
-    stack.liasse("connect", "qonto", "--api-key", stack.qonto_key, "--base-url", stack.qonto_url)
+    stack.liasse("connect", "qonto", "--api-key-stdin", "--base-url", stack.qonto_url,
+                 stdin=stack.qonto_key + "\n")
     stack.liasse("connect", "dropbox", "--folder", WATCHED_FOLDER, "--no-write-back",
                  "--token", DROPBOX_TOKEN, *dropbox_flags)
 

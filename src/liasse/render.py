@@ -5,6 +5,10 @@ orientation applied). Everything is bounded, because the input is untrusted: at 
 `MAX_PAGES` pages are ever shown, the width is clamped to `MIN_WIDTH`..`MAX_WIDTH`, the
 height to `MAX_HEIGHT`, and exactly one page is rendered per call.
 
+The web app calls `render_in_child` and `count_in_child` (through `extract.worker`), so
+a PDF that makes PDFium loop or allocate costs a limited child process, not a thread of
+the web server.
+
 Errors:
 
     RenderError            the document cannot be shown as images (→ HTTP 422)
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import dataclass
 from typing import Final
 
 import pypdfium2 as pdfium
@@ -179,3 +184,52 @@ def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+# --- in a limited child process -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page (or, with `number` 0, the page count) of a document, for the child."""
+
+    data: bytes
+    media_type: str
+    number: int = 0
+    width: int = DEFAULT_WIDTH
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The child's answer: the PNG (or page count), or the render error's message."""
+
+    png: bytes = b""
+    count: int = 0
+    error: str | None = None
+    out_of_range: bool = False
+
+    def unwrap(self) -> Rendered:
+        """Itself, or the render error raised again in the caller."""
+        if self.out_of_range:
+            raise PageOutOfRange(self.error or "")
+        if self.error is not None:
+            raise RenderError(self.error)
+        return self
+
+
+def render_in_child(request: PageRequest) -> Rendered:
+    """`render_page` as a picklable answer (module level, for `IsolatedWorker.run`)."""
+    try:
+        return Rendered(png=render_page(request.data, request.media_type, request.number,
+                                        request.width))
+    except PageOutOfRange as exc:
+        return Rendered(error=str(exc), out_of_range=True)
+    except RenderError as exc:
+        return Rendered(error=str(exc))
+
+
+def count_in_child(request: PageRequest) -> Rendered:
+    try:
+        return Rendered(count=page_count(request.data, request.media_type))
+    except RenderError as exc:
+        return Rendered(error=str(exc))

@@ -6,14 +6,22 @@ import fcntl
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import IO
 
+from liasse.domain.printable import PrintableFormatter
 from liasse.services import Services, build_pipeline, initialise, open_services
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.store.secrets import SecretKeyError, load_keyring, rotate_key_file
+from liasse.store.secrets import (
+    SecretKeyError,
+    forget_previous_key,
+    load_keyring,
+    rotate_key_file,
+)
+from liasse.sync.pipeline import utc_now
 from liasse.sync.scheduler import WindowScheduler
 from liasse.sync.window import run_window
 
@@ -21,6 +29,7 @@ log = logging.getLogger("liasse")
 
 DEMO_OWNER = "demo@liasse.local"
 INSTANT_INTERVAL = timedelta(minutes=15)
+RETENTION_CHECK = timedelta(hours=1)
 
 
 def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
@@ -61,6 +70,7 @@ class SchedulerThread:
         self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
+        self._retention_checked: datetime | None = None
 
     def start(self) -> None:
         from liasse.sync.backfill import start_backfills
@@ -109,9 +119,22 @@ class SchedulerThread:
         notify_attention(self._services.sessions, workspace_id,
                          base_url=f"{web.public_url}/w/{slug}", notifiers=notifiers)
 
+    def _apply_retention(self) -> None:
+        """Originals past the retention setting go, checked at most once an hour."""
+        now = utc_now()
+        if self._retention_checked and now - self._retention_checked < RETENTION_CHECK:
+            return
+        self._retention_checked = now
+        from liasse.privacy import purge_expired_originals
+
+        deleted = purge_expired_originals(self._services, now)
+        if deleted:
+            log.info("retention: %d original(s) past the retention period deleted", deleted)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._apply_retention()
                 for run in self._scheduler.run_due():
                     if any(run.counts.values()):
                         log.info("window %s/%s: %s", run.workspace, run.connection,
@@ -128,7 +151,9 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
 
     from liasse.web.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     for chatty in ("alembic", "httpx"):  # every request and migration step is too much
         logging.getLogger(chatty).setLevel(logging.WARNING)
     report = initialise(settings, demo=demo)
@@ -143,7 +168,8 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     echo(f"Open http://{settings.web.host}:{settings.web.port}/")
     try:
         uvicorn.run(create_app(services, settings.web), host=settings.web.host,
-                    port=settings.web.port, log_level="warning")
+                    port=settings.web.port, log_level="warning",
+                    **settings.web.uvicorn_proxy_options())
     finally:
         scheduler.stop()
         _stop_embedded_qonto(services)
@@ -193,17 +219,34 @@ def _stop_embedded_qonto(services: Services) -> None:
         server.should_exit = True
 
 
-def rotate_master_key(settings: Settings) -> int:
+@dataclass(frozen=True)
+class KeyRotation:
+    data_keys: int
+    replaced: bool  # the data keys themselves are new (not only re-wrapped)
+    previous_removed: bool
+
+
+def rotate_master_key(settings: Settings, *, new_data_keys: bool = False) -> KeyRotation:
+    """A new master key (and, if asked, new data keys); the old master key is deleted
+    once every secret has been read back without it."""
     if settings.secret_key is not None:
         raise SecretKeyError(
             "the master key comes from LIASSE_SECRET_KEY: unset it to rotate the key file, "
             "or re-wrap with a new key through the key file first"
         )
+    # A running service could save a secret with the old data key while it is replaced.
+    guard = hold_service_lock(settings) if new_data_keys else None
     services = open_services(settings)
     try:
         keyring = load_keyring(env_key=None, key_file=settings.key_file,
                                production=settings.environment == "production")
         with services.sessions.begin() as session:
-            return rotate_key_file(session, keyring, settings.key_file)
+            count = rotate_key_file(session, keyring, settings.key_file,
+                                    new_data_keys=new_data_keys)
+        with services.sessions.begin() as session:
+            removed = forget_previous_key(session, settings.key_file)
+        return KeyRotation(count, new_data_keys, removed)
     finally:
         services.close()
+        if guard is not None:
+            guard.close()

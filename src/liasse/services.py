@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.identifiers import compact
 from liasse.extract.model import ExtractionResult
+from liasse.privatefiles import loose_paths, make_home_private
 from liasse.settings import Settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
@@ -109,7 +110,7 @@ class InitReport:
 
 def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
     """Create the home, the master key, the schema, the workspace and its inbox; idempotent."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    make_home_private(settings)
     key_created = settings.secret_key is None and ensure_key_file(settings.key_file)
     settings.inbox_path.mkdir(parents=True, exist_ok=True)
     services = open_services(settings)
@@ -117,6 +118,7 @@ def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
         workspace_created = _ensure_workspace(services, demo=demo)
     finally:
         services.close()
+    make_home_private(settings)  # the database and blobs just created included
     demo_files: tuple[Path, ...] = ()
     if demo:
         from liasse.samples.inbox import write_demo_inbox
@@ -276,6 +278,7 @@ class CascadeExtractor:
             ocr=self._settings.ocr,
             max_pages=self._settings.max_pages,
             time_limit_seconds=self._settings.time_limit_seconds,
+            ocr_time_limit_seconds=self._settings.ocr_time_limit_seconds,
             own_names=context.own_names,
             own_identifiers=context.own_identifiers,
         )
@@ -304,8 +307,8 @@ class Check:
 
 def doctor(settings: Settings) -> list[Check]:
     """Each thing liasse needs, whether it is there, and how to fix it if not."""
-    checks = [_check_database(settings), _check_keys(settings), _check_ocr(),
-              _check_inbox(settings), _check_extractor(settings)]
+    checks = [_check_database(settings), _check_keys(settings), _check_file_modes(settings),
+              _check_ocr(), _check_inbox(settings), _check_extractor(settings)]
     if checks[0].ok:
         checks += _check_connections(settings)
     return checks
@@ -361,6 +364,15 @@ def _check_keys(settings: Settings) -> Check:
     except SecretKeyError as exc:
         return Check("keys", False, str(exc), "run `liasse init` or set LIASSE_SECRET_KEY")
     return Check("keys", True, f"master key {keyring.current.id}")
+
+
+def _check_file_modes(settings: Settings) -> Check:
+    loose = loose_paths(settings)
+    if loose:
+        shown = ", ".join(str(path) for path in loose[:3]) + (" …" if len(loose) > 3 else "")
+        return Check("files", False, f"readable by other local users: {shown}",
+                     f"chmod -R go-rwx {settings.home}")
+    return Check("files", True, f"{settings.home} is private (0700, files 0600)")
 
 
 def _check_ocr() -> Check:

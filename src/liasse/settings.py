@@ -57,7 +57,16 @@ class AccountingSettings(BaseModel):
 class ExtractionSettings(BaseModel):
     max_pages: int = Field(default=50, ge=1, le=5000)
     time_limit_seconds: float = Field(default=60.0, gt=0)
+    # The deadline of one document's OCR (every page), in the limited child process.
+    ocr_time_limit_seconds: float = Field(default=300.0, gt=0)
     ocr: Literal["auto", "always", "never"] = "auto"
+
+
+class PrivacySettings(BaseModel):
+    """How long originals are kept. French law keeps invoices ten years; None keeps them
+    for ever (the default). Records and their audit trail stay; only the files go."""
+
+    retention_years: int | None = Field(default=None, ge=1, le=100)
 
 
 class InboxSettings(BaseModel):
@@ -135,6 +144,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     dropbox: DropboxSettings = DropboxSettings()
     web: WebSettings = WebSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -320,7 +320,8 @@ class Stack:
 
     def set_up_liasse(self) -> None:
         self.liasse("init")
-        self.liasse("connect", "qonto", "--api-key", self.qonto_key, "--base-url", self.qonto_url)
+        self.liasse("connect", "qonto", "--api-key-stdin", "--base-url", self.qonto_url,
+                    stdin=self.qonto_key + "\n")
         self.connect_dropbox_with_oauth()
 
     def connect_dropbox_with_oauth(self) -> None:

@@ -118,6 +118,7 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "secret_ciphertext": lambda: _assert_equal(a.secret_ciphertext("token"), b"cipher-alpha"),
         "save_secret_ciphertext": lambda: a.save_secret_ciphertext("token", b"new"),
         "delete_secret": lambda: _assert_false(a.delete_secret("only-in-b")),
+        "secret_names": lambda: _assert_equal(a.secret_names(), ["token"]),
     }
 
 

@@ -58,3 +58,21 @@ def test_users_add_refuses_bad_input(settings: Settings) -> None:
     missing = runner.invoke(cli(), ["users", "add", "a@example.com", "--password-stdin",
                                     "--workspace", "nope"], input="a long password\n")
     assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
+def test_users_remove_takes_the_role_away(settings: Settings) -> None:
+    initialise(settings)
+    runner.invoke(cli(), ["users", "add", "ann@example.com", "--role", "reviewer",
+                          "--password-stdin"], input="a long password\n")
+    removed = runner.invoke(cli(), ["users", "remove", "ann@example.com"])
+    assert removed.exit_code == 0, removed.output
+    assert "no longer has a role in workspace default" in removed.output
+    again = runner.invoke(cli(), ["users", "remove", "ann@example.com"])
+    assert again.exit_code == 1 and "has no role" in again.output
+    services = open_services(settings)
+    try:
+        with services.sessions() as session:
+            user = web_repo.find_user_by_email(session, "ann@example.com")
+            assert user is not None and web_repo.workspaces_of_user(session, user.id) == []
+    finally:
+        services.close()

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from liasse.domain.printable import printable
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -62,7 +64,7 @@ def run_backfill_command(*, as_json: bool) -> None:
         typer.echo(json.dumps([item.as_dict() for item in final]))
     else:
         for item in final:
-            typer.echo(item.line())
+            typer.echo(printable(item.line()))
 
 
 ProgressCallback = Callable[[Sequence["BackfillProgress"]], None]

@@ -53,19 +53,31 @@ def connect_dropbox(
     typer.echo(f"Dropbox connected: watching {folder}")
 
 
+API_KEY_ENV = "LIASSE_QONTO_API_KEY"
+API_KEY_STDIN_HELP = "Read the API key (<organization-login>:<secret-key>) from standard input."
+NEEDS_API_KEY = (f"give the API key on standard input with --api-key-stdin, or in {API_KEY_ENV}; "
+                 "never as an argument, which every local user sees in `ps`")
+
+
 @connect_app.command("qonto")
 def connect_qonto(
-    api_key: Annotated[str, typer.Option(help="<organization-login>:<secret-key>",
-                                         envvar="LIASSE_QONTO_API_KEY")],
+    api_key_stdin: Annotated[bool, typer.Option("--api-key-stdin",
+                                                help=API_KEY_STDIN_HELP)] = False,
     base_url: Annotated[str, typer.Option(help="Qonto's API, or an emulator.")] =
         "https://thirdparty.qonto.com",
     staging_token: Annotated[str | None, typer.Option(help="Sandbox staging token.")] = None,
     name: Annotated[str, typer.Option(help="Name of this connection.")] = "qonto",
 ) -> None:
     """Connect a Qonto account with an API key (checked before it is stored, encrypted)."""
+    import os
+    import sys
+
     from liasse import connections
     from liasse.services import opened_services
 
+    api_key = sys.stdin.readline().strip() if api_key_stdin else os.environ.get(API_KEY_ENV, "")
+    if not api_key:
+        raise typer.BadParameter(NEEDS_API_KEY)
     with opened_services() as services:
         connections.connect_qonto_api_key(services, api_key, base_url=base_url,
                                           staging_token=staging_token, name=name)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from liasse.cli import messages as msg
+from liasse.domain.printable import printable
 
 keys_app = typer.Typer(help=msg.KEYS_HELP, no_args_is_help=True)
 workspace_app = typer.Typer(help=msg.WORKSPACE_HELP, no_args_is_help=True)
@@ -93,21 +94,33 @@ def doctor() -> None:
     checks = run_checks(load_settings())
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
-        typer.echo(f"[{mark}] {check.name}: {check.detail}")
+        typer.echo(printable(f"[{mark}] {check.name}: {check.detail}"))
         if not check.ok and check.fix:
-            typer.echo(f"       fix: {check.fix}")
+            typer.echo(printable(f"       fix: {check.fix}"))
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
 
 
 @keys_app.command("rotate")
-def rotate_keys() -> None:
-    """Re-wrap every workspace's data key with a new master key."""
-    from liasse.runner import rotate_master_key
+def rotate_keys(
+    data_keys: Annotated[bool, typer.Option("--data-keys", help=msg.KEYS_DATA_HELP)] = False,
+) -> None:
+    """Re-wrap every workspace's data key with a new master key, then delete the old one."""
+    from liasse.runner import ServiceAlreadyRunning, rotate_master_key
     from liasse.settings import load_settings
 
-    count = rotate_master_key(load_settings())
-    typer.echo(msg.KEYS_ROTATED.format(count=count))
+    settings = load_settings()
+    try:
+        rotation = rotate_master_key(settings, new_data_keys=data_keys)
+    except ServiceAlreadyRunning as exc:
+        typer.echo(f"{exc} (new data keys are made with the service stopped)", err=True)
+        raise typer.Exit(1) from exc
+    done = msg.KEYS_REPLACED if rotation.replaced else msg.KEYS_ROTATED
+    typer.echo(done.format(count=rotation.data_keys))
+    if rotation.previous_removed:
+        typer.echo(msg.KEYS_PREVIOUS_REMOVED)
+    else:
+        typer.echo(msg.KEYS_PREVIOUS_KEPT.format(path=f"{settings.key_file}.previous"))
 
 
 @workspace_app.command("thresholds")

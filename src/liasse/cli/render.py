@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from liasse.domain.printable import printable
 from liasse.reports import StatusReport
+
+
+def cell(value: str | None) -> Text:
+    """Outside text as a table cell: control characters escaped, never read as markup."""
+    return Text(printable(value or ""))
 
 
 def print_status(report: StatusReport) -> None:
@@ -20,14 +27,14 @@ def print_status(report: StatusReport) -> None:
     for column in ("name", "kind", "status", "last sync", "last error"):
         connections.add_column(column)
     for line in report.connections:
-        connections.add_row(line.name, line.kind, line.status,
+        connections.add_row(cell(line.name), line.kind, line.status,
                             line.last_sync_at.isoformat(timespec="seconds") if line.last_sync_at
-                            else "never", line.last_error or "")
+                            else "never", cell(line.last_error))
     console.print(connections)
     recent = Table(title="Recent documents")
     for column in ("file", "state", "supplier", "number", "total", "why"):
         recent.add_column(column, overflow="fold")
     for doc in report.recent:
-        recent.add_row(doc.file_name, doc.state, doc.supplier or "", doc.number or "",
-                       doc.total or "", doc.reason)
+        recent.add_row(cell(doc.file_name), doc.state, cell(doc.supplier), cell(doc.number),
+                       doc.total or "", cell(doc.reason))
     console.print(recent)

@@ -1,4 +1,5 @@
-"""`liasse users add`: create a person with a role in a workspace (password read from stdin)."""
+"""`liasse users add|remove`: give a person a role in a workspace (password read from stdin),
+or take it away (which ends their sessions)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ STDIN_HELP = "Read the password from standard input (one line)."
 WORKSPACE_HELP = "The workspace's slug (default: the configured workspace)."
 NEEDS_STDIN = "give the password on standard input with --password-stdin (never as an argument)"
 ADDED = "{email} is {role} of workspace {workspace} ({what})."
+REMOVED = "{email} no longer has a role in workspace {workspace}; their sessions are ended."
+NOT_MEMBER = "{email} has no role in workspace {workspace}."
 
 
 def register(app: typer.Typer) -> None:
@@ -43,3 +46,24 @@ def add(
     what = "created" if added.created else "updated"
     typer.echo(ADDED.format(email=added.email, role=added.role, workspace=added.workspace,
                             what=what))
+
+
+@users_app.command("remove")
+def remove(
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    workspace: Annotated[str | None, typer.Option(help=WORKSPACE_HELP)] = None,
+) -> None:
+    """Take a user's role in a workspace away and end their sessions."""
+    from liasse.services import NoWorkspace, opened_services
+    from liasse.web.accounts import remove_user
+
+    with opened_services() as services:
+        try:
+            removed = remove_user(services, email, workspace=workspace)
+        except NoWorkspace as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        slug = workspace or services.settings.workspace
+    if not removed:
+        typer.echo(NOT_MEMBER.format(email=email, workspace=slug), err=True)
+        raise typer.Exit(1)
+    typer.echo(REMOVED.format(email=email, workspace=slug))

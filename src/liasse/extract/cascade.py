@@ -53,6 +53,8 @@ class ExtractOptions:
     ocr: Literal["auto", "always", "never"] = "auto"
     max_pages: int = 50
     time_limit_seconds: float = 30.0  # 0 or less parses in this process (benchmarks only)
+    # OCR (rendering, image decoding, Tesseract) runs in the limited child with this deadline.
+    ocr_time_limit_seconds: float = 300.0
     own_names: tuple[str, ...] = ()  # the workspace's own company: never the supplier
     own_identifiers: tuple[str, ...] = ()  # its VAT/SIREN/SIRET/IBAN
 
@@ -232,12 +234,16 @@ def _merge_pages(text_pages: list[Page], ocr_pages: list[Page], *, force: bool) 
 
 def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> list[Page]:
     try:
-        from liasse.extract.ocr import ocr_document
+        from liasse.extract.ocr import OcrRequest, run_ocr
+        from liasse.extract.worker import shared_worker
     except ImportError as exc:
         draft.errors.append(MESSAGES["ocr_missing"].format(detail=exc))
         return []
+    request = OcrRequest(data, suffix, options.max_pages)
     try:
-        return list(ocr_document(data, suffix=suffix, max_pages=options.max_pages))
+        if options.time_limit_seconds <= 0:  # benchmarks only, like the PDF parse
+            return run_ocr(request)
+        return shared_worker().run(run_ocr, request, seconds=options.ocr_time_limit_seconds)
     except Exception as exc:  # OCR is an outside program: its failure is this file's error
         draft.errors.append(MESSAGES["ocr_failed"].format(detail=exc))
         return []

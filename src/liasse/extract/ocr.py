@@ -1,12 +1,19 @@
 """Layer 3: read scanned pages and photos with Tesseract into positioned, scored words.
 
-Pages are rendered at 300 dpi (pypdfium2 for PDFs, Pillow for JPEG/PNG), straightened
+Pages are rendered at up to 300 dpi (pypdfium2 for PDFs, Pillow for JPEG/PNG), straightened
 (the skew angle is estimated from the rows of dark pixels), and handed to the `tesseract`
 program as a subprocess with TSV output. Pages run in parallel across cores from a thread
 pool (threads suffice: the work happens in the child processes). Each Tesseract runs on
 one thread (OMP_THREAD_LIMIT=1): its OpenMP threads gain under 10 % on an idle machine and
 make it several times slower on a busy one, where they spin waiting for each other.
 Rendering stays in the calling thread: PDFium is not thread-safe.
+
+The input is untrusted, so rendering has a pixel budget: a page gets at most
+PAGE_PIXEL_BUDGET pixels and a document DOCUMENT_PIXEL_BUDGET, the resolution is chosen
+from the page's size within them (never upscaled past them), and a page so large that it
+would fall under MIN_OCR_DPI is refused: a 596-byte PDF with a 5-metre page would
+otherwise ask for 3.6 billion pixels. The cascade runs all of it (`run_ocr`) in the
+limited child process of `extract.worker`, under a deadline and an address-space cap.
 
 Exceptions:
     OcrError                 Tesseract failed on a page, or the document cannot be rendered
@@ -34,6 +41,14 @@ from PIL import Image, ImageOps
 from liasse.extract.layout import Page, Word
 
 OCR_DPI = 300
+# 25 Mpx is an A3 page at 300 dpi with room to spare; greyscale, so about 25 MB per page.
+PAGE_PIXEL_BUDGET = 25_000_000
+# Shared by the pages of one document: a long scan is read at a lower resolution.
+DOCUMENT_PIXEL_BUDGET = 300_000_000
+# Below this the text of a page is too small for Tesseract: the page is not a document.
+MIN_OCR_DPI = 70
+# An image whose stated resolution makes it wider than an A0 sheet states nonsense.
+MAX_PAGE_INCHES = 47.0
 LANGUAGES = ("fra", "eng", "deu")
 PAGE_TIMEOUT_SECONDS = 180
 POINTS_PER_INCH = 72
@@ -55,6 +70,10 @@ MESSAGES = {
     "unreadable_pdf": "cannot render the PDF for OCR: {detail}",
     "unreadable_image": "cannot open the image for OCR: {detail}",
     "unsupported": "OCR reads PDF, PNG and JPEG files, not {suffix!r}",
+    "too_large": ("page {page} is {width:.0f} × {height:.0f} inches: too large to read "
+                  "within the pixel budget (refused)"),
+    "too_many_pixels": ("the image has {pixels:,} pixels, more than the {budget:,} liasse "
+                        "decodes (refused)"),
 }
 
 
@@ -73,6 +92,34 @@ class PageImage:
     number: int
     image: Image.Image
     dpi: float
+
+
+@dataclass(frozen=True)
+class OcrRequest:
+    """What the limited child needs to OCR one document (picklable)."""
+
+    data: bytes
+    suffix: str
+    max_pages: int = 50
+    command: str = "tesseract"
+
+
+def run_ocr(request: OcrRequest) -> list[Page]:
+    """`ocr_document` for `IsolatedWorker.run`: one module-level function, one argument."""
+    return ocr_document(request.data, suffix=request.suffix, max_pages=request.max_pages,
+                        command=request.command)
+
+
+def ocr_resolution(page: int, width_inches: float, height_inches: float,
+                   budget: float = PAGE_PIXEL_BUDGET) -> float:
+    """The dpi to read a page at: 300, or less when that would exceed the pixel budget."""
+    if width_inches <= 0 or height_inches <= 0:
+        raise OcrError(MESSAGES["unreadable_pdf"].format(detail=f"page {page} has no size"))
+    dpi = min(float(OCR_DPI), math.sqrt(budget / (width_inches * height_inches)))
+    if dpi < MIN_OCR_DPI:
+        raise OcrError(MESSAGES["too_large"].format(page=page, width=width_inches,
+                                                    height=height_inches))
+    return dpi
 
 
 def ocr_available(command: str = "tesseract") -> bool:
@@ -142,32 +189,63 @@ def pdf_page_images(data: bytes, max_pages: int) -> Iterator[PageImage]:
     except pdfium.PdfiumError as exc:
         raise OcrError(MESSAGES["unreadable_pdf"].format(detail=exc)) from exc
     try:
-        for index in range(min(len(document), max_pages)):
-            bitmap = document[index].render(scale=OCR_DPI / POINTS_PER_INCH, grayscale=True)
-            yield PageImage(index + 1, bitmap.to_pil().convert("L"), OCR_DPI)
+        pages = min(len(document), max_pages)
+        budget = min(PAGE_PIXEL_BUDGET, DOCUMENT_PIXEL_BUDGET / max(1, pages))
+        for index in range(pages):
+            page = document[index]
+            width, height = page.get_size()  # points, after the page's /Rotate
+            dpi = ocr_resolution(index + 1, width / POINTS_PER_INCH, height / POINTS_PER_INCH,
+                                 budget)
+            bitmap = page.render(scale=dpi / POINTS_PER_INCH, grayscale=True)
+            yield PageImage(index + 1, bitmap.to_pil().convert("L"), dpi)
     finally:
         document.close()
 
 
 def photo_page_image(data: bytes) -> PageImage:
-    """A JPEG/PNG as one page, upscaled to 300 dpi when it was scanned coarser."""
+    """A JPEG/PNG as one page, at up to 300 dpi within the page's pixel budget.
+
+    The size is known before decoding: a JPEG over budget decodes at 1/2, 1/4 or 1/8 of
+    its size (Pillow's draft mode), any other image over four budgets is refused.
+    """
     try:
-        image: Image.Image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("L")
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        with Image.open(io.BytesIO(data)) as opened:
+            stated_width, dpi = opened.width, image_dpi(opened)
+            _reduce_while_decoding(opened)
+            dpi *= opened.width / stated_width  # draft mode shrank it: fewer pixels per inch
+            image: Image.Image = ImageOps.exif_transpose(opened).convert("L")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise OcrError(MESSAGES["unreadable_image"].format(detail=exc)) from exc
-    dpi = image_dpi(image)
-    if dpi < OCR_DPI * 0.9:
-        scale = OCR_DPI / dpi
-        image = image.resize((round(image.width * scale), round(image.height * scale)),
-                             Image.Resampling.BICUBIC)
-        dpi = OCR_DPI
+    target = ocr_resolution(1, image.width / dpi, image.height / dpi)
+    if dpi < target * 0.9 or image.width * image.height > PAGE_PIXEL_BUDGET:
+        scale = target / dpi
+        image = image.resize((max(1, round(image.width * scale)),
+                              max(1, round(image.height * scale))), Image.Resampling.BICUBIC)
+        dpi = target
     return PageImage(1, image, dpi)
 
 
+def _reduce_while_decoding(image: Image.Image) -> None:
+    pixels = image.width * image.height
+    if pixels <= PAGE_PIXEL_BUDGET:
+        return
+    if image.format == "JPEG":
+        shrink = math.sqrt(PAGE_PIXEL_BUDGET / pixels)
+        image.draft("L", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
+    if image.width * image.height > 4 * PAGE_PIXEL_BUDGET:
+        raise OcrError(MESSAGES["too_many_pixels"].format(pixels=pixels,
+                                                          budget=4 * PAGE_PIXEL_BUDGET))
+
+
 def image_dpi(image: Image.Image) -> float:
-    """The image's stated resolution, or the one that makes it an A4-wide page."""
+    """The image's stated resolution, or the one that makes it an A4-wide page.
+
+    A stated resolution is believed when it is in the usual range and makes a page no
+    larger than an A0 sheet (a 9400-pixel photo "at 100 dpi" is not a 2.4-metre invoice).
+    """
     stated = image.info.get("dpi")
-    if stated and 100 <= float(stated[0]) <= 1200:
+    if stated and 100 <= float(stated[0]) <= 1200 \
+            and max(image.size) / float(stated[0]) <= MAX_PAGE_INCHES:
         return float(stated[0])
     return max(72.0, image.width / A4_WIDTH_INCHES)
 

@@ -1,12 +1,15 @@
 """Run a parse in a child process with a deadline, so a hostile PDF costs an error, not a hang.
 
 PDF parsers are C code that Python cannot interrupt: a file that makes pdfium loop would
-hang a thread forever. So the cascade sends each document to one long-lived child process
-(started on first use, with the `spawn` method so that no parent threads or locks are
-copied) and waits at most the document's time limit. On timeout or crash the child is
-killed and a fresh one starts with the next document. The child also runs under an
-address-space limit, so a decompression bomb fails inside the child rather than taking
-the machine's memory.
+hang a thread forever. So the cascade sends each heavy step of a document (PDF parsing,
+rendering, image decoding, OCR) to a long-lived child process (started on first use as a
+fresh interpreter, so that no parent threads or locks are copied) and waits at most the
+step's time limit. On timeout or crash the child is killed with its whole process group
+(the Tesseract programs it started included) and a fresh one starts with the next
+document. The child runs under an address-space limit that its Tesseracts inherit, so a
+decompression bomb fails inside the child rather than taking the server's memory; a child
+that grew past `RECYCLE_AFTER_BYTES` is replaced after its answer, so the memory goes back
+to the system. A small pool of children keeps several documents reading at once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import queue
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +30,8 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
+# A child whose peak resident memory passed this is restarted once it has answered.
+RECYCLE_AFTER_BYTES = 768 * 1024**2
 _HEADER_BYTES = 8
 
 
@@ -59,13 +66,15 @@ class IsolatedWorker:
                 ready, _, _ = select.select([process.stdout], [], [], seconds)
                 if not ready:
                     raise TimeLimitExceeded(f"gave up after {seconds:g} s (time limit)")
-                ok, payload = _receive(process.stdout)
+                ok, payload, peak_bytes = _receive(process.stdout)
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 self._stop()
                 raise WorkerError("the parser process crashed") from exc
             except TimeLimitExceeded:
                 self._stop()
                 raise
+            if peak_bytes > RECYCLE_AFTER_BYTES:
+                self._stop()  # give a big document's memory back instead of keeping it
         if not ok:
             raise WorkerError(str(payload))
         return payload  # type: ignore[no-any-return]
@@ -83,14 +92,17 @@ class IsolatedWorker:
             environment["LIASSE_WORKER_MEMORY_LIMIT"] = str(self._memory_limit)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "liasse.extract.worker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=environment, close_fds=True)
+            stdout=subprocess.PIPE, env=environment, close_fds=True, start_new_session=True)
         return self._process
 
     def _stop(self) -> None:
         process, self._process = self._process, None
         if process is None:
             return
-        process.kill()
+        try:  # the child leads its own process group: its Tesseracts go with it
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
         process.wait(timeout=5)
         for stream in (process.stdin, process.stdout):
             if stream is not None:
@@ -130,10 +142,23 @@ def _serve() -> None:
         try:
             reply: tuple[bool, object] = (True, function(argument))
         except MemoryError:
-            reply = (False, "ran out of memory while parsing")
+            reply = (False, "ran out of memory while parsing (memory limit)")
         except Exception as exc:  # the parent turns any failure into an `errors` entry
-            reply = (False, f"{type(exc).__name__}: {exc}")
-        _send(replies, reply)
+            reply = (False, _message(exc))
+        _send(replies, (*reply, _peak_memory_bytes()))
+
+
+def _message(exc: Exception) -> str:
+    """liasse's own errors are written for people; a library's keeps its type for diagnosis."""
+    if type(exc).__module__.startswith("liasse."):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _peak_memory_bytes() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
 
 
 def _limit_memory(limit: int | None) -> None:
@@ -146,18 +171,49 @@ def _limit_memory(limit: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-_shared: IsolatedWorker | None = None
-_shared_lock = threading.Lock()
+class WorkerPool:
+    """A few `IsolatedWorker`s: a caller takes an idle one, or waits for one to be free."""
+
+    def __init__(self, size: int, *, memory_limit_bytes: int | None = MEMORY_LIMIT_BYTES
+                 ) -> None:
+        self._all = [IsolatedWorker(memory_limit_bytes=memory_limit_bytes)
+                     for _ in range(max(1, size))]
+        self._idle: queue.SimpleQueue[IsolatedWorker] = queue.SimpleQueue()
+        for worker in self._all:
+            self._idle.put(worker)
+
+    def run(self, function: Callable[[A], R], argument: A, *, seconds: float) -> R:
+        worker = self._idle.get()
+        try:
+            return worker.run(function, argument, seconds=seconds)
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self._all:
+            worker.close()
 
 
-def shared_worker() -> IsolatedWorker:
-    """The process-wide worker, started on first use and stopped at exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = IsolatedWorker()
-            atexit.register(_shared.close)
-        return _shared
+_pools: dict[str, WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(name: str, size: int) -> WorkerPool:
+    with _pools_lock:
+        if name not in _pools:
+            _pools[name] = WorkerPool(size)
+            atexit.register(_pools[name].close)
+        return _pools[name]
+
+
+def shared_worker() -> WorkerPool:
+    """The extraction pool (one child per core, each started on first use), stopped at exit."""
+    return _pool("extract", max(2, os.cpu_count() or 1))
+
+
+def viewer_worker() -> WorkerPool:
+    """The web viewer's own pool, so that page images never wait behind a long OCR."""
+    return _pool("viewer", 2)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ class StoredBlob:
     created: bool  # False when the same content was already stored
 
 
+# Documents are private: only liasse's own user may list or read the store.
+PRIVATE_DIRECTORY = 0o700
+
+
 class BlobStore:
     """Blobs under `root/ab/cd/<sha256>`; a temp file in `root/tmp` is renamed into place."""
 
@@ -46,7 +50,8 @@ class BlobStore:
     def put_stream(self, source: BinaryIO) -> StoredBlob:
         """Copy `source` in, hashing as it goes; identical content is kept once."""
         tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY)
+        tmp_dir.mkdir(exist_ok=True, mode=PRIVATE_DIRECTORY)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="incoming-")
@@ -69,7 +74,8 @@ class BlobStore:
         final = self.path(sha256)
         if final.is_file():
             return StoredBlob(sha256, size, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (final.parent.parent, final.parent):  # each level private
+            directory.mkdir(exist_ok=True, mode=PRIVATE_DIRECTORY)
         tmp_path.chmod(0o600)
         tmp_path.replace(final)
         return StoredBlob(sha256, size, created=True)
@@ -82,6 +88,14 @@ class BlobStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
+
+    def delete(self, sha256: str) -> bool:
+        """Remove a blob (an erased workspace, an expired original); False if it was gone."""
+        try:
+            self.path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
 
 def _explain(exc: OSError) -> BlobStoreError:

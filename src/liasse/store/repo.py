@@ -68,6 +68,12 @@ class RecordedFile:
     created: bool
 
 
+def _initial_status(entry: SourceEntry) -> str:
+    if entry.deleted:
+        return "deleted"
+    return "refused" if entry.refused else "discovered"
+
+
 class WorkspaceRepo:
     """All reads and writes of one workspace's rows."""
 
@@ -189,7 +195,8 @@ class WorkspaceRepo:
             modified_at=entry.modified_at,
             content_hash=entry.content_hash,
             deleted=entry.deleted,
-            status="deleted" if entry.deleted else "discovered",
+            status=_initial_status(entry),
+            error=entry.refused,
         )
         self.session.add(row)
         self.session.flush()
@@ -459,6 +466,11 @@ class WorkspaceRepo:
             secret.ciphertext = ciphertext
             secret.updated_at = utcnow()
         self.session.flush()
+
+    def secret_names(self) -> list[str]:
+        return list(self.session.scalars(
+            select(Secret.name).where(Secret.workspace_id == self.workspace_id)
+            .order_by(Secret.name)))
 
     def delete_secret(self, name: str) -> bool:
         secret = self._secret(name)

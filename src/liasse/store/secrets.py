@@ -3,7 +3,9 @@
 The master key comes from `LIASSE_SECRET_KEY` (base64, 32 bytes) or from a key file that
 `liasse init` creates with mode 0600. Each wrapped data key remembers the id of the master
 key that wrapped it, so a rotation interrupted halfway still decrypts: the keyring holds
-the current key and the previous ones (`master.key.previous`).
+the current key and the previous one (`master.key.previous`), which is deleted once every
+secret has been read back with the new key alone. A rotation can also replace the data
+keys themselves (every secret re-encrypted), so a data key copied before it opens nothing.
 """
 
 from __future__ import annotations
@@ -183,12 +185,55 @@ def rewrap_data_keys(session: Session, keyring: Keyring, new_key: MasterKey) -> 
     return count
 
 
-def rotate_key_file(session: Session, keyring: Keyring, key_file: Path) -> int:
-    """Rotate the file-held master key: the old key is kept as `.previous` until next time,
-    the data keys are re-wrapped in the caller's transaction, then the new key is written."""
+def replace_data_keys(session: Session, keyring: Keyring, new_key: MasterKey) -> int:
+    """A new data key for every workspace, every secret re-encrypted with it, the new data
+    key wrapped with `new_key`: the old data keys no longer open anything."""
+    count = 0
+    for stored in store_repo.all_data_keys(session):
+        repo = WorkspaceRepo(session, stored.workspace_id)
+        aad = stored.workspace_id.encode()
+        old_data_key = _open(keyring.by_id(stored.master_key_id).key, stored.wrapped, aad)
+        new_data_key = secrets.token_bytes(KEY_BYTES)
+        for name in repo.secret_names():
+            secret_aad = f"{stored.workspace_id}/{name}".encode()
+            plaintext = _open(old_data_key, repo.secret_ciphertext(name) or b"", secret_aad)
+            repo.save_secret_ciphertext(name, _seal(new_data_key, plaintext, secret_aad))
+        repo.save_data_key(new_key.id, _seal(new_key.key, new_data_key, aad))
+        count += 1
+    return count
+
+
+def previous_key_file(key_file: Path) -> Path:
+    return key_file.with_name(key_file.name + ".previous")
+
+
+def rotate_key_file(session: Session, keyring: Keyring, key_file: Path, *,
+                    new_data_keys: bool = False) -> int:
+    """Rotate the file-held master key: the old key is kept as `.previous`, the data keys
+    are re-wrapped (or replaced) in the caller's transaction, then the new key is written.
+    Once the caller has committed, `forget_previous_key` checks and deletes `.previous`."""
     new_key = generate_master_key()
-    write_key_file(key_file.with_name(key_file.name + ".previous"), keyring.current)
-    count = rewrap_data_keys(session, keyring, new_key)
+    write_key_file(previous_key_file(key_file), keyring.current)
+    rotate = replace_data_keys if new_data_keys else rewrap_data_keys
+    count = rotate(session, keyring, new_key)
     session.flush()
     write_key_file(key_file, new_key)
     return count
+
+
+def forget_previous_key(session: Session, key_file: Path) -> bool:
+    """Delete `.previous` once every data key and secret opens with the current key alone;
+    False (and the file kept) when anything still needs the old one."""
+    current = Keyring(parse_master_key(key_file.read_text()))
+    try:
+        for stored in store_repo.all_data_keys(session):
+            aad = stored.workspace_id.encode()
+            data_key = _open(current.by_id(stored.master_key_id).key, stored.wrapped, aad)
+            repo = WorkspaceRepo(session, stored.workspace_id)
+            for name in repo.secret_names():
+                _open(data_key, repo.secret_ciphertext(name) or b"",
+                      f"{stored.workspace_id}/{name}".encode())
+    except SecretDecryptionError:
+        return False
+    previous_key_file(key_file).unlink(missing_ok=True)
+    return True

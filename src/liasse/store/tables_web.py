@@ -75,3 +75,39 @@ class Notification(Base):
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie carries a random token; only its SHA-256 is kept, so
+    the table is no key to anyone's session. Deleting the row ends the session."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsedOAuthState(Base):
+    """An OAuth flow's `state` once its callback ran: a replayed callback is refused."""
+
+    __tablename__ = "used_oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PrivacyEvent(Base):
+    """An export or erasure of a workspace, kept outside the workspace's own rows so that
+    it survives the erasure it records (no foreign key: the workspace may be gone)."""
+
+    __tablename__ = "privacy_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_slug: Mapped[str] = mapped_column(String(100))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(320))
+    details: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)

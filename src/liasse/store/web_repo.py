@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import String, and_, cast, func, or_, select, update
+from sqlalchemy import String, and_, cast, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,12 +30,20 @@ from liasse.store.tables import (
     utcnow,
 )
 from liasse.store.tables_bank import BankTransactionRow
-from liasse.store.tables_web import ROLES, LoginAttempt, Membership, Notification, User
+from liasse.store.tables_web import (
+    ROLES,
+    LoginAttempt,
+    Membership,
+    Notification,
+    UsedOAuthState,
+    User,
+    WebSession,
+)
 
 # Documents whose amount counts as spent: accepted by a person or by the routing.
 SPENT_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK)
 WAITING_STATES = (State.PARKED, State.BLOCKED_ON_AUTH, State.RETRY_SCHEDULED)
-FAILED_FILE_STATUSES = ("fetch_failed", "vanished")
+FAILED_FILE_STATUSES = ("fetch_failed", "vanished", "refused")
 BACKLOG_FILE_STATUSES = ("discovered", "fetch_failed")
 
 
@@ -77,6 +86,12 @@ def set_membership(session: Session, user_id: str, workspace_id: str, role: str)
     return membership
 
 
+def remove_membership(session: Session, user_id: str, workspace_id: str) -> bool:
+    removed = session.execute(delete(Membership).where(
+        Membership.user_id == user_id, Membership.workspace_id == workspace_id))
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class WorkspaceAccess:
     workspace_id: str
@@ -117,36 +132,100 @@ def record_login_attempt(
 
 
 @dataclass(frozen=True)
+class FailureCount:
+    count: int
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
 class RecentFailures:
-    for_email: int
-    from_address: int
+    """Failed logins for this account from this address, and from this address overall."""
+
+    for_account: FailureCount
+    from_address: FailureCount
 
 
 def recent_login_failures(
     session: Session, email: str, address: str, since: datetime
 ) -> RecentFailures:
-    """Failed attempts since `since` (or since the last success for that e-mail)."""
+    """Failed attempts since `since`; for the account, only since its last success from here."""
+    email, address = normalise_email(email), address[:64]
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == normalise_email(email), LoginAttempt.success.is_(True)
+            LoginAttempt.email == email, LoginAttempt.address == address,
+            LoginAttempt.success.is_(True),
         )
     )
-    email_since = max(since, last_success) if last_success else since
-    for_email = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.email == normalise_email(email),
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > email_since,
-        )
+    account_since = max(since, last_success) if last_success else since
+    return RecentFailures(
+        _failures(session, account_since, LoginAttempt.email == email,
+                  LoginAttempt.address == address),
+        _failures(session, since, LoginAttempt.address == address),
     )
-    from_address = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.address == address[:64],
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > since,
-        )
-    )
-    return RecentFailures(int(for_email or 0), int(from_address or 0))
+
+
+def _failures(session: Session, since: datetime, *conditions: Any) -> FailureCount:
+    count, last_at = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *conditions, LoginAttempt.success.is_(False), LoginAttempt.at > since)
+    ).one()
+    return FailureCount(int(count or 0), last_at)
+
+
+# --- web sessions and OAuth states (cross-workspace) ----------------------------------------
+
+# Writing last_seen_at on every request would make every page view a write.
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start_web_session(session: Session, token_hash: str, user_id: str, now: datetime) -> None:
+    session.add(WebSession(token_hash=token_hash, user_id=user_id, created_at=now,
+                           last_seen_at=now))
+    session.flush()
+
+
+def live_web_session_user(session: Session, token_hash: str, now: datetime, *,
+                          idle: timedelta, lifetime: timedelta) -> str | None:
+    """The user of a session still within its idle and absolute lifetimes, else None
+    (and an expired session is deleted)."""
+    row = session.get(WebSession, token_hash)
+    if row is None:
+        return None
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        session.delete(row)
+        return None
+    if now - row.last_seen_at > SESSION_TOUCH_EVERY:
+        row.last_seen_at = now
+    return row.user_id
+
+
+def end_web_session(session: Session, token_hash: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
+
+
+def end_sessions_of_user(session: Session, user_id: str) -> int:
+    """Log the user out everywhere (password changed, role removed)."""
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_expired_web_sessions(session: Session, now: datetime, *, idle: timedelta,
+                               lifetime: timedelta) -> None:
+    session.execute(delete(WebSession).where(or_(WebSession.last_seen_at < now - idle,
+                                                 WebSession.created_at < now - lifetime)))
+
+
+def consume_oauth_state(session: Session, state_hash: str, now: datetime,
+                        keep: timedelta) -> bool:
+    """True the first time a flow's state is used, False for a replay. States older than
+    `keep` (the flow cookie's lifetime, after which it is refused anyway) are forgotten."""
+    session.execute(delete(UsedOAuthState).where(UsedOAuthState.used_at < now - keep))
+    try:
+        with session.begin_nested():  # two callbacks at once: the second insert fails
+            session.add(UsedOAuthState(state_hash=state_hash, used_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- document search ---------------------------------------------------------------------------

@@ -31,6 +31,12 @@ class SourceEntry:
     modified_at: datetime
     content_hash: str | None = None
     deleted: bool = False
+    # Set when the source will not read this entry (a link, a device): why, for people.
+    refused: str | None = None
+
+
+class SourceFileRefused(Exception):
+    """The source will not read this entry (not a regular file inside its folder)."""
 
 
 @dataclass(frozen=True)

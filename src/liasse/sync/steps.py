@@ -25,7 +25,7 @@ from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Document
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import SourceEntry, WorkspaceContext
+from liasse.sync.ports import SourceEntry, SourceFileRefused, WorkspaceContext
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"
@@ -92,7 +92,9 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
                     recorded = repo.record_source_file(connection_id, entry)
                     if entry.deleted:
                         continue
-                    if recorded.created:
+                    if entry.refused:  # recorded once with its reason, never read
+                        counts.failed += int(recorded.created)
+                    elif recorded.created:
                         counts.discovered += 1
                     else:
                         counts.duplicates += 1  # already had this version: not processed again
@@ -147,6 +149,10 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
             stored = pipeline.blobs.put_stream(spool)  # type: ignore[arg-type]
     except FileNotFoundError as exc:
         _mark_file(pipeline, file_id, "vanished", str(exc))
+        counts.failed += 1
+        return
+    except SourceFileRefused as exc:  # swapped for a link or a device since it was listed
+        _mark_file(pipeline, file_id, "refused", str(exc))
         counts.failed += 1
         return
     except NeedsReconnect as exc:

@@ -6,11 +6,13 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
 
 from liasse.services import NoWorkspace, Services
 from liasse.store import repo as store_repo
 from liasse.store import web_repo
-from liasse.web.security import hash_password
+from liasse.store.tables_web import ROLES
+from liasse.web.security import hash_password, verify_password
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,38 @@ def add_user(services: Services, email: str, password: str, *, role: str,
         created = user is None
         if user is None:
             user = web_repo.create_user(session, email, password_hash)
-        else:
-            user.password_hash = password_hash
+        elif _password_changed(user.password_hash, password, hasher) \
+                or _role_lowered(session, user.id, found.id, role):
+            # Whoever held the old password or the higher role is logged out everywhere.
+            web_repo.end_sessions_of_user(session, user.id)
+        user.password_hash = password_hash
         web_repo.set_membership(session, user.id, found.id, role)
         return UserAdded(user.email, role, slug, created)
+
+
+def _password_changed(old_hash: str, password: str, hasher: PasswordHasher | None) -> bool:
+    return not verify_password(hasher or PasswordHasher(), old_hash, password)
+
+
+def _role_lowered(session: Session, user_id: str, workspace_id: str, role: str) -> bool:
+    for access in web_repo.workspaces_of_user(session, user_id):
+        if access.workspace_id == workspace_id:
+            return ROLES.index(role) < ROLES.index(access.role)
+    return False
+
+
+def remove_user(services: Services, email: str, *, workspace: str | None = None) -> bool:
+    """Take the user's role in `workspace` away and end their sessions; False if they had none."""
+    slug = workspace or services.settings.workspace
+    with services.sessions.begin() as session:
+        found = store_repo.find_workspace_by_slug(session, slug)
+        if found is None:
+            raise NoWorkspace(f"workspace {slug!r} does not exist: run `liasse init`")
+        user = web_repo.find_user_by_email(session, email)
+        if user is None or not web_repo.remove_membership(session, user.id, found.id):
+            return False
+        web_repo.end_sessions_of_user(session, user.id)
+        return True
 
 
 def new_password() -> str:

@@ -15,13 +15,14 @@ from fastapi.staticfiles import StaticFiles
 
 from liasse.services import Services
 from liasse.web.config import WebConfig
-from liasse.web.deps import NotLoggedIn, WebState, check_csrf, session_of
+from liasse.web.deps import NotLoggedIn, WebState, check_csrf, check_parameters, session_of
 from liasse.web.routes import ROUTERS, oauth
 from liasse.web.security import (
     SESSION_COOKIE,
     LoginPolicy,
     SessionCodec,
     SessionData,
+    SessionLifetimes,
     make_hasher,
 )
 from liasse.web.views import make_templates, render
@@ -42,11 +43,12 @@ def create_app(services: Services, config: WebConfig | None = None, *,
     secret = (config.session_secret.get_secret_value() if config.session_secret
               else secrets.token_urlsafe(32))
     app = FastAPI(title="liasse", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(check_csrf)])
+                  dependencies=[Depends(check_parameters), Depends(check_csrf)])
     app.state.liasse = WebState(
         services=services, config=config,
         codec=SessionCodec(secret, config.session_max_age_seconds),
         hasher=make_hasher(config), policy=LoginPolicy.from_config(config),
+        lifetimes=SessionLifetimes.from_config(config),
         templates=make_templates(), today=today,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -62,8 +64,8 @@ def create_app(services: Services, config: WebConfig | None = None, *,
 def _is_https(request: Request, config: WebConfig) -> bool:
     if config.secure_cookies is not None:
         return config.secure_cookies
-    forwarded = request.headers.get("x-forwarded-proto") if config.trust_forwarded_headers else None
-    return (forwarded or request.url.scheme) == "https"
+    # Behind a trusted proxy uvicorn has already taken the scheme from X-Forwarded-Proto.
+    return request.url.scheme == "https"
 
 
 def _install_session_middleware(app: FastAPI) -> None:

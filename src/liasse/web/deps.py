@@ -24,6 +24,7 @@ from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
+from liasse.store.tables import utcnow
 from liasse.store.tables_web import ROLES
 from liasse.store.web_repo import WebRepo, WorkspaceAccess
 from liasse.web.config import WebConfig
@@ -33,7 +34,9 @@ from liasse.web.security import (
     LoginPolicy,
     SessionCodec,
     SessionData,
+    SessionLifetimes,
     csrf_matches,
+    session_user,
 )
 
 
@@ -44,6 +47,7 @@ class WebState:
     codec: SessionCodec
     hasher: PasswordHasher
     policy: LoginPolicy
+    lifetimes: SessionLifetimes
     templates: Jinja2Templates
     today: Callable[[], date] = date.today
 
@@ -64,6 +68,22 @@ def web_state(request: Request) -> WebState:
 def session_of(request: Request) -> SessionData:
     session: SessionData = request.state.session
     return session
+
+
+# Longer values than this are no filter, id or code a page of liasse ever makes.
+MAX_PARAMETER_CHARS = 2000
+MAX_PARAMETERS = 50
+
+
+def check_parameters(request: Request) -> None:
+    """Every route's URL: a NUL (PostgreSQL refuses it in text), a huge value or a flood of
+    parameters is a 400 before any handler or query sees it."""
+    items = [*request.query_params.multi_items(),
+             *((key, str(value)) for key, value in request.path_params.items())]
+    if len(items) > MAX_PARAMETERS or any(
+            "\x00" in key or "\x00" in value or len(value) > MAX_PARAMETER_CHARS
+            for key, value in items):
+        raise HTTPException(400, "the address has a malformed or oversized parameter")
 
 
 async def check_csrf(request: Request) -> None:
@@ -109,14 +129,13 @@ class LoggedIn:
 
 
 def logged_in(request: Request) -> LoggedIn:
-    user_id = session_of(request).user_id
-    services = web_state(request).services
-    if user_id is not None:
-        with services.sessions() as session:
-            user = web_repo.get_user(session, user_id)
-            if user is not None and user.active:
-                access = tuple(web_repo.workspaces_of_user(session, user.id))
-                return LoggedIn(user.id, user.email, access)
+    state = web_state(request)
+    with state.services.sessions.begin() as session:
+        user_id = session_user(session, session_of(request), state.lifetimes, utcnow())
+        user = web_repo.get_user(session, user_id) if user_id is not None else None
+        if user is not None and user.active:
+            access = tuple(web_repo.workspaces_of_user(session, user.id))
+            return LoggedIn(user.id, user.email, access)
     raise NotLoggedIn(request.url.path)
 
 

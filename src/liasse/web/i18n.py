@@ -13,7 +13,7 @@ _EN: Final[dict[str, str]] = {
     "notifications": "Notifications", "workspace": "Workspace", "switch": "Switch",
     "logout": "Log out", "login": "Log in", "email": "E-mail", "password": "Password",
     "login_failed": "Wrong e-mail or password.",
-    "login_throttled": "Too many failed attempts. Wait a few minutes and try again.",
+    "login_throttled": "Too many failed attempts. Wait a moment and try again.",
     "home": "Home", "error": "Error", "error_400": "Not possible", "error_403": "Not allowed",
     "error_404": "Not found", "error_429": "Slow down",
     "connections": "Connections", "connection": "Connection", "by_state": "Documents by state",
@@ -54,6 +54,15 @@ _EN: Final[dict[str, str]] = {
     "sync_window": "Sync window", "members": "Members", "role": "Role",
     "smtp_on": "E-mail notifications through", "smtp_off": "E-mail is not configured: "
                "notifications are shown in the app only.",
+    "privacy": "Privacy", "privacy_export": "Download everything (zip)",
+    "privacy_export_what": "Every record with its fields and audit trail, suppliers, matches "
+                           "and bank lines as JSON, and every original file.",
+    "privacy_retention": "Originals are deleted {years} years after they arrived.",
+    "privacy_retention_off": "Originals are kept for ever (no retention period is set).",
+    "privacy_erase": "Erase this workspace",
+    "privacy_erase_what": "Deletes every record, original and secret of this workspace for "
+                          "good. Type the workspace's slug to confirm.",
+    "privacy_erase_mismatch": "The slug typed does not match: nothing was erased.",
     "msg_saved": "Fields saved.", "msg_approved": "Approved: it will be posted at the end of "
                  "the window, or now with “Post now”.",
     "msg_rejected": "Rejected.", "msg_sent_back": "Sent back to review.",
@@ -144,7 +153,7 @@ _FR: Final[dict[str, str]] = {
     "switch": "Changer", "logout": "Se déconnecter", "login": "Se connecter",
     "email": "E-mail", "password": "Mot de passe",
     "login_failed": "E-mail ou mot de passe incorrect.",
-    "login_throttled": "Trop d'essais manqués. Attendez quelques minutes.",
+    "login_throttled": "Trop d'essais manqués. Attendez un instant et réessayez.",
     "home": "Accueil", "error": "Erreur", "error_400": "Impossible",
     "error_403": "Non autorisé", "error_404": "Introuvable", "error_429": "Trop de demandes",
     "connections": "Connexions", "connection": "Connexion",
@@ -190,6 +199,17 @@ _FR: Final[dict[str, str]] = {
     "sync_window": "Fenêtre de synchro", "members": "Membres", "role": "Rôle",
     "smtp_on": "Notifications par e-mail via", "smtp_off": "E-mail non configuré : "
                "les notifications restent dans l'application.",
+    "privacy": "Confidentialité", "privacy_export": "Tout télécharger (zip)",
+    "privacy_export_what": "Chaque dossier avec ses champs et son historique, les fournisseurs, "
+                           "les rapprochements et les lignes bancaires en JSON, et chaque "
+                           "fichier original.",
+    "privacy_retention": "Les originaux sont supprimés {years} ans après leur arrivée.",
+    "privacy_retention_off": "Les originaux sont gardés sans limite (aucune durée de "
+                             "conservation n'est réglée).",
+    "privacy_erase": "Effacer cet espace",
+    "privacy_erase_what": "Supprime définitivement chaque dossier, original et secret de cet "
+                          "espace. Tapez l'identifiant de l'espace pour confirmer.",
+    "privacy_erase_mismatch": "L'identifiant tapé ne correspond pas : rien n'a été effacé.",
     "msg_saved": "Champs enregistrés.", "msg_approved": "Approuvé : envoi en fin de fenêtre, "
                  "ou tout de suite avec « Envoyer maintenant ».",
     "msg_rejected": "Refusé.", "msg_sent_back": "Renvoyé en vérification.",

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liasse.store.tables import utcnow
 from liasse.web.deps import LoggedIn, StateDep, logged_in, session_of
-from liasse.web.security import LoginThrottled, SessionData, authenticate
+from liasse.web.security import LoginThrottled, authenticate, close_session, open_session
 from liasse.web.views import render, see_other
 
 router = APIRouter()
@@ -37,24 +37,27 @@ def login(request: Request, state: StateDep, email: Annotated[str, Form()],
           ) -> Response:
     try:
         with state.services.sessions.begin() as session:
+            now = utcnow()
             user = authenticate(session, state.hasher, state.policy, email=email,
-                                password=password, address=_client_address(request),
-                                now=utcnow())
-            user_id = user.id if user else None
-    except LoginThrottled:
-        return render(request, "login.html", next=_safe_next(next), error="login_throttled",
+                                password=password, address=_client_address(request), now=now)
+            # A new session (and CSRF token): nothing from before the login is carried over.
+            opened = open_session(session, user.id, state.lifetimes, now) if user else None
+    except LoginThrottled as throttled:
+        page = render(request, "login.html", next=_safe_next(next), error="login_throttled",
                       status_code=429)
-    if user_id is None:
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
+    if opened is None:
         return render(request, "login.html", next=_safe_next(next), error="login_failed",
                       status_code=401)
-    # A new session: the anonymous CSRF token is not carried over.
-    request.state.session = SessionData.fresh(user_id)
+    request.state.session = opened
     return see_other(_safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
-    request.state.session = SessionData.fresh(None)
+def logout(request: Request, state: StateDep) -> RedirectResponse:
+    with state.services.sessions.begin() as session:
+        request.state.session = close_session(session, session_of(request))
     return see_other("/login")
 
 

@@ -35,6 +35,10 @@ router = APIRouter(prefix="/w/{slug}")
 
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 PER_PAGE = 50
+# Past any real list, and small enough that the row offset fits the database's integers.
+MAX_PAGE = 1_000_000
+# A total beyond a thousand billion euros is no filter anyone means (and overflows BIGINT).
+MAX_TOTAL_MINOR = 10**17
 FIELD_PREFIX = "f_"
 
 
@@ -42,9 +46,10 @@ def _minor(raw: str | None) -> int | None:
     if not raw or not raw.strip():
         return None
     try:
-        return Money.parse(Decimal(raw.strip().replace(",", ".")), "EUR").minor
-    except (MoneyError, InvalidOperation):
+        minor = Money.parse(Decimal(raw.strip().replace(",", ".")), "EUR").minor
+    except (MoneyError, InvalidOperation, ValueError):
         return None
+    return max(-MAX_TOTAL_MINOR, min(MAX_TOTAL_MINOR, minor))
 
 
 def _date(raw: str | None) -> str:
@@ -56,7 +61,7 @@ def document_query(request: Request) -> DocumentQuery:
     """The filters of the documents page, read leniently: a bad value is ignored, not a 500."""
     params = request.query_params
     try:
-        page = max(1, int(params.get("page", "1")))
+        page = min(MAX_PAGE, max(1, int(params.get("page", "1"))))
     except ValueError:
         page = 1
     ids = tuple(i for i in params.get("ids", "").split(",") if i)

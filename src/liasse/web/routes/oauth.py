@@ -6,7 +6,8 @@ GET `/oauth/<provider>/callback?code&state`. What the callback needs (the random
 the PKCE verifier, the workspace, the form's choices, who started it) travels in a signed,
 HttpOnly cookie that only `/oauth/<provider>/` receives and that lives ten minutes. The
 callback refuses a missing or different `state` before anything is exchanged or stored,
-and the cookie is single-use: it is cleared whatever the outcome.
+and the flow is single-use: the cookie is cleared whatever the outcome, and the state is
+recorded as used, so a replayed callback (the same cookie and URL again) is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -25,8 +27,11 @@ from liasse import connections
 from liasse.connectors.dropbox.errors import DropboxError
 from liasse.connectors.dropbox.oauth import AuthorizationRequest
 from liasse.connectors.qonto.errors import QontoError
-from liasse.web.deps import LoggedIn, OwnerDep, StateDep, Viewer, logged_in
+from liasse.store import web_repo
+from liasse.store.tables import utcnow
+from liasse.web.deps import LoggedIn, OwnerDep, StateDep, Viewer, logged_in, web_state
 from liasse.web.i18n import MESSAGES
+from liasse.web.security import token_hash
 from liasse.web.views import flash_url, language, render, see_other
 
 router = APIRouter()
@@ -210,7 +215,12 @@ def _pending(request: Request, who: LoggedIn, provider: str) -> PendingFlow | No
         return None
     owner = any(access.slug == flow.slug and access.role == "owner"
                 for access in who.workspaces)
-    return flow if owner and flow.user_id == who.user_id else None
+    if not owner or flow.user_id != who.user_id:
+        return None
+    with web_state(request).services.sessions.begin() as session:
+        first_use = web_repo.consume_oauth_state(session, token_hash(flow.state), utcnow(),
+                                                 timedelta(seconds=FLOW_MAX_AGE_SECONDS))
+    return flow if first_use else None
 
 
 def _finished(response: Response, provider: str) -> Response:

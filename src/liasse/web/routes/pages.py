@@ -1,12 +1,13 @@
 """A stored document's pages as PNG images, and which of them the viewer shows.
 
-The rendering itself is `liasse.render`; this module only finds the document in the
-viewer's workspace (404 for any other), reads its blob and turns render errors into
-HTTP answers.
+The rendering itself is `liasse.render`, run in the viewer's limited child processes
+under `RENDER_SECONDS`; this module only finds the document in the viewer's workspace
+(404 for any other), reads its blob and turns render errors into HTTP answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from liasse import render
+from liasse.extract.worker import WorkerError, viewer_worker
 from liasse.store.blobs import BlobStoreError
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document
@@ -29,6 +31,18 @@ CACHE_CONTROL = "private, max-age=3600"
 VIEWER_WIDTH = 1000
 ZOOM_WIDTH = render.MAX_WIDTH
 MISSING_FILE = "the stored file is missing"
+# A page renders in well under a second; a file that takes longer is not worth a thread.
+RENDER_SECONDS = 20.0
+
+
+def _in_child(function: Callable[[render.PageRequest], render.Rendered],
+              request: render.PageRequest) -> render.Rendered:
+    """Run a render in the limited child; a crash or the deadline is a render error."""
+    try:
+        answer = viewer_worker().run(function, request, seconds=RENDER_SECONDS)
+    except WorkerError as exc:
+        raise render.RenderError(f"the page could not be rendered: {exc}") from exc
+    return answer.unwrap()
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,8 @@ def pages_of(state: WebState, document: Document) -> PagesView:
         return PagesView((), "pages_none_xml")
     try:
         data = state.services.blobs.read_bytes(document.sha256)
-        count = render.page_count(data, document.media_type)
+        count = _in_child(render.count_in_child,
+                          render.PageRequest(data, document.media_type)).count
     except (BlobStoreError, render.RenderError):
         return PagesView((), "pages_unreadable")
     return PagesView(tuple(range(1, count + 1)), None)
@@ -73,7 +88,8 @@ def page_image(state: StateDep, who: ViewerDep, document_id: str, number: int,
     except BlobStoreError as exc:
         raise HTTPException(404, MISSING_FILE) from exc
     try:
-        png = render.render_page(data, document.media_type, number, width)
+        png = _in_child(render.render_in_child, render.PageRequest(
+            data, document.media_type, number, width)).png
     except render.PageOutOfRange as exc:
         raise HTTPException(404, str(exc)) from exc
     except render.RenderError as exc:

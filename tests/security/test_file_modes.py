@@ -1,0 +1,60 @@
+"""Attack 5: the database (password hashes, every invoice), its WAL and SHM, the blobs and
+the keys were readable by other local users (0644 in a 0755 home)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from liasse.services import doctor, initialise, open_services
+from liasse.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def usual_umask() -> Iterator[None]:
+    previous = os.umask(0o022)  # what most systems give a service: files 0644 by default
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def files_check(settings: Settings) -> tuple[bool, str, str]:
+    (check,) = [check for check in doctor(settings) if check.name == "files"]
+    return check.ok, check.detail, check.fix
+
+
+def test_the_home_and_everything_in_it_are_private(settings: Settings) -> None:
+    initialise(settings)
+    services = open_services(settings)
+    try:
+        stored = services.blobs.put_bytes(b"%PDF-1.4 an invoice")
+        with services.engine.connect() as connection:  # a live connection keeps WAL/SHM
+            connection.exec_driver_sql("SELECT 1 FROM workspaces").all()
+            database = settings.home / "liasse.db"
+            assert mode(settings.home) == 0o700
+            for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"),
+                         settings.key_file, services.blobs.path(stored.sha256)):
+                assert mode(path) == 0o600, path
+            assert mode(services.blobs.path(stored.sha256).parent) == 0o700
+            assert files_check(settings)[0] is True
+    finally:
+        services.close()
+
+
+def test_doctor_names_a_file_others_can_read_and_init_fixes_it(settings: Settings) -> None:
+    initialise(settings)
+    database = settings.home / "liasse.db"
+    database.chmod(0o644)
+    settings.home.chmod(0o755)
+    ok, detail, fix = files_check(settings)
+    assert not ok and str(database) in detail and str(settings.home) in detail
+    assert fix == f"chmod -R go-rwx {settings.home}"
+    initialise(settings)
+    assert files_check(settings)[0] is True and mode(database) == 0o600
