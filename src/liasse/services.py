@@ -10,7 +10,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -195,8 +195,10 @@ def set_workspace_preferences(services: Services, *, review_from: Decimal | None
 
 
 def build_pipeline(services: Services, slug: str | None = None, *,
-                   connection_ids: set[str] | None = None) -> Pipeline:
-    """The pipeline for one workspace; `connection_ids` limits intake to those sources."""
+                   connection_ids: set[str] | None = None, owner: str | None = None
+                   ) -> Pipeline:
+    """The pipeline for one workspace; `connection_ids` limits intake to those sources;
+    `owner` names who claims its documents (default: an id unique to this pipeline)."""
     settings = services.settings
     with services.sessions.begin() as session:
         workspace = _find_workspace(session, slug or settings.workspace)
@@ -211,7 +213,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         writers = adapters_writeback.active_writers(services, repo)
     if connection_ids is not None:
         sources = {key: source for key, source in sources.items() if key in connection_ids}
-    return Pipeline(
+    pipeline = Pipeline(
         sessions=services.sessions,
         blobs=services.blobs,
         context=context,
@@ -221,6 +223,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         poster=poster,
         writers=writers,
     )
+    return pipeline if owner is None else replace(pipeline, owner=owner)
 
 
 def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentSource]:
