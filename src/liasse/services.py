@@ -24,7 +24,7 @@ from liasse.extract.model import ExtractionResult
 from liasse.settings import Settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage, BlobStore, S3BlobStore
 from liasse.store.db import make_engine, make_session_factory, ping
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
@@ -45,7 +45,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blobs: BlobStorage
     poster: InvoicePoster | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -73,7 +73,20 @@ def open_services(settings: Settings, *, migrate_schema: bool = True) -> Service
     engine = make_engine(settings.resolved_database_url)
     if migrate_schema:
         migrate.upgrade(engine)
-    return Services(settings, engine, make_session_factory(engine), BlobStore(settings.blob_path))
+    return Services(settings, engine, make_session_factory(engine), open_blob_store(settings))
+
+
+def open_blob_store(settings: Settings) -> BlobStorage:
+    """The S3-compatible bucket when `blobs.url` names one, else the home's blob folder."""
+    blobs = settings.blobs
+    if blobs.url is None:
+        return BlobStore(settings.blob_path)
+    secret = blobs.secret_access_key
+    return S3BlobStore.from_url(
+        blobs.url, endpoint_url=blobs.endpoint_url, region=blobs.region,
+        access_key_id=blobs.access_key_id,
+        secret_access_key=secret.get_secret_value() if secret else None,
+    )
 
 
 @contextmanager

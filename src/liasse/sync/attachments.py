@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.errors import NeedsReconnect, QontoError, TransientFailure
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.matching import OUTBOX_QONTO_ATTACH
 from liasse.sync.pipeline import CLAIM_LEASE, RetryPolicy, new_claim_owner
 from liasse.sync.steps import sniff_media_type
 
 
-def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs: BlobStore,
+def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs: BlobStorage,
                       client: QontoClient, clock: Callable[[], datetime],
                       retry: RetryPolicy | None = None, owner: str | None = None) -> int:
     """Attach every due confirmation; returns how many were attached. The idempotency key

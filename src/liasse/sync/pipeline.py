@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage
 from liasse.sync.ports import (
     DocumentSource,
     DocumentWriter,
@@ -51,7 +51,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Pipeline:
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blobs: BlobStorage
     context: WorkspaceContext
     sources: Mapping[str, DocumentSource]  # by connection id
     extractor: Extractor | None
