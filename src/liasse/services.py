@@ -25,6 +25,7 @@ from liasse.settings import Settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStorage, BlobStore, S3BlobStore
+from liasse.store.copy import CopyReport
 from liasse.store.db import make_engine, make_session_factory, ping
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
@@ -87,6 +88,22 @@ def open_blob_store(settings: Settings) -> BlobStorage:
         access_key_id=blobs.access_key_id,
         secret_access_key=secret.get_secret_value() if secret else None,
     )
+
+
+def copy_installation(settings: Settings, target_url: str) -> CopyReport:
+    """Copy this installation's database (every row, secrets still encrypted) into the
+    empty database at `target_url`; the blobs and the master key stay where they are."""
+    from liasse.store.copy import copy_database
+
+    if not target_url.startswith("postgresql://"):
+        raise ValueError("the copy goes to PostgreSQL: give a postgresql://… URL")
+    source = make_engine(settings.resolved_database_url)
+    target = make_engine(target_url)
+    try:
+        return copy_database(source, target)
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 @contextmanager

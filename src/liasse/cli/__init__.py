@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import backfill, connect, core, extract, match, receipts, users
+from liasse.cli import backfill, connect, core, db, extract, match, receipts, users
 
 app = typer.Typer(
     name="liasse",
@@ -24,6 +24,7 @@ match.register(app)
 receipts.register(app)
 backfill.register(app)
 users.register(app)
+db.register(app)
 
 
 def main() -> None:
