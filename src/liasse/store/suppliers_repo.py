@@ -86,6 +86,15 @@ class SupplierRepo:
     def directory(self) -> InMemoryDirectory:
         return InMemoryDirectory(self.suppliers())
 
+    def directory_version(self) -> tuple[int, int]:
+        """Changes whenever a supplier row is added, removed or updated (merges, renames,
+        rules included): a cached directory with the same version is still right."""
+        count, revisions = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(SupplierRow.revision), 0))
+            .where(SupplierRow.workspace_id == self.workspace_id)
+        ).one()
+        return int(count), int(revisions)
+
     def get(self, supplier_id: str) -> Supplier:
         row = self.session.get(SupplierRow, supplier_id)
         if row is None or row.workspace_id != self.workspace_id:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -205,6 +206,10 @@ class SupplierRow(Base):
     rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Set when merged into another supplier: kept so old links still resolve.
     merged_into: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Goes up by one at every UPDATE of the row: the enricher re-reads the directory
+    # only when the workspace's count of rows or sum of revisions moved.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                          onupdate=literal_column("revision") + 1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

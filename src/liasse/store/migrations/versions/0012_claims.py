@@ -1,4 +1,5 @@
-"""claims: documents and outbox items claimed before work; one supplier per identifier
+"""claims: documents and outbox items claimed before work; one supplier per identifier;
+supplier revisions
 
 Revision ID: 0012
 Revises: 0009
@@ -25,6 +26,9 @@ def upgrade() -> None:
             "claim_until", liasse.store.tables.UtcDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claim_owner", sa.String(length=200), nullable=True))
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("revision", sa.Integer(), server_default="1",
+                                      nullable=False))
     op.create_table(
         "supplier_keys",
         sa.Column("workspace_id", sa.String(length=32), nullable=False),
@@ -73,6 +77,8 @@ def downgrade() -> None:
     with op.batch_alter_table("supplier_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supplier_keys_supplier_id"))
     op.drop_table("supplier_keys")
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.drop_column("revision")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("claim_owner")
     with op.batch_alter_table("documents", schema=None) as batch_op:
