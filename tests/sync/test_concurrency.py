@@ -28,9 +28,11 @@ from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import AuditEvent, SupplierRow
+from liasse.sync import posting, steps
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.sync.steps import POST_BATCH
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file
 
@@ -202,3 +204,27 @@ def test_a_claimed_intent_is_nobody_elses_until_its_lease_ends(engine: Engine) -
         later = lease + timedelta(seconds=1)
         assert repo.claim_outbox_item(item.id, later, owner="window-b", until=later + CLAIM_LEASE)
         assert repo.get_outbox_item(item.id).attempts == 3
+
+
+def test_a_post_batch_skips_what_others_hold_and_sends_the_rest(engine: Engine, tmp_path: Path
+                                                                ) -> None:
+    pipelines, bank, workspace_id = _world(engine, tmp_path)
+    pipeline = pipelines[0]
+    counts = steps.WindowCounts()
+    for each in pipelines:
+        for connection_id in each.sources:
+            steps.intake(each, connection_id, counts)
+        steps.fetch(each, counts)
+    for work in (steps.extract, steps.enrich_and_route):
+        work(pipeline, counts)
+    assert posting.record_post_intents(pipeline) == counts.approved > POST_BATCH
+    now = datetime.now(UTC)
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, workspace_id)
+        held = {item.idempotency_key for item in repo.outbox_ready(now, limit=POST_BATCH)
+                if repo.claim_outbox_item(item.id, now, owner="another worker",
+                                          until=now + CLAIM_LEASE)}
+    posting.drain_post_outbox(pipeline, counts)
+    assert len(held) == POST_BATCH
+    assert set(bank.sends) and not set(bank.sends) & held
+    assert len(bank.sends) == counts.approved - POST_BATCH

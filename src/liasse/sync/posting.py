@@ -90,20 +90,23 @@ def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
     claimed: list[tuple[str, str, str, str, dict[str, Any]]] = []
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
-        ready = repo.outbox_ready(now, OUTBOX_QONTO_INVOICE, limit=POST_BATCH + len(drain.tried),
-                                  owner=pipeline.owner)
-        for item in ready:
-            if item.id in drain.tried or len(claimed) == POST_BATCH:
-                continue
-            drain.tried.add(item.id)
-            document = repo.get_document(item.document_id or "")
-            if document.state != State.APPROVED.value:
-                continue  # it waits for its retry or was sent back to review
-            if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
-                                          until=now + CLAIM_LEASE):
-                continue  # another window or worker is sending it
-            claimed.append((document.id, item.idempotency_key, document.file_name,
-                            document.sha256, dict(item.payload.get("facts", {}))))
+        # Items others hold or that wait are skipped: look further until a batch is full
+        # or every due item was tried once.
+        while len(claimed) < POST_BATCH and (fresh := [
+                item for item in repo.outbox_ready(now, OUTBOX_QONTO_INVOICE,
+                                                   limit=POST_BATCH + len(drain.tried),
+                                                   owner=pipeline.owner)
+                if item.id not in drain.tried]):
+            for item in fresh[:POST_BATCH - len(claimed)]:
+                drain.tried.add(item.id)
+                document = repo.get_document(item.document_id or "")
+                if document.state != State.APPROVED.value:
+                    continue  # it waits for its retry or was sent back to review
+                if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
+                                              until=now + CLAIM_LEASE):
+                    continue  # another window or worker is sending it
+                claimed.append((document.id, item.idempotency_key, document.file_name,
+                                document.sha256, dict(item.payload.get("facts", {}))))
     return [InvoiceToPost(document_id=document_id, idempotency_key=key, file_name=file_name,
                           content=pipeline.blobs.read_bytes(sha256), facts=facts)
             for document_id, key, file_name, sha256, facts in claimed]
