@@ -10,7 +10,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from liasse.privatefiles import loose_paths, make_home_private
 from liasse.settings import Settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage, BlobStore, S3BlobStore
+from liasse.store.copy import CopyReport
 from liasse.store.db import make_engine, make_session_factory, ping
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
@@ -46,7 +47,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blobs: BlobStorage
     poster: InvoicePoster | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -74,7 +75,36 @@ def open_services(settings: Settings, *, migrate_schema: bool = True) -> Service
     engine = make_engine(settings.resolved_database_url)
     if migrate_schema:
         migrate.upgrade(engine)
-    return Services(settings, engine, make_session_factory(engine), BlobStore(settings.blob_path))
+    return Services(settings, engine, make_session_factory(engine), open_blob_store(settings))
+
+
+def open_blob_store(settings: Settings) -> BlobStorage:
+    """The S3-compatible bucket when `blobs.url` names one, else the home's blob folder."""
+    blobs = settings.blobs
+    if blobs.url is None:
+        return BlobStore(settings.blob_path)
+    secret = blobs.secret_access_key
+    return S3BlobStore.from_url(
+        blobs.url, endpoint_url=blobs.endpoint_url, region=blobs.region,
+        access_key_id=blobs.access_key_id,
+        secret_access_key=secret.get_secret_value() if secret else None,
+    )
+
+
+def copy_installation(settings: Settings, target_url: str) -> CopyReport:
+    """Copy this installation's database (every row, secrets still encrypted) into the
+    empty database at `target_url`; the blobs and the master key stay where they are."""
+    from liasse.store.copy import copy_database
+
+    if not target_url.startswith("postgresql://"):
+        raise ValueError("the copy goes to PostgreSQL: give a postgresql://… URL")
+    source = make_engine(settings.resolved_database_url)
+    target = make_engine(target_url)
+    try:
+        return copy_database(source, target)
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 @contextmanager
@@ -197,8 +227,10 @@ def set_workspace_preferences(services: Services, *, review_from: Decimal | None
 
 
 def build_pipeline(services: Services, slug: str | None = None, *,
-                   connection_ids: set[str] | None = None) -> Pipeline:
-    """The pipeline for one workspace; `connection_ids` limits intake to those sources."""
+                   connection_ids: set[str] | None = None, owner: str | None = None
+                   ) -> Pipeline:
+    """The pipeline for one workspace; `connection_ids` limits intake to those sources;
+    `owner` names who claims its documents (default: an id unique to this pipeline)."""
     settings = services.settings
     with services.sessions.begin() as session:
         workspace = _find_workspace(session, slug or settings.workspace)
@@ -213,7 +245,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         writers = adapters_writeback.active_writers(services, repo)
     if connection_ids is not None:
         sources = {key: source for key, source in sources.items() if key in connection_ids}
-    return Pipeline(
+    pipeline = Pipeline(
         sessions=services.sessions,
         blobs=services.blobs,
         context=context,
@@ -223,6 +255,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         poster=poster,
         writers=writers,
     )
+    return pipeline if owner is None else replace(pipeline, owner=owner)
 
 
 def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentSource]:

@@ -116,6 +116,18 @@ class DropboxSettings(BaseModel):
     base_url: str | None = None
 
 
+class BlobSettings(BaseModel):
+    """Where document files are kept: the home folder by default, or an S3-compatible
+    bucket shared by every host (`url = "s3://bucket/prefix"`). Credentials left unset
+    come from the usual AWS sources (environment, profile, instance role)."""
+
+    url: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
+    endpoint_url: str | None = None  # a non-AWS service (MinIO, Garage, Scaleway, …)
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+
+
 class WebSettings(WebConfig):
     """Where the web app listens, plus its own settings (sessions, throttling, SMTP)."""
 
@@ -143,6 +155,7 @@ class Settings(BaseSettings):
     qonto: QontoSettings = QontoSettings()
     sync: SyncSettings = SyncSettings()
     dropbox: DropboxSettings = DropboxSettings()
+    blobs: BlobSettings = BlobSettings()
     web: WebSettings = WebSettings()
     privacy: PrivacySettings = PrivacySettings()
 

@@ -112,7 +112,13 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
         "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
         "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),
-        "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(b.outbox_id, NOW)),
+        "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(
+            b.outbox_id, NOW, owner="me", until=NOW + timedelta(minutes=5))),
+        "release_outbox_item": lambda: _not_found(lambda: a.release_outbox_item(b.outbox_id, NOW)),
+        "claim_document": lambda: _assert_false(a.claim_document(
+            b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
+        "settle_fetched_file": lambda: _assert_false(
+            a.settle_fetched_file(b.source_file_id, b.document_id, duplicate=False)),
         "data_key": lambda: _assert_equal(a.data_key().wrapped, b"wrapped-alpha"),  # type: ignore[union-attr]
         "save_data_key": lambda: _rows_belong(a.save_data_key("m", b"w"), a.workspace_id),
         "secret_ciphertext": lambda: _assert_equal(a.secret_ciphertext("token"), b"cipher-alpha"),

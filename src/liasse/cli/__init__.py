@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from liasse.cli import backfill, connect, core, extract, match, privacy, receipts, users
+from liasse.cli import backfill, connect, core, db, extract, match, privacy, receipts, users
 
 app = typer.Typer(
     name="liasse",
@@ -25,6 +25,7 @@ receipts.register(app)
 backfill.register(app)
 users.register(app)
 privacy.register(app)
+db.register(app)
 
 
 def main() -> None:

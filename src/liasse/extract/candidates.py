@@ -395,7 +395,34 @@ def _could_be_name(text: str) -> bool:
 
 def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
-    return text.strip(" ,;:-–|*").strip()
+    return _snap_legal_forms(text.strip(" ,;:-–|*").strip())
+
+
+_FORM_TOKENS = sorted({form.upper() for form in LEGAL_FORMS
+                       if form.isalpha() and len(form) >= 3})
+
+
+def _snap_legal_forms(text: str) -> str:
+    """OCR's one-letter slips inside a legal form ("SON BHD" for "SDN BHD"), put right.
+
+    Only a token next to an exact legal form is snapped, and only to a form one letter
+    away: a name is never rewritten on a guess.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    tokens = text.split()
+    upper = [token.upper().strip(".,") for token in tokens]
+    for index, token in enumerate(upper):
+        if token in _FORM_TOKENS or len(token) < 3 or not tokens[index].isupper():
+            continue
+        neighbours = upper[max(0, index - 1):index] + upper[index + 1:index + 2]
+        if not any(neighbour in _FORM_TOKENS for neighbour in neighbours):
+            continue
+        close = [form for form in _FORM_TOKENS if len(form) == len(token)
+                 and Levenshtein.distance(form, token) == 1]
+        if len(close) == 1:
+            tokens[index] = close[0]
+    return " ".join(tokens)
 
 
 def _after_label(context: _Context, segment: Segment) -> str:
@@ -455,6 +482,10 @@ _GENERIC_WORDS = frozenset({
     "vat", "invoice", "facture", "rechnung", "receipt", "customer", "client", "kunde", "bill",
     "description", "amount", "montant", "betrag", "qty", "item", "items", "thank you",
     "merci", "danke", "restaurant", "tax invoice", "cash", "change", "reference", "referencia",
+    "address", "adresse", "telephone", "cashier", "tendered", "payment mode", "item name",
+    "summary", "gst summary", "adjustment", "rounding adjustment", "subtotal", "sub total",
+    "balance", "discount", "quantity", "price", "unit price", "signature", "customer copy",
+    "duplicate", "original", "copy", "member", "points", "welcome", "thank you please come again",
 })
 
 

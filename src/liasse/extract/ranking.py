@@ -30,6 +30,7 @@ from liasse.extract.candidates import Candidate
 
 FIELD_KINDS: dict[str, str] = {
     "supplier_name": "name",
+    "customer_name": "name",
     "invoice_number": "code",
     "issue_date": "date",
     "due_date": "date",
@@ -172,6 +173,7 @@ Matrices = dict[str, np.ndarray[Any, np.dtype[np.float64]]]
 # that corroborated values earned. Amounts use arithmetic (net + tax = total) instead.
 CORROBORATION: dict[str, tuple[str, ...]] = {
     "supplier_name": ("domain_match", "legal_mention", "repeats", "after_label"),
+    "customer_name": ("in_customer",),
     "invoice_number": ("same:invoice_number", "left:invoice_number", "above:invoice_number"),
     "issue_date": ("same:issue_date", "left:issue_date", "above:issue_date"),
     "due_date": ("same:due_date", "left:due_date", "above:due_date"),

@@ -54,3 +54,21 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot be reached (`liasse doctor`)."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
+                          unique: list[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on the `unique` columns; True if the row went in.
+
+    A unique constraint decides between two writers racing for the same row, on SQLite
+    and PostgreSQL alike, without the failed transaction a plain INSERT would leave.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    core = table.__table__
+    statement = (insert(core).values(**values).on_conflict_do_nothing(index_elements=unique)
+                 .returning(*(core.c[name] for name in unique)))
+    # RETURNING, not rowcount: drivers report -1 or 1 for a skipped row in some modes.
+    return session.execute(statement).first() is not None

@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from liasse.domain.states import State, Transition
+from liasse.store.db import insert_unless_present
 from liasse.store.tables import (
     AuditEvent,
     Connection,
@@ -26,6 +28,7 @@ from liasse.store.tables import (
     Secret,
     SourceFile,
     Workspace,
+    new_id,
     utcnow,
 )
 from liasse.sync.ports import SourceEntry
@@ -35,6 +38,11 @@ _Row = TypeVar("_Row", Connection, SourceFile, Document, OutboxItem)
 
 class NotFound(LookupError):
     """The row does not exist in this workspace (it may exist in another: we don't say)."""
+
+
+class StaleState(ValueError):
+    """The document is no longer in the state the move starts from: someone else moved it
+    first (another window, a worker or a person). The caller's transaction must roll back."""
 
 
 # --- cross-workspace administration -------------------------------------------------------
@@ -216,6 +224,23 @@ class WorkspaceRepo:
             .limit(limit)
         ).all()
 
+    def settle_fetched_file(self, source_file_id: str, document_id: str, *,
+                            duplicate: bool) -> bool:
+        """Attach a fetched file to its document, only if it still waits for a fetch;
+        False when another window settled it first."""
+        result = self.session.execute(
+            update(SourceFile)
+            .where(
+                SourceFile.workspace_id == self.workspace_id,
+                SourceFile.id == source_file_id,
+                SourceFile.status.in_(("discovered", "fetch_failed")),
+            )
+            .values(document_id=document_id, duplicate=duplicate,
+                    status="duplicate" if duplicate else "fetched")
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     def source_files_of_document(self, document_id: str) -> Sequence[SourceFile]:
         return self.session.scalars(
             select(SourceFile)
@@ -319,19 +344,54 @@ class WorkspaceRepo:
         ).all()
         return {str(key): int(count) for key, count in rows}
 
+    def claim_document(self, document_id: str, state: State, owner: str, now: datetime,
+                       until: datetime) -> bool:
+        """Claim the document for the step that starts from `state`; False if it is no
+        longer there or someone else's claim still runs (a claim of `owner` is its own)."""
+        result = self.session.execute(
+            update(Document)
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.id == document_id,
+                Document.state == state.value,
+                or_(Document.claim_until.is_(None), Document.claim_until < now,
+                    Document.claim_owner == owner),
+            )
+            .values(claim_owner=owner, claim_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     def apply_transition(
         self, document: Document, move: Transition, details: dict[str, Any] | None = None
     ) -> None:
-        """Write a checked transition and its audit event in the caller's transaction."""
+        """Write a checked transition and its audit event in the caller's transaction.
+
+        The move is a conditional UPDATE (… WHERE state = the move's start), so of two
+        writers moving the same document only the first succeeds; the second gets
+        `StaleState`. A move ends the step: it releases the document's claim.
+        """
         if document.workspace_id != self.workspace_id:
             raise NotFound(f"document {document.id}")
         if document.state != move.before.value:
-            raise ValueError(
+            raise StaleState(
                 f"document {document.id} is {document.state}, not {move.before.value}"
             )
-        document.state = move.after.value
-        document.state_reason = move.reason
-        document.updated_at = utcnow()
+        self.session.flush()  # the step's own changes to the row go first
+        now = utcnow()
+        result = self.session.execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id, Document.id == document.id,
+                   Document.state == move.before.value)
+            .values(state=move.after.value, state_reason=move.reason, updated_at=now,
+                    claim_owner=None, claim_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise StaleState(f"document {document.id} is no longer {move.before.value}")
+        for name, value in (("state", move.after.value), ("state_reason", move.reason),
+                            ("updated_at", now), ("claim_owner", None), ("claim_until", None)):
+            set_committed_value(document, name, value)
         self.add_audit(
             "document", document.id, actor=move.actor, before=move.before.value,
             after=move.after.value, reason=move.reason, details=details or {},
@@ -373,22 +433,15 @@ class WorkspaceRepo:
         self, kind: str, idempotency_key: str, payload: dict[str, Any],
         document_id: str | None = None,
     ) -> tuple[OutboxItem, bool]:
-        """Record an intent once per key; the second call returns the first intent."""
-        existing = self.session.scalars(
-            select(OutboxItem).where(
-                OutboxItem.workspace_id == self.workspace_id,
-                OutboxItem.idempotency_key == idempotency_key,
-            )
-        ).first()
-        if existing is not None:
-            return existing, False
-        item = OutboxItem(
-            workspace_id=self.workspace_id, kind=kind, idempotency_key=idempotency_key,
-            payload=payload, document_id=document_id,
-        )
-        self.session.add(item)
-        self.session.flush()
-        return item, True
+        """Record an intent once per key; the second call (even a concurrent one in another
+        transaction) returns the first intent."""
+        created = insert_unless_present(self.session, OutboxItem, {
+            "id": new_id(), "workspace_id": self.workspace_id, "kind": kind,
+            "idempotency_key": idempotency_key, "payload": payload,
+            "document_id": document_id, "status": "pending", "attempts": 0,
+            "created_at": utcnow(),
+        }, unique=["workspace_id", "idempotency_key"])
+        return self.outbox_item_by_key(idempotency_key), created
 
     def outbox_item_by_key(self, idempotency_key: str) -> OutboxItem:
         item = self.session.scalars(
@@ -404,12 +457,17 @@ class WorkspaceRepo:
     def get_outbox_item(self, item_id: str) -> OutboxItem:
         return self._one(OutboxItem, item_id)
 
-    def outbox_ready(self, now: datetime, kind: str | None = None, limit: int = 100
-                     ) -> Sequence[OutboxItem]:
+    def outbox_ready(self, now: datetime, kind: str | None = None, limit: int = 100, *,
+                     owner: str | None = None) -> Sequence[OutboxItem]:
+        """Pending items that are due: never tried, backoff elapsed, lease run out, or
+        claimed by `owner` itself (a restarted process takes its own claims back)."""
+        due = [OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now]
+        if owner is not None:
+            due.append(OutboxItem.claim_owner == owner)
         query = select(OutboxItem).where(
             OutboxItem.workspace_id == self.workspace_id,
             OutboxItem.status == "pending",
-            or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now),
+            or_(*due),
         )
         if kind:
             query = query.where(OutboxItem.kind == kind)
@@ -421,18 +479,32 @@ class WorkspaceRepo:
             query = query.where(OutboxItem.status == status)
         return self.session.scalars(query.order_by(OutboxItem.created_at).limit(limit)).all()
 
-    def claim_outbox_item(self, item_id: str, now: datetime) -> bool:
-        """Count an attempt before the call, so a crash mid-call is visible as an attempt."""
+    def claim_outbox_item(self, item_id: str, now: datetime, *, owner: str,
+                          until: datetime) -> bool:
+        """Take a due item for one attempt, leased to `owner` until `until`: nobody else can
+        take it before the lease runs out. The attempt is counted before the call, so a
+        crash mid-call is visible as an attempt. False if someone else holds it or it is
+        no longer pending."""
         result = self.session.execute(
             update(OutboxItem)
             .where(
                 OutboxItem.workspace_id == self.workspace_id,
                 OutboxItem.id == item_id,
                 OutboxItem.status == "pending",
+                or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now,
+                    OutboxItem.claim_owner == owner),
             )
-            .values(attempts=OutboxItem.attempts + 1, next_attempt_at=now)
+            .values(attempts=OutboxItem.attempts + 1, next_attempt_at=until,
+                    claim_owner=owner)
+            .execution_options(synchronize_session="fetch")
         )
         return bool(getattr(result, "rowcount", 0))
+
+    def release_outbox_item(self, item_id: str, next_attempt_at: datetime | None) -> None:
+        """End the attempt in flight: the item is due again at `next_attempt_at`."""
+        item = self.get_outbox_item(item_id)
+        item.claim_owner = None
+        item.next_attempt_at = next_attempt_at
 
     # --- secrets --------------------------------------------------------------------------
 

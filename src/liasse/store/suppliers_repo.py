@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liasse.domain.money import Money, MoneyError
@@ -25,8 +25,9 @@ from liasse.domain.suppliers import (
 from liasse.enrich.classifier import Posting
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import KnownDocument
+from liasse.store.db import insert_unless_present
 from liasse.store.repo import NotFound
-from liasse.store.tables import Document, SupplierRow
+from liasse.store.tables import Document, SupplierKey, SupplierRow
 
 POSTED_STATES = ("posted", "matched", "filed_back")
 NOT_YET_ENRICHED = ("discovered", "fetched", "extracted")
@@ -85,6 +86,15 @@ class SupplierRepo:
     def directory(self) -> InMemoryDirectory:
         return InMemoryDirectory(self.suppliers())
 
+    def directory_version(self) -> tuple[int, int]:
+        """Changes whenever a supplier row is added, removed or updated (merges, renames,
+        rules included): a cached directory with the same version is still right."""
+        count, revisions = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(SupplierRow.revision), 0))
+            .where(SupplierRow.workspace_id == self.workspace_id)
+        ).one()
+        return int(count), int(revisions)
+
     def get(self, supplier_id: str) -> Supplier:
         row = self.session.get(SupplierRow, supplier_id)
         if row is None or row.workspace_id != self.workspace_id:
@@ -92,7 +102,9 @@ class SupplierRepo:
         return _to_domain(row)
 
     def add(self, supplier: Supplier) -> Supplier:
-        """Store a new supplier; its id is assigned here."""
+        """Store a new supplier (its id is assigned here), or return the one that already
+        holds one of its company identifiers: two windows meeting a new seller at the
+        same moment create it once (`supplier_keys` decides who was first)."""
         row = SupplierRow(
             workspace_id=self.workspace_id, legal_name=supplier.legal_name,
             name_variants=list(supplier.name_variants), vat_ids=list(supplier.vat_ids),
@@ -102,6 +114,28 @@ class SupplierRepo:
         )
         self.session.add(row)
         self.session.flush()
+        # In a stable order, so two writers never wait on each other's keys crosswise.
+        for key in sorted(supplier.company_keys()):
+            if not insert_unless_present(self.session, SupplierKey, {
+                    "workspace_id": self.workspace_id, "key": key, "supplier_id": row.id},
+                    unique=["workspace_id", "key"]):
+                return self._already_known(row, key)
+        return _to_domain(row)
+
+    def _already_known(self, fresh: SupplierRow, key: str) -> Supplier:
+        """Another writer holds `key`: drop the row just made, give back theirs (the
+        supplier it was merged into, if it was)."""
+        self.session.execute(delete(SupplierKey).where(
+            SupplierKey.workspace_id == self.workspace_id, SupplierKey.supplier_id == fresh.id))
+        self.session.delete(fresh)
+        self.session.flush()
+        owner = self.session.scalars(select(SupplierKey.supplier_id).where(
+            SupplierKey.workspace_id == self.workspace_id, SupplierKey.key == key)).one()
+        row = self.session.get(SupplierRow, owner)
+        if row is not None and row.merged_into:
+            row = self.session.get(SupplierRow, row.merged_into)
+        if row is None:
+            raise SupplierNotFound(f"supplier holding {key}")
         return _to_domain(row)
 
     # --- what people change -------------------------------------------------------------

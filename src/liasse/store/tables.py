@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -179,6 +180,10 @@ class Document(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Who is working on the document's current step, until when (a window or a worker
+    # claims it before the work; a crashed claimant's claim runs out).
+    claim_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    claim_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -201,7 +206,22 @@ class SupplierRow(Base):
     rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Set when merged into another supplier: kept so old links still resolve.
     merged_into: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Goes up by one at every UPDATE of the row: the enricher re-reads the directory
+    # only when the workspace's count of rows or sum of revisions moved.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                          onupdate=literal_column("revision") + 1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupplierKey(Base):
+    """One company identifier (VAT id, SIREN, SIRET, compacted) belongs to one supplier:
+    two windows that meet a new seller at once create it once."""
+
+    __tablename__ = "supplier_keys"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supplier_id: Mapped[str] = mapped_column(ForeignKey("suppliers.id"), index=True)
 
 
 class MatchRow(Base):
@@ -262,7 +282,10 @@ class OutboxItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While an attempt is in flight, `next_attempt_at` is the end of its lease and
+    # `claim_owner` who holds it (it alone may take the item again before the lease ends).
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    claim_owner: Mapped[str | None] = mapped_column(String(200), default=None)
     remote_id: Mapped[str | None] = mapped_column(String(128), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,39 +9,48 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.errors import NeedsReconnect, QontoError, TransientFailure
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.matching import OUTBOX_QONTO_ATTACH
-from liasse.sync.pipeline import RetryPolicy
+from liasse.sync.pipeline import CLAIM_LEASE, RetryPolicy, new_claim_owner
 from liasse.sync.steps import sniff_media_type
 
 
-def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs: BlobStore,
+def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs: BlobStorage,
                       client: QontoClient, clock: Callable[[], datetime],
-                      retry: RetryPolicy | None = None) -> int:
+                      retry: RetryPolicy | None = None, owner: str | None = None) -> int:
     """Attach every due confirmation; returns how many were attached. The idempotency key
-    makes a re-send after a crash harmless."""
+    makes a re-send after a crash harmless; the claim keeps two drains from sending one
+    intent at once."""
     retry = retry or RetryPolicy()
+    owner = owner or new_claim_owner()
     with sessions.begin() as session:
         items = [(item.id, item.idempotency_key, dict(item.payload)) for item in
-                 WorkspaceRepo(session, workspace_id).outbox_ready(clock(), OUTBOX_QONTO_ATTACH)]
+                 WorkspaceRepo(session, workspace_id).outbox_ready(clock(), OUTBOX_QONTO_ATTACH,
+                                                                   owner=owner)]
     attached = 0
     for item_id, key, payload in items:
+        now = clock()
         with sessions.begin() as session:
-            WorkspaceRepo(session, workspace_id).claim_outbox_item(item_id, clock())
+            mine = WorkspaceRepo(session, workspace_id).claim_outbox_item(
+                item_id, now, owner=owner, until=now + CLAIM_LEASE)
+        if not mine:
+            continue  # another drain is attaching it
         content = blobs.read_bytes(str(payload["sha256"]))
         try:
             client.attach_to_transaction(str(payload["transaction_id"]),
                                          str(payload["file_name"]), content, key,
                                          sniff_media_type(content[:64]))
         except NeedsReconnect:
+            with sessions.begin() as session:  # due again as soon as the bank is reconnected
+                WorkspaceRepo(session, workspace_id).release_outbox_item(item_id, clock())
             raise
         except QontoError as exc:
             _failed(sessions, workspace_id, item_id, exc, clock(), retry)
             continue
         with sessions.begin() as session:
             item = WorkspaceRepo(session, workspace_id).get_outbox_item(item_id)
-            item.status, item.done_at = "done", clock()
+            item.status, item.done_at, item.claim_owner = "done", clock(), None
         attached += 1
     return attached
 
@@ -51,7 +60,7 @@ def _failed(sessions: sessionmaker[Session], workspace_id: str, item_id: str, er
     with sessions.begin() as session:
         repo = WorkspaceRepo(session, workspace_id)
         item = repo.get_outbox_item(item_id)
-        item.last_error = str(error)
+        item.last_error, item.claim_owner = str(error), None
         transient = isinstance(error, TransientFailure) and item.attempts < retry.max_attempts
         if transient:
             item.next_attempt_at = now + timedelta(seconds=retry.delay(item.attempts))

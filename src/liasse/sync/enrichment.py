@@ -1,15 +1,18 @@
 """The enricher that knows the workspace: its suppliers, its history, its past documents.
 
 It runs the pure enrich logic (`liasse.enrich.enrich_document`) with knowledge loaded from
-the store. The directory is read fresh for each document, so a supplier created for one
-document is known to the next; the duplicate index is built once per window and grows as
-documents are enriched, so two copies arriving in the same window still meet.
+the store. The directory is checked for each document (a one-row query on its version) and
+read again only when it changed, so a supplier created for one document, here or by
+another window, and any edit a person made, are known to the next; the duplicate index
+is built once per window and grows as documents are enriched, so two copies arriving in
+the same window still meet.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +20,7 @@ from liasse.domain.routing import Thresholds
 from liasse.domain.suppliers import OwnCompany, Supplier
 from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
 from liasse.enrich.classifier import AccountClassifier
+from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex, KnownDocument
 from liasse.extract.model import ExtractionResult
 from liasse.store.suppliers_repo import SupplierRepo
@@ -28,6 +32,7 @@ class StoreEnricher:
         self._sessions = sessions
         self._duplicates: DuplicateIndex | None = None
         self._classifier: AccountClassifier | None = None
+        self._directory: _CachedDirectory | None = None
 
     def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
                document_id: str = "") -> Enrichment:
@@ -42,7 +47,7 @@ class StoreEnricher:
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
-            directory = repo.directory()
+            directory = self._current_directory(repo)
             history = repo.postings()
         if self._classifier is None and len(history) >= 10:
             self._classifier = AccountClassifier.train(history)
@@ -52,6 +57,19 @@ class StoreEnricher:
             thresholds=Thresholds(float(context.review_from), float(context.approve_from)),
             history=history, classifier=self._classifier, duplicates=self._index(context),
         )
+
+    def _current_directory(self, repo: SupplierRepo) -> InMemoryDirectory:
+        version = repo.directory_version()
+        if self._directory is None or self._directory.version != version:
+            self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
+        return self._directory.directory
+
+    def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
+        """Keep the cache current after adding `supplier`, when that row is the only
+        change since the cache was read (else the next document reads it all again)."""
+        cached = self._directory
+        if cached is not None and version == (cached.version[0] + 1, cached.version[1] + 1):
+            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier))
 
     def _index(self, context: WorkspaceContext) -> DuplicateIndex:
         if self._duplicates is None:
@@ -66,7 +84,20 @@ class StoreEnricher:
         if result.supplier.outcome != "new" or proposal is None or not proposal.confident:
             return None
         with self._sessions.begin() as session:
-            return SupplierRepo(session, context.workspace_id).add(proposal.to_supplier(""))
+            repo = SupplierRepo(session, context.workspace_id)
+            supplier = repo.add(proposal.to_supplier(""))
+            self._remember(supplier, repo.directory_version())
+            return supplier
+
+
+@dataclass(frozen=True)
+class _CachedDirectory:
+    version: tuple[int, int]  # `SupplierRepo.directory_version` when it was read
+    suppliers: tuple[Supplier, ...]
+
+    @cached_property
+    def directory(self) -> InMemoryDirectory:
+        return InMemoryDirectory(self.suppliers)
 
 
 def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:

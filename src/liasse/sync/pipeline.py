@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from liasse.store.blobs import BlobStore
+from liasse.store.blobs import BlobStorage
 from liasse.sync.ports import (
     DocumentSource,
     DocumentWriter,
@@ -19,9 +21,18 @@ from liasse.sync.ports import (
     WorkspaceContext,
 )
 
+# How long a claim on a document's step or an outbox attempt holds before another window
+# or worker may take it over (its holder crashed): longer than any one step takes.
+CLAIM_LEASE = timedelta(minutes=10)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_claim_owner() -> str:
+    """An owner id for one pipeline's claims, unique to it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Pipeline:
     sessions: sessionmaker[Session]
-    blobs: BlobStore
+    blobs: BlobStorage
     context: WorkspaceContext
     sources: Mapping[str, DocumentSource]  # by connection id
     extractor: Extractor | None
@@ -52,6 +63,10 @@ class Pipeline:
     # How many documents are read at once (their CPU work runs in child processes).
     extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     clock: Callable[[], datetime] = utc_now
+    # Who claims documents and outbox items for this pipeline's steps. The scheduler gives
+    # each connection's windows a stable owner, so a restarted process takes back at once
+    # what its killed predecessor had claimed; anyone else waits for `CLAIM_LEASE`.
+    owner: str = field(default_factory=new_claim_owner)
 
     @property
     def workspace_id(self) -> str:

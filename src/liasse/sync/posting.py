@@ -4,15 +4,22 @@ Approved invoices are ranked by confidence and recorded as outbox intents with a
 derived from the workspace and the document's hash. The outbox is then drained in
 batches; a crash between the call and the bookkeeping leaves the intent pending, and
 the next run re-sends it with the same key, which Qonto answers with the first result.
+
+Each attempt is a real claim: the item is leased to this pipeline's owner for
+`CLAIM_LEASE`, and a batch holds only the items this pipeline did claim, so two windows
+(or workers) draining at once never send the same intent twice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from liasse.domain.money import Money
 from liasse.domain.states import State, transition
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.repo import StaleState, WorkspaceRepo
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
-from liasse.sync.pipeline import Pipeline
+from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.ports import InvoiceToPost, PostResult
 from liasse.sync.steps import (
     OUTBOX_QONTO_INVOICE,
@@ -53,11 +60,19 @@ def record_post_intents(pipeline: Pipeline) -> int:
     return created
 
 
+@dataclass
+class _Drain:
+    """What one drain has tried: an item goes at most once per drain, whatever came of it."""
+
+    tried: set[str] = field(default_factory=set)
+
+
 def drain_post_outbox(pipeline: Pipeline, counts: WindowCounts) -> None:
     """Send pending intents in batches of at most `POST_BATCH`."""
     if pipeline.poster is None:
         return  # approved documents wait, visibly, for a Qonto connection
-    while batch := _claim_batch(pipeline):
+    drain = _Drain()
+    while batch := _claim_batch(pipeline, drain):
         try:
             results = pipeline.poster.post(batch)
         except StepFailure as exc:
@@ -68,42 +83,69 @@ def drain_post_outbox(pipeline: Pipeline, counts: WindowCounts) -> None:
         _record_results(pipeline, results, counts)
 
 
-def _claim_batch(pipeline: Pipeline) -> list[InvoiceToPost]:
+def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
+    """Claim up to `POST_BATCH` due intents of approved documents; the batch holds only
+    those this pipeline really claimed (the files are read after the claims commit)."""
     now = pipeline.clock()
-    batch: list[InvoiceToPost] = []
+    claimed: list[tuple[str, str, str, str, dict[str, Any]]] = []
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
-        for item in repo.outbox_ready(now, OUTBOX_QONTO_INVOICE, limit=POST_BATCH):
-            document = repo.get_document(item.document_id or "")
-            if document.state != State.APPROVED.value:
-                continue  # it waits for its retry or was sent back to review
-            repo.claim_outbox_item(item.id, now)
-            batch.append(InvoiceToPost(
-                document_id=document.id, idempotency_key=item.idempotency_key,
-                file_name=document.file_name, content=pipeline.blobs.read_bytes(document.sha256),
-                facts=dict(item.payload.get("facts", {})),
-            ))
-    return batch
+        # Items others hold or that wait are skipped: look further until a batch is full
+        # or every due item was tried once.
+        while len(claimed) < POST_BATCH and (fresh := [
+                item for item in repo.outbox_ready(now, OUTBOX_QONTO_INVOICE,
+                                                   limit=POST_BATCH + len(drain.tried),
+                                                   owner=pipeline.owner)
+                if item.id not in drain.tried]):
+            for item in fresh[:POST_BATCH - len(claimed)]:
+                drain.tried.add(item.id)
+                document = repo.get_document(item.document_id or "")
+                if document.state != State.APPROVED.value:
+                    continue  # it waits for its retry or was sent back to review
+                if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
+                                              until=now + CLAIM_LEASE):
+                    continue  # another window or worker is sending it
+                claimed.append((document.id, item.idempotency_key, document.file_name,
+                                document.sha256, dict(item.payload.get("facts", {}))))
+    return [InvoiceToPost(document_id=document_id, idempotency_key=key, file_name=file_name,
+                          content=pipeline.blobs.read_bytes(sha256), facts=facts)
+            for document_id, key, file_name, sha256, facts in claimed]
 
 
 def _record_results(pipeline: Pipeline, results: list[PostResult], counts: WindowCounts) -> None:
     for result in results:
         if result.error is not None:
             _mark_outbox(pipeline, result.document_id, "parked", error=result.error)
-            fail_document(pipeline, result.document_id, RejectedData(result.error), "post")
-            counts.parked += 1
+            if fail_document(pipeline, result.document_id, RejectedData(result.error), "post"):
+                counts.parked += 1
             continue
-        with pipeline.sessions.begin() as session:
-            repo = WorkspaceRepo(session, pipeline.workspace_id)
-            document = repo.get_document(result.document_id)
-            document.qonto_invoice_id = result.remote_id
-            item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
-            item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
-            repo.apply_transition(document, transition(
-                State.APPROVED, State.POSTED, actor="step:post",
-                reason=f"posted to Qonto as supplier invoice {result.remote_id}",
-            ), {"qonto_supplier_invoice_id": result.remote_id})
+        try:
+            _record_post(pipeline, result)
+        except StaleState:
+            _record_post(pipeline, result)  # moved meanwhile: recorded without the move
         counts.posted += 1
+
+
+def _record_post(pipeline: Pipeline, result: PostResult) -> None:
+    """Keep Qonto's id and close the intent; the document moves to posted if it is still
+    approved (a person or the bank check may have moved it while the call was out: the
+    post happened all the same, and the audit trail says so)."""
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        document = repo.get_document(result.document_id)
+        document.qonto_invoice_id = result.remote_id
+        item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+        item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
+        item.claim_owner = None
+        reason = f"posted to Qonto as supplier invoice {result.remote_id}"
+        if document.state != State.APPROVED.value:
+            repo.add_audit("document", document.id, actor="step:post",
+                           reason=f"{reason} (while it was {document.state})",
+                           details={"qonto_supplier_invoice_id": result.remote_id})
+            return
+        repo.apply_transition(document, transition(
+            State.APPROVED, State.POSTED, actor="step:post", reason=reason,
+        ), {"qonto_supplier_invoice_id": result.remote_id})
 
 
 def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailure,
@@ -114,7 +156,17 @@ def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailu
             _mark_outbox(pipeline, invoice.document_id, "parked", error=str(error))
             counts.parked += 1
         else:
+            _release(pipeline, invoice.document_id)
             counts.failed += 1
+
+
+def _release(pipeline: Pipeline, document_id: str) -> None:
+    """The attempt is over: the intent goes again when its document is approved again."""
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        document = repo.get_document(document_id)
+        item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+        repo.release_outbox_item(item.id, pipeline.clock())
 
 
 def _mark_outbox(pipeline: Pipeline, document_id: str, status: str, *, error: str) -> None:
@@ -122,4 +174,4 @@ def _mark_outbox(pipeline: Pipeline, document_id: str, status: str, *, error: st
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
         item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
-        item.status, item.last_error = status, error
+        item.status, item.last_error, item.claim_owner = status, error, None

@@ -101,7 +101,10 @@ class WindowScheduler:
         try:
             if kind == "qonto":
                 return run_bank_window(self._services, slug, connection_id).as_dict()
-            pipeline = build_pipeline(self._services, slug, connection_ids={connection_id})
+            # A stable owner per connection: after a crash, the restarted process's window
+            # takes back at once the documents and intents its predecessor had claimed.
+            pipeline = build_pipeline(self._services, slug, connection_ids={connection_id},
+                                      owner=f"{self._owner}/{connection_id}")
             return run_window(pipeline).as_dict()
         finally:
             with self._services.workspace_repo(slug) as repo:

@@ -4,10 +4,16 @@ Each step is idempotent: it picks up the rows in its input state and moves them 
 document in its own transaction, so a crash loses at most the document in hand and a
 re-run finishes the job. Every move goes through `domain.states.transition` and writes
 an audit event.
+
+Several windows (and workers) may run the steps of one workspace at once. A step claims
+each document before working on it (a conditional UPDATE: only if it is still in the
+step's input state and nobody else's claim runs) and its move is conditional too, so
+each document is read, enriched, routed and posted once whoever gets there first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +27,11 @@ from liasse.domain.matching.fx import FxRates
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State, transition
 from liasse.extract.model import ExtractionResult
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.repo import StaleState, WorkspaceRepo
 from liasse.store.tables import Document
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
-from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import SourceEntry, SourceFileRefused, WorkspaceContext
+from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
+from liasse.sync.ports import Enrichment, SourceEntry, SourceFileRefused, WorkspaceContext
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"
@@ -165,11 +171,19 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         counts.failed += 1
         return
     media_type = sniff_media_type(head)
+    attach = (pipeline, file_id, entry, stored.sha256, stored.size, media_type, counts)
     try:
-        _attach_content(pipeline, file_id, entry, stored.sha256, stored.size, media_type, counts)
+        _attach_unless_settled(*attach)
     except IntegrityError:
         # Another worker created the same document a moment ago: this copy is its duplicate.
-        _attach_content(pipeline, file_id, entry, stored.sha256, stored.size, media_type, counts)
+        _attach_unless_settled(*attach)
+
+
+def _attach_unless_settled(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
+                           size: int, media_type: str, counts: WindowCounts) -> None:
+    # When another window fetched this very file first, it is theirs to count.
+    with contextlib.suppress(StaleState):
+        _attach_content(pipeline, file_id, entry, sha256, size, media_type, counts)
 
 
 def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
@@ -179,7 +193,7 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         row = repo.get_source_file(file_id)
         existing = repo.document_by_sha256(sha256)
         if existing is not None:
-            row.document_id, row.duplicate, row.status = existing.id, True, "duplicate"
+            _settle(repo, file_id, existing.id, duplicate=True)
             repo.add_audit("document", existing.id, actor="step:fetch",
                            reason=f"the same content arrived again as {entry.path}",
                            details={"source_file_id": file_id})
@@ -189,7 +203,12 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         document = repo.create_document(sha256=sha256, size=size, file_name=name,
                                         media_type=media_type, actor="step:fetch")
         document.source_kind = repo.get_connection(row.connection_id).config.get("document_kind")
-        row.document_id, row.status = document.id, "fetched"
+        _settle(repo, file_id, document.id, duplicate=False)
+
+
+def _settle(repo: WorkspaceRepo, file_id: str, document_id: str, *, duplicate: bool) -> None:
+    if not repo.settle_fetched_file(file_id, document_id, duplicate=duplicate):
+        raise StaleState(f"source file {file_id} was fetched by another window")
 
 
 def entry_connection(pipeline: Pipeline, file_id: str) -> str:
@@ -212,30 +231,48 @@ def resume_due_retries(pipeline: Pipeline) -> None:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         for document in repo.documents_due_for_retry(pipeline.clock()):
             target = State(document.resume_state or State.FETCHED.value)
-            repo.apply_transition(document, transition(
-                State.RETRY_SCHEDULED, target, actor="step:retry",
-                reason=f"retry {document.attempts + 1} after: {document.last_error or 'failure'}",
-            ))
+            try:
+                repo.apply_transition(document, transition(
+                    State.RETRY_SCHEDULED, target, actor="step:retry",
+                    reason=f"retry {document.attempts + 1} after: "
+                           f"{document.last_error or 'failure'}",
+                ))
+            except StaleState:
+                continue  # another window resumed it a moment ago (nothing was written)
             document.resume_state = None
 
 
-def fail_document(pipeline: Pipeline, document_id: str, error: StepFailure, step: str) -> str:
-    """Move a document whose step failed to retry, parked or blocked; returns the new state."""
+def fail_document(pipeline: Pipeline, document_id: str, error: StepFailure, step: str
+                  ) -> str | None:
+    """Move a document whose step failed to retry, parked or blocked; returns the new state
+    (None when someone else moved the document meanwhile: their move stands)."""
+    try:
+        with pipeline.sessions.begin() as session:
+            repo = WorkspaceRepo(session, pipeline.workspace_id)
+            document = repo.get_document(document_id)
+            current = State(document.state)
+            document.attempts += 1
+            document.last_error = str(error)
+            target = _failure_state(pipeline, error, document.attempts)
+            if target is State.RETRY_SCHEDULED:
+                delay = pipeline.retry.delay(document.attempts)
+                document.next_attempt_at = pipeline.clock() + timedelta(seconds=delay)
+            document.resume_state = current.value
+            repo.apply_transition(document, transition(
+                current, target, actor=f"step:{step}", reason=f"{step} failed: {error}",
+            ), {"error": str(error), "attempt": document.attempts})
+            return target.value
+    except StaleState:
+        return None
+
+
+def claim(pipeline: Pipeline, document_id: str, state: State) -> bool:
+    """Claim one document for the step that starts from `state` (committed at once, so
+    every other window sees it); False when it is not this window's to work on."""
+    now = pipeline.clock()
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        document = repo.get_document(document_id)
-        current = State(document.state)
-        document.attempts += 1
-        document.last_error = str(error)
-        target = _failure_state(pipeline, error, document.attempts)
-        if target is State.RETRY_SCHEDULED:
-            delay = pipeline.retry.delay(document.attempts)
-            document.next_attempt_at = pipeline.clock() + timedelta(seconds=delay)
-        document.resume_state = current.value
-        repo.apply_transition(document, transition(
-            current, target, actor=f"step:{step}", reason=f"{step} failed: {error}",
-        ), {"error": str(error), "attempt": document.attempts})
-        return target.value
+        return WorkspaceRepo(session, pipeline.workspace_id).claim_document(
+            document_id, state, pipeline.owner, now, now + CLAIM_LEASE)
 
 
 def _failure_state(pipeline: Pipeline, error: StepFailure, attempts: int) -> State:
@@ -268,21 +305,23 @@ def extract(pipeline: Pipeline, counts: WindowCounts) -> None:
     pending = _fetched(pipeline)
     if pipeline.extractor is None:
         for document_id, _, _ in pending:
-            fail_document(pipeline, document_id,
-                          RejectedData("no extraction engine is configured"), "extract")
-            counts.parked += 1
+            if fail_document(pipeline, document_id,
+                             RejectedData("no extraction engine is configured"), "extract"):
+                counts.parked += 1
         return
     extractor = pipeline.extractor
 
-    def read(item: tuple[str, str, str]) -> tuple[str, ExtractionResult]:
+    def read(item: tuple[str, str, str]) -> tuple[str, ExtractionResult | None]:
         document_id, sha256, file_name = item
+        if not claim(pipeline, document_id, State.FETCHED):
+            return document_id, None  # another window reads it
         return document_id, extractor.extract(pipeline.blobs.read_bytes(sha256),
                                               file_name=file_name, context=pipeline.context)
 
     with ThreadPoolExecutor(max_workers=max(1, pipeline.extract_workers)) as pool:
         for document_id, result in pool.map(read, pending):
-            _store_extraction_step(pipeline, document_id, result)
-            counts.extracted += 1
+            if result is not None and _store_extraction_step(pipeline, document_id, result):
+                counts.extracted += 1
 
 
 def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
@@ -292,18 +331,23 @@ def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
 
 
 def _store_extraction_step(pipeline: Pipeline, document_id: str, result: ExtractionResult
-                           ) -> None:
-    with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        document = repo.get_document(document_id)
-        _store_extraction(document, result)
-        convert_total(document, pipeline.context)
-        summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
-        if result.errors:
-            summary = f"unreadable: {'; '.join(result.errors)}"
-        repo.apply_transition(document, transition(
-            State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
-        ), {"warnings": result.warnings, "errors": result.errors})
+                           ) -> bool:
+    """Store what was read and move the document on; False if it moved meanwhile."""
+    try:
+        with pipeline.sessions.begin() as session:
+            repo = WorkspaceRepo(session, pipeline.workspace_id)
+            document = repo.get_document(document_id)
+            _store_extraction(document, result)
+            convert_total(document, pipeline.context)
+            summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
+            if result.errors:
+                summary = f"unreadable: {'; '.join(result.errors)}"
+            repo.apply_transition(document, transition(
+                State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
+            ), {"warnings": result.warnings, "errors": result.errors})
+    except StaleState:
+        return False
+    return True
 
 
 def _store_extraction(document: Document, result: ExtractionResult) -> None:
@@ -339,20 +383,34 @@ def enrich_and_route(pipeline: Pipeline, counts: WindowCounts) -> None:
             counts.refused += 1
         elif route == "review":
             counts.review += 1
-        else:
+        elif route == "approved":
             counts.approved += 1
 
 
-def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
+def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
+    """Enrich and route one claimed document; None when it was not this window's."""
+    if not claim(pipeline, document_id, State.EXTRACTED):
+        return None
+    with pipeline.sessions.begin() as session:
+        document = WorkspaceRepo(session, pipeline.workspace_id).get_document(document_id)
+        extraction = replace(ExtractionResult.from_json(document.extraction or {}),
+                             text=document.text or "")
+        source_kind = document.source_kind
+    # Outside any transaction: the enricher reads the directory and may create a supplier.
+    decision = pipeline.enricher.enrich(extraction, pipeline.context, document_id=document_id)
+    if source_kind == SALES:
+        decision = replace(decision, route="review", reasons=(SALES_REASON,))
+    try:
+        _store_decision(pipeline, document_id, decision)
+    except StaleState:
+        return None  # its claim ran out and another window finished it first
+    return decision.route
+
+
+def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) -> None:
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
-        extraction = replace(ExtractionResult.from_json(document.extraction or {}),
-                             text=document.text or "")
-        decision = pipeline.enricher.enrich(extraction, pipeline.context,
-                                            document_id=document_id)
-        if document.source_kind == SALES:
-            decision = replace(decision, route="review", reasons=(SALES_REASON,))
         document.route_reasons = list(decision.reasons)
         # What routing decided on: extraction, supplier, arithmetic and duplicates together
         # (the extraction's own figure stays in `extraction`).
@@ -370,7 +428,6 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str:
             State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
             reason="; ".join(decision.reasons) or decision.route,
         ), {"confidence": str(decision.confidence)})
-        return decision.route
 
 
 def _ids_in(pipeline: Pipeline, state: State) -> list[str]:

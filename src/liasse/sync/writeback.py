@@ -27,7 +27,7 @@ from liasse.domain.states import State
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Connection, Document, OutboxItem
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
-from liasse.sync.pipeline import Pipeline
+from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.ports import DocumentWriter, FileToWrite
 from liasse.sync.steps import WindowCounts
 
@@ -209,7 +209,8 @@ def _needs_reconnect(pipeline: Pipeline, connection_id: str, error: str) -> None
 def _due_item_ids(pipeline: Pipeline) -> list[str]:
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
-        return [item.id for item in repo.outbox_ready(pipeline.clock(), OUTBOX_DROPBOX_WRITE)]
+        return [item.id for item in repo.outbox_ready(pipeline.clock(), OUTBOX_DROPBOX_WRITE,
+                                                      owner=pipeline.owner)]
 
 
 def _claim(pipeline: Pipeline, item_id: str, blocked: set[str], public_url: str | None
@@ -225,8 +226,9 @@ def _claim(pipeline: Pipeline, item_id: str, blocked: set[str], public_url: str 
         # Disconnecting stops all writes at once, even intents recorded before.
         if repo.get_connection(connection_id).status != "active":
             return None
-        if not repo.claim_outbox_item(item.id, now):
-            return None  # another worker took it
+        if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
+                                      until=now + CLAIM_LEASE):
+            return None  # another window or worker took it
         document = repo.get_document(item.document_id or "")
         link = record_url(_base_url(pipeline.writers[connection_id], public_url),
                           repo.workspace().slug, document.id)
@@ -260,7 +262,7 @@ def _record_done(pipeline: Pipeline, claimed: _Claimed, remote_id: str) -> None:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         item = repo.get_outbox_item(claimed.item_id)
         item.status, item.remote_id, item.done_at = "done", remote_id, pipeline.clock()
-        item.last_error = None
+        item.last_error, item.claim_owner = None, None
         repo.add_audit("document", claimed.document_id, actor=ACTOR,
                        reason=MESSAGES["written"].format(path=claimed.file.path),
                        details={"connection_id": claimed.connection_id,
@@ -286,7 +288,9 @@ def _record_failure(pipeline: Pipeline, claimed: _Claimed, error: StepFailure,
 
 
 def _apply_failure(pipeline: Pipeline, item: OutboxItem, error: StepFailure) -> str:
+    item.claim_owner = None  # the attempt is over
     if isinstance(error, NeedsReconnect):
+        item.next_attempt_at = pipeline.clock()
         return MESSAGES["blocked"]  # stays pending: it goes once the connection is back
     if isinstance(error, RejectedData) or item.attempts >= pipeline.retry.max_attempts:
         item.status = "parked"

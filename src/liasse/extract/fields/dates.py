@@ -69,6 +69,10 @@ def _numeric(text: str, month_first_possible: bool) -> tuple[int, ParsedDate, st
         if value is not None:
             ambiguous = month_first_possible and day <= 12 and month <= 12 and day != month
             return match.start(), ParsedDate(value, ambiguous), match.group(0)
+        # "12/28/2017" can only be month first: one reading is valid, so it is not ambiguous.
+        swapped = _safe_date(year, day, month) if month > 12 else None
+        if swapped is not None:
+            return match.start(), ParsedDate(swapped, False), match.group(0)
     return None
 
 

@@ -63,12 +63,21 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
 
 def _ranked(layout: Layout, model: RankerModel, layer: str,
             own_names: tuple[str, ...]) -> dict[str, ExtractedField]:
-    own = {normalise(name) for name in own_names if name.strip()}
     candidates = all_candidates(layout)
-    candidates["name"] = [candidate for candidate in candidates["name"]
-                          if not _is_own(candidate.value, own)]
-    return {name: _as_field(choice) for name, choice in
-            choose(model, candidates, layer=layer).items()}
+    chosen = choose(model, candidates, layer=layer)
+    own = {normalise(name) for name in own_names if name.strip()}
+    supplier = chosen.get("supplier_name")
+    if own and supplier is not None and _is_own(supplier.value, own):
+        # The workspace's own company is the customer, never the supplier: choose again
+        # among the other names.
+        others = dict(candidates, name=[c for c in candidates["name"]
+                                        if not _is_own(c.value, own)])
+        again = choose(model, others, layer=layer).get("supplier_name")
+        if again is None:
+            del chosen["supplier_name"]
+        else:
+            chosen["supplier_name"] = again
+    return {name: _as_field(choice) for name, choice in chosen.items()}
 
 
 def _is_own(name: str, own: set[str]) -> bool:

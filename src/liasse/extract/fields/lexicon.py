@@ -223,5 +223,6 @@ LEGAL_FORMS: tuple[str, ...] = (
     "SAS", "SASU", "SARL", "EURL", "SA", "SNC", "SCI", "SCOP", "SELARL", "SELAS", "SCP",
     "EI", "EIRL", "GmbH", "AG", "KG", "UG", "OHG", "GbR", "e.K.", "Ltd", "Ltd.", "Limited",
     "LLC", "Inc", "Inc.", "PLC", "plc", "LLP", "BV", "B.V.", "NV", "SRL", "S.r.l.", "SL",
-    "S.L.", "SpA", "S.p.A.", "Sp. z o.o.", "AB", "ApS", "Oy",
+    "S.L.", "SpA", "S.p.A.", "Sp. z o.o.", "AB", "ApS", "Oy", "Sdn Bhd", "Sdn", "Bhd", "S/B",
+    "Pte", "Pte Ltd", "SAU", "S.A.S.", "S.A.", "GmbH & Co. KG", "Co", "Co.",
 )

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liasse import actions
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State
 from liasse.extract.model import FIELD_NAMES
 from liasse.reports import audit_lines
+from liasse.store.blobs import BlobStoreError
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document
 from liasse.store.web_repo import DocumentQuery
@@ -117,21 +118,28 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
 
 
 @router.get("/documents/{document_id}/file")
-def document_file(state: StateDep, who: ViewerDep, document_id: str) -> FileResponse:
+def document_file(state: StateDep, who: ViewerDep, document_id: str) -> Response:
     with repos(state, who) as r:
         document = _get(r, document_id)
-    path = state.services.blobs.path(document.sha256)
-    if not path.is_file():
-        raise HTTPException(404, "the stored file is missing")
+    try:  # from the blob folder or the shared object store alike
+        content = state.services.blobs.read_bytes(document.sha256)
+    except BlobStoreError as exc:
+        raise HTTPException(404, "the stored file is missing") from exc
     inline = document.media_type in INLINE_TYPES
-    headers = {"X-Content-Type-Options": "nosniff"}
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Disposition": _disposition(
+        "inline" if inline else "attachment", document.file_name)}
     if not inline:  # anything else is untrusted markup: never rendered by the browser
         headers["Content-Security-Policy"] = "sandbox"
-    return FileResponse(
-        path, media_type=document.media_type if inline else "application/octet-stream",
-        filename=document.file_name, content_disposition_type="inline" if inline else "attachment",
-        headers=headers,
-    )
+    return Response(content, headers=headers,
+                    media_type=document.media_type if inline else "application/octet-stream")
+
+
+def _disposition(kind: str, file_name: str) -> str:
+    """As Starlette's FileResponse writes it: RFC 5987 for names that need quoting."""
+    quoted = quote(file_name)
+    if quoted != file_name:
+        return f"{kind}; filename*=utf-8''{quoted}"
+    return f'{kind}; filename="{file_name}"'
 
 
 # --- actions ------------------------------------------------------------------------------------

@@ -1,0 +1,230 @@
+"""Two windows of one workspace at once, on SQLite and PostgreSQL: each document once.
+
+Both windows run every step for the whole workspace (as the instant-mode Dropbox window
+and the inbox window of one `liasse run` do), on real threads and a real database, with
+the store-backed enricher that creates suppliers. Whatever the interleaving, each document
+is enriched, routed and posted once, each seller is one supplier row, and no posting
+intent reaches the bank twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.identifiers import vat_from_siren
+from liasse.domain.suppliers import Supplier
+from liasse.store import repo as store_repo
+from liasse.store.blobs import BlobStore
+from liasse.store.db import make_session_factory
+from liasse.store.repo import WorkspaceRepo
+from liasse.store.suppliers_repo import SupplierRepo
+from liasse.store.tables import AuditEvent, SupplierRow
+from liasse.sync import posting, steps
+from liasse.sync.enrichment import StoreEnricher
+from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
+from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.sync.steps import POST_BATCH
+from liasse.sync.window import run_window
+from scripted import ScriptedExtractor, invoice_file
+
+SELLERS = 8
+INVOICES_PER_SELLER_PER_INBOX = 2
+ROUNDS = 2
+
+
+def luhn_siren(seed: int) -> str:
+    """A valid SIREN (Luhn) from a seed, so each seller has real-looking identifiers."""
+    base = f"{700000000 + seed * 7919:09d}"[:8]
+    for check in range(10):
+        digits = [int(c) for c in base + str(check)]
+        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2)
+                    for i, d in enumerate(digits))
+        if total % 10 == 0:
+            return base + str(check)
+    raise AssertionError("no Luhn digit")  # pragma: no cover: one of ten always fits
+
+
+@dataclass
+class CountingBank:
+    """Honours idempotency keys like Qonto, and counts every send of every key."""
+
+    sends: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post(self, invoices: list[InvoiceToPost]) -> list[PostResult]:
+        time.sleep(0.01)  # a real call takes time: the other window runs meanwhile
+        with self.lock:
+            self.sends.update(invoice.idempotency_key for invoice in invoices)
+        return [PostResult(invoice.document_id, f"si-{invoice.idempotency_key[:8]}")
+                for invoice in invoices]
+
+
+def _world(engine: Engine, tmp_path: Path) -> tuple[list[Pipeline], CountingBank, str]:
+    sessions = make_session_factory(engine)
+    bank = CountingBank()
+    with sessions.begin() as session:
+        workspace = store_repo.create_workspace(session, "acme", "Acme")
+        repo = WorkspaceRepo(session, workspace.id)
+        inboxes = {}
+        for name in ("dropbox", "inbox"):
+            folder = tmp_path / name
+            folder.mkdir()
+            inboxes[repo.add_connection("localfolder", name, {"path": str(folder)}).id] = folder
+    context = WorkspaceContext(workspace.id, ("Acme",), (), Decimal("0.55"), Decimal("0.80"))
+    for index, folder in enumerate(inboxes.values()):
+        for seller in range(SELLERS):
+            siren = luhn_siren(seller)
+            for number in range(INVOICES_PER_SELLER_PER_INBOX):
+                net = Decimal(100 + 10 * seller + 3 * index + number)  # no two totals alike
+                invoice_file(folder, f"s{seller}-{index}-{number}.pdf", 0.99,
+                             supplier_name=f"Seller {seller} SAS",
+                             supplier_vat_id=vat_from_siren(siren), supplier_siren=siren,
+                             net_amount=f"{net:.2f}", tax_amount=f"{net / 5:.2f}",
+                             total_amount=f"{net * 6 / 5:.2f}")
+    pipelines = [
+        Pipeline(sessions=sessions, blobs=BlobStore(tmp_path / "blobs"), context=context,
+                 sources={connection_id: LocalFolderSource(folder, settle_seconds=0)},
+                 extractor=ScriptedExtractor(), enricher=StoreEnricher(sessions), poster=bank,
+                 extract_workers=2, clock=lambda: datetime.now(UTC))
+        for connection_id, folder in inboxes.items()
+    ]
+    return pipelines, bank, workspace.id
+
+
+def _run_at_once(pipelines: list[Pipeline]) -> list[BaseException]:
+    start = threading.Barrier(len(pipelines))
+    errors: list[BaseException] = []
+
+    def window(pipeline: Pipeline) -> None:
+        start.wait()
+        try:
+            run_window(pipeline)
+        except BaseException as exc:  # collected: the test reports any window that failed
+            errors.append(exc)
+
+    threads = [threading.Thread(target=window, args=(p,)) for p in pipelines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_two_windows_at_once_process_each_document_once(engine: Engine, tmp_path: Path
+                                                        ) -> None:
+    pipelines, bank, workspace_id = _world(engine, tmp_path)
+    for _ in range(ROUNDS):
+        assert _run_at_once(pipelines) == []
+    files = 2 * SELLERS * INVOICES_PER_SELLER_PER_INBOX
+    sessions = pipelines[0].sessions
+    with sessions.begin() as session:
+        documents = WorkspaceRepo(session, workspace_id).list_documents(limit=1000)
+        assert sorted(Counter(d.state for d in documents).items()) == [("posted", files)], [
+            (d.file_name, d.state, d.route_reasons) for d in documents if d.state != "posted"]
+        steps = Counter(
+            (event.subject_id, event.actor) for event in session.scalars(
+                select(AuditEvent).where(AuditEvent.workspace_id == workspace_id,
+                                         AuditEvent.after.is_not(None)))
+        )
+        suppliers = session.scalars(select(SupplierRow.sirens)
+                                    .where(SupplierRow.workspace_id == workspace_id)).all()
+        linked = session.scalar(select(func.count(func.distinct(SupplierRow.id)))
+                                .where(SupplierRow.workspace_id == workspace_id))
+    for document in documents:
+        for actor in ("step:fetch", "step:extract", "step:enrich", "step:route", "step:post"):
+            assert steps[(document.id, actor)] == 1, (document.file_name, actor)
+    assert sorted(siren for sirens in suppliers for siren in sirens) == sorted(
+        luhn_siren(seller) for seller in range(SELLERS))
+    assert linked == SELLERS
+    assert len(bank.sends) == files
+    assert max(bank.sends.values()) == 1, "an intent was sent twice"
+
+
+def test_a_supplier_created_by_two_writers_at_once_is_one_row(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+    siren = luhn_siren(3)
+    start, made = threading.Barrier(2), []
+
+    def create() -> None:
+        start.wait()
+        with sessions.begin() as session:
+            made.append(SupplierRepo(session, workspace_id).add(
+                Supplier("", "Seller SAS", (), (vat_from_siren(siren),), (siren,))).id)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with sessions.begin() as session:
+        rows = session.scalars(select(SupplierRow.id)).all()
+    assert len(made) == 2 and made[0] == made[1] and rows == [made[0]]
+
+
+def test_a_known_identifier_of_a_merged_supplier_gives_the_kept_one(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+        repo = SupplierRepo(session, workspace_id)
+        kept = repo.add(Supplier("", "Seller SAS", (), (), (luhn_siren(1),)))
+        absorbed = repo.add(Supplier("", "Seller", (), (), (luhn_siren(2),)))
+        repo.merge(kept.id, absorbed.id)
+        again = repo.add(Supplier("", "Seller again", (), (), (luhn_siren(2),)))
+        assert again.id == kept.id
+        assert len(session.scalars(select(SupplierRow.id)).all()) == 2
+
+
+def test_a_claimed_intent_is_nobody_elses_until_its_lease_ends(engine: Engine) -> None:
+    sessions = make_session_factory(engine)
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    lease = now + CLAIM_LEASE
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+        repo = WorkspaceRepo(session, workspace_id)
+        item, created = repo.enqueue_outbox("qonto.supplier_invoice", "key-1", {})
+        again, created_again = repo.enqueue_outbox("qonto.supplier_invoice", "key-1", {})
+        assert (created, created_again, again.id) == (True, False, item.id)
+        assert repo.claim_outbox_item(item.id, now, owner="window-a", until=lease)
+        assert not repo.claim_outbox_item(item.id, now, owner="window-b", until=lease)
+        assert repo.outbox_ready(now) == []
+        # The same owner (a restarted process) takes its claim back at once.
+        assert [i.id for i in repo.outbox_ready(now, owner="window-a")] == [item.id]
+        assert repo.claim_outbox_item(item.id, now, owner="window-a", until=lease)
+        later = lease + timedelta(seconds=1)
+        assert repo.claim_outbox_item(item.id, later, owner="window-b", until=later + CLAIM_LEASE)
+        assert repo.get_outbox_item(item.id).attempts == 3
+
+
+def test_a_post_batch_skips_what_others_hold_and_sends_the_rest(engine: Engine, tmp_path: Path
+                                                                ) -> None:
+    pipelines, bank, workspace_id = _world(engine, tmp_path)
+    pipeline = pipelines[0]
+    counts = steps.WindowCounts()
+    for each in pipelines:
+        for connection_id in each.sources:
+            steps.intake(each, connection_id, counts)
+        steps.fetch(each, counts)
+    for work in (steps.extract, steps.enrich_and_route):
+        work(pipeline, counts)
+    assert posting.record_post_intents(pipeline) == counts.approved > POST_BATCH
+    now = datetime.now(UTC)
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, workspace_id)
+        held = {item.idempotency_key for item in repo.outbox_ready(now, limit=POST_BATCH)
+                if repo.claim_outbox_item(item.id, now, owner="another worker",
+                                          until=now + CLAIM_LEASE)}
+    posting.drain_post_outbox(pipeline, counts)
+    assert len(held) == POST_BATCH
+    assert set(bank.sends) and not set(bank.sends) & held
+    assert len(bank.sends) == counts.approved - POST_BATCH

@@ -1,0 +1,67 @@
+"""`liasse db copy`: a demo installation on SQLite moved to PostgreSQL, row for row, and
+the web app serving the copy (log in, documents, a record, its file, a decrypted secret)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, login
+
+from liasse.cli import app
+from liasse.runner import sync_once
+from liasse.services import initialise, open_services
+from liasse.settings import load_settings
+from liasse.store.copy import count_rows
+from liasse.store.secrets import SecretStore
+from liasse.web.accounts import add_user
+from liasse.web.app import create_app
+
+OWNER = "owner@example.com"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_demo_installation_copied_to_postgresql_serves_the_web_app(
+        database_url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    settings = load_settings()
+    initialise(settings, demo=True)
+    assert sync_once(settings)["posted"] >= 2
+    services = open_services(settings)
+    add_user(services, OWNER, PASSWORD, role="owner", hasher=FAST_HASHER)
+    with services.workspace_repo() as repo:
+        SecretStore(repo, services.keyring()).put("copy-check", "still readable")
+    before = count_rows(services.engine)
+    services.close()
+
+    copied = CliRunner().invoke(app, ["db", "copy", "--to", database_url])
+    assert copied.exit_code == 0, copied.output
+    again = CliRunner().invoke(app, ["db", "copy", "--to", database_url])
+    assert again.exit_code != 0 and "already has rows" in again.output
+
+    monkeypatch.setenv("LIASSE_DATABASE_URL", database_url)
+    copy = open_services(load_settings())
+    try:
+        assert count_rows(copy.engine) == before
+        assert before["documents"] >= 2 and before["audit_events"] > before["documents"]
+        with copy.workspace_repo() as repo:
+            assert SecretStore(repo, copy.keyring()).get("copy-check") == "still readable"
+            posted = [d for d in repo.list_documents() if d.qonto_invoice_id]
+            repo.add_audit("document", posted[0].id, actor="test", reason="ids go on")
+        client = TestClient(create_app(copy, TEST_CONFIG))
+        assert login(client, OWNER).status_code in (200, 303)
+        listing = client.get("/w/default/documents")
+        assert listing.status_code == 200 and posted[0].file_name in listing.text
+        assert client.get(f"/w/default/documents/{posted[0].id}").status_code == 200
+        file = client.get(f"/w/default/documents/{posted[0].id}/file")
+        assert file.status_code == 200 and file.content.startswith(b"%PDF")
+    finally:
+        copy.close()
+
+
+def test_the_copy_goes_to_postgresql_only(clean_environment: Path) -> None:
+    initialise(load_settings())
+    result = CliRunner().invoke(app, ["db", "copy", "--to", "sqlite:///elsewhere.db"])
+    assert result.exit_code != 0 and "postgresql://" in result.output
