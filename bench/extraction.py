@@ -491,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--skip-ocr-timing", action="store_true")
     parser.add_argument("--only-ocr-timing", action="store_true")
     parser.add_argument("--corpus", type=Path, default=REAL_CORPUS, help="the real corpus")
-    parser.add_argument("--generated-training", type=int, default=120,
+    parser.add_argument("--generated-training", type=int, default=200,
                         help="generated documents added to each fold's training")
     parser.add_argument("--only-real", action="store_true", help="only the real corpus")
     args = parser.parse_args(argv)

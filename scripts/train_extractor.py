@@ -50,7 +50,7 @@ def generated_examples(count: int, seed: int) -> list[Example]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--generated", type=int, default=120)
+    parser.add_argument("--generated", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=MODEL)
     args = parser.parse_args()

@@ -30,6 +30,7 @@ from liasse.store.copy import CopyReport
 from liasse.store.db import make_engine, make_session_factory, ping
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretKeyError, ensure_key_file, load_keyring
+from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import Workspace
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
@@ -171,7 +172,18 @@ def _ensure_workspace(services: Services, *, demo: bool) -> bool:
         repo = WorkspaceRepo(session, workspace.id)
         if repo.connection_by_name(LOCAL_INBOX) is None:
             repo.add_connection("localfolder", LOCAL_INBOX, {"path": str(settings.inbox_path)})
+        if demo and created:
+            _seed_demo_directory(SupplierRepo(session, workspace.id))
     return created
+
+
+def _seed_demo_directory(suppliers: SupplierRepo) -> None:
+    """The demo workspace knows its suppliers, as one does after its first month: their
+    invoices are recognised by VAT id and IBAN and can be posted without a person."""
+    from liasse.samples.demo import demo_directory
+
+    for supplier in demo_directory():
+        suppliers.add(supplier)
 
 
 def demo_company() -> dict[str, Any]:

@@ -159,11 +159,21 @@ def test_the_shipped_model_round_trips_and_chooses_the_same_values() -> None:
 
 
 def test_a_calibration_level_few_documents_support_never_reaches_sure() -> None:
-    levels = np.ones(6)
-    rights = np.ones(6)
-    assert _pessimistic(1.0, levels, rights) < SURE  # six right out of six: not yet a promise
-    many = np.ones(60)
-    assert _pessimistic(1.0, many, many) >= SURE
+    assert _pessimistic(np.ones(6)) < SURE  # six right out of six: not yet a promise
+    assert _pessimistic(np.ones(60)) >= SURE
+
+
+def test_the_calibration_map_is_monotone_and_never_above_what_it_saw() -> None:
+    from liasse.extract.training import Example, Scored, _isotonic
+
+    example = Example("x", "s", "invoice", "text", {})
+    rng = np.random.default_rng(3)
+    points = [Scored(example, "total_amount", "1.00", float(share), "text:plain", 0.0,
+                     bool(rng.random() < share)) for share in rng.random(300)]
+    calibration = _isotonic(points)
+    assert list(calibration.y) == sorted(calibration.y)
+    top = [p for p in points if p.share >= calibration.x[-2]]
+    assert calibration.y[-1] <= sum(p.right for p in top) / len(top)
 
 
 def test_the_model_was_fitted_on_the_real_corpus_sources() -> None:

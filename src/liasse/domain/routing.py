@@ -66,6 +66,9 @@ class ConfidenceInputs:
     arithmetic_holds: bool | None = None
     identifier_flags: tuple[str, ...] = ()
     duplicate: DuplicateSignal | None = None
+    # The supplier is a directory entry found by its VAT id, SIREN, SIRET or IBAN: its
+    # name comes from the directory, so the name read on the page no longer decides.
+    supplier_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,11 @@ def document_confidence(inputs: ConfidenceInputs) -> DocumentConfidence:
                f"supplier {inputs.supplier_confidence:.0%}", *inputs.supplier_reasons]
     reasons.append({True: "net + VAT = total", None: "net + VAT = total not checkable",
                     False: "net + VAT ≠ total"}[inputs.arithmetic_holds])
-    weakest = min(KEY_FIELDS, key=lambda name: inputs.field_confidences.get(name, 0.0))
-    weakest_value = inputs.field_confidences.get(weakest, 0.0)
+    keys = {name: inputs.field_confidences.get(name, 0.0) for name in KEY_FIELDS}
+    if inputs.supplier_known:
+        keys["supplier_name"] = max(keys["supplier_name"], inputs.supplier_confidence)
+    weakest = min(KEY_FIELDS, key=lambda name: keys[name])
+    weakest_value = keys[weakest]
     if weakest_value < value:
         value = weakest_value
         reasons.append(f"capped by the weakest key field, {weakest.replace('_', ' ')} "

@@ -89,7 +89,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     context = _context(layout)
     found = {
         "amount": list(_amounts(context)),
-        "date": list(_dates(context)),
+        "date": list(_dates(context, month_first_possible=looks_english(layout))),
         "code": list(_codes(context)),
         "name": list(_names(context)),
     }
@@ -241,14 +241,24 @@ def _starts_number(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£")
 
 
+def _payment_side(candidate: Candidate) -> bool:
+    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
+               for direction in ("same", "left") for role in ("payment_line", "rounding"))
+
+
 def _amount_relations(candidates: list[Candidate]) -> None:
     """Arithmetic between the page's amounts: a total is the sum of a net and a tax."""
     values = sorted({Decimal(candidate.value) for candidate in candidates}, reverse=True)
     present = set(values)
     top = values[:40]  # the largest distinct amounts carry the totals; bound the pairs
+    # The amounts of the sale itself: not the cash handed over, the change, the rounding.
+    sale = sorted({Decimal(c.value) for c in candidates if not _payment_side(c)}, reverse=True)
     for candidate in candidates:
         value = Decimal(candidate.value)
         features = candidate.features
+        features["is_max_sale"] = float(bool(sale) and value == sale[0]
+                                        and not _payment_side(candidate))
+        features["rank_sale"] = (sale.index(value) if value in sale else len(sale)) / 10
         features["is_max"] = float(bool(values) and value == values[0])
         features["rank"] = (values.index(value) if value in values else len(values)) / 10
         features["sum_of_two"] = float(any(value - other in present and value - other != other
@@ -265,7 +275,18 @@ def _amount_relations(candidates: list[Candidate]) -> None:
 
 # --- dates --------------------------------------------------------------------------------
 
-def _dates(context: _Context) -> Iterator[Candidate]:
+_ENGLISH_WORDS = frozenset({"the", "and", "invoice", "to", "of", "for", "total", "due", "date",
+                            "thank", "your", "you", "bill", "payment", "amount", "vat"})
+
+
+def looks_english(layout: Layout) -> bool:
+    """An English page may write dates month first (12/07/2019): those are then ambiguous."""
+    words = normalise(layout.text).split()
+    english = sum(1 for word in words if word in _ENGLISH_WORDS)
+    return english * 20 >= max(len(words), 1)
+
+
+def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         text = segment.text
         for index in range(len(segment.words)):
@@ -273,7 +294,8 @@ def _dates(context: _Context) -> Iterator[Candidate]:
             # A date opens with a digit, or with a month name ("March 3, 2024").
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
-            parsed = parse_date(segment.text_from(index))
+            parsed = parse_date(segment.text_from(index),
+                                month_first_possible=month_first_possible)
             if parsed is None:
                 continue
             reading, matched = parsed

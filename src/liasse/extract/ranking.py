@@ -44,6 +44,8 @@ _TRIPLE_DEPTH = 4
 # A consistent triple is preferred unless its joint score is this much (log) worse.
 _TRIPLE_SLACK = math.log(20.0)
 MODEL_RESOURCE = "data/ranker.json"
+AMBIGUOUS_CEILING = 0.75
+CONTRADICTED_CEILING = 0.6
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
               for name, kind in FIELD_KINDS.items() if name in model.fields}
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks)
+    contradicted = not consistent and _contradicted(scored, picks)
     choices: dict[str, Choice] = {}
     for name, ranked in scored.items():
         if not ranked.values:
@@ -215,6 +218,13 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         key = calibration_key(layer, evidence_kind(name, candidate, holds))
         calibrate = field_model.calibration.get(key)
         confidence = calibrate(share) if calibrate else 0.0
+        if contradicted and name in AMOUNT_FIELDS:
+            # Net + tax printed beside a total they do not add up to: one of the three is
+            # wrong, and nothing says which.
+            confidence = min(confidence, CONTRADICTED_CEILING)
+        if candidate.features.get("ambiguous"):
+            # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
+            confidence = min(confidence, AMBIGUOUS_CEILING)
         choices[name] = Choice(value, confidence, share, holds, candidate, key,
                                field_model.reasons(candidate))
     return choices
@@ -239,6 +249,14 @@ def _share(ranked: _Scored, pick: int) -> float:
     return ranked.values[pick][1] / total if total > 0 else 0.0
 
 
+def _contradicted(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
+    """The chosen net, tax and total are all there, and net + tax is not the total."""
+    if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
+        return False
+    net, tax, total = (Decimal(scored[name].values[picks[name]][0]) for name in AMOUNT_FIELDS)
+    return net + tax != total
+
+
 def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """Prefer net + tax = total among the best few values of each; True when one holds."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
@@ -249,8 +267,9 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     for i, (net, p_net, _) in enumerate(lists[0]):
         for j, (tax, p_tax, _) in enumerate(lists[1]):
             for k, (total, p_total, _) in enumerate(lists[2]):
-                if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0:
-                    continue
+                if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
+                        or Decimal(tax) == 0:
+                    continue  # with no tax, "net + 0 = total" is any amount printed twice
                 joint = sum(math.log(max(p, 1e-9)) for p in (p_net, p_tax, p_total))
                 if best is None or joint > best[0]:
                     best = (joint, (i, j, k))

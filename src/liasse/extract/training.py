@@ -37,11 +37,12 @@ from liasse.extract.ranking import (
 )
 
 _CALIBRATION_FOLDS = 4
+GENERATED = "generated"  # the kind (and source) of generated examples
 _REGULARISATION = 0.5  # inverse strength (scikit-learn's C): the real corpus is small
 # Negatives kept per document and field: enough to rank, few enough to fit fast.
 _NEGATIVES_PER_DOCUMENT = 40
 # Pessimism of a calibration level: k right of n count as k / (n + this).
-_CALIBRATION_PRIOR = 5
+_CALIBRATION_PRIOR = 3
 
 
 @dataclass
@@ -181,32 +182,48 @@ def _score_examples(model: RankerModel, examples: Iterable[Example]) -> list[Sco
 
 
 def _isotonic(points: list[Scored]) -> Calibration:
+    """An isotonic map from share to accuracy, each level made pessimistic, kept monotone."""
     from sklearn.isotonic import IsotonicRegression
 
     if len(points) < 5:
         return Calibration((0.0, 1.0), (0.0, 0.0))
-    shares = np.array([point.share for point in points])
-    rights = np.array([float(point.right) for point in points])
-    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    levels = fitted.fit_transform(shares, rights)
-    xs = [round(float(x), 6) for x in fitted.X_thresholds_]
-    ys = [_pessimistic(float(fitted.predict([x])[0]), levels, rights) for x in xs]
+    ordered = sorted(points, key=lambda point: point.share)
+    shares = np.array([point.share for point in ordered])
+    rights = np.array([float(point.right) for point in ordered])
+    levels = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(shares, rights)
+    blocks = _blocks(levels)
+    values = [_pessimistic(rights[start:stop]) for start, stop in blocks]
+    # Pessimism can break the order (a small block above a large one); the minimum over
+    # the blocks to the right restores it without ever raising a level.
+    values = list(np.minimum.accumulate(values[::-1])[::-1])
+    xs: list[float] = []
+    ys: list[float] = []
+    for (start, stop), value in zip(blocks, values, strict=True):
+        for x in (shares[start], shares[stop - 1]):
+            if not xs or x > xs[-1]:
+                xs.append(round(float(x), 6))
+                ys.append(round(float(value), 6))
     return Calibration(tuple(xs), tuple(ys))
 
 
-def _pessimistic(level: float, levels: np.ndarray[Any, np.dtype[np.float64]],
-                 rights: np.ndarray[Any, np.dtype[np.float64]]) -> float:
-    """A level as k / (n + prior) over the n documents of its block, never k / n.
+def _blocks(levels: np.ndarray[Any, np.dtype[np.float64]]) -> list[tuple[int, int]]:
+    """The runs of equal fitted level, as (start, stop) index pairs."""
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(levels) + 1):
+        if index == len(levels) or not np.isclose(levels[index], levels[start]):
+            blocks.append((start, index))
+            start = index
+    return blocks
+
+
+def _pessimistic(rights: np.ndarray[Any, np.dtype[np.float64]]) -> float:
+    """A block's accuracy as k / (n + prior), never k / n.
 
     An isotonic block of five documents, all right, says 1.0 by luck as often as not; the
     prior keeps a level that few documents support below the posting line.
     """
-    block = np.isclose(levels, level)
-    count = int(block.sum())
-    if count == 0:
-        return round(min(level, 0.5), 6)
-    right = float(rights[block].sum())
-    return round(min(right / (count + _CALIBRATION_PRIOR), 0.99), 6)
+    return min(float(rights.sum()) / (len(rights) + _CALIBRATION_PRIOR), 0.99)
 
 
 def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> RankerModel:
@@ -218,7 +235,10 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
     out_of_fold = _out_of_fold(examples, features)
     fields = {}
     for name, field_model in model.fields.items():
-        points = [point for point in out_of_fold if point.name == name and point.value]
+        # Calibrated on real documents only: the generated ones teach the ranker, but how
+        # often a value is right is a fact about the world, not about our generator.
+        points = [point for point in out_of_fold if point.name == name and point.value
+                  and point.example.kind != GENERATED]
         keys = sorted({point.calibration_key for point in points})
         calibration = {key: _isotonic([p for p in points if p.calibration_key == key])
                        for key in keys}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from liasse.domain.suppliers import Supplier
+
 
 @dataclass(frozen=True)
 class DemoCompany:
@@ -100,3 +102,11 @@ DEMO_INVOICES: tuple[DemoInvoice, ...] = (
                 (DemoLine("Abonnement fibre pro - novembre 2026", 1, "49.99", "20"),),
                 "49.99", "10.00", "59.99", "EUR", date(2026, 11, 15), "FO2026105521"),
 )
+
+
+def demo_directory() -> list[Supplier]:
+    """The demo company's suppliers as its directory knows them after a first month."""
+    return [Supplier(id="", legal_name=supplier.name, sirens=(supplier.siren,),
+                     vat_ids=(supplier.vat_id,), ibans=(supplier.iban,),
+                     domains=(supplier.domain,), default_account=supplier.ledger_account)
+            for supplier in DEMO_SUPPLIERS]

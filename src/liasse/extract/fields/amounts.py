@@ -186,11 +186,18 @@ def _labelled_lines_with(candidates: list[Candidate], value: Decimal) -> int:
     return len({c.line for c in candidates if c.amount.value == value and c.position == 0})
 
 
+# Symbols several currencies print: "$" is also the Canadian, Australian, Colombian,
+# Mexican... dollar or peso, so a "$" alone never makes the currency sure.
+_SHARED_SYMBOLS = ("$", "¥")
+
+
 def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
     if total is not None and total.amount.currency:
-        return FieldReading(total.amount.currency,
-                            Evidence(label="strong", geometry="inline", agreeing=2),
-                            total.source)
+        shared = any(symbol in total.amount.text for symbol in _SHARED_SYMBOLS) and \
+            _currency_codes(layout.text) != {total.amount.currency}
+        evidence = Evidence(label="weak", geometry="anywhere") if shared else \
+            Evidence(label="strong", geometry="inline", agreeing=2)
+        return FieldReading(total.amount.currency, evidence, total.source)
     marks = [amount.currency for line in layout.lines for amount in find_amounts(line.text)
              if amount.currency]
     codes = _currency_codes(layout.text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liasse.domain.identifiers import compact
-from liasse.extract.candidates import all_candidates
+from liasse.extract.candidates import all_candidates, looks_english
 from liasse.extract.doctype import classify
 from liasse.extract.fields.amounts import read_amounts
 from liasse.extract.fields.dates import read_dates
@@ -25,9 +25,6 @@ from liasse.extract.fields.references import read_references
 from liasse.extract.layout import Page
 from liasse.extract.model import FIELD_NAMES, MISSING, DocumentType, ExtractedField
 from liasse.extract.ranking import Choice, RankerModel, choose, shipped_model
-
-_ENGLISH_WORDS = frozenset({"the", "and", "invoice", "to", "of", "for", "total", "due", "date",
-                            "thank", "your", "you", "bill", "payment", "amount", "vat"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
     layout = build_layout(pages)
     readings: dict[str, FieldReading] = {}
     readings.update(read_amounts(layout))
-    readings.update(read_dates(layout, english=_looks_english(layout)))
+    readings.update(read_dates(layout, english=looks_english(layout)))
     readings.update(read_identifiers(layout, frozenset(compact(i) for i in own_identifiers)))
     readings.update(read_parties(layout, own_names))
     readings.update(read_references(layout))
@@ -89,7 +86,3 @@ def _as_field(choice: Choice) -> ExtractedField:
     return ExtractedField(choice.value, round(choice.confidence, 4), choice.evidence)
 
 
-def _looks_english(layout: Layout) -> bool:
-    words = normalise(layout.text).split()
-    english = sum(1 for word in words if word in _ENGLISH_WORDS)
-    return english * 20 >= max(len(words), 1)

@@ -167,7 +167,9 @@ _OTHER = (
     + _labels("other_date", "strong", "date de livraison", "livraison", "delivery date",
               "date of supply", "lieferdatum", "leistungsdatum", "order date", "date de commande",
               "bestelldatum", "periode", "period", "leistungszeitraum", "date d execution",
-              "valid until", "valable jusqu au", "gultig bis", "leverdatum", "printed")
+              "valid until", "valable jusqu au", "gultig bis", "leverdatum", "printed",
+              "date d expiration", "expiration", "expiry date", "expiry", "exp date",
+              "valid thru", "date de naissance", "ablaufdatum")
 )
 # Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
 _SELLER_BLOCK = _labels(
