@@ -275,15 +275,21 @@ def _amount_relations(candidates: list[Candidate]) -> None:
 
 # --- dates --------------------------------------------------------------------------------
 
-_ENGLISH_WORDS = frozenset({"the", "and", "invoice", "to", "of", "for", "total", "due", "date",
-                            "thank", "your", "you", "bill", "payment", "amount", "vat"})
+# English words that French, German or Dutch pages do not use ("total", "date" they do).
+_ENGLISH_WORDS = frozenset({"the", "and", "invoice", "to", "of", "for", "due", "thank", "your",
+                            "you", "bill", "payment", "amount", "receipt", "change", "cash",
+                            "paid", "tax", "balance", "store"})
 
 
 def looks_english(layout: Layout) -> bool:
-    """An English page may write dates month first (12/07/2019): those are then ambiguous."""
+    """An English page may write dates month first (12/07/2019): those are then ambiguous.
+
+    Two words in a hundred are enough: a US receipt read by OCR has few whole words, and
+    calling a European date ambiguous only costs confidence, never the value.
+    """
     words = normalise(layout.text).split()
     english = sum(1 for word in words if word in _ENGLISH_WORDS)
-    return english * 20 >= max(len(words), 1)
+    return english * 50 >= max(len(words), 1)
 
 
 def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
