@@ -107,6 +107,16 @@ def test_a_due_date_is_not_read_from_legal_boilerplate() -> None:
     assert fields["issue_date"] == "2026-11-03"
 
 
+def test_dates_printed_as_the_xml_writes_them_are_read() -> None:
+    fields = read([
+        (40, 30, "FACTURE"), (40, 45, "N° FA-2026-0001"),
+        (40, 60, "Date : 20260815 · Échéance : 20260914"),
+        (40, 80, "Émetteur"), (40, 92, "Atelier Berthier SARL"),
+        (330, 400, "Total TTC"), (480, 400, "2535.00 €"),
+    ])
+    assert (fields["issue_date"], fields["due_date"]) == ("2026-08-15", "2026-09-14")
+
+
 def test_a_credit_note_keeps_its_own_number_not_the_invoice_it_credits() -> None:
     fields = read([
         (40, 30, "Papeterie Martin SARL"), (330, 30, "AVOIR"),

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from liasse.extract.fields.dates import parse_date
+from liasse.extract.fields.dates import ParsedDate, parse_date
 from liasse.extract.fields.geometry import LabelHit, Layout, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -301,7 +301,8 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
             parsed = parse_date(segment.text_from(index),
-                                month_first_possible=month_first_possible)
+                                month_first_possible=month_first_possible) \
+                or _compact_date(word)
             if parsed is None:
                 continue
             reading, matched = parsed
@@ -319,6 +320,23 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "named_month": float(any(char.isalpha() for char in matched)),
             })
             yield candidate
+
+
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def _compact_date(word: str) -> tuple[ParsedDate, str] | None:
+    """"20260815", the form of the e-invoice XML, printed as it is by some generators."""
+    match = _COMPACT_DATE.match(word.strip(".,;:·"))
+    if match is None:
+        return None
+    year, month, day = (int(group) for group in match.groups())
+    if not 1990 <= year <= 2099:
+        return None
+    try:
+        return ParsedDate(date(year, month, day), False), match.group(0)
+    except ValueError:
+        return None
 
 
 _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
