@@ -135,6 +135,21 @@ _EN: Final[dict[str, str]] = {
                         "{recorded} recorded so far",
     "backfill_done": "Backfill of {name} since {since} done: {recorded} files recorded",
     "why_decided": "How liasse decided",
+    "unreadable": "liasse could not read this file: {reason}.",
+    "cannot_approve": "Cannot be approved: liasse could not read this file ({reason}).",
+    "pages_not_a_document": "liasse could not read this file, so it has no pages to show: "
+                            "open the original file to see what it is.",
+    "document_type": "Document type", "plan": "What liasse does with it",
+    "doc_type_invoice": "invoice", "doc_type_credit_note": "credit note",
+    "doc_type_receipt": "receipt", "doc_type_payment_confirmation": "payment confirmation",
+    "doc_type_other": "not an invoice",
+    "plan_post": "posted to Qonto as a supplier invoice",
+    "plan_attach_receipt": "attached to the bank line that paid it in Qonto, not posted as a "
+                           "supplier invoice",
+    "plan_attach_confirmation": "attached to the bank line it confirms, not posted",
+    "plan_keep_sales": "kept to recognise incoming payments, never posted as a supplier "
+                       "invoice",
+    "plan_nothing": "nothing: liasse posts invoices and credit notes only",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -277,6 +292,21 @@ _FR: Final[dict[str, str]] = {
     "backfill_done": "Reprise de l'historique de {name} depuis le {since} terminée : "
                      "{recorded} fichiers enregistrés",
     "why_decided": "Comment liasse a décidé",
+    "unreadable": "liasse n'a pas pu lire ce fichier : {reason}.",
+    "cannot_approve": "Impossible à approuver : liasse n'a pas pu lire ce fichier ({reason}).",
+    "pages_not_a_document": "liasse n'a pas pu lire ce fichier : il n'a pas de page à "
+                            "afficher. Ouvrez le fichier d'origine pour voir ce qu'il est.",
+    "document_type": "Type de document", "plan": "Ce que liasse en fait",
+    "doc_type_invoice": "facture", "doc_type_credit_note": "avoir",
+    "doc_type_receipt": "reçu", "doc_type_payment_confirmation": "confirmation de paiement",
+    "doc_type_other": "pas une facture",
+    "plan_post": "envoyée à Qonto comme facture fournisseur",
+    "plan_attach_receipt": "joint dans Qonto à la ligne bancaire qui l'a payé, pas envoyé "
+                           "comme facture fournisseur",
+    "plan_attach_confirmation": "jointe à la ligne bancaire qu'elle confirme, pas envoyée",
+    "plan_keep_sales": "gardé pour reconnaître les paiements reçus, jamais envoyé comme "
+                       "facture fournisseur",
+    "plan_nothing": "rien : liasse n'envoie que les factures et les avoirs",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}
