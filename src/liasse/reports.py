@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from liasse.domain.outcome import Plan, plan_of
 from liasse.store.repo import WorkspaceRepo
 
 
@@ -20,11 +21,14 @@ class DocumentLine:
     total: str | None
     confidence: float | None
     updated_at: datetime
+    document_type: str = "other"
+    plan: Plan = "nothing"  # what liasse does with it: see `domain.outcome`
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "file_name": self.file_name, "state": self.state,
                 "reason": self.reason, "supplier": self.supplier, "number": self.number,
                 "total": self.total, "confidence": self.confidence,
+                "document_type": self.document_type, "plan": self.plan,
                 "updated_at": self.updated_at.isoformat()}
 
 
@@ -81,7 +85,8 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
     documents = tuple(
         DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
                      doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
-                     doc.updated_at)
+                     doc.updated_at, doc.document_type or "other",
+                     plan_of(doc.document_type, doc.source_kind, doc.extraction))
         for doc in repo.list_documents(limit=recent)
     )
     connections = tuple(

@@ -17,3 +17,13 @@ THRESHOLDS_SET = "Thresholds: refused below {review_from}, posted from {approve_
 FIRM_HELP = "Accounting firms: one folder and one workspace per client."
 FIRM_ENABLED = "{client} enabled: workspace {slug}, folders created in the firm's Dropbox."
 FIRM_DISABLED = "{slug}: {count} connection(s) stopped; its data stays."
+RUN_HOST_HELP = "Listen on this address (default 127.0.0.1; LIASSE_WEB__HOST)."
+RUN_PORT_HELP = "Serve the web app on this port (default 8000; LIASSE_WEB__PORT)."
+RUN_SANDBOX_PORT_HELP = ("Port of the built-in Qonto sandbox (default 8765; "
+                         "LIASSE_QONTO__SANDBOX_PORT).")
+SYNC_ALL_HELP = "Run one window in every workspace, not only the selected one."
+SYNC_WORKSPACE = "workspace {slug}:"
+WORKSPACE_OPTION_HELP = "The workspace to work on (default: `default`)."
+ERROR = "error: {detail}"
+UNEXPECTED = ("error: unexpected {kind}: {detail}\n"
+              "This is a bug in liasse; run again with LIASSE_DEBUG=1 for the details.")
