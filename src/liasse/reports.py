@@ -32,6 +32,14 @@ class DocumentLine:
                 "updated_at": self.updated_at.isoformat()}
 
 
+def connection_health(status: str, last_error: str | None) -> str:
+    """What the last attempt says: an active connection whose last sync failed is failing,
+    not "working" beside its error."""
+    if status == "active":
+        return "failing" if last_error else "active"
+    return status  # needs_reconnect, paused, disconnected
+
+
 @dataclass(frozen=True)
 class ConnectionLine:
     name: str
@@ -42,6 +50,7 @@ class ConnectionLine:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "status": self.status,
+                "health": connection_health(self.status, self.last_error),
                 "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
                 "last_error": self.last_error}
 
