@@ -51,6 +51,8 @@ def every_command(tmp: Path) -> dict[str, tuple[list[str], str | None]]:
         "receipts stop": (["receipts", "stop"], None),
         "users add": (["users", "add", "ann@example.com", "--password-stdin"],
                       "correct horse battery\n"),
+        "users passwd": (["users", "passwd", "ann@example.com", "--password-stdin"],
+                         "another horse battery\n"),
     }
 
 
@@ -190,3 +192,37 @@ def test_workspace_option_and_variable_select_the_workspace(clean_environment: P
                                            "--all-workspaces"]).stdout)
     assert set(every) == {"default", "acme"}
     assert "LIASSE_WORKSPACE" in runner.invoke(app, ["status", "--help"]).output
+
+
+def test_the_demo_password_is_printed_at_init_kept_hashed_and_reset_with_passwd(
+        clean_environment: Path) -> None:
+    import re
+
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from liasse.store.tables_web import User
+
+    first = runner.invoke(app, ["init", "--demo"])
+    assert first.exit_code == 0, first.output
+    found = re.search(r"Log in as demo@liasse.local with password (\S+)", first.output)
+    assert found is not None
+    password = found.group(1)
+    again = runner.invoke(app, ["init", "--demo"])
+    assert "with password " not in again.output  # the same password stays
+    assert "printed by `liasse init --demo`" in again.output
+
+    def stored_hash() -> str:
+        with opened_services() as services, services.sessions.begin() as session:
+            user = session.scalars(select(User)).one()
+            return str(user.password_hash)
+
+    assert password not in stored_hash() and stored_hash().startswith("$argon2")
+    assert PasswordHasher().verify(stored_hash(), password)
+    changed = runner.invoke(app, ["users", "passwd", "demo@liasse.local", "--password-stdin"],
+                            input="a new demo password\n")
+    assert changed.exit_code == 0, changed.output
+    assert PasswordHasher().verify(stored_hash(), "a new demo password")
+    unknown = runner.invoke(app, ["users", "passwd", "nobody@x.y", "--password-stdin"],
+                            input="long enough password\n")
+    assert unknown.exit_code != 0 and "no user" in unknown.output

@@ -27,6 +27,10 @@ from liasse.sync.window import run_window
 log = logging.getLogger("liasse")
 
 DEMO_OWNER = "demo@liasse.local"
+DEMO_LOGIN_NEW = ("Log in as {email} with password {password} (shown only now, stored "
+                  "hashed; change it with `liasse users passwd {email} --password-stdin`)")
+DEMO_LOGIN_KNOWN = ("Log in as {email} with the password printed by `liasse init --demo` "
+                    "(forgot it? `liasse users passwd {email} --password-stdin`)")
 INSTANT_INTERVAL = timedelta(minutes=15)
 
 
@@ -171,7 +175,7 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
         scheduler = SchedulerThread(services)
         scheduler.start()
         if demo:
-            _print_demo_login(services, echo)
+            print_demo_login(services, echo)
         echo(f"liasse is running. Drop documents into {report.inbox}")
         echo(f"Open http://{settings.web.host}:{settings.web.port}/")
         try:
@@ -217,13 +221,20 @@ def hold_service_lock(settings: Settings) -> IO[str]:
     return handle
 
 
-def _print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
-    """The demo owner gets a fresh password at each demo start, printed once here."""
-    from liasse.web.accounts import add_user, new_password
+def demo_owner_password(services: Services) -> str | None:
+    """The demo owner is created once, with a password shown then and stored hashed; None
+    when it already exists (its password stays: reset it with `liasse users passwd`)."""
+    from liasse.web.accounts import ensure_user
 
-    password = new_password()
-    added = add_user(services, DEMO_OWNER, password, role="owner")
-    echo(f"Log in as {added.email} with password {password}")
+    return ensure_user(services, DEMO_OWNER, role="owner")
+
+
+def print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
+    password = demo_owner_password(services)
+    if password is not None:
+        echo(DEMO_LOGIN_NEW.format(email=DEMO_OWNER, password=password))
+    else:
+        echo(DEMO_LOGIN_KNOWN.format(email=DEMO_OWNER))
 
 
 def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:

@@ -34,12 +34,19 @@ def init(
     """Create the home folder, the master key, the database and the inbox."""
     from liasse.services import initialise
 
-    report = initialise(cli_settings(workspace), demo=demo)
+    settings = cli_settings(workspace)
+    report = initialise(settings, demo=demo)
     typer.echo(msg.INIT_DONE.format(home=report.home, inbox=report.inbox))
     if report.key_created:
         typer.echo(msg.INIT_KEY_CREATED)
     for path in report.demo_files:
         typer.echo(msg.INIT_DEMO_FILE.format(path=path))
+    if demo:
+        from liasse.runner import print_demo_login
+        from liasse.services import opened_services
+
+        with opened_services(settings) as services:
+            print_demo_login(services, typer.echo)
 
 
 def run(

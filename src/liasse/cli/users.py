@@ -1,4 +1,4 @@
-"""`liasse users add`: create a person with a role in a workspace (password read from stdin)."""
+"""`liasse users add` and `passwd`: people, their role per workspace, their password (stdin)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ STDIN_HELP = "Read the password from standard input (one line)."
 WORKSPACE_HELP = "The workspace's slug (default: the configured workspace)."
 NEEDS_STDIN = "give the password on standard input with --password-stdin (never as an argument)"
 ADDED = "{email} is {role} of workspace {workspace} ({what})."
+NO_SUCH_USER = "no user {email!r}: add one with `liasse users add`"
+CHANGED = "Password of {email} changed."
 
 
 def register(app: typer.Typer) -> None:
@@ -43,3 +45,23 @@ def add(
     what = "created" if added.created else "updated"
     typer.echo(ADDED.format(email=added.email, role=added.role, workspace=added.workspace,
                             what=what))
+
+
+@users_app.command("passwd")
+def passwd(
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help=STDIN_HELP)] = False,
+) -> None:
+    """Set a user's password (read from standard input, stored hashed)."""
+    if not password_stdin:
+        raise typer.BadParameter(NEEDS_STDIN)
+    from liasse.services import opened_services
+    from liasse.web.accounts import set_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    with opened_services() as services:
+        found = set_password(services, email, password)
+    if not found:
+        raise typer.BadParameter(NO_SUCH_USER.format(email=email))
+    typer.echo(CHANGED.format(email=email))
