@@ -126,5 +126,8 @@ def test_post_now_posts_through_the_sandbox_connection(world: World, owner: Test
         done = owner.post("/w/default/post-now", data={"csrf": csrf_of(page)})
         assert "Qonto is not connected" not in done.text
         assert world.state_of("unsure.pdf") == "posted"
+        record = owner.get(f"/w/default/documents/{unsure}").text
+        assert 'id="sandbox-invoice"' in record  # the link stays local
+        assert "app.qonto.com" not in record
     finally:
         server.should_exit = True
