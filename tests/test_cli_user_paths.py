@@ -226,3 +226,32 @@ def test_the_demo_password_is_printed_at_init_kept_hashed_and_reset_with_passwd(
     unknown = runner.invoke(app, ["users", "passwd", "nobody@x.y", "--password-stdin"],
                             input="long enough password\n")
     assert unknown.exit_code != 0 and "no user" in unknown.output
+
+
+def test_changing_the_receipts_time_moves_the_run_already_planned(
+        clean_environment: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from liasse.store.receipts_repo import receipts_repo_scope
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    with opened_services() as services, services.workspace_repo() as repo:
+        connection_id = repo.add_connection("dropbox", "dropbox", {}).id
+        workspace_id = repo.workspace_id
+    first = runner.invoke(app, ["receipts", "export", "--since", "2026-01-01"])
+    assert first.exit_code == 0, first.output
+    with opened_services() as services:
+        scope = receipts_repo_scope(services.sessions, workspace_id)
+        with scope() as receipts:  # as after a run: the next one planned at 23:30
+            receipts.record_run(connection_id, datetime.now(UTC),
+                                datetime.now(UTC) + timedelta(hours=20), None)
+    moved = runner.invoke(app, ["receipts", "export", "--since", "2026-01-01", "--at", "06:15"])
+    assert "daily at 06:15" in moved.output
+    with opened_services() as services, \
+            receipts_repo_scope(services.sessions, workspace_id)() as receipts:
+        state = receipts.export_state(connection_id)
+    assert state is not None and state.next_run_at is not None
+    planned = state.next_run_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    assert (planned.hour, planned.minute) == (6, 15)
+    assert planned - datetime.now(UTC) <= timedelta(days=1)

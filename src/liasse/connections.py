@@ -313,10 +313,16 @@ def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
 def configure_receipts_export(services: Services, dropbox_name: str, settings: ExportSettings
                               ) -> ExportState:
     """Export Qonto receipts into this Dropbox connection from `settings.start_date` on."""
+    from datetime import UTC, datetime
+
+    from liasse.sync.receipts_plan import next_run_after
+
     workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
     valid = validated_settings(settings)
+    # A new --at moves the run already planned at the old time.
+    planned = next_run_after(datetime.now(UTC), valid.schedule_time, valid.timezone)
     with receipts_repo_scope(services.sessions, workspace_id)() as repo:
-        return repo.save_settings(connection_id, valid)
+        return repo.save_settings(connection_id, valid, planned_run_at=planned)
 
 
 def reset_receipts_export(services: Services, dropbox_name: str) -> int:
