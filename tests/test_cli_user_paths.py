@@ -255,3 +255,9 @@ def test_changing_the_receipts_time_moves_the_run_already_planned(
     planned = state.next_run_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
     assert (planned.hour, planned.minute) == (6, 15)
     assert planned - datetime.now(UTC) <= timedelta(days=1)
+    exports = json.loads(runner.invoke(app, ["status", "--json"]).stdout)["receipts_exports"]
+    assert len(exports) == 1
+    assert exports[0]["schedule"] == "06:15 Europe/Paris" and exports[0]["enabled"]
+    assert exports[0]["last_run_at"] is not None and exports[0]["files"] == {}
+    assert datetime.fromisoformat(exports[0]["next_run_at"]).replace(tzinfo=UTC) == \
+        state.next_run_at.replace(tzinfo=UTC)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from liasse.domain.outcome import Plan, plan_of
+from liasse.store.receipts_repo import ReceiptsRepo
 from liasse.store.repo import WorkspaceRepo
 
 
@@ -56,6 +58,27 @@ class ConnectionLine:
 
 
 @dataclass(frozen=True)
+class ExportLine:
+    """A receipts export: its schedule, its last and next run, the files of this round."""
+
+    connection: str
+    enabled: bool
+    schedule: str  # "23:30 Europe/Paris", daily
+    filing: str
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    last_error: str | None
+    files: dict[str, int]  # by status: exported, pending, failed, folder_deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"connection": self.connection, "enabled": self.enabled,
+                "schedule": self.schedule, "filing": self.filing,
+                "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
+                "next_run_at": self.next_run_at.isoformat() if self.next_run_at else None,
+                "last_error": self.last_error, "files": self.files}
+
+
+@dataclass(frozen=True)
 class StatusReport:
     workspace: str
     documents_by_state: dict[str, int]
@@ -63,13 +86,15 @@ class StatusReport:
     connections: tuple[ConnectionLine, ...]
     recent: tuple[DocumentLine, ...]
     failed_outbox: int
+    exports: tuple[ExportLine, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "documents_by_state": self.documents_by_state,
                 "files_by_status": self.files_by_status,
                 "connections": [line.to_json() for line in self.connections],
                 "recent": [line.to_json() for line in self.recent],
-                "failed_outbox": self.failed_outbox}
+                "failed_outbox": self.failed_outbox,
+                "receipts_exports": [line.to_json() for line in self.exports]}
 
 
 @dataclass(frozen=True)
@@ -109,7 +134,25 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
         connections=connections,
         recent=documents,
         failed_outbox=len(repo.list_outbox(status="parked")),
+        exports=receipts_exports(repo),
     )
+
+
+def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:
+    receipts = ReceiptsRepo(repo.session, repo.workspace_id)
+    lines = []
+    for connection in repo.list_connections():
+        state = receipts.export_state(connection.id) if connection.kind == "dropbox" else None
+        if state is None:
+            continue
+        files = Counter(record.status for record in receipts.receipts(state.id,
+                                                                      state.generation))
+        settings = state.settings
+        lines.append(ExportLine(
+            connection.name, state.enabled, f"{settings.schedule_time} {settings.timezone}",
+            settings.filing_mode, state.last_run_at, state.next_run_at, state.last_error,
+            dict(sorted(files.items()))))
+    return tuple(lines)
 
 
 def audit_lines(repo: WorkspaceRepo, document_id: str) -> tuple[AuditLine, ...]:

@@ -131,3 +131,19 @@ def test_post_now_posts_through_the_sandbox_connection(world: World, owner: Test
         assert "app.qonto.com" not in record
     finally:
         server.should_exit = True
+
+
+def test_the_status_page_shows_each_receipts_export(world: World, owner: TestClient) -> None:
+    from datetime import date
+
+    from liasse import connections
+    from liasse.store.receipts_repo import ExportSettings
+
+    with world.services.workspace_repo() as repo:
+        repo.add_connection("dropbox", "dropbox", {})
+    connections.configure_receipts_export(
+        world.services, "dropbox", ExportSettings(date(2026, 1, 1), "by_date", "22:45",
+                                                  "Europe/Paris"))
+    table = owner.get("/w/default/status").text.split('id="receipts-exports"', 1)[1]
+    row = table.split("</table>", 1)[0]
+    assert "daily at 22:45 Europe/Paris" in row and "never" in row
