@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from liasse.domain.money import Money, MoneyError
+from liasse.domain.outcome import approval_blocker
 from liasse.domain.states import IllegalTransition, State, transition
 from liasse.domain.suppliers import Supplier, SupplierRule
 from liasse.enrich.accounts import pcg_accounts
@@ -134,7 +135,15 @@ def _sync_columns(document: Document, name: str, value: str | None) -> None:
 def approve(repo: WorkspaceRepo, document_id: str, *, actor: str, reason: str = "") -> None:
     """Approve for posting: the next window (or "post now") posts it like an automatic one."""
     document = _document(repo, document_id)
+    _refuse_unapprovable(document)
     _move(repo, document, State.APPROVED, actor, reason.strip() or "approved by a person")
+
+
+def _refuse_unapprovable(document: Document) -> None:
+    """A file liasse could not read would sit approved with nothing to post."""
+    blocker = approval_blocker(document.extraction)
+    if blocker is not None:
+        raise ActionRefused(blocker)
 
 
 def reject(repo: WorkspaceRepo, document_id: str, *, actor: str, reason: str) -> None:
@@ -162,6 +171,8 @@ def override_route(repo: WorkspaceRepo, document_id: str, target: str, *, actor:
     if not reason.strip():
         raise ActionRefused("overriding the routing needs a reason")
     document = _document(repo, document_id)
+    if state is State.APPROVED:
+        _refuse_unapprovable(document)
     _move(repo, document, state, actor, f"routing overridden: {reason.strip()}")
 
 
@@ -234,7 +245,7 @@ def retry_outbox_item(repo: WorkspaceRepo, item_id: str, *, actor: str) -> None:
 def post_now(pipeline: Pipeline) -> WindowCounts:
     """Post what is approved without waiting for the end of the window."""
     counts = WindowCounts()
-    posting.record_post_intents(pipeline)
+    posting.record_post_intents(pipeline, counts)
     posting.drain_post_outbox(pipeline, counts)
     return counts
 

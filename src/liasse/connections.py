@@ -273,6 +273,7 @@ def disconnect(services: Services, name: str, *, slug: str | None = None,
             return False
         before = connection.status
         repo.set_connection_status(connection.id, "disconnected", None)
+        connection.next_sync_at = None  # nothing is planned for it any more
         repo.add_audit("connection", connection.id, actor=actor, before=before,
                        after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
@@ -312,10 +313,16 @@ def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
 def configure_receipts_export(services: Services, dropbox_name: str, settings: ExportSettings
                               ) -> ExportState:
     """Export Qonto receipts into this Dropbox connection from `settings.start_date` on."""
+    from datetime import UTC, datetime
+
+    from liasse.sync.receipts_plan import next_run_after
+
     workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
     valid = validated_settings(settings)
+    # A new --at moves the run already planned at the old time.
+    planned = next_run_after(datetime.now(UTC), valid.schedule_time, valid.timezone)
     with receipts_repo_scope(services.sessions, workspace_id)() as repo:
-        return repo.save_settings(connection_id, valid)
+        return repo.save_settings(connection_id, valid, planned_run_at=planned)
 
 
 def reset_receipts_export(services: Services, dropbox_name: str) -> int:
@@ -329,3 +336,19 @@ def stop_receipts_export(services: Services, dropbox_name: str) -> None:
     workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
     with receipts_repo_scope(services.sessions, workspace_id)() as repo:
         repo.set_enabled(connection_id, False)
+
+
+def retry_connection_now(services: Services, name: str, *, slug: str | None = None,
+                         actor: str = CLI_ACTOR) -> bool:
+    """Plan an active connection's next window for now (the scheduler takes it at its next
+    tick); False when there is no such active connection."""
+    from datetime import UTC, datetime
+
+    with services.workspace_repo(slug) as repo:
+        connection = repo.connection_by_name(name)
+        if connection is None or connection.status != "active":
+            return False
+        connection.next_sync_at = datetime.now(UTC)
+        repo.add_audit("connection", connection.id, actor=actor,
+                       reason=f"retry now requested after: {connection.last_error or '-'}")
+    return True

@@ -24,6 +24,9 @@ TEXTS = {
     "reconnect_subject": "liasse: the connection “{name}” needs reconnecting",
     "reconnect_body": "liasse could not use “{name}” ({kind}): {error}\n"
                       "Nothing is lost: documents wait until you reconnect it.\n{link}",
+    "failing_subject": "liasse: the connection “{name}” is failing",
+    "failing_body": "liasse's last sync of “{name}” ({kind}) failed: {error}\n"
+                    "It retries at the next window; retry now from the status page.\n{link}",
     "parked_subject": "liasse: “{file}” is parked with an error",
     "parked_body": "“{file}” stopped at a step that failed: {error}\n"
                    "Fix the cause, then retry it from the status page.\n{link}",
@@ -96,11 +99,13 @@ def attention_notices(repo: WebRepo, base_url: str) -> list[Notice]:
     notices: list[Notice] = []
     for health in repo.connection_health():
         connection = health.connection
-        if connection.status != "needs_reconnect":
-            continue
         values = {"name": connection.name, "kind": connection.kind,
                   "error": connection.last_error or "authorisation refused",
                   "link": f"{base_url}/status"}
+        if connection.status == "active" and connection.last_error:
+            notices.append(_failing(connection.id, values))
+        if connection.status != "needs_reconnect":
+            continue
         notices.append(Notice(
             key=f"reconnect:{connection.id}:{connection.last_error or ''}"[:200],
             kind="reconnect", subject=TEXTS["reconnect_subject"].format(**values),
@@ -115,6 +120,13 @@ def attention_notices(repo: WebRepo, base_url: str) -> list[Notice]:
             body=TEXTS["parked_body"].format(**values), link=values["link"],
         ))
     return notices
+
+
+def _failing(connection_id: str, values: dict[str, str]) -> Notice:
+    """A connector error on an active connection (network, server): once per error text."""
+    return Notice(key=f"failing:{connection_id}:{values['error']}"[:200], kind="failing",
+                  subject=TEXTS["failing_subject"].format(**values),
+                  body=TEXTS["failing_body"].format(**values), link=values["link"])
 
 
 def notify_attention(sessions: sessionmaker[Session], workspace_id: str, *,

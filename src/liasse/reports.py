@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from liasse.domain.outcome import Plan, plan_of
+from liasse.store.receipts_repo import ReceiptsRepo
 from liasse.store.repo import WorkspaceRepo
 
 
@@ -20,12 +23,23 @@ class DocumentLine:
     total: str | None
     confidence: float | None
     updated_at: datetime
+    document_type: str = "other"
+    plan: Plan = "nothing"  # what liasse does with it: see `domain.outcome`
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "file_name": self.file_name, "state": self.state,
                 "reason": self.reason, "supplier": self.supplier, "number": self.number,
                 "total": self.total, "confidence": self.confidence,
+                "document_type": self.document_type, "plan": self.plan,
                 "updated_at": self.updated_at.isoformat()}
+
+
+def connection_health(status: str, last_error: str | None) -> str:
+    """What the last attempt says: an active connection whose last sync failed is failing,
+    not "working" beside its error."""
+    if status == "active":
+        return "failing" if last_error else "active"
+    return status  # needs_reconnect, paused, disconnected
 
 
 @dataclass(frozen=True)
@@ -38,8 +52,30 @@ class ConnectionLine:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "status": self.status,
+                "health": connection_health(self.status, self.last_error),
                 "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
                 "last_error": self.last_error}
+
+
+@dataclass(frozen=True)
+class ExportLine:
+    """A receipts export: its schedule, its last and next run, the files of this round."""
+
+    connection: str
+    enabled: bool
+    schedule: str  # "23:30 Europe/Paris", daily
+    filing: str
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    last_error: str | None
+    files: dict[str, int]  # by status: exported, pending, failed, folder_deleted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"connection": self.connection, "enabled": self.enabled,
+                "schedule": self.schedule, "filing": self.filing,
+                "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
+                "next_run_at": self.next_run_at.isoformat() if self.next_run_at else None,
+                "last_error": self.last_error, "files": self.files}
 
 
 @dataclass(frozen=True)
@@ -50,13 +86,15 @@ class StatusReport:
     connections: tuple[ConnectionLine, ...]
     recent: tuple[DocumentLine, ...]
     failed_outbox: int
+    exports: tuple[ExportLine, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "documents_by_state": self.documents_by_state,
                 "files_by_status": self.files_by_status,
                 "connections": [line.to_json() for line in self.connections],
                 "recent": [line.to_json() for line in self.recent],
-                "failed_outbox": self.failed_outbox}
+                "failed_outbox": self.failed_outbox,
+                "receipts_exports": [line.to_json() for line in self.exports]}
 
 
 @dataclass(frozen=True)
@@ -81,7 +119,8 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
     documents = tuple(
         DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
                      doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
-                     doc.updated_at)
+                     doc.updated_at, doc.document_type or "other",
+                     plan_of(doc.document_type, doc.source_kind, doc.extraction))
         for doc in repo.list_documents(limit=recent)
     )
     connections = tuple(
@@ -95,7 +134,25 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
         connections=connections,
         recent=documents,
         failed_outbox=len(repo.list_outbox(status="parked")),
+        exports=receipts_exports(repo),
     )
+
+
+def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:
+    receipts = ReceiptsRepo(repo.session, repo.workspace_id)
+    lines = []
+    for connection in repo.list_connections():
+        state = receipts.export_state(connection.id) if connection.kind == "dropbox" else None
+        if state is None:
+            continue
+        files = Counter(record.status for record in receipts.receipts(state.id,
+                                                                      state.generation))
+        settings = state.settings
+        lines.append(ExportLine(
+            connection.name, state.enabled, f"{settings.schedule_time} {settings.timezone}",
+            settings.filing_mode, state.last_run_at, state.next_run_at, state.last_error,
+            dict(sorted(files.items()))))
+    return tuple(lines)
 
 
 def audit_lines(repo: WorkspaceRepo, document_id: str) -> tuple[AuditLine, ...]:

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from liasse.domain.printable import PrintableFormatter
-from liasse.services import Services, build_pipeline, initialise, open_services
+from liasse.listen import ensure_port_free
+from liasse.services import (
+    Services,
+    build_pipeline,
+    initialise,
+    open_services,
+    require_initialised,
+)
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
@@ -28,31 +35,47 @@ from liasse.sync.window import run_window
 log = logging.getLogger("liasse")
 
 DEMO_OWNER = "demo@liasse.local"
+DEMO_LOGIN_NEW = ("Log in as {email} with password {password} (shown only now, stored "
+                  "hashed; change it with `liasse users passwd {email} --password-stdin`)")
+DEMO_LOGIN_KNOWN = ("Log in as {email} with the password printed by `liasse init --demo` "
+                    "(forgot it? `liasse users passwd {email} --password-stdin`)")
 INSTANT_INTERVAL = timedelta(minutes=15)
 RETENTION_CHECK = timedelta(hours=1)
 
 
-def sync_once(settings: Settings, *, progress: bool = False) -> dict[str, int]:
+def sync_once(settings: Settings, *, progress: bool = False, all_workspaces: bool = False
+              ) -> dict[str, dict[str, int]]:
+    """One window for the configured workspace (or every workspace): counts by slug.
+
+    While `liasse run` runs, its built-in Qonto sandbox is already serving (the stored
+    connection points at it), so this process does not start a second one on its port."""
+    require_initialised(settings)
     services = open_services(settings)
     try:
-        _attach_embedded_qonto(services, lambda line: None)
+        if not service_is_running(settings):
+            _attach_embedded_qonto(services, lambda line: None)
+        slugs = _workspace_slugs(services) if all_workspaces else [settings.workspace]
         if progress:
             from rich.console import Console
 
             with Console(stderr=True).status("Syncing…"):
-                return _one_window_everywhere(services)
-        return _one_window_everywhere(services)
+                return {slug: _one_window(services, slug) for slug in slugs}
+        return {slug: _one_window(services, slug) for slug in slugs}
     finally:
         _stop_embedded_qonto(services)
         services.close()
 
 
-def _one_window_everywhere(services: Services) -> dict[str, int]:
+def _workspace_slugs(services: Services) -> list[str]:
+    with services.sessions.begin() as session:
+        return [workspace.slug for workspace in store_repo.list_all_workspaces(session)]
+
+
+def _one_window(services: Services, slug: str) -> dict[str, int]:
     """Documents from every source, then each bank connection's lines and matching."""
     from liasse.sync.bank_window import run_bank_window
 
-    counts = run_window(build_pipeline(services)).as_dict()
-    slug = services.settings.workspace
+    counts = run_window(build_pipeline(services, slug)).as_dict()
     with services.workspace_repo(slug) as repo:
         banks = [c.id for c in repo.list_connections()
                  if c.kind == "qonto" and c.status == "active"]
@@ -146,7 +169,10 @@ class SchedulerThread:
 
 
 def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) -> None:
-    """Initialise if needed, then serve the web app while the scheduler syncs."""
+    """Initialise if needed, then serve the web app while the scheduler syncs.
+
+    What can stop it (another `liasse run`, a port in use) is found before anything says
+    "running"."""
     import uvicorn
 
     from liasse.web.app import create_app
@@ -156,22 +182,34 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     for chatty in ("alembic", "httpx"):  # every request and migration step is too much
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    report = initialise(settings, demo=demo)
-    services = open_services(settings)
-    _attach_embedded_qonto(services, echo)
     lock = hold_service_lock(settings)
-    scheduler = SchedulerThread(services)
-    scheduler.start()
-    if demo:
-        _print_demo_login(services, echo)
-    echo(f"liasse is running. Drop documents into {report.inbox}")
-    echo(f"Open http://{settings.web.host}:{settings.web.port}/")
     try:
-        uvicorn.run(create_app(services, settings.web), host=settings.web.host,
-                    port=settings.web.port, log_level="warning",
-                    **settings.web.uvicorn_proxy_options())
+        ensure_port_free(settings.web.host, settings.web.port, what="the web app",
+                         flag="--port (or LIASSE_WEB__PORT)")
+        if settings.qonto.mode == "sandbox":
+            ensure_port_free("127.0.0.1", settings.qonto.sandbox_port,
+                             what="the Qonto sandbox",
+                             flag="--sandbox-port (or LIASSE_QONTO__SANDBOX_PORT)")
+        report = initialise(settings, demo=demo)
+        services = open_services(settings)
+    except BaseException:
+        lock.close()
+        raise
+    try:
+        _attach_embedded_qonto(services, echo)
+        scheduler = SchedulerThread(services)
+        scheduler.start()
+        if demo:
+            print_demo_login(services, echo)
+        echo(f"liasse is running. Drop documents into {report.inbox}")
+        echo(f"Open http://{settings.web.host}:{settings.web.port}/")
+        try:
+            uvicorn.run(create_app(services, settings.web), host=settings.web.host,
+                        port=settings.web.port, log_level="warning",
+                        **settings.web.uvicorn_proxy_options())
+        finally:
+            scheduler.stop()
     finally:
-        scheduler.stop()
         _stop_embedded_qonto(services)
         services.close()
         lock.close()
@@ -179,6 +217,20 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
 
 class ServiceAlreadyRunning(RuntimeError):
     pass
+
+
+def service_is_running(settings: Settings) -> bool:
+    """Whether a `liasse run` holds this home's service lock right now."""
+    lock = settings.home / "run.lock"
+    if not lock.is_file():
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def hold_service_lock(settings: Settings) -> IO[str]:
@@ -195,13 +247,20 @@ def hold_service_lock(settings: Settings) -> IO[str]:
     return handle
 
 
-def _print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
-    """The demo owner gets a fresh password at each demo start, printed once here."""
-    from liasse.web.accounts import add_user, new_password
+def demo_owner_password(services: Services) -> str | None:
+    """The demo owner is created once, with a password shown then and stored hashed; None
+    when it already exists (its password stays: reset it with `liasse users passwd`)."""
+    from liasse.web.accounts import ensure_user
 
-    password = new_password()
-    added = add_user(services, DEMO_OWNER, password, role="owner")
-    echo(f"Log in as {added.email} with password {password}")
+    return ensure_user(services, DEMO_OWNER, role="owner")
+
+
+def print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
+    password = demo_owner_password(services)
+    if password is not None:
+        echo(DEMO_LOGIN_NEW.format(email=DEMO_OWNER, password=password))
+    else:
+        echo(DEMO_LOGIN_KNOWN.format(email=DEMO_OWNER))
 
 
 def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:
@@ -229,6 +288,7 @@ class KeyRotation:
 def rotate_master_key(settings: Settings, *, new_data_keys: bool = False) -> KeyRotation:
     """A new master key (and, if asked, new data keys); the old master key is deleted
     once every secret has been read back without it."""
+    require_initialised(settings)
     if settings.secret_key is not None:
         raise SecretKeyError(
             "the master key comes from LIASSE_SECRET_KEY: unset it to rotate the key file, "

@@ -18,6 +18,7 @@ from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.persistence import StateStore
 from liasse.emulators.qonto.serve import prepare_state
 from liasse.emulators.qonto.state import EmulatorConfig
+from liasse.listen import ensure_port_free
 from liasse.services import Services
 
 SANDBOX_CONNECTION = "qonto-sandbox"
@@ -45,6 +46,8 @@ def serve_in_thread(app: object, host: str, port: int) -> tuple[uvicorn.Server, 
 def start_embedded_qonto(services: Services, echo: Callable[[str], None]) -> uvicorn.Server:
     """Serve the sandbox and connect the workspace to it; returns the running server."""
     settings = services.settings
+    ensure_port_free("127.0.0.1", settings.qonto.sandbox_port, what="the Qonto sandbox",
+                     flag="--sandbox-port (or LIASSE_QONTO__SANDBOX_PORT)")
     store = StateStore(settings.home / "qonto-sandbox")
     state, api_key = prepare_state(store, "demo", None)
     app = create_app(state, config=EmulatorConfig(), store=store)

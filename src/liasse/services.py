@@ -43,6 +43,17 @@ class NoWorkspace(LookupError):
     """The configured workspace does not exist yet: `liasse init` creates it."""
 
 
+class NotInitialised(LookupError):
+    """The home was never set up: commands other than `init` and `run` say so instead of
+    creating an empty database behind the user's back."""
+
+
+def require_initialised(settings: Settings) -> None:
+    if settings.is_sqlite and not settings.sqlite_path.is_file():
+        raise NotInitialised(f"liasse is not set up in {settings.home}: run `liasse init` "
+                             "first (or set LIASSE_HOME to the home you set up)")
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -113,7 +124,11 @@ def opened_services(settings: Settings | None = None) -> Iterator[Services]:
     """Services for one command: settings read from the environment, closed at the end."""
     from liasse.settings import load_settings
 
-    services = open_services(settings or load_settings())
+    settings = settings or load_settings()
+    if settings.environment == "production":  # the missing key is the first thing to fix
+        load_keyring(env_key=settings.secret_key, key_file=settings.key_file, production=True)
+    require_initialised(settings)
+    services = open_services(settings)
     try:
         yield services
     finally:
@@ -387,6 +402,10 @@ def _connection_check(slug: str, name: str, kind: str, status: str, error: str |
 
 
 def _check_database(settings: Settings) -> Check:
+    try:
+        require_initialised(settings)  # before connecting: SQLite would create the file
+    except NotInitialised as exc:
+        return Check("database", False, str(exc), "run `liasse init`")
     try:
         engine = make_engine(settings.resolved_database_url)
         ping(engine)

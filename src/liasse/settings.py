@@ -185,6 +185,12 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.home / 'liasse.db'}"
 
     @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file (meaningful only when `is_sqlite`)."""
+        url = self.resolved_database_url
+        return Path(url.split(":///", 1)[1]) if ":///" in url else self.home / "liasse.db"
+
+    @property
     def inbox_path(self) -> Path:
         return self.inbox.path or self.home / "inbox"
 
@@ -204,3 +210,12 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """The one way entry points read settings."""
     return Settings(**overrides)
+
+
+def with_listen(settings: Settings, *, host: str | None = None, port: int | None = None,
+                sandbox_port: int | None = None) -> Settings:
+    """The settings with `liasse run --host/--port/--sandbox-port` over the rest."""
+    web = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    qonto = {"sandbox_port": sandbox_port} if sandbox_port is not None else {}
+    return settings.model_copy(update={"web": settings.web.model_copy(update=web),
+                                       "qonto": settings.qonto.model_copy(update=qonto)})

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from liasse.actions import approve
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
@@ -79,3 +80,31 @@ def test_a_confirmation_is_attached_to_the_debit_it_confirms(world: dict[str, An
     with pipeline.sessions.begin() as session:
         document = WorkspaceRepo(session, pipeline.workspace_id).list_documents()[0]
         assert document.state == "matched"
+
+
+def test_an_approved_receipt_is_attached_to_the_debit_that_paid_it_never_posted(
+        world: dict[str, Any]) -> None:
+    paid = next(invoice for invoice in DEMO_INVOICES if invoice.supplier is COWORK)
+    invoice_file(world["inbox"], "ticket-cb.pdf", 0.97, type="receipt",
+                 supplier_name=COWORK.name, supplier_iban=COWORK.iban,
+                 invoice_number=paid.number, payment_reference=paid.payment_reference,
+                 issue_date=paid.issue_date.isoformat(), total_amount=paid.total_amount)
+    pipeline: Pipeline = world["pipeline"]
+    run_window(pipeline)
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        approve(repo, repo.list_documents()[0].id, actor="user:ann@example.com")
+    # The window's matching before posting finds the debit: attached, not posted.
+    assert run_window(pipeline).posted == 0
+    attached = drain_attachments(pipeline.sessions, pipeline.workspace_id, pipeline.blobs,
+                                 world["client"], utc_now)
+    assert attached == 1
+    debit = next(t for t in world["bank"].transactions.values()
+                 if t.reference == paid.payment_reference)
+    assert len(debit.attachment_ids) == 1
+    assert world["bank"].supplier_invoices == {}
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        document = repo.list_documents()[0]
+        assert (document.state, document.qonto_invoice_id) == ("matched", None)
+        assert "receipt attached to the bank line" in repo.audit_trail(document.id)[-1].reason

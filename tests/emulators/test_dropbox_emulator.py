@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,3 +230,32 @@ def test_fault_rules_are_consumed_in_order() -> None:
     assert state.faults.take("files/download") is None
     assert [state.faults.take("files/list_folder") is not None for _ in range(3)] == [
         True, True, False]
+
+
+def test_the_emulator_command_prints_its_url_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liasse", "emulate", "dropbox", "--port", str(port),
+         "--token", "t0k3n"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"Dropbox emulator on http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down, then re-raises the signal it caught: it ends by SIGTERM.
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -50,7 +50,7 @@ def test_json_lines_follow_the_contract_exactly(tmp_path: Path) -> None:
     pdf = small_invoice(tmp_path / "a.pdf")
     missing = tmp_path / "missing.pdf"
     result = CliRunner().invoke(cli(), ["extract", str(pdf), str(missing), "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # one file could not be read
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 2
     for line in lines:
@@ -78,3 +78,23 @@ def test_usage_errors_exit_non_zero(tmp_path: Path) -> None:
     pdf = small_invoice(tmp_path / "a.pdf")
     assert CliRunner().invoke(cli(), ["extract", str(pdf), "--ocr", "sometimes"]).exit_code != 0
     assert CliRunner().invoke(cli(), ["extract"]).exit_code != 0
+
+
+def test_a_file_that_cannot_be_read_prints_only_its_error_and_exits_1(tmp_path: Path) -> None:
+    pdf = small_invoice(tmp_path / "a.pdf")
+    (tmp_path / "notes.pdf").write_text("a text file renamed .pdf\n")
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    unreadable = [tmp_path / "notes.pdf", tmp_path / "empty.pdf", tmp_path / "missing.pdf"]
+    for path in unreadable:
+        result = CliRunner().invoke(cli(), ["extract", str(path)])
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""  # no empty 16-row table
+        assert result.stderr.startswith(f"error: {path}: ")
+    both = CliRunner().invoke(cli(), ["extract", str(pdf), *map(str, unreadable)])
+    assert both.exit_code == 1
+    assert both.stdout.count("total_amount") == 1  # the readable file's table only
+    assert both.stderr.count("error: ") == 3
+    lines = CliRunner().invoke(cli(), ["extract", "--json", *map(str, unreadable)])
+    assert lines.exit_code == 1
+    assert [json.loads(line)["errors"] != [] for line in lines.stdout.splitlines()] == [
+        True, True, True]

@@ -83,3 +83,22 @@ def test_a_failed_delivery_is_reported_not_raised() -> None:
 
 def test_the_smtp_notifier_conforms_to_the_protocol() -> None:
     assert isinstance(SmtpNotifier(SmtpConfig(host="localhost")), Notifier)
+
+
+def test_a_connector_error_is_notified_in_the_app_and_by_e_mail(
+        world: World, owner: TestClient, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+
+    def fail_connection(repo: Any) -> None:
+        connection = repo.list_connections()[0]
+        repo.set_connection_status(connection.id, "active", "network error: timed out")
+
+    world.repo_call(fail_connection)
+    workspace_id = world.repo_call(lambda repo: repo.workspace_id)
+    mailer = SmtpNotifier(SmtpConfig(host="127.0.0.1", port=port, sender="liasse@example.com"))
+    sent = notify_attention(world.services.sessions, workspace_id, base_url="http://x/w/default",
+                            notifiers=[mailer])
+    assert [notice.kind for notice in sent] == ["failing"]
+    assert [str(message["Subject"]) for message in inbox.messages] == [
+        "liasse: the connection “inbox” is failing"]
+    assert "network error: timed out" in owner.get("/w/default/notifications").text

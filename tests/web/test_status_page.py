@@ -71,3 +71,79 @@ def test_a_running_backfill_shows_its_progress(world: World, owner: TestClient) 
     page = owner.get("/w/default/status").text
     assert "Backfill of dropbox since 2026-01-01" in page
     assert "640 recorded so far" in page
+
+
+def _connections_table(page: str) -> str:
+    return page.split('id="connections"', 1)[1].split("</table>", 1)[0]
+
+
+def test_health_comes_from_the_last_attempt_and_a_failed_connection_retries_now(
+        world: World, owner: TestClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    with world.services.workspace_repo() as repo:
+        inbox = repo.connection_by_name("inbox")
+        assert inbox is not None
+        inbox.last_error = "network error: connection reset"
+        inbox.next_sync_at = datetime.now(UTC) + timedelta(minutes=15)
+    table = _connections_table(owner.get("/w/default/status").text)
+    assert "failing (last attempt)" in table and "working" not in table
+    assert 'class="retry-now"' in table
+    page = owner.get("/w/default/status").text
+    done = owner.post("/w/default/connections/inbox/retry-now", data={"csrf": csrf_of(page)})
+    assert "A sync of this connection starts now." in done.text
+    with world.services.workspace_repo() as repo:
+        planned = repo.connection_by_name("inbox").next_sync_at  # type: ignore[union-attr]
+    assert planned is not None and planned.replace(tzinfo=UTC) <= datetime.now(UTC)
+
+
+def test_a_disconnected_connection_has_no_next_sync(world: World, owner: TestClient) -> None:
+    from datetime import UTC, datetime
+
+    from liasse import connections
+
+    with world.services.workspace_repo() as repo:
+        repo.connection_by_name("inbox").next_sync_at = datetime.now(UTC)  # type: ignore[union-attr]
+    assert connections.disconnect(world.services, "inbox")
+    row = _connections_table(owner.get("/w/default/status").text).split("inbox (localfolder)")[1]
+    assert "disconnected" in row.split("</tr>")[0]
+    assert '<td class="next-sync">—</td>' in row.split("</tr>")[0]
+    with world.services.workspace_repo() as repo:
+        assert repo.connection_by_name("inbox").next_sync_at is None  # type: ignore[union-attr]
+
+
+def test_post_now_posts_through_the_sandbox_connection(world: World, owner: TestClient) -> None:
+    from liasse import actions
+    from liasse.sandbox import start_embedded_qonto
+
+    world.services.poster = None  # only the workspace's own (sandbox) Qonto connection
+    server = start_embedded_qonto(world.services, lambda line: None)
+    try:
+        unsure = world.document_id("unsure.pdf")
+        world.repo_call(lambda repo: actions.approve(repo, unsure, actor="user:owner"))
+        page = owner.get("/w/default/status").text
+        assert "Qonto is not connected" not in page
+        done = owner.post("/w/default/post-now", data={"csrf": csrf_of(page)})
+        assert "Qonto is not connected" not in done.text
+        assert world.state_of("unsure.pdf") == "posted"
+        record = owner.get(f"/w/default/documents/{unsure}").text
+        assert 'id="sandbox-invoice"' in record  # the link stays local
+        assert "app.qonto.com" not in record
+    finally:
+        server.should_exit = True
+
+
+def test_the_status_page_shows_each_receipts_export(world: World, owner: TestClient) -> None:
+    from datetime import date
+
+    from liasse import connections
+    from liasse.store.receipts_repo import ExportSettings
+
+    with world.services.workspace_repo() as repo:
+        repo.add_connection("dropbox", "dropbox", {})
+    connections.configure_receipts_export(
+        world.services, "dropbox", ExportSettings(date(2026, 1, 1), "by_date", "22:45",
+                                                  "Europe/Paris"))
+    table = owner.get("/w/default/status").text.split('id="receipts-exports"', 1)[1]
+    row = table.split("</table>", 1)[0]
+    assert "daily at 22:45 Europe/Paris" in row and "never" in row

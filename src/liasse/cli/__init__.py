@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from liasse.cli import backfill, connect, core, db, extract, match, privacy, receipts, users
+from liasse.cli.errors import FriendlyGroup
 
 app = typer.Typer(
     name="liasse",
@@ -16,6 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=FriendlyGroup,
 )
 core.register(app)
 connect.register(app)

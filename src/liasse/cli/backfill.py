@@ -42,17 +42,20 @@ def backfill(
 
 def run_backfill_command(*, as_json: bool) -> None:
     """The body of `liasse backfill` (also usable as `liasse sync --backfill`)."""
-    from liasse.runner import _attach_embedded_qonto, _stop_embedded_qonto
-    from liasse.services import open_services
+    from liasse.runner import _attach_embedded_qonto, _stop_embedded_qonto, service_is_running
+    from liasse.services import open_services, require_initialised
     from liasse.settings import load_settings
     from liasse.sync.backfill import pending_backfills, run_pending_backfills
 
-    services = open_services(load_settings())
+    settings = load_settings()
+    require_initialised(settings)
+    services = open_services(settings)
     try:
         if not pending_backfills(services):
             typer.echo(json.dumps([]) if as_json else TEXT["nothing"])
             return
-        _attach_embedded_qonto(services, lambda line: None)
+        if not service_is_running(settings):  # else its sandbox already serves
+            _attach_embedded_qonto(services, lambda line: None)
         if as_json or not sys.stderr.isatty():
             final = run_pending_backfills(services, lambda progress: None)
         else:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from liasse.cli.options import WorkspaceOption, cli_settings
+
 connect_app = typer.Typer(help="Connect an outside system.", no_args_is_help=True)
 emulate_app = typer.Typer(help="Run an emulator of an outside API on loopback.",
                           no_args_is_help=True)
@@ -29,6 +31,7 @@ def connect_dropbox(
     backfill_from: Annotated[str | None, typer.Option(
         help="Also read the folder's history from this date (YYYY-MM-DD), in the background.",
         metavar="YYYY-MM-DD")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Connect a Dropbox folder (OAuth with PKCE, or a token for the emulator)."""
     from datetime import date
@@ -42,7 +45,7 @@ def connect_dropbox(
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--backfill-from") from exc
     target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back,
                                        instant=instant, backfill_from=since)
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         if token is not None:
             connections.connect_dropbox_with_token(services, target, token)
         else:
@@ -84,12 +87,13 @@ def connect_qonto(
     typer.echo(f"Qonto connected through {base_url}")
 
 
-def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")]) -> None:
+def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")],
+               workspace: WorkspaceOption = None) -> None:
     """Stop a connection at once; files already written stay where they are."""
     from liasse import connections
     from liasse.services import opened_services
 
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         found = connections.disconnect(services, name)
     if not found:
         raise typer.BadParameter(f"no connection named {name!r}")

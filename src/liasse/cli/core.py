@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from liasse.cli import messages as msg
+from liasse.cli.options import WorkspaceOption, cli_settings
 from liasse.domain.printable import printable
 
 keys_app = typer.Typer(help=msg.KEYS_HELP, no_args_is_help=True)
@@ -29,56 +30,77 @@ def register(app: typer.Typer) -> None:
 
 def init(
     demo: Annotated[bool, typer.Option(help=msg.INIT_DEMO_HELP)] = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Create the home folder, the master key, the database and the inbox."""
     from liasse.services import initialise
-    from liasse.settings import load_settings
 
-    report = initialise(load_settings(), demo=demo)
+    settings = cli_settings(workspace)
+    report = initialise(settings, demo=demo)
     typer.echo(msg.INIT_DONE.format(home=report.home, inbox=report.inbox))
     if report.key_created:
         typer.echo(msg.INIT_KEY_CREATED)
     for path in report.demo_files:
         typer.echo(msg.INIT_DEMO_FILE.format(path=path))
+    if demo:
+        from liasse.runner import print_demo_login
+        from liasse.services import opened_services
+
+        with opened_services(settings) as services:
+            print_demo_login(services, typer.echo)
 
 
 def run(
     demo: Annotated[bool, typer.Option(help=msg.INIT_DEMO_HELP)] = False,
+    host: Annotated[str | None, typer.Option(help=msg.RUN_HOST_HELP)] = None,
+    port: Annotated[int | None, typer.Option(help=msg.RUN_PORT_HELP, min=0, max=65535)] = None,
+    sandbox_port: Annotated[int | None, typer.Option(help=msg.RUN_SANDBOX_PORT_HELP, min=0,
+                                                     max=65535)] = None,
 ) -> None:
     """Run the scheduler and the web server until interrupted."""
     from liasse.runner import run_service
-    from liasse.settings import load_settings
+    from liasse.settings import load_settings, with_listen
 
-    run_service(load_settings(), demo=demo, echo=typer.echo)
+    settings = with_listen(load_settings(), host=host, port=port, sandbox_port=sandbox_port)
+    run_service(settings, demo=demo, echo=typer.echo)
 
 
 def sync(
     once: Annotated[bool, typer.Option("--once", help=msg.SYNC_ONCE_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help=msg.JSON_HELP)] = False,
+    workspace: WorkspaceOption = None,
+    all_workspaces: Annotated[bool, typer.Option("--all-workspaces",
+                                                 help=msg.SYNC_ALL_HELP)] = False,
 ) -> None:
     """Run one sync window now: collect, read, decide, post."""
     if not once:
         raise typer.BadParameter(msg.SYNC_NEEDS_ONCE)
     from liasse.runner import sync_once
-    from liasse.settings import load_settings
 
-    counts = sync_once(load_settings(), progress=not as_json and sys.stderr.isatty())
-    if as_json:
-        typer.echo(json.dumps(counts))
+    by_workspace = sync_once(cli_settings(workspace), all_workspaces=all_workspaces,
+                             progress=not as_json and sys.stderr.isatty())
+    if as_json:  # one workspace: its counts; --all-workspaces: counts by slug
+        typer.echo(json.dumps(by_workspace if all_workspaces
+                              else next(iter(by_workspace.values()))))
         return
-    for name, value in counts.items():
-        typer.echo(f"{name:>11}: {value}")
+    for slug, counts in by_workspace.items():
+        if all_workspaces:
+            typer.echo(msg.SYNC_WORKSPACE.format(slug=slug))
+        for name, value in counts.items():
+            typer.echo(f"{name:>11}: {value}")
 
 
 def status(
     as_json: Annotated[bool, typer.Option("--json", help=msg.JSON_HELP)] = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Show documents by state, connections and recent documents."""
     from liasse.cli.render import print_status
     from liasse.reports import status_report
     from liasse.services import opened_services
 
-    with opened_services() as services, services.workspace_repo() as repo:
+    with opened_services(cli_settings(workspace)) as services, \
+            services.workspace_repo() as repo:
         report = status_report(repo)
     if as_json:
         typer.echo(json.dumps(report.to_json()))
@@ -127,13 +149,14 @@ def rotate_keys(
 def thresholds(
     review_from: Annotated[float | None, typer.Option(help="Below: refused (0-1).")] = None,
     approve_from: Annotated[float | None, typer.Option(help="From: posted (0-1).")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Set this workspace's confidence thresholds (its own, over the service defaults)."""
     from decimal import Decimal
 
     from liasse.services import PreferenceError, opened_services, set_workspace_preferences
 
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         try:
             preferences = set_workspace_preferences(
                 services,
@@ -150,13 +173,14 @@ def firm_enable(
     client: Annotated[str, typer.Argument(help="The client's name.")],
     connection: Annotated[str, typer.Option(help="The firm's Dropbox connection.")] = "dropbox",
     french: Annotated[bool, typer.Option(help="Factures / Reçus / Documents de vente.")] = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Create the client's workspace and its Invoices, Receipts and Sales documents folders."""
     from liasse.connectors.dropbox.firm import ENGLISH_LABELS, FRENCH_LABELS
     from liasse.services import opened_services
     from liasse.sync.firm import enable_client
 
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         slug = enable_client(services, connection, client,
                              labels=FRENCH_LABELS if french else ENGLISH_LABELS)
     typer.echo(msg.FIRM_ENABLED.format(client=client, slug=slug))
@@ -169,6 +193,6 @@ def firm_disable(client_slug: Annotated[str, typer.Argument(help="The client wor
     from liasse.services import opened_services
     from liasse.sync.firm import disable_client
 
-    with opened_services() as services:
+    with opened_services(cli_settings()) as services:
         stopped = disable_client(services, client_slug)
     typer.echo(msg.FIRM_DISABLED.format(slug=client_slug, count=stopped))

@@ -1,7 +1,8 @@
 """`liasse extract FILE...`: read documents into fields and print them, as JSON lines or a table.
 
-A file that cannot be read is a result with `errors`, never a crash; the exit status is
-non-zero only for usage errors (Typer handles those before this code runs).
+A file that cannot be read is a result with `errors`, never a crash: the table view prints
+only its error (on stderr), `--json` still prints its line (stdout stays one JSON object
+per file), and the exit status is 1 when any file could not be read.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ MESSAGES = {
     "missing": "file not found: {path}",
     "unreadable": "cannot read the file: {detail}",
     "title": "{file} — {document_type} via {layer}, confidence {confidence:.0%}",
+    "file_error": "error: {file}: {error}",
 }
 
 
@@ -52,12 +54,19 @@ def extract_command(
     from liasse.extract.cascade import ExtractOptions
 
     options = ExtractOptions(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr))
+    unreadable = 0
     for path in files:
         result = _extract_file(path, options)
+        unreadable += bool(result.errors)
         if as_json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        elif result.errors:
+            for line in result.errors:
+                typer.echo(MESSAGES["file_error"].format(file=path, error=line), err=True)
         else:
             _print_table(result)
+    if unreadable:
+        raise typer.Exit(1)
 
 
 def _ocr_mode(choice: OcrChoice) -> Literal["auto", "always", "never"]:
@@ -104,5 +113,4 @@ def _print_table(result: ExtractionResult) -> None:
     console.print(table)
     for line in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
-    for line in result.errors:
-        console.print(f"[red]error:[/red] {escape(line)}", highlight=False)
+

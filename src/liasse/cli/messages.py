@@ -34,3 +34,13 @@ ERASED = ("Workspace {slug} erased: {rows} row(s) and {files} original(s) delete
           "({shared} shared with another workspace kept).")
 ERASED_KEY_ROTATED = ("The master key was rotated and the old one deleted: the erased data "
                       "key cannot be unwrapped from any copy of the database.")
+RUN_HOST_HELP = "Listen on this address (default 127.0.0.1; LIASSE_WEB__HOST)."
+RUN_PORT_HELP = "Serve the web app on this port (default 8000; LIASSE_WEB__PORT)."
+RUN_SANDBOX_PORT_HELP = ("Port of the built-in Qonto sandbox (default 8765; "
+                         "LIASSE_QONTO__SANDBOX_PORT).")
+SYNC_ALL_HELP = "Run one window in every workspace, not only the selected one."
+SYNC_WORKSPACE = "workspace {slug}:"
+WORKSPACE_OPTION_HELP = "The workspace to work on (default: `default`)."
+ERROR = "error: {detail}"
+UNEXPECTED = ("error: unexpected {kind}: {detail}\n"
+              "This is a bug in liasse; run again with LIASSE_DEBUG=1 for the details.")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from liasse.cli.options import WorkspaceOption, cli_settings
+
 receipts_app = typer.Typer(help="Export Qonto receipts into Dropbox.", no_args_is_help=True)
 
 
@@ -22,6 +24,7 @@ def export(
         False,
     at: Annotated[str, typer.Option(help="Daily run time, HH:MM.")] = "23:30",
     timezone: Annotated[str, typer.Option(help="Time zone of --at.")] = "Europe/Paris",
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Start (or change) the export: first from --since, then daily."""
     from liasse import connections
@@ -33,7 +36,7 @@ def export(
     except ValueError as exc:
         raise typer.BadParameter("--since takes a date like 2026-01-01") from exc
     settings = ExportSettings(start, "by_account" if by_account else "by_date", at, timezone)
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         try:
             state = connections.configure_receipts_export(services, dropbox, settings)
         except ValueError as exc:
@@ -42,24 +45,24 @@ def export(
 
 
 @receipts_app.command("reset")
-def reset(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox"
-          ) -> None:
+def reset(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox",
+          workspace: WorkspaceOption = None) -> None:
     """Export everything again on the next run (deleted folders are recreated)."""
     from liasse import connections
     from liasse.services import opened_services
 
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         connections.reset_receipts_export(services, dropbox)
     typer.echo("The next run exports every receipt again.")
 
 
 @receipts_app.command("stop")
-def stop(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox"
-         ) -> None:
+def stop(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox",
+         workspace: WorkspaceOption = None) -> None:
     """Stop the export; files already exported stay."""
     from liasse import connections
     from liasse.services import opened_services
 
-    with opened_services() as services:
+    with opened_services(cli_settings(workspace)) as services:
         connections.stop_receipts_export(services, dropbox)
     typer.echo("Receipts export stopped; exported files stay.")

@@ -1,5 +1,5 @@
-"""`liasse users add|remove`: give a person a role in a workspace (password read from stdin),
-or take it away (which ends their sessions)."""
+"""`liasse users add|remove|passwd`: people, their role per workspace (a removal ends their
+sessions), their password (read from stdin, never an argument)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ NEEDS_STDIN = "give the password on standard input with --password-stdin (never 
 ADDED = "{email} is {role} of workspace {workspace} ({what})."
 REMOVED = "{email} no longer has a role in workspace {workspace}; their sessions are ended."
 NOT_MEMBER = "{email} has no role in workspace {workspace}."
+NO_SUCH_USER = "no user {email!r}: add one with `liasse users add`"
+CHANGED = "Password of {email} changed."
 
 
 def register(app: typer.Typer) -> None:
@@ -67,3 +69,21 @@ def remove(
         typer.echo(NOT_MEMBER.format(email=email, workspace=slug), err=True)
         raise typer.Exit(1)
     typer.echo(REMOVED.format(email=email, workspace=slug))
+@users_app.command("passwd")
+def passwd(
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help=STDIN_HELP)] = False,
+) -> None:
+    """Set a user's password (read from standard input, stored hashed)."""
+    if not password_stdin:
+        raise typer.BadParameter(NEEDS_STDIN)
+    from liasse.services import opened_services
+    from liasse.web.accounts import set_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    with opened_services() as services:
+        found = set_password(services, email, password)
+    if not found:
+        raise typer.BadParameter(NO_SUCH_USER.format(email=email))
+    typer.echo(CHANGED.format(email=email))

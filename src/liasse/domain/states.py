@@ -50,8 +50,10 @@ FORWARD: dict[State, frozenset[State]] = {
     # confirmation is never posted: once attached to its bank line it is matched.
     State.IN_REVIEW: frozenset({State.APPROVED, State.REFUSED, State.MATCHED}),
     State.REFUSED: frozenset({State.IN_REVIEW, State.APPROVED}),
-    # A person may send an approved document back to review before it is posted.
-    State.APPROVED: frozenset({State.POSTED, State.IN_REVIEW, State.REFUSED, State.FILED_BACK}),
+    # A person may send an approved document back to review before it is posted. An
+    # approved receipt is never posted: attached to the debit that paid it, it is matched.
+    State.APPROVED: frozenset({State.POSTED, State.IN_REVIEW, State.REFUSED, State.FILED_BACK,
+                               State.MATCHED}),
     State.POSTED: frozenset({State.MATCHED, State.FILED_BACK}),
     State.MATCHED: frozenset({State.FILED_BACK}),
     State.FILED_BACK: frozenset({State.MATCHED}),

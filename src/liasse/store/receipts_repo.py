@@ -144,8 +144,10 @@ class ReceiptsRepo:
         row = self._export_row(connection_id)
         return None if row is None else _state(row)
 
-    def save_settings(self, connection_id: str, settings: ExportSettings) -> ExportState:
-        """Create the export (enabled) or update its settings and enable it again."""
+    def save_settings(self, connection_id: str, settings: ExportSettings, *,
+                      planned_run_at: datetime | None = None) -> ExportState:
+        """Create the export (enabled) or update its settings and enable it again; a run
+        already planned moves to `planned_run_at` (the new schedule's) when given."""
         row = self._export_row(connection_id)
         if row is None:
             self._require_connection(connection_id)
@@ -157,6 +159,8 @@ class ReceiptsRepo:
         row.schedule_time = settings.schedule_time
         row.timezone = settings.timezone
         row.root_path = settings.root_path
+        if planned_run_at is not None and row.next_run_at is not None:
+            row.next_run_at = planned_run_at
         row.enabled = True
         row.updated_at = utcnow()
         self.session.flush()

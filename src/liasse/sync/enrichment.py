@@ -42,7 +42,11 @@ class StoreEnricher:
         supplier = result.supplier.supplier or self._create_if_confident(result, context)
         known = result.known_document
         self._index(context).add(known if supplier is None else _with_supplier(known, supplier))
-        return _as_enrichment(result, supplier)
+        enrichment = _as_enrichment(result, supplier)
+        if extraction.errors:  # the real reason comes before "confidence 9 %"
+            unreadable = f"liasse could not read this file: {'; '.join(extraction.errors)}"
+            enrichment = replace(enrichment, reasons=(unreadable, *enrichment.reasons))
+        return enrichment
 
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
         with self._sessions.begin() as session:

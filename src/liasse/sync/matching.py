@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liasse.domain.documents import DocumentFacts, facts_from_extraction
 from liasse.domain.matching.engine import match_transactions
 from liasse.domain.matching.model import MatchConfig, MatchDecision
+from liasse.domain.outcome import plan_of
 from liasse.domain.states import State, transition
 from liasse.domain.suppliers import OwnCompany
 from liasse.extract.model import ExtractionResult
@@ -32,6 +33,8 @@ MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BAC
 APPLIED_KINDS = frozenset({"payment", "credit"})
 # Decisions that stop an approved document from being posted: the bank already paid it.
 HOLDING_KINDS = frozenset({"double_charge", "duplicate"})
+# How `_documents` marks an approved receipt: attached to the debit that paid it, never posted.
+APPROVED_RECEIPT = "approved:receipt"
 
 
 @dataclass
@@ -74,7 +77,8 @@ def run_matching(sessions: sessionmaker[Session], context: WorkspaceContext,
 
 def _documents(session: Session, workspace_id: str
                ) -> tuple[list[DocumentFacts], dict[str, str], dict[str, str]]:
-    """Facts, states and forced roles (sales documents from a Sales folder)."""
+    """Facts, states and forced roles (sales documents from a Sales folder). An approved
+    receipt's state reads `APPROVED_RECEIPT`: it is attached, not posted, once paid."""
     repo = WorkspaceRepo(session, workspace_id)
     facts: list[DocumentFacts] = []
     states: dict[str, str] = {}
@@ -85,6 +89,9 @@ def _documents(session: Session, workspace_id: str
         extraction = ExtractionResult.from_json(document.extraction)
         facts.append(facts_from_extraction(extraction, document.id))
         states[document.id] = document.state
+        if document.state == State.APPROVED.value and plan_of(
+                document.document_type, document.source_kind, None) == "attach_receipt":
+            states[document.id] = APPROVED_RECEIPT
         if document.source_kind == "sales":
             roles[document.id] = "sales"
     return facts, states, roles
@@ -94,9 +101,11 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
            states: dict[str, str], clock: Callable[[], datetime], report: MatchReport) -> None:
     link = decision.band == "auto" and decision.kind in APPLIED_KINDS and all(
         states.get(document_id) == State.POSTED.value for document_id in decision.document_ids)
-    attach = decision.band == "auto" and decision.kind == "confirmation"
+    attach = decision.band == "auto" and (decision.kind == "confirmation" or (
+        decision.kind == "payment" and len(decision.document_ids) == 1
+        and states.get(decision.document_ids[0]) == APPROVED_RECEIPT))
     hold = decision.kind in HOLDING_KINDS
-    if decision.band == "auto" and decision.kind in APPLIED_KINDS and not link:
+    if decision.band == "auto" and decision.kind in APPLIED_KINDS and not (link or attach):
         return  # sure, but not posted yet: the window after the post links it
     with sessions.begin() as session:
         row, created = MatchRepo(session, workspace_id).record(
@@ -129,7 +138,7 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
                 repo.add_audit("document", document_id, actor="step:match", reason=reason,
                                details={"transaction_id": decision.transaction_id,
                                         "match_id": row.id, "kind": decision.kind})
-        if link:
+        if link or (attach and decision.kind == "payment"):
             BankRepo(session, workspace_id).mark_matched([decision.transaction_id], clock())
     report.linked += int(link)
     report.proposed += int(not link)
@@ -157,4 +166,10 @@ def _attach_confirmation(repo: WorkspaceRepo, document: Document, decision: Matc
         repo.apply_transition(document, transition(
             State.IN_REVIEW, State.MATCHED, actor="step:match",
             reason=f"confirmation of a payment, attached to the bank line: {reason}",
+        ), {"transaction_id": decision.transaction_id, "match_id": match_id})
+    elif document.state == State.APPROVED.value:
+        repo.apply_transition(document, transition(
+            State.APPROVED, State.MATCHED, actor="step:match",
+            reason=f"receipt attached to the bank line that paid it (not posted as a "
+                   f"supplier invoice): {reason}",
         ), {"transaction_id": decision.transaction_id, "match_id": match_id})

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liasse.domain.money import Money
+from liasse.domain.outcome import POSTED_TYPES, posting_blocker
 from liasse.domain.states import State, transition
 from liasse.store.repo import StaleState, WorkspaceRepo
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
@@ -24,7 +25,6 @@ from liasse.sync.ports import InvoiceToPost, PostResult
 from liasse.sync.steps import (
     OUTBOX_QONTO_INVOICE,
     POST_BATCH,
-    POSTABLE_TYPES,
     WindowCounts,
     fail_document,
     posting_key,
@@ -34,16 +34,25 @@ FACT_FIELDS = ("supplier_name", "supplier_vat_id", "supplier_domain", "invoice_n
                "issue_date", "due_date", "currency", "total_amount", "tax_amount", "net_amount")
 
 
-def record_post_intents(pipeline: Pipeline) -> int:
-    """One outbox intent per approved invoice, best confidence first; returns how many."""
+def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) -> int:
+    """One outbox intent per approved invoice, best confidence first; returns how many.
+
+    An approved document that cannot be posted (not an invoice, unreadable, a sales
+    document) is parked with the reason, never left approved in silence. Receipts and
+    payment confirmations wait for the bank line they are attached to."""
     created = 0
+    unpostable: list[tuple[str, str]] = []
     with pipeline.sessions.begin() as session:
         repo = WorkspaceRepo(session, pipeline.workspace_id)
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
         for document in approved:
-            if document.document_type not in POSTABLE_TYPES or document.qonto_invoice_id \
-                    or document.source_kind == "sales":
+            blocker = posting_blocker(document.document_type, document.source_kind,
+                                      document.extraction)
+            if blocker is not None and not document.qonto_invoice_id:
+                unpostable.append((document.id, blocker))
+                continue
+            if document.document_type not in POSTED_TYPES or document.qonto_invoice_id:
                 continue
             fields = (document.extraction or {}).get("fields", {})
             facts = {name: (fields.get(name) or {}).get("value") for name in FACT_FIELDS}
@@ -57,6 +66,10 @@ def record_post_intents(pipeline: Pipeline) -> int:
                 document_id=document.id,
             )
             created += int(is_new)
+    for document_id, blocker in unpostable:
+        fail_document(pipeline, document_id, RejectedData(blocker), "post")
+        if counts is not None:
+            counts.parked += 1
     return created
 
 

@@ -22,7 +22,7 @@ def run_window(pipeline: Pipeline) -> WindowCounts:
     steps.enrich_and_route(pipeline, counts)
     _hold_already_paid(pipeline, counts)
     # Outside writes happen last, after the whole batch has been read and ranked.
-    posting.record_post_intents(pipeline)
+    posting.record_post_intents(pipeline, counts)
     posting.drain_post_outbox(pipeline, counts)
     writeback.write_back(pipeline, counts)
     return counts

@@ -70,6 +70,33 @@ def remove_user(services: Services, email: str, *, workspace: str | None = None)
         return True
 
 
+def set_password(services: Services, email: str, password: str, *,
+                 hasher: PasswordHasher | None = None) -> bool:
+    """Replace a user's password (stored hashed); False when no such user exists."""
+    if not password:
+        raise ValueError("the password is empty")
+    password_hash = hash_password(password, hasher)
+    with services.sessions.begin() as session:
+        user = web_repo.find_user_by_email(session, email)
+        if user is None:
+            return False
+        user.password_hash = password_hash
+        web_repo.end_sessions_of_user(session, user.id)  # a new password ends old sessions
+        return True
+
+
+def ensure_user(services: Services, email: str, *, role: str,
+                hasher: PasswordHasher | None = None) -> str | None:
+    """Create the user with a new password, returned to be shown once; None when the user
+    already exists (their password stays as it is)."""
+    with services.sessions.begin() as session:
+        if web_repo.find_user_by_email(session, email) is not None:
+            return None
+    password = new_password()
+    add_user(services, email, password, role=role, hasher=hasher)
+    return password
+
+
 def new_password() -> str:
     """A password to print once for a demo owner (`make run`)."""
     return secrets.token_urlsafe(12)

@@ -25,6 +25,16 @@ _EN: Final[dict[str, str]] = {
     "last_sync": "Last sync", "next_sync": "Next sync", "health": "Health",
     "backlog": "Backlog", "reconnect": "Reconnect", "connection_active": "working",
     "connection_needs_reconnect": "needs reconnecting", "connection_paused": "paused",
+    "connection_failing": "failing (last attempt)",
+    "retry_now": "Retry now",
+    "receipts_exports": "Receipts exports", "export_schedule": "Schedule",
+    "last_run": "Last run", "next_run": "Next run", "export_files": "Files this round",
+    "export_daily": "daily at {schedule}", "export_stopped": "stopped",
+    "export_exported": "written", "export_pending": "pending", "export_failed": "failed",
+    "export_folder_deleted": "folder deleted",
+    "qonto_sandbox_invoice": "in the built-in Qonto sandbox (not in Qonto's app)",
+    "msg_sync_planned": "A sync of this connection starts now.",
+    "msg_no_such": "No active connection by that name.",
     "failures": "Failures waiting", "attempts": "Attempts", "next_attempt": "Next attempt",
     "retry": "Retry", "no_failures": "Nothing failed: every document is on its way.",
     "outbox_pending": "Waiting to be sent to Qonto", "outbox_parked": "post parked",
@@ -144,6 +154,21 @@ _EN: Final[dict[str, str]] = {
                         "{recorded} recorded so far",
     "backfill_done": "Backfill of {name} since {since} done: {recorded} files recorded",
     "why_decided": "How liasse decided",
+    "unreadable": "liasse could not read this file: {reason}.",
+    "cannot_approve": "Cannot be approved: liasse could not read this file ({reason}).",
+    "pages_not_a_document": "liasse could not read this file, so it has no pages to show: "
+                            "open the original file to see what it is.",
+    "document_type": "Document type", "plan": "What liasse does with it",
+    "doc_type_invoice": "invoice", "doc_type_credit_note": "credit note",
+    "doc_type_receipt": "receipt", "doc_type_payment_confirmation": "payment confirmation",
+    "doc_type_other": "not an invoice",
+    "plan_post": "posted to Qonto as a supplier invoice",
+    "plan_attach_receipt": "attached to the bank line that paid it in Qonto, not posted as a "
+                           "supplier invoice",
+    "plan_attach_confirmation": "attached to the bank line it confirms, not posted",
+    "plan_keep_sales": "kept to recognise incoming payments, never posted as a supplier "
+                       "invoice",
+    "plan_nothing": "nothing: liasse posts invoices and credit notes only",
 }
 
 _FR: Final[dict[str, str]] = {
@@ -166,6 +191,16 @@ _FR: Final[dict[str, str]] = {
     "last_sync": "Dernière synchro", "next_sync": "Prochaine synchro", "health": "Santé",
     "backlog": "En attente", "reconnect": "Reconnecter", "connection_active": "fonctionne",
     "connection_needs_reconnect": "à reconnecter", "connection_paused": "en pause",
+    "connection_failing": "en échec (dernier essai)",
+    "retry_now": "Réessayer maintenant",
+    "receipts_exports": "Exports des reçus", "export_schedule": "Horaire",
+    "last_run": "Dernier passage", "next_run": "Prochain passage",
+    "export_files": "Fichiers de ce tour", "export_daily": "chaque jour à {schedule}",
+    "export_stopped": "arrêté", "export_exported": "écrits", "export_pending": "en cours",
+    "export_failed": "en échec", "export_folder_deleted": "dossier supprimé",
+    "qonto_sandbox_invoice": "dans le bac à sable Qonto intégré (pas dans l'app Qonto)",
+    "msg_sync_planned": "Une synchro de cette connexion démarre maintenant.",
+    "msg_no_such": "Aucune connexion active de ce nom.",
     "failures": "Échecs en attente", "attempts": "Essais", "next_attempt": "Prochain essai",
     "retry": "Réessayer", "no_failures": "Aucun échec : chaque document suit son cours.",
     "outbox_pending": "En attente d'envoi à Qonto", "outbox_parked": "envoi en erreur",
@@ -297,6 +332,21 @@ _FR: Final[dict[str, str]] = {
     "backfill_done": "Reprise de l'historique de {name} depuis le {since} terminée : "
                      "{recorded} fichiers enregistrés",
     "why_decided": "Comment liasse a décidé",
+    "unreadable": "liasse n'a pas pu lire ce fichier : {reason}.",
+    "cannot_approve": "Impossible à approuver : liasse n'a pas pu lire ce fichier ({reason}).",
+    "pages_not_a_document": "liasse n'a pas pu lire ce fichier : il n'a pas de page à "
+                            "afficher. Ouvrez le fichier d'origine pour voir ce qu'il est.",
+    "document_type": "Type de document", "plan": "Ce que liasse en fait",
+    "doc_type_invoice": "facture", "doc_type_credit_note": "avoir",
+    "doc_type_receipt": "reçu", "doc_type_payment_confirmation": "confirmation de paiement",
+    "doc_type_other": "pas une facture",
+    "plan_post": "envoyée à Qonto comme facture fournisseur",
+    "plan_attach_receipt": "joint dans Qonto à la ligne bancaire qui l'a payé, pas envoyé "
+                           "comme facture fournisseur",
+    "plan_attach_confirmation": "jointe à la ligne bancaire qu'elle confirme, pas envoyée",
+    "plan_keep_sales": "gardé pour reconnaître les paiements reçus, jamais envoyé comme "
+                       "facture fournisseur",
+    "plan_nothing": "rien : liasse n'envoie que les factures et les avoirs",
 }
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {"en": _EN, "fr": _FR}

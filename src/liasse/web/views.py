@@ -6,6 +6,7 @@ ever inserted escaped (no `|safe` on data anywhere).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from liasse.domain.money import Money, MoneyError
+from liasse.domain.outcome import Plan, plan_of, unreadable_reason
+from liasse.store.tables import Document
 from liasse.web.deps import Viewer, session_of, web_state
 from liasse.web.i18n import FIELD_LABELS, MESSAGES, STATE_LABELS, pick_language
 
@@ -46,11 +49,28 @@ def when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
+@dataclass(frozen=True)
+class OutcomeView:
+    """What a record says first: its type, what liasse does with it, why it is unreadable."""
+
+    document_type: str
+    plan: Plan
+    unreadable: str | None
+
+
+def outcome(document: Document) -> OutcomeView:
+    return OutcomeView(document.document_type or "other",
+                       plan_of(document.document_type, document.source_kind,
+                               document.extraction),
+                       unreadable_reason(document.extraction))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters.update(money=money, percent=percent, percent_input=percent_input,
                                  when=when)
     templates.env.globals["LOW_CONFIDENCE"] = LOW_CONFIDENCE
+    templates.env.globals["outcome"] = outcome
     return templates
 
 

@@ -19,6 +19,12 @@ from liasse.emulators.dropbox.app import create_app
 from liasse.emulators.dropbox.state import DropboxState, EmulatorConfig
 
 STARTUP_TIMEOUT_SECONDS = 10.0
+GRACEFUL_SHUTDOWN_SECONDS = 2
+BANNER = ("Dropbox emulator on http://{host}:{port}\n"
+          "  point liasse at it: LIASSE_DROPBOX__BASE_URL=http://{host}:{port}\n"
+          "  long-lived token: {token}\n"
+          "  state:     {data}\n"
+          "Stop it with Ctrl-C (or SIGTERM).")
 
 
 def serve_dropbox_emulator(
@@ -34,7 +40,11 @@ def serve_dropbox_emulator(
         data.mkdir(parents=True, exist_ok=True)
     config = EmulatorConfig(access_token_lifetime=access_token_lifetime, auto_approve=auto_approve)
     state = DropboxState(config, data_dir=data, token=token)
-    uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+    print(BANNER.format(host=host, port=port, token="(as given)" if token else "none",
+                        data=data or "in memory"), flush=True)
+    # A longpoll may hold a request for minutes: without a bound, SIGTERM would wait for it.
+    uvicorn.run(create_app(state), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 
 @contextmanager

@@ -109,11 +109,15 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
                  for f in r.store.source_files_of_document(document_id)]
         matches = match_views(r, document_id)
         original = duplicate_original(r, document)
+        # In sandbox mode the invoice lives in the built-in emulator, not in Qonto's app.
+        sandbox = any(c.kind == "qonto" and c.status == "active" and c.config.get("emulator")
+                      for c in r.store.list_connections())
     fields = (document.extraction or {}).get("fields", {})
     linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]
     return render(request, "record.html", who, document=document, trail=trail, files=files,
                   fields=fields, field_names=FIELD_NAMES, matches=matches, original=original,
                   linked_transactions=linked, pages=pages_of(state, document),
+                  qonto_sandbox=sandbox,
                   msg=request.query_params.get("msg"))
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from liasse import render
+from liasse.domain.outcome import unreadable_reason
 from liasse.extract.worker import WorkerError, viewer_worker
 from liasse.store.blobs import BlobStoreError
 from liasse.store.repo import NotFound
@@ -57,6 +58,8 @@ class PagesView:
 
 def pages_of(state: WebState, document: Document) -> PagesView:
     """The pages of `document` to show as images (reads its blob: one document per page)."""
+    if unreadable_reason(document.extraction) is not None:
+        return PagesView((), "pages_not_a_document")
     if not render.has_pages(document.media_type):
         return PagesView((), "pages_none_xml")
     try:

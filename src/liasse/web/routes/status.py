@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from liasse import actions
-from liasse.reports import status_report
+from liasse import actions, connections
+from liasse.reports import connection_health, receipts_exports, status_report
 from liasse.services import build_pipeline
 from liasse.sync.backfill import backfill_progress
 from liasse.web.deps import AccountantDep, StateDep, ViewerDep, repos
@@ -26,7 +26,9 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
         pending_outbox = r.web.pending_outbox_count()
         counts = r.web.counts_by_state()
         backfills = backfill_progress(r.store)
+        exports = receipts_exports(r.store)
     return render(request, "status.html", who, health=health, waiting=waiting,
+                  health_of=connection_health, exports=exports,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
                   poster_ready=state.services.poster is not None or any(
                       line.connection.kind == "qonto" and line.connection.status == "active"
@@ -49,11 +51,19 @@ def retry_outbox(request: Request, state: StateDep, who: AccountantDep, item_id:
 def post_now(state: StateDep, who: AccountantDep, back: Annotated[str, Form()] = ""
              ) -> RedirectResponse:
     target = back if back.startswith(who.base + "/") else f"{who.base}/status"
-    if state.services.poster is None:
-        return see_other(flash_url(target, "no_bank"))
+    # The workspace's own Qonto connection (the sandbox's too) is found by the pipeline.
     pipeline = build_pipeline(state.services, who.workspace.slug, connection_ids=set())
+    if pipeline.poster is None:
+        return see_other(flash_url(target, "no_bank"))
     counts = actions.post_now(pipeline)
     return see_other(flash_url(target, "posted_now" if counts.parked == 0 else "post_parked"))
+
+
+@router.post("/connections/{name}/retry-now")
+def retry_connection_now(state: StateDep, who: AccountantDep, name: str) -> RedirectResponse:
+    done = connections.retry_connection_now(state.services, name, slug=who.workspace.slug,
+                                            actor=who.actor)
+    return see_other(flash_url(f"{who.base}/status", "sync_planned" if done else "no_such"))
 
 
 @router.get("/api/status")
