@@ -44,8 +44,8 @@ def every_command(tmp: Path) -> dict[str, tuple[list[str], str | None]]:
         "firm enable": (["firm", "enable", "Client"], None),
         "firm disable": (["firm", "disable", "client"], None),
         "connect dropbox": (["connect", "dropbox", "--token", "wrong"], None),
-        "connect qonto": (["connect", "qonto", "--api-key", "a:b", "--base-url",
-                           "http://127.0.0.1:9"], None),
+        "connect qonto": (["connect", "qonto", "--api-key-stdin", "--base-url",
+                           "http://127.0.0.1:9"], "a:b\n"),
         "receipts export": (["receipts", "export", "--since", "2026-01-01"], None),
         "receipts reset": (["receipts", "reset"], None),
         "receipts stop": (["receipts", "stop"], None),
@@ -53,6 +53,11 @@ def every_command(tmp: Path) -> dict[str, tuple[list[str], str | None]]:
                       "correct horse battery\n"),
         "users passwd": (["users", "passwd", "ann@example.com", "--password-stdin"],
                          "another horse battery\n"),
+        "users remove": (["users", "remove", "nobody@example.com"], None),
+        "workspace export": (["workspace", "export", "default", "--out",
+                              str(tmp / "export.zip")], None),
+        "workspace erase": (["workspace", "erase", "no-such-workspace", "--yes"], None),
+        "db copy": (["db", "copy", "--to", "postgresql://127.0.0.1:9/nowhere"], None),
     }
 
 

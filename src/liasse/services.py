@@ -108,6 +108,7 @@ def copy_installation(settings: Settings, target_url: str) -> CopyReport:
     empty database at `target_url`; the blobs and the master key stay where they are."""
     from liasse.store.copy import copy_database
 
+    require_initialised(settings)  # nothing to copy, and no empty database made here
     if not target_url.startswith("postgresql://"):
         raise ValueError("the copy goes to PostgreSQL: give a postgresql://… URL")
     source = make_engine(settings.resolved_database_url)
