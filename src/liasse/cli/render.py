@@ -28,10 +28,17 @@ def cell(value: str | None) -> Text:
     return Text(printable(value or ""))
 
 
+def _width(console: Console, column: str) -> int:
+    """A column's width: file names get the room a wide terminal has."""
+    if column == "file" and console.width >= WIDE:
+        return max(WIDTHS["file"], (console.width - WIDE) // 2 + WIDTHS["file"])
+    return WIDTHS[column]
+
+
 def _table(console: Console, title: str, *columns: str, fill: bool = True) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True, show_edge=False)
-    fixed = [WIDTHS[column] for column in columns[:-1]]
+    fixed = [_width(console, column) for column in columns[:-1]]
     rest = max(10, console.width - sum(fixed) - GAP * (len(columns) - 1)) if fill \
         else WIDTHS[columns[-1]]
     for column, width in zip(columns, [*fixed, rest], strict=True):

@@ -74,6 +74,19 @@ def feature_matrix(candidates: list[Candidate],
     return rows
 
 
+_DIRECTION_WORDS = {"same": "after", "left": "right of", "above": "under"}
+
+
+def feature_words(feature: str) -> str:
+    """A feature's name as the evidence shows it: "left:total_amount" → "right of a total
+    amount label"."""
+    direction, _, role = feature.partition(":")
+    if role:
+        what = "a label" if role == "any" else f"a {role.replace('_', ' ')} label"
+        return f"{_DIRECTION_WORDS.get(direction, direction)} {what}"
+    return feature.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class FieldModel:
     features: tuple[str, ...]
@@ -101,7 +114,7 @@ class FieldModel:
         """The features that pushed this candidate up the most, in words for the evidence."""
         contributions = self.matrix([candidate])[0] * self.weights
         order = np.argsort(-contributions)[:count]
-        return ", ".join(self.features[i] for i in order if contributions[i] > 0)
+        return ", ".join(feature_words(self.features[i]) for i in order if contributions[i] > 0)
 
 
 @dataclass(frozen=True)
