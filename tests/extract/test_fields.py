@@ -6,26 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from textpages import page_of
 
 from liasse.extract.confidence import SURE, document_confidence
 from liasse.extract.fields.dates import due_from_terms, parse_date
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.numbers import find_amounts, parse_amount
-from liasse.extract.layout import Page, Word
 
 # ---------------------------------------------------------------- a page from text rows
-
-
-def page_of(rows: list[tuple[float, float, str]], *, height: float = 842) -> Page:
-    """Words laid out like a PDF would: 5 pt per character, 10 pt line height."""
-    words: list[Word] = []
-    for x, y, text in rows:
-        cursor = x
-        for token in text.split(" "):
-            if token:
-                words.append(Word(token, cursor, y, cursor + 5 * len(token), y + 10))
-            cursor += 5 * len(token) + 3  # a normal space
-    return Page(number=1, width=595, height=height, words=words)
 
 
 def values(rows: list[tuple[float, float, str]],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textpages import page_of
 
 from liasse.domain.routing import ConfidenceInputs, document_confidence
 from liasse.extract.candidates import all_candidates
@@ -14,23 +15,12 @@ from liasse.extract.confidence import SURE
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS
-from liasse.extract.layout import Page, Word
+from liasse.extract.layout import Page
 from liasse.extract.ranking import RankerModel, choose, shipped_model
 from liasse.extract.training import _pessimistic, same_value
 from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_available, corpus_documents
 
 needs_corpus = pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")
-
-
-def page_of(rows: list[tuple[float, float, str]], *, width: float = 595) -> Page:
-    words: list[Word] = []
-    for x, y, text in rows:
-        cursor = x
-        for token in text.split(" "):
-            if token:
-                words.append(Word(token, cursor, y, cursor + 5 * len(token), y + 10))
-            cursor += 5 * len(token) + 3
-    return Page(number=1, width=width, height=842, words=words)
 
 
 def read(rows: list[tuple[float, float, str]], *, width: float = 595,
