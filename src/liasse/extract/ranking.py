@@ -82,7 +82,8 @@ def feature_words(feature: str) -> str:
     amount label"."""
     direction, _, role = feature.partition(":")
     if role:
-        what = "a label" if role == "any" else f"a {role.replace('_', ' ')} label"
+        words = "" if role == "any" else f"{role.replace('_', ' ')} "
+        what = f"{'an' if words[:1] in tuple('aeiou') and words else 'a'} {words}label"
         return f"{_DIRECTION_WORDS.get(direction, direction)} {what}"
     return feature.replace("_", " ")
 
