@@ -26,14 +26,6 @@ from liasse.extract.fields.geometry import LabelHit, Layout, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
 
-# Label roles whose presence next to a value is a feature (field roles and the roles
-# that speak against a value: other numbers and dates, payment lines, table headers).
-LABEL_ROLES: tuple[str, ...] = (
-    "total_amount", "net_amount", "tax_amount", "invoice_number", "issue_date", "due_date",
-    "payment_reference", "customer_block", "customer_vat_id", "related_invoice",
-    "payment_line", "rounding", "line_item", "other_number", "other_date", "seller_block",
-)
-DIRECTIONS: tuple[str, ...] = ("same", "left", "above")
 _LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
 _STRENGTH = {"strong": 1.0, "weak": 0.5}
 _RATES = tuple(Decimal(r) for r in ("20", "10", "5.5", "2.1", "8.5", "19", "7", "21", "9",
@@ -80,8 +72,6 @@ class _Context:
     layout: Layout
     hits_by_segment: dict[int, list[LabelHit]]
     median_height: float
-    line_count: int
-    segment_ids: dict[int, int]
 
 
 def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
@@ -110,8 +100,7 @@ def _context(layout: Layout) -> _Context:
             hits.setdefault(id(hit.segment), []).append(hit)
     heights = [word.y1 - word.y0 for page in layout.pages for word in page.words
                if word.y1 > word.y0]
-    return _Context(layout, hits, median(heights) if heights else 10.0, len(layout.lines),
-                    {})
+    return _Context(layout, hits, median(heights) if heights else 10.0)
 
 
 # --- features every kind shares -----------------------------------------------------------
