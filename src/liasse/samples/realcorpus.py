@@ -56,13 +56,13 @@ def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], 
 
     def read(data: bytes) -> list[Page]:
         # The embedded XML is left out on purpose: the page is what is being measured.
-        read = read_pages(data, file=document.path.name,
-                          options=ExtractOptions(use_einvoice=False, time_limit_seconds=0))
-        layers.append(read.layer)
+        reading = read_pages(data, file=document.path.name,
+                             options=ExtractOptions(use_einvoice=False, time_limit_seconds=0))
+        layers.append(reading.layer)
         if layer_file is not None:
             layer_file.parent.mkdir(parents=True, exist_ok=True)
-            layer_file.write_text(read.layer, "utf-8")
-        return read.pages
+            layer_file.write_text(reading.layer, "utf-8")
+        return reading.pages
 
     pages = cached_pages(document.path.read_bytes(), document.sha256, cache, read)
     if layers:
