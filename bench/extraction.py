@@ -18,6 +18,7 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -466,6 +467,68 @@ def time_ocr() -> None:
           f"{best['ours cpu']:.2f} s ({100 * (best['ours cpu'] / best['bare cpu'] - 1):+.0f} %)")
 
 
+_TEXT_ONLY = """
+import sys, pypdfium2
+for path in sys.argv[1:]:
+    document = pypdfium2.PdfDocument(path)
+    for page in document:
+        page.get_textpage().get_text_range()
+"""
+
+
+def time_whole_process(corpus: Path) -> None:
+    """`liasse extract` over the real born-digital PDFs against reading their text alone.
+
+    Both are whole processes, as a user runs them: interpreter start, imports, every file.
+    Bytecode is written (a user's install keeps it) and one warm-up run goes first.
+    """
+    from liasse.samples.realcorpus import corpus_available, corpus_documents
+
+    if not corpus_available(corpus):
+        return
+    files = [str(d.path) for d in corpus_documents(corpus)
+             if d.path.suffix == ".pdf" and _has_text_layer(d.path)]
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "PYTHONDONTWRITEBYTECODE"}
+    liasse = shutil.which("liasse") or "liasse"
+    with tempfile.TemporaryDirectory() as home:
+        commands = {"text layer alone (pypdfium2)": [sys.executable, "-c", _TEXT_ONLY, *files],
+                    "liasse extract --json": [liasse, "extract", "--json", *files]}
+        environment["HOME"] = home
+        rounds: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for _ in range(4):  # the first round warms the caches and is dropped
+            for name, command in commands.items():
+                rounds[name].append(_timed(command, environment))
+    best = {name: min(times[1:]) for name, times in rounds.items()}
+    base_wall, base_cpu = best["text layer alone (pypdfium2)"]
+    print(f"\n== whole process over {len(files)} born-digital PDFs of the real corpus "
+          f"(best of 3, load average {os.getloadavg()[0]:.1f})")
+    for name, (wall, cpu) in best.items():
+        print(f"   {name:<30} {wall:6.2f} s wall {cpu:6.2f} s CPU   "
+              f"x{wall / base_wall:.1f} wall x{cpu / base_cpu:.1f} CPU")
+
+
+def _has_text_layer(path: Path) -> bool:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return all(len(page.get_textpage().get_text_range().split()) >= 8 for page in document)
+    finally:
+        document.close()
+
+
+def _timed(command: list[str], environment: dict[str, str]) -> tuple[float, float]:
+    started, cpu = time.perf_counter(), _children_cpu()
+    subprocess.run(command, env=environment, capture_output=True, check=False)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cpu_seconds() -> float:
     """User + system CPU of this process and its finished children (the tesseract runs)."""
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
@@ -490,6 +553,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--skip-peer", action="store_true", help="do not run invoice2data")
     parser.add_argument("--skip-ocr-timing", action="store_true")
     parser.add_argument("--only-ocr-timing", action="store_true")
+    parser.add_argument("--only-speed", action="store_true",
+                        help="only the whole-process speed on the real born-digital PDFs")
     parser.add_argument("--corpus", type=Path, default=REAL_CORPUS, help="the real corpus")
     parser.add_argument("--generated-training", type=int, default=200,
                         help="generated documents added to each fold's training")
@@ -498,7 +563,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.only_ocr_timing:
         time_ocr()
         return
+    if args.only_speed:
+        time_whole_process(args.corpus)
+        return
     run_real(args.corpus, args.generated_training)
+    time_whole_process(args.corpus)
     if args.only_real:
         return
     print(f"liasse extraction benchmark: corpus of {args.count} documents, seed {args.seed}",

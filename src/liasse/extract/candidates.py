@@ -121,9 +121,21 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
         "line_words": min(len(context.layout.lines[segment.line].text.split()) / 20, 2.0),
         "segment_words": min(len(segment.words) / 10, 2.0),
         "ocr_conf": segment.word_confidence(candidate.word),
+        "title_before": float(_title_before(segment, candidate.word)),
     }
     features.update(_label_features(context, candidate))
     return features
+
+
+# The document's own title in many languages: "Facture n° 12 du 03/04/2025" and
+# "Handelsrechnung (380) Nr. 4711 vom 15.11.2025" give the number and the date after it.
+_TITLE_WORDS = frozenset({"facture", "invoice", "rechnung", "factuur", "fattura", "factura",
+                          "avoir", "gutschrift", "creditnota"})
+
+
+def _title_before(segment: Segment, word: int) -> bool:
+    return any(token in _TITLE_WORDS or token.endswith("rechnung")
+               for tokens in segment.tokens[:word] for token in tokens)
 
 
 def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]:
@@ -205,6 +217,7 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
                 "rate_on_line": float(rate is not None),
                 "zero": float(amount.value == 0),
                 "magnitude": math.log10(1 + abs(float(amount.value))) / 6,
+                "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
 
@@ -226,6 +239,16 @@ def _tax_sums(candidates: list[Candidate]) -> list[Candidate]:
     return [summed]
 
 
+_CAPITAL_WORDS = frozenset({"capital", "stammkapital", "grundkapital", "kapital",
+                            "capitale", "kapitaal"})
+
+
+def _capital_before(segment: Segment, word: int) -> bool:
+    """"SARL au capital de 10 000 €": the company's share capital, no amount of the sale."""
+    return any(token in _CAPITAL_WORDS for tokens in segment.tokens[max(0, word - 4):word]
+               for token in tokens)
+
+
 def _starts_number(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£")
 
@@ -237,11 +260,14 @@ def _payment_side(candidate: Candidate) -> bool:
 
 def _amount_relations(candidates: list[Candidate]) -> None:
     """Arithmetic between the page's amounts: a total is the sum of a net and a tax."""
-    values = sorted({Decimal(candidate.value) for candidate in candidates}, reverse=True)
+    # The share capital is printed among the amounts but takes part in no arithmetic.
+    values = sorted({Decimal(candidate.value) for candidate in candidates
+                     if not candidate.features.get("share_capital")}, reverse=True)
     present = set(values)
     top = values[:40]  # the largest distinct amounts carry the totals; bound the pairs
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c in candidates if not _payment_side(c)}, reverse=True)
+    handed = {Decimal(c.value) for c in candidates if _payment_side(c) and Decimal(c.value) > 0}
     for candidate in candidates:
         value = Decimal(candidate.value)
         features = candidate.features
@@ -254,6 +280,10 @@ def _amount_relations(candidates: list[Candidate]) -> None:
                                            and other > 0 and value - other > 0 for other in top))
         features["part_of_sum"] = float(any(other - value in present and other - value > 0
                                             and value > 0 for other in top))
+        # Cash handed over less the change given back is what the sale cost.
+        features["tendered_less_change"] = float(
+            value > 0 and not _payment_side(candidate)
+            and any(given - value in handed for given in handed if given > value))
         features["tax_of_other"] = float(value > 0 and any(
             rate > 0 and abs(other * rate / 100 - value) <= Decimal("0.02")
             for other in top if other > value for rate in _RATES))
@@ -397,17 +427,19 @@ def _names(context: _Context) -> Iterator[Candidate]:
     first_page = [line for line in layout.lines if line.page == 1]
     for order, line in enumerate(first_page):
         for segment in line.segments:
-            if segment.text.rstrip().endswith(":"):
-                continue  # "Stylesheet-Version:" is a label, whatever follows it
+            if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
+                continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
             text = _clean_name(segment.text)
             if not _could_be_name(text):
                 continue
+            opening = _opening_roles(context, segment)
             yield _name_candidate(segment, text, order, len(first_page), customer,
-                                  marks_lines, domains, seller=seller)
+                                  marks_lines, domains, seller=seller, opening=opening)
             after = _after_label(context, segment)
             if _could_be_name(after):
                 yield _name_candidate(segment, after, order, len(first_page), customer,
-                                      marks_lines, domains, seller=seller, after_label=True)
+                                      marks_lines, domains, seller=seller, after_label=True,
+                                      opening=opening)
             before_capital = _CAPITAL.split(normalise(segment.text))[0]
             if before_capital != normalise(segment.text) and len(before_capital) > 2:
                 words = _CAPITAL.split(segment.text.lower())[0].split()
@@ -460,6 +492,21 @@ def _snap_legal_forms(text: str) -> str:
     return " ".join(tokens)
 
 
+def _only_labels(context: _Context, segment: Segment) -> bool:
+    """Labels cover every word of the segment: a heading such as "Verkäufer"."""
+    covered: set[int] = set()
+    for hit in context.hits_by_segment.get(id(segment), []):
+        covered.update(range(hit.start, hit.end))
+    return bool(segment.words) and covered >= set(range(len(segment.words)))
+
+
+def _opening_roles(context: _Context, segment: Segment) -> frozenset[str]:
+    """The roles of the labels that open the segment ("Client : ACME" opens with a customer
+    block label): the name after it belongs to that party."""
+    return frozenset(hit.label.role for hit in context.hits_by_segment.get(id(segment), [])
+                     if hit.start == 0)
+
+
 def _after_label(context: _Context, segment: Segment) -> str:
     """The words after a label that opens the segment ("Vendeur : Ma Société SARL")."""
     hits = [hit for hit in context.hits_by_segment.get(id(segment), []) if hit.start == 0]
@@ -472,7 +519,8 @@ def _after_label(context: _Context, segment: Segment) -> str:
 def _name_candidate(segment: Segment, text: str, order: int, lines: int,
                     customer: set[int], marks_lines: list[int], domains: set[str],
                     *, seller: set[int], legal: bool = False,
-                    after_label: bool = False) -> Candidate:
+                    after_label: bool = False,
+                    opening: frozenset[str] = frozenset()) -> Candidate:
     plain = normalise(text)
     tokens = plain.split()
     letters = [char for char in text if char.isalpha()]
@@ -503,6 +551,11 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
+        # A name led by its party's own label ("Vendeur : …", "Client : …"), or by another
+        # label ("Référence : …"), which makes the whole line no name at all.
+        "opens_seller": float("seller_block" in opening),
+        "opens_customer": float("customer_block" in opening),
+        "opens_other_label": float(bool(opening - {"seller_block", "customer_block"})),
         "one_short_word": float(len(tokens) == 1 and len(plain) <= 5),
         "long_text": float(len(tokens) > 6),
         "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
@@ -541,8 +594,8 @@ def _areas_under(context: _Context, role: str) -> set[int]:
 
 
 def _seller_mark_lines(layout: Layout) -> list[int]:
-    return [line.index for line in layout.lines
-            if any(mark in f" {normalise(line.text)} " for mark in _MARK_PHRASES)]
+    padded = [(line.index, f" {normalise(line.text)} ") for line in layout.lines]
+    return [index for index, text in padded if any(mark in text for mark in _MARK_PHRASES)]
 
 
 _DOMAIN = re.compile(r"(?:@|www\.|https?://)((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from liasse.extract.candidates import Candidate
+from liasse.extract.fields.geometry import normalise
 
 FIELD_KINDS: dict[str, str] = {
     "supplier_name": "name",
@@ -220,6 +221,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
               for name, kind in FIELD_KINDS.items() if name in model.fields}
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks)
+    _distinct_parties(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
     choices: dict[str, Choice] = {}
     for name, ranked in scored.items():
@@ -271,6 +273,47 @@ def _contradicted(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     return net + tax != total
 
 
+def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
+    """The supplier and the customer are two parties: never the same name for both.
+
+    The supplier, a key field with the better model, keeps its choice; the customer is its
+    best name that is not the supplier's (none when every one is).
+    """
+    if "supplier_name" not in scored or "customer_name" not in scored \
+            or not scored["supplier_name"].values:
+        return
+    supplier = scored["supplier_name"].values[picks["supplier_name"]][0]
+    customers = scored["customer_name"].values
+    others = [index for index, (name, _, _) in enumerate(customers)
+              if not _same_party(supplier, name)]
+    if others:
+        picks["customer_name"] = others[0]
+    else:
+        customers.clear()
+
+
+def _same_party(one: str, other: str) -> bool:
+    first, second = normalise(one), normalise(other)
+    return bool(first and second) and (first in second or second in first)
+
+
+def _labelled(candidate: Candidate, role: str) -> bool:
+    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
+               for direction in ("same", "left"))
+
+
+def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
+    """Its own label names another of the three amounts ("Montant HT" beside a "tax"):
+    arithmetic among line amounts must not put it in that place."""
+    return not _labelled(candidate, role) and any(
+        _labelled(candidate, other) for other in AMOUNT_FIELDS if other != role)
+
+
+def _plausible_tax(tax: str, candidate: Candidate) -> bool:
+    """A zero tax adds up with any amount printed twice: it counts only when labelled."""
+    return Decimal(tax) != 0 or _labelled(candidate, "tax_amount")
+
+
 def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """Prefer net + tax = total among the best few values of each; True when one holds."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
@@ -278,12 +321,15 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     lists = [scored[name].values[:_TRIPLE_DEPTH] for name in AMOUNT_FIELDS]
     best_independent = sum(math.log(max(values[0][1], 1e-9)) for values in lists)
     best: tuple[float, tuple[int, int, int]] | None = None
-    for i, (net, p_net, _) in enumerate(lists[0]):
-        for j, (tax, p_tax, _) in enumerate(lists[1]):
-            for k, (total, p_total, _) in enumerate(lists[2]):
+    for i, (net, p_net, net_at) in enumerate(lists[0]):
+        for j, (tax, p_tax, tax_at) in enumerate(lists[1]):
+            for k, (total, p_total, total_at) in enumerate(lists[2]):
                 if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
-                        or Decimal(tax) == 0:
-                    continue  # with no tax, "net + 0 = total" is any amount printed twice
+                        or not _plausible_tax(tax, tax_at) \
+                        or _labelled_otherwise(net_at, "net_amount") \
+                        or _labelled_otherwise(tax_at, "tax_amount") \
+                        or _labelled_otherwise(total_at, "total_amount"):
+                    continue
                 joint = sum(math.log(max(p, 1e-9)) for p in (p_net, p_tax, p_total))
                 if best is None or joint > best[0]:
                     best = (joint, (i, j, k))

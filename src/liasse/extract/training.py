@@ -127,6 +127,7 @@ def _stable(text: str) -> int:
 def _fit_weights(examples: Sequence[Example], name: str,
                  features: tuple[str, ...]) -> FieldModel | None:
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     matrix, labels = _rows(examples, name)
     if sum(labels) < 3 or sum(labels) == len(labels):
@@ -137,7 +138,10 @@ def _fit_weights(examples: Sequence[Example], name: str,
     scale[scale == 0] = 1.0
     mean[index["bias"]], scale[index["bias"]] = 0.0, 1.0
     fitted = LogisticRegression(C=_REGULARISATION, max_iter=500, class_weight="balanced")
-    fitted.fit((matrix - mean) / scale, np.array(labels))
+    # One BLAS thread: these problems are small, and threads fighting over two cores made
+    # a fit thirty times slower.
+    with threadpool_limits(limits=1):
+        fitted.fit((matrix - mean) / scale, np.array(labels))
     return FieldModel(features, mean, scale, fitted.coef_[0].astype(float),
                       float(fitted.intercept_[0]), {})
 

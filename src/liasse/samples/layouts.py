@@ -252,12 +252,35 @@ def draw_receipt(spec: DocumentSpec) -> bytes:
         sheet.text(12, y, name, size=8.5 if bold else 7.5, bold=bold)
         sheet.text(RECEIPT_PAGE[0] - 12, y, formats.format_money(value, spec.currency, style),
                    size=8.5 if bold else 7.5, bold=bold, align="right")
-    sheet.text(middle, y + 30, RECEIPT_WORDS[style.language], size=7.5, align="center")
+    if spec.issue_date.day % 2:
+        y = draw_cash_payment(sheet, spec, y)
+        farewell = RECEIPT_WORDS[style.language].split(" - ", 1)[-1]
+    else:
+        farewell = RECEIPT_WORDS[style.language]
+    sheet.text(middle, y + 30, farewell, size=7.5, align="center")
     return sheet.finish()
+
+
+def draw_cash_payment(sheet: Sheet, spec: DocumentSpec, y: float) -> float:
+    """Cash handed over and change given back: amounts beside the total that are not it."""
+    style = spec.style
+    note = next(note for note in (5, 10, 20, 50, 100, 200, 500, 10**6)
+                if note > spec.total_amount)
+    tendered = Decimal(note)
+    given, back = CASH_WORDS[style.language]
+    for name, value in ((given, tendered), (back, tendered - spec.total_amount)):
+        y += 12
+        sheet.text(12, y, name, size=7.5)
+        sheet.text(RECEIPT_PAGE[0] - 12, y, formats.format_money(value, spec.currency, style),
+                   size=7.5, align="right")
+    return y
 
 
 RECEIPT_WORDS: dict[Language, str] = {"fr": "CB SANS CONTACT - Merci de votre visite",
                                       "en": "CARD PAYMENT - Thank you", "de": "EC-Karte - Danke"}
+CASH_WORDS: dict[Language, tuple[str, str]] = {"fr": ("Espèces", "Rendu"),
+                                                "en": ("Cash", "Change"),
+                                                "de": ("Bar", "Rückgeld")}
 CONFIRMATION_WORDS: dict[Language, tuple[str, str]] = {
     "fr": ("Confirmation de paiement",
            "Nous confirmons la bonne réception de votre virement de {amount} reçu le {date} "

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from liasse.extract.confidence import Evidence
 from liasse.extract.fields.geometry import Found, Layout, normalise, values_near
@@ -52,8 +53,12 @@ class ParsedDate:
 _DateParser = Callable[[str], "tuple[ParsedDate, str] | None"]
 
 
+@lru_cache(maxsize=1 << 15)
 def parse_date(text: str, *, month_first_possible: bool = False) -> tuple[ParsedDate, str] | None:
-    """The first date in `text` (numeric, ISO, or with a month name in FR/EN/DE)."""
+    """The first date in `text` (numeric, ISO, or with a month name in FR/EN/DE).
+
+    Cached (the result is immutable): every reader asks about the same texts.
+    """
     found = [hit for hit in (_numeric(text, month_first_possible), _iso(text), _named(text))
              if hit is not None]
     if not found:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Generic, Literal, TypeVar
 
 from liasse.extract.fields.lexicon import LABELS, Label
@@ -29,8 +30,12 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _STANDALONE_ROLES = frozenset({"customer_block", "seller_block"})
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """Lower case, accents dropped, punctuation as single spaces: the lexicon's alphabet."""
+    """Lower case, accents dropped, punctuation as single spaces: the lexicon's alphabet.
+
+    Cached: the readers ask for the same lines and segments again and again.
+    """
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
     ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NON_WORD.sub(" ", ascii_only.lower()).strip()
@@ -45,7 +50,7 @@ class Segment:
     words: tuple[Word, ...]
     tokens: tuple[tuple[str, ...], ...]  # normalised tokens of each word
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(word.text for word in self.words)
 
@@ -80,7 +85,7 @@ class Line:
     y0: float
     y1: float
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "  ".join(segment.text for segment in self.segments)
 
@@ -129,7 +134,7 @@ class Layout:
     def page(self, number: int) -> Page:
         return self.pages[number - 1]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 CURRENCY_MARKS: dict[str, str] = {
     "€": "EUR", "EUR": "EUR", "EURO": "EUR", "EUROS": "EUR", "$": "USD", "USD": "USD",
@@ -50,12 +51,14 @@ def parse_last_amount(text: str) -> tuple[Amount, str] | None:
 
 
 def find_amounts(text: str) -> list[Amount]:
-    found: list[Amount] = []
-    for match in _AMOUNT.finditer(text):
-        amount = _amount_of(match)
-        if amount is not None:
-            found.append(amount)
-    return found
+    return list(_amounts_in(text))
+
+
+@lru_cache(maxsize=1 << 15)
+def _amounts_in(text: str) -> tuple[Amount, ...]:
+    """Cached: the readers scan the same segment texts for amounts many times."""
+    return tuple(amount for amount in map(_amount_of, _AMOUNT.finditer(text))
+                 if amount is not None)
 
 
 def find_rate(text: str) -> Decimal | None:
