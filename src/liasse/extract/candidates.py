@@ -22,7 +22,7 @@ from decimal import Decimal
 from statistics import median
 
 from liasse.extract.fields.dates import ParsedDate, parse_date
-from liasse.extract.fields.geometry import LabelHit, Layout, Segment, normalise
+from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
 
@@ -425,6 +425,9 @@ def _names(context: _Context) -> Iterator[Candidate]:
     marks_lines = _seller_mark_lines(layout)
     domains = _domains(layout)
     first_page = [line for line in layout.lines if line.page == 1]
+    for order, text, segment in _joined_names(first_page):
+        yield _name_candidate(segment, text, order, len(first_page), customer, marks_lines,
+                              domains, seller=seller, joined=True)
     for order, line in enumerate(first_page):
         for segment in line.segments:
             if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
@@ -448,6 +451,35 @@ def _names(context: _Context) -> Iterator[Candidate]:
                     yield _name_candidate(segment, _clean_name(cut), order, len(first_page),
                                           customer, marks_lines, domains, seller=seller,
                                           legal=True)
+
+
+# How far down the first page a name broken over two lines or columns is looked for.
+_JOINED_NAME_LINES = 10
+
+
+def _joined_names(lines: list[Line]) -> Iterator[tuple[int, str, Segment]]:
+    """A name the layout or OCR broke apart, put back together when a legal form ends it:
+    "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD"."""
+    for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
+        whole = _clean_name(" ".join(segment.text for segment in line.segments))
+        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole:
+            yield order, whole, line.segments[0]
+        following = lines[order + 1] if order + 1 < len(lines) else None
+        if following is None or following.page != line.page or _has_form(whole) \
+                or any(char.isdigit() or char == ":" for char in whole):
+            continue
+        below = _clean_name(" ".join(segment.text for segment in following.segments))
+        if _ends_with_form(below) and ":" not in below:
+            yield order, f"{whole} {below}", line.segments[0]
+
+
+def _has_form(text: str) -> bool:
+    return any(token in _FORM_WORDS for token in normalise(text).split())
+
+
+def _ends_with_form(text: str) -> bool:
+    tokens = normalise(text).split()
+    return len(tokens) > 1 and tokens[-1] in _FORM_WORDS
 
 
 def _could_be_name(text: str) -> bool:
@@ -519,7 +551,7 @@ def _after_label(context: _Context, segment: Segment) -> str:
 def _name_candidate(segment: Segment, text: str, order: int, lines: int,
                     customer: set[int], marks_lines: list[int], domains: set[str],
                     *, seller: set[int], legal: bool = False,
-                    after_label: bool = False,
+                    after_label: bool = False, joined: bool = False,
                     opening: frozenset[str] = frozenset()) -> Candidate:
     plain = normalise(text)
     tokens = plain.split()
@@ -551,6 +583,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
+        "joined": float(joined),
         # A name led by its party's own label ("Vendeur : …", "Client : …"), or by another
         # label ("Référence : …"), which makes the whole line no name at all.
         "opens_seller": float("seller_block" in opening),
