@@ -188,3 +188,44 @@ def test_the_corpus_is_read_where_it_lies_not_copied_into_the_repo() -> None:
     copied = [path for path in repo.rglob("*") if path.name in names
               and ".cache" not in path.parts and ".venv" not in path.parts]
     assert not copied
+
+
+def _reading(rows: list[tuple[float, float, str]]) -> dict[str, tuple[str | None, float]]:
+    fields = read_document([page_of(rows)]).fields
+    return {name: (field.value, field.confidence) for name, field in fields.items()}
+
+
+def test_a_card_expiry_date_is_never_a_sure_issue_date() -> None:
+    """A receipt whose only date sits after "Date d'expiration": it may be chosen, not sure."""
+    fields = _reading([(40, 30, "STATION SERVICE DU PONT"), (40, 60, "CARTE BANCAIRE"),
+                       (40, 80, "Date d'expiration:"), (200, 80, "31/05/28"),
+                       (40, 120, "TOTAL"), (200, 120, "21,74 EUR")])
+    value, confidence = fields["issue_date"]
+    assert value is None or confidence < SURE
+
+
+def test_an_invoice_number_split_by_the_text_layer_is_never_sure() -> None:
+    """"8B83747E 0006": the hyphen was not in the text layer; half of it is no sure number."""
+    fields = _reading([(40, 30, "Invoice"), (40, 60, "Invoice number 8B83747E 0006"),
+                       (40, 75, "Date of issue July 19, 2025"), (40, 90, "CHESSABLE LIMITED"),
+                       (40, 300, "Total"), (300, 300, "$74.99")])
+    value, confidence = fields["invoice_number"]
+    assert value is None or confidence < SURE
+
+
+def test_facture_a_regler_le_is_a_due_date_not_the_customer_block() -> None:
+    """Without accents "Facture à régler le" starts like "Facturé à"."""
+    fields = read([(40, 30, "FOURNISSEUR F SARL"), (330, 30, "FACTURE"),
+                   (330, 60, "Date de facture : 31/10/2026"),
+                   (330, 75, "Numéro de facture : 2026-TEST-01"),
+                   (330, 400, "Total TTC"), (480, 400, "1 200,00 €"),
+                   (40, 500, "Facture à régler le : 30 novembre 2026")])
+    assert fields["issue_date"] == "2026-10-31"
+    assert fields["due_date"] == "2026-11-30"
+
+
+def test_a_registration_number_after_a_dash_is_not_part_of_the_name() -> None:
+    fields = read([(40, 30, "Francorp S.A.S. - 900178348-7"), (330, 30, "Invoice"),
+                   (330, 60, "Invoice number Q83220078482"), (330, 75, "Date 11/07/2025"),
+                   (330, 400, "Total"), (480, 400, "132,600.01")])
+    assert fields["supplier_name"] == "Francorp S.A.S."

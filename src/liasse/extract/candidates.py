@@ -412,8 +412,18 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                 "after_colon": float(index > 0 and segment.words[index - 1].text.endswith(
                     (":", "#", "°"))),
                 "has_hash": float("#" in word.text or "°" in word.text),
+                "beside_code": float(_beside_code(segment, index)),
             })
             yield candidate
+
+
+def _beside_code(segment: Segment, index: int) -> bool:
+    """Another code touches it in the same segment ("8B83747E 0006"): a piece of one value
+    whose separator the text layer lost, or one of two numbers side by side."""
+    neighbours = (segment.words[i].text.strip(":#°.,;()") for i in (index - 1, index + 1)
+                  if 0 <= i < len(segment.words))
+    return any(_CODE.match(token) and any(char.isdigit() for char in token)
+               for token in neighbours)
 
 
 # --- names (the supplier) -----------------------------------------------------------------
@@ -494,6 +504,7 @@ def _could_be_name(text: str) -> bool:
 
 def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
+    text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     return _snap_legal_forms(text.strip(" ,;:-–|*").strip())
 
 

@@ -47,6 +47,14 @@ _TRIPLE_SLACK = math.log(20.0)
 MODEL_RESOURCE = "data/ranker.json"
 AMBIGUOUS_CEILING = 0.75
 CONTRADICTED_CEILING = 0.6
+# A value whose own label names something else, or a code that is one piece of a longer one.
+MISPLACED_CEILING = 0.75
+# The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
+_OTHER_ROLES: dict[str, tuple[str, ...]] = {
+    "issue_date": ("other_date", "due_date"),
+    "due_date": ("other_date", "issue_date"),
+    "invoice_number": ("other_number",),
+}
 
 
 @dataclass(frozen=True)
@@ -241,6 +249,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         if candidate.features.get("ambiguous"):
             # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
             confidence = min(confidence, AMBIGUOUS_CEILING)
+        if _misplaced(name, candidate):
+            confidence = min(confidence, MISPLACED_CEILING)
         choices[name] = Choice(value, confidence, share, holds, candidate, key,
                                field_model.reasons(candidate))
     return choices
@@ -300,6 +310,15 @@ def _same_party(one: str, other: str) -> bool:
 def _labelled(candidate: Candidate, role: str) -> bool:
     return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
                for direction in ("same", "left"))
+
+
+def _misplaced(name: str, candidate: Candidate) -> bool:
+    """Never sure: a value its own label gives to another field, unless that label also
+    names this one, and an invoice number touching another code in its segment."""
+    if name == "invoice_number" and candidate.features.get("beside_code"):
+        return True
+    others = _OTHER_ROLES.get(name, ())
+    return not _labelled(candidate, name) and any(_labelled(candidate, o) for o in others)
 
 
 def _labelled_otherwise(candidate: Candidate, role: str) -> bool:

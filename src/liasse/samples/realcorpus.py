@@ -8,6 +8,7 @@ documents: they are read where they lie, and their words are cached by content h
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,7 +52,11 @@ def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], 
     from liasse.extract.cascade import ExtractOptions, read_pages
     from liasse.extract.training import cached_pages
 
-    layer_file = cache / f"{document.sha256}.layer" if cache is not None else None
+    data = document.path.read_bytes()
+    # Keyed by the bytes read, not the manifest's hash: the manifest hashes some documents
+    # as published (XML still embedded), and two of its entries share one hash.
+    digest = hashlib.sha256(data).hexdigest()
+    layer_file = cache / f"{digest}.layer" if cache is not None else None
     layers: list[str] = []
 
     def read(data: bytes) -> list[Page]:
@@ -64,7 +69,7 @@ def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], 
             layer_file.write_text(reading.layer, "utf-8")
         return reading.pages
 
-    pages = cached_pages(document.path.read_bytes(), document.sha256, cache, read)
+    pages = cached_pages(data, digest, cache, read)
     if layers:
         return pages, layers[0]
     if layer_file is not None and layer_file.exists():

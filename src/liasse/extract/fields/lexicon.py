@@ -74,9 +74,13 @@ _ISSUE_DATE_WEAK = _labels("issue_date", "weak", "date", "datum", "le", "fait le
 _DUE_DATE = _labels(
     "due_date", "strong",
     "echeance", "date d echeance", "date limite de paiement", "a payer avant le",
-    "payable avant le", "a regler avant le", "date de paiement", "due date", "payment due",
+    "payable avant le", "a regler avant le", "a regler le", "a payer le", "payable le",
+    "date de reglement", "date de paiement", "due date", "payment due", "payable on", "payable by",
     "due on", "payment due date", "pay by", "due by", "faellig", "fallig", "faelligkeit",
-    "fallig am", "faellig am", "falligkeitsdatum", "zahlbar bis", "zahlungsziel",
+    "fallig am", "faellig am", "falligkeitsdatum", "zahlbar bis", "zahlbar am", "zahlungsziel",
+    # Without accents "Facture à régler le" starts like "Facturé à" (the customer block).
+    "facture a regler le", "facture a regler avant le", "facture a payer le",
+    "facture a payer avant le", "facture payable le",
 )
 _REFERENCE = _labels(
     "payment_reference", "strong",
@@ -91,7 +95,8 @@ _CUSTOMER_BLOCK = _labels(
     "facture a", "facturer a", "adresse de facturation", "client", "destinataire",
     "livre a", "bill to", "billed to", "invoice to", "sold to", "customer", "ship to",
     "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "lieferadresse",
-    "adresse a", "adressee a", "an",
+    "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
+    "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
 )
 # Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
 # them win over "rechnung" / "invoice", so that number is never taken for this document's.
