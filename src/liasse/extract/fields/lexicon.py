@@ -145,13 +145,15 @@ _SOUTH_NORTH = (
 _RECEIPT = (
     _labels("total_amount", "strong", "total rm", "total sales", "nett total", "net total rm",
             "total incl gst", "total inclusive gst", "total amt", "rounded total",
+            "total rounded", "total after rounding", "total after adj", "rounded amount",
+            "nett total rounded", "total arrondi", "montant arrondi",
             "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du")
     # Money handed over and given back, never the amount of the sale itself.
     + _labels("payment_line", "strong", "cash", "change", "tendered", "cash tendered",
               "change due", "especes", "rendu", "monnaie", "bar", "ruckgeld", "gegeben",
               "cash received", "amount tendered", "paid amount")
     + _labels("rounding", "strong", "rounding", "round adj", "rounding adj", "adjustment",
-              "arrondi", "rundung")
+              "rounding adjustment", "round off", "arrondi", "rundung")
     + _labels("line_item", "strong", "qty", "quantity", "quantite", "qte", "menge", "anzahl",
               "unit price", "prix unitaire", "pu ht", "einzelpreis", "price", "prix", "preis",
               "aantal", "prijs", "quantita", "prezzo", "cantidad", "precio", "description",
