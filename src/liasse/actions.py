@@ -353,8 +353,12 @@ def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: s
                ).get("value")
     if isinstance(written, str) and written.strip():
         suppliers.add_name_variant(supplier.id, written)
+    previous = document.supplier_id
     document.supplier_id, document.supplier_name = supplier.id, supplier.legal_name
     document.updated_at = utcnow()
+    from liasse.learning import follow_supplier_choice  # learning builds on these actions
+
+    follow_supplier_choice(suppliers, document, previous)
     repo.add_audit("document", document.id, actor=actor, reason="supplier chosen by a person",
                    details={"field": "supplier", "before": before, "after": supplier.legal_name,
                             "supplier_id": supplier.id})

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from liasse.domain.identifiers import compact
 from liasse.domain.suppliers import LEGAL_FORMS, Supplier, normalise_name
@@ -34,7 +34,10 @@ from liasse.extract.model import FIELD_NAMES, ExtractedField
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import Identifiers, SupplierRepo
-from liasse.store.tables import Document, utcnow
+from liasse.store.tables import Document, Workspace, utcnow
+
+if TYPE_CHECKING:
+    from liasse.services import Services
 
 # A reason a reviewer writes when the file is no invoice at all (both languages).
 _NOT_INVOICE_WORDS = ("not an invoice", "no invoice", "pas une facture", "n'est pas une facture")
@@ -284,3 +287,53 @@ def follow_supplier_choice(suppliers: SupplierRepo, document: Document,
     memories = MemoryRepo(suppliers.session, suppliers.workspace_id)
     return _absorb_mistakes(suppliers, memories, document.supplier_id,
                             [*took, *([previous] if previous else [])])
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def _workspace(session: object, slug: str | None) -> Workspace:
+    """The named workspace, else the only one, else the configured default."""
+    from sqlalchemy.orm import Session
+
+    from liasse.services import NoWorkspace
+    from liasse.store import repo as store_repo
+
+    assert isinstance(session, Session)
+    if slug:
+        found = store_repo.find_workspace_by_slug(session, slug)
+    else:
+        every = store_repo.list_all_workspaces(session)
+        found = every[0] if len(every) == 1 else store_repo.find_workspace_by_slug(
+            session, "default")
+    if found is None:
+        raise NoWorkspace(f"workspace {slug or 'default'!r} does not exist: run `liasse init`")
+    return found
+
+
+def reading_context(services: Services, slug: str | None) -> dict[str, Any]:
+    """`ExtractOptions` fields that make a read use the workspace's knowledge."""
+    from liasse.services import workspace_context
+
+    with services.sessions.begin() as session:
+        workspace = _workspace(session, slug)
+        context = workspace_context(workspace, services.settings)
+        memories = tuple(MemoryRepo(session, workspace.id).memories())
+    return {"own_names": context.own_names, "own_identifiers": context.own_identifiers,
+            "memories": memories}
+
+
+def learn_file(services: Services, slug: str | None, data: bytes, file_name: str,
+               sets: Mapping[str, str]) -> Learned:
+    """`liasse learn FILE --set …`: read the file as the workspace would, then learn the
+    values read with the person's over them, as approving it in review does."""
+    from dataclasses import replace
+
+    from liasse.extract.cascade import ExtractOptions, extract_document, read_pages
+
+    options = replace(ExtractOptions(), **reading_context(services, slug))
+    result = extract_document(data, file=file_name, options=options)
+    pages = read_pages(data, file=file_name, options=options).pages
+    with services.sessions.begin() as session:
+        workspace = _workspace(session, slug)
+        return learn_pages(SupplierRepo(session, workspace.id),
+                           MemoryRepo(session, workspace.id), pages, result.fields, sets)
