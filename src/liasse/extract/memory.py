@@ -55,8 +55,9 @@ _NEAR = 0.08
 _HEADER_LINES = 8
 _LINE_ALIKE = 85.0
 # Share of the remembered header lines found on the page for the layout to be the same.
-FINGERPRINT_FROM = 0.6
+FINGERPRINT_FROM = 0.5
 _LABEL_TOKENS = 4
+_LABEL_ALIKE = 80.0
 # Fields whose value is the supplier's own, the same on each of its documents.
 CONSTANT_FIELDS = ("supplier_name", "customer_name", "supplier_vat_id", "supplier_siren",
                    "supplier_siret", "supplier_iban", "supplier_domain", "currency")
@@ -67,7 +68,7 @@ ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIE
 _ALNUM = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 
-Recognised = Literal["identifier", "domain", "layout"]
+Recognised = Literal["identifier", "domain", "name", "layout"]
 
 
 @dataclass(frozen=True)
@@ -330,11 +331,30 @@ def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
         return Recognition(by_id[0][0], "identifier", f"identifier {by_id[0][1]}")
     if by_id:
         return None  # two suppliers' identifiers on one page: a person decides
+    named = _by_name(layout, memories)
+    if named is not None:
+        return named
     text = layout.text.lower()
     by_domain = [(m, d) for m in memories for d in m.domains if d and d in text]
     if len({m.supplier_id for m, _ in by_domain}) == 1:
         return Recognition(by_domain[0][0], "domain", f"web domain {by_domain[0][1]}")
     return _by_layout(layout, memories)
+
+
+def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
+    """The remembered name printed in the page's first lines; the longest such name, and
+    none when two names not contained in one another are both printed."""
+    header = " " + " ".join(normalise(line.text) for line in layout.lines[:_HEADER_LINES * 2]
+                            if line.page == 1) + " "
+    found = [(m, normalise(m.supplier_name)) for m in memories]
+    found = [(m, n) for m, n in found if len(n) >= 4 and f" {n} " in header]
+    if not found:
+        return None
+    found.sort(key=lambda item: -len(item[1]))
+    best, name = found[0]
+    if any(n not in name for _, n in found[1:]):
+        return None
+    return Recognition(best, "name", f"its name {best.supplier_name!r} printed on the page")
 
 
 def _by_layout(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
@@ -398,7 +418,7 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     scored: list[tuple[int, Candidate]] = []
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
-        if here.label != anchor.label or here.shape != anchor.shape:
+        if not _same_label(here.label, anchor.label) or here.shape != anchor.shape:
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
@@ -411,6 +431,12 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     candidate = next(c for score, c in scored if score == best)
     return _Pick(candidate, best == 2)
+
+
+def _same_label(here: str, remembered: str) -> bool:
+    """The same label words, allowing for a misread letter or two (OCR)."""
+    return here == remembered or (len(remembered) >= 4 and
+                                  fuzz.ratio(here, remembered) >= _LABEL_ALIKE)
 
 
 def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedField]) -> bool:
@@ -445,7 +471,8 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = min(confidence, _UNCHECKED)  # OCR hesitated on the very characters
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
-    elif read is not None and read.value is not None and read.confidence >= confidence:
+    elif read is not None and read.value is not None and (
+            read.confidence >= confidence or not pick.full):
         return read  # the page's own evidence is stronger than an unchecked memory
     why = (f"as confirmed {hint.trust}× for this supplier: after "
            f"'{hint.anchor.label if hint.anchor else ''}'")
