@@ -249,7 +249,10 @@ def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name:
     found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)]
     role = [c for c in found if any(c.features.get(f"{d}:{name}", 0.0) > 0
                                     for d in ("same", "left", "above"))]
-    labelled = [c for c in found if c.label is not None]
+    # The cash handed over often equals the total: it is not where the total is printed.
+    labelled = [c for c in found if c.label is not None and not any(
+        c.features.get(f"{d}:{r}", 0.0) > 0 for d in ("same", "left")
+        for r in ("payment_line", "rounding"))]
     for group in (role, labelled, found):
         if group:
             return group[-1] if name == "total_amount" else group[0]
@@ -485,7 +488,8 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
                     read: ExtractedField | None) -> ExtractedField | None:
     """The supplier's own value, when the page prints it (or names the supplier by an
     identifier, for its name)."""
-    printed = _printed(layout, candidates, hint)
+    printed = _printed(layout, candidates, hint) or (
+        hint.field == "supplier_name" and recognition.how == "name")
     if hint.field == "supplier_name" and recognition.how in ("identifier", "domain"):
         confidence = _BY_IDENTIFIER
     elif not printed:
