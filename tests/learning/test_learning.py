@@ -25,7 +25,10 @@ from liasse.store.suppliers_repo import SupplierRepo
 OPTIONS = ExtractOptions(time_limit_seconds=0, ocr="never")
 
 
-def _two_documents() -> tuple[tuple[bytes, dict[str, str | None]], tuple[bytes, dict[str, str | None]]]:
+Labelled = tuple[bytes, dict[str, str | None]]
+
+
+def _two_documents() -> tuple[Labelled, Labelled]:
     """Two invoices of one supplier in one layout: another number, date and month."""
     spec = build_spec(3, 7)
     later = replace(spec, number=spec.number[:-1] + ("9" if spec.number[-1] != "9" else "8"),
@@ -91,7 +94,7 @@ def test_a_contradicting_correction_replaces_the_hint(engine: Engine) -> None:
 
 
 def test_forgetting_drops_what_was_learned(engine: Engine) -> None:
-    (first, truth), (second, _) = _two_documents()
+    (first, truth), (_second, _) = _two_documents()
     with make_session_factory(engine).begin() as session:
         suppliers, memories, _ = _workspace(session, "alpha")
         learned = _teach(suppliers, memories, first, _labels(truth))
@@ -105,7 +108,7 @@ def test_one_workspace_memory_never_reaches_another(engine: Engine) -> None:
     (first, truth), _ = _two_documents()
     with make_session_factory(engine).begin() as session:
         a_suppliers, a_memories, _ = _workspace(session, "alpha")
-        b_suppliers, b_memories, _ = _workspace(session, "beta")
+        _b_suppliers, b_memories, _ = _workspace(session, "beta")
         learned = _teach(a_suppliers, a_memories, first, _labels(truth))
         assert learned.supplier_id is not None
         assert b_memories.memories() == []
@@ -119,9 +122,9 @@ def test_one_workspace_memory_never_reaches_another(engine: Engine) -> None:
 
 def test_a_wrong_supplier_is_merged_when_the_reviewer_sets_the_right_one(
         engine: Engine) -> None:
-    (first, truth), _ = _two_documents()
+    (_first, _truth), _ = _two_documents()
     with make_session_factory(engine).begin() as session:
-        suppliers, memories, repo = _workspace(session, "alpha")
+        suppliers, _memories, repo = _workspace(session, "alpha")
         vat = "FR40303265045"
         wrong = suppliers.add(Supplier(id="", legal_name="Muster GmbH", vat_ids=(vat,)))
         right = suppliers.add(Supplier(id="", legal_name="Real Leasing AG"))
