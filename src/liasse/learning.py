@@ -337,3 +337,19 @@ def learn_file(services: Services, slug: str | None, data: bytes, file_name: str
         workspace = _workspace(session, slug)
         return learn_pages(SupplierRepo(session, workspace.id),
                            MemoryRepo(session, workspace.id), pages, result.fields, sets)
+
+
+def forget_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
+                    supplier_id: str, *, actor: str) -> bool:
+    """The suppliers page's Forget: what was learned about it goes; audited."""
+    from liasse.actions import ActionRefused
+
+    try:
+        supplier = suppliers.get(supplier_id)
+    except LookupError as exc:
+        raise ActionRefused("no such supplier in this workspace") from exc
+    forgotten = memories.forget(supplier.id)
+    if forgotten:
+        repo.add_audit("supplier", supplier.id, actor=actor,
+                       reason="what liasse learned about this supplier forgotten")
+    return forgotten
