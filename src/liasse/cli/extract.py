@@ -151,15 +151,15 @@ def learn_command(
     except LearnRefused as exc:
         typer.echo(_refusal(exc, ", ".join(FIELD_NAMES)), err=True)
         raise typer.Exit(2) from None
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        typer.echo(msg.LEARN_UNREADABLE.format(path=file, detail=exc), err=True)
-        raise typer.Exit(1) from None
     from liasse.cli.options import cli_settings
     from liasse.services import opened_services
 
-    with opened_services(cli_settings(workspace)) as services:
+    with opened_services(cli_settings(workspace)) as services:  # the home first: set up?
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            typer.echo(msg.LEARN_UNREADABLE.format(path=file, detail=exc), err=True)
+            raise typer.Exit(1) from None
         learned = learn_file(services, workspace, data, file.name, values)
     if learned.supplier_id is None:
         typer.echo(msg.LEARN_NOTHING, err=True)
