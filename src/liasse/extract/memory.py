@@ -492,6 +492,10 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
         hint.field == "supplier_name" and recognition.how == "name")
     if hint.field == "supplier_name" and recognition.how in ("identifier", "domain"):
         confidence = _BY_IDENTIFIER
+    elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
+        # Its header lines, and the name nearly as remembered (OCR misreads a letter).
+        alike = _printed_alike(candidates, hint.value)
+        confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
     elif not printed:
         return None
     elif hint.field in IDENTIFIER_FIELDS:
@@ -505,6 +509,12 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
     return ExtractedField(hint.value, confidence,
                           f"the supplier's own, as confirmed {hint.trust}× "
                           f"(recognised by {recognition.evidence})"[:240])
+
+
+def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:
+    wanted = normalise(name)
+    return any(fuzz.ratio(normalise(c.value), wanted) >= _LINE_ALIKE
+               for c in candidates.get("name", []))
 
 
 def _printed(layout: Layout, candidates: Mapping[str, list[Candidate]],
