@@ -37,6 +37,7 @@ def every_command(tmp: Path) -> dict[str, tuple[list[str], str | None]]:
         "doctor": (["doctor"], None),
         "disconnect": (["disconnect", "nope"], None),
         "extract": (["extract", missing], None),
+        "learn": (["learn", missing, "--set", "total_amount=1.00"], None),
         "match": (["match", "--documents", missing, "--transactions", missing], None),
         "backfill": (["backfill"], None),
         "keys rotate": (["keys", "rotate"], None),

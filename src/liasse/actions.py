@@ -351,14 +351,32 @@ def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: s
     before = document.supplier_name
     written = ((document.extraction or {}).get("fields", {}).get("supplier_name") or {}
                ).get("value")
-    if isinstance(written, str) and written.strip():
+    if isinstance(written, str) and written.strip() and not _names_previous(
+            suppliers, document.supplier_id, written):
         suppliers.add_name_variant(supplier.id, written)
+    previous = document.supplier_id
     document.supplier_id, document.supplier_name = supplier.id, supplier.legal_name
     document.updated_at = utcnow()
+    from liasse.learning import follow_supplier_choice  # learning builds on these actions
+
+    follow_supplier_choice(suppliers, document, previous)
     repo.add_audit("document", document.id, actor=actor, reason="supplier chosen by a person",
                    details={"field": "supplier", "before": before, "after": supplier.legal_name,
                             "supplier_id": supplier.id})
     return True
+
+
+def _names_previous(suppliers: SupplierRepo, previous: str | None, written: str) -> bool:
+    """The name read is the wrong supplier's own (often the customer's): not a variant."""
+    from liasse.domain.suppliers import normalise_name
+
+    if previous is None:
+        return False
+    try:
+        names = suppliers.get(previous).names
+    except NotFound:
+        return False
+    return normalise_name(written) in {normalise_name(name) for name in names}
 
 
 def set_ledger_account(repo: WorkspaceRepo, document_id: str, account: str, *,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +35,9 @@ from liasse.store.tables import Workspace
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.ports import DocumentSource, Extractor, InvoicePoster, WorkspaceContext
+
+if TYPE_CHECKING:
+    from liasse.extract.memory import SupplierMemory
 
 LOCAL_INBOX = "inbox"
 
@@ -278,7 +281,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         blobs=services.blobs,
         context=context,
         sources=sources,
-        extractor=make_extractor(settings),
+        extractor=make_extractor(settings, services.sessions),
         enricher=StoreEnricher(services.sessions),
         poster=poster,
         writers=writers,
@@ -328,8 +331,10 @@ def _qonto_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | No
 class CascadeExtractor:
     """The extraction engine behind the pipeline's `Extractor` plug point."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings,
+                 sessions: sessionmaker[Session] | None = None) -> None:
         self._settings = settings.extraction
+        self._sessions = sessions  # where the workspaces' supplier memories are read
 
     def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
                 ) -> ExtractionResult:
@@ -342,17 +347,28 @@ class CascadeExtractor:
             ocr_time_limit_seconds=self._settings.ocr_time_limit_seconds,
             own_names=context.own_names,
             own_identifiers=context.own_identifiers,
+            memories=self._memories(context.workspace_id),
         )
         result: ExtractionResult = extract_document(data, file=file_name, options=options)
         return result
 
 
-def make_extractor(settings: Settings) -> Extractor | None:
+    def _memories(self, workspace_id: str) -> tuple[SupplierMemory, ...]:
+        if self._sessions is None:
+            return ()
+        from liasse.store.memory_repo import MemoryRepo
+
+        with self._sessions.begin() as session:
+            return tuple(MemoryRepo(session, workspace_id).memories())
+
+
+def make_extractor(settings: Settings,
+                   sessions: sessionmaker[Session] | None = None) -> Extractor | None:
     try:
         import liasse.extract.cascade  # noqa: F401
     except ImportError:
         return None
-    return CascadeExtractor(settings)
+    return CascadeExtractor(settings, sessions)
 
 
 # --- status and doctor ----------------------------------------------------------------------

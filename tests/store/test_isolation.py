@@ -186,3 +186,43 @@ def test_every_public_method_has_an_isolation_probe(engine: Engine) -> None:
         repo_b = WorkspaceRepo(session, b.workspace_id)
         assert repo_b.secret_ciphertext("token") == b"cipher-beta"
         assert repo_b.get_connection(b.connection_id).cursor == "cursor-beta"
+
+
+def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
+    """Every public MemoryRepo method, aimed at workspace B's memory through A's repo."""
+    from liasse.domain.suppliers import Supplier
+    from liasse.extract.memory import FieldHint, SupplierMemory
+    from liasse.store.memory_repo import MemoryRepo
+    from liasse.store.suppliers_repo import SupplierRepo
+
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        a = seed(session, "alpha")
+        b = seed(session, "beta")
+        supplier = SupplierRepo(session, b.workspace_id).add(Supplier("", "Beta Leasing"))
+        remembered = SupplierMemory(supplier.id, "Beta Leasing",
+                                    hints={"currency": FieldHint("currency", "EUR", None)},
+                                    confirmations=1)
+        MemoryRepo(session, b.workspace_id).save(remembered)
+    with sessions.begin() as session:
+        repo_a = MemoryRepo(session, a.workspace_id)
+        probes_a = {
+            "memories": lambda: _assert_empty(repo_a.memories()),
+            "memory_of": lambda: _assert_none(repo_a.memory_of(supplier.id)),
+            "forget": lambda: _assert_false(repo_a.forget(supplier.id)),
+            "move": lambda: repo_a.move(supplier.id, "elsewhere"),
+            "save": lambda: _raises_lookup(lambda: repo_a.save(remembered)),
+        }
+        public = {name for name, _ in inspect.getmembers(MemoryRepo, inspect.isfunction)
+                  if not name.startswith("_")}
+        assert set(probes_a) == public, "a memory repository method has no isolation probe"
+        for probe in probes_a.values():
+            probe()
+    with sessions.begin() as session:
+        kept = MemoryRepo(session, b.workspace_id).memory_of(supplier.id)
+        assert kept is not None and kept.hints["currency"].value == "EUR"
+
+
+def _raises_lookup(call: Callable[[], Any]) -> None:
+    with pytest.raises(LookupError):
+        call()

@@ -167,3 +167,33 @@ def test_supplier_names_are_untrusted_text(world: World, owner: TestClient) -> N
         page = owner.get(url).text
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_approving_a_corrected_document_teaches_and_forget_forgets(
+        world: World, owner: TestClient) -> None:
+    from liasse.store.memory_repo import MemoryRepo
+
+    document_id = world.document_id("unsure.pdf")
+    review = owner.get(f"/w/default/review/{document_id}").text
+    saved = owner.post(f"/w/default/documents/{document_id}/fields",
+                       data={"csrf": csrf_of(review), "f_supplier_name": "Cowork Rivoli",
+                             "f_invoice_number": "CR-2026-11"})
+    assert saved.status_code == 200
+    approved = owner.post(f"/w/default/documents/{document_id}/approve",
+                          data={"csrf": csrf_of(review)})
+    assert approved.status_code == 200
+    with world.services.workspace_repo() as repo:
+        memories = MemoryRepo(repo.session, repo.workspace_id).memories()
+        assert [m.supplier_name for m in memories] == ["Cowork Rivoli"]
+        assert memories[0].hints["invoice_number"].value == "CR-2026-11"
+        supplier_id = memories[0].supplier_id
+        assert repo.get_document(document_id).supplier_id == supplier_id
+    page = owner.get(f"/w/default/suppliers/{supplier_id}").text
+    assert 'id="learned"' in page and "CR-2026-11" in page
+    refused = owner.post(f"/w/default/suppliers/{supplier_id}/forget", data={"csrf": "x"})
+    assert refused.status_code in (400, 403)
+    forgot = owner.post(f"/w/default/suppliers/{supplier_id}/forget",
+                        data={"csrf": csrf_of(page)})
+    assert forgot.status_code == 200 and 'id="learned-nothing"' in forgot.text
+    with world.services.workspace_repo() as repo:
+        assert MemoryRepo(repo.session, repo.workspace_id).memories() == []

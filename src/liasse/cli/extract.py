@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from liasse.cli import messages as msg
+
 if TYPE_CHECKING:
+    from liasse.extract.cascade import ExtractOptions
     from liasse.extract.model import ExtractionResult
 
 HELP = {
@@ -41,8 +44,9 @@ class OcrChoice(str, Enum):  # noqa: UP042 - Typer needs a str Enum for choices
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `extract` command to the `liasse` app."""
+    """Add the `extract` and `learn` commands to the `liasse` app."""
     app.command("extract", help=HELP["command"])(extract_command)
+    app.command("learn", help=msg.LEARN_HELP)(learn_command)
 
 
 def extract_command(
@@ -50,10 +54,14 @@ def extract_command(
     as_json: Annotated[bool, typer.Option("--json", help=HELP["json"])] = False,
     no_einvoice: Annotated[bool, typer.Option("--no-einvoice", help=HELP["no_einvoice"])] = False,
     ocr: Annotated[OcrChoice, typer.Option("--ocr", help=HELP["ocr"])] = OcrChoice.auto,
+    workspace: Annotated[str | None, typer.Option(
+        "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
 ) -> None:
     from liasse.extract.cascade import ExtractOptions
 
     options = ExtractOptions(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr))
+    if workspace is not None:
+        options = _with_workspace(options, workspace)
     unreadable = 0
     for path in files:
         result = _extract_file(path, options)
@@ -114,3 +122,59 @@ def _print_table(result: ExtractionResult) -> None:
     for line in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
 
+
+
+def _with_workspace(options: ExtractOptions, slug: str) -> ExtractOptions:
+    """The options with the workspace's own company and supplier memories."""
+    from dataclasses import replace
+
+    from liasse.cli.options import cli_settings
+    from liasse.learning import reading_context
+    from liasse.services import opened_services
+
+    with opened_services(cli_settings(slug or None)) as services:
+        return replace(options, **reading_context(services, slug or None))
+
+
+def learn_command(
+    file: Annotated[Path, typer.Argument(help=HELP["files"], show_default=False)],
+    sets: Annotated[list[str], typer.Option("--set", metavar="FIELD=VALUE",
+                                            help=msg.LEARN_SET_HELP)],
+    workspace: Annotated[str | None, typer.Option(
+        "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
+) -> None:
+    from liasse.extract.model import FIELD_NAMES
+    from liasse.learning import LearnRefused, learn_file, parse_sets
+
+    try:
+        values = parse_sets(sets)
+    except LearnRefused as exc:
+        typer.echo(_refusal(exc, ", ".join(FIELD_NAMES)), err=True)
+        raise typer.Exit(2) from None
+    from liasse.cli.options import cli_settings
+    from liasse.services import opened_services
+
+    with opened_services(cli_settings(workspace)) as services:  # the home first: set up?
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            typer.echo(msg.LEARN_UNREADABLE.format(path=file, detail=exc), err=True)
+            raise typer.Exit(1) from None
+        learned = learn_file(services, workspace, data, file.name, values)
+    if learned.supplier_id is None:
+        typer.echo(msg.LEARN_NOTHING, err=True)
+        raise typer.Exit(1)
+    typer.echo(msg.LEARN_DONE.format(supplier=learned.supplier_name, fields=len(values)))
+    if learned.absorbed:
+        typer.echo(msg.LEARN_ABSORBED.format(count=len(learned.absorbed)))
+
+
+def _refusal(exc: object, fields: str) -> str:
+    from liasse.learning import LearnRefused
+
+    assert isinstance(exc, LearnRefused)
+    if exc.problem == "unknown_field":
+        return msg.LEARN_UNKNOWN_FIELD.format(name=exc.name, fields=fields)
+    if exc.problem == "bad_value":
+        return msg.LEARN_BAD_VALUE.format(name=exc.name, detail=exc.detail)
+    return msg.LEARN_FORMAT.format(pair=exc.name)

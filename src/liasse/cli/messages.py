@@ -44,3 +44,23 @@ WORKSPACE_OPTION_HELP = "The workspace to work on (default: `default`)."
 ERROR = "error: {detail}"
 UNEXPECTED = ("error: unexpected {kind}: {detail}\n"
               "This is a bug in liasse; run again with LIASSE_DEBUG=1 for the details.")
+# liasse learn (a reviewer's confirmation from the command line), in English and French
+LEARN_HELP = "Record a reviewer's confirmed values for a document (as approving in review)."
+LEARN_SET_HELP = ("A confirmed value, FIELD=VALUE (dates YYYY-MM-DD, amounts with a dot); "
+                  "repeat for several fields.")
+LEARN_FORMAT = ("expected FIELD=VALUE, not {pair!r}\n"
+                "valeur attendue sous la forme CHAMP=VALEUR, et non {pair!r}")
+LEARN_UNKNOWN_FIELD = ("unknown field {name!r}; the fields are: {fields}\n"
+                       "champ inconnu {name!r} ; les champs sont : {fields}")
+LEARN_BAD_VALUE = ("{name}: malformed value ({detail}); dates as YYYY-MM-DD, amounts like "
+                   "1234.56\n{name} : valeur mal formée ; dates en AAAA-MM-JJ, montants "
+                   "comme 1234.56")
+LEARN_UNREADABLE = "cannot read {path}: {detail}\nimpossible de lire {path} : {detail}"
+LEARN_DONE = ("Learned for supplier {supplier} ({fields} field(s) confirmed).\n"
+              "Appris pour le fournisseur {supplier} ({fields} champ(s) confirmé(s)).")
+LEARN_NOTHING = ("Nothing learned: no supplier named or identified on the document; "
+                 "add --set supplier_name=...\nRien appris : aucun fournisseur nommé ou "
+                 "identifié sur le document ; ajoutez --set supplier_name=...")
+LEARN_ABSORBED = "  {count} supplier(s) created by mistake folded in / fournisseur(s) fusionné(s)"
+EXTRACT_WORKSPACE_HELP = ("Read with what this workspace learned from corrections "
+                          "(default: the only workspace, when there is one).")

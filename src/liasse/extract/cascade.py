@@ -16,6 +16,7 @@ from typing import Literal
 
 from liasse.extract.confidence import document_confidence
 from liasse.extract.layout import Page
+from liasse.extract.memory import SupplierMemory
 from liasse.extract.model import (
     FIELD_NAMES,
     MISSING,
@@ -57,6 +58,8 @@ class ExtractOptions:
     ocr_time_limit_seconds: float = 300.0
     own_names: tuple[str, ...] = ()  # the workspace's own company: never the supplier
     own_identifiers: tuple[str, ...] = ()  # its VAT/SIREN/SIRET/IBAN
+    # What the workspace learned from its people's corrections (`extract.memory`).
+    memories: tuple[SupplierMemory, ...] = ()
 
 
 @dataclass
@@ -253,7 +256,8 @@ def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> N
     from liasse.extract.fields.document import read_document
 
     reading = read_document(pages, own_names=options.own_names,
-                            own_identifiers=options.own_identifiers, layer=draft.layer)
+                            own_identifiers=options.own_identifiers, layer=draft.layer,
+                            memories=options.memories)
     draft.fields, draft.document_type = reading.fields, reading.document_type
     draft.text = page_text(pages)
 

@@ -14,11 +14,13 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from liasse.domain.identifiers import compact
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.suppliers import (
     Supplier,
     SupplierMerge,
     SupplierRule,
+    company_keys,
     merge_suppliers,
     normalise_name,
 )
@@ -48,6 +50,20 @@ class SupplierSpend:
     currency: str
     total_minor: int
     documents: int
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """Identifiers a person confirmed for one supplier."""
+
+    vat_ids: tuple[str, ...] = ()
+    sirens: tuple[str, ...] = ()
+    sirets: tuple[str, ...] = ()
+    ibans: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.vat_ids, *self.sirens, *self.sirets, *self.ibans, *self.domains)
 
 
 @dataclass(frozen=True)
@@ -202,6 +218,49 @@ class SupplierRepo:
         self.session.flush()
         return MergeOutcome(merge, moved)
 
+    def take_identifiers(self, keep_id: str, identifiers: Identifiers) -> list[str]:
+        """A person said these identifiers are `keep_id`'s: they leave any other supplier
+        of the workspace and join it (company keys follow). The ids of the suppliers they
+        were taken from, in a stable order."""
+        keep = self._live_row(keep_id)
+        wanted = {compact(value) for value in identifiers.all() if value}
+        losers: list[str] = []
+        for row in self.session.scalars(select(SupplierRow).where(
+                SupplierRow.workspace_id == self.workspace_id,
+                SupplierRow.merged_into.is_(None), SupplierRow.id != keep.id)
+                .order_by(SupplierRow.id)).all():
+            if _drop_identifiers(row, wanted):
+                losers.append(row.id)
+        keep.vat_ids = _union(keep.vat_ids, identifiers.vat_ids)
+        keep.sirens = _union(keep.sirens, identifiers.sirens)
+        keep.sirets = _union(keep.sirets, identifiers.sirets)
+        keep.ibans = _union(keep.ibans, identifiers.ibans)
+        keep.domains = _union(keep.domains, identifiers.domains)
+        self.session.flush()
+        for key in sorted(_to_domain(keep).company_keys() & company_keys(
+                identifiers.vat_ids, identifiers.sirens, identifiers.sirets)):
+            self.session.execute(delete(SupplierKey).where(
+                SupplierKey.workspace_id == self.workspace_id, SupplierKey.key == key))
+            self.session.add(SupplierKey(workspace_id=self.workspace_id, key=key,
+                                         supplier_id=keep.id))
+        self.session.flush()
+        return losers
+
+    def absorb_mistake(self, keep_id: str, absorbed_id: str) -> MergeOutcome:
+        """Fold a supplier created by mistake (named after the customer, or a bare legal
+        form) into the right one: a merge, without its wrong names joining the right one."""
+        names = list(self._live_row(keep_id).name_variants)
+        outcome = self.merge(keep_id, absorbed_id)
+        self._live_row(keep_id).name_variants = names
+        self.session.flush()
+        return outcome
+
+    def set_default_account(self, supplier_id: str, account: str | None) -> None:
+        """The account a person chose for this supplier's documents (a rule's wins)."""
+        row = self._live_row(supplier_id)
+        row.default_account = account
+        self.session.flush()
+
     def resolve_id(self, supplier_id: str) -> str:
         """The supplier an id stands for today: itself, or the one it was merged into."""
         row = self.session.get(SupplierRow, supplier_id)
@@ -271,6 +330,23 @@ class SupplierRepo:
                                    Document.state.not_in(NOT_YET_ENRICHED))
         ).all()
         return [known_document(row) for row in rows]
+
+
+def _union(have: list[str], more: tuple[str, ...]) -> list[str]:
+    known = {compact(value) for value in have}
+    return [*have, *(value for value in more if compact(value) not in known)]
+
+
+def _drop_identifiers(row: SupplierRow, wanted: set[str]) -> bool:
+    """Remove `wanted` identifiers from the row; True when it held one."""
+    held = False
+    for column in ("vat_ids", "sirens", "sirets", "ibans", "domains"):
+        values: list[str] = getattr(row, column)
+        kept = [value for value in values if compact(value) not in wanted]
+        if len(kept) != len(values):
+            setattr(row, column, kept)
+            held = True
+    return held
 
 
 def _write(row: SupplierRow, supplier: Supplier) -> None:

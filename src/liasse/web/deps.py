@@ -22,6 +22,7 @@ from liasse.services import Services
 from liasse.store import web_repo
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
+from liasse.store.memory_repo import MemoryRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
@@ -179,6 +180,10 @@ class Repos:
     @property
     def suppliers(self) -> SupplierRepo:
         return SupplierRepo(self.session, self.store.workspace_id)
+
+    @property
+    def memories(self) -> MemoryRepo:
+        return MemoryRepo(self.session, self.store.workspace_id)
 
     @property
     def matches(self) -> MatchRepo:

@@ -117,6 +117,13 @@ _EN: Final[dict[str, str]] = {
     "all_debits_explained": "Every bank debit is explained by a document.",
     "all_posted_matched": "Every posted invoice is matched.",
     "counterparty": "Counterparty", "label": "Label", "proposed": "Proposed",
+    "learned": "What liasse learned", "learned_anchor": "Where it sits",
+    "learned_trust": "Confirmations",
+    "learned_hint": "From {confirmations} confirmed document(s) and {rejected} rejected as "
+                    "not an invoice: the next document of this supplier is read with it.",
+    "learned_account": "Account chosen in review:", "forget": "Forget what was learned",
+    "learned_nothing": "Nothing learned yet: approving a corrected document teaches liasse.",
+    "msg_forgotten": "What liasse learned about this supplier is forgotten.",
     "msg_rule_saved": "Rule saved.", "msg_renamed": "Supplier renamed.",
     "msg_merged": "Suppliers merged.", "msg_supplier_set": "Supplier set.",
     "msg_account_set": "Ledger account set.", "msg_match_linked": "Bank line linked.",
@@ -292,6 +299,15 @@ _FR: Final[dict[str, str]] = {
     "all_debits_explained": "Chaque débit bancaire est expliqué par un document.",
     "all_posted_matched": "Chaque facture envoyée est rapprochée.",
     "counterparty": "Contrepartie", "label": "Libellé", "proposed": "Proposé",
+    "learned": "Ce que liasse a appris", "learned_anchor": "Où se trouve la valeur",
+    "learned_trust": "Confirmations",
+    "learned_hint": "D'après {confirmations} document(s) confirmé(s) et {rejected} rejeté(s) "
+                    "comme n'étant pas une facture : le prochain document de ce fournisseur "
+                    "est lu avec.",
+    "learned_account": "Compte choisi en revue :", "forget": "Oublier ce qui a été appris",
+    "learned_nothing": "Rien appris pour l'instant : approuver un document corrigé instruit "
+                       "liasse.",
+    "msg_forgotten": "Ce que liasse avait appris sur ce fournisseur est oublié.",
     "msg_rule_saved": "Règle enregistrée.", "msg_renamed": "Fournisseur renommé.",
     "msg_merged": "Fournisseurs fusionnés.", "msg_supplier_set": "Fournisseur choisi.",
     "msg_account_set": "Compte comptable choisi.", "msg_match_linked": "Ligne bancaire rapprochée.",

@@ -13,16 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liasse.domain.identifiers import compact
-from liasse.extract.candidates import all_candidates, looks_english
+from liasse.extract.candidates import Candidate, all_candidates, looks_english
 from liasse.extract.doctype import classify
 from liasse.extract.fields.amounts import read_amounts
 from liasse.extract.fields.dates import read_dates
-from liasse.extract.fields.geometry import Layout, build_layout, normalise
+from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.fields.identifiers import read_identifiers
 from liasse.extract.fields.parties import read_parties
 from liasse.extract.fields.reading import FieldReading
 from liasse.extract.fields.references import read_references
 from liasse.extract.layout import Page
+from liasse.extract.memory import SupplierMemory, apply_memory
 from liasse.extract.model import FIELD_NAMES, MISSING, DocumentType, ExtractedField
 from liasse.extract.ranking import Choice, RankerModel, choose, shipped_model
 
@@ -37,7 +38,9 @@ class DocumentReading:
 
 def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
                   own_identifiers: tuple[str, ...] = (), layer: str = "text",
-                  model: RankerModel | None = None) -> DocumentReading:
+                  model: RankerModel | None = None,
+                  memories: tuple[SupplierMemory, ...] = ()) -> DocumentReading:
+    """`memories`: what the workspace learned about its suppliers (none: as always)."""
     layout = build_layout(pages)
     readings: dict[str, FieldReading] = {}
     readings.update(read_amounts(layout))
@@ -49,18 +52,22 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
     kind = classify(layout, has_amounts=has_amounts)
     fields = {name: readings[name].to_field() if name in readings else MISSING
               for name in FIELD_NAMES}
-    fields.update(_ranked(layout, model or shipped_model(), layer, own_names))
+    candidates = all_candidates(layout)
+    fields.update(_ranked(candidates, model or shipped_model(), layer, own_names))
     settled = readings["related_invoice"]
     if kind.document_type == "payment_confirmation" and settled.value is not None:
         # A payment confirmation's number is the invoice it settles ("en règlement de ...").
         fields["invoice_number"] = settled.to_field()
+    document_type = kind.document_type
+    if memories:
+        remembered = apply_memory(layout, candidates, fields, memories)
+        fields, document_type = remembered.fields, remembered.document_type or document_type
     word_count = sum(len(page.words) for page in pages)
-    return DocumentReading(fields, kind.document_type, kind.reason, word_count)
+    return DocumentReading(fields, document_type, kind.reason, word_count)
 
 
-def _ranked(layout: Layout, model: RankerModel, layer: str,
+def _ranked(candidates: dict[str, list[Candidate]], model: RankerModel, layer: str,
             own_names: tuple[str, ...]) -> dict[str, ExtractedField]:
-    candidates = all_candidates(layout)
     chosen = choose(model, candidates, layer=layer)
     own = {normalise(name) for name in own_names if name.strip()}
     supplier = chosen.get("supplier_name")

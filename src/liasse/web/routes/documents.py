@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from liasse import actions
+from liasse import actions, learning
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State
 from liasse.extract.model import FIELD_NAMES
@@ -187,7 +187,9 @@ def approve(request: Request, state: StateDep, who: ReviewerDep, document_id: st
             reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "",
             ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "approved",
-                lambda r: actions.approve(r.store, document_id, actor=who.actor, reason=reason))
+                lambda r: learning.approve_and_learn(
+                    r.store, r.suppliers, r.memories, state.services.blobs.read_bytes,
+                    document_id, actor=who.actor, reason=reason))
 
 
 @router.post("/documents/{document_id}/reject", response_model=None)
@@ -195,7 +197,9 @@ def reject(request: Request, state: StateDep, who: ReviewerDep, document_id: str
            reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "",
            ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "rejected",
-                lambda r: actions.reject(r.store, document_id, actor=who.actor, reason=reason))
+                lambda r: learning.reject_and_learn(
+                    r.store, r.suppliers, r.memories, state.services.blobs.read_bytes,
+                    document_id, actor=who.actor, reason=reason))
 
 
 @router.post("/documents/{document_id}/send-back", response_model=None)

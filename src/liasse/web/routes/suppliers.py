@@ -10,13 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse import actions
+from liasse import actions, learning
 from liasse.domain.suppliers import Supplier, SupplierRule
 from liasse.enrich.accounts import label_of, pcg_accounts
 from liasse.reports import audit_lines
 from liasse.store.repo import NotFound
 from liasse.store.suppliers_repo import SupplierSpend
 from liasse.web.deps import AccountantDep, Repos, StateDep, Viewer, ViewerDep, repos
+from liasse.web.i18n import FIELD_LABELS
 from liasse.web.views import flash_url, language, render, see_other
 
 router = APIRouter(prefix="/w/{slug}")
@@ -75,12 +76,14 @@ def supplier_page(request: Request, state: StateDep, who: ViewerDep, supplier_id
         spend = [x for x in r.suppliers.spend_by_supplier(state.today().year)
                  if x.supplier_id == supplier_id]
         trail = audit_lines(r.store, supplier_id)
+        memory = r.memories.memory_of(supplier_id)
     if current != supplier_id:  # merged away: its page is now the kept supplier's
         return see_other(f"{who.base}/suppliers/{current}")
     lang = language(request)
     return render(request, "supplier.html", who, supplier=supplier, others=others, spend=spend,
                   trail=trail, year=state.today().year, accounts=account_choices(lang),
-                  label_of=lambda account: label_of(account, lang),
+                  label_of=lambda account: label_of(account, lang), memory=memory,
+                  field_labels=FIELD_LABELS.get(lang, FIELD_LABELS["en"]),
                   msg=request.query_params.get("msg"))
 
 
@@ -133,3 +136,11 @@ def merge(request: Request, state: StateDep, who: AccountantDep, supplier_id: st
           absorbed: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _supplier_action(request, state, who, supplier_id, "merged", lambda r: (
         actions.merge_suppliers(r.store, r.suppliers, supplier_id, absorbed, actor=who.actor)))
+
+
+@router.post("/suppliers/{supplier_id}/forget", response_model=None)
+def forget(request: Request, state: StateDep, who: AccountantDep, supplier_id: str
+           ) -> HTMLResponse | RedirectResponse:
+    return _supplier_action(request, state, who, supplier_id, "forgotten", lambda r: (
+        learning.forget_supplier(r.store, r.suppliers, r.memories, supplier_id,
+                                 actor=who.actor)))

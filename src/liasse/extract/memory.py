@@ -1,0 +1,531 @@
+"""What a workspace learned about one supplier's documents, used as evidence on the next one.
+
+A person confirms a document's values (the review page, `liasse learn`); `learn` records,
+for each value, where it sat on the page relative to stable anchors (the label before it,
+its position from the page's corners, the printed shape of the value) and how many
+consistent confirmations back it. The next document of that supplier, recognised by an
+identifier printed on it (VAT id, SIREN, SIRET, IBAN), its web domain or its header lines
+(a layout fingerprint), is read as usual by the ranker; `apply_memory` then looks among
+the same candidates for the one that sits where the remembered value sat.
+
+Why after the ranker and not as features: the ranker's features and model are trained and
+shipped apart (`extract.ranking`); memory is per workspace and must not change them. So
+memory only moves a field to another candidate of the page and sets its confidence, by
+rules a person can read:
+
+- several consistent confirmations and the same anchor make a value sure;
+- one confirmation makes it sure only when the page cross-checks it: the amounts add up,
+  the identifier's checksum passed, or the ranker chose the very same value at the same
+  anchor;
+- anything less lifts nothing above review.
+
+Nothing here touches a database: the store keeps `SupplierMemory` as JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+
+from liasse.domain.identifiers import compact
+from liasse.extract.candidates import Candidate
+from liasse.extract.fields.geometry import Layout, normalise
+from liasse.extract.model import DocumentType, ExtractedField
+from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
+
+SURE = 0.85
+# Several consistent confirmations at the same anchor.
+_TRUSTED = 0.93
+# One confirmation that the page cross-checks (arithmetic, checksum, the ranker's own pick).
+_CROSS_CHECKED = 0.88
+# A remembered anchor without a cross-check: a better guess, still for a person to check.
+_UNCHECKED = 0.8
+_LABEL_ONLY = 0.7
+# Recognition of the supplier by an identifier printed on the page (checksummed numbers).
+_BY_IDENTIFIER = 0.95
+_OCR_TRUSTED = 0.9
+# Position tolerance, as a share of the page's width or height.
+_NEAR = 0.08
+# Header lines kept as the layout fingerprint, and how alike two lines must be.
+_HEADER_LINES = 8
+_LINE_ALIKE = 85.0
+# Share of the remembered header lines found on the page for the layout to be the same.
+FINGERPRINT_FROM = 0.5
+_LABEL_TOKENS = 4
+_LABEL_ALIKE = 80.0
+# Fields whose value is the supplier's own, the same on each of its documents.
+CONSTANT_FIELDS = ("supplier_name", "customer_name", "supplier_vat_id", "supplier_siren",
+                   "supplier_siret", "supplier_iban", "supplier_domain", "currency")
+IDENTIFIER_FIELDS = ("supplier_vat_id", "supplier_siren", "supplier_siret", "supplier_iban")
+# Fields memory reads from a remembered anchor (the ranker's kinds).
+ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIELDS)
+# Fields a confirmation may name: every field of the extraction contract.
+_ALNUM = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+
+Recognised = Literal["identifier", "domain", "name", "layout"]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a value sat: the label before it, its position, the shape it was printed in."""
+
+    label: str  # normalised words just before the value (its own segment, left, or above)
+    x: float  # left edge, share of the page width
+    y: float  # top, share of the page height
+    from_bottom: float  # 1 - bottom: receipts grow downwards, their totals sit low
+    shape: str  # "A-9999-999", "99.99.9999": letters, digits, the separators kept
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
+                "from_bottom": round(self.from_bottom, 4), "shape": self.shape}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Anchor:
+        return cls(str(raw.get("label", "")), float(raw.get("x", 0.0)),
+                   float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
+                   str(raw.get("shape", "")))
+
+
+@dataclass(frozen=True)
+class FieldHint:
+    """One confirmed value and how much consistent confirmation backs it."""
+
+    field: str
+    value: str
+    anchor: Anchor | None
+    trust: int = 1
+    replaced: int = 0  # how often a later correction contradicted this field's hint
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "trust": self.trust, "replaced": self.replaced,
+                "anchor": self.anchor.to_json() if self.anchor else None}
+
+    @classmethod
+    def from_json(cls, name: str, raw: Mapping[str, Any]) -> FieldHint:
+        anchor = raw.get("anchor")
+        return cls(name, str(raw.get("value", "")),
+                   Anchor.from_json(anchor) if isinstance(anchor, Mapping) else None,
+                   int(raw.get("trust", 1)), int(raw.get("replaced", 0)))
+
+
+@dataclass(frozen=True)
+class SupplierMemory:
+    """Everything confirmed about one supplier's documents in one workspace."""
+
+    supplier_id: str
+    supplier_name: str
+    identifiers: tuple[str, ...] = ()  # compact VAT ids, SIRENs, SIRETs, IBANs
+    domains: tuple[str, ...] = ()
+    fingerprint: tuple[str, ...] = ()  # normalised header lines of its last document
+    hints: dict[str, FieldHint] = field(default_factory=dict)
+    ledger_account: str | None = None
+    confirmations: int = 0  # documents confirmed as this supplier's invoices
+    not_invoice: int = 0  # documents of this layout rejected as not an invoice
+
+    def to_json(self) -> dict[str, Any]:
+        return {"identifiers": list(self.identifiers), "domains": list(self.domains),
+                "fingerprint": list(self.fingerprint),
+                "hints": {name: hint.to_json() for name, hint in self.hints.items()}}
+
+    @classmethod
+    def from_json(cls, supplier_id: str, supplier_name: str, raw: Mapping[str, Any], *,
+                  ledger_account: str | None, confirmations: int,
+                  not_invoice: int) -> SupplierMemory:
+        hints = raw.get("hints") or {}
+        return cls(supplier_id, supplier_name, tuple(raw.get("identifiers") or ()),
+                   tuple(raw.get("domains") or ()), tuple(raw.get("fingerprint") or ()),
+                   {name: FieldHint.from_json(name, hint) for name, hint in hints.items()
+                    if isinstance(hint, Mapping)},
+                   ledger_account, confirmations, not_invoice)
+
+
+# --- describing a page --------------------------------------------------------------------
+
+def value_shape(text: str) -> str:
+    """"FA-2024-042" → "AA-9999-999": what stays when the month's numbers change."""
+    return _DIGIT.sub("9", _ALNUM.sub("A", text.strip()))
+
+
+def _runs(shape: str) -> str:
+    """The shape with runs collapsed ("9999" → "9"): amounts and dates grow a digit."""
+    return re.sub(r"(.)\1+", r"\1", shape)
+
+
+def _label_words(text: str) -> str:
+    """A label's words without its numbers: "Total 3 items" and "Total 4 items" are one."""
+    words = [w for w in normalise(text).split() if not any(c.isdigit() for c in w)]
+    return " ".join(words[-_LABEL_TOKENS:])
+
+
+def anchor_of(layout: Layout, candidate: Candidate) -> Anchor:
+    segment = candidate.segment
+    page = layout.page(segment.page)
+    width, height = max(page.width, 1.0), max(page.height, 1.0)
+    first = segment.words[min(candidate.word, len(segment.words) - 1)]
+    return Anchor(_label_before(layout, candidate), first.x0 / width, segment.y0 / height,
+                  1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate))
+
+
+def _printed_shape(candidate: Candidate) -> str:
+    if candidate.kind == "code":
+        return value_shape(candidate.value)
+    if candidate.kind == "name":
+        return ""
+    return _runs(value_shape(candidate.segment.words[candidate.word].text))
+
+
+def _label_before(layout: Layout, candidate: Candidate) -> str:
+    """The words before the value in its segment, else the segment to its left, else the
+    line above it: the stable text a person would point at."""
+    segment = candidate.segment
+    own = _label_words(" ".join(w.text for w in segment.words[:candidate.word]))
+    if own:
+        return own
+    line = layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0]
+    if left:
+        text = _label_words(left[-1].text)
+        if text:
+            return text
+    if segment.line > 0:
+        above = layout.lines[segment.line - 1]
+        if above.page == segment.page:
+            over = [o for o in above.segments if o.x0 <= segment.x1 and o.x1 >= segment.x0]
+            if over:
+                return "^" + _label_words(over[0].text)
+    return ""
+
+
+def fingerprint(layout: Layout) -> tuple[str, ...]:
+    """The first lines of the first page that hold words (not only numbers)."""
+    lines: list[str] = []
+    for line in layout.lines:
+        if line.page != 1 or len(lines) >= _HEADER_LINES:
+            break
+        text = normalise(line.text)
+        if sum(1 for word in text.split() if not word.isdigit() and len(word) > 1) >= 2:
+            lines.append(text)
+    return tuple(lines)
+
+
+def fingerprint_share(remembered: Sequence[str], layout: Layout) -> float:
+    """How many of the remembered header lines the page's first lines repeat."""
+    if not remembered:
+        return 0.0
+    mine = [normalise(line.text) for line in layout.lines[:_HEADER_LINES * 2]
+            if line.page == 1]
+    found = sum(1 for line in remembered
+                if any(fuzz.ratio(line, other) >= _LINE_ALIKE for other in mine))
+    return found / len(remembered)
+
+
+def same_value(name: str, left: str | None, right: str | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    if name in AMOUNT_FIELDS:
+        try:
+            return Decimal(left) == Decimal(right)
+        except InvalidOperation:
+            return False
+    if name in ("supplier_name", "customer_name"):
+        return normalise(left) == normalise(right)
+    if name in IDENTIFIER_FIELDS:
+        return compact(left) == compact(right)
+    return left.strip() == right.strip()
+
+
+def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
+                value: str) -> Candidate | None:
+    """The printing of a confirmed value a person would point at: a labelled one first."""
+    kind = FIELD_KINDS.get(name)
+    if kind is None:
+        return None
+    found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)]
+    role = [c for c in found if any(c.features.get(f"{d}:{name}", 0.0) > 0
+                                    for d in ("same", "left", "above"))]
+    # The cash handed over often equals the total: it is not where the total is printed.
+    labelled = [c for c in found if c.label is not None and not any(
+        c.features.get(f"{d}:{r}", 0.0) > 0 for d in ("same", "left")
+        for r in ("payment_line", "rounding"))]
+    for group in (role, labelled, found):
+        if group:
+            return group[-1] if name == "total_amount" else group[0]
+    return None
+
+
+# --- learning -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lesson:
+    """One document's confirmed values, as `learn` folds them into a supplier's memory."""
+
+    confirmed: Mapping[str, str]
+    ledger_account: str | None = None
+    not_invoice: bool = False
+
+
+def learn(memory: SupplierMemory, layout: Layout | None,
+          candidates: Mapping[str, list[Candidate]], lesson: Lesson) -> SupplierMemory:
+    """The memory after one more confirmed document of this supplier."""
+    if lesson.not_invoice:
+        return replace(memory, not_invoice=memory.not_invoice + 1,
+                       fingerprint=fingerprint(layout) if layout else memory.fingerprint)
+    hints = dict(memory.hints)
+    for name, value in lesson.confirmed.items():
+        anchor = None
+        if layout is not None:
+            found = _occurrence(layout, candidates, name, value)
+            anchor = anchor_of(layout, found) if found is not None else None
+        hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
+    identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
+                   if lesson.confirmed.get(n)}
+    domain = lesson.confirmed.get("supplier_domain")
+    return replace(
+        memory, hints=hints,
+        identifiers=tuple(sorted(set(memory.identifiers) | identifiers)),
+        domains=tuple(sorted(set(memory.domains) | ({domain.lower()} if domain else set()))),
+        fingerprint=fingerprint(layout) if layout is not None else memory.fingerprint,
+        ledger_account=lesson.ledger_account or memory.ledger_account,
+        confirmations=memory.confirmations + 1)
+
+
+def _folded(old: FieldHint | None, new: FieldHint) -> FieldHint:
+    """A consistent confirmation adds trust; a contradicting one replaces the hint, and
+    the trust starts again from this one confirmation."""
+    if old is None:
+        return new
+    if _consistent(old, new):
+        return replace(new, anchor=new.anchor or old.anchor, trust=old.trust + 1,
+                       replaced=old.replaced)
+    return replace(new, trust=1, replaced=old.replaced + 1)
+
+
+def _consistent(old: FieldHint, new: FieldHint) -> bool:
+    if new.field in CONSTANT_FIELDS:
+        return same_value(new.field, old.value, new.value)
+    if old.anchor is None or new.anchor is None:
+        return old.anchor is new.anchor
+    return old.anchor.label == new.anchor.label and old.anchor.shape == new.anchor.shape
+
+
+# --- recognising the supplier -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recognition:
+    memory: SupplierMemory
+    how: Recognised
+    evidence: str
+
+
+def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
+              memories: Sequence[SupplierMemory]) -> Recognition | None:
+    """Whose document this is, by what the page prints: identifier, domain, then layout."""
+    page = compact(layout.text)
+    read = {compact(fields[n].value or "") for n in IDENTIFIER_FIELDS if n in fields}
+    by_id = [(m, i) for m in memories for i in m.identifiers
+             if i and (i in read or (len(i) >= 9 and i in page))]
+    if len({m.supplier_id for m, _ in by_id}) == 1:
+        return Recognition(by_id[0][0], "identifier", f"identifier {by_id[0][1]}")
+    if by_id:
+        return None  # two suppliers' identifiers on one page: a person decides
+    named = _by_name(layout, memories)
+    if named is not None:
+        return named
+    text = layout.text.lower()
+    by_domain = [(m, d) for m in memories for d in m.domains if d and d in text]
+    if len({m.supplier_id for m, _ in by_domain}) == 1:
+        return Recognition(by_domain[0][0], "domain", f"web domain {by_domain[0][1]}")
+    return _by_layout(layout, memories)
+
+
+def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
+    """The remembered name printed in the page's first lines; the longest such name, and
+    none when two names not contained in one another are both printed."""
+    header = " " + " ".join(normalise(line.text) for line in layout.lines[:_HEADER_LINES * 2]
+                            if line.page == 1) + " "
+    found = [(m, normalise(m.supplier_name)) for m in memories]
+    found = [(m, n) for m, n in found if len(n) >= 4 and f" {n} " in header]
+    if not found:
+        return None
+    found.sort(key=lambda item: -len(item[1]))
+    best, name = found[0]
+    if any(n not in name for _, n in found[1:]):
+        return None
+    return Recognition(best, "name", f"its name {best.supplier_name!r} printed on the page")
+
+
+def _by_layout(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
+    scored = sorted(((fingerprint_share(m.fingerprint, layout), m) for m in memories),
+                    key=lambda item: -item[0])
+    if not scored or scored[0][0] < FINGERPRINT_FROM:
+        return None
+    if len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.15:
+        return None  # two layouts alike: no guess
+    share, memory = scored[0]
+    return Recognition(memory, "layout", f"{share:.0%} of its header lines")
+
+
+# --- reading with memory ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemoryReading:
+    fields: dict[str, ExtractedField]
+    document_type: DocumentType | None  # set when memory says "not an invoice"
+    recognition: Recognition | None
+
+
+@dataclass(frozen=True)
+class _Pick:
+    candidate: Candidate
+    full: bool  # label, shape and position all as remembered
+
+
+def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                 fields: Mapping[str, ExtractedField],
+                 memories: Sequence[SupplierMemory]) -> MemoryReading:
+    """The fields with what the workspace learned about this supplier applied."""
+    recognition = recognise(layout, fields, memories)
+    out = dict(fields)
+    if recognition is None:
+        return MemoryReading(out, None, None)
+    memory = recognition.memory
+    if memory.not_invoice > memory.confirmations:
+        return MemoryReading(out, "other", recognition)
+    picks = {name: _pick(layout, candidates, memory.hints[name])
+             for name in ANCHORED_FIELDS if name in memory.hints}
+    adds_up = _adds_up(picks, out)
+    for name, pick in picks.items():
+        if pick is not None:
+            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), adds_up)
+    for name in CONSTANT_FIELDS:
+        hint = memory.hints.get(name)
+        if hint is not None:
+            better = _constant_field(layout, candidates, hint, recognition, out.get(name))
+            if better is not None:
+                out[name] = better
+    return MemoryReading(out, None, recognition)
+
+
+def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
+          hint: FieldHint) -> _Pick | None:
+    """The candidate at the remembered anchor; none when two values sit there alike."""
+    anchor = hint.anchor
+    if anchor is None or not anchor.label:
+        return None
+    scored: list[tuple[int, Candidate]] = []
+    for candidate in candidates.get(FIELD_KINDS[hint.field], []):
+        here = anchor_of(layout, candidate)
+        if not _same_label(here.label, anchor.label) or here.shape != anchor.shape:
+            continue
+        near = abs(here.x - anchor.x) <= _NEAR and (
+            abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
+        scored.append((2 if near else 1, candidate))
+    if not scored:
+        return None
+    best = max(score for score, _ in scored)
+    values = {c.value for score, c in scored if score == best}
+    if len(values) != 1:
+        return None
+    candidate = next(c for score, c in scored if score == best)
+    return _Pick(candidate, best == 2)
+
+
+def _same_label(here: str, remembered: str) -> bool:
+    """The same label words, allowing for a misread letter or two (OCR)."""
+    return here == remembered or (len(remembered) >= 4 and
+                                  fuzz.ratio(here, remembered) >= _LABEL_ALIKE)
+
+
+def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedField]) -> bool:
+    """Net + tax = total with memory's amounts (the read ones where memory has none)."""
+    values: list[Decimal] = []
+    for name in AMOUNT_FIELDS:
+        pick = picks.get(name)
+        raw = pick.candidate.value if pick is not None else (
+            fields[name].value if name in fields else None)
+        if raw is None:
+            return False
+        values.append(Decimal(raw))
+    net, tax, total = values
+    return total > 0 and net + tax == total
+
+
+def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None,
+                    adds_up: bool) -> ExtractedField:
+    candidate = pick.candidate
+    agrees = read is not None and read.value is not None and \
+        same_value(name, read.value, candidate.value)
+    cross_checked = agrees or (adds_up and name in AMOUNT_FIELDS)
+    if pick.full and hint.trust >= 2 and cross_checked:
+        confidence = _TRUSTED
+    elif pick.full and cross_checked:
+        confidence = _CROSS_CHECKED
+    elif pick.full:
+        confidence = _UNCHECKED
+    else:
+        confidence = _LABEL_ONLY
+    if candidate.features.get("ocr_conf", 1.0) < _OCR_TRUSTED:
+        confidence = min(confidence, _UNCHECKED)  # OCR hesitated on the very characters
+    if agrees and read is not None:
+        confidence = max(confidence, read.confidence)
+    elif read is not None and read.value is not None and (
+            read.confidence >= confidence or not pick.full):
+        return read  # the page's own evidence is stronger than an unchecked memory
+    why = (f"as confirmed {hint.trust}× for this supplier: after "
+           f"'{hint.anchor.label if hint.anchor else ''}'")
+    return ExtractedField(candidate.value, round(confidence, 4),
+                          f"{candidate.evidence} [{why}]"[:240])
+
+
+def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                    hint: FieldHint, recognition: Recognition,
+                    read: ExtractedField | None) -> ExtractedField | None:
+    """The supplier's own value, when the page prints it (or names the supplier by an
+    identifier, for its name)."""
+    printed = _printed(layout, candidates, hint) or (
+        hint.field == "supplier_name" and recognition.how == "name")
+    if hint.field == "supplier_name" and recognition.how in ("identifier", "domain"):
+        confidence = _BY_IDENTIFIER
+    elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
+        # Its header lines, and the name nearly as remembered (OCR misreads a letter).
+        alike = _printed_alike(candidates, hint.value)
+        confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
+    elif not printed:
+        return None
+    elif hint.field in IDENTIFIER_FIELDS:
+        confidence = _BY_IDENTIFIER if recognition.how == "identifier" else _CROSS_CHECKED
+    else:
+        # Recognised by its layout and the remembered value printed on the page.
+        confidence = _TRUSTED if hint.trust >= 2 else _CROSS_CHECKED
+    if read is not None and read.value is not None and same_value(
+            hint.field, read.value, hint.value) and read.confidence >= confidence:
+        return read
+    return ExtractedField(hint.value, confidence,
+                          f"the supplier's own, as confirmed {hint.trust}× "
+                          f"(recognised by {recognition.evidence})"[:240])
+
+
+def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:
+    wanted = normalise(name)
+    return any(fuzz.ratio(normalise(c.value), wanted) >= _LINE_ALIKE
+               for c in candidates.get("name", []))
+
+
+def _printed(layout: Layout, candidates: Mapping[str, list[Candidate]],
+             hint: FieldHint) -> bool:
+    if hint.field in FIELD_KINDS:
+        return _occurrence(layout, candidates, hint.field, hint.value) is not None
+    if hint.field == "currency":
+        return hint.value.lower() in normalise(layout.text).split() or _SYMBOLS.get(
+            hint.value, "\0") in layout.text
+    return compact(hint.value) in compact(layout.text) if hint.field in IDENTIFIER_FIELDS \
+        else hint.value.lower() in layout.text.lower()
+
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "MYR": "RM"}

@@ -1,0 +1,85 @@
+"""The workspace's supplier memories, from the store (bound to one workspace).
+
+It hands out `extract.memory.SupplierMemory` objects, never rows; what to learn from a
+confirmation is `liasse.learning`'s decision, kept out of here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from liasse.extract.memory import SupplierMemory
+from liasse.store.tables import SupplierRow, utcnow
+from liasse.store.tables_memory import SupplierMemoryRow
+
+
+class MemoryRepo:
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def memories(self) -> list[SupplierMemory]:
+        """Every supplier's memory, with the supplier's current name."""
+        rows = self.session.execute(
+            select(SupplierMemoryRow, SupplierRow.legal_name)
+            .join(SupplierRow, SupplierRow.id == SupplierMemoryRow.supplier_id)
+            .where(SupplierMemoryRow.workspace_id == self.workspace_id,
+                   SupplierRow.workspace_id == self.workspace_id,
+                   SupplierRow.merged_into.is_(None))
+            .order_by(SupplierRow.legal_name, SupplierMemoryRow.id)).all()
+        return [_to_memory(row, name) for row, name in rows]
+
+    def memory_of(self, supplier_id: str) -> SupplierMemory | None:
+        found = self.session.execute(
+            select(SupplierMemoryRow, SupplierRow.legal_name)
+            .join(SupplierRow, SupplierRow.id == SupplierMemoryRow.supplier_id)
+            .where(SupplierMemoryRow.workspace_id == self.workspace_id,
+                   SupplierMemoryRow.supplier_id == supplier_id)).first()
+        return _to_memory(found[0], found[1]) if found is not None else None
+
+    def save(self, memory: SupplierMemory) -> None:
+        """Write one supplier's memory whole (created on its first confirmation)."""
+        owner = self.session.get(SupplierRow, memory.supplier_id)
+        if owner is None or owner.workspace_id != self.workspace_id:
+            raise LookupError(f"no supplier {memory.supplier_id} in this workspace")
+        row = self._row(memory.supplier_id)
+        if row is None:
+            row = SupplierMemoryRow(workspace_id=self.workspace_id,
+                                    supplier_id=memory.supplier_id)
+            self.session.add(row)
+        row.knowledge = memory.to_json()
+        row.ledger_account = memory.ledger_account
+        row.confirmations, row.not_invoice = memory.confirmations, memory.not_invoice
+        row.updated_at = utcnow()
+        self.session.flush()
+
+    def forget(self, supplier_id: str) -> bool:
+        """Drop what was learned about this supplier; False if nothing was."""
+        result = self.session.execute(delete(SupplierMemoryRow).where(
+            SupplierMemoryRow.workspace_id == self.workspace_id,
+            SupplierMemoryRow.supplier_id == supplier_id))
+        self.session.flush()
+        return bool(getattr(result, "rowcount", 0))
+
+    def move(self, from_id: str, to_id: str) -> None:
+        """A supplier folded into another: its memory goes along unless the other has one."""
+        if self._row(to_id) is not None:
+            self.forget(from_id)
+            return
+        self.session.execute(update(SupplierMemoryRow).where(
+            SupplierMemoryRow.workspace_id == self.workspace_id,
+            SupplierMemoryRow.supplier_id == from_id).values(supplier_id=to_id))
+        self.session.flush()
+
+    def _row(self, supplier_id: str) -> SupplierMemoryRow | None:
+        return self.session.scalars(select(SupplierMemoryRow).where(
+            SupplierMemoryRow.workspace_id == self.workspace_id,
+            SupplierMemoryRow.supplier_id == supplier_id)).first()
+
+
+def _to_memory(row: SupplierMemoryRow, name: str) -> SupplierMemory:
+    return SupplierMemory.from_json(row.supplier_id, name, row.knowledge or {},
+                                    ledger_account=row.ledger_account,
+                                    confirmations=row.confirmations,
+                                    not_invoice=row.not_invoice)

@@ -1,0 +1,31 @@
+"""What a workspace learned from its people's corrections, one row per supplier.
+
+The knowledge itself (anchors, label words, value shapes, trust counts) is the JSON form
+of `extract.memory.SupplierMemory`: it is read and written whole, never queried inside.
+The counters and the learned ledger account are columns, for the suppliers page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liasse.store.tables import Base, new_id, utcnow
+
+
+class SupplierMemoryRow(Base):
+    __tablename__ = "supplier_memories"
+    __table_args__ = (UniqueConstraint("workspace_id", "supplier_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    supplier_id: Mapped[str] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    knowledge: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ledger_account: Mapped[str | None] = mapped_column(String(16), default=None)
+    confirmations: Mapped[int] = mapped_column(Integer, default=0)
+    not_invoice: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
