@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 
 from liasse import actions, adapters
-from liasse.connectors.dropbox.oauth import AuthorizationRequest, DropboxOAuth, DropboxTokens
+from liasse.connectors.dropbox.check import check_folder
+from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy
+from liasse.connectors.dropbox.oauth import (
+    AuthorizationRequest,
+    DropboxOAuth,
+    DropboxTokens,
+    StaticToken,
+)
 from liasse.connectors.qonto.auth import (
     ApiKeyCredentials,
     InMemoryCredentialStore,
@@ -40,6 +47,8 @@ TEXT = {
     "disconnected": "disconnected",
     "bad_api_key": "a Qonto API key looks like <organization-login>:<secret-key>",
 }
+# A person waits on the check: a short retry, not the windows' patient one.
+CHECK_RETRY = RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0, max_retry_after=5.0)
 
 
 class NoSuchConnection(LookupError):
@@ -118,8 +127,21 @@ def _qonto_secret(services: Services, workspace_id: str, connection_id: str
                                     adapters.qonto_secret_name(connection_id))
 
 
+def check_dropbox_access(services: Services, access_token: str, folder: str) -> None:
+    """One real call with the token about to be stored: the token works and the folder is
+    there, or `FolderCheckFailed` says which is wrong (nothing is stored then)."""
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
+        client = DropboxClient(http, StaticToken(access_token),
+                               endpoints=adapters.dropbox_endpoints(services.settings),
+                               retry=CHECK_RETRY)
+        check_folder(client, folder)
+
+
 def connect_dropbox_with_token(services: Services, target: DropboxTarget, token: str) -> str:
-    """For a long-lived token (the emulator's `--token`): stored encrypted, never refreshed."""
+    """For a long-lived token (the emulator's `--token`, or one generated in Dropbox's app
+    console): checked against Dropbox first, then stored encrypted, never refreshed."""
+    token = token.strip()
+    check_dropbox_access(services, token, target.folder)
     workspace_id, connection_id = _upsert_connection(services, "dropbox", target.name,
                                                      target.config())
     _secret(services, workspace_id, connection_id).save_json({"static_token": token})
@@ -152,6 +174,7 @@ def finish_dropbox_oauth_for(services: Services, slug: str | None, target: Dropb
         oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
                              endpoints=adapters.dropbox_endpoints(services.settings))
         tokens = oauth.exchange(code.strip(), request)
+    check_dropbox_access(services, tokens.access_token, target.folder)
     workspace_id, connection_id = _upsert_connection(
         services, "dropbox", target.name, target.config(), slug=slug, actor=actor,
         keep_cursor=reconnect)

@@ -21,7 +21,6 @@ from liasse.services import (
 )
 from liasse.settings import Settings
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import (
     SecretKeyError,
     forget_previous_key,
@@ -30,6 +29,7 @@ from liasse.store.secrets import (
 )
 from liasse.sync.pipeline import utc_now
 from liasse.sync.scheduler import WindowScheduler
+from liasse.sync.watchers import InstantWatchers
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse")
@@ -94,36 +94,26 @@ class SchedulerThread:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
         self._retention_checked: datetime | None = None
+        # Dropbox connections in instant mode get a longpoll watcher that opens a short
+        # window as soon as something changes (the regular windows still run as a safety
+        # net); connections made, changed or stopped meanwhile are seen at each tick.
+        self._watchers = InstantWatchers(services, self._instant_window)
 
     def start(self) -> None:
         from liasse.sync.backfill import start_backfills
 
         # Before the first window: backfilled connections' windows start from now.
         start_backfills(self._services, self._stop)
+        self._watchers.refresh()  # instant watchers listen from the start
         self._thread.start()
-        self._start_instant_watchers()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        self._watchers.stop_all()
 
-    def _start_instant_watchers(self) -> None:
-        """Dropbox connections in instant mode get a longpoll watcher that opens a short
-        window as soon as something changes (the regular windows still run as a safety net)."""
-        from liasse.sync.instant import is_instant, start_watcher, watcher_for
-
-        with self._services.sessions.begin() as session:
-            targets = [(workspace.slug, connection.id)
-                       for workspace in store_repo.list_all_workspaces(session)
-                       for connection in WorkspaceRepo(session, workspace.id).list_connections()
-                       if connection.kind == "dropbox" and connection.status == "active"
-                       and is_instant(dict(connection.config))]
-        for slug, connection_id in targets:
-            def window(slug: str = slug, connection_id: str = connection_id) -> object:
-                return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL,
-                                                      "dropbox")
-            watcher = watcher_for(self._services, slug, connection_id, self._stop, window)
-            start_watcher(watcher, f"instant-{connection_id[:8]}")
+    def _instant_window(self, slug: str, connection_id: str) -> object:
+        return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL, "dropbox")
 
     def _notify(self, slug: str) -> None:
         """Tell the owner about connections to reconnect and parked records (once each)."""
@@ -157,6 +147,7 @@ class SchedulerThread:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._watchers.refresh()
                 self._apply_retention()
                 for run in self._scheduler.run_due():
                     if any(run.counts.values()):

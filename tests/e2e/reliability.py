@@ -322,6 +322,9 @@ class Stack:
         self.liasse("init")
         self.liasse("connect", "qonto", "--api-key-stdin", "--base-url", self.qonto_url,
                     stdin=self.qonto_key + "\n")
+        # The watched folder exists before it is connected (connect checks it).
+        made = dropbox_rpc(self, "files/create_folder_v2", {"path": WATCHED_FOLDER})
+        assert made.status_code in (200, 409), made.text
         self.connect_dropbox_with_oauth()
 
     def connect_dropbox_with_oauth(self) -> None:

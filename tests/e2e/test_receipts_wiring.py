@@ -31,6 +31,7 @@ API_KEY = "atelier-liasse:receipts-secret"
 @pytest.fixture
 def services(clean_environment: Path) -> Iterator[tuple[Services, DropboxState]]:
     dropbox = DropboxState(token=TOKEN)
+    dropbox.create_folder("/Invoices")  # connect checks the folder exists
     bank = demo_state()
     login, _, secret = API_KEY.partition(":")
     bank.api_keys = {login: secret}

@@ -89,6 +89,7 @@ class Setup:
 @pytest.fixture
 def setup(clean_environment: Path, tmp_path: Path) -> Iterator[Setup]:
     dropbox = DropboxState(DropboxConfig(auto_approve=True))
+    dropbox.tree.create_folder("/Invoices")  # the folder the flows connect
     qonto_state = empty_state()
     qonto_state.api_keys = {QONTO_LOGIN: QONTO_SECRET}
     qonto_state.oauth_clients[QONTO_CLIENT_ID] = OAuthClient(
@@ -160,6 +161,18 @@ def test_dropbox_flow_stores_the_tokens_and_a_window_lists_the_folder(
     assert setup.world.state_of("dbx-1.pdf") == "in_review"
     trail = setup.world.repo_call(lambda r: [e.actor for e in r.audit_trail(connection.id)])
     assert "user:owner@example.com" in trail
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", "There is no folder /Missing in this Dropbox"),
+    ("fr", "Il n&#39;y a pas de dossier /Missing dans ce Dropbox")])
+def test_a_folder_that_does_not_exist_is_refused_and_nothing_is_stored(
+        setup: Setup, language: str, words: str) -> None:
+    setup.owner.headers["Accept-Language"] = language
+    done = connect_dropbox(setup, folder="Missing")
+    assert done.status_code == 400
+    assert words in done.text
+    assert setup.connection("dropbox") is None
 
 
 def test_a_wrong_or_missing_state_is_refused_and_nothing_is_stored(setup: Setup) -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from liasse.cli import messages as msg
 from liasse.cli.options import WorkspaceOption, cli_settings
+from liasse.domain.printable import printable
+
+if TYPE_CHECKING:
+    from liasse.connections import DropboxTarget
+    from liasse.services import Services
 
 connect_app = typer.Typer(help="Connect an outside system.", no_args_is_help=True)
 emulate_app = typer.Typer(help="Run an emulator of an outside API on loopback.",
@@ -37,6 +43,7 @@ def connect_dropbox(
     from datetime import date
 
     from liasse import connections
+    from liasse.connectors.dropbox.check import FolderCheckFailed
     from liasse.services import opened_services
 
     try:
@@ -46,14 +53,25 @@ def connect_dropbox(
     target = connections.DropboxTarget(name=name, folder=folder, write_back=write_back,
                                        instant=instant, backfill_from=since)
     with opened_services(cli_settings(workspace)) as services:
-        if token is not None:
-            connections.connect_dropbox_with_token(services, target, token)
-        else:
-            request = connections.start_dropbox_oauth(services, write_back=write_back)
-            typer.echo(f"Open this address, approve liasse, then paste the code:\n{request.url}")
-            code = typer.prompt("Code")
-            connections.finish_dropbox_oauth(services, target, request, code)
-    typer.echo(f"Dropbox connected: watching {folder}")
+        try:
+            _connect_dropbox(services, target, token)
+        except FolderCheckFailed as exc:
+            typer.echo(msg.ERROR.format(detail=msg.DROPBOX_CHECK[exc.reason].format(
+                folder=printable(exc.folder or "/"))), err=True)
+            raise typer.Exit(1) from None
+    typer.echo(msg.DROPBOX_CONNECTED.format(folder=printable(folder)))
+
+
+def _connect_dropbox(services: Services, target: DropboxTarget, token: str | None) -> None:
+    from liasse import connections
+
+    if token is not None:
+        connections.connect_dropbox_with_token(services, target, token)
+        return
+    request = connections.start_dropbox_oauth(services, write_back=target.write_back)
+    typer.echo(f"Open this address, approve liasse, then paste the code:\n{request.url}")
+    code = typer.prompt("Code")
+    connections.finish_dropbox_oauth(services, target, request, code)
 
 
 API_KEY_ENV = "LIASSE_QONTO_API_KEY"

@@ -64,3 +64,18 @@ LEARN_NOTHING = ("Nothing learned: no supplier named or identified on the docume
 LEARN_ABSORBED = "  {count} supplier(s) created by mistake folded in / fournisseur(s) fusionné(s)"
 EXTRACT_WORKSPACE_HELP = ("Read with what this workspace learned from corrections "
                           "(default: the only workspace, when there is one).")
+DROPBOX_CONNECTED = "Dropbox connected: watching {folder}"
+DROPBOX_CHECK = {
+    "token_refused": ("Dropbox refused this token: nothing was connected. Generate a new "
+                      "access token in your app's settings (dropbox.com/developers/apps) "
+                      "and run `liasse connect dropbox --token ...` again."),
+    "folder_missing": ("There is no folder {folder} in this Dropbox: nothing was connected. "
+                       "Create it in Dropbox, or give an existing folder with --folder."),
+    "not_a_folder": ("{folder} is a file in this Dropbox, not a folder: nothing was "
+                     "connected. Give a folder with --folder."),
+    "bad_path": ("{folder} is not a Dropbox folder path: nothing was connected. Give a path "
+                 "such as --folder /Invoices."),
+    "unreachable": ("Dropbox could not be reached to check the token and the folder: nothing "
+                    "was connected. Check the network (or that the emulator runs, "
+                    "LIASSE_DROPBOX__BASE_URL) and try again."),
+}

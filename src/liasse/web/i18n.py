@@ -144,6 +144,16 @@ _EN: Final[dict[str, str]] = {
                        "someone else. Start again from the settings page.",
     "oauth_denied": "Access was not granted.",
     "oauth_exchange_failed": "The service refused to finish the connection.",
+    "dropbox_check_token_refused": "Dropbox refused the access liasse was given. "
+                                   "Connect again from the settings page.",
+    "dropbox_check_folder_missing": "There is no folder {folder} in this Dropbox. Create "
+                                    "it in Dropbox, or connect again with an existing folder.",
+    "dropbox_check_not_a_folder": "{folder} is a file in this Dropbox, not a folder. "
+                                  "Connect again with a folder.",
+    "dropbox_check_bad_path": "{folder} is not a Dropbox folder path. Connect again with a "
+                              "path such as /Invoices.",
+    "dropbox_check_unreachable": "Dropbox could not be reached to check the folder. "
+                                 "Try again in a moment.",
     "oauth_qonto_not_configured": "Qonto OAuth is not configured on this server "
                                   "(qonto.oauth settings): connect with an API key.",
     "oauth_no_connection": "No connection by that name in this workspace.",
@@ -329,6 +339,17 @@ _FR: Final[dict[str, str]] = {
                        "quelqu'un d'autre. Recommencez depuis les réglages.",
     "oauth_denied": "L'accès n'a pas été accordé.",
     "oauth_exchange_failed": "Le service a refusé de terminer la connexion.",
+    "dropbox_check_token_refused": "Dropbox a refusé l'accès donné à liasse. "
+                                   "Connectez-vous à nouveau depuis les réglages.",
+    "dropbox_check_folder_missing": "Il n'y a pas de dossier {folder} dans ce Dropbox. "
+                                    "Créez-le dans Dropbox, ou reconnectez-vous avec un "
+                                    "dossier existant.",
+    "dropbox_check_not_a_folder": "{folder} est un fichier dans ce Dropbox, pas un dossier. "
+                                  "Reconnectez-vous avec un dossier.",
+    "dropbox_check_bad_path": "{folder} n'est pas un chemin de dossier Dropbox. "
+                              "Reconnectez-vous avec un chemin comme /Factures.",
+    "dropbox_check_unreachable": "Dropbox n'a pas pu être joint pour vérifier le dossier. "
+                                 "Réessayez dans un instant.",
     "oauth_qonto_not_configured": "OAuth Qonto n'est pas configuré sur ce serveur "
                                   "(réglages qonto.oauth) : connectez-vous avec une clé d'API.",
     "oauth_no_connection": "Aucune connexion de ce nom dans cet espace.",

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from liasse import connections
+from liasse.connectors.dropbox.check import FolderCheckFailed
 from liasse.connectors.dropbox.errors import DropboxError
 from liasse.connectors.dropbox.oauth import AuthorizationRequest
 from liasse.connectors.qonto.errors import QontoError
@@ -256,6 +257,10 @@ def dropbox_callback(request: Request, state: StateDep, who: LoggedInDep) -> Res
         connection_id = connections.finish_dropbox_oauth_for(
             state.services, flow.slug, flow.dropbox_target(), authorization, code,
             actor=actor, reconnect=flow.reconnect)
+    except FolderCheckFailed as exc:
+        message = _text(request, f"dropbox_check_{exc.reason}").format(folder=exc.folder or "/")
+        return _finished(render(request, "error.html", None, status_code=400, code=400,
+                                detail=message), "dropbox")
     except DropboxError as exc:
         return _finished(_refused(request, None, "oauth_exchange_failed", str(exc)), "dropbox")
     return _finished(_after_connect(state, flow, connection_id, actor), "dropbox")
