@@ -99,9 +99,9 @@ class SchedulerThread:
         self._scheduler = WindowScheduler(services)
         self._queue: Any = None
         if not services.settings.is_sqlite:
-            from liasse.jobs.queue import make_app
+            from liasse.jobs.queue import make_defer_app
 
-            self._queue = make_app(services)
+            self._queue = make_defer_app(services)
         self._notified: datetime | None = None
         self._tick = tick
         self._stop = threading.Event()

@@ -65,8 +65,13 @@ def _owner(context: procrastinate.JobContext) -> str:
 def window_task(context: procrastinate.JobContext, slug: str, connection_id: str,
                 force: bool = False) -> dict[str, int] | None:
     services, app, _ = _services()
-    return tasks.window_job(services, QueueJobs(app, services, slug), slug, connection_id,
-                            owner=_owner(context), force=force)
+    counts = tasks.window_job(services, QueueJobs(app, services, slug), slug, connection_id,
+                              owner=_owner(context), force=force)
+    if counts is None:
+        log.info("%s/%s: window not due (or another holds its lease)", slug, connection_id)
+    else:
+        log.info("%s/%s: window ran: %s", slug, connection_id, counts)
+    return counts
 
 
 @blueprint.task(name="read", queue="documents", pass_context=True, retry=RETRY)
@@ -120,17 +125,31 @@ def make_app(services: Services) -> procrastinate.App:
     return app
 
 
+def make_defer_app(services: Services) -> procrastinate.App:
+    """An app that only defers jobs, through the caller's own connection (sync code): the
+    tasks are named, not imported, so the web app and the scheduler need no worker."""
+    if services.settings.is_sqlite:
+        raise ValueError("the job queue needs PostgreSQL")
+    return procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
+        conninfo=connector_url(services.settings.resolved_database_url)))
+
+
 def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lock: str,
              lock: str, **kwargs: Any) -> bool:
     """Write a job in the session's transaction; False when one already waits under the
     same queueing lock (that one will do the work)."""
     raw = session.connection().connection.driver_connection
+    assert raw is not None
+    # The savepoint is set on the driver connection itself, around procrastinate's own
+    # statement: a refused insert then costs only what follows the savepoint.
+    raw.execute("SAVEPOINT liasse_defer")
     try:
-        with session.begin_nested():
-            app.configure_task(name=f"{NAMESPACE}:{task}", queueing_lock=queueing_lock,
-                               lock=lock, connection=raw).defer(**kwargs)
+        app.configure_task(name=f"{NAMESPACE}:{task}", queueing_lock=queueing_lock,
+                           lock=lock, connection=raw).defer(**kwargs)
     except procrastinate_errors.AlreadyEnqueued:
+        raw.execute("ROLLBACK TO SAVEPOINT liasse_defer")
         return False
+    raw.execute("RELEASE SAVEPOINT liasse_defer")
     return True
 
 
@@ -196,8 +215,18 @@ def services_workspace_id(services: Services, slug: str) -> str:
 def run_worker(services: Services, *, concurrency: int = 1,
                queues: list[str] | None = None, name: str | None = None) -> None:
     """Run jobs until SIGINT/SIGTERM (the job in hand finishes first)."""
+    from liasse.domain.printable import PrintableFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    for chatty in ("alembic", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app = make_app(services)
-    _Worker.services, _Worker.app = services, app
+    # The worker's app is opened on an async connector; the jobs its tasks defer go
+    # through the task's own SQLAlchemy connection, which needs the sync connector's code.
+    _Worker.services = services
+    _Worker.app = make_defer_app(services)
     _Worker.pipelines = tasks.PipelineCache(services)
     settings = services.settings.jobs
     options: dict[str, Any] = {
