@@ -186,6 +186,11 @@ def test_two_workers_read_each_document_once(world: tuple[Settings, Services],
             _stop(process)
     reads = _reads_per_document(services)
     assert len(reads) == 30
+    from liasse.reports import status_report
+
+    with services.workspace_repo() as repo:
+        jobs = status_report(repo).to_json()["jobs"]
+    assert jobs["waiting"] == 0 and jobs["failed"] == 0  # `liasse status --json` figures
     assert set(reads.values()) == {1}
     assert _jobs(services, "status = 'failed'") == 0
     logs = [log.read_text() for _, log in workers]

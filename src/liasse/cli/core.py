@@ -79,10 +79,11 @@ def worker(
     import socket
 
     from liasse.jobs.queue import QUEUES, run_worker
-    from liasse.services import opened_services
+    from liasse.services import opened_services, require_initialised
     from liasse.settings import load_settings
 
     settings = load_settings()
+    require_initialised(settings)  # a fresh home: `liasse init` is the first thing to do
     if settings.is_sqlite:
         typer.echo(msg.WORKER_NEEDS_PG, err=True)
         raise typer.Exit(1)
