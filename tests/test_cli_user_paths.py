@@ -59,6 +59,7 @@ def every_command(tmp: Path) -> dict[str, tuple[list[str], str | None]]:
                               str(tmp / "export.zip")], None),
         "workspace erase": (["workspace", "erase", "no-such-workspace", "--yes"], None),
         "db copy": (["db", "copy", "--to", "postgresql://127.0.0.1:9/nowhere"], None),
+        "worker": (["worker"], None),
     }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from liasse.domain.outcome import Plan, plan_of
+from liasse.store.jobs_repo import QueueFigures, queue_figures
 from liasse.store.receipts_repo import ReceiptsRepo
 from liasse.store.repo import WorkspaceRepo
 
@@ -87,6 +88,7 @@ class StatusReport:
     recent: tuple[DocumentLine, ...]
     failed_outbox: int
     exports: tuple[ExportLine, ...] = ()
+    queue: QueueFigures | None = None  # the job queue (PostgreSQL); None on SQLite
 
     def to_json(self) -> dict[str, Any]:
         return {"workspace": self.workspace, "documents_by_state": self.documents_by_state,
@@ -94,7 +96,17 @@ class StatusReport:
                 "connections": [line.to_json() for line in self.connections],
                 "recent": [line.to_json() for line in self.recent],
                 "failed_outbox": self.failed_outbox,
-                "receipts_exports": [line.to_json() for line in self.exports]}
+                "receipts_exports": [line.to_json() for line in self.exports],
+                "jobs": queue_json(self.queue)}
+
+
+def queue_json(queue: QueueFigures | None) -> dict[str, Any] | None:
+    if queue is None:
+        return None
+    return {"waiting": queue.waiting, "running": queue.running, "failed": queue.failed,
+            "oldest_waiting_since": queue.oldest_waiting.isoformat()
+            if queue.oldest_waiting else None,
+            "live_workers": queue.live_workers, "waiting_by_queue": queue.by_queue}
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,8 @@ def _money(minor: int | None, currency: str | None) -> str | None:
     return str(Money(minor, currency or "EUR"))
 
 
-def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
+def status_report(repo: WorkspaceRepo, *, recent: int = 50,
+                  live_within_seconds: float = 30.0) -> StatusReport:
     documents = tuple(
         DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
                      doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
@@ -135,6 +148,7 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50) -> StatusReport:
         recent=documents,
         failed_outbox=len(repo.list_outbox(status="parked")),
         exports=receipts_exports(repo),
+        queue=queue_figures(repo.session, live_within_seconds=live_within_seconds),
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, Any
 
 from liasse.domain.printable import PrintableFormatter
 from liasse.listen import ensure_port_free
@@ -28,7 +30,7 @@ from liasse.store.secrets import (
     rotate_key_file,
 )
 from liasse.sync.pipeline import utc_now
-from liasse.sync.scheduler import WindowScheduler
+from liasse.sync.scheduler import WindowScheduler, default_owner
 from liasse.sync.watchers import InstantWatchers
 from liasse.sync.window import run_window
 
@@ -41,6 +43,7 @@ DEMO_LOGIN_KNOWN = ("Log in as {email} with the password printed by `liasse init
                     "(forgot it? `liasse users passwd {email} --password-stdin`)")
 INSTANT_INTERVAL = timedelta(minutes=15)
 RETENTION_CHECK = timedelta(hours=1)
+NOTIFY_EVERY = timedelta(minutes=1)
 
 
 def sync_once(settings: Settings, *, progress: bool = False, all_workspaces: bool = False
@@ -85,11 +88,21 @@ def _one_window(services: Services, slug: str) -> dict[str, int]:
 
 
 class SchedulerThread:
-    """Asks the window scheduler for due windows every `tick` seconds until stopped."""
+    """Asks the window scheduler for due windows every `tick` seconds until stopped.
+
+    Two executors, one code path: on SQLite the window runs here, every step in this
+    process; on PostgreSQL a due window becomes a job, and `liasse worker` processes (on
+    this host or others) run it and the read and post jobs it leads to."""
 
     def __init__(self, services: Services, tick: float = 1.0) -> None:
         self._services = services
         self._scheduler = WindowScheduler(services)
+        self._queue: Any = None
+        if not services.settings.is_sqlite:
+            from liasse.jobs.queue import make_defer_app
+
+            self._queue = make_defer_app(services)
+        self._notified: datetime | None = None
         self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="liasse-scheduler", daemon=True)
@@ -113,6 +126,10 @@ class SchedulerThread:
         self._watchers.stop_all()
 
     def _instant_window(self, slug: str, connection_id: str) -> object:
+        if self._queue is not None:
+            from liasse.jobs.queue import defer_window_now
+
+            return defer_window_now(self._services, self._queue, slug, connection_id)
         return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL, "dropbox")
 
     def _notify(self, slug: str) -> None:
@@ -144,11 +161,27 @@ class SchedulerThread:
         if deleted:
             log.info("retention: %d original(s) past the retention period deleted", deleted)
 
+    def _queue_due(self) -> None:
+        """PostgreSQL: a job for each due window; the owner is told about what needs a
+        person at most once a minute (the workers' windows do not report back here)."""
+        from liasse.jobs.queue import defer_due_windows
+
+        defer_due_windows(self._services, self._queue, default_owner())
+        now = utc_now()
+        if self._notified is None or now - self._notified >= NOTIFY_EVERY:
+            self._notified = now
+            for slug in _workspace_slugs(self._services):
+                self._notify(slug)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 self._watchers.refresh()
                 self._apply_retention()
+                if self._queue is not None:
+                    self._queue_due()
+                    self._stop.wait(self._tick)
+                    continue
                 for run in self._scheduler.run_due():
                     if any(run.counts.values()):
                         log.info("window %s/%s: %s", run.workspace, run.connection,
@@ -159,11 +192,32 @@ class SchedulerThread:
             self._stop.wait(self._tick)
 
 
-def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) -> None:
+def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
+    """`count` `liasse worker` processes beside the service (PostgreSQL only)."""
+    if settings.is_sqlite or count <= 0:
+        return []
+    command = [sys.executable, "-m", "liasse", "worker"]
+    return [subprocess.Popen(command) for _ in range(count)]
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM: each worker finishes the job in hand, then stops."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None],
+                workers: int = 1) -> None:
     """Initialise if needed, then serve the web app while the scheduler syncs.
 
     What can stop it (another `liasse run`, a port in use) is found before anything says
-    "running"."""
+    "running". On PostgreSQL, `workers` worker processes run the jobs (0: workers on other
+    hosts run them)."""
     import uvicorn
 
     from liasse.web.app import create_app
@@ -190,6 +244,7 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
         _attach_embedded_qonto(services, echo)
         scheduler = SchedulerThread(services)
         scheduler.start()
+        worker_processes = start_workers(settings, workers)
         if demo:
             print_demo_login(services, echo)
         echo(f"liasse is running. Drop documents into {report.inbox}")
@@ -200,6 +255,7 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None]) 
                         **settings.web.uvicorn_proxy_options())
         finally:
             scheduler.stop()
+            stop_workers(worker_processes)
     finally:
         _stop_embedded_qonto(services)
         services.close()

@@ -109,6 +109,18 @@ class SyncSettings(BaseModel):
     unthrottled: bool = False
 
 
+class JobSettings(BaseModel):
+    """The job queue on PostgreSQL (procrastinate): how soon a silent worker's jobs go to
+    another, and whether `/metrics` serves the queue's figures to Prometheus."""
+
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    # A worker without a heartbeat for this long is dead: its running jobs are retried.
+    stalled_seconds: float = Field(default=30.0, gt=0)
+    # How often a live worker looks for a dead one's jobs.
+    recover_every_seconds: int = Field(default=15, ge=1, le=59)
+    metrics: bool = False
+
+
 class DropboxSettings(BaseModel):
     """The Dropbox app liasse connects as; `base_url` points every host at an emulator."""
 
@@ -154,6 +166,7 @@ class Settings(BaseSettings):
     accounting: AccountingSettings = AccountingSettings()
     qonto: QontoSettings = QontoSettings()
     sync: SyncSettings = SyncSettings()
+    jobs: JobSettings = JobSettings()
     dropbox: DropboxSettings = DropboxSettings()
     blobs: BlobSettings = BlobSettings()
     web: WebSettings = WebSettings()

@@ -77,6 +77,8 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "save_cursor": lambda: _not_found(lambda: a.save_cursor(b.connection_id, "x", NOW)),
         "acquire_lease": lambda: _assert_false(
             a.acquire_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
+        "acquire_due_lease": lambda: _assert_false(
+            a.acquire_due_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
         "release_lease": lambda: _release_leaves_b_alone(a, b),
         "connections_due": lambda: _rows_belong(a.connections_due(NOW, "me"), a.workspace_id),
         "set_connection_status": lambda: _not_found(
@@ -94,6 +96,7 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "create_document": lambda: _rows_belong(a.create_document(
             sha256="c" * 64, size=1, file_name="c", media_type="x", actor="t"), a.workspace_id),
         "get_document": lambda: _not_found(lambda: a.get_document(b.document_id)),
+        "find_document": lambda: _assert_none(a.find_document(b.document_id)),
         "documents_in_states": lambda: _rows_belong(
             a.documents_in_states(list(State)), a.workspace_id),
         "documents_due_for_retry": lambda: _rows_belong(

@@ -20,6 +20,7 @@ firm_app = typer.Typer(help=msg.FIRM_HELP, no_args_is_help=True)
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("run")(run)
+    app.command("worker")(worker)
     app.command("sync")(sync)
     app.command("status")(status)
     app.command("doctor")(doctor)
@@ -56,13 +57,46 @@ def run(
     port: Annotated[int | None, typer.Option(help=msg.RUN_PORT_HELP, min=0, max=65535)] = None,
     sandbox_port: Annotated[int | None, typer.Option(help=msg.RUN_SANDBOX_PORT_HELP, min=0,
                                                      max=65535)] = None,
+    workers: Annotated[int, typer.Option(help=msg.RUN_WORKERS_HELP, min=0, max=64)] = 1,
 ) -> None:
     """Run the scheduler and the web server until interrupted."""
     from liasse.runner import run_service
     from liasse.settings import load_settings, with_listen
 
     settings = with_listen(load_settings(), host=host, port=port, sandbox_port=sandbox_port)
-    run_service(settings, demo=demo, echo=typer.echo)
+    run_service(settings, demo=demo, echo=typer.echo, workers=workers)
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(help=msg.WORKER_CONCURRENCY_HELP, min=1,
+                                             max=64)] = 1,
+    queues: Annotated[list[str] | None, typer.Option("--queues",
+                                                     help=msg.WORKER_QUEUES_HELP)] = None,
+    name: Annotated[str | None, typer.Option(help=msg.WORKER_NAME_HELP)] = None,
+) -> None:
+    """Run jobs from the queue (PostgreSQL) until SIGTERM: windows, documents, posting."""
+    import os
+    import socket
+
+    from liasse.jobs.queue import QUEUES, run_worker
+    from liasse.services import opened_services, require_initialised
+    from liasse.settings import load_settings
+
+    settings = load_settings()
+    require_initialised(settings)  # a fresh home: `liasse init` is the first thing to do
+    if settings.is_sqlite:
+        typer.echo(msg.WORKER_NEEDS_PG, err=True)
+        raise typer.Exit(1)
+    chosen = [part for value in queues or [] for part in value.split(",") if part]
+    for queue in chosen:
+        if queue not in QUEUES:
+            raise typer.BadParameter(msg.WORKER_BAD_QUEUE.format(
+                name=printable(queue), choices=", ".join(QUEUES)))
+    label = name or f"{socket.gethostname()}:{os.getpid()}"
+    with opened_services(settings) as services:
+        typer.echo(printable(msg.WORKER_STARTED.format(
+            name=label, queues=", ".join(chosen or QUEUES), concurrency=concurrency)))
+        run_worker(services, concurrency=concurrency, queues=chosen or None, name=label)
 
 
 def sync(

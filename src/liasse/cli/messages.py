@@ -79,3 +79,13 @@ DROPBOX_CHECK = {
                     "was connected. Check the network (or that the emulator runs, "
                     "LIASSE_DROPBOX__BASE_URL) and try again."),
 }
+RUN_WORKERS_HELP = ("On PostgreSQL: how many `liasse worker` processes run beside the web "
+                    "app (0: workers run elsewhere, this process schedules and serves). "
+                    "SQLite runs every job in this process.")
+WORKER_CONCURRENCY_HELP = "Jobs this worker runs at once (threads; 1 per core is plenty)."
+WORKER_QUEUES_HELP = "Only these queues (windows, documents, outbox); default: all."
+WORKER_NAME_HELP = "The worker's name in `liasse status` (default: host and process id)."
+WORKER_NEEDS_PG = ("`liasse worker` needs PostgreSQL (LIASSE_DATABASE_URL=postgresql://…): "
+                   "on SQLite `liasse run` does every job itself. Moving? `liasse db copy`.")
+WORKER_BAD_QUEUE = "unknown queue {name!r}: choose among {choices}"
+WORKER_STARTED = "liasse worker {name} runs jobs from {queues} ({concurrency} at once)"

@@ -69,3 +69,10 @@ def print_status(report: StatusReport, console: Console | None = None) -> None:
         recent.add_row(cell(doc.file_name), doc.state, doc.document_type.replace("_", " "),
                        *supplier, doc.total or "", cell(doc.reason))
     console.print(recent)
+    if report.queue is not None:
+        queue = report.queue
+        oldest = queue.oldest_waiting.strftime("%Y-%m-%d %H:%M:%S") \
+            if queue.oldest_waiting else "-"
+        console.print(f"Jobs: {queue.waiting} waiting (oldest since {oldest}), "
+                      f"{queue.running} running, {queue.failed} failed; "
+                      f"{queue.live_workers} live worker(s)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -139,6 +139,25 @@ class WorkspaceRepo:
                 Connection.id == connection_id,
                 or_(Connection.lease_until.is_(None), Connection.lease_until < now,
                     Connection.lease_owner == owner),
+            )
+            .values(lease_owner=owner, lease_until=until)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def acquire_due_lease(self, connection_id: str, owner: str, now: datetime,
+                          until: datetime) -> bool:
+        """Take the lease only when the connection's next window is due too: whichever
+        worker runs the window job, a connection gets no more windows than its interval
+        allows (a lease of ours, from a job retried after its worker died, is taken back)."""
+        result = self.session.execute(
+            update(Connection)
+            .where(
+                Connection.workspace_id == self.workspace_id,
+                Connection.id == connection_id,
+                or_(Connection.lease_owner == owner,
+                    and_(or_(Connection.lease_until.is_(None), Connection.lease_until < now),
+                         or_(Connection.next_sync_at.is_(None),
+                             Connection.next_sync_at <= now))),
             )
             .values(lease_owner=owner, lease_until=until)
         )
@@ -300,6 +319,11 @@ class WorkspaceRepo:
 
     def get_document(self, document_id: str) -> Document:
         return self._one(Document, document_id)
+
+    def find_document(self, document_id: str) -> Document | None:
+        """The document, or None when this workspace has none by that id (erased)."""
+        return self.session.scalars(select(Document).where(
+            Document.workspace_id == self.workspace_id, Document.id == document_id)).first()
 
     def documents_in_states(
         self, states: Iterable[State], limit: int = 500

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +49,16 @@ class RetryPolicy:
         return min(delay, self.max_delay_seconds)
 
 
+class JobSink(Protocol):
+    """Where the steps ask for the next job on a queue (procrastinate on PostgreSQL). Each
+    call gets the session of the transaction that changed the document's state: the job is
+    written in that transaction, so a crash or a rollback keeps or drops both together."""
+
+    def document_fetched(self, session: Session, document_id: str) -> None: ...
+
+    def documents_to_post(self, session: Session) -> None: ...
+
+
 @dataclass(frozen=True)
 class Pipeline:
     sessions: sessionmaker[Session]
@@ -67,6 +78,9 @@ class Pipeline:
     # each connection's windows a stable owner, so a restarted process takes back at once
     # what its killed predecessor had claimed; anyone else waits for `CLAIM_LEASE`.
     owner: str = field(default_factory=new_claim_owner)
+    # None: the window runs every step itself, in this process (SQLite, `sync --once`).
+    # Set: a fetched document becomes a read job and an approval a post job, for workers.
+    jobs: JobSink | None = None
 
     @property
     def workspace_id(self) -> str:

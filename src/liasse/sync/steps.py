@@ -31,7 +31,13 @@ from liasse.store.repo import StaleState, WorkspaceRepo
 from liasse.store.tables import Document
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
-from liasse.sync.ports import Enrichment, SourceEntry, SourceFileRefused, WorkspaceContext
+from liasse.sync.ports import (
+    Enrichment,
+    Extractor,
+    SourceEntry,
+    SourceFileRefused,
+    WorkspaceContext,
+)
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"
@@ -204,6 +210,9 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
                                         media_type=media_type, actor="step:fetch")
         document.source_kind = repo.get_connection(row.connection_id).config.get("document_kind")
         _settle(repo, file_id, document.id, duplicate=False)
+        if pipeline.jobs is not None:
+            session.flush()  # the job's row refers to a document that exists
+            pipeline.jobs.document_fetched(session, document.id)
 
 
 def _settle(repo: WorkspaceRepo, file_id: str, document_id: str, *, duplicate: bool) -> None:
@@ -312,16 +321,44 @@ def extract(pipeline: Pipeline, counts: WindowCounts) -> None:
     extractor = pipeline.extractor
 
     def read(item: tuple[str, str, str]) -> tuple[str, ExtractionResult | None]:
-        document_id, sha256, file_name = item
-        if not claim(pipeline, document_id, State.FETCHED):
-            return document_id, None  # another window reads it
-        return document_id, extractor.extract(pipeline.blobs.read_bytes(sha256),
-                                              file_name=file_name, context=pipeline.context)
+        return item[0], _claim_and_read(pipeline, extractor, *item)
 
     with ThreadPoolExecutor(max_workers=max(1, pipeline.extract_workers)) as pool:
         for document_id, result in pool.map(read, pending):
             if result is not None and _store_extraction_step(pipeline, document_id, result):
                 counts.extracted += 1
+
+
+def _claim_and_read(pipeline: Pipeline, extractor: Extractor, document_id: str, sha256: str,
+                    file_name: str) -> ExtractionResult | None:
+    """Read one claimed document; None when it is another window's (or worker's)."""
+    if not claim(pipeline, document_id, State.FETCHED):
+        return None
+    return extractor.extract(pipeline.blobs.read_bytes(sha256), file_name=file_name,
+                             context=pipeline.context)
+
+
+def read_document(pipeline: Pipeline, document_id: str, counts: WindowCounts) -> None:
+    """One document from fetched to routed: the read job's work, the same functions a
+    window uses for its whole batch. Whatever state it is in, only its own step runs."""
+    with pipeline.sessions.begin() as session:
+        document = WorkspaceRepo(session, pipeline.workspace_id).find_document(document_id)
+        if document is None:
+            return  # erased since the job was queued
+        state, sha256, file_name = State(document.state), document.sha256, document.file_name
+    if state is State.FETCHED:
+        if pipeline.extractor is None:
+            if fail_document(pipeline, document_id,
+                             RejectedData("no extraction engine is configured"), "extract"):
+                counts.parked += 1
+            return
+        result = _claim_and_read(pipeline, pipeline.extractor, document_id, sha256, file_name)
+        if result is None or not _store_extraction_step(pipeline, document_id, result):
+            return
+        counts.extracted += 1
+        state = State.EXTRACTED
+    if state is State.EXTRACTED:
+        _count_route(counts, _enrich_one(pipeline, document_id))
 
 
 def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
@@ -378,13 +415,16 @@ ROUTE_STATES = {"refused": State.REFUSED, "review": State.IN_REVIEW, "approved":
 
 def enrich_and_route(pipeline: Pipeline, counts: WindowCounts) -> None:
     for document_id in _ids_in(pipeline, State.EXTRACTED):
-        route = _enrich_one(pipeline, document_id)
-        if route == "refused":
-            counts.refused += 1
-        elif route == "review":
-            counts.review += 1
-        elif route == "approved":
-            counts.approved += 1
+        _count_route(counts, _enrich_one(pipeline, document_id))
+
+
+def _count_route(counts: WindowCounts, route: str | None) -> None:
+    if route == "refused":
+        counts.refused += 1
+    elif route == "review":
+        counts.review += 1
+    elif route == "approved":
+        counts.approved += 1
 
 
 def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
@@ -428,6 +468,8 @@ def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) 
             State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
             reason="; ".join(decision.reasons) or decision.route,
         ), {"confidence": str(decision.confidence)})
+        if pipeline.jobs is not None and decision.route == "approved":
+            pipeline.jobs.documents_to_post(session)
 
 
 def _ids_in(pipeline: Pipeline, state: State) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from liasse.store.migrate import owned_by_liasse
 from liasse.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=owned_by_liasse,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,243 @@
+"""The job queue: procrastinate on PostgreSQL, jobs deferred in the caller's transaction.
+
+Why procrastinate's "external connection": `Task.configure(connection=…)` writes the job
+with the psycopg connection it is given. Handing it the connection under the SQLAlchemy
+session of the state change puts the job's row in the same transaction as the change
+that calls for it, so a rollback or a crash drops both, and a commit keeps both. (A
+separate jobs outbox drained later would add a poll and a second write per document.)
+Each defer runs in a savepoint: a job already waiting under the same queueing lock makes
+PostgreSQL refuse the insert, and only the savepoint is rolled back, never the change.
+
+Locks:
+- queueing locks: one waiting read job per document, one waiting post job per workspace,
+  one waiting window job per connection (a scheduler that defers twice adds nothing);
+- locks: a document's jobs run one at a time, and so do a connection's windows and a
+  workspace's posting, whichever worker fetches them.
+
+Stalled jobs: every worker sends a heartbeat; a periodic task in every worker retries the
+running jobs of workers silent for `jobs.stalled_seconds` (a worker killed mid-job), and
+the retried job's owner id is its job id, so it takes back its claims at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import procrastinate
+from procrastinate import exceptions as procrastinate_errors
+from sqlalchemy.orm import Session
+
+from liasse.jobs import tasks
+from liasse.services import Services
+from liasse.store import jobs_repo
+from liasse.store.repo import WorkspaceRepo
+
+log = logging.getLogger("liasse.jobs")
+
+NAMESPACE = "liasse"
+QUEUES = ("windows", "documents", "outbox")
+RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5)
+
+blueprint = procrastinate.Blueprint()
+
+
+class _Worker:
+    """The services of this worker process, set by `run_worker` before any job runs."""
+
+    services: Services | None = None
+    app: procrastinate.App | None = None
+    pipelines: tasks.PipelineCache | None = None
+
+
+def _services() -> tuple[Services, procrastinate.App, tasks.PipelineCache]:
+    if _Worker.services is None or _Worker.app is None or _Worker.pipelines is None:
+        raise RuntimeError("liasse jobs run in `liasse worker`, which opens the services")
+    return _Worker.services, _Worker.app, _Worker.pipelines
+
+
+def _owner(context: procrastinate.JobContext) -> str:
+    job = context.job
+    return f"job:{job.id}"
+
+
+@blueprint.task(name="window", queue="windows", pass_context=True, retry=RETRY)
+def window_task(context: procrastinate.JobContext, slug: str, connection_id: str,
+                force: bool = False) -> dict[str, int] | None:
+    services, app, _ = _services()
+    counts = tasks.window_job(services, QueueJobs(app, services, slug), slug, connection_id,
+                              owner=_owner(context), force=force)
+    if counts is None:
+        log.info("%s/%s: window not due (or another holds its lease)", slug, connection_id)
+    else:
+        log.info("%s/%s: window ran: %s", slug, connection_id, counts)
+    return counts
+
+
+@blueprint.task(name="read", queue="documents", pass_context=True, retry=RETRY)
+def read_task(context: procrastinate.JobContext, slug: str, document_id: str
+              ) -> dict[str, int]:
+    services, app, pipelines = _services()
+    return tasks.read_job(pipelines, QueueJobs(app, services, slug), slug, document_id,
+                          owner=_owner(context))
+
+
+@blueprint.task(name="post", queue="outbox", pass_context=True, retry=RETRY)
+def post_task(context: procrastinate.JobContext, slug: str) -> dict[str, int]:
+    services, app, pipelines = _services()
+    return tasks.post_job(pipelines, QueueJobs(app, services, slug), slug,
+                          owner=_owner(context))
+
+
+async def retry_stalled_jobs(app: procrastinate.App, seconds: float) -> int:
+    """Put back in the queue the running jobs of workers silent for `seconds`."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+    for job in stalled:
+        log.warning("job %s (%s) of a silent worker goes back to the queue", job.id,
+                    job.task_name)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+def connector_url(database_url: str) -> str:
+    """libpq's form of the URL (SQLAlchemy's driver suffix dropped)."""
+    scheme, rest = database_url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
+def make_app(services: Services) -> procrastinate.App:
+    if services.settings.is_sqlite:
+        raise ValueError("the job queue needs PostgreSQL: on SQLite `liasse run` does "
+                         "every job itself")
+    connector = procrastinate.PsycopgConnector(
+        conninfo=connector_url(services.settings.resolved_database_url))
+    app = procrastinate.App(connector=connector)
+    app.add_tasks_from(blueprint, namespace=NAMESPACE)
+    every = services.settings.jobs.recover_every_seconds
+    stalled_after = services.settings.jobs.stalled_seconds
+
+    @app.periodic(cron=f"* * * * * */{every}", periodic_id="retry-stalled")
+    @app.task(name=f"{NAMESPACE}:retry_stalled", queueing_lock="retry-stalled",
+              queue="windows")
+    async def retry_stalled(timestamp: int) -> int:
+        return await retry_stalled_jobs(app, stalled_after)
+
+    return app
+
+
+def make_defer_app(services: Services) -> procrastinate.App:
+    """An app that only defers jobs, through the caller's own connection (sync code): the
+    tasks are named, not imported, so the web app and the scheduler need no worker."""
+    if services.settings.is_sqlite:
+        raise ValueError("the job queue needs PostgreSQL")
+    return procrastinate.App(connector=procrastinate.SyncPsycopgConnector(
+        conninfo=connector_url(services.settings.resolved_database_url)))
+
+
+def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lock: str,
+             lock: str, **kwargs: Any) -> bool:
+    """Write a job in the session's transaction; False when one already waits under the
+    same queueing lock (that one will do the work)."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    # The savepoint is set on the driver connection itself, around procrastinate's own
+    # statement: a refused insert then costs only what follows the savepoint.
+    raw.execute("SAVEPOINT liasse_defer")
+    try:
+        app.configure_task(name=f"{NAMESPACE}:{task}", queueing_lock=queueing_lock,
+                           lock=lock, connection=raw).defer(**kwargs)
+    except procrastinate_errors.AlreadyEnqueued:
+        raw.execute("ROLLBACK TO SAVEPOINT liasse_defer")
+        return False
+    raw.execute("RELEASE SAVEPOINT liasse_defer")
+    return True
+
+
+class QueueJobs:
+    """The `JobSink` of a pipeline whose next steps are jobs (one workspace)."""
+
+    def __init__(self, app: procrastinate.App, services: Services, slug: str) -> None:
+        self._app = app
+        self._services = services
+        self._slug = slug
+        self._workspace_id: str | None = None
+
+    def _workspace(self, session: Session) -> str:
+        if self._workspace_id is None:
+            from liasse.store import repo as store_repo
+
+            workspace = store_repo.find_workspace_by_slug(session, self._slug)
+            if workspace is None:
+                raise LookupError(f"workspace {self._slug!r} does not exist")
+            self._workspace_id = workspace.id
+        return self._workspace_id
+
+    def document_fetched(self, session: Session, document_id: str) -> None:
+        defer_in(session, self._app, "read", queueing_lock=jobs_repo.read_lock(document_id),
+                 lock=f"document:{document_id}", slug=self._slug, document_id=document_id)
+
+    def documents_to_post(self, session: Session) -> None:
+        workspace_id = self._workspace(session)
+        defer_in(session, self._app, "post", queueing_lock=jobs_repo.post_lock(workspace_id),
+                 lock=f"posting:{workspace_id}", slug=self._slug)
+
+
+def defer_window(session: Session, app: procrastinate.App, slug: str, connection_id: str, *,
+                 force: bool = False) -> bool:
+    return defer_in(session, app, "window", queueing_lock=jobs_repo.window_lock(connection_id),
+                    lock=f"connection:{connection_id}", slug=slug,
+                    connection_id=connection_id, force=force)
+
+
+def defer_due_windows(services: Services, app: procrastinate.App, owner: str) -> int:
+    """A window job for each connection that is due (the scheduler's tick on PostgreSQL)."""
+    deferred = 0
+    for slug, connection_id in tasks.due_windows(services, owner):
+        with services.sessions.begin() as session:
+            deferred += int(defer_window(session, app, slug, connection_id))
+    return deferred
+
+
+def defer_window_now(services: Services, app: procrastinate.App, slug: str,
+                     connection_id: str) -> bool:
+    """The instant watcher's short window: queued now, whether or not the interval ran out."""
+    with services.sessions.begin() as session:
+        WorkspaceRepo(session, services_workspace_id(services, slug)).get_connection(
+            connection_id)  # raises for a connection of another workspace
+        return defer_window(session, app, slug, connection_id, force=True)
+
+
+def services_workspace_id(services: Services, slug: str) -> str:
+    with services.workspace_repo(slug) as repo:
+        return repo.workspace_id
+
+
+def run_worker(services: Services, *, concurrency: int = 1,
+               queues: list[str] | None = None, name: str | None = None) -> None:
+    """Run jobs until SIGINT/SIGTERM (the job in hand finishes first)."""
+    from liasse.domain.printable import PrintableFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    for chatty in ("alembic", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    app = make_app(services)
+    # The worker's app is opened on an async connector; the jobs its tasks defer go
+    # through the task's own SQLAlchemy connection, which needs the sync connector's code.
+    _Worker.services = services
+    _Worker.app = make_defer_app(services)
+    _Worker.pipelines = tasks.PipelineCache(services)
+    settings = services.settings.jobs
+    options: dict[str, Any] = {
+        "concurrency": concurrency,
+        "update_heartbeat_interval": settings.heartbeat_seconds,
+        "stalled_worker_timeout": settings.stalled_seconds,
+        "delete_jobs": "successful",  # failed ones stay, for `liasse status` and a person
+        "install_signal_handlers": True,
+    }
+    if queues:
+        options["queues"] = queues
+    if name:
+        options["name"] = name
+    app.run_worker(**options)

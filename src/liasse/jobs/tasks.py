@@ -1,0 +1,115 @@
+"""What each job does. Plain functions on `Services`: procrastinate calls them in workers,
+and they are built from the same steps a SQLite window runs in its one process.
+
+Every job is idempotent: it works only on what is still in its input state, under the
+claims of `sync.steps` (documents) and `sync.posting` (outbox items), and its owner is its
+job id, so a job retried after its worker died takes back at once what it had claimed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from liasse.services import Services, build_pipeline
+from liasse.store import jobs_repo
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync import steps
+from liasse.sync.bank_window import run_bank_window
+from liasse.sync.pipeline import JobSink, Pipeline, utc_now
+from liasse.sync.scheduler import LEASE, WindowScheduler
+from liasse.sync.steps import WindowCounts
+from liasse.sync.window import collect, post_and_write_back
+
+# A worker builds a workspace's pipeline (sources, poster, extraction engine) once and
+# keeps it this long: building it for each document cost more than reading the document.
+PIPELINE_TTL_SECONDS = 30.0
+
+
+class PipelineCache:
+    """The pipelines of one worker process, by workspace, rebuilt after `ttl` seconds (a
+    connection changed in the web app reaches the worker within that time)."""
+
+    def __init__(self, services: Services, ttl: float = PIPELINE_TTL_SECONDS) -> None:
+        self._services = services
+        self._ttl = ttl
+        self._pipelines: dict[str, tuple[float, Pipeline]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str, *, owner: str, jobs: JobSink) -> Pipeline:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._pipelines.get(slug)
+            if cached is None or now - cached[0] > self._ttl:
+                cached = (now, build_pipeline(self._services, slug))
+                self._pipelines[slug] = cached
+        return replace(cached[1], owner=owner, jobs=jobs)
+
+
+def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str, *,
+               owner: str, force: bool = False) -> dict[str, int] | None:
+    """One connection's window under its lease; None when it is not due or someone else
+    holds it. The lease is taken only when the window is due (unless `force`, for the
+    instant watcher's short windows), so the four-an-hour limit holds across workers."""
+    with services.workspace_repo(slug) as repo:
+        connection = repo.get_connection(connection_id)
+        kind, config = connection.kind, dict(connection.config)
+    interval = WindowScheduler(services).interval(kind, config)
+    start = utc_now()
+    with services.workspace_repo(slug) as repo:
+        take = repo.acquire_lease if force else repo.acquire_due_lease
+        if not take(connection_id, owner, start, start + LEASE):
+            return None
+    try:
+        if kind == "qonto":
+            return run_bank_window(services, slug, connection_id).as_dict()
+        pipeline = replace(build_pipeline(services, slug, connection_ids={connection_id},
+                                          owner=owner), jobs=jobs)
+        counts = collect(pipeline)  # each fetched document became a read job as it came
+        queue_stragglers(pipeline, jobs)
+        return counts.as_dict()
+    finally:
+        with services.workspace_repo(slug) as repo:
+            repo.release_lease(connection_id, owner, start + interval)
+
+
+def queue_stragglers(pipeline: Pipeline, jobs: JobSink) -> None:
+    """Documents waiting with no job for them (a retry that came due, a database restored
+    from before its jobs) get one; the queueing locks keep this from doubling any."""
+    with pipeline.sessions.begin() as session:
+        waiting = jobs_repo.documents_without_read_job(session, pipeline.workspace_id)
+        for document_id in waiting:
+            jobs.document_fetched(session, document_id)
+        if jobs_repo.approved_without_post_job(session, pipeline.workspace_id):
+            jobs.documents_to_post(session)
+
+
+def read_job(pipelines: PipelineCache, jobs: JobSink, slug: str, document_id: str, *,
+             owner: str) -> dict[str, int]:
+    """Read, enrich and route one document; an approval queues the workspace's post job."""
+    counts = WindowCounts()
+    steps.read_document(pipelines.get(slug, owner=owner, jobs=jobs), document_id, counts)
+    return counts.as_dict()
+
+
+def post_job(pipelines: PipelineCache, jobs: JobSink, slug: str, *, owner: str
+             ) -> dict[str, int]:
+    """Post what is approved (in batches, through the outbox) and write back what is done."""
+    counts = WindowCounts()
+    post_and_write_back(pipelines.get(slug, owner=owner, jobs=jobs), counts)
+    return counts.as_dict()
+
+
+def due_windows(services: Services, owner: str) -> list[tuple[str, str]]:
+    """(workspace slug, connection id) of every connection whose window is due."""
+    from liasse.store import repo as store_repo
+
+    now = utc_now()
+    with services.sessions.begin() as session:
+        return [(workspace.slug, connection.id)
+                for workspace in store_repo.list_all_workspaces(session)
+                for connection in WorkspaceRepo(session, workspace.id).connections_due(
+                    now, owner)]
+
+

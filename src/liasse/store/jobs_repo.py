@@ -1,0 +1,82 @@
+"""The job queue's figures (procrastinate's tables, PostgreSQL only): read for `liasse
+status`, the status page and `/metrics`. Cross-workspace: the queue serves every workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# Queueing locks: at most one waiting job per document read and per workspace's posting.
+READ_LOCK = "read:"
+POST_LOCK = "post:"
+WINDOW_LOCK = "window:"
+
+
+def read_lock(document_id: str) -> str:
+    return f"{READ_LOCK}{document_id}"
+
+
+def post_lock(workspace_id: str) -> str:
+    return f"{POST_LOCK}{workspace_id}"
+
+
+def window_lock(connection_id: str) -> str:
+    return f"{WINDOW_LOCK}{connection_id}"
+
+
+def documents_without_read_job(session: Session, workspace_id: str, limit: int = 500
+                               ) -> list[str]:
+    """Documents to read or route that no waiting or running job will take."""
+    rows = session.execute(text(
+        "SELECT d.id FROM documents d WHERE d.workspace_id = :workspace "
+        "AND d.state IN ('fetched', 'extracted') AND NOT EXISTS ("
+        "SELECT 1 FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing') "
+        "AND j.queueing_lock = :prefix || d.id) ORDER BY d.created_at LIMIT :limit"),
+        {"workspace": workspace_id, "prefix": READ_LOCK, "limit": limit})
+    return [str(row[0]) for row in rows]
+
+
+def approved_without_post_job(session: Session, workspace_id: str) -> bool:
+    """Whether approved documents wait with no post job waiting for this workspace."""
+    return bool(session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM documents d WHERE d.workspace_id = :workspace "
+        "AND d.state = 'approved') AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j "
+        "WHERE j.status = 'todo' AND j.queueing_lock = :lock)"),
+        {"workspace": workspace_id, "lock": post_lock(workspace_id)}).scalar())
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    waiting: int  # jobs to do (due now or later)
+    running: int
+    failed: int
+    oldest_waiting: datetime | None  # when the longest-waiting due job was queued
+    live_workers: int
+    by_queue: dict[str, int]  # jobs waiting per queue
+
+
+def queue_figures(session: Session, *, live_within_seconds: float) -> QueueFigures | None:
+    """The queue's figures; None when this database has no job queue (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    counts: dict[str, int] = dict(session.execute(text(
+        "SELECT status::text, count(*) FROM procrastinate_jobs "
+        "WHERE status IN ('todo', 'doing', 'failed') GROUP BY status")).tuples().all())
+    by_queue: dict[str, int] = dict(session.execute(text(
+        "SELECT queue_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' "
+        "GROUP BY queue_name ORDER BY queue_name")).tuples().all())
+    oldest = session.execute(text(
+        "SELECT min(e.at) FROM procrastinate_jobs j JOIN procrastinate_events e "
+        "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo' "
+        "AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())")).scalar()
+    workers = session.execute(text(
+        "SELECT count(*) FROM procrastinate_workers "
+        "WHERE last_heartbeat >= now() - make_interval(secs => :within)"),
+        {"within": live_within_seconds}).scalar()
+    return QueueFigures(
+        waiting=int(counts.get("todo", 0)), running=int(counts.get("doing", 0)),
+        failed=int(counts.get("failed", 0)), oldest_waiting=oldest,
+        live_workers=int(workers or 0), by_queue={str(k): int(v) for k, v in by_queue.items()})

@@ -1,0 +1,248 @@
+"""The job queue on a real PostgreSQL with real `liasse worker` processes.
+
+- a job is written in the transaction of the state change that calls for it: rolled back
+  with it, kept with it;
+- two workers never read the same document twice;
+- a worker SIGKILLed mid-job: its job goes back to the queue and another worker ends it;
+- the per-connection window limit holds with two workers asking for windows at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from reliability import facturx_pdf, siren_with_check
+
+from liasse.jobs.queue import QueueJobs, defer_window, make_defer_app
+from liasse.services import Services, initialise, open_services
+from liasse.settings import Settings, load_settings
+from liasse.store.repo import WorkspaceRepo
+from liasse.store.tables import AuditEvent, Document
+
+pytestmark = pytest.mark.postgres
+READ_STATES = ("fetched", "extracted")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database (these tests have no SQLite side)."""
+    admin_url = os.environ.get("LIASSE_TEST_PG_URL")
+    if admin_url is None:
+        if os.environ.get("LIASSE_REQUIRE_PG") == "1":
+            pytest.fail("LIASSE_REQUIRE_PG=1 but no LIASSE_TEST_PG_URL")
+        pytest.skip("no PostgreSQL for tests (make test starts one)")
+    name = f"liasse_jobs_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def world(pg_url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+          ) -> Iterator[tuple[Settings, Services]]:
+    monkeypatch.setenv("LIASSE_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LIASSE_QONTO__MODE", "off")
+    monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
+    monkeypatch.setenv("LIASSE_INBOX__POLL_SECONDS", "3600")  # one window an hour
+    monkeypatch.setenv("LIASSE_JOBS__HEARTBEAT_SECONDS", "0.5")
+    monkeypatch.setenv("LIASSE_JOBS__STALLED_SECONDS", "2")
+    monkeypatch.setenv("LIASSE_JOBS__RECOVER_EVERY_SECONDS", "1")
+    settings = load_settings()
+    initialise(settings)
+    services = open_services(settings)
+    yield settings, services
+    services.close()
+
+
+def _invoices(folder: Path, count: int) -> None:
+    for index in range(count):
+        siren = siren_with_check(20_000_000 + index * 7_919)
+        (folder / f"facture-{index:03d}.pdf").write_bytes(
+            facturx_pdf(f"JOB-{index:04d}", Decimal(100 + index), f"Fournisseur {index} SARL",
+                        siren))
+
+
+def _inbox(services: Services) -> tuple[str, str]:
+    with services.workspace_repo() as repo:
+        connection = repo.connection_by_name("inbox")
+        assert connection is not None
+        return repo.workspace_id, connection.id
+
+
+def _worker(tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    log = tmp_path / f"{name}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liasse", "worker", "--name", name],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT, env={**os.environ})
+    return process, log
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def _waiting_to_read(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.scalar(select(func.count()).select_from(Document).where(
+            Document.state.in_(READ_STATES))) or 0)
+
+
+def _documents(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.scalar(select(func.count()).select_from(Document)) or 0)
+
+
+def _reads_per_document(services: Services) -> Counter[str]:
+    with services.sessions.begin() as session:
+        return Counter(session.scalars(select(AuditEvent.subject_id).where(
+            AuditEvent.actor == "step:extract")).all())
+
+
+def _jobs(services: Services, where: str = "true") -> int:
+    with services.sessions.begin() as session:
+        return int(session.execute(text(
+            f"SELECT count(*) FROM procrastinate_jobs WHERE {where}")  # noqa: S608
+        ).scalar() or 0)
+
+
+def test_a_job_is_written_and_rolled_back_with_its_state_change(
+        world: tuple[Settings, Services]) -> None:
+    _, services = world
+    app = make_defer_app(services)
+    jobs = QueueJobs(app, services, "default")
+    workspace_id, _ = _inbox(services)
+
+    def fetched_document(sha: str, *, commit: bool) -> None:
+        session = services.sessions()
+        with session.begin():
+            repo = WorkspaceRepo(session, workspace_id)
+            document = repo.create_document(sha256=sha * 64, size=1, file_name=f"{sha}.pdf",
+                                            media_type="application/pdf", actor="test")
+            session.flush()
+            jobs.document_fetched(session, document.id)
+            jobs.document_fetched(session, document.id)  # queued once: its queueing lock
+            if not commit:
+                session.rollback()
+        session.close()
+
+    fetched_document("a", commit=False)
+    assert _documents(services) == 0
+    assert _jobs(services) == 0
+    fetched_document("b", commit=True)
+    assert _documents(services) == 1
+    assert _jobs(services, "task_name = 'liasse:read' AND status = 'todo'") == 1
+
+
+def test_two_workers_read_each_document_once(world: tuple[Settings, Services],
+                                             tmp_path: Path) -> None:
+    settings, services = world
+    _invoices(settings.inbox_path, 30)
+    app = make_defer_app(services)
+    _, connection_id = _inbox(services)
+    workers = [_worker(tmp_path, f"w{index}") for index in range(2)]
+    try:
+        with services.sessions.begin() as session:
+            assert defer_window(session, app, "default", connection_id)
+        _wait(lambda: _documents(services) == 30 and _waiting_to_read(services) == 0)
+        _wait(lambda: _jobs(services, "status IN ('todo', 'doing') "
+                                      "AND task_name <> 'liasse:retry_stalled'") == 0)
+    finally:
+        for process, _ in workers:
+            _stop(process)
+    reads = _reads_per_document(services)
+    assert len(reads) == 30
+    from liasse.reports import status_report
+
+    with services.workspace_repo() as repo:
+        jobs = status_report(repo).to_json()["jobs"]
+    assert jobs["waiting"] == 0 and jobs["failed"] == 0  # `liasse status --json` figures
+    assert set(reads.values()) == {1}
+    assert _jobs(services, "status = 'failed'") == 0
+    logs = [log.read_text() for _, log in workers]
+    assert all("read" in text_ or "runs jobs" in text_ for text_ in logs)
+
+
+def test_a_killed_workers_job_completes_on_another(world: tuple[Settings, Services],
+                                                   tmp_path: Path) -> None:
+    settings, services = world
+    _invoices(settings.inbox_path, 40)
+    app = make_defer_app(services)
+    _, connection_id = _inbox(services)
+    first, _ = _worker(tmp_path, "first")
+    second = None
+    try:
+        with services.sessions.begin() as session:
+            defer_window(session, app, "default", connection_id)
+        _wait(lambda: _jobs(services, "status = 'doing' AND task_name = 'liasse:read'") > 0)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        stalled = _jobs(services, "status = 'doing'")
+        assert stalled >= 1  # the killed worker held a job
+        second, _ = _worker(tmp_path, "second")
+        _wait(lambda: _documents(services) == 40 and _waiting_to_read(services) == 0)
+        _wait(lambda: _jobs(services, "status = 'doing'") == 0)
+    finally:
+        _stop(first)
+        if second is not None:
+            _stop(second)
+    reads = _reads_per_document(services)
+    assert len(reads) == 40
+    assert set(reads.values()) == {1}
+
+
+def test_the_window_limit_holds_with_two_workers(world: tuple[Settings, Services],
+                                                 tmp_path: Path) -> None:
+    _, services = world
+    app = make_defer_app(services)
+    _, connection_id = _inbox(services)
+    workers = [_worker(tmp_path, f"w{index}") for index in range(2)]
+    try:
+        _wait(lambda: all("Starting worker" in log.read_text() for _, log in workers))
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:  # a scheduler (or two) asking again and again
+            with services.sessions.begin() as session:
+                defer_window(session, app, "default", connection_id)
+            time.sleep(0.1)
+        _wait(lambda: _jobs(services, "status IN ('todo', 'doing') "
+                                      "AND task_name = 'liasse:window'") == 0)
+    finally:
+        for process, _ in workers:
+            _stop(process)
+    text_ = "".join(log.read_text() for _, log in workers)
+    assert text_.count("window ran") == 1, text_[-2000:]
+    assert text_.count("window not due") >= 2
