@@ -37,6 +37,20 @@ def test_confidence_combines_fields_supplier_and_checks() -> None:
     assert missing.value < 0.55 and "invoice number not found" in missing.reasons
 
 
+def test_a_receipt_needs_no_invoice_number_an_invoice_does() -> None:
+    """A till receipt is attached to its debit by shop, date and total: no number to cap it."""
+    unnumbered = {name: value for name, value in SURE_FIELDS.items() if name != "invoice_number"}
+    receipt = document_confidence(ConfidenceInputs(unnumbered, 0.99, arithmetic_holds=True,
+                                                   document_type="receipt"))
+    invoice = document_confidence(ConfidenceInputs(unnumbered, 0.99, arithmetic_holds=True))
+    assert receipt.value >= 0.85 > invoice.value
+    assert not any("invoice number" in reason for reason in receipt.reasons)
+    unsure_total = document_confidence(ConfidenceInputs(
+        {**unnumbered, "total_amount": 0.6}, 0.99, arithmetic_holds=True,
+        document_type="receipt"))
+    assert unsure_total.value <= 0.6
+
+
 def test_identifier_flags_and_duplicates_lower_the_confidence() -> None:
     base = document_confidence(ConfidenceInputs(SURE_FIELDS, 0.99, arithmetic_holds=True))
     flagged = document_confidence(ConfidenceInputs(SURE_FIELDS, 0.99, arithmetic_holds=True,

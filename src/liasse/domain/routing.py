@@ -29,6 +29,9 @@ FIELDS_SHARE, SUPPLIER_SHARE, CHECKS_SHARE = 0.55, 0.30, 0.15
 # A document is never surer than its weakest key field: an average would let a sure total
 # carry a wrong supplier into the auto band.
 KEY_FIELDS: tuple[str, ...] = ("supplier_name", "invoice_number", "issue_date", "total_amount")
+# A till receipt has no invoice number more often than not: it is attached to the debit that
+# paid it, found by its shop, date and total, so its number neither caps nor weighs.
+RECEIPT_KEY_FIELDS: tuple[str, ...] = ("supplier_name", "issue_date", "total_amount")
 SURE_FIELD = 0.85
 PENALTY_PER_IDENTIFIER_FLAG = 0.15
 MAX_IDENTIFIER_PENALTY = 0.30
@@ -69,6 +72,11 @@ class ConfidenceInputs:
     # The supplier is a directory entry found by its VAT id, SIREN, SIRET or IBAN: its
     # name comes from the directory, so the name read on the page no longer decides.
     supplier_known: bool = False
+    document_type: str = "invoice"
+
+
+def key_fields(document_type: str) -> tuple[str, ...]:
+    return RECEIPT_KEY_FIELDS if document_type == "receipt" else KEY_FIELDS
 
 
 @dataclass(frozen=True)
@@ -77,11 +85,14 @@ class DocumentConfidence:
     reasons: tuple[str, ...]
 
 
-def _fields_part(confidences: Mapping[str, float]) -> tuple[float, list[str]]:
-    total = sum(FIELD_WEIGHTS.values())
-    value = sum(weight * confidences.get(name, 0.0) for name, weight in FIELD_WEIGHTS.items())
+def _fields_part(confidences: Mapping[str, float],
+                 document_type: str) -> tuple[float, list[str]]:
+    weights = {name: weight for name, weight in FIELD_WEIGHTS.items()
+               if name != "invoice_number" or document_type != "receipt"}
+    total = sum(weights.values())
+    value = sum(weight * confidences.get(name, 0.0) for name, weight in weights.items())
     doubts = []
-    for name in FIELD_WEIGHTS:
+    for name in weights:
         label = name.replace("_", " ")
         if name not in confidences:
             doubts.append(f"{label} not found")
@@ -92,7 +103,7 @@ def _fields_part(confidences: Mapping[str, float]) -> tuple[float, list[str]]:
 
 def document_confidence(inputs: ConfidenceInputs) -> DocumentConfidence:
     """One figure in [0, 1] and the reasons that moved it."""
-    fields, doubts = _fields_part(inputs.field_confidences)
+    fields, doubts = _fields_part(inputs.field_confidences, inputs.document_type)
     checks = {True: 1.0, None: 0.6, False: 0.0}[inputs.arithmetic_holds]
     value = FIELDS_SHARE * fields + SUPPLIER_SHARE * inputs.supplier_confidence \
         + CHECKS_SHARE * checks
@@ -100,10 +111,11 @@ def document_confidence(inputs: ConfidenceInputs) -> DocumentConfidence:
                f"supplier {inputs.supplier_confidence:.0%}", *inputs.supplier_reasons]
     reasons.append({True: "net + VAT = total", None: "net + VAT = total not checkable",
                     False: "net + VAT ≠ total"}[inputs.arithmetic_holds])
-    keys = {name: inputs.field_confidences.get(name, 0.0) for name in KEY_FIELDS}
+    keys = {name: inputs.field_confidences.get(name, 0.0)
+            for name in key_fields(inputs.document_type)}
     if inputs.supplier_known:
         keys["supplier_name"] = max(keys["supplier_name"], inputs.supplier_confidence)
-    weakest = min(KEY_FIELDS, key=lambda name: keys[name])
+    weakest = min(keys, key=lambda name: keys[name])
     weakest_value = keys[weakest]
     if weakest_value < value:
         value = weakest_value

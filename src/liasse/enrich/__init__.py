@@ -98,7 +98,8 @@ def enrich_document(extraction: ExtractionResult, document_id: str,
         field_confidences=facts.confidences, supplier_confidence=supplier.confidence,
         supplier_reasons=supplier.reasons, arithmetic_holds=facts.arithmetic_holds(),
         identifier_flags=supplier.flags, duplicate=signal,
-        supplier_known=supplier.outcome == "known" and supplier.method in ("identifier", "iban")))
+        supplier_known=supplier.outcome == "known" and supplier.method in ("identifier", "iban"),
+        document_type=extraction.document_type))
     rule = supplier.supplier.rule if supplier.supplier else None
     routing = route_document(confidence, knowledge.thresholds, rule, signal,
                              extraction.document_type)

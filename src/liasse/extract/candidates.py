@@ -263,8 +263,12 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     # The share capital is printed among the amounts but takes part in no arithmetic.
     values = sorted({Decimal(candidate.value) for candidate in candidates
                      if not candidate.features.get("share_capital")}, reverse=True)
-    present = set(values)
     top = values[:40]  # the largest distinct amounts carry the totals; bound the pairs
+    positive = [value for value in values if value > 0]
+    # Every "one of the largest plus another amount" and "one of the largest less another":
+    # built once, so each candidate's arithmetic is a set lookup.
+    sums = {big + other for big in top if big > 0 for other in positive if other != big}
+    parts = {big - other for big in top for other in positive if big - other > 0}
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c in candidates if not _payment_side(c)}, reverse=True)
     handed = {Decimal(c.value) for c in candidates if _payment_side(c) and Decimal(c.value) > 0}
@@ -276,10 +280,8 @@ def _amount_relations(candidates: list[Candidate]) -> None:
         features["rank_sale"] = (sale.index(value) if value in sale else len(sale)) / 10
         features["is_max"] = float(bool(values) and value == values[0])
         features["rank"] = (values.index(value) if value in values else len(values)) / 10
-        features["sum_of_two"] = float(any(value - other in present and value - other != other
-                                           and other > 0 and value - other > 0 for other in top))
-        features["part_of_sum"] = float(any(other - value in present and other - value > 0
-                                            and value > 0 for other in top))
+        features["sum_of_two"] = float(value in sums)
+        features["part_of_sum"] = float(value > 0 and value in parts)
         # Cash handed over less the change given back is what the sale cost.
         features["tendered_less_change"] = float(
             value > 0 and not _payment_side(candidate)

@@ -121,7 +121,8 @@ def document_confidence(fields: Mapping[str, ExtractedField], document_type: Doc
     supplier = max((fields[name].confidence for name in SUPPLIER_FIELDS
                     if name in fields and fields[name].value is not None), default=0.0)
     keys = [fields[name].confidence if name in fields and fields[name].value is not None
-            else 0.0 for name in KEY_FIELDS]
+            else 0.0 for name in KEY_FIELDS
+            if name != "invoice_number" or document_type != "receipt"]
     score = min([supplier, *keys])
     if document_type == "other":
         score = min(score, 0.5)
