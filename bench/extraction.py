@@ -490,7 +490,9 @@ def time_whole_process(corpus: Path) -> None:
              if d.path.suffix == ".pdf" and _has_text_layer(d.path)]
     environment = {key: value for key, value in os.environ.items()
                    if key != "PYTHONDONTWRITEBYTECODE"}
-    liasse = shutil.which("liasse") or "liasse"
+    # The liasse installed beside this interpreter (the venv's), then any on PATH.
+    beside = Path(sys.executable).parent / "liasse"
+    liasse = str(beside) if beside.exists() else shutil.which("liasse") or "liasse"
     with tempfile.TemporaryDirectory() as home:
         commands = {"text layer alone (pypdfium2)": [sys.executable, "-c", _TEXT_ONLY, *files],
                     "liasse extract --json": [liasse, "extract", "--json", *files]}

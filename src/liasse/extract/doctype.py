@@ -43,6 +43,9 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
         for phrase in phrases:
             if f" {phrase} " in text:
                 return DocumentTypeReading(document_type, f"says “{phrase}”")
+    if _till_receipt(layout):
+        return DocumentTypeReading("receipt", "cash or change beside the amounts, no customer "
+                                              "and no due date (a till receipt)")
     titles = _title_texts(layout)
     for phrase in _NOT_FINANCIAL:
         if any(title.startswith(phrase) for title in titles):
@@ -56,6 +59,13 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
                                         for word in DOCUMENT_TYPE_WORDS["invoice"])):
         return DocumentTypeReading("invoice", "has an invoice number label and amounts")
     return DocumentTypeReading("other", "no invoice title or amounts")
+
+
+def _till_receipt(layout: Layout) -> bool:
+    """A till slip, whatever its title ("TAX INVOICE" on many): money handed over or given
+    back is printed, and nobody is billed and nothing falls due, as on any invoice."""
+    return bool(layout.hits.get("payment_line")) and not layout.hits.get("customer_block") \
+        and not layout.hits.get("due_date")
 
 
 def _title_texts(layout: Layout) -> list[str]:
