@@ -184,15 +184,33 @@ def wait_for_pipeline(service: Service, dropped: list[str]) -> dict[str, str]:
                  if states.get(name) not in SETTLED_STATES}
     if unsettled:
         raise ScreenshotError(f"documents not processed in time: {unsettled}")
+    if not any(state == "in_review" for state in states.values()):
+        raise ScreenshotError(f"no document is in review: {states}")
+    if not any(states[name] == "in_review" for name in dropped):
+        print(f"warning: none of the dropped documents is in review: {states}",
+              file=sys.stderr)
+    return states
+
+
+def wait_for_matches(service: Service) -> None:
+    """The demo invoices, approved, are posted and then matched by the bank window."""
+    demo_files = service.demo_files
     states = wait_until(service, lambda s: all(s[name] == "matched" for name in demo_files),
                         MATCHED_SECONDS)
     unmatched = {name: states[name] for name in demo_files if states[name] != "matched"}
     if unmatched:
         print(f"warning: demo invoices not matched after {MATCHED_SECONDS:.0f}s: {unmatched}",
               file=sys.stderr)
-    if not any(states[name] == "in_review" for name in dropped):
-        raise ScreenshotError(f"none of the dropped documents is in review: {states}")
-    return states
+
+
+def approve_demo_invoices(page: Page, service: Service) -> None:
+    """What the newcomer does next: approve the demo invoices waiting in review."""
+    waiting = [line["id"] for line in service.status()["recent"]
+               if line["file_name"] in service.demo_files and line["state"] == "in_review"]
+    for document_id in waiting:
+        page.goto(f"/w/{WORKSPACE}/review/{document_id}")
+        page.click("#approve-form button#approve")
+        page.wait_for_load_state("networkidle")
 
 
 def review_to_show(report: dict[str, Any]) -> str:
@@ -251,9 +269,7 @@ def log_in(page: Page, email: str, password: str) -> None:
 
 
 def take_screenshots(service: Service, email: str, password: str, out: Path) -> None:
-    report = service.status()
-    review_id = review_to_show(report)
-    record_id = record_to_show(report, service.demo_files)
+    review_id = review_to_show(service.status())
     out.mkdir(parents=True, exist_ok=True)
     base = f"/w/{WORKSPACE}"
     with sync_playwright() as playwright:
@@ -263,11 +279,15 @@ def take_screenshots(service: Service, email: str, password: str, out: Path) -> 
             page = context.new_page()
             page.set_default_timeout(15_000)
             log_in(page, email, password)
-            save(page, out / "dashboard.png")
             page.goto(f"{base}/review/{review_id}")
             page.wait_for_selector("#fields-form")
             page.wait_for_timeout(PDF_RENDER_MS)
             save(page, out / "review.png")
+            approve_demo_invoices(page, service)
+            wait_for_matches(service)
+            record_id = record_to_show(service.status(), service.demo_files)
+            page.goto(f"{base}/dashboard")
+            save(page, out / "dashboard.png")
             page.goto(f"{base}/documents/{record_id}")
             save(page, out / "record.png")
             page.goto(f"{base}/status")
