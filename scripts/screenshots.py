@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
 from liasse.samples.corpus import build_document
-from liasse.samples.demo import DEMO_INVOICES
+from liasse.samples.demo import demo_invoices
 from liasse.samples.inbox import demo_file_name
+from liasse.services import DEMO_DAY_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 LIASSE = ROOT / ".venv" / "bin" / "liasse"
@@ -51,7 +53,6 @@ REVIEW_DOCUMENTS = (4, 55, 46)
 # The review screenshot shows the PDF: the review viewer shows an image at its natural
 # size (only a corner of a 300 dpi scan fits), which is no good for a README.
 REVIEW_SHOWN = 55
-DEMO_FILES = frozenset(demo_file_name(invoice) for invoice in DEMO_INVOICES)
 SETTLED_STATES = frozenset({"in_review", "approved", "posted", "matched", "filed_back",
                             "refused", "parked", "duplicate"})
 
@@ -110,6 +111,14 @@ class Service:
             time.sleep(0.2)
         return match
 
+    @property
+    def demo_files(self) -> frozenset[str]:
+        """The demo inbox's file names: the invoices are dated from the day the service
+        seeded the demo, as it recorded it in its home."""
+        record = Path(self.env["LIASSE_HOME"]) / DEMO_DAY_FILE
+        day = date.fromisoformat(record.read_text(encoding="utf-8").strip())
+        return frozenset(demo_file_name(invoice) for invoice in demo_invoices(day))
+
     def status(self) -> dict[str, Any]:
         done = subprocess.run([str(LIASSE), "status", "--json"], env=self.env, check=True,
                               capture_output=True, text=True, timeout=60)
@@ -167,22 +176,41 @@ def wait_until(service: Service, done: Callable[[dict[str, str]], bool],
 
 
 def wait_for_pipeline(service: Service, dropped: list[str]) -> dict[str, str]:
-    expected = [*dropped, *DEMO_FILES]
+    demo_files = service.demo_files
+    expected = [*dropped, *demo_files]
     states = wait_until(service, lambda s: all(s.get(name) in SETTLED_STATES
                                                for name in expected), PROCESSED_SECONDS)
     unsettled = {name: states.get(name) for name in expected
                  if states.get(name) not in SETTLED_STATES}
     if unsettled:
         raise ScreenshotError(f"documents not processed in time: {unsettled}")
-    states = wait_until(service, lambda s: all(s[name] == "matched" for name in DEMO_FILES),
+    if not any(state == "in_review" for state in states.values()):
+        raise ScreenshotError(f"no document is in review: {states}")
+    if not any(states[name] == "in_review" for name in dropped):
+        print(f"warning: none of the dropped documents is in review: {states}",
+              file=sys.stderr)
+    return states
+
+
+def wait_for_matches(service: Service) -> None:
+    """The demo invoices, approved, are posted and then matched by the bank window."""
+    demo_files = service.demo_files
+    states = wait_until(service, lambda s: all(s[name] == "matched" for name in demo_files),
                         MATCHED_SECONDS)
-    unmatched = {name: states[name] for name in DEMO_FILES if states[name] != "matched"}
+    unmatched = {name: states[name] for name in demo_files if states[name] != "matched"}
     if unmatched:
         print(f"warning: demo invoices not matched after {MATCHED_SECONDS:.0f}s: {unmatched}",
               file=sys.stderr)
-    if not any(states[name] == "in_review" for name in dropped):
-        raise ScreenshotError(f"none of the dropped documents is in review: {states}")
-    return states
+
+
+def approve_demo_invoices(page: Page, service: Service) -> None:
+    """What the newcomer does next: approve the demo invoices waiting in review."""
+    waiting = [line["id"] for line in service.status()["recent"]
+               if line["file_name"] in service.demo_files and line["state"] == "in_review"]
+    for document_id in waiting:
+        page.goto(f"/w/{WORKSPACE}/review/{document_id}")
+        page.click("#approve-form button#approve")
+        page.wait_for_load_state("networkidle")
 
 
 def review_to_show(report: dict[str, Any]) -> str:
@@ -193,9 +221,9 @@ def review_to_show(report: dict[str, Any]) -> str:
     return str(in_review[0]["id"])
 
 
-def record_to_show(report: dict[str, Any]) -> str:
+def record_to_show(report: dict[str, Any], demo_files: frozenset[str]) -> str:
     """A demo invoice's id: a matched one if any, else a posted one."""
-    demo = [line for line in report["recent"] if line["file_name"] in DEMO_FILES]
+    demo = [line for line in report["recent"] if line["file_name"] in demo_files]
     for wanted in ("matched", "posted"):
         for line in demo:
             if line["state"] == wanted:
@@ -241,8 +269,7 @@ def log_in(page: Page, email: str, password: str) -> None:
 
 
 def take_screenshots(service: Service, email: str, password: str, out: Path) -> None:
-    report = service.status()
-    review_id, record_id = review_to_show(report), record_to_show(report)
+    review_id = review_to_show(service.status())
     out.mkdir(parents=True, exist_ok=True)
     base = f"/w/{WORKSPACE}"
     with sync_playwright() as playwright:
@@ -252,11 +279,15 @@ def take_screenshots(service: Service, email: str, password: str, out: Path) -> 
             page = context.new_page()
             page.set_default_timeout(15_000)
             log_in(page, email, password)
-            save(page, out / "dashboard.png")
             page.goto(f"{base}/review/{review_id}")
             page.wait_for_selector("#fields-form")
             page.wait_for_timeout(PDF_RENDER_MS)
             save(page, out / "review.png")
+            approve_demo_invoices(page, service)
+            wait_for_matches(service)
+            record_id = record_to_show(service.status(), service.demo_files)
+            page.goto(f"{base}/dashboard")
+            save(page, out / "dashboard.png")
             page.goto(f"{base}/documents/{record_id}")
             save(page, out / "record.png")
             page.goto(f"{base}/status")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 
 import uvicorn
 
@@ -19,7 +20,7 @@ from liasse.emulators.qonto.persistence import StateStore
 from liasse.emulators.qonto.serve import prepare_state
 from liasse.emulators.qonto.state import EmulatorConfig
 from liasse.listen import ensure_port_free
-from liasse.services import Services
+from liasse.services import Services, demo_day
 
 SANDBOX_CONNECTION = "qonto-sandbox"
 STARTUP_SECONDS = 15.0
@@ -43,13 +44,16 @@ def serve_in_thread(app: object, host: str, port: int) -> tuple[uvicorn.Server, 
     return server, int(bound)
 
 
-def start_embedded_qonto(services: Services, echo: Callable[[str], None]) -> uvicorn.Server:
-    """Serve the sandbox and connect the workspace to it; returns the running server."""
+def start_embedded_qonto(services: Services, echo: Callable[[str], None],
+                         today: date | None = None) -> uvicorn.Server:
+    """Serve the sandbox and connect the workspace to it; returns the running server. A
+    new sandbox's bank year ends on the demo's day, so it pays the demo's invoices."""
     settings = services.settings
     ensure_port_free("127.0.0.1", settings.qonto.sandbox_port, what="the Qonto sandbox",
                      flag="--sandbox-port (or LIASSE_QONTO__SANDBOX_PORT)")
     store = StateStore(settings.home / "qonto-sandbox")
-    state, api_key = prepare_state(store, "demo", None)
+    state, api_key = prepare_state(store, "demo", None,
+                                   demo_day(settings, today or date.today()))
     app = create_app(state, config=EmulatorConfig(), store=store)
     server, port = serve_in_thread(app, "127.0.0.1", settings.qonto.sandbox_port)
     base_url = f"http://127.0.0.1:{port}"

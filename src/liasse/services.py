@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from liasse.extract.memory import SupplierMemory
 
 LOCAL_INBOX = "inbox"
+DEMO_DAY_FILE = "demo-day"
 
 
 class NoWorkspace(LookupError):
@@ -158,8 +160,23 @@ class InitReport:
     demo_files: tuple[Path, ...]
 
 
-def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
-    """Create the home, the master key, the schema, the workspace and its inbox; idempotent."""
+def demo_day(settings: Settings, today: date) -> date:
+    """The day the demo was first seeded in this home, recorded then (`today` the first
+    time): the demo inbox and the sandbox's bank year are both drawn from it, so they
+    agree even when `init --demo` and the first `run` happen on different days."""
+    record = settings.home / DEMO_DAY_FILE
+    try:
+        return date.fromisoformat(record.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):  # not seeded yet, or a record someone mangled
+        settings.home.mkdir(parents=True, exist_ok=True)
+        record.write_text(today.isoformat() + "\n", encoding="utf-8")
+        return today
+
+
+def initialise(settings: Settings, *, demo: bool = False,
+               today: date | None = None) -> InitReport:
+    """Create the home, the master key, the schema, the workspace and its inbox; idempotent.
+    The demo's invoices are dated from the day the demo is first seeded (`today`)."""
     make_home_private(settings)
     key_created = settings.secret_key is None and ensure_key_file(settings.key_file)
     settings.inbox_path.mkdir(parents=True, exist_ok=True)
@@ -173,7 +190,8 @@ def initialise(settings: Settings, *, demo: bool = False) -> InitReport:
     if demo:
         from liasse.samples.inbox import write_demo_inbox
 
-        demo_files = tuple(write_demo_inbox(settings.inbox_path))
+        day = demo_day(settings, today or date.today())
+        demo_files = tuple(write_demo_inbox(settings.inbox_path, day))
     return InitReport(settings.home, settings.inbox_path, key_created, workspace_created,
                       demo_files)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from typer.testing import CliRunner
 
 from liasse.cli import app
 from liasse.emulators.qonto.persistence import StateStore
-from liasse.samples.demo import DEMO_INVOICES
+from liasse.samples.demo import DemoInvoice, demo_invoices
+from liasse.services import demo_day
+from liasse.settings import load_settings
 
 runner = CliRunner()
 
@@ -19,6 +22,11 @@ def invoke(*args: str) -> str:
     result = runner.invoke(app, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def seeded_invoices() -> tuple[DemoInvoice, ...]:
+    """The invoices `init --demo` wrote: dated from the day it recorded (today)."""
+    return demo_invoices(demo_day(load_settings(), date.today()))
 
 
 def approve_what_waits_for_review() -> int:
@@ -52,16 +60,16 @@ def test_the_demo_invoices_reach_the_sandbox_once(clean_environment: Path,
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     invoke("init", "--demo")
     first = read_and_approve_the_demo()
-    assert first["discovered"] == len(DEMO_INVOICES)
-    assert first["posted"] == first["approved"] == len(DEMO_INVOICES)
+    assert first["discovered"] == len(seeded_invoices())
+    assert first["posted"] == first["approved"] == len(seeded_invoices())
     assert first["refused"] == 0
     second = json.loads(invoke("sync", "--once", "--json"))
     assert second["posted"] == 0
-    assert second["duplicates"] == len(DEMO_INVOICES)
+    assert second["duplicates"] == len(seeded_invoices())
     state = StateStore(clean_environment / "qonto-sandbox").load()
     assert state is not None
     assert len(state.supplier_invoices) == first["posted"]
-    numbers = {invoice.number for invoice in DEMO_INVOICES}
+    numbers = {invoice.number for invoice in seeded_invoices()}
     posted_files = {invoice.file_name for invoice in state.supplier_invoices.values()}
     assert all(any(number in name for number in numbers) for name in posted_files)
 
@@ -87,7 +95,6 @@ def test_an_approved_copy_of_a_paid_invoice_is_held_before_posting(
     holds it back in review with the debit, and Qonto never sees it."""
     from liasse.domain.states import State, transition
     from liasse.services import open_services
-    from liasse.settings import load_settings
 
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     invoke("init", "--demo")
@@ -128,7 +135,6 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
     invoices were only approved must still link them once they are posted."""
     from liasse.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
     from liasse.services import build_pipeline, initialise, open_services
-    from liasse.settings import load_settings
     from liasse.sync.bank_window import run_bank_window
     from liasse.sync.window import run_window
 
@@ -147,7 +153,7 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
         approve_what_waits_for_review()
         posted += run_window(build_pipeline(services)).posted
         report = run_bank_window(services, "default", bank_id)
-        assert report.linked == posted == len(DEMO_INVOICES)
+        assert report.linked == posted == len(seeded_invoices())
     finally:
         server.should_exit = True
         services.close()
@@ -161,7 +167,7 @@ def test_demo_invoices_get_their_ledger_account_and_searchable_text(
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     invoke("init", "--demo")
     invoke("sync", "--once", "--json")
-    expected = {invoice.number: invoice.supplier.ledger_account for invoice in DEMO_INVOICES}
+    expected = {invoice.number: invoice.supplier.ledger_account for invoice in seeded_invoices()}
     with opened_services() as services, services.workspace_repo() as repo:
         accounts = {d.invoice_number: d.ledger_account for d in repo.list_documents()}
         # A word that only the invoice's lines carry (not a field): full-text search finds it.

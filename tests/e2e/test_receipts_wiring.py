@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import httpx
@@ -64,8 +65,6 @@ def attach_receipts(base_url: str, bank: QontoState) -> None:
 
 
 def _pdf(text: str) -> bytes:
-    from io import BytesIO
-
     from reportlab.pdfgen.canvas import Canvas
 
     out = BytesIO()
@@ -107,3 +106,40 @@ def test_a_stopped_export_writes_nothing(services: tuple[Services, DropboxState]
     connections.stop_receipts_export(liasse, "dropbox")
     assert run_bank_window(liasse, "default", qonto_connection(liasse)).exported == 0
     assert dropbox.tree.find("/Qonto") is None
+
+
+def test_the_demo_sandbox_has_receipts_for_the_export_to_file(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newcomer turns the export on in the demo: the sandbox's receipts land in Dropbox."""
+    from pypdf import PdfReader
+
+    from liasse.emulators.qonto.seed import DEMO_RECEIPTS, RECEIPT_MERCHANTS
+    from liasse.samples.demo import REFERENCE_DAY
+    from liasse.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
+
+    dropbox = DropboxState(token=TOKEN)
+    dropbox.create_folder("/Invoices")
+    with running_emulator(dropbox) as dropbox_url:
+        monkeypatch.setenv("LIASSE_DROPBOX__BASE_URL", dropbox_url)
+        settings = load_settings()
+        initialise(settings, demo=True, today=REFERENCE_DAY)
+        liasse = open_services(settings)
+        server = start_embedded_qonto(liasse, lambda line: None, today=REFERENCE_DAY)
+        try:
+            connections.connect_dropbox_with_token(
+                liasse, connections.DropboxTarget("dropbox", "/Invoices"), TOKEN)
+            connections.configure_receipts_export(
+                liasse, "dropbox", ExportSettings(REFERENCE_DAY.replace(day=1, month=1)))
+            with liasse.workspace_repo() as repo:
+                sandbox = repo.connection_by_name(SANDBOX_CONNECTION)
+                assert sandbox is not None
+                sandbox_id = sandbox.id
+            report = run_bank_window(liasse, "default", sandbox_id)
+        finally:
+            server.should_exit = True
+            liasse.close()
+    paths = exported_paths(dropbox)
+    assert report.exported == len(paths) == DEMO_RECEIPTS
+    for path in paths:  # each one a till receipt of the card payment it is filed under
+        text = PdfReader(BytesIO(dropbox.tree.download(path)[1])).pages[0].extract_text()
+        assert any(merchant in text for merchant in RECEIPT_MERCHANTS), text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -245,3 +247,32 @@ def test_demo_seed_answers_validate_against_the_file(clock: FakeClock) -> None:
         ("status[]", "declined"), ("per_page", "100"), ("includes[]", "vat_details"),
         ("includes[]", "labels"), ("includes[]", "attachments")], headers=KEY).json()
     assert body["meta"]["total_count"] > 150 and transport.violations == []
+
+
+def test_a_demo_sandbox_is_seeded_as_of_its_day_with_receipts(tmp_path: Path) -> None:
+    """A new sandbox pays the invoices of the demo's day, has no line later than the moment
+    it is seeded, and carries a few till receipts whose totals are the card payments'."""
+    from pypdf import PdfReader
+
+    from liasse.emulators.qonto.persistence import StateStore
+    from liasse.emulators.qonto.seed import DEMO_RECEIPTS
+    from liasse.emulators.qonto.serve import prepare_state
+    from liasse.samples.demo import demo_invoices
+
+    day = date(2026, 12, 3)
+    store = StateStore(tmp_path)
+    state, _ = prepare_state(store, "demo", None, day)
+    seeded_at = datetime.now(UTC)
+    assert max(t.updated_at for t in state.transactions.values()) <= seeded_at
+    references = {t.reference for t in state.transactions.values() if t.side == "debit"}
+    assert {invoice.payment_reference for invoice in demo_invoices(day)} <= references
+    receipted = [t for t in state.transactions.values() if t.attachment_ids]
+    assert len(receipted) == len(state.attachments) == DEMO_RECEIPTS
+    for transaction in receipted:
+        assert (transaction.operation_type, transaction.side) == ("card", "debit")
+        attachment = state.attachments[transaction.attachment_ids[0]]
+        text = PdfReader(io.BytesIO(store.files.get(attachment.sha256))).pages[0].extract_text()
+        euros, cents = divmod(transaction.amount_cents, 100)
+        assert transaction.label in text and f"{euros},{cents:02d}" in text.replace(" ", "")
+    reloaded, _ = prepare_state(StateStore(tmp_path), "demo", None, date(2027, 1, 5))
+    assert reloaded.attachments.keys() == state.attachments.keys()  # a saved sandbox stays

@@ -8,7 +8,7 @@ identifiers carry valid checksums (SIREN Luhn, FR VAT key, IBAN mod 97) and are 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from liasse.domain.suppliers import Supplier
 
@@ -87,21 +87,47 @@ TELECOM = DemoSupplier(
 
 DEMO_SUPPLIERS: tuple[DemoSupplier, ...] = (COWORK, PAPETERIE, CABINET, TELECOM)
 
-DEMO_INVOICES: tuple[DemoInvoice, ...] = (
-    DemoInvoice(COWORK, "CR-2026-0117", date(2026, 10, 1), date(2026, 10, 15),
-                (DemoLine("Bureau privatif 4 postes - octobre 2026", 1, "1250.00", "20"),),
-                "1250.00", "250.00", "1500.00", "EUR", date(2026, 10, 14), "CR-2026-0117"),
-    DemoInvoice(PAPETERIE, "PM-48213", date(2026, 10, 8), date(2026, 11, 7),
-                (DemoLine("Ramettes papier A4 80 g", 10, "4.90", "20"),
-                 DemoLine("Classeurs à levier", 12, "3.25", "20")),
-                "88.00", "17.60", "105.60", "EUR", date(2026, 11, 5), "PM-48213"),
-    DemoInvoice(CABINET, "2026-311", date(2026, 10, 20), date(2026, 11, 19),
-                (DemoLine("Honoraires - revue des statuts", 1, "900.00", "20"),),
-                "900.00", "180.00", "1080.00", "EUR", date(2026, 11, 18), "FACT 2026-311"),
-    DemoInvoice(TELECOM, "FO-2026-10-5521", date(2026, 10, 31), date(2026, 11, 15),
-                (DemoLine("Abonnement fibre pro - novembre 2026", 1, "49.99", "20"),),
-                "49.99", "10.00", "59.99", "EUR", date(2026, 11, 15), "FO2026105521"),
-)
+# The day the tests and the docs seed the demo on; a running demo uses the day it was seeded.
+REFERENCE_DAY = date(2026, 11, 21)
+FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre")
+
+
+def demo_invoices(day: date) -> tuple[DemoInvoice, ...]:
+    """The demo invoices as seeded on `day`: issued in `day`'s month on or before it, paid
+    by `day` at the latest, so the dashboard's "this month" shows them and the sandbox
+    already holds their debits. The same day always gives the same invoices."""
+    year, month = day.year, day.month
+    printed_month = f"{FRENCH_MONTHS[month - 1]} {year}"
+    issued = [day.replace(day=1) + timedelta(days=(day.day - 1) * k // 3) for k in range(4)]
+
+    def paid(issue: date, after_days: int) -> date:
+        return min(issue + timedelta(days=after_days), day)
+
+    return (
+        DemoInvoice(COWORK, f"CR-{year}-0117", issued[0], issued[0] + timedelta(days=14),
+                    (DemoLine(f"Bureau privatif 4 postes - {printed_month}", 1, "1250.00",
+                              "20"),),
+                    "1250.00", "250.00", "1500.00", "EUR", paid(issued[0], 13),
+                    f"CR-{year}-0117"),
+        DemoInvoice(PAPETERIE, "PM-48213", issued[1], issued[1] + timedelta(days=30),
+                    (DemoLine("Ramettes papier A4 80 g", 10, "4.90", "20"),
+                     DemoLine("Classeurs à levier", 12, "3.25", "20")),
+                    "88.00", "17.60", "105.60", "EUR", paid(issued[1], 28), "PM-48213"),
+        DemoInvoice(CABINET, f"{year}-311", issued[2], issued[2] + timedelta(days=30),
+                    (DemoLine("Honoraires - revue des statuts", 1, "900.00", "20"),),
+                    "900.00", "180.00", "1080.00", "EUR", paid(issued[2], 29),
+                    f"FACT {year}-311"),
+        DemoInvoice(TELECOM, f"FO-{year}-{month:02d}-5521", issued[3],
+                    issued[3] + timedelta(days=15),
+                    (DemoLine(f"Abonnement fibre pro - {printed_month}", 1, "49.99", "20"),),
+                    "49.99", "10.00", "59.99", "EUR", paid(issued[3], 15),
+                    f"FO{year}{month:02d}5521"),
+    )
+
+
+# The demo as seeded on REFERENCE_DAY (tests, docs); never the running demo's invoices.
+DEMO_INVOICES: tuple[DemoInvoice, ...] = demo_invoices(REFERENCE_DAY)
 
 
 def demo_directory() -> list[Supplier]:

@@ -7,17 +7,27 @@ the same layouts the corpus uses, so a newcomer's first sync reads realistic inv
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from liasse.samples.demo import DEMO_COMPANY, DEMO_INVOICES, DemoCompany, DemoInvoice
-from liasse.samples.layouts import LAYOUTS
-from liasse.samples.spec import DocumentSpec, Line, Party, Style
+from liasse.samples.demo import (
+    DEMO_COMPANY,
+    DEMO_SUPPLIERS,
+    DemoCompany,
+    DemoInvoice,
+    demo_invoices,
+)
+from liasse.samples.layouts import LAYOUTS, draw_receipt
+from liasse.samples.spec import CENT, DocumentSpec, Line, Party, Style
 
 DEMO_LAYOUTS = ("fr_classic_left", "fr_banner", "fr_sidebar", "fr_utility")
 DEMO_STYLE = Style(language="fr", number_style="fr_space", date_style="slash",
                    currency_style="symbol_after", font="Helvetica", label_variant=0,
                    spaced_ids=False)
+RECEIPT_STYLE = Style(language="fr", number_style="fr_space", date_style="slash",
+                      currency_style="symbol_after", font="Courier", label_variant=0,
+                      spaced_ids=False)
 
 
 def demo_spec(invoice: DemoInvoice, company: DemoCompany) -> DocumentSpec:
@@ -40,7 +50,7 @@ def demo_spec(invoice: DemoInvoice, company: DemoCompany) -> DocumentSpec:
 
 def layout_for_supplier(invoice: DemoInvoice) -> Callable[[DocumentSpec], bytes]:
     """Each demo supplier keeps one layout, as a real supplier does."""
-    suppliers = sorted({item.supplier.name for item in DEMO_INVOICES})
+    suppliers = sorted(supplier.name for supplier in DEMO_SUPPLIERS)
     position = suppliers.index(invoice.supplier.name) if invoice.supplier.name in suppliers else 0
     name = DEMO_LAYOUTS[position % len(DEMO_LAYOUTS)]
     return next(layout.draw for layout in LAYOUTS if layout.name == name)
@@ -62,15 +72,16 @@ def demo_file_name(invoice: DemoInvoice) -> str:
     return f"{invoice.supplier.domain.split('.')[0]}_{invoice.number}.pdf"
 
 
-def write_demo_inbox(folder: Path, company: DemoCompany = DEMO_COMPANY) -> list[Path]:
-    """Write the demo invoices into `folder`; returns the files written this time.
+def write_demo_inbox(folder: Path, day: date, company: DemoCompany = DEMO_COMPANY
+                     ) -> list[Path]:
+    """Write the demo invoices seeded on `day` into `folder`; returns the files written.
 
     Existing files are left alone, so running it again (or after the pipeline has moved
     or renamed nothing) never rewrites a document the user may already have synced.
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for invoice in DEMO_INVOICES:
+    for invoice in demo_invoices(day):
         target = folder / demo_file_name(invoice)
         if target.exists():
             continue
@@ -80,3 +91,22 @@ def write_demo_inbox(folder: Path, company: DemoCompany = DEMO_COMPANY) -> list[
         partial.replace(target)
         written.append(target)
     return written
+
+
+RECEIPT_VAT = Decimal(20)
+
+
+def render_card_receipt(merchant: str, address: tuple[str, ...], item: str, day: date,
+                        number: str, total_cents: int) -> bytes | None:
+    """The till receipt of a card payment of `total_cents` (VAT at 20 % included), or None
+    when no net price in cents gives exactly that total once VAT is rounded."""
+    total = Decimal(total_cents) / 100
+    net = (total * 100 / (100 + RECEIPT_VAT)).quantize(CENT)
+    spec = DocumentSpec(
+        document_type="receipt", style=RECEIPT_STYLE,
+        supplier=Party(name=merchant, address=address, country="FR"),
+        customer=Party(name="", address=(), country="FR"),
+        number=number, issue_date=day, due_date=None, due_date_printed=False, terms=None,
+        currency="EUR", lines=(Line(item, Decimal(1), net, RECEIPT_VAT),),
+    )
+    return draw_receipt(spec) if spec.total_amount == total else None

@@ -115,6 +115,13 @@ _EN: Final[dict[str, str]] = {
     "unmatched_title": "Unmatched records", "unmatched_debits": "Bank debits not explained",
     "posted_unmatched": "Posted invoices not matched to a debit",
     "all_debits_explained": "Every bank debit is explained by a document.",
+    "sandbox_tag": "sandbox data",
+    "sandbox_lines_note": "Lines marked “sandbox data” come from liasse's built-in Qonto "
+                          "sandbox: a made-up year of bank history for the demo, not your "
+                          "bank. Most of its debits have no demo document, so they stay "
+                          "unexplained; connect your own Qonto account to see your bank.",
+    "sandbox_debits": "{n} of them made-up sandbox data",
+    "sandbox_connection": "built-in sandbox: made-up bank history, not your bank",
     "all_posted_matched": "Every posted invoice is matched.",
     "counterparty": "Counterparty", "label": "Label", "proposed": "Proposed",
     "learned": "What liasse learned", "learned_anchor": "Where it sits",
@@ -307,6 +314,15 @@ _FR: Final[dict[str, str]] = {
     "unmatched_title": "Non rapprochés", "unmatched_debits": "Débits bancaires non expliqués",
     "posted_unmatched": "Factures envoyées non rapprochées d'un débit",
     "all_debits_explained": "Chaque débit bancaire est expliqué par un document.",
+    "sandbox_tag": "données du bac à sable",
+    "sandbox_lines_note": "Les lignes marquées « données du bac à sable » viennent du bac à "
+                          "sable Qonto intégré à liasse : une année d'historique bancaire "
+                          "inventée pour la démo, pas votre banque. La plupart de ses débits "
+                          "n'ont pas de document dans la démo et restent donc non "
+                          "expliqués ; connectez votre propre compte Qonto pour voir votre "
+                          "banque.",
+    "sandbox_debits": "dont {n} inventés (bac à sable)",
+    "sandbox_connection": "bac à sable intégré : historique bancaire inventé, pas votre banque",
     "all_posted_matched": "Chaque facture envoyée est rapprochée.",
     "counterparty": "Contrepartie", "label": "Libellé", "proposed": "Proposé",
     "learned": "Ce que liasse a appris", "learned_anchor": "Où se trouve la valeur",

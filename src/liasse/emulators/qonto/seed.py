@@ -3,7 +3,9 @@
 Deterministic from a seed: card payments (some in USD and GBP with their local amounts),
 SEPA transfers to suppliers with references, direct debits, Qonto fees, incoming customer
 wires with free-text references, a few pending card payments at the end, one declined, and
-one debit per demo invoice (`DEMO_INVOICES`) so that `make run` finds each invoice paid.
+one debit per demo invoice (`demo_invoices(anchor)`) so that `make run` finds each invoice
+paid, and a till receipt attached to a few recent card payments (`attach_demo_receipts`) so
+that the receipts export has something to file.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ from decimal import Decimal
 from stdnum import iban as iban_numbers
 
 from liasse.domain.money import Money
-from liasse.emulators.qonto.state import BankAccount, Organization, QontoState, Transaction
-from liasse.samples.demo import DEMO_COMPANY, DEMO_INVOICES, DemoInvoice
+from liasse.emulators.qonto.persistence import FileStore
+from liasse.emulators.qonto.state import (
+    Attachment,
+    BankAccount,
+    Organization,
+    QontoState,
+    Transaction,
+)
+from liasse.samples.demo import DEMO_COMPANY, REFERENCE_DAY, DemoInvoice, demo_invoices
+from liasse.samples.inbox import render_card_receipt
 
-DEMO_ANCHOR = date(2026, 11, 21)  # the last day of the demo year
+DEMO_ANCHOR = REFERENCE_DAY  # the last day of the demo year in tests; a demo passes its own
 DEMO_SEED = 20261121
 OPENING_BALANCE_CENTS = 2_500_000
 QONTO_BIC = "QNTOFRP1XXX"
@@ -47,6 +57,13 @@ CUSTOMERS = (("Maison Berthe SARL", ("10107", "00101", "12345678901"),
              ("Galerie Orsay Conseil", ("30003", "03540", "98765432109"),
               "VIR {number} / acompte projet"),
              ("Hotel du Parc Lyon", ("10096", "00050", "12345678901"), "FACTURE {number}"))
+# Card merchants whose till receipt the demo user photographed: (address, what was bought).
+RECEIPT_MERCHANTS = {"Le Bistrot des Archives": (("17 rue des Archives", "75004 Paris"),
+                                                 "Déjeuner"),
+                     "Monoprix Archives": (("52 rue des Archives", "75004 Paris"),
+                                           "Fournitures"),
+                     "Total Energies": (("Station Bercy", "75012 Paris"), "Carburant")}
+DEMO_RECEIPTS = 4
 
 
 @dataclass
@@ -56,6 +73,7 @@ class _Builder:
     main: BankAccount
     savings: BankAccount
     transactions: dict[str, Transaction]
+    not_after: datetime | None = None  # no line may be newer than the moment of seeding
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -67,6 +85,11 @@ class _Builder:
         emitted = datetime.combine(day, time(8 + self.rng.randrange(11), self.rng.randrange(60),
                                              self.rng.randrange(60)), UTC)
         settled = emitted + timedelta(days=settle_days, minutes=self.rng.randrange(1, 90))
+        last = settled if status == "completed" else emitted
+        if self.not_after is not None and last + timedelta(seconds=2) > self.not_after:
+            # A line "later today" would be left out of a sync up to now: move it earlier.
+            early = last + timedelta(seconds=2) - self.not_after
+            emitted, settled = emitted - early, settled - early
         vat = None if vat_rate is None else _vat_part(amount_cents, vat_rate)
         transaction = Transaction(
             id=self.uid(), transaction_id=f"{account.slug}-transaction-{len(self.transactions)}",
@@ -97,8 +120,10 @@ def _valid_iban(bank: str, branch: str, account: str) -> str:
     return f"FR{iban_numbers.calc_check_digits('FR00' + bban)}{bban}"
 
 
-def demo_state(*, anchor: date = DEMO_ANCHOR, seed: int = DEMO_SEED) -> QontoState:
-    """The demo organization with a year of transactions ending on `anchor`."""
+def demo_state(*, anchor: date = DEMO_ANCHOR, seed: int = DEMO_SEED,
+               not_after: datetime | None = None) -> QontoState:
+    """The demo organization with a year of transactions ending on `anchor`, none of them
+    updated after `not_after` (the moment a running sandbox is seeded)."""
     rng = random.Random(seed)
     main = BankAccount(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                        slug="atelier-liasse-sas-bank-account-1", iban=DEMO_COMPANY.iban,
@@ -108,9 +133,9 @@ def demo_state(*, anchor: date = DEMO_ANCHOR, seed: int = DEMO_SEED) -> QontoSta
                           slug="atelier-liasse-sas-bank-account-2",
                           iban=_valid_iban("16958", "00001", "38274619023"), bic=QONTO_BIC,
                           currency="EUR", name="Réserve", main=False, balance_cents=0)
-    builder = _Builder(rng, anchor, main, savings, {})
+    builder = _Builder(rng, anchor, main, savings, {}, not_after)
     _year_of_lines(builder)
-    for invoice in DEMO_INVOICES:
+    for invoice in demo_invoices(anchor):
         if invoice.paid_on <= anchor:
             _pay_demo_invoice(builder, invoice)
     _final_days(builder)
@@ -207,3 +232,40 @@ def _balance(b: _Builder, account: BankAccount) -> int:
         t.amount_cents if t.side == "credit" else -t.amount_cents
         for t in b.transactions.values()
         if t.bank_account_id == account.id and t.status == "completed")
+
+
+def attach_demo_receipts(state: QontoState, files: FileStore, count: int = DEMO_RECEIPTS
+                         ) -> list[Transaction]:
+    """Attach a till receipt to the last `count` receipted-merchant card payments, as the
+    user would from Qonto's app; the files go to the emulator's file store. Returns them."""
+    candidates = sorted((t for t in state.transactions.values()
+                         if t.status == "completed" and t.operation_type == "card"
+                         and t.currency == "EUR" and t.label in RECEIPT_MERCHANTS
+                         and not t.attachment_ids),
+                        key=lambda t: (t.emitted_at, t.id), reverse=True)
+    attached: list[Transaction] = []
+    for transaction in candidates:
+        if len(attached) == count:
+            break
+        content = _receipt_for(transaction, len(attached))
+        if content is None:
+            continue
+        day = transaction.settled_at or transaction.emitted_at
+        attachment = Attachment(
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-receipt/{transaction.id}")),
+            created_at=day, file_name=f"ticket-{day:%Y%m%d}-{len(attached) + 1}.pdf",
+            content_type="application/pdf", size=len(content), sha256=files.put(content),
+            visible_from=day)
+        state.attachments[attachment.id] = attachment
+        transaction.attachment_ids.append(attachment.id)
+        attached.append(transaction)
+    return attached
+
+
+def _receipt_for(transaction: Transaction, position: int) -> bytes | None:
+    address, item = RECEIPT_MERCHANTS[transaction.label]
+    day = transaction.emitted_at.date()
+    if day.day % 2:  # the till receipt layout prints cash tendered on odd days: not a card
+        return None
+    return render_card_receipt(transaction.label, address, item, day,
+                               f"{day:%m%d}-{position + 1:03d}", transaction.amount_cents)

@@ -7,13 +7,14 @@ State is loaded from `--data DIR` when it holds one, else built from the seed; w
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import uvicorn
 
 from liasse.emulators.qonto.app import create_app
-from liasse.emulators.qonto.persistence import StateStore
-from liasse.emulators.qonto.seed import demo_state
+from liasse.emulators.qonto.persistence import FileStore, StateStore
+from liasse.emulators.qonto.seed import attach_demo_receipts, demo_state
 from liasse.emulators.qonto.state import EmulatorConfig, OAuthClient, QontoState, empty_state
 
 SEEDS = ("demo", "empty")
@@ -32,18 +33,24 @@ class SeedError(ValueError):
     """An unknown `--seed` name."""
 
 
-def initial_state(seed: str | None) -> QontoState:
+def initial_state(seed: str | None, files: FileStore, day: date, now: datetime) -> QontoState:
+    """A new state from the seed; the demo's bank year ends on `day` (the demo's day), no
+    line later than `now`."""
     if seed in (None, "empty"):
         return empty_state()
     if seed == "demo":
-        return demo_state()
+        state = demo_state(anchor=day, not_after=now)
+        attach_demo_receipts(state, files)
+        return state
     raise SeedError(TEXT["unknown_seed"].format(seed=seed, choices=", ".join(SEEDS)))
 
 
-def prepare_state(store: StateStore, seed: str | None, api_key: str | None
-                  ) -> tuple[QontoState, str]:
-    """The state to serve (a saved one wins over the seed) and the accepted API key."""
-    state = store.load() or initial_state(seed)
+def prepare_state(store: StateStore, seed: str | None, api_key: str | None,
+                  day: date | None = None) -> tuple[QontoState, str]:
+    """The state to serve (a saved one wins over the seed) and the accepted API key; a new
+    demo state is seeded as of `day` (today when not given)."""
+    state = store.load() or initial_state(seed, store.files, day or date.today(),
+                                          datetime.now(UTC))
     if api_key is None:
         existing = next(iter(state.api_keys.items()), None)
         api_key = f"{existing[0]}:{existing[1]}" if existing else (

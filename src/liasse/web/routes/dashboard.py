@@ -14,6 +14,7 @@ from liasse.store.web_repo import SpendLine
 from liasse.web.charts import BarChart, bar_chart
 from liasse.web.deps import StateDep, ViewerDep, repos
 from liasse.web.i18n import MESSAGES, STATE_LABELS
+from liasse.web.routes.matches import sandbox_accounts
 from liasse.web.views import language, money, render, see_other
 
 router = APIRouter(prefix="/w/{slug}")
@@ -40,6 +41,7 @@ def dashboard(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse
         spend = r.web.spend_by_supplier(month_from, month_to)
         by_account = r.web.spend_by_account(month_from, month_to)
         debits = r.bank.unmatched_debits()
+        sandbox = sandbox_accounts(r)
     lang = language(request)
     accounts = [(line, f"{line.label} {label_of(line.label, lang)}" if line.label
                  else t["no_account"]) for line in by_account]
@@ -52,6 +54,7 @@ def dashboard(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse
                   state_chart=state_chart, spend_chart=spend_chart, accounts=accounts,
                   account_chart=_account_chart(t["spend_by_account"], accounts),
                   unmatched=len(debits), unmatched_total=_totals(debits),
+                  unmatched_sandbox=sum(t.bank_account_id in sandbox for t in debits),
                   month_from=month_from, month_to=month_to)
 
 

@@ -31,6 +31,7 @@ class MatchView:
     row: MatchRow
     transaction: BankTransaction | None
     others: tuple[Document, ...]
+    sandbox: bool = False  # the bank line is the built-in sandbox's made-up history
 
     @property
     def actionable(self) -> bool:
@@ -58,13 +59,27 @@ def _documents(r: Repos, ids: list[str]) -> tuple[Document, ...]:
     return tuple(found)
 
 
+def sandbox_accounts(r: Repos) -> frozenset[str]:
+    """The bank accounts synced from an emulator (the built-in Qonto sandbox): their lines
+    are made-up demo history and must never pass for the user's own bank."""
+    emulated = {c.id for c in r.store.list_connections()
+                if c.kind == "qonto" and c.config.get("emulator")}
+    return frozenset(a.id for a in r.bank.accounts() if a.connection_id in emulated)
+
+
 def match_views(r: Repos, document_id: str) -> list[MatchView]:
     """The document's matches, proposals first, then links, then dismissed ones."""
     order = {"proposed": 0, "linked": 1, "dismissed": 2}
     rows = sorted(r.matches.for_document(document_id), key=lambda m: order.get(m.status, 3))
-    return [MatchView(row, _transaction(r, row.transaction_id),
-                      _documents(r, [i for i in row.document_ids if i != document_id]))
-            for row in rows]
+    sandbox = sandbox_accounts(r)
+    views = []
+    for row in rows:
+        transaction = _transaction(r, row.transaction_id)
+        views.append(MatchView(row, transaction,
+                               _documents(r, [i for i in row.document_ids if i != document_id]),
+                               transaction is not None
+                               and transaction.bank_account_id in sandbox))
+    return views
 
 
 def duplicate_original(r: Repos, document: Document) -> Document | None:
@@ -112,6 +127,7 @@ def dismiss(request: Request, state: StateDep, who: ReviewerDep, match_id: str,
 class DebitLine:
     transaction: BankTransaction
     proposals: tuple[MatchRow, ...]
+    sandbox: bool
 
 
 @router.get("/unmatched", response_class=HTMLResponse)
@@ -121,8 +137,12 @@ def unmatched(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse
         proposals: dict[str, list[MatchRow]] = defaultdict(list)
         for row in r.matches.proposed(limit=10 * UNMATCHED_LIMIT):
             proposals[row.transaction_id].append(row)
-        lines = [DebitLine(t, tuple(proposals.get(t.id, ()))) for t in debits[-UNMATCHED_LIMIT:]]
+        sandbox = sandbox_accounts(r)
+        lines = [DebitLine(t, tuple(proposals.get(t.id, ())), t.bank_account_id in sandbox)
+                 for t in debits[-UNMATCHED_LIMIT:]]
         posted = r.web.documents_in([State.POSTED], limit=UNMATCHED_LIMIT)
     return render(request, "unmatched.html", who, debits=list(reversed(lines)),
-                  debit_count=len(debits), posted=posted, msg=request.query_params.get("msg"))
+                  debit_count=len(debits),
+                  sandbox_count=sum(t.bank_account_id in sandbox for t in debits),
+                  posted=posted, msg=request.query_params.get("msg"))
 
