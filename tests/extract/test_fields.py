@@ -214,6 +214,18 @@ def test_document_type_from_the_title(title: str, expected: str) -> None:
     assert read_document([page_of(rows)]).document_type == expected
 
 
+def test_a_till_slip_titled_tax_invoice_is_a_receipt_an_invoice_paid_in_cash_is_not() -> None:
+    """Many till slips say "TAX INVOICE"; cash and change, nobody billed, nothing due."""
+    slip = [(40, 30, "KEDAI RUNCIT MAJU SDN BHD"), (40, 50, "TAX INVOICE"),
+            (40, 300, "TOTAL"), (150, 300, "33.90"), (40, 315, "CASH"), (150, 315, "50.00"),
+            (40, 330, "CHANGE"), (150, 330, "16.10")]
+    assert read_document([page_of(slip, width=220)]).document_type == "receipt"
+    billed = [(40, 30, "Garage Blanc SAS"), (330, 40, "FACTURE"), (330, 130, "Facturé à"),
+              (330, 142, "Atelier Liasse SAS"), (330, 300, "Total"), (480, 300, "12,00 €"),
+              (330, 315, "Espèces"), (480, 315, "12,00 €")]
+    assert read_document([page_of(billed)]).document_type == "invoice"
+
+
 def test_a_card_receipt_is_a_receipt_and_other_documents_keep_their_fields() -> None:
     receipt = [(40, 30, "Boulangerie Moreau"), (40, 300, "TOTAL"), (150, 300, "8,40 €"),
                (40, 330, "CB SANS CONTACT - Merci")]
