@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from liasse.domain.outcome import Plan, plan_of
+from liasse.settings import Settings
 from liasse.store.jobs_repo import QueueFigures, queue_figures
 from liasse.store.receipts_repo import ReceiptsRepo
 from liasse.store.repo import WorkspaceRepo
@@ -150,6 +151,12 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50,
         exports=receipts_exports(repo),
         queue=queue_figures(repo.session, live_within_seconds=live_within_seconds),
     )
+
+
+def job_queue(repo: WorkspaceRepo, settings: Settings) -> QueueFigures | None:
+    """The queue's figures for the status page; a worker is live while its heartbeat is
+    younger than the stalled-job limit (after that its jobs go to another)."""
+    return queue_figures(repo.session, live_within_seconds=settings.jobs.stalled_seconds)
 
 
 def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:

@@ -111,14 +111,13 @@ class SyncSettings(BaseModel):
 
 class JobSettings(BaseModel):
     """The job queue on PostgreSQL (procrastinate): how soon a silent worker's jobs go to
-    another, and whether `/metrics` serves the queue's figures to Prometheus."""
+    another. (`/metrics`, which serves the queue's figures, is a web setting.)"""
 
     heartbeat_seconds: float = Field(default=10.0, gt=0)
     # A worker without a heartbeat for this long is dead: its running jobs are retried.
     stalled_seconds: float = Field(default=30.0, gt=0)
     # How often a live worker looks for a dead one's jobs.
     recover_every_seconds: int = Field(default=15, ge=1, le=59)
-    metrics: bool = False
 
 
 class DropboxSettings(BaseModel):

@@ -157,3 +157,20 @@ def login(client: httpx.Client | Any, email: str, password: str = PASSWORD) -> A
     page = client.get("/login")
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf": csrf_of(page.text), "next": "/"})
+
+
+def defer_read_jobs(world: World, count: int) -> None:
+    """Read jobs for `count` documents, deferred the way the pipeline defers them (PostgreSQL)."""
+    from liasse.jobs.queue import QueueJobs, make_defer_app
+
+    jobs = QueueJobs(make_defer_app(world.services), world.services, "default")
+    with world.services.workspace_repo() as repo:
+        for document in repo.list_documents(limit=count):
+            jobs.document_fetched(repo.session, document.id)
+
+
+def run_sql(world: World, statement: str) -> None:
+    from sqlalchemy import text
+
+    with world.services.sessions.begin() as session:
+        session.execute(text(statement))

@@ -47,6 +47,10 @@ class WebConfig(BaseModel):
     # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed
     # (e.g. ["127.0.0.1"] behind a local nginx). Empty: nobody's, the client is the socket.
     trusted_proxies: tuple[str, ...] = ()
+    # `/metrics` for Prometheus (installation totals, no names): off by default, a 404.
+    metrics: bool = False
+    # When set, `/metrics` asks for `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: SecretStr | None = None
 
     def uvicorn_proxy_options(self) -> dict[str, Any]:
         """What uvicorn needs to apply `trusted_proxies` (its own default trusts 127.0.0.1)."""

@@ -177,6 +177,18 @@ _EN: Final[dict[str, str]] = {
     "backfill_running": "Backfill of {name} since {since}: {listed} files listed, {kept} kept, "
                         "{recorded} recorded so far",
     "backfill_done": "Backfill of {name} since {since} done: {recorded} files recorded",
+    "jobs": "Job queue", "jobs_waiting": "Waiting", "jobs_running": "Running",
+    "jobs_failed": "Failed", "jobs_oldest": "Oldest waiting job queued at",
+    "jobs_live_workers": "Live workers", "jobs_by_queue": "Waiting per queue",
+    "jobs_none_waiting": "none",
+    "jobs_no_worker": "No worker is running: jobs wait until `liasse worker` (or "
+                      "`liasse run --workers 1`) starts on a host.",
+    "jobs_failed_hint": "A failed job gave up after its retries; the connection's next "
+                        "window queues its documents again, and those that keep failing "
+                        "are listed below.",
+    "jobs_single_process": "SQLite database: liasse runs every job in this one process "
+                           "(`liasse run`), so there is no job queue to watch. Move to "
+                           "PostgreSQL (`liasse db copy`) to run workers on several hosts.",
     "why_decided": "How liasse decided",
     "unreadable": "liasse could not read this file: {reason}.",
     "cannot_approve": "Cannot be approved: liasse could not read this file ({reason}).",
@@ -384,6 +396,19 @@ _FR: Final[dict[str, str]] = {
                         "fichiers listés, {kept} retenus, {recorded} enregistrés",
     "backfill_done": "Reprise de l'historique de {name} depuis le {since} terminée : "
                      "{recorded} fichiers enregistrés",
+    "jobs": "File des tâches", "jobs_waiting": "En attente", "jobs_running": "En cours",
+    "jobs_failed": "En échec", "jobs_oldest": "Plus ancienne tâche en attente depuis",
+    "jobs_live_workers": "Workers actifs", "jobs_by_queue": "En attente par file",
+    "jobs_none_waiting": "aucune",
+    "jobs_no_worker": "Aucun worker ne tourne : les tâches attendent qu'un `liasse worker` "
+                      "(ou `liasse run --workers 1`) démarre sur une machine.",
+    "jobs_failed_hint": "Une tâche en échec a abandonné après ses nouvelles tentatives ; "
+                        "la prochaine synchronisation de la connexion remet ses documents "
+                        "en file, et ceux qui échouent encore sont listés ci-dessous.",
+    "jobs_single_process": "Base SQLite : liasse exécute toutes les tâches dans ce seul "
+                           "processus (`liasse run`), il n'y a donc pas de file de tâches à "
+                           "surveiller. Passez à PostgreSQL (`liasse db copy`) pour faire "
+                           "tourner des workers sur plusieurs machines.",
     "why_decided": "Comment liasse a décidé",
     "unreadable": "liasse n'a pas pu lire ce fichier : {reason}.",
     "cannot_approve": "Impossible à approuver : liasse n'a pas pu lire ce fichier ({reason}).",

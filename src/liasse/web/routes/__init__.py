@@ -10,6 +10,7 @@ from liasse.web.routes import (
     dashboard,
     documents,
     matches,
+    metrics,
     pages,
     review,
     status,
@@ -18,5 +19,5 @@ from liasse.web.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router, dashboard.router, review.router, documents.router, status.router, admin.router,
-    suppliers.router, matches.router, pages.router,
+    suppliers.router, matches.router, pages.router, metrics.router,
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from liasse import actions, connections
-from liasse.reports import connection_health, receipts_exports, status_report
+from liasse.reports import connection_health, job_queue, receipts_exports, status_report
 from liasse.services import build_pipeline
 from liasse.sync.backfill import backfill_progress
 from liasse.web.deps import AccountantDep, StateDep, ViewerDep, repos
@@ -27,13 +27,14 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
         counts = r.web.counts_by_state()
         backfills = backfill_progress(r.store)
         exports = receipts_exports(r.store)
+        queue = job_queue(r.store, state.services.settings)
     return render(request, "status.html", who, health=health, waiting=waiting,
                   health_of=connection_health, exports=exports,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
                   poster_ready=state.services.poster is not None or any(
                       line.connection.kind == "qonto" and line.connection.status == "active"
                       for line in health),
-                  backfills=backfills, msg=request.query_params.get("msg"))
+                  backfills=backfills, queue=queue, msg=request.query_params.get("msg"))
 
 
 @router.post("/outbox/{item_id}/retry", response_model=None)
