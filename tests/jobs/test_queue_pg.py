@@ -166,6 +166,8 @@ def test_a_job_is_written_and_rolled_back_with_its_state_change(
     fetched_document("b", commit=True)
     assert _documents(services) == 1
     assert _jobs(services, "task_name = 'liasse:read' AND status = 'todo'") == 1
+    # On the queue the task is declared on, where `liasse worker --queues documents` looks.
+    assert _jobs(services, "task_name = 'liasse:read' AND queue_name = 'documents'") == 1
 
 
 def test_two_workers_read_each_document_once(world: tuple[Settings, Services],

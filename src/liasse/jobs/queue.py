@@ -61,7 +61,12 @@ def _owner(context: procrastinate.JobContext) -> str:
     return f"job:{job.id}"
 
 
-@blueprint.task(name="window", queue="windows", pass_context=True, retry=RETRY)
+# The queue each task is declared on: a task deferred by name alone would land in
+# procrastinate's "default" queue, where `liasse worker --queues …` never looks.
+TASK_QUEUES: dict[str, str] = {"window": "windows", "read": "documents", "post": "outbox"}
+
+
+@blueprint.task(name="window", queue=TASK_QUEUES["window"], pass_context=True, retry=RETRY)
 def window_task(context: procrastinate.JobContext, slug: str, connection_id: str,
                 force: bool = False) -> dict[str, int] | None:
     services, app, _ = _services()
@@ -74,7 +79,7 @@ def window_task(context: procrastinate.JobContext, slug: str, connection_id: str
     return counts
 
 
-@blueprint.task(name="read", queue="documents", pass_context=True, retry=RETRY)
+@blueprint.task(name="read", queue=TASK_QUEUES["read"], pass_context=True, retry=RETRY)
 def read_task(context: procrastinate.JobContext, slug: str, document_id: str
               ) -> dict[str, int]:
     services, app, pipelines = _services()
@@ -82,7 +87,7 @@ def read_task(context: procrastinate.JobContext, slug: str, document_id: str
                           owner=_owner(context))
 
 
-@blueprint.task(name="post", queue="outbox", pass_context=True, retry=RETRY)
+@blueprint.task(name="post", queue=TASK_QUEUES["post"], pass_context=True, retry=RETRY)
 def post_task(context: procrastinate.JobContext, slug: str) -> dict[str, int]:
     services, app, pipelines = _services()
     return tasks.post_job(pipelines, QueueJobs(app, services, slug), slug,
@@ -144,8 +149,9 @@ def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lo
     # statement: a refused insert then costs only what follows the savepoint.
     raw.execute("SAVEPOINT liasse_defer")
     try:
-        app.configure_task(name=f"{NAMESPACE}:{task}", queueing_lock=queueing_lock,
-                           lock=lock, connection=raw).defer(**kwargs)
+        app.configure_task(name=f"{NAMESPACE}:{task}", queue=TASK_QUEUES[task],
+                           queueing_lock=queueing_lock, lock=lock,
+                           connection=raw).defer(**kwargs)
     except procrastinate_errors.AlreadyEnqueued:
         raw.execute("ROLLBACK TO SAVEPOINT liasse_defer")
         return False
