@@ -107,8 +107,10 @@ def born_digital(count: int, seed: int) -> list[CorpusDocument]:
 class Run:
     """One run: its own database, home, emulators and worker processes."""
 
-    def __init__(self, admin_url: str, documents: list[CorpusDocument]) -> None:
+    def __init__(self, admin_url: str, documents: list[CorpusDocument],
+                 profile: Path | None = None) -> None:
         self.documents = documents
+        self.profile = profile
         self.home = Path(tempfile.mkdtemp(prefix="liasse-scale-home-"))
         self.env = {
             **os.environ,
@@ -126,8 +128,10 @@ class Run:
 
     def start_worker(self, name: str) -> None:
         log = (self.home / f"{name}.log").open("ab")
+        # `--profile`: the worker runs under cProfile, written when it stops (SIGTERM).
+        profiler = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
         self.workers[name] = subprocess.Popen(
-            [sys.executable, "-m", "liasse", "worker", "--name", name],
+            [sys.executable, *profiler, "-m", "liasse", "worker", "--name", name],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
 
     def wait_ready(self, name: str) -> None:
@@ -190,8 +194,8 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
-                 kills: int = 0) -> Outcome:
-    run = Run(admin_url, documents)
+                 kills: int = 0, profile: Path | None = None) -> Outcome:
+    run = Run(admin_url, documents, profile)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -278,15 +282,19 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--skip-kill", action="store_true")
+    parser.add_argument("--profile", type=Path, help="cProfile the one worker into this file "
+                        "and stop after its run")
     args = parser.parse_args()
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
-    alone = extract_alone(documents)
+    alone = 0.0 if args.profile else extract_alone(documents)
     print(f"liasse extract, one process: {alone:.1f} files/s", flush=True)
     with postgresql() as admin_url:
-        one = pipeline_run(admin_url, documents, 1)
+        one = pipeline_run(admin_url, documents, 1, profile=args.profile)
         describe("1 worker", one)
+        if args.profile:
+            return
         two = pipeline_run(admin_url, documents, 2)
         describe("2 workers", two)
         print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
