@@ -128,10 +128,11 @@ class Run:
 
     def start_worker(self, name: str) -> None:
         log = (self.home / f"{name}.log").open("ab")
-        # `--profile`: the worker runs under cProfile, written when it stops (SIGTERM).
-        profiler = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
+        # `--profile`: the worker's jobs run under cProfile, written when it stops.
+        command = ([str(REPO / "bench/profile_worker.py"), str(self.profile)] if self.profile
+                   else ["-m", "liasse"])
         self.workers[name] = subprocess.Popen(
-            [sys.executable, *profiler, "-m", "liasse", "worker", "--name", name],
+            [sys.executable, *command, "worker", "--name", name],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
 
     def wait_ready(self, name: str) -> None:
