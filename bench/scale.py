@@ -104,6 +104,10 @@ def born_digital(count: int, seed: int) -> list[CorpusDocument]:
     return documents[:count]
 
 
+def file_name(index: int, document: CorpusDocument) -> str:
+    return f"{index:05d}-{Path(document.name).stem}.pdf"  # unique: Qonto's copies are told apart
+
+
 class Run:
     """One run: its own database, home, emulators and worker processes."""
 
@@ -200,7 +204,7 @@ def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, 
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
-        dropbox.put_file(f"{FOLDER}/{index:05d}-{document.name}.pdf", document.data)
+        dropbox.put_file(f"{FOLDER}/{file_name(index, document)}", document.data)
     bank = demo_state()
     login, _, secret = API_KEY.partition(":")
     bank.api_keys = {login: secret}
@@ -256,7 +260,7 @@ def extract_alone(documents: list[CorpusDocument]) -> float:
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-files-"))
     paths = []
     for index, document in enumerate(documents):
-        path = folder / f"{index:05d}-{document.name}.pdf"
+        path = folder / file_name(index, document)
         path.write_bytes(document.data)
         paths.append(str(path))
     env = {**os.environ, "OMP_NUM_THREADS": "1",
