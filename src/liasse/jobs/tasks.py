@@ -67,11 +67,28 @@ def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str,
         pipeline = replace(build_pipeline(services, slug, connection_ids={connection_id},
                                           owner=owner), jobs=jobs)
         counts = collect(pipeline)  # each fetched document became a read job as it came
+        fetch_backlog(pipeline, counts)
         queue_stragglers(pipeline, jobs)
         return counts.as_dict()
     finally:
         with services.workspace_repo(slug) as repo:
             repo.release_lease(connection_id, owner, start + interval)
+
+
+def fetch_backlog(pipeline: Pipeline, counts: WindowCounts) -> None:
+    """A first sync lists more files than one fetch batch (500): fetch batch after batch in
+    this window, without listing again, instead of leaving the rest to the next window an
+    interval later (2,000 files took four windows, 45 minutes, with idle workers). Stops
+    when only files already tried in this window are left (a failed fetch waits)."""
+    tried: set[str] = set()
+    while True:
+        with pipeline.sessions.begin() as session:
+            pending = {row.id for row in WorkspaceRepo(
+                session, pipeline.workspace_id).source_files_to_fetch()}
+        if not pending or pending <= tried:
+            return
+        tried |= pending
+        steps.fetch(pipeline, counts)
 
 
 def queue_stragglers(pipeline: Pipeline, jobs: JobSink) -> None:
