@@ -114,8 +114,14 @@ def post_job(pipelines: PipelineCache, jobs: JobSink, slug: str, *, owner: str
              ) -> dict[str, int]:
     """Post what is approved (in batches, through the outbox) and write back what is done."""
     counts = WindowCounts()
-    post_and_write_back(pipelines.get(slug, owner=owner, jobs=jobs), counts)
-    return counts.as_dict()
+    pipeline = pipelines.get(slug, owner=owner, jobs=jobs)
+    # One pass posts a bounded batch; approvals made meanwhile found this job running and
+    # queued nothing, so it goes on while a pass still posts something.
+    while True:
+        posted = counts.posted
+        post_and_write_back(pipeline, counts)
+        if counts.posted == posted:
+            return counts.as_dict()
 
 
 def due_windows(services: Services, owner: str) -> list[tuple[str, str]]:
