@@ -1,0 +1,46 @@
+"""`liasse worker` with its jobs profiled: `python bench/profile_worker.py OUT worker …`.
+
+procrastinate runs sync tasks in a thread, which `python -m cProfile` does not see; this
+wraps the job functions of `liasse.jobs.tasks` in one profiler (run the worker with
+concurrency 1) and writes it to OUT when the worker stops. Used by `bench/scale.py
+--profile`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import cProfile
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from liasse.jobs import tasks
+
+PROFILER = cProfile.Profile()
+
+
+def profiled(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        PROFILER.enable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            PROFILER.disable()
+
+    return wrapper
+
+
+def main() -> None:
+    out = sys.argv.pop(1)
+    for name in ("window_job", "read_job", "post_job"):
+        setattr(tasks, name, profiled(getattr(tasks, name)))
+    atexit.register(PROFILER.dump_stats, out)
+    from liasse.cli import main as liasse_main
+
+    liasse_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""Throughput with 1 and 2 `liasse worker` processes, and crash safety (issue 15).
+
+    uv run python bench/scale.py [--docs 2000] [--seed 5] [--skip-kill]
+
+Starts its own PostgreSQL (`scripts/pg.sh`, a throwaway cluster on a loopback port), the
+Dropbox emulator and the Qonto sandbox on loopback (in this process, so their states can be
+counted), generates `--docs` born-digital PDFs (`liasse.samples.corpus`, no scans) and
+uploads them into the Dropbox emulator. Each run gets a new database, home, Dropbox and
+Qonto: Dropbox and Qonto are connected as a user would (`liasse connect …`'s functions),
+the workers are started and ready, then one Dropbox window job is queued and the clock
+runs until every document rests (posted, in review, refused…) and no job waits.
+
+Prints documents/s with 1 and with 2 workers and their ratio (target >= 1.7 on 2 cores),
+the one-worker pipeline as a share of `liasse extract` on the same files in one process
+(target >= 60 %), and a 2-worker run in which a worker is SIGKILLed three times (and
+started again) that prints `lost N duplicated M`: documents missing in Qonto (uploaded but
+never read, approved but never posted, or posted with an id Qonto does not have) and
+documents posted twice (target 0 and 0).
+
+Routing thresholds are set to 0 so that every readable invoice is posted: the bench
+measures the whole path to Qonto, not the reader's confidence. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, create_engine, func, select, text
+
+from liasse import connections
+from liasse.emulators.dropbox.serve import running_emulator
+from liasse.emulators.dropbox.state import DropboxState
+from liasse.emulators.qonto.app import create_app
+from liasse.emulators.qonto.seed import demo_state
+from liasse.emulators.qonto.state import QontoState
+from liasse.jobs.queue import defer_window, make_defer_app
+from liasse.samples.corpus import CorpusDocument, generate
+from liasse.sandbox import serve_in_thread
+from liasse.services import Services, initialise, open_services
+from liasse.settings import load_settings
+from liasse.store.tables import Document
+
+REPO = Path(__file__).resolve().parents[1]
+TOKEN = "scale-token"
+API_KEY = "atelier-liasse:scale-secret"
+FOLDER = "/Invoices"
+# Documents still on their way (a step has work to do on them). An approved receipt is
+# never posted: it waits for the bank line that paid it, so it rests too.
+MOVING = ("discovered", "fetched", "extracted", "enriched")
+TIMEOUT_SECONDS = 3600.0
+
+
+@dataclass
+class Outcome:
+    seconds: float
+    documents: int
+    states: Counter[str]
+    lost: int
+    duplicated: int
+
+    @property
+    def rate(self) -> float:
+        return self.documents / self.seconds
+
+
+@contextmanager
+def postgresql() -> Iterator[str]:
+    """A throwaway cluster (the one `make test` uses), stopped whatever happens."""
+    folder = Path(tempfile.mkdtemp(prefix="liasse-scale-pg-"))
+    folder.chmod(0o755)  # the cluster runs as `postgres`, which must reach its folder
+    port = str(56000 + os.getpid() % 1000)
+    url = subprocess.run([str(REPO / "scripts/pg.sh"), "start", str(folder / "pg"), port],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run([str(REPO / "scripts/pg.sh"), "stop", str(folder / "pg")], check=False)
+
+
+def new_database(admin_url: str) -> str:
+    name = f"liasse_scale_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def born_digital(count: int, seed: int) -> list[CorpusDocument]:
+    documents = [d for d in generate(count * 2, seed=seed, scans=False) if d.suffix == ".pdf"]
+    return documents[:count]
+
+
+def file_name(index: int, document: CorpusDocument) -> str:
+    return f"{index:05d}-{Path(document.name).stem}.pdf"  # unique: Qonto's copies are told apart
+
+
+class Run:
+    """One run: its own database, home, emulators and worker processes."""
+
+    def __init__(self, admin_url: str, documents: list[CorpusDocument],
+                 profile: Path | None = None) -> None:
+        self.documents = documents
+        self.profile = profile
+        self.home = Path(tempfile.mkdtemp(prefix="liasse-scale-home-"))
+        self.env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "1",
+            "LIASSE_HOME": str(self.home),
+            "LIASSE_DATABASE_URL": new_database(admin_url),
+            "LIASSE_QONTO__MODE": "off",
+            "LIASSE_ROUTING__REVIEW_FROM": "0",
+            "LIASSE_ROUTING__APPROVE_FROM": "0",
+            "LIASSE_JOBS__HEARTBEAT_SECONDS": "1",
+            "LIASSE_JOBS__STALLED_SECONDS": "5",
+            "LIASSE_JOBS__RECOVER_EVERY_SECONDS": "2",
+        }
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start_worker(self, name: str) -> None:
+        log = (self.home / f"{name}.log").open("ab")
+        # `--profile`: the worker's jobs run under cProfile, written when it stops.
+        command = ([str(REPO / "bench/profile_worker.py"), str(self.profile)] if self.profile
+                   else ["-m", "liasse"])
+        self.workers[name] = subprocess.Popen(
+            [sys.executable, *command, "worker", "--name", name],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env)
+
+    def wait_ready(self, name: str) -> None:
+        log = self.home / f"{name}.log"
+        wait(lambda: log.exists() and "runs jobs" in log.read_text(errors="replace"), 120)
+
+    def stop(self) -> None:
+        for process in self.workers.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.workers.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the run did not settle in time")
+
+
+def settled(services: Services, count: int) -> bool:
+    with services.sessions.begin() as session:
+        documents = int(session.scalar(select(func.count()).select_from(Document)) or 0)
+        moving = int(session.scalar(select(func.count()).select_from(Document).where(
+            Document.state.in_(MOVING) | unposted_invoice())) or 0)
+        jobs = int(session.execute(text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+            "AND task_name <> 'liasse:retry_stalled'")).scalar() or 0)
+    return documents == count and moving == 0 and jobs == 0
+
+
+def unposted_invoice() -> ColumnElement[bool]:
+    return (Document.state == "approved") & (Document.document_type != "receipt")
+
+
+def read_documents(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.scalar(select(func.count()).select_from(Document).where(
+            Document.state.not_in(("discovered", "fetched")))) or 0)
+
+
+def outcome(services: Services, bank: QontoState, count: int, seconds: float) -> Outcome:
+    with services.sessions.begin() as session:
+        rows = session.execute(select(Document.state, Document.qonto_invoice_id)).all()
+        unposted = int(session.scalar(select(func.count()).select_from(Document).where(
+            unposted_invoice())) or 0)
+    in_qonto = Counter(invoice.file_name for invoice in bank.supplier_invoices.values())
+    states = Counter(state for state, _ in rows)
+    missing = sum(1 for _, invoice_id in rows
+                  if invoice_id is not None and invoice_id not in bank.supplier_invoices)
+    lost = (count - len(rows)) + unposted + missing
+    duplicated = sum(times - 1 for times in in_qonto.values() if times > 1)
+    return Outcome(seconds, count, states, lost, duplicated)
+
+
+def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
+                 kills: int = 0, profile: Path | None = None) -> Outcome:
+    run = Run(admin_url, documents, profile)
+    dropbox = DropboxState(token=TOKEN)
+    dropbox.create_folder(FOLDER)
+    for index, document in enumerate(documents):
+        dropbox.put_file(f"{FOLDER}/{file_name(index, document)}", document.data)
+    bank = demo_state()
+    login, _, secret = API_KEY.partition(":")
+    bank.api_keys = {login: secret}
+    server, port = serve_in_thread(create_app(bank), "127.0.0.1", 0)
+    try:
+        with running_emulator(dropbox) as dropbox_url:
+            run.env["LIASSE_DROPBOX__BASE_URL"] = dropbox_url
+            os.environ.update(run.env)
+            settings = load_settings()
+            initialise(settings)
+            services = open_services(settings)
+            try:
+                return _timed(run, services, bank, workers, kills, port)
+            finally:
+                services.close()
+                run.stop()
+    finally:
+        server.should_exit = True
+
+
+def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: int,
+           port: int) -> Outcome:
+    dropbox_id = connections.connect_dropbox_with_token(
+        services, connections.DropboxTarget("dropbox", FOLDER), TOKEN)
+    connections.connect_qonto_api_key(services, API_KEY, base_url=f"http://127.0.0.1:{port}",
+                                      emulator=True)
+    names = [f"w{index}" for index in range(workers)]
+    for name in names:
+        run.start_worker(name)
+    for name in names:
+        run.wait_ready(name)
+    app = make_defer_app(services)
+    count = len(run.documents)
+    began = time.perf_counter()
+    with services.sessions.begin() as session:
+        defer_window(session, app, services.settings.workspace, dropbox_id, force=True)
+    for kill in range(kills):
+        # Kill while documents are being read: at 20 %, 40 % and 60 % of them.
+        share = count * (kill + 1) // (kills + 2)
+        wait(lambda share=share: read_documents(services) >= share,  # type: ignore[misc]
+             TIMEOUT_SECONDS)
+        victim = run.workers[names[-1]]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        print(f"  killed worker {names[-1]} at {read_documents(services)} read", flush=True)
+        run.start_worker(names[-1])
+    wait(lambda: settled(services, count), TIMEOUT_SECONDS)
+    return outcome(services, bank, count, time.perf_counter() - began)
+
+
+def extract_alone(documents: list[CorpusDocument]) -> float:
+    """`liasse extract` on the same files, one process: files/s, its start-up left out."""
+    folder = Path(tempfile.mkdtemp(prefix="liasse-scale-files-"))
+    paths = []
+    for index, document in enumerate(documents):
+        path = folder / file_name(index, document)
+        path.write_bytes(document.data)
+        paths.append(str(path))
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "LIASSE_HOME": tempfile.mkdtemp(prefix="liasse-scale-extract-")}
+
+    def seconds(files: list[str]) -> float:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "liasse", "extract", "--json", *files],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - began
+
+    startup = seconds(paths[:1])
+    return (len(paths) - 1) / max(seconds(paths) - startup, 1e-9)
+
+
+def describe(label: str, result: Outcome) -> None:
+    states = ", ".join(f"{state} {n}" for state, n in sorted(result.states.items()))
+    print(f"{label}: {result.documents} documents in {result.seconds:.1f} s = "
+          f"{result.rate:.1f} documents/s ({states})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--skip-kill", action="store_true")
+    parser.add_argument("--profile", type=Path, help="cProfile the one worker into this file "
+                        "and stop after its run")
+    args = parser.parse_args()
+    # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    documents = born_digital(args.docs, args.seed)
+    alone = 0.0 if args.profile else extract_alone(documents)
+    print(f"liasse extract, one process: {alone:.1f} files/s", flush=True)
+    with postgresql() as admin_url:
+        one = pipeline_run(admin_url, documents, 1, profile=args.profile)
+        describe("1 worker", one)
+        if args.profile:
+            return
+        two = pipeline_run(admin_url, documents, 2)
+        describe("2 workers", two)
+        print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
+        print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %)")
+        for label, result in (("1 worker", one), ("2 workers", two)):
+            print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
+        if not args.skip_kill:
+            killed = pipeline_run(admin_url, documents, 2, kills=3)
+            describe("2 workers, one SIGKILLed 3 times", killed)
+            print(f"SIGKILL run: lost {killed.lost} duplicated {killed.duplicated}")
+
+
+if __name__ == "__main__":
+    main()
