@@ -133,7 +133,7 @@ class Run:
     def start_worker(self, name: str) -> None:
         log = (self.home / f"{name}.log").open("ab")
         # `--profile`: the worker's jobs run under cProfile, written when it stops.
-        command = ([str(REPO / "bench/profile_worker.py"), str(self.profile)] if self.profile
+        command = ([str(REPO / "scripts/profile_worker.py"), str(self.profile)] if self.profile
                    else ["-m", "liasse"])
         self.workers[name] = subprocess.Popen(
             [sys.executable, *command, "worker", "--name", name],

@@ -1,4 +1,4 @@
-"""`liasse worker` with its jobs profiled: `python bench/profile_worker.py OUT worker …`.
+"""`liasse worker` with its jobs profiled: `python scripts/profile_worker.py OUT worker …`.
 
 procrastinate runs sync tasks in a thread, which `python -m cProfile` does not see; this
 wraps the job functions of `liasse.jobs.tasks` in one profiler (run the worker with
