@@ -14,14 +14,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
@@ -38,30 +37,9 @@ READ_STATES = ("fetched", "extracted")
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database (these tests have no SQLite side)."""
-    admin_url = os.environ.get("LIASSE_TEST_PG_URL")
-    if admin_url is None:
-        if os.environ.get("LIASSE_REQUIRE_PG") == "1":
-            pytest.fail("LIASSE_REQUIRE_PG=1 but no LIASSE_TEST_PG_URL")
-        pytest.skip("no PostgreSQL for tests (make test starts one)")
-    name = f"liasse_jobs_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def world(pg_url: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+def world(postgres_database: str, clean_environment: Path, monkeypatch: pytest.MonkeyPatch
           ) -> Iterator[tuple[Settings, Services]]:
-    monkeypatch.setenv("LIASSE_DATABASE_URL", pg_url)
+    monkeypatch.setenv("LIASSE_DATABASE_URL", postgres_database)
     monkeypatch.setenv("LIASSE_QONTO__MODE", "off")
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     monkeypatch.setenv("LIASSE_INBOX__POLL_SECONDS", "3600")  # one window an hour

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from webworld import TEST_CONFIG, World, filled_world, login
 
 from liasse.settings import Settings, load_settings
@@ -37,29 +34,8 @@ def owner(client: TestClient) -> TestClient:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (skipped without one, failed if one is required)."""
-    admin_url = os.environ.get("LIASSE_TEST_PG_URL")
-    if admin_url is None:
-        if os.environ.get("LIASSE_REQUIRE_PG") == "1":
-            pytest.fail("LIASSE_REQUIRE_PG=1 but no LIASSE_TEST_PG_URL")
-        pytest.skip("no PostgreSQL for tests (make test starts one)")
-    name = f"liasse_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_world(pg_database: str, settings: Settings) -> Iterator[World]:
-    world = filled_world(load_settings(database_url=pg_database, qonto={"mode": "off"},
+def pg_world(postgres_database: str, settings: Settings) -> Iterator[World]:
+    world = filled_world(load_settings(database_url=postgres_database, qonto={"mode": "off"},
                                        inbox={"settle_seconds": 0}))
     yield world
     world.services.close()

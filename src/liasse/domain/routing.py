@@ -29,9 +29,6 @@ FIELDS_SHARE, SUPPLIER_SHARE, CHECKS_SHARE = 0.55, 0.30, 0.15
 # A document is never surer than its weakest key field: an average would let a sure total
 # carry a wrong supplier into the auto band.
 KEY_FIELDS: tuple[str, ...] = ("supplier_name", "invoice_number", "issue_date", "total_amount")
-# A till receipt has no invoice number more often than not: it is attached to the debit that
-# paid it, found by its shop, date and total, so its number neither caps nor weighs.
-RECEIPT_KEY_FIELDS: tuple[str, ...] = ("supplier_name", "issue_date", "total_amount")
 SURE_FIELD = 0.85
 PENALTY_PER_IDENTIFIER_FLAG = 0.15
 MAX_IDENTIFIER_PENALTY = 0.30
@@ -75,8 +72,15 @@ class ConfidenceInputs:
     document_type: str = "invoice"
 
 
+def counts_for(name: str, document_type: str) -> bool:
+    """Whether a field takes part in a document's confidence. A till receipt has no invoice
+    number more often than not: it is attached to the debit that paid it, found by its
+    shop, date and total, so its number neither caps nor weighs."""
+    return name != "invoice_number" or document_type != "receipt"
+
+
 def key_fields(document_type: str) -> tuple[str, ...]:
-    return RECEIPT_KEY_FIELDS if document_type == "receipt" else KEY_FIELDS
+    return tuple(name for name in KEY_FIELDS if counts_for(name, document_type))
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class DocumentConfidence:
 def _fields_part(confidences: Mapping[str, float],
                  document_type: str) -> tuple[float, list[str]]:
     weights = {name: weight for name, weight in FIELD_WEIGHTS.items()
-               if name != "invoice_number" or document_type != "receipt"}
+               if counts_for(name, document_type)}
     total = sum(weights.values())
     value = sum(weight * confidences.get(name, 0.0) for name, weight in weights.items())
     doubts = []

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from liasse.domain.routing import counts_for
 from liasse.extract.model import DocumentType, ExtractedField
 
 LabelStrength = Literal["strong", "weak", "none"]
@@ -121,8 +122,7 @@ def document_confidence(fields: Mapping[str, ExtractedField], document_type: Doc
     supplier = max((fields[name].confidence for name in SUPPLIER_FIELDS
                     if name in fields and fields[name].value is not None), default=0.0)
     keys = [fields[name].confidence if name in fields and fields[name].value is not None
-            else 0.0 for name in KEY_FIELDS
-            if name != "invoice_number" or document_type != "receipt"]
+            else 0.0 for name in KEY_FIELDS if counts_for(name, document_type)]
     score = min([supplier, *keys])
     if document_type == "other":
         score = min(score, 0.5)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -37,6 +37,7 @@ from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.model import DocumentType, ExtractedField
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
+from liasse.extract.training import same_value as labelled_value
 
 SURE = 0.85
 # Several consistent confirmations at the same anchor.
@@ -226,18 +227,10 @@ def fingerprint_share(remembered: Sequence[str], layout: Layout) -> float:
 
 
 def same_value(name: str, left: str | None, right: str | None) -> bool:
-    if left is None or right is None:
-        return left is right
-    if name in AMOUNT_FIELDS:
-        try:
-            return Decimal(left) == Decimal(right)
-        except InvalidOperation:
-            return False
-    if name in ("supplier_name", "customer_name"):
-        return normalise(left) == normalise(right)
-    if name in IDENTIFIER_FIELDS:
+    """The labels' rule, and identifiers alike whatever their spacing ("FR 34 999…")."""
+    if name in IDENTIFIER_FIELDS and left is not None and right is not None:
         return compact(left) == compact(right)
-    return left.strip() == right.strip()
+    return labelled_value(name, left, right)
 
 
 def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,

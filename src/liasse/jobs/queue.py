@@ -143,19 +143,15 @@ def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lo
              lock: str, **kwargs: Any) -> bool:
     """Write a job in the session's transaction; False when one already waits under the
     same queueing lock (that one will do the work)."""
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    # The savepoint is set on the driver connection itself, around procrastinate's own
-    # statement: a refused insert then costs only what follows the savepoint.
-    raw.execute("SAVEPOINT liasse_defer")
+    # procrastinate's own statement runs inside a savepoint on the session's connection:
+    # a refused insert then costs only what follows the savepoint, never the state change.
     try:
-        app.configure_task(name=f"{NAMESPACE}:{task}", queue=TASK_QUEUES[task],
-                           queueing_lock=queueing_lock, lock=lock,
-                           connection=raw).defer(**kwargs)
+        with jobs_repo.driver_savepoint(session) as raw:
+            app.configure_task(name=f"{NAMESPACE}:{task}", queue=TASK_QUEUES[task],
+                               queueing_lock=queueing_lock, lock=lock,
+                               connection=raw).defer(**kwargs)
     except procrastinate_errors.AlreadyEnqueued:
-        raw.execute("ROLLBACK TO SAVEPOINT liasse_defer")
         return False
-    raw.execute("RELEASE SAVEPOINT liasse_defer")
     return True
 
 

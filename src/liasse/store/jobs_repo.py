@@ -3,8 +3,11 @@ status`, the status page and `/metrics`. Cross-workspace: the queue serves every
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -13,6 +16,22 @@ from sqlalchemy.orm import Session
 READ_LOCK = "read:"
 POST_LOCK = "post:"
 WINDOW_LOCK = "window:"
+
+
+@contextmanager
+def driver_savepoint(session: Session) -> Iterator[Any]:
+    """The session's own psycopg connection, inside a savepoint: procrastinate writes a job
+    through it, in the caller's transaction. The savepoint is released when the block ends,
+    rolled back (only what follows it) when the block raises, and the error goes on."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    raw.execute("SAVEPOINT liasse_defer")
+    try:
+        yield raw
+    except BaseException:
+        raw.execute("ROLLBACK TO SAVEPOINT liasse_defer")
+        raise
+    raw.execute("RELEASE SAVEPOINT liasse_defer")
 
 
 def read_lock(document_id: str) -> str:
