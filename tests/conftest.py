@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from liasse.settings import Settings, load_settings
+from liasse.app.settings import Settings, load_settings
 from liasse.store import migrate
 from liasse.store.db import make_engine
 

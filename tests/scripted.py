@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from liasse.extract.model import ExtractedField, ExtractionResult
-from liasse.sync.ports import WorkspaceContext
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import WorkspaceContext
 
 
 class ScriptedExtractor:

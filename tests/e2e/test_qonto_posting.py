@@ -16,6 +16,7 @@ from liasse.connectors.localfolder import LocalFolderSource
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.poster import QontoInvoicePoster
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.faults import FaultPlan, FaultRule
 from liasse.emulators.qonto.inprocess import sync_transport
@@ -27,7 +28,6 @@ from liasse.store.blobs import BlobStore
 from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline, RetryPolicy
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file
 

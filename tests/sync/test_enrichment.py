@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
@@ -19,7 +20,6 @@ from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file
 

@@ -16,20 +16,20 @@ import pytest
 from sqlalchemy import Engine
 
 from liasse.connectors.localfolder import LocalFolderSource
-from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
-from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
-from liasse.sync.errors import NeedsReconnect, TransientFailure
-from liasse.sync.pipeline import Pipeline, RetryPolicy
-from liasse.sync.ports import (
+from liasse.domain.errors import NeedsReconnect, TransientFailure
+from liasse.domain.ports import (
     Extractor,
     InvoicePoster,
     InvoiceToPost,
     PostResult,
     WorkspaceContext,
 )
+from liasse.enrich.baseline import ConfidenceEnricher
+from liasse.store import repo as store_repo
+from liasse.store.blobs import BlobStore
+from liasse.store.db import make_session_factory
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file
 
