@@ -44,8 +44,9 @@ def windows_after_bombs() -> None:
     import os
 
     from liasse.app.scheduler import WindowScheduler
-    from liasse.app.services import initialise, open_services
+    from liasse.app.services import open_services
     from liasse.app.settings import load_settings
+    from liasse.app.setup import initialise
     from liasse.store import repo as store_repo
     from liasse.store.repo import WorkspaceRepo
 

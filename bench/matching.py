@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from liasse.domain.documents import DocumentFacts
+from liasse.domain.documents import DocumentFacts, KnownDocument
 from liasse.domain.matching.engine import MatchConfig, match_transactions
 from liasse.domain.matching.fx import FxRates
 from liasse.domain.matching.model import MatchDecision
@@ -43,7 +43,7 @@ from liasse.domain.matching.references import make_rf
 from liasse.domain.money import Money
 from liasse.domain.suppliers import OwnCompany
 from liasse.domain.transactions import BankTransaction
-from liasse.enrich.duplicates import DuplicateIndex, KnownDocument
+from liasse.enrich.duplicates import DuplicateIndex
 
 SCALES = {"small": (600, 12_000), "full": (10_000, 200_000)}
 START = date(2026, 1, 1)

@@ -41,12 +41,13 @@ from sqlalchemy import ColumnElement, create_engine, func, select, text
 
 from liasse.app import connections
 from liasse.app.jobs.queue import defer_window, make_defer_app
-from liasse.app.sandbox import serve_in_thread
-from liasse.app.services import Services, initialise, open_services
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.qonto.app import create_app
+from liasse.emulators.qonto.embedded import serve_in_thread
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
 from liasse.samples.corpus import CorpusDocument, generate

@@ -20,13 +20,13 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from liasse.app.services import Services, initialise, open_services
-from liasse.app.settings import load_settings
+from liasse.app.accounts import add_user
+from liasse.app.services import Services, open_services
+from liasse.app.settings import WebConfig, load_settings
+from liasse.app.setup import initialise
 from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.states import State
-from liasse.web.accounts import add_user
 from liasse.web.app import create_app
-from liasse.web.config import WebConfig
 
 PASSWORD = "bench password 1234"
 STATES = (State.IN_REVIEW, State.POSTED, State.REFUSED, State.APPROVED, State.PARKED)

@@ -19,8 +19,10 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from liasse.app.services import build_pipeline, initialise, make_extractor, open_services
+from liasse.app.pipelines import build_pipeline, make_extractor
+from liasse.app.services import open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.samples.corpus import generate
 from liasse.sync import matching, posting, steps, writeback

@@ -32,7 +32,7 @@ from typing import Any
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
-from liasse.app.services import DEMO_DAY_FILE
+from liasse.app.setup import DEMO_DAY_FILE
 from liasse.samples.corpus import build_document
 from liasse.samples.demo import demo_invoices
 from liasse.samples.inbox import demo_file_name

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check src tests $(ls -d bench 2>/dev/null)
 .venv/bin/mypy
+.venv/bin/lint-imports --no-logo  # the layer contracts of pyproject.toml
 pgdir=$(mktemp -d /tmp/liasse-pg.XXXXXX)
 port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 trap 'scripts/pg.sh stop "$pgdir"' EXIT

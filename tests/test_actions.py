@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent / "web"))
 from webworld import World, filled_world, invoice_file
 
 from liasse.app import actions
-from liasse.app.services import build_pipeline
+from liasse.app.pipelines import build_pipeline
 from liasse.app.settings import Settings
 from liasse.store.repo import WorkspaceRepo
 

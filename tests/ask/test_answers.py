@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 from webworld import World, filled_world, invoice_file, make_world
 
+from liasse.app.ask.answers import Paths, ask, best_supplier
 from liasse.app.settings import Settings
-from liasse.ask.answers import Paths, ask, best_supplier
 from liasse.domain.matching.model import MatchDecision
 from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from liasse.ask.intents import parse
+from liasse.app.ask.intents import parse
 
 TODAY = date(2026, 11, 10)  # a Tuesday
 

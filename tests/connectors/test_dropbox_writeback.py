@@ -16,16 +16,11 @@ from liasse.connectors.dropbox.firm import FRENCH_LABELS, FirmFolders
 from liasse.connectors.dropbox.models import FileMetadata
 from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.source import DropboxSource
-from liasse.connectors.dropbox.writeback import (
-    DEFAULT_PATTERN,
-    DropboxWriter,
-    processed_path,
-    read_stamp,
-    sanitise_name,
-    stamp_pdf_metadata,
-)
+from liasse.connectors.dropbox.writeback import DropboxWriter
+from liasse.domain.filing import DEFAULT_PATTERN, processed_path, sanitise_name
 from liasse.emulators.dropbox import DropboxState
 from liasse.emulators.dropbox.inprocess import in_process_client
+from liasse.sync.writeback import read_stamp, stamp_pdf_metadata
 
 TOKEN = "writeback-token"
 FACTS = {"issue_date": "2024-03-05", "supplier": "Acme", "number": "F-12",

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from liasse.app.actions import approve
+from liasse.app.wiring.qonto import QontoBankFeed
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
@@ -54,8 +55,9 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[dict[str, Any]]:
                         sources={folder.id: LocalFolderSource(inbox, settle_seconds=0)},
                         extractor=ScriptedExtractor(), enricher=ConfidenceEnricher(),
                         poster=None)
-    sync_bank(sessions, workspace.id, qonto.id, client)
-    yield {"bank": bank, "client": client, "pipeline": pipeline, "inbox": inbox}
+    feed = QontoBankFeed(client, qonto.id)
+    sync_bank(sessions, workspace.id, qonto.id, feed)
+    yield {"bank": bank, "client": feed, "pipeline": pipeline, "inbox": inbox}
     http.close()
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liasse.app.services import demo_day
 from liasse.app.settings import load_settings
+from liasse.app.setup import demo_day
 from liasse.cli import app
 from liasse.emulators.qonto.persistence import StateStore
 from liasse.samples.demo import DemoInvoice, demo_invoices
@@ -133,16 +133,17 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
         clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`liasse run` may sync the bank before the inbox: the sure payment seen while the
     invoices were only approved must still link them once they are posted."""
+    from liasse.app.pipelines import build_pipeline, run_bank_window
     from liasse.app.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
-    from liasse.app.services import build_pipeline, initialise, open_services
-    from liasse.sync.bank_window import run_bank_window
+    from liasse.app.services import open_services
+    from liasse.app.setup import initialise
     from liasse.sync.window import run_window
 
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     settings = load_settings()
     initialise(settings, demo=True)
     services = open_services(settings)
-    server = start_embedded_qonto(services, lambda line: None)
+    sandbox = start_embedded_qonto(services, lambda line: None)
     try:
         with services.workspace_repo() as repo:
             bank = repo.connection_by_name(SANDBOX_CONNECTION)
@@ -155,7 +156,7 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
         report = run_bank_window(services, "default", bank_id)
         assert report.linked == posted == len(seeded_invoices())
     finally:
-        server.should_exit = True
+        sandbox.stop()
         services.close()
 
 

@@ -13,8 +13,10 @@ import pytest
 import requests
 
 from liasse.app import connections
-from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.faults import FaultRule
@@ -116,7 +118,7 @@ def test_instant_mode_picks_a_file_up_within_seconds(services: Services,
         connection_id = connection.id
     # A regular window now: the next one is a quarter of an hour away.
     WindowScheduler(services).run_connection("default", connection_id,
-                                             timedelta(minutes=15), "dropbox")
+                                             timedelta(minutes=15))
     thread = SchedulerThread(services)
     thread.start()
     try:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract.openapi import SERVER, FakeClock
+from liasse.app.wiring.qonto import QontoBankFeed
 from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
@@ -69,7 +70,8 @@ class World:
     def window(self) -> tuple[int, int]:
         """What the Qonto connection's window does: sync the bank, then export receipts.
         Returns (lines synced, files written)."""
-        synced = sync_bank(self.sessions, self.workspace_id, self.connection_id, self.client,
+        synced = sync_bank(self.sessions, self.workspace_id, self.connection_id,
+                           QontoBankFeed(self.client, self.connection_id),
                            BankSyncOptions(clock=self.clock, overlap=timedelta(minutes=10)))
         report = self.exporter.run(self.connection_id)
         assert report.errors == [] and report.stopped is None

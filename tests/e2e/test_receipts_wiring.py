@@ -12,18 +12,19 @@ import httpx
 import pytest
 
 from liasse.app import connections
-from liasse.app.sandbox import serve_in_thread
-from liasse.app.services import Services, initialise, open_services
+from liasse.app.pipelines import run_bank_window
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.qonto.app import create_app
+from liasse.emulators.qonto.embedded import serve_in_thread
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
 from liasse.store.receipts_repo import ExportSettings
-from liasse.sync.bank_window import run_bank_window
 
 TOKEN = "receipts-token"
 API_KEY = "atelier-liasse:receipts-secret"
@@ -124,19 +125,19 @@ def test_the_demo_sandbox_has_receipts_for_the_export_to_file(
         settings = load_settings()
         initialise(settings, demo=True, today=REFERENCE_DAY)
         liasse = open_services(settings)
-        server = start_embedded_qonto(liasse, lambda line: None, today=REFERENCE_DAY)
+        sandbox = start_embedded_qonto(liasse, lambda line: None, today=REFERENCE_DAY)
         try:
             connections.connect_dropbox_with_token(
                 liasse, connections.DropboxTarget("dropbox", "/Invoices"), TOKEN)
             connections.configure_receipts_export(
                 liasse, "dropbox", ExportSettings(REFERENCE_DAY.replace(day=1, month=1)))
             with liasse.workspace_repo() as repo:
-                sandbox = repo.connection_by_name(SANDBOX_CONNECTION)
-                assert sandbox is not None
-                sandbox_id = sandbox.id
+                bank = repo.connection_by_name(SANDBOX_CONNECTION)
+                assert bank is not None
+                sandbox_id = bank.id
             report = run_bank_window(liasse, "default", sandbox_id)
         finally:
-            server.should_exit = True
+            sandbox.stop()
             liasse.close()
     paths = exported_paths(dropbox)
     assert report.exported == len(paths) == DEMO_RECEIPTS

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from liasse.domain.suppliers import Supplier, SupplierRule
-from liasse.enrich.accounts import label_of, pcg_accounts, suggest_account
-from liasse.enrich.classifier import AccountClassifier, Posting
+from liasse.domain.pcg import label_of, pcg_accounts
+from liasse.domain.suppliers import Posting, Supplier, SupplierRule
+from liasse.enrich.accounts import suggest_account
+from liasse.enrich.classifier import AccountClassifier
 
 TELECOM = Supplier("tel", "Fibre Ouest Télécom")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from liasse.domain.documents import KnownDocument
 from liasse.domain.money import Money
-from liasse.enrich.duplicates import DuplicateIndex, KnownDocument
+from liasse.enrich.duplicates import DuplicateIndex
 
 ORIGINAL = KnownDocument("d1", "hash1", "papeterie", "PM-48213", Money(10560), date(2026, 10, 8),
                          "Ramettes papier A4 classeurs", "id:abc", "rev1", posted=True)

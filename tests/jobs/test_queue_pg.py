@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from reliability import facturx_pdf, siren_with_check
 
 from liasse.app.jobs.queue import QueueJobs, defer_window, make_defer_app
-from liasse.app.services import Services, initialise, open_services
+from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
+from liasse.app.setup import initialise
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import AuditEvent, Document
 

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from webworld import TEST_CONFIG, ScriptedExtractor, World, csrf_of, invoice_file, login
 
+from liasse.app.pipelines import build_pipeline
 from liasse.app.privacy import purge_expired_originals
-from liasse.app.services import build_pipeline
 from liasse.cli import app
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import privacy_repo

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from liasse.app.services import doctor, initialise, open_services
+from liasse.app.doctor import doctor
+from liasse.app.services import open_services
 from liasse.app.settings import Settings
+from liasse.app.setup import initialise
 
 
 @pytest.fixture(autouse=True)

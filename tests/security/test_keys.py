@@ -10,9 +10,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from test_oauth import QONTO_LOGIN, QONTO_SECRET, serving
 from typer.testing import CliRunner
 
-from liasse.app.runner import hold_service_lock, rotate_master_key
-from liasse.app.services import initialise, open_services
+from liasse.app.lock import hold_service_lock
+from liasse.app.runner import rotate_master_key
+from liasse.app.services import open_services
 from liasse.app.settings import Settings
+from liasse.app.setup import initialise
 from liasse.cli import app
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import empty_state

@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, World, login
 
+from liasse.app.settings import WebConfig
 from liasse.store.tables_web import LoginAttempt
 from liasse.web.app import create_app
-from liasse.web.config import WebConfig
 from liasse.web.security import LoginPolicy, LoginThrottled, authenticate
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from liasse.app.scheduler import WindowScheduler
-from liasse.app.services import initialise, open_services
+from liasse.app.services import open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.ocr import PAGE_PIXEL_BUDGET, ocr_available, page_images
 from liasse.extract.worker import IsolatedWorker, TimeLimitExceeded

@@ -11,8 +11,8 @@ from itsdangerous import URLSafeTimedSerializer
 from test_oauth import Setup, setup, through_provider  # noqa: F401 - `setup` is a fixture
 from webworld import TEST_CONFIG, World, csrf_of, login
 
+from liasse.app.accounts import add_user, remove_user
 from liasse.store import web_repo
-from liasse.web.accounts import add_user, remove_user
 from liasse.web.app import create_app
 from liasse.web.security import SESSION_COOKIE, SessionLifetimes, open_session, session_user
 

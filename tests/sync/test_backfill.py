@@ -14,9 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from liasse.app import backfill as backfill_app
 from liasse.app import connections
-from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
@@ -67,8 +70,8 @@ def services(emulator: tuple[DropboxState, str], clean_environment: Path) -> Ite
     services.close()
 
 
-def only_target(services: Services) -> backfill.BackfillTarget:
-    targets = backfill.pending_backfills(services)
+def only_target(services: Services) -> backfill_app.BackfillTarget:
+    targets = backfill_app.pending_backfills(services)
     assert len(targets) == 1
     return targets[0]
 
@@ -98,10 +101,10 @@ def test_new_files_are_not_stuck_behind_the_backfill(
         services: Services, emulator: tuple[DropboxState, str]) -> None:
     state, _ = emulator
     target = only_target(services)
-    assert backfill.anchor_target(services, target)
+    assert backfill_app.anchor_target(services, target)
     first = run_window(build_pipeline(services)).as_dict()
     assert first["discovered"] == 0  # no history in the first window
-    job = backfill.job_for(services, target)
+    job = backfill_app.job_for(services, target)
     job.batch = 10
     assert job.step() == "recorded"
     state.put_file("/Invoices/new.pdf", b"%PDF-1.4 new upload")
@@ -118,7 +121,7 @@ def test_new_files_are_not_stuck_behind_the_backfill(
     done = job.store.load()
     assert done is not None and done.done
     assert (done.listed, done.kept, done.recorded) == (50, 30, 30)
-    assert backfill.pending_backfills(services) == []
+    assert backfill_app.pending_backfills(services) == []
 
 
 class CrashingStore(BackfillStore):
@@ -140,8 +143,8 @@ def test_a_crash_mid_way_resumes_without_duplicates(
         services: Services, emulator: tuple[DropboxState, str]) -> None:
     _, base_url = emulator
     target = only_target(services)
-    backfill.anchor_target(services, target)
-    store = backfill.store_for(services, target)
+    backfill_app.anchor_target(services, target)
+    store = backfill_app.store_for(services, target)
     crashing = backfill.BackfillJob(CrashingStore(store, crash_at=6),
                                     loopback_source(base_url, page_limit=7), batch=2)
     with pytest.raises(RuntimeError):
@@ -167,7 +170,7 @@ def test_progress_lines_follow_the_backfill(
     assert progress().status == "pending"
     assert "waiting to start" in progress().line()
     target = only_target(services)
-    job = backfill.job_for(services, target)
+    job = backfill_app.job_for(services, target)
     job.batch = 100
     assert job.step() == "recorded"
     assert (progress().status, progress().recorded) == ("listing", 30)
@@ -181,13 +184,13 @@ def test_the_runner_thread_backfills_while_windows_run(
         services: Services, emulator: tuple[DropboxState, str]) -> None:
     state, _ = emulator
     stop = threading.Event()
-    threads = backfill.start_backfills(services, stop)
+    threads = backfill_app.start_backfills(services, stop)
     assert len(threads) == 1
     state.put_file("/Invoices/live.pdf", b"%PDF-1.4 live")
     try:
         for _ in range(100):
             run_window(build_pipeline(services))
-            if not backfill.pending_backfills(services):
+            if not backfill_app.pending_backfills(services):
                 break
             stop.wait(0.05)
         threads[0].join(timeout=10)

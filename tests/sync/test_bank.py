@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract.openapi import SERVER, FakeClock
+from liasse.app.wiring.qonto import QontoBankFeed
 from liasse.connectors.qonto import ApiKeyAuth, ApiKeyCredentials, QontoClient, RetryPolicy
 from liasse.domain import errors as step_errors
 from liasse.emulators.qonto import create_app, demo_state
@@ -38,6 +39,9 @@ class World:
     workspace_id: str
     connection_id: str
 
+    def feed(self, secret: str = SECRET) -> QontoBankFeed:
+        return QontoBankFeed(self.client(secret), self.connection_id)
+
     def client(self, secret: str = SECRET) -> QontoClient:
         app = create_app(self.state, clock=self.clock, faults=self.faults)
         http = httpx.Client(transport=sync_transport(app), base_url=SERVER)
@@ -45,7 +49,7 @@ class World:
                            retry=RetryPolicy(max_attempts=2, sleep=lambda _: None))
 
     def sync(self) -> BankSyncReport:
-        return sync_bank(self.sessions, self.workspace_id, self.connection_id, self.client(),
+        return sync_bank(self.sessions, self.workspace_id, self.connection_id, self.feed(),
                          BankSyncOptions(clock=self.clock, overlap=OVERLAP))
 
     def repo_counts(self) -> dict[str, int]:
@@ -150,7 +154,7 @@ def test_a_new_bank_account_is_picked_up_on_the_next_sync(world: World) -> None:
 def test_refused_credentials_stop_the_sync_with_needs_reconnect(world: World) -> None:
     with pytest.raises(step_errors.NeedsReconnect) as raised:
         sync_bank(world.sessions, world.workspace_id, world.connection_id,
-                  world.client(secret="wrong"), BankSyncOptions(clock=world.clock))
+                  world.feed(secret="wrong"), BankSyncOptions(clock=world.clock))
     assert raised.value.connection_id == world.connection_id
     assert world.repo_counts() == {}
 

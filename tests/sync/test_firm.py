@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from liasse.app import adapters, connections
+from liasse.app import connections
 from liasse.app.firm import FirmError, client_slug, disable_client, enable_client
-from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
+from liasse.app.wiring import dropbox as dropbox_wiring
 from liasse.connectors.dropbox.firm import FRENCH_LABELS
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
@@ -66,9 +69,7 @@ def test_enabling_creates_the_folders_and_connections_in_the_client_workspace(
         connection = repo.connection_by_name("firm-dropbox: invoice")
         assert connection is not None and connection.config["folder_id"].startswith("id:")
     assert kinds == ["invoice", "receipt", "sales"]
-    secret = adapters.SecretJsonStore(world.services.sessions, workspace_id,
-                                      world.services.keyring(),
-                                      adapters.dropbox_secret_name(connection.id))
+    secret = dropbox_wiring.secret(world.services, workspace_id, connection.id)
     assert secret.load_json() == {"static_token": TOKEN}  # the client's own encrypted copy
     assert enable_client(world.services, "firm-dropbox", "Boulangerie Dupré") == slug
     with world.services.workspace_repo(slug) as repo:

@@ -12,8 +12,12 @@ import httpx
 import pytest
 
 from liasse.app import connections
-from liasse.app.services import build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
+from liasse.app.watchers import watcher_for
+from liasse.app.wiring.dropbox import TranslatingLongpoll
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.errors import CursorReset, NeedsReconnect
@@ -21,7 +25,7 @@ from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
-from liasse.sync.instant import InstantWatcher, is_instant, start_watcher, watcher_for
+from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
 from liasse.sync.window import run_window
 
 TOKEN = "instant-token"
@@ -105,7 +109,9 @@ def test_a_success_resets_the_backoff() -> None:
 def test_an_auth_failure_stops_the_watcher() -> None:
     windows: list[int] = []
     source = ScriptedSource(True, NeedsReconnect("token revoked"))
-    watcher = InstantWatcher(source, lambda: windows.append(1), threading.Event())
+    # Dropbox's refusal, through the wiring's one translation, stops the watcher.
+    watcher = InstantWatcher(TranslatingLongpoll(source), lambda: windows.append(1),
+                             threading.Event())
     watcher.run()  # returns by itself
     assert (windows, source.polls) == ([1], 2)
 
@@ -120,7 +126,7 @@ def test_a_dead_cursor_runs_a_window_that_lists_again() -> None:
         windows.append(1)
         stop.set()
 
-    InstantWatcher(source, window, stop).run()
+    InstantWatcher(TranslatingLongpoll(source), window, stop).run()
     assert windows == [1]
 
 

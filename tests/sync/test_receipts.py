@@ -17,21 +17,20 @@ import liasse.store.tables_receipts  # noqa: F401  (registers the export tables 
 from liasse.connectors.dropbox.content_hash import content_hash
 from liasse.domain.errors import NeedsReconnect, TransientFailure
 from liasse.domain.money import Money
+from liasse.domain.receipts import (
+    Attachment,
+    BankAccountInfo,
+    ReceiptSink,
+    ReceiptSource,
+    RemoteFile,
+)
 from liasse.domain.transactions import BankTransaction
 from liasse.store.db import make_engine, make_session_factory
 from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
 from liasse.store.repo import NotFound, WorkspaceRepo, create_workspace
 from liasse.store.tables import Base
 from liasse.sync import receipts_plan as plan
-from liasse.sync.receipts import (
-    Attachment,
-    BankAccountInfo,
-    ExportSettings,
-    ReceiptExporter,
-    ReceiptSink,
-    ReceiptSource,
-    RemoteFile,
-)
+from liasse.sync.receipts import ExportSettings, ReceiptExporter
 
 START = date(2024, 3, 1)
 MAIN = BankAccountInfo(id="acc-main", name="Compte principal", iban="FR7630001007941234567890185",
@@ -149,6 +148,9 @@ class FakeDropbox:
         self._check_auth()
         stored = self.files.get(path.lower())
         return None if stored is None else self._remote(stored)
+
+    def content_hash(self, content: bytes) -> str:
+        return content_hash(content)
 
     def write(self, path: str, content: bytes) -> RemoteFile:
         self._check_auth()

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from liasse.app import connections
-from liasse.app.services import Services, initialise, open_services
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.app.watchers import RESTART_AFTER, InstantWatchers
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState, EmulatorConfig

@@ -14,18 +14,15 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from liasse.app import connections
-from liasse.app.adapters_writeback import DropboxDocumentWriter
-from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
+from liasse.app.wiring.dropbox import DropboxDocumentWriter
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
-from liasse.connectors.dropbox.writeback import (
-    QONTO_KEY,
-    RECORD_KEY,
-    DropboxWriter,
-    read_stamp,
-)
+from liasse.connectors.dropbox.writeback import DropboxWriter
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.emulators.dropbox.serve import running_emulator
@@ -35,6 +32,7 @@ from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.sync import writeback
 from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
+from liasse.sync.writeback import QONTO_KEY, RECORD_KEY, read_stamp
 
 TOKEN = "writeback-step-token"
 PUBLIC_URL = "https://liasse.example"

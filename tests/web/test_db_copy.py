@@ -10,14 +10,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, login
 
+from liasse.app.accounts import add_user
 from liasse.app.actions import approve, user_actor
 from liasse.app.runner import sync_once
-from liasse.app.services import initialise, open_services, opened_services
+from liasse.app.services import open_services, opened_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.cli import app
 from liasse.store.copy import count_rows
 from liasse.store.secrets import SecretStore
-from liasse.web.accounts import add_user
 from liasse.web.app import create_app
 
 OWNER = "owner@example.com"

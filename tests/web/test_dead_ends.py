@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from webworld import World, csrf_of
 
 from liasse.app import actions
-from liasse.app.services import build_pipeline
+from liasse.app.pipelines import build_pipeline
 from liasse.sync.window import run_window
 
 ACTOR = actions.user_actor("owner@example.com")

@@ -12,13 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, login
 
+from liasse.app.accounts import add_user
 from liasse.app.actions import approve, user_actor
-from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.pipelines import build_pipeline, run_bank_window
+from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
+from liasse.app.setup import initialise
 from liasse.samples.demo import DEMO_SUPPLIERS, REFERENCE_DAY
-from liasse.sync.bank_window import run_bank_window
 from liasse.sync.window import run_window
-from liasse.web.accounts import add_user
 from liasse.web.app import create_app
 
 DAY = REFERENCE_DAY  # the day the demo is seeded and the pages are looked at
@@ -54,7 +55,7 @@ def demo(clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[D
     settings = load_settings()
     initialise(settings, demo=True, today=DAY)
     services = open_services(settings)
-    server = start_embedded_qonto(services, lambda line: None, today=DAY)
+    sandbox = start_embedded_qonto(services, lambda line: None, today=DAY)
     try:
         run_the_demo(services)
         add_user(services, OWNER, PASSWORD, role="owner", workspace="default",
@@ -63,7 +64,7 @@ def demo(clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[D
         assert login(client, OWNER).status_code in (200, 303)
         yield Demo(services, client)
     finally:
-        server.should_exit = True
+        sandbox.stop()
         services.close()
 
 

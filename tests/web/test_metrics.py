@@ -9,9 +9,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from webworld import TEST_CONFIG, World, defer_read_jobs, run_sql
 
-from liasse.app.settings import load_settings
+from liasse.app.settings import WebConfig, load_settings
 from liasse.web.app import create_app
-from liasse.web.config import WebConfig
 
 QUEUE_FAMILIES = {"liasse_jobs_waiting", "liasse_jobs_running", "liasse_jobs_failed",
                   "liasse_jobs_oldest_waiting_age_seconds", "liasse_workers_live"}

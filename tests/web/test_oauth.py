@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 from webworld import TEST_CONFIG, World, csrf_of, invoice_file, login, make_world
 
-from liasse.app import adapters
 from liasse.app.settings import load_settings
+from liasse.app.wiring.secrets import SecretJsonStore, secret_name
 from liasse.connectors.qonto.auth import ApiKeyCredentials, OAuthCredentials, credentials_from_json
 from liasse.domain.states import State, transition
 from liasse.emulators.dropbox.serve import running_emulator
@@ -79,11 +79,10 @@ class Setup:
     def secret(self, name: str, kind: str) -> dict[str, Any] | None:
         connection = self.connection(name)
         assert connection is not None
-        secret_name = (adapters.dropbox_secret_name(connection.id) if kind == "dropbox"
-                       else adapters.qonto_secret_name(connection.id))
         workspace_id = self.world.repo_call(lambda r: r.workspace_id)
-        return adapters.SecretJsonStore(self.world.services.sessions, workspace_id,
-                                        self.world.services.keyring(), secret_name).load_json()
+        return SecretJsonStore(self.world.services.sessions, workspace_id,
+                               self.world.services.keyring(),
+                               secret_name(kind, connection.id)).load_json()
 
 
 @pytest.fixture
@@ -303,7 +302,7 @@ def test_qonto_oauth_flow_stores_the_tokens(setup: Setup) -> None:
     assert isinstance(credentials, OAuthCredentials) and credentials.refresh_token
     assert "supplier_invoice.write" in credentials.scopes
     # The connection works: its window reads the bank with the OAuth tokens.
-    from liasse.sync.bank_window import run_bank_window
+    from liasse.app.pipelines import run_bank_window
 
     report = run_bank_window(setup.world.services, "default", connection.id)
     after = setup.connection("qonto")

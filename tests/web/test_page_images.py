@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from webworld import ScriptedExtractor, World
 
-from liasse.app.services import build_pipeline
+from liasse.app.pipelines import build_pipeline
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher

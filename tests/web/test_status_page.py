@@ -117,7 +117,7 @@ def test_post_now_posts_through_the_sandbox_connection(world: World, owner: Test
     from liasse.app.sandbox import start_embedded_qonto
 
     world.services.poster = None  # only the workspace's own (sandbox) Qonto connection
-    server = start_embedded_qonto(world.services, lambda line: None)
+    sandbox = start_embedded_qonto(world.services, lambda line: None)
     try:
         unsure = world.document_id("unsure.pdf")
         world.repo_call(lambda repo: actions.approve(repo, unsure, actor="user:owner"))
@@ -130,7 +130,7 @@ def test_post_now_posts_through_the_sandbox_connection(world: World, owner: Test
         assert 'id="sandbox-invoice"' in record  # the link stays local
         assert "app.qonto.com" not in record
     finally:
-        server.should_exit = True
+        sandbox.stop()
 
 
 def test_the_status_page_shows_each_receipts_export(world: World, owner: TestClient) -> None:

@@ -16,16 +16,17 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
-from liasse.app.services import Services, build_pipeline, initialise, open_services
-from liasse.app.settings import Settings
+from liasse.app.accounts import add_user
+from liasse.app.pipelines import build_pipeline
+from liasse.app.services import Services, open_services
+from liasse.app.settings import Settings, WebConfig
+from liasse.app.setup import initialise
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import repo as store_repo
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import run_window
-from liasse.web.accounts import add_user
-from liasse.web.config import WebConfig
 
 PASSWORD = "correct horse battery"
 # Cheap argon2 parameters: the tests log in often; production uses the library's defaults.

@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from liasse.app.directory import follow_supplier_choice
 from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.outcome import approval_blocker
+from liasse.domain.pcg import pcg_accounts
 from liasse.domain.states import IllegalTransition, State, transition
-from liasse.domain.suppliers import Supplier, SupplierRule
-from liasse.enrich.accounts import pcg_accounts
+from liasse.domain.suppliers import Supplier, SupplierRule, normalise_name
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import NotFound, WorkspaceRepo
@@ -357,8 +358,6 @@ def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: s
     previous = document.supplier_id
     document.supplier_id, document.supplier_name = supplier.id, supplier.legal_name
     document.updated_at = utcnow()
-    from liasse.app.learning import follow_supplier_choice  # learning builds on these actions
-
     follow_supplier_choice(suppliers, document, previous)
     repo.add_audit("document", document.id, actor=actor, reason="supplier chosen by a person",
                    details={"field": "supplier", "before": before, "after": supplier.legal_name,
@@ -368,8 +367,6 @@ def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: s
 
 def _names_previous(suppliers: SupplierRepo, previous: str | None, written: str) -> bool:
     """The name read is the wrong supplier's own (often the customer's): not a variant."""
-    from liasse.domain.suppliers import normalise_name
-
     if previous is None:
         return False
     try:

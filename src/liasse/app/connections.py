@@ -9,22 +9,24 @@ and sends the documents that waited for it back to the step that failed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 import httpx
 
-from liasse.app import actions, adapters
+from liasse.app import actions
 from liasse.app.services import Services
 from liasse.app.settings import Settings
+from liasse.app.wiring import dropbox as dropbox_wiring
+from liasse.app.wiring import qonto as qonto_wiring
+from liasse.app.wiring import wiring_for
+from liasse.connectors.dropbox.check import FolderCheckFailed as FolderCheckFailed
 from liasse.connectors.dropbox.check import check_folder
 from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy
-from liasse.connectors.dropbox.oauth import (
-    AuthorizationRequest,
-    DropboxOAuth,
-    DropboxTokens,
-    StaticToken,
-)
+
+# The PKCE request a Dropbox connect flow resumes with (the web keeps it between pages).
+from liasse.connectors.dropbox.oauth import AuthorizationRequest as AuthorizationRequest
+from liasse.connectors.dropbox.oauth import DropboxOAuth, StaticToken
 from liasse.connectors.qonto.auth import (
     ApiKeyCredentials,
     InMemoryCredentialStore,
@@ -39,6 +41,7 @@ from liasse.domain.states import State
 from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.receipts import validated_settings
+from liasse.sync.receipts_plan import next_run_after
 
 CLI_ACTOR = "user:cli"
 TEXT = {
@@ -115,24 +118,12 @@ def _upsert_connection(services: Services, kind: str, name: str, config: dict[st
         return repo.workspace_id, connection.id
 
 
-def _secret(services: Services, workspace_id: str, connection_id: str
-            ) -> adapters.SecretJsonStore:
-    return adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                    adapters.dropbox_secret_name(connection_id))
-
-
-def _qonto_secret(services: Services, workspace_id: str, connection_id: str
-                  ) -> adapters.SecretJsonStore:
-    return adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                    adapters.qonto_secret_name(connection_id))
-
-
 def check_dropbox_access(services: Services, access_token: str, folder: str) -> None:
     """One real call with the token about to be stored: the token works and the folder is
     there, or `FolderCheckFailed` says which is wrong (nothing is stored then)."""
     with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
         client = DropboxClient(http, StaticToken(access_token),
-                               endpoints=adapters.dropbox_endpoints(services.settings),
+                               endpoints=dropbox_wiring.endpoints(services.settings),
                                retry=CHECK_RETRY)
         check_folder(client, folder)
 
@@ -142,9 +133,10 @@ def connect_dropbox_with_token(services: Services, target: DropboxTarget, token:
     console): checked against Dropbox first, then stored encrypted, never refreshed."""
     token = token.strip()
     check_dropbox_access(services, token, target.folder)
-    workspace_id, connection_id = _upsert_connection(services, "dropbox", target.name,
-                                                     target.config())
-    _secret(services, workspace_id, connection_id).save_json({"static_token": token})
+    workspace_id, connection_id = _upsert_connection(services, dropbox_wiring.KIND,
+                                                     target.name, target.config())
+    dropbox_wiring.secret(services, workspace_id, connection_id).save_json(
+        {"static_token": token})
     return connection_id
 
 
@@ -154,7 +146,7 @@ def start_dropbox_oauth(services: Services, *, write_back: bool,
     """The authorize URL and PKCE verifier; nothing is sent anywhere yet."""
     with httpx.Client(timeout=30) as http:
         oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
-                             endpoints=adapters.dropbox_endpoints(services.settings))
+                             endpoints=dropbox_wiring.endpoints(services.settings))
         return oauth.start(write_back=write_back, redirect_uri=redirect_uri, state=state)
 
 
@@ -172,13 +164,14 @@ def finish_dropbox_oauth_for(services: Services, slug: str | None, target: Dropb
     """
     with httpx.Client(timeout=30) as http:
         oauth = DropboxOAuth(http, services.settings.dropbox.app_key,
-                             endpoints=adapters.dropbox_endpoints(services.settings))
+                             endpoints=dropbox_wiring.endpoints(services.settings))
         tokens = oauth.exchange(code.strip(), request)
     check_dropbox_access(services, tokens.access_token, target.folder)
     workspace_id, connection_id = _upsert_connection(
-        services, "dropbox", target.name, target.config(), slug=slug, actor=actor,
+        services, dropbox_wiring.KIND, target.name, target.config(), slug=slug, actor=actor,
         keep_cursor=reconnect)
-    adapters.DropboxTokenStore(_secret(services, workspace_id, connection_id)).save(tokens)
+    dropbox_wiring.DropboxTokenStore(
+        dropbox_wiring.secret(services, workspace_id, connection_id)).save(tokens)
     return connection_id
 
 
@@ -201,9 +194,10 @@ def connect_qonto_api_key(services: Services, api_key: str, *, base_url: str,
         connect_api_key(http, credentials, InMemoryCredentialStore(), base_url=base_url,
                         staging_token=staging_token)
     config = _qonto_config(base_url, emulator=emulator, staging_token=staging_token)
-    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config,
+    workspace_id, connection_id = _upsert_connection(services, qonto_wiring.KIND, name, config,
                                                      slug=slug, actor=actor)
-    store = adapters.QontoCredentialStore(_qonto_secret(services, workspace_id, connection_id))
+    store = qonto_wiring.QontoCredentialStore(
+        qonto_wiring.secret(services, workspace_id, connection_id))
     store.save(credentials)
     return connection_id
 
@@ -220,7 +214,7 @@ def _qonto_config(base_url: str, *, emulator: bool, staging_token: str | None = 
     return config
 
 
-qonto_oauth_app = adapters.qonto_oauth_app
+qonto_oauth_app = qonto_wiring.oauth_app
 
 
 def start_qonto_oauth(settings: Settings, *, redirect_uri: str, state: str) -> str:
@@ -238,9 +232,10 @@ def finish_qonto_oauth_for(services: Services, slug: str | None, code: str, *,
         credentials = exchange_code(http, app, code.strip())
         _check_oauth(http, app, credentials, settings.qonto.base_url)
     config = _qonto_config(settings.qonto.base_url, emulator=emulator, auth="oauth")
-    workspace_id, connection_id = _upsert_connection(services, "qonto", name, config,
+    workspace_id, connection_id = _upsert_connection(services, qonto_wiring.KIND, name, config,
                                                      slug=slug, actor=actor)
-    store = adapters.QontoCredentialStore(_qonto_secret(services, workspace_id, connection_id))
+    store = qonto_wiring.QontoCredentialStore(
+        qonto_wiring.secret(services, workspace_id, connection_id))
     store.save(credentials)
     return connection_id
 
@@ -265,6 +260,19 @@ def connection_config(services: Services, slug: str | None, name: str
         return connection.kind, dict(connection.config)
 
 
+ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
+
+
+def reconnect_flow(kind: str, config: dict[str, Any]) -> ReconnectFlow | None:
+    """How a person reconnects a connection of this kind: Dropbox's OAuth, Qonto's OAuth,
+    or a new Qonto API key typed in the settings; None when it cannot be reconnected."""
+    if kind == dropbox_wiring.KIND:
+        return "dropbox_oauth"
+    if kind == qonto_wiring.KIND:
+        return "qonto_oauth" if config.get("auth") == "oauth" else "qonto_api_key"
+    return None
+
+
 def retry_blocked_documents(services: Services, slug: str | None, connection_id: str, *,
                             actor: str = CLI_ACTOR) -> list[str]:
     """After a reconnect: the documents blocked on this connection go back to their step.
@@ -273,10 +281,10 @@ def retry_blocked_documents(services: Services, slug: str | None, connection_id:
     for a bank connection, when it is the bank that refused (posting is workspace-wide).
     """
     with services.workspace_repo(slug) as repo:
-        kind = repo.get_connection(connection_id).kind
+        bank = wiring_for(repo.get_connection(connection_id).kind).is_bank
         retried = []
         for document in repo.documents_in_states([State.BLOCKED_ON_AUTH], limit=10_000):
-            if kind == "qonto" or _came_through(repo, document.id, connection_id):
+            if bank or _came_through(repo, document.id, connection_id):
                 actions.retry_document(repo, document.id, actor=actor)
                 retried.append(document.id)
         return retried
@@ -300,26 +308,8 @@ def disconnect(services: Services, name: str, *, slug: str | None = None,
         repo.add_audit("connection", connection.id, actor=actor, before=before,
                        after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
-    if kind == "dropbox":
-        secret = _secret(services, workspace_id, connection_id)
-        _revoke_dropbox_grant(services, secret)
-        secret.clear()
-    elif kind == "qonto":
-        _qonto_secret(services, workspace_id, connection_id).clear()
+    wiring_for(kind).forget(services, workspace_id, connection_id)
     return True
-
-
-def _revoke_dropbox_grant(services: Services, secret: adapters.SecretJsonStore) -> None:
-    """Best effort: Dropbox forgets the grant too. A failure (Dropbox down) leaves the
-    tokens forgotten here all the same, and the owner can revoke in Dropbox's settings."""
-    stored = secret.load_json() or {}
-    if "access_token" not in stored:
-        return  # a static token (emulator) or nothing stored
-    tokens = DropboxTokens.from_dict(stored)
-    with httpx.Client(timeout=15) as http:
-        DropboxOAuth(http, services.settings.dropbox.app_key,
-                     endpoints=adapters.dropbox_endpoints(services.settings)
-                     ).revoke(tokens.access_token)
 
 
 # --- the Qonto receipts export --------------------------------------------------------------
@@ -328,7 +318,7 @@ def _revoke_dropbox_grant(services: Services, secret: adapters.SecretJsonStore) 
 def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
     with services.workspace_repo() as repo:
         connection = repo.connection_by_name(name)
-        if connection is None or connection.kind != "dropbox":
+        if connection is None or wiring_for(connection.kind).receipt_sink is None:
             raise ValueError(f"no Dropbox connection named {name!r}: `liasse connect dropbox`")
         return repo.workspace_id, connection.id
 
@@ -336,16 +326,21 @@ def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
 def configure_receipts_export(services: Services, dropbox_name: str, settings: ExportSettings
                               ) -> ExportState:
     """Export Qonto receipts into this Dropbox connection from `settings.start_date` on."""
-    from datetime import UTC, datetime
-
-    from liasse.sync.receipts_plan import next_run_after
-
     workspace_id, connection_id = _dropbox_connection_id(services, dropbox_name)
     valid = validated_settings(settings)
     # A new --at moves the run already planned at the old time.
     planned = next_run_after(datetime.now(UTC), valid.schedule_time, valid.timezone)
     with receipts_repo_scope(services.sessions, workspace_id)() as repo:
         return repo.save_settings(connection_id, valid, planned_run_at=planned)
+
+
+def start_receipts_export(services: Services, dropbox_name: str, *, since: date,
+                          by_account: bool, at: str, timezone: str) -> ExportState:
+    """`liasse receipts export`: from `since`, filed by ledger account or by date, daily
+    at `at` (HH:MM) in `timezone`; ValueError for a time or zone that does not exist."""
+    mode = "by_account" if by_account else "by_date"
+    return configure_receipts_export(services, dropbox_name,
+                                     ExportSettings(since, mode, at, timezone))
 
 
 def reset_receipts_export(services: Services, dropbox_name: str) -> int:
@@ -365,8 +360,6 @@ def retry_connection_now(services: Services, name: str, *, slug: str | None = No
                          actor: str = CLI_ACTOR) -> bool:
     """Plan an active connection's next window for now (the scheduler takes it at its next
     tick); False when there is no such active connection."""
-    from datetime import UTC, datetime
-
     with services.workspace_repo(slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None or connection.status != "active":

@@ -19,9 +19,16 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from liasse.app import adapters
 from liasse.app.services import Services
-from liasse.connectors.dropbox.firm import ENGLISH_LABELS, ClientFolders, DocumentKind, FirmFolders
+from liasse.app.wiring import dropbox as dropbox_wiring
+from liasse.app.wiring import wiring_for
+from liasse.connectors.dropbox.firm import (
+    ENGLISH_LABELS,
+    FRENCH_LABELS,
+    ClientFolders,
+    DocumentKind,
+    FirmFolders,
+)
 from liasse.store import repo as store_repo
 
 DOCUMENT_KINDS: Mapping[DocumentKind, str] = {
@@ -59,6 +66,11 @@ def client_slug(client_name: str) -> str:
     return (slug or "client")[:MAX_SLUG].rstrip("-")
 
 
+def folder_labels(*, french: bool) -> Mapping[DocumentKind, str]:
+    """The client folders' names: Invoices / Receipts / Sales documents, or in French."""
+    return FRENCH_LABELS if french else ENGLISH_LABELS
+
+
 def connection_name(firm_connection_name: str, kind: DocumentKind) -> str:
     return f"{firm_connection_name}: {DOCUMENT_KINDS[kind]}"
 
@@ -68,8 +80,7 @@ def enable_client(services: Services, firm_connection_name: str, client_name: st
                   firm_slug: str | None = None) -> str:
     """Create (or adopt) the client's workspace, folders and connections; returns its slug."""
     firm = _firm_connection(services, firm_slug, firm_connection_name)
-    client = adapters.dropbox_client(services.settings, _firm_secret(services, firm),
-                                     firm.connection_id, lambda reason: None)
+    client = dropbox_wiring.client(services, firm.workspace_id, firm.connection_id)
     folders = FirmFolders(client).enable_client(firm.root, client_name, labels)
     slug = _ensure_workspace(services, client_name)
     for kind, folder_id in folders.folder_ids.items():
@@ -97,23 +108,17 @@ def _firm_connection(services: Services, firm_slug: str | None, name: str) -> _F
         connection = repo.connection_by_name(name)
         if connection is None:
             raise FirmError(MESSAGES["no_connection"].format(name=name))
-        if connection.kind != "dropbox":
+        if not wiring_for(connection.kind).firm_folders:
             raise FirmError(MESSAGES["not_dropbox"].format(name=name, kind=connection.kind))
         workspace_id, connection_id = repo.workspace_id, connection.id
         root = str(connection.config.get("folder", ""))
         if not connection.config.get(FIRM_ROOT):
             # From now on it holds the token and the root; its clients' files are theirs.
             connection.config = {**connection.config, FIRM_ROOT: True}
-    secret = adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                      adapters.dropbox_secret_name(connection_id)).load_json()
+    secret = dropbox_wiring.secret(services, workspace_id, connection_id).load_json()
     if secret is None:
         raise FirmError(MESSAGES["not_connected"].format(name=name))
     return _FirmConnection(workspace_id, connection_id, root, secret)
-
-
-def _firm_secret(services: Services, firm: _FirmConnection) -> adapters.SecretJsonStore:
-    return adapters.SecretJsonStore(services.sessions, firm.workspace_id, services.keyring(),
-                                    adapters.dropbox_secret_name(firm.connection_id))
 
 
 def _ensure_workspace(services: Services, client_name: str) -> str:
@@ -136,7 +141,7 @@ def _upsert_client_connection(services: Services, slug: str, firm: _FirmConnecti
     with services.workspace_repo(slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None:
-            connection = repo.add_connection("dropbox", name, config)
+            connection = repo.add_connection(dropbox_wiring.KIND, name, config)
         elif connection.config.get("folder_id") != config["folder_id"]:
             connection.config, connection.cursor = config, None  # a new folder: list afresh
         repo.set_connection_status(connection.id, "active", None)
@@ -145,5 +150,4 @@ def _upsert_client_connection(services: Services, slug: str, firm: _FirmConnecti
                        details=config)
         workspace_id, connection_id = repo.workspace_id, connection.id
     # The client workspace keeps its own encrypted copy: secrets never cross workspaces.
-    adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                             adapters.dropbox_secret_name(connection_id)).save_json(firm.secret)
+    dropbox_wiring.secret(services, workspace_id, connection_id).save_json(firm.secret)

@@ -18,12 +18,22 @@ The review page calls `approve_and_learn` / `reject_and_learn`; `liasse learn` c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
+from sqlalchemy.orm import Session
+
+from liasse.app import actions
+from liasse.app.actions import ActionRefused, clean_field_value
+from liasse.app.directory import absorb_mistakes, identifiers_of
+from liasse.app.pipelines import workspace_context
+from liasse.app.services import NoWorkspace, Services
 from liasse.domain.extraction import FIELD_NAMES, ExtractedField
 from liasse.domain.identifiers import compact
-from liasse.domain.suppliers import LEGAL_FORMS, Supplier, normalise_name
+from liasse.domain.suppliers import Supplier, normalise_name
+from liasse.extract.candidates import all_candidates
+from liasse.extract.cascade import ExtractOptions, extract_document, read_pages
+from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page
 from liasse.extract.memory import (
     IDENTIFIER_FIELDS,
@@ -31,13 +41,11 @@ from liasse.extract.memory import (
     SupplierMemory,
     learn,
 )
+from liasse.store import repo as store_repo
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.repo import WorkspaceRepo
-from liasse.store.suppliers_repo import Identifiers, SupplierRepo
+from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import Document, Workspace, utcnow
-
-if TYPE_CHECKING:
-    from liasse.app.services import Services
 
 # A reason a reviewer writes when the file is no invoice at all (both languages).
 _NOT_INVOICE_WORDS = ("not an invoice", "no invoice", "pas une facture", "n'est pas une facture")
@@ -75,8 +83,6 @@ class Learned:
 
 def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     """`FIELD=VALUE` pairs as the extraction contract writes them, or LearnRefused."""
-    from liasse.app.actions import ActionRefused, clean_field_value
-
     values: dict[str, str] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -112,11 +118,11 @@ def learn_confirmation(suppliers: SupplierRepo, memories: MemoryRepo, pages: lis
     target, created = _confirmed_supplier(suppliers, confirmation, previous)
     if target is None:
         return Learned(None, None, reasons=("no supplier named or identified: nothing learned",))
-    took = suppliers.take_identifiers(target.id, _identifiers(confirmation.confirmed))
+    took = suppliers.take_identifiers(target.id, identifiers_of(confirmation.confirmed))
     if document is not None and document.supplier_id != target.id:
         document.supplier_id, document.supplier_name = target.id, target.legal_name
         document.updated_at = utcnow()
-    absorbed = _absorb_mistakes(suppliers, memories, target.id,
+    absorbed = absorb_mistakes(suppliers, memories, target.id,
                                 [*took, *([previous] if previous else [])])
     _remember(memories, target, pages, confirmation)
     if confirmation.ledger_account and not target.rule.ledger_account:
@@ -156,49 +162,8 @@ def _by_identifier(suppliers: SupplierRepo, confirmed: Mapping[str, str]) -> Sup
     return None
 
 
-def _identifiers(confirmed: Mapping[str, str]) -> Identifiers:
-    def one(name: str) -> tuple[str, ...]:
-        value = confirmed.get(name)
-        return (value,) if value else ()
-
-    return Identifiers(one("supplier_vat_id"), one("supplier_siren"), one("supplier_siret"),
-                       one("supplier_iban"), one("supplier_domain"))
-
-
-def looks_mistaken(supplier: Supplier) -> bool:
-    """A name that is only legal forms ("Sarl"), or a supplier left with no identifier."""
-    words = [w for w in supplier.legal_name.upper().replace(".", " ").split() if w]
-    junk = not normalise_name(supplier.legal_name) or all(w in LEGAL_FORMS for w in words)
-    bare = not (supplier.vat_ids or supplier.sirens or supplier.sirets or supplier.ibans)
-    return junk or bare
-
-
-def _absorb_mistakes(suppliers: SupplierRepo, memories: MemoryRepo, target_id: str,
-                     suspects: Sequence[str]) -> list[str]:
-    """Suppliers that lost their identifiers or the document to the right one, and that
-    nothing references any more, are folded into it."""
-    counts = suppliers.document_counts()
-    absorbed: list[str] = []
-    for supplier_id in dict.fromkeys(suspects):
-        if supplier_id == target_id or counts.get(supplier_id, 0) > 0:
-            continue
-        try:
-            supplier = suppliers.get(supplier_id)
-        except LookupError:
-            continue
-        if suppliers.resolve_id(supplier_id) != supplier_id or not looks_mistaken(supplier):
-            continue
-        suppliers.absorb_mistake(target_id, supplier_id)
-        memories.move(supplier_id, target_id)
-        absorbed.append(supplier_id)
-    return absorbed
-
-
 def _remember(memories: MemoryRepo, supplier: Supplier, pages: list[Page],
               confirmation: Confirmation) -> None:
-    from liasse.extract.candidates import all_candidates
-    from liasse.extract.fields.geometry import build_layout
-
     layout = build_layout(pages) if pages and any(p.words for p in pages) else None
     candidates = all_candidates(layout) if layout is not None else {}
     memory = memories.memory_of(supplier.id) or SupplierMemory(supplier.id, supplier.legal_name)
@@ -219,8 +184,6 @@ def _document_confirmation(document: Document, *, not_invoice: bool = False) -> 
 
 
 def _pages_of(document: Document, read_file: Callable[[str], bytes]) -> list[Page]:
-    from liasse.extract.cascade import read_pages
-
     try:
         data = read_file(document.sha256)
     except Exception:  # the original is gone: the directory still follows, anchors do not
@@ -232,8 +195,6 @@ def approve_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: Me
                       read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                       reason: str = "") -> Learned:
     """Approve (with the corrections already saved) and learn from what was approved."""
-    from liasse.app import actions
-
     actions.approve(repo, document_id, actor=actor, reason=reason)
     document = repo.get_document(document_id)
     learned = learn_confirmation(suppliers, memories, _pages_of(document, read_file),
@@ -251,8 +212,6 @@ def reject_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: Mem
                      read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                      reason: str) -> Learned | None:
     """Reject; a rejection as "not an invoice" is remembered for that supplier's layout."""
-    from liasse.app import actions
-
     actions.reject(repo, document_id, actor=actor, reason=reason)
     document = repo.get_document(document_id)
     if not says_not_invoice(reason) or document.supplier_id is None:
@@ -274,31 +233,10 @@ def _audit(repo: WorkspaceRepo, document_id: str, actor: str, learned: Learned) 
                             "identifiers_from": list(learned.took_from)})
 
 
-def follow_supplier_choice(suppliers: SupplierRepo, document: Document,
-                           previous: str | None) -> list[str]:
-    """A person set the document's supplier: the identifiers printed on it move to that
-    supplier, and the one created by mistake is folded in when nothing references it."""
-    if document.supplier_id is None:
-        return []
-    fields = (document.extraction or {}).get("fields") or {}
-    confirmed = {name: str(raw["value"]) for name, raw in fields.items()
-                 if isinstance(raw, dict) and raw.get("value") and name in IDENTIFIER_FIELDS}
-    took = suppliers.take_identifiers(document.supplier_id, _identifiers(confirmed))
-    memories = MemoryRepo(suppliers.session, suppliers.workspace_id)
-    return _absorb_mistakes(suppliers, memories, document.supplier_id,
-                            [*took, *([previous] if previous else [])])
-
-
 # --- the command line -----------------------------------------------------------------------
 
-def _workspace(session: object, slug: str | None) -> Workspace:
+def _workspace(session: Session, slug: str | None) -> Workspace:
     """The named workspace, else the only one, else the configured default."""
-    from sqlalchemy.orm import Session
-
-    from liasse.app.services import NoWorkspace
-    from liasse.store import repo as store_repo
-
-    assert isinstance(session, Session)
     if slug:
         found = store_repo.find_workspace_by_slug(session, slug)
     else:
@@ -312,8 +250,6 @@ def _workspace(session: object, slug: str | None) -> Workspace:
 
 def reading_context(services: Services, slug: str | None) -> dict[str, Any]:
     """`ExtractOptions` fields that make a read use the workspace's knowledge."""
-    from liasse.app.services import workspace_context
-
     with services.sessions.begin() as session:
         workspace = _workspace(session, slug)
         context = workspace_context(workspace, services.settings)
@@ -326,10 +262,6 @@ def learn_file(services: Services, slug: str | None, data: bytes, file_name: str
                sets: Mapping[str, str]) -> Learned:
     """`liasse learn FILE --set …`: read the file as the workspace would, then learn the
     values read with the person's over them, as approving it in review does."""
-    from dataclasses import replace
-
-    from liasse.extract.cascade import ExtractOptions, extract_document, read_pages
-
     options = replace(ExtractOptions(), **reading_context(services, slug))
     result = extract_document(data, file=file_name, options=options)
     pages = read_pages(data, file=file_name, options=options).pages
@@ -342,8 +274,6 @@ def learn_file(services: Services, slug: str | None, data: bytes, file_name: str
 def forget_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
                     supplier_id: str, *, actor: str) -> bool:
     """The suppliers page's Forget: what was learned about it goes; audited."""
-    from liasse.app.actions import ActionRefused
-
     try:
         supplier = suppliers.get(supplier_id)
     except LookupError as exc:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from liasse.app.settings import Settings
+from liasse.domain.money import Money
 from liasse.domain.outcome import Plan, plan_of
 from liasse.store.jobs_repo import QueueFigures, queue_figures
 from liasse.store.receipts_repo import ReceiptsRepo
@@ -123,8 +124,6 @@ class AuditLine:
 def _money(minor: int | None, currency: str | None) -> str | None:
     if minor is None:
         return None
-    from liasse.domain.money import Money
-
     return str(Money(minor, currency or "EUR"))
 
 

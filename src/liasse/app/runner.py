@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import subprocess
 import sys
@@ -10,19 +9,26 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import Any
 
+import uvicorn
+from rich.console import Console
+
+from liasse.app.accounts import ensure_user
+from liasse.app.backfill import start_backfills
+from liasse.app.jobs.queue import defer_due_windows, defer_window_now, make_defer_app
 from liasse.app.listen import ensure_port_free
+from liasse.app.lock import hold_service_lock, service_is_running
+from liasse.app.notify import SmtpConfig, SmtpNotifier, notify_attention
+from liasse.app.pipelines import build_pipeline, run_bank_window
+from liasse.app.privacy import purge_expired_originals
+from liasse.app.sandbox import embedded_qonto, stop_sandbox
 from liasse.app.scheduler import WindowScheduler, default_owner
-from liasse.app.services import (
-    Services,
-    build_pipeline,
-    initialise,
-    open_services,
-    require_initialised,
-)
-from liasse.app.settings import Settings
+from liasse.app.services import Services, open_services, require_initialised
+from liasse.app.settings import Settings, WebSettings
+from liasse.app.setup import initialise
 from liasse.app.watchers import InstantWatchers
+from liasse.app.wiring import wiring_for
 from liasse.domain.printable import PrintableFormatter
 from liasse.store import repo as store_repo
 from liasse.store.secrets import (
@@ -35,6 +41,9 @@ from liasse.sync.pipeline import utc_now
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse")
+
+# The web app `liasse run` serves: an ASGI application for the services and web settings.
+WebAppFactory = Callable[[Services, WebSettings], Any]
 
 DEMO_OWNER = "demo@liasse.local"
 DEMO_LOGIN_NEW = ("Log in as {email} with password {password} (shown only now, stored "
@@ -54,18 +63,17 @@ def sync_once(settings: Settings, *, progress: bool = False, all_workspaces: boo
     connection points at it), so this process does not start a second one on its port."""
     require_initialised(settings)
     services = open_services(settings)
+    sandbox = None
     try:
         if not service_is_running(settings):
-            _attach_embedded_qonto(services, lambda line: None)
+            sandbox = embedded_qonto(services, lambda line: None)
         slugs = _workspace_slugs(services) if all_workspaces else [settings.workspace]
         if progress:
-            from rich.console import Console
-
             with Console(stderr=True).status("Syncing…"):
                 return {slug: _one_window(services, slug) for slug in slugs}
         return {slug: _one_window(services, slug) for slug in slugs}
     finally:
-        _stop_embedded_qonto(services)
+        stop_sandbox(sandbox)
         services.close()
 
 
@@ -76,12 +84,10 @@ def _workspace_slugs(services: Services) -> list[str]:
 
 def _one_window(services: Services, slug: str) -> dict[str, int]:
     """Documents from every source, then each bank connection's lines and matching."""
-    from liasse.sync.bank_window import run_bank_window
-
     counts = run_window(build_pipeline(services, slug)).as_dict()
     with services.workspace_repo(slug) as repo:
         banks = [c.id for c in repo.list_connections()
-                 if c.kind == "qonto" and c.status == "active"]
+                 if wiring_for(c.kind).is_bank and c.status == "active"]
     for connection_id in banks:
         run_bank_window(services, slug, connection_id)
     return counts
@@ -99,8 +105,6 @@ class SchedulerThread:
         self._scheduler = WindowScheduler(services)
         self._queue: Any = None
         if not services.settings.is_sqlite:
-            from liasse.app.jobs.queue import make_defer_app
-
             self._queue = make_defer_app(services)
         self._notified: datetime | None = None
         self._tick = tick
@@ -113,8 +117,6 @@ class SchedulerThread:
         self._watchers = InstantWatchers(services, self._instant_window)
 
     def start(self) -> None:
-        from liasse.sync.backfill import start_backfills
-
         # Before the first window: backfilled connections' windows start from now.
         start_backfills(self._services, self._stop)
         self._watchers.refresh()  # instant watchers listen from the start
@@ -127,15 +129,11 @@ class SchedulerThread:
 
     def _instant_window(self, slug: str, connection_id: str) -> object:
         if self._queue is not None:
-            from liasse.app.jobs.queue import defer_window_now
-
             return defer_window_now(self._services, self._queue, slug, connection_id)
-        return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL, "dropbox")
+        return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL)
 
     def _notify(self, slug: str) -> None:
         """Tell the owner about connections to reconnect and parked records (once each)."""
-        from liasse.app.notify import SmtpConfig, SmtpNotifier, notify_attention
-
         web = self._services.settings.web
         notifiers = []
         if web.smtp is not None:
@@ -155,8 +153,6 @@ class SchedulerThread:
         if self._retention_checked and now - self._retention_checked < RETENTION_CHECK:
             return
         self._retention_checked = now
-        from liasse.app.privacy import purge_expired_originals
-
         deleted = purge_expired_originals(self._services, now)
         if deleted:
             log.info("retention: %d original(s) past the retention period deleted", deleted)
@@ -164,8 +160,6 @@ class SchedulerThread:
     def _queue_due(self) -> None:
         """PostgreSQL: a job for each due window; the owner is told about what needs a
         person at most once a minute (the workers' windows do not report back here)."""
-        from liasse.app.jobs.queue import defer_due_windows
-
         defer_due_windows(self._services, self._queue, default_owner())
         now = utc_now()
         if self._notified is None or now - self._notified >= NOTIFY_EVERY:
@@ -211,17 +205,14 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.kill()
 
 
-def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None],
-                workers: int = 1) -> None:
-    """Initialise if needed, then serve the web app while the scheduler syncs.
+def run_service(settings: Settings, web_app: WebAppFactory, *, demo: bool,
+                echo: Callable[[str], None], workers: int = 1) -> None:
+    """Initialise if needed, then serve the web app (`web_app(services, settings.web)`,
+    the presentation layer's, handed in by the CLI) while the scheduler syncs.
 
     What can stop it (another `liasse run`, a port in use) is found before anything says
     "running". On PostgreSQL, `workers` worker processes run the jobs (0: workers on other
     hosts run them)."""
-    import uvicorn
-
-    from liasse.web.app import create_app
-
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
@@ -240,8 +231,9 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None],
     except BaseException:
         lock.close()
         raise
+    sandbox = None
     try:
-        _attach_embedded_qonto(services, echo)
+        sandbox = embedded_qonto(services, echo)
         scheduler = SchedulerThread(services)
         scheduler.start()
         worker_processes = start_workers(settings, workers)
@@ -250,55 +242,21 @@ def run_service(settings: Settings, *, demo: bool, echo: Callable[[str], None],
         echo(f"liasse is running. Drop documents into {report.inbox}")
         echo(f"Open http://{settings.web.host}:{settings.web.port}/")
         try:
-            uvicorn.run(create_app(services, settings.web), host=settings.web.host,
+            uvicorn.run(web_app(services, settings.web), host=settings.web.host,
                         port=settings.web.port, log_level="warning",
                         **settings.web.uvicorn_proxy_options())
         finally:
             scheduler.stop()
             stop_workers(worker_processes)
     finally:
-        _stop_embedded_qonto(services)
+        stop_sandbox(sandbox)
         services.close()
         lock.close()
-
-
-class ServiceAlreadyRunning(RuntimeError):
-    pass
-
-
-def service_is_running(settings: Settings) -> bool:
-    """Whether a `liasse run` holds this home's service lock right now."""
-    lock = settings.home / "run.lock"
-    if not lock.is_file():
-        return False
-    with lock.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
-
-
-def hold_service_lock(settings: Settings) -> IO[str]:
-    """One `liasse run` per home: a second one would share the window leases' owner id."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    handle = (settings.home / "run.lock").open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.close()
-        raise ServiceAlreadyRunning(
-            f"another `liasse run` is using {settings.home}: stop it first"
-        ) from exc
-    return handle
 
 
 def demo_owner_password(services: Services) -> str | None:
     """The demo owner is created once, with a password shown then and stored hashed; None
     when it already exists (its password stays: reset it with `liasse users passwd`)."""
-    from liasse.web.accounts import ensure_user
-
     return ensure_user(services, DEMO_OWNER, role="owner")
 
 
@@ -308,21 +266,6 @@ def print_demo_login(services: Services, echo: Callable[[str], None]) -> None:
         echo(DEMO_LOGIN_NEW.format(email=DEMO_OWNER, password=password))
     else:
         echo(DEMO_LOGIN_KNOWN.format(email=DEMO_OWNER))
-
-
-def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> None:
-    """Start the built-in Qonto sandbox when configured and wire the poster to it."""
-    if services.settings.qonto.mode != "sandbox":
-        return
-    from liasse.app.sandbox import start_embedded_qonto
-
-    services.extras["qonto_sandbox"] = start_embedded_qonto(services, echo)
-
-
-def _stop_embedded_qonto(services: Services) -> None:
-    server = services.extras.pop("qonto_sandbox", None)
-    if server is not None:
-        server.should_exit = True
 
 
 @dataclass(frozen=True)

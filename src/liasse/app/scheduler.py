@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from liasse.app.services import Services, build_pipeline
+from liasse.app.pipelines import build_pipeline, run_bank_window
+from liasse.app.services import Services
+from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.bank_window import run_bank_window
 from liasse.sync.pipeline import utc_now
 from liasse.sync.window import run_window
 
@@ -53,7 +54,7 @@ class WindowScheduler:
 
     def interval(self, kind: str, config: dict[str, object]) -> timedelta:
         settings = self._services.settings
-        if kind == "localfolder":
+        if not wiring_for(kind).remote:  # a folder on this machine: polled, not throttled
             return timedelta(seconds=settings.inbox.poll_seconds)
         minutes = config.get("window_minutes", settings.sync.window_minutes)
         wanted = timedelta(minutes=float(minutes))  # type: ignore[arg-type]
@@ -65,7 +66,7 @@ class WindowScheduler:
         """Run a window for every connection that is due, in every workspace."""
         runs: list[WindowRun] = []
         for slug, connection_id, kind, config in self._due():
-            counts = self.run_connection(slug, connection_id, self.interval(kind, config), kind)
+            counts = self.run_connection(slug, connection_id, self.interval(kind, config))
             if counts is not None:
                 runs.append(WindowRun(slug, connection_id, counts))
         return runs
@@ -80,26 +81,27 @@ class WindowScheduler:
                     now, self._owner)
             ]
 
-    def run_connection(self, slug: str, connection_id: str, interval: timedelta,
-                       kind: str = "localfolder") -> dict[str, int] | None:
+    def run_connection(self, slug: str, connection_id: str, interval: timedelta
+                       ) -> dict[str, int] | None:
         """One window for one connection under its lease; None if another holds it."""
         with self._guard:
             mine = self._running.setdefault(connection_id, threading.Lock())
         if not mine.acquire(blocking=False):
             return None
         try:
-            return self._leased_window(slug, connection_id, interval, kind)
+            return self._leased_window(slug, connection_id, interval)
         finally:
             mine.release()
 
-    def _leased_window(self, slug: str, connection_id: str, interval: timedelta, kind: str
+    def _leased_window(self, slug: str, connection_id: str, interval: timedelta
                        ) -> dict[str, int] | None:
         start = self._clock()
         with self._services.workspace_repo(slug) as repo:
             if not repo.acquire_lease(connection_id, self._owner, start, start + LEASE):
                 return None
+            kind = repo.get_connection(connection_id).kind
         try:
-            if kind == "qonto":
+            if wiring_for(kind).is_bank:
                 return run_bank_window(self._services, slug, connection_id).as_dict()
             # A stable owner per connection: after a crash, the restarted process's window
             # takes back at once the documents and intents its predecessor had claimed.

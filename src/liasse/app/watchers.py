@@ -18,14 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from liasse.app.services import Services
+from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.instant import is_instant, start_watcher, watcher_for
-
-if TYPE_CHECKING:
-    from liasse.app.services import Services
+from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
 
 log = logging.getLogger("liasse.instant")
 
@@ -55,15 +53,16 @@ def fingerprint(config: dict[str, object]) -> str:
 
 
 def instant_targets(services: Services) -> dict[str, WatchTarget]:
-    """Active Dropbox connections in instant mode, in every workspace, by connection id."""
+    """Active connections in instant mode (of a kind that can be watched), in every
+    workspace, by connection id."""
     with services.sessions.begin() as session:
         return {
             connection.id: WatchTarget(workspace.slug, connection.id,
                                        fingerprint(dict(connection.config)))
             for workspace in store_repo.list_all_workspaces(session)
             for connection in WorkspaceRepo(session, workspace.id).list_connections()
-            if connection.kind == "dropbox" and connection.status == "active"
-            and is_instant(dict(connection.config))
+            if wiring_for(connection.kind).longpoll is not None
+            and connection.status == "active" and is_instant(dict(connection.config))
         }
 
 
@@ -127,3 +126,20 @@ class InstantWatchers:
         self._watches.pop(connection_id).stop.set()
         self._tried.pop(connection_id, None)  # connected again later: watched at once
         log.info("instant mode: %s watching connection %s", how, connection_id)
+
+
+def watcher_for(services: Services, slug: str, connection_id: str, stop: threading.Event,
+                on_changes: Callable[[], object]) -> InstantWatcher:
+    """A watcher on one connection, waiting on the cursor its windows commit."""
+    with services.workspace_repo(slug) as repo:
+        connection, workspace_id = repo.get_connection(connection_id), repo.workspace_id
+    longpoll = wiring_for(connection.kind).longpoll
+    if longpoll is None:
+        raise ValueError(f"{connection.kind} connections cannot be watched")
+    source, inner_cursor = longpoll(services, workspace_id, connection)
+
+    def committed() -> str | None:
+        with services.workspace_repo(slug) as repo:
+            return inner_cursor(repo.get_connection(connection_id).cursor)
+
+    return InstantWatcher(source, on_changes, stop, committed_cursor=committed)

@@ -19,7 +19,7 @@ from liasse.domain.printable import printable
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from liasse.sync.backfill import BackfillProgress
+    from liasse.app.backfill import BackfillProgress
 
 TEXT = {
     "help": "Read the history of Dropbox folders connected with --backfill-from, now.",
@@ -42,28 +42,16 @@ def backfill(
 
 def run_backfill_command(*, as_json: bool) -> None:
     """The body of `liasse backfill` (also usable as `liasse sync --backfill`)."""
-    from liasse.app.runner import _attach_embedded_qonto, _stop_embedded_qonto, service_is_running
-    from liasse.app.services import open_services, require_initialised
+    from liasse.app.backfill import backfill_now
     from liasse.app.settings import load_settings
-    from liasse.sync.backfill import pending_backfills, run_pending_backfills
 
-    settings = load_settings()
-    require_initialised(settings)
-    services = open_services(settings)
-    try:
-        if not pending_backfills(services):
-            typer.echo(json.dumps([]) if as_json else TEXT["nothing"])
-            return
-        if not service_is_running(settings):  # else its sandbox already serves
-            _attach_embedded_qonto(services, lambda line: None)
-        if as_json or not sys.stderr.isatty():
-            final = run_pending_backfills(services, lambda progress: None)
-        else:
-            final = _with_progress_bar(lambda on: run_pending_backfills(services, on))
-    finally:
-        _stop_embedded_qonto(services)
-        services.close()
-    if as_json:
+    if as_json or not sys.stderr.isatty():
+        final = backfill_now(load_settings(), lambda progress: None)
+    else:
+        final = _with_progress_bar(lambda on: backfill_now(load_settings(), on))
+    if final is None:
+        typer.echo(json.dumps([]) if as_json else TEXT["nothing"])
+    elif as_json:
         typer.echo(json.dumps([item.as_dict() for item in final]))
     else:
         for item in final:
@@ -73,8 +61,8 @@ def run_backfill_command(*, as_json: bool) -> None:
 ProgressCallback = Callable[[Sequence["BackfillProgress"]], None]
 
 
-def _with_progress_bar(run: Callable[[ProgressCallback], list[BackfillProgress]]
-                       ) -> list[BackfillProgress]:
+def _with_progress_bar(run: Callable[[ProgressCallback], list[BackfillProgress] | None]
+                       ) -> list[BackfillProgress] | None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -86,7 +74,8 @@ def _with_progress_bar(run: Callable[[ProgressCallback], list[BackfillProgress]]
                 _show(bar, tasks, item)
 
         result = run(on_progress)
-        on_progress(result)
+        if result is not None:
+            on_progress(result)
     return result
 
 

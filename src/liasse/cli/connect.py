@@ -44,7 +44,6 @@ def connect_dropbox(
 
     from liasse.app import connections
     from liasse.app.services import opened_services
-    from liasse.connectors.dropbox.check import FolderCheckFailed
 
     try:
         since = date.fromisoformat(backfill_from) if backfill_from else None
@@ -55,7 +54,7 @@ def connect_dropbox(
     with opened_services(cli_settings(workspace)) as services:
         try:
             _connect_dropbox(services, target, token)
-        except FolderCheckFailed as exc:
+        except connections.FolderCheckFailed as exc:
             typer.echo(msg.ERROR.format(detail=msg.DROPBOX_CHECK[exc.reason].format(
                 folder=printable(exc.folder or "/"))), err=True)
             raise typer.Exit(1) from None
@@ -127,7 +126,7 @@ def emulate_qonto(
     api_key: Annotated[str | None, typer.Option(help="LOGIN:SECRET to accept.")] = None,
 ) -> None:
     """Serve the Qonto API emulator (held to Qonto's OpenAPI description)."""
-    from liasse.emulators.qonto.serve import serve_qonto_emulator
+    from liasse.app.emulate import serve_qonto_emulator
 
     serve_qonto_emulator(host, port, data, seed, api_key)
 
@@ -142,6 +141,6 @@ def emulate_dropbox(
     auto_approve: Annotated[bool, typer.Option(help="Approve OAuth at once.")] = False,
 ) -> None:
     """Serve the Dropbox API emulator (API, content and notify routes on one port)."""
-    from liasse.emulators.dropbox.serve import serve_dropbox_emulator
+    from liasse.app.emulate import serve_dropbox_emulator
 
     serve_dropbox_emulator(host, port, data, token, access_token_lifetime, auto_approve)

@@ -34,7 +34,7 @@ def init(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create the home folder, the master key, the database and the inbox."""
-    from liasse.app.services import initialise
+    from liasse.app.setup import initialise
 
     settings = cli_settings(workspace)
     report = initialise(settings, demo=demo)
@@ -62,9 +62,10 @@ def run(
     """Run the scheduler and the web server until interrupted."""
     from liasse.app.runner import run_service
     from liasse.app.settings import load_settings, with_listen
+    from liasse.web.app import create_app
 
     settings = with_listen(load_settings(), host=host, port=port, sandbox_port=sandbox_port)
-    run_service(settings, demo=demo, echo=typer.echo, workers=workers)
+    run_service(settings, create_app, demo=demo, echo=typer.echo, workers=workers)
 
 
 def worker(
@@ -144,7 +145,7 @@ def status(
 
 def doctor() -> None:
     """Check the database, keys, OCR engine and inbox, and say how to fix what is wrong."""
-    from liasse.app.services import doctor as run_checks
+    from liasse.app.doctor import doctor as run_checks
     from liasse.app.settings import load_settings
 
     checks = run_checks(load_settings())
@@ -162,7 +163,8 @@ def rotate_keys(
     data_keys: Annotated[bool, typer.Option("--data-keys", help=msg.KEYS_DATA_HELP)] = False,
 ) -> None:
     """Re-wrap every workspace's data key with a new master key, then delete the old one."""
-    from liasse.app.runner import ServiceAlreadyRunning, rotate_master_key
+    from liasse.app.lock import ServiceAlreadyRunning
+    from liasse.app.runner import rotate_master_key
     from liasse.app.settings import load_settings
 
     settings = load_settings()
@@ -188,7 +190,8 @@ def thresholds(
     """Set this workspace's confidence thresholds (its own, over the service defaults)."""
     from decimal import Decimal
 
-    from liasse.app.services import PreferenceError, opened_services, set_workspace_preferences
+    from liasse.app.services import opened_services
+    from liasse.app.setup import PreferenceError, set_workspace_preferences
 
     with opened_services(cli_settings(workspace)) as services:
         try:
@@ -210,13 +213,12 @@ def firm_enable(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create the client's workspace and its Invoices, Receipts and Sales documents folders."""
-    from liasse.app.firm import enable_client
+    from liasse.app.firm import enable_client, folder_labels
     from liasse.app.services import opened_services
-    from liasse.connectors.dropbox.firm import ENGLISH_LABELS, FRENCH_LABELS
 
     with opened_services(cli_settings(workspace)) as services:
         slug = enable_client(services, connection, client,
-                             labels=FRENCH_LABELS if french else ENGLISH_LABELS)
+                             labels=folder_labels(french=french))
     typer.echo(msg.FIRM_ENABLED.format(client=client, slug=slug))
 
 

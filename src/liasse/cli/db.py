@@ -24,11 +24,10 @@ def copy(to: Annotated[str, typer.Option("--to", help=TO_HELP)]) -> None:
     """Copy every row (documents, audit trail, encrypted secrets…) to an empty database."""
     from liasse.app.services import copy_installation
     from liasse.app.settings import load_settings
-    from liasse.store.copy import TargetNotEmpty
 
     try:
         report = copy_installation(load_settings(), to)
-    except (TargetNotEmpty, ValueError) as exc:
+    except ValueError as exc:  # not PostgreSQL, or a database that is not empty
         raise typer.BadParameter(str(exc), param_hint="--to") from exc
     typer.echo(COPIED.format(total=report.total, target=to.split("@")[-1]))
     for table, rows in sorted(report.rows.items()):

@@ -18,7 +18,6 @@ from liasse.cli import messages as msg
 
 if TYPE_CHECKING:
     from liasse.domain.extraction import ExtractionResult
-    from liasse.extract.cascade import ExtractOptions
 
 HELP = {
     "command": "Read documents (PDF, e-invoice XML, JPEG, PNG) into invoice fields.",
@@ -28,8 +27,6 @@ HELP = {
     "ocr": "When to run OCR: auto (pages without text), always, or never.",
 }
 MESSAGES = {
-    "missing": "file not found: {path}",
-    "unreadable": "cannot read the file: {detail}",
     "title": "{file} — {document_type} via {layer}, confidence {confidence:.0%}",
     "file_error": "error: {file}: {error}",
 }
@@ -57,14 +54,15 @@ def extract_command(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
 ) -> None:
-    from liasse.extract.cascade import ExtractOptions
+    from liasse.app.reading import read_file, reading_options
+    from liasse.cli.options import cli_settings
 
-    options = ExtractOptions(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr))
-    if workspace is not None:
-        options = _with_workspace(options, workspace)
+    settings = None if workspace is None else cli_settings(workspace or None)
+    options = reading_options(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr),
+                              settings=settings, workspace=workspace)
     unreadable = 0
     for path in files:
-        result = _extract_file(path, options)
+        result = read_file(path, options)
         unreadable += bool(result.errors)
         if as_json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
@@ -81,25 +79,6 @@ def _ocr_mode(choice: OcrChoice) -> Literal["auto", "always", "never"]:
     if choice is OcrChoice.always:
         return "always"
     return "never" if choice is OcrChoice.never else "auto"
-
-
-def _extract_file(path: Path, options: object) -> ExtractionResult:
-    from liasse.domain.extraction import ExtractionResult
-    from liasse.extract.cascade import ExtractOptions, extract_document
-
-    assert isinstance(options, ExtractOptions)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _failed(ExtractionResult, str(path), MESSAGES["missing"].format(path=path))
-    except OSError as exc:
-        return _failed(ExtractionResult, str(path), MESSAGES["unreadable"].format(detail=exc))
-    return extract_document(data, file=str(path), options=options)
-
-
-def _failed(result_type: type[ExtractionResult], file: str, error: str) -> ExtractionResult:
-    return result_type(file=file, sha256="", layer="text", einvoice=None,
-                       document_type="other", fields={}, confidence=0.0, errors=[error])
 
 
 def _print_table(result: ExtractionResult) -> None:
@@ -122,18 +101,6 @@ def _print_table(result: ExtractionResult) -> None:
     for line in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
 
-
-
-def _with_workspace(options: ExtractOptions, slug: str) -> ExtractOptions:
-    """The options with the workspace's own company and supplier memories."""
-    from dataclasses import replace
-
-    from liasse.app.learning import reading_context
-    from liasse.app.services import opened_services
-    from liasse.cli.options import cli_settings
-
-    with opened_services(cli_settings(slug or None)) as services:
-        return replace(options, **reading_context(services, slug or None))
 
 
 def learn_command(

@@ -29,16 +29,16 @@ def export(
     """Start (or change) the export: first from --since, then daily."""
     from liasse.app import connections
     from liasse.app.services import opened_services
-    from liasse.store.receipts_repo import ExportSettings
 
     try:
         start = date.fromisoformat(since)
     except ValueError as exc:
         raise typer.BadParameter("--since takes a date like 2026-01-01") from exc
-    settings = ExportSettings(start, "by_account" if by_account else "by_date", at, timezone)
     with opened_services(cli_settings(workspace)) as services:
         try:
-            state = connections.configure_receipts_export(services, dropbox, settings)
+            state = connections.start_receipts_export(
+                services, dropbox, since=start, by_account=by_account, at=at,
+                timezone=timezone)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"Receipts export on: from {state.settings.start_date}, daily at {at} ({timezone})")

@@ -36,8 +36,8 @@ def add(
     """Add a user (or update their password and role) in a workspace."""
     if not password_stdin:
         raise typer.BadParameter(NEEDS_STDIN)
+    from liasse.app.accounts import add_user
     from liasse.app.services import NoWorkspace, opened_services
-    from liasse.web.accounts import add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     with opened_services() as services:
@@ -56,8 +56,8 @@ def remove(
     workspace: Annotated[str | None, typer.Option(help=WORKSPACE_HELP)] = None,
 ) -> None:
     """Take a user's role in a workspace away and end their sessions."""
+    from liasse.app.accounts import remove_user
     from liasse.app.services import NoWorkspace, opened_services
-    from liasse.web.accounts import remove_user
 
     with opened_services() as services:
         try:
@@ -78,8 +78,8 @@ def passwd(
     """Set a user's password (read from standard input, stored hashed)."""
     if not password_stdin:
         raise typer.BadParameter(NEEDS_STDIN)
+    from liasse.app.accounts import set_password
     from liasse.app.services import opened_services
-    from liasse.web.accounts import set_password
 
     password = sys.stdin.readline().rstrip("\r\n")
     with opened_services() as services:

@@ -126,3 +126,19 @@ def facts_from_extraction(extraction: ExtractionResult, document_id: str,
                      if item.value is not None},
         warnings=tuple(warnings),
     )
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """What the duplicate checks need to know about a document, seen or new."""
+
+    id: str
+    sha256: str
+    supplier_key: str | None  # the resolved supplier id, else its VAT id or normalised name
+    invoice_number: str | None
+    total: Money | None  # signed: negative for a credit note
+    issue_date: date | None
+    text: str = ""
+    source_file_id: str | None = None
+    source_rev: str | None = None
+    posted: bool = False

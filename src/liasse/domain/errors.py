@@ -6,6 +6,9 @@
     ├── NeedsReconnect     block on auth; the connection stops calling until reconnected
     └── NotAvailable       the step has no implementation configured yet: park, say so
 
+    CursorExpired          not a failure: a source's change cursor is too old to resume
+                           from, so the folder is listed again
+
 Adapters translate their own exceptions into these at the boundary, so the pipeline never
 needs to know an HTTP status code.
 """
@@ -33,3 +36,7 @@ class NeedsReconnect(StepFailure):
 
 class NotAvailable(StepFailure):
     pass
+
+
+class CursorExpired(Exception):
+    """The change cursor a source was asked to wait or resume on is no longer valid."""

@@ -7,13 +7,14 @@ produced, so a crash never skips or double-counts a page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
 from liasse.domain.extraction import ExtractionResult
+from liasse.domain.transactions import BankTransaction
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,58 @@ class DocumentWriter(Protocol):
     def write(self, file: FileToWrite) -> str:
         """Returns the remote id of the written file."""
         ...
+
+
+# --- the bank side ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """One account of a bank connection, as the bank lists it."""
+
+    id: str
+    name: str
+    iban: str
+    currency: str
+    status: str
+
+
+class TransactionSink(Protocol):
+    """Where a poll puts an account's lines: rows first, then the cursor."""
+
+    def upsert(self, transactions: Sequence[BankTransaction]) -> None:
+        """Insert or replace by `id` (a replayed line must not become a second one)."""
+        ...
+
+    def load_cursor(self, bank_account_id: str) -> datetime | None: ...
+
+    def save_cursor(self, bank_account_id: str, cursor: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one poll of one bank account saw."""
+
+    seen: int
+    pending: int
+    completed: int
+    declined: int
+    cursor: datetime
+    restarts: int
+
+
+@runtime_checkable
+class BankFeed(Protocol):
+    """A bank connection as the bank window sees it (Qonto). Failures are `StepFailure`s."""
+
+    def bank_accounts(self) -> Sequence[BankAccount]: ...
+
+    def poll(self, bank_account_id: str, sink: TransactionSink, *,
+             clock: Callable[[], datetime], overlap: timedelta | None = None,
+             initial_since: datetime | None = None) -> SyncReport:
+        """Bring the account's lines changed since the sink's cursor into the sink;
+        `overlap` (None: the bank's own default) is read again each time."""
+        ...
+
+    def attach_to_transaction(self, transaction_id: str, file_name: str, content: bytes,
+                              idempotency_key: str, media_type: str) -> None: ...

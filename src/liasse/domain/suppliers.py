@@ -266,3 +266,12 @@ def merge_suppliers(keep: Supplier, absorbed: Supplier) -> SupplierMerge:
     reasons = (f"{absorbed.legal_name} ({absorbed.id}) merged into "
                f"{keep.legal_name} ({keep.id})",)
     return SupplierMerge(merged, {absorbed.id: keep.id}, reasons)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One past decision: this document (its text and supplier) went to this account."""
+
+    supplier_id: str | None
+    text: str
+    account: str

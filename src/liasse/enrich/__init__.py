@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from liasse.domain.documents import DocumentFacts, facts_from_extraction
+from liasse.domain.documents import DocumentFacts, KnownDocument, facts_from_extraction
 from liasse.domain.extraction import ExtractionResult
 from liasse.domain.identifiers import compact
 from liasse.domain.matching.fx import FxRates
@@ -24,11 +24,11 @@ from liasse.domain.routing import (
     document_confidence,
     route_document,
 )
-from liasse.domain.suppliers import OwnCompany, normalise_name
+from liasse.domain.suppliers import OwnCompany, Posting, normalise_name
 from liasse.enrich.accounts import AccountSuggestion, suggest_account
-from liasse.enrich.classifier import AccountClassifier, Posting
+from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import SupplierDirectory, SupplierResolution, resolve_supplier
-from liasse.enrich.duplicates import DuplicateFinding, DuplicateIndex, KnownDocument
+from liasse.enrich.duplicates import DuplicateFinding, DuplicateIndex
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,20 @@
 
 Order: an explicit supplier rule > the supplier's own history (≥ 3 postings, ≥ 80 % to one
 account) > the classifier trained on the workspace's history (top 3, taken only with a
-clear margin) > the keyword seed table shipped in `data/pcg.json`.
+clear margin) > the keyword seed table shipped in `domain/data/pcg.json`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Literal
 
-from liasse.domain.suppliers import Supplier, normalise_name
-from liasse.enrich.classifier import AccountClassifier, AccountGuess, Posting
+from liasse.domain.pcg import label_of, pcg_accounts
+from liasse.domain.suppliers import Posting, Supplier, normalise_name
+from liasse.enrich.classifier import AccountClassifier, AccountGuess
 
 Source = Literal["supplier_rule", "supplier_history", "classifier", "keywords", "none"]
 
@@ -28,14 +26,6 @@ CLASSIFIER_MIN_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
-class PcgAccount:
-    number: str
-    label_fr: str
-    label_en: str
-    keywords: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class AccountSuggestion:
     account: str | None
     label: str
@@ -43,22 +33,6 @@ class AccountSuggestion:
     confidence: float
     reasons: tuple[str, ...]
     alternatives: tuple[AccountGuess, ...] = ()
-
-
-@cache
-def pcg_accounts() -> dict[str, PcgAccount]:
-    """The shipped chart of accounts, read once on first use (never at import)."""
-    raw = json.loads(resources.files("liasse.enrich").joinpath("data/pcg.json").read_text("utf-8"))
-    return {item["number"]: PcgAccount(item["number"], item["fr"], item["en"],
-                                       tuple(normalise_name(word) for word in item["keywords"]))
-            for item in raw["accounts"]}
-
-
-def label_of(account: str, language: str = "en") -> str:
-    known = pcg_accounts().get(account)
-    if known is None:
-        return account
-    return known.label_fr if language == "fr" else known.label_en
 
 
 def suggest_account(text: str, supplier: Supplier | None, history: Sequence[Posting],

@@ -11,20 +11,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from liasse.domain.suppliers import normalise_name
+from liasse.domain.suppliers import Posting, normalise_name
 
 MIN_POSTINGS = 8  # fewer than this and the workspace's history teaches nothing reliable
 MIN_ACCOUNTS = 2
 TOP = 3
-
-
-@dataclass(frozen=True)
-class Posting:
-    """One past decision: this document (its text and supplier) went to this account."""
-
-    supplier_id: str | None
-    text: str
-    account: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +43,8 @@ class AccountClassifier:
         counts = Counter(posting.account for posting in postings)
         if len(postings) < MIN_POSTINGS or len(counts) < MIN_ACCOUNTS:
             return None
+        # Local: scikit-learn costs about a second to import, and only a workspace with
+        # enough history fits a classifier.
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 from rapidfuzz import fuzz
 
+from liasse.domain.documents import KnownDocument
 from liasse.domain.matching.references import number_keys
 from liasse.domain.money import Money
 from liasse.domain.routing import DuplicateSignal
@@ -29,22 +29,6 @@ DuplicateKind = Literal["exact_file", "same_source_revision", "business_key", "n
 
 NEAR_DAYS = 5
 TEXT_SIMILAR_FROM = 80.0
-
-
-@dataclass(frozen=True)
-class KnownDocument:
-    """What the duplicate checks need to know about a document, seen or new."""
-
-    id: str
-    sha256: str
-    supplier_key: str | None  # the resolved supplier id, else its VAT id or normalised name
-    invoice_number: str | None
-    total: Money | None  # signed: negative for a credit note
-    issue_date: date | None
-    text: str = ""
-    source_file_id: str | None = None
-    source_rev: str | None = None
-    posted: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
+from rapidfuzz.distance import Levenshtein
+
 from liasse.extract.fields.dates import ParsedDate, parse_date
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
@@ -520,8 +522,6 @@ def _snap_legal_forms(text: str) -> str:
     Only a token next to an exact legal form is snapped, and only to a form one letter
     away: a name is never rewritten on a guess.
     """
-    from rapidfuzz.distance import Levenshtein
-
     tokens = text.split()
     upper = [token.upper().strip(".,") for token in tokens]
     for index, token in enumerate(upper):

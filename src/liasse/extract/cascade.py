@@ -24,8 +24,13 @@ from liasse.domain.extraction import (
     Layer,
 )
 from liasse.extract.confidence import document_confidence
+from liasse.extract.einvoice import EInvoiceError, EInvoiceReading, cross_check, read_einvoice
+from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page
 from liasse.extract.memory import SupplierMemory
+from liasse.extract.ocr import OcrRequest, run_ocr
+from liasse.extract.text import PdfRequest, parse_pdf
+from liasse.extract.worker import WorkerError, shared_worker
 
 Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
 
@@ -39,7 +44,6 @@ MESSAGES = {
     "unknown": "not a PDF, XML, JPEG or PNG file",
     "pdf": "cannot read the PDF: {detail}",
     "xml": "cannot read the XML: {detail}",
-    "ocr_missing": "the OCR engine is not available: {detail}",
     "ocr_failed": "OCR failed: {detail}",
     "ocr_disabled": "the document has no text layer and OCR is disabled",
     "no_text": "the document has no readable text",
@@ -141,8 +145,6 @@ def sniff(data: bytes) -> Kind:
 
 
 def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
-    from liasse.extract.einvoice import EInvoiceError, read_einvoice
-
     try:
         reading = read_einvoice(data, source=file)
     except EInvoiceError as exc:
@@ -153,8 +155,6 @@ def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
 
 
 def _take_einvoice(reading: object, draft: _Draft) -> None:
-    from liasse.extract.einvoice import EInvoiceReading
-
     assert isinstance(reading, EInvoiceReading)
     draft.layer, draft.einvoice = "einvoice", reading.info
     draft.document_type = reading.document_type
@@ -163,9 +163,6 @@ def _take_einvoice(reading: object, draft: _Draft) -> None:
 
 
 def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
-    from liasse.extract.text import PdfRequest, parse_pdf
-    from liasse.extract.worker import WorkerError, shared_worker
-
     request = PdfRequest(data, options.max_pages, options.use_einvoice)
     try:
         if options.time_limit_seconds > 0:
@@ -191,8 +188,6 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
 
 
 def _cross_check(reading: object, pages: list[Page], draft: _Draft) -> None:
-    from liasse.extract.einvoice import EInvoiceReading, cross_check
-
     assert isinstance(reading, EInvoiceReading)
     problems = cross_check(reading, "\n".join(page.text for page in pages))
     if problems:
@@ -236,12 +231,6 @@ def _merge_pages(text_pages: list[Page], ocr_pages: list[Page], *, force: bool) 
 
 
 def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> list[Page]:
-    try:
-        from liasse.extract.ocr import OcrRequest, run_ocr
-        from liasse.extract.worker import shared_worker
-    except ImportError as exc:
-        draft.errors.append(MESSAGES["ocr_missing"].format(detail=exc))
-        return []
     request = OcrRequest(data, suffix, options.max_pages)
     try:
         if options.time_limit_seconds <= 0:  # benchmarks only, like the PDF parse
@@ -253,8 +242,6 @@ def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> li
 
 
 def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> None:
-    from liasse.extract.fields.document import read_document
-
     reading = read_document(pages, own_names=options.own_names,
                             own_identifiers=options.own_identifiers, layer=draft.layer,
                             memories=options.memories)

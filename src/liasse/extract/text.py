@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liasse.extract.einvoice import read_embedded_einvoice
 from liasse.extract.layout import Page, Word
 
 # A gap wider than this fraction of the character height starts a new word even without a
@@ -100,7 +101,7 @@ class _WordBuilder:
 
 
 def _words_of(textpage: object, page_height: float) -> list[Word]:
-    import pypdfium2.raw as pdfium_c
+    import pypdfium2.raw as pdfium_c  # local: see read_text_layer
 
     raw_page = textpage.raw  # type: ignore[attr-defined]
     rect = pdfium_c.FS_RECTF()
@@ -159,7 +160,5 @@ def parse_pdf(request: PdfRequest) -> ParsedPdf:
 
 
 def _embedded_einvoice(request: PdfRequest) -> tuple[object | None, list[str]]:
-    from liasse.extract.einvoice import read_embedded_einvoice
-
     embedded = read_embedded_einvoice(request.data)
     return embedded.reading, list(embedded.warnings)

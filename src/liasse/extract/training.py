@@ -126,6 +126,8 @@ def _stable(text: str) -> int:
 
 def _fit_weights(examples: Sequence[Example], name: str,
                  features: tuple[str, ...]) -> FieldModel | None:
+    # Local: training only (scripts/train_extractor.py, the bench); reading never loads
+    # scikit-learn.
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -187,7 +189,7 @@ def _score_examples(model: RankerModel, examples: Iterable[Example]) -> list[Sco
 
 def _isotonic(points: list[Scored]) -> Calibration:
     """An isotonic map from share to accuracy, each level made pessimistic, kept monotone."""
-    from sklearn.isotonic import IsotonicRegression
+    from sklearn.isotonic import IsotonicRegression  # local: see _fit_weights
 
     if len(points) < 5:
         return Calibration((0.0, 1.0), (0.0, 0.0))

@@ -156,7 +156,7 @@ def _message(exc: Exception) -> str:
 
 
 def _peak_memory_bytes() -> int:
-    import resource
+    import resource  # local: POSIX only, and only in the child process
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
 
@@ -165,7 +165,7 @@ def _limit_memory(limit: int | None) -> None:
     if limit is None:
         return
     try:
-        import resource
+        import resource  # local: POSIX only, and only in the child process
     except ImportError:  # pragma: no cover - not on POSIX
         return
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

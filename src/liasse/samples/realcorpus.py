@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from liasse.extract.cascade import ExtractOptions, read_pages
 from liasse.extract.layout import Page
+from liasse.extract.training import cached_pages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
 RECEIPT_KINDS = frozenset({"receipt_image", "scan"})
@@ -49,9 +51,6 @@ def corpus_available(corpus: Path = DEFAULT_CORPUS) -> bool:
 
 def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], str]:
     """The document's words as the engine reads them, and the layer ("text" or "ocr")."""
-    from liasse.extract.cascade import ExtractOptions, read_pages
-    from liasse.extract.training import cached_pages
-
     data = document.path.read_bytes()
     # Keyed by the bytes read, not the manifest's hash: the manifest hashes some documents
     # as published (XML still embedded), and two of its entries share one hash.

@@ -75,8 +75,6 @@ class BlobStore:
         return self.path(sha256).is_file()
 
     def put_bytes(self, data: bytes) -> StoredBlob:
-        import io
-
         return self.put_stream(io.BytesIO(data))
 
     def put_stream(self, source: BinaryIO) -> StoredBlob:
@@ -148,6 +146,7 @@ class S3BlobStore:
                  access_key_id: str | None = None, secret_access_key: str | None = None
                  ) -> S3BlobStore:
         """`s3://bucket/prefix`; credentials left out come from the usual AWS sources."""
+        # Local: boto3 is needed only with an S3 bucket and costs ~0.5 s to import.
         import boto3
         from botocore.config import Config
 
@@ -165,7 +164,7 @@ class S3BlobStore:
         return self.prefix + blob_name(sha256)
 
     def exists(self, sha256: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # local: see from_url
 
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
@@ -179,7 +178,7 @@ class S3BlobStore:
         return self.put_stream(io.BytesIO(data))
 
     def put_stream(self, source: BinaryIO) -> StoredBlob:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # local: see from_url
 
         digest = hashlib.sha256()
         size = 0
@@ -202,7 +201,7 @@ class S3BlobStore:
         return StoredBlob(sha256, size, created=True)
 
     def read_bytes(self, sha256: str) -> bytes:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # local: see from_url
 
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
@@ -220,7 +219,7 @@ class S3BlobStore:
 
     def delete(self, sha256: str) -> bool:
         """Remove an object (an erased workspace, an expired original); False if it was gone."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # local: see from_url
 
         if not self.exists(sha256):
             return False

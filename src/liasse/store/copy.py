@@ -20,7 +20,7 @@ from liasse.store.schema import metadata
 BATCH = 1000
 
 
-class TargetNotEmpty(RuntimeError):
+class TargetNotEmpty(ValueError):
     """The target database already holds liasse rows: it is never merged into."""
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -63,8 +64,6 @@ def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
     A unique constraint decides between two writers racing for the same row, on SQLite
     and PostgreSQL alike, without the failed transaction a plain INSERT would leave.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     core = table.__table__

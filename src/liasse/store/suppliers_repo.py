@@ -14,9 +14,11 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from liasse.domain.documents import KnownDocument
 from liasse.domain.identifiers import compact
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.suppliers import (
+    Posting,
     Supplier,
     SupplierMerge,
     SupplierRule,
@@ -24,9 +26,6 @@ from liasse.domain.suppliers import (
     merge_suppliers,
     normalise_name,
 )
-from liasse.enrich.classifier import Posting
-from liasse.enrich.directory import InMemoryDirectory
-from liasse.enrich.duplicates import KnownDocument
 from liasse.store.db import insert_unless_present
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document, SupplierKey, SupplierRow
@@ -98,9 +97,6 @@ class SupplierRepo:
             .order_by(SupplierRow.legal_name)
         ).all()
         return [_to_domain(row) for row in rows]
-
-    def directory(self) -> InMemoryDirectory:
-        return InMemoryDirectory(self.suppliers())
 
     def directory_version(self) -> tuple[int, int]:
         """Changes whenever a supplier row is added, removed or updated (merges, renames,

@@ -1,4 +1,4 @@
-"""Send the recorded "attach this confirmation to its bank line" intents to Qonto."""
+"""Send the recorded "attach this confirmation to its bank line" intents to the bank."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from liasse.connectors.qonto.client import QontoClient
-from liasse.connectors.qonto.errors import NeedsReconnect, QontoError, TransientFailure
+from liasse.domain.errors import NeedsReconnect, StepFailure, TransientFailure
+from liasse.domain.ports import BankFeed
 from liasse.store.blobs import BlobStorage
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.matching import OUTBOX_QONTO_ATTACH
@@ -17,7 +17,7 @@ from liasse.sync.steps import sniff_media_type
 
 
 def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs: BlobStorage,
-                      client: QontoClient, clock: Callable[[], datetime],
+                      feed: BankFeed, clock: Callable[[], datetime],
                       retry: RetryPolicy | None = None, owner: str | None = None) -> int:
     """Attach every due confirmation; returns how many were attached. The idempotency key
     makes a re-send after a crash harmless; the claim keeps two drains from sending one
@@ -38,14 +38,14 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
             continue  # another drain is attaching it
         content = blobs.read_bytes(str(payload["sha256"]))
         try:
-            client.attach_to_transaction(str(payload["transaction_id"]),
+            feed.attach_to_transaction(str(payload["transaction_id"]),
                                          str(payload["file_name"]), content, key,
                                          sniff_media_type(content[:64]))
         except NeedsReconnect:
             with sessions.begin() as session:  # due again as soon as the bank is reconnected
                 WorkspaceRepo(session, workspace_id).release_outbox_item(item_id, clock())
             raise
-        except QontoError as exc:
+        except StepFailure as exc:
             _failed(sessions, workspace_id, item_id, exc, clock(), retry)
             continue
         with sessions.begin() as session:
@@ -55,7 +55,7 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
     return attached
 
 
-def _failed(sessions: sessionmaker[Session], workspace_id: str, item_id: str, error: QontoError,
+def _failed(sessions: sessionmaker[Session], workspace_id: str, item_id: str, error: StepFailure,
             now: datetime, retry: RetryPolicy) -> None:
     with sessions.begin() as session:
         repo = WorkspaceRepo(session, workspace_id)

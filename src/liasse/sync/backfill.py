@@ -13,9 +13,9 @@ first window list the whole folder. Instead:
 The job records a chunk only when the fetch queue has room (fewer than `batch` files
 waiting), so a window never has more than about two chunks of history ahead of a new
 file. A file both listed by the backfill and seen by a window is recorded once: rows are
-keyed by (connection, ref, version). `BackfillRunner` runs a job on a thread for
-`liasse run`; `run_pending_backfills` runs them in the foreground for `liasse backfill`;
-`backfill_progress` is what the status page shows.
+keyed by (connection, ref, version). `backfill_progress` is what the status page shows;
+`app.backfill` runs the jobs (on threads of `liasse run`, in the foreground for
+`liasse backfill`).
 """
 
 from __future__ import annotations
@@ -23,26 +23,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from liasse.connectors.dropbox import errors as dropbox_errors
-from liasse.domain import errors as sync_errors
 from liasse.domain.ports import ChangePage, DocumentSource, SourceEntry
 from liasse.store.backfill_repo import (
-    CONFIG_BATCH,
     BackfillState,
     BackfillStore,
     PageDone,
 )
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.instant import ErrorBackoff
 from liasse.sync.pipeline import utc_now
-
-if TYPE_CHECKING:
-    from liasse.app.services import Services
 
 log = logging.getLogger("liasse.backfill")
 
@@ -74,9 +67,10 @@ def keeps(entry: SourceEntry, since: date) -> bool:
     return modified >= datetime.combine(since, time.min, UTC)
 
 
-def needs_backfill(kind: str, status: str, config: dict[str, Any]) -> bool:
+def needs_backfill(status: str, config: dict[str, Any]) -> bool:
+    """An active connection whose config asks for a backfill not finished yet."""
     state = BackfillState.from_config(config)
-    return kind == "dropbox" and status == "active" and state is not None and not state.done
+    return status == "active" and state is not None and not state.done
 
 
 # --- the job --------------------------------------------------------------------------------
@@ -190,174 +184,13 @@ class BackfillProgress:
 
 
 def backfill_progress(repo: WorkspaceRepo) -> list[BackfillProgress]:
-    """Every Dropbox connection of the workspace that has (or had) a backfill."""
+    """Every connection of the workspace that has (or had) a backfill."""
     found = []
     for connection in repo.list_connections():
         state = BackfillState.from_config(dict(connection.config))
-        if connection.kind != "dropbox" or state is None:
+        if state is None:
             continue
         found.append(BackfillProgress(
             connection.id, connection.name, state.since, state.status, state.listed,
             state.kept, state.recorded, state.started_at, state.finished_at))
     return found
-
-
-# --- wiring on the services -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BackfillTarget:
-    slug: str
-    workspace_id: str
-    connection_id: str
-    name: str
-    config: dict[str, Any]
-
-
-def pending_backfills(services: Services) -> list[BackfillTarget]:
-    from liasse.store import repo as store_repo
-
-    with services.sessions.begin() as session:
-        return [
-            BackfillTarget(workspace.slug, workspace.id, connection.id, connection.name,
-                           dict(connection.config))
-            for workspace in store_repo.list_all_workspaces(session)
-            for connection in WorkspaceRepo(session, workspace.id).list_connections()
-            if needs_backfill(connection.kind, connection.status, dict(connection.config))
-        ]
-
-
-def store_for(services: Services, target: BackfillTarget) -> BackfillStore:
-    return BackfillStore(services.sessions, target.workspace_id, target.connection_id)
-
-
-def job_for(services: Services, target: BackfillTarget) -> BackfillJob:
-    """A job listing through the same source the windows use (firm folders, skipped
-    write-back folder and error translation included)."""
-    from liasse.app.services import build_pipeline
-
-    pipeline = build_pipeline(services, target.slug, connection_ids={target.connection_id})
-    batch = int(target.config.get(CONFIG_BATCH, DEFAULT_BATCH))
-    return BackfillJob(store_for(services, target), pipeline.sources[target.connection_id],
-                       batch=batch)
-
-
-def latest_cursor_for(services: Services, target: BackfillTarget) -> Callable[[], str]:
-    """The folder's latest cursor, in the form the connection's windows store it."""
-    from liasse.app import adapters, adapters_writeback
-    from liasse.connectors.dropbox.source import DropboxSource
-
-    secret = adapters.SecretJsonStore(services.sessions, target.workspace_id,
-                                      services.keyring(),
-                                      adapters.dropbox_secret_name(target.connection_id))
-    client = adapters.dropbox_client(services.settings, secret, target.connection_id,
-                                     lambda reason: None)
-    recursive = bool(target.config.get("recursive", True))
-    folder_id = target.config.get("folder_id")
-
-    def latest() -> str:
-        if not folder_id:
-            folder = str(target.config.get("folder", ""))
-            return DropboxSource(client, folder, recursive=recursive).latest_cursor()
-        path = adapters_writeback.FolderByIdSource(client, str(folder_id),
-                                                   recursive=recursive).current_path()
-        cursor = DropboxSource(client, path, recursive=recursive).latest_cursor()
-        return adapters_writeback.wrap_cursor(path, cursor)
-
-    return latest
-
-
-def anchor_target(services: Services, target: BackfillTarget) -> bool:
-    """Anchor one connection's live cursor; a failure is logged (the job retries it)."""
-    try:
-        return anchor_live_cursor(store_for(services, target),
-                                  latest_cursor_for(services, target))
-    except Exception as exc:  # the service starts anyway; the runner tries again
-        log.warning(MESSAGES["anchor_failed"], target.name, exc)
-        return False
-
-
-class BackfillRunner:
-    """Runs one connection's backfill on a thread of `liasse run`, surviving failures."""
-
-    def __init__(self, services: Services, target: BackfillTarget, stop: threading.Event,
-                 poll_seconds: float = POLL_SECONDS) -> None:
-        self._services = services
-        self._target = target
-        self._stop = stop
-        self._poll_seconds = poll_seconds
-        self._backoff = ErrorBackoff()
-
-    def run(self) -> None:
-        job: BackfillJob | None = None
-        while not self._stop.is_set():
-            try:
-                anchor_live_cursor(store_for(self._services, self._target),
-                                   latest_cursor_for(self._services, self._target))
-                job = job or job_for(self._services, self._target)
-                job.run(self._stop, self._poll_seconds)
-                return
-            except (dropbox_errors.NeedsReconnect, sync_errors.NeedsReconnect) as exc:
-                log.warning(MESSAGES["stopped"], self._target.name, exc)
-                return
-            except Exception as exc:  # a failed page is listed again after a pause
-                pause = self._backoff.next_pause()
-                log.warning(MESSAGES["failed"], self._target.name, exc, pause)
-                if job is not None:
-                    job.forget_listing()
-                self._stop.wait(pause)
-
-
-def start_backfills(services: Services, stop: threading.Event) -> list[threading.Thread]:
-    """Anchor every pending backfill's live cursor now (before the first window), then
-    run each backfill on its own daemon thread."""
-    threads = []
-    for target in pending_backfills(services):
-        anchor_target(services, target)
-        runner = BackfillRunner(services, target, stop)
-        thread = threading.Thread(target=runner.run, daemon=True,
-                                  name=f"backfill-{target.connection_id[:8]}")
-        thread.start()
-        threads.append(thread)
-    return threads
-
-
-def run_pending_backfills(services: Services,
-                          on_progress: Callable[[Sequence[BackfillProgress]], None],
-                          stop: threading.Event | None = None) -> list[BackfillProgress]:
-    """Foreground backfill (`liasse backfill`): list, record and process history now,
-    running the connection's windows whenever the fetch queue is full, until done."""
-    from liasse.app.scheduler import WindowScheduler
-
-    stop = stop or threading.Event()
-    scheduler = WindowScheduler(services)
-    for target in pending_backfills(services):
-        anchor_live_cursor(store_for(services, target), latest_cursor_for(services, target))
-        job = job_for(services, target)
-
-        def process(target: BackfillTarget = target) -> bool:
-            """One window of the connection; False if another process holds its lease."""
-            interval = scheduler.interval("dropbox", target.config)
-            return scheduler.run_connection(target.slug, target.connection_id, interval,
-                                            "dropbox") is not None
-
-        _drive(job, process, lambda: on_progress(_progress(services)), stop)
-        while not stop.is_set() and job.store.files_waiting(1) and process():
-            on_progress(_progress(services))  # the last chunks
-    return _progress(services)
-
-
-def _drive(job: BackfillJob, process: Callable[[], bool], report: Callable[[], None],
-           stop: threading.Event) -> None:
-    while not stop.is_set():
-        outcome = job.step()
-        report()
-        if outcome == "done":
-            return
-        if outcome == "waiting" and not process():
-            stop.wait(POLL_SECONDS)  # `liasse run` holds the window: it processes them
-
-
-def _progress(services: Services) -> list[BackfillProgress]:
-    with services.workspace_repo() as repo:
-        return backfill_progress(repo)

@@ -20,11 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from liasse.connectors.qonto import errors as qonto_errors
-from liasse.connectors.qonto.client import QontoClient
-from liasse.connectors.qonto.mapping import Organization
-from liasse.connectors.qonto.sync import DEFAULT_OVERLAP, SyncReport, TransactionSync
 from liasse.domain import errors as step_errors
+from liasse.domain.ports import BankAccount, BankFeed, SyncReport
 from liasse.domain.transactions import BankTransaction
 from liasse.store.bank_repo import BankRepo
 from liasse.sync.pipeline import utc_now
@@ -34,18 +31,8 @@ MESSAGES = {
 }
 
 
-def to_step_failure(error: qonto_errors.QontoError,
-                    connection_id: str | None = None) -> step_errors.StepFailure:
-    """The pipeline's failure for a Qonto connector failure (raise it `from` the original)."""
-    if isinstance(error, qonto_errors.NeedsReconnect):
-        return step_errors.NeedsReconnect(str(error), connection_id)
-    if isinstance(error, qonto_errors.Rejected):
-        return step_errors.RejectedData(str(error))
-    return step_errors.TransientFailure(str(error))
-
-
 class StoreTransactionSink:
-    """The connector's `TransactionSink` on the store: one commit per call."""
+    """The feed's `TransactionSink` on the store: one commit per call."""
 
     def __init__(self, sessions: sessionmaker[Session], workspace_id: str,
                  connection_id: str) -> None:
@@ -107,53 +94,48 @@ class BankSyncOptions:
     """How polls run: the overlap re-read each time, and where a first poll starts."""
 
     clock: Callable[[], datetime] = utc_now
-    overlap: timedelta = DEFAULT_OVERLAP
+    overlap: timedelta | None = None  # None: the bank's own
     initial_since: datetime | None = None
 
 
 def sync_bank(sessions: sessionmaker[Session], workspace_id: str, connection_id: str,
-              client: QontoClient, options: BankSyncOptions | None = None) -> BankSyncReport:
-    """Organization → accounts upserted → every account polled into the store."""
+              feed: BankFeed, options: BankSyncOptions | None = None) -> BankSyncReport:
+    """Accounts upserted (a new one is picked up on its own) → every account polled into
+    the store."""
     options = options or BankSyncOptions()
     report = BankSyncReport()
-    organization = _organization(client, connection_id)
-    _store_accounts(sessions, workspace_id, connection_id, organization, report)
+    accounts = feed.bank_accounts()
+    _store_accounts(sessions, workspace_id, connection_id, accounts, report)
     sink = StoreTransactionSink(sessions, workspace_id, connection_id)
-    for account in organization.bank_accounts:
-        _poll_account(client, account.id, account.name, sink, options, connection_id, report)
+    for account in accounts:
+        _poll_account(feed, account, sink, options, report)
     report.inserted, report.updated = sink.inserted, sink.updated
     return report
 
 
-def _organization(client: QontoClient, connection_id: str) -> Organization:
-    try:
-        return client.organization()
-    except qonto_errors.QontoError as exc:
-        raise to_step_failure(exc, connection_id) from exc
-
-
 def _store_accounts(sessions: sessionmaker[Session], workspace_id: str, connection_id: str,
-                    organization: Organization, report: BankSyncReport) -> None:
+                    accounts: Sequence[BankAccount], report: BankSyncReport) -> None:
     with sessions.begin() as session:
         repo = BankRepo(session, workspace_id)
-        for account in organization.bank_accounts:
+        for account in accounts:
             upsert = repo.upsert_account(connection_id, account.id, name=account.name,
-                                         iban=account.iban, currency=account.balance.currency,
+                                         iban=account.iban, currency=account.currency,
                                          status=account.status)
             if upsert.created:
                 report.new_accounts.append(account.id)
-        repo.mark_accounts_missing(connection_id, [a.id for a in organization.bank_accounts])
-    report.accounts = len(organization.bank_accounts)
+        repo.mark_accounts_missing(connection_id, [account.id for account in accounts])
+    report.accounts = len(accounts)
 
 
-def _poll_account(client: QontoClient, account_id: str, name: str, sink: StoreTransactionSink,
-                  options: BankSyncOptions, connection_id: str,
-                  report: BankSyncReport) -> None:
-    poll = TransactionSync(client, account_id, sink, clock=options.clock,
-                           overlap=options.overlap, initial_since=options.initial_since)
+def _poll_account(feed: BankFeed, account: BankAccount, sink: StoreTransactionSink,
+                  options: BankSyncOptions, report: BankSyncReport) -> None:
     try:
-        report.polled.append(AccountSync(account_id, name, poll.poll()))
-    except qonto_errors.NeedsReconnect as exc:
-        raise to_step_failure(exc, connection_id) from exc
-    except qonto_errors.QontoError as exc:
-        report.failures.append(MESSAGES["account_failed"].format(account=name, error=exc))
+        polled = feed.poll(account.id, sink, clock=options.clock, overlap=options.overlap,
+                           initial_since=options.initial_since)
+    except step_errors.NeedsReconnect:
+        raise
+    except step_errors.StepFailure as exc:
+        report.failures.append(MESSAGES["account_failed"].format(account=account.name,
+                                                                 error=exc))
+        return
+    report.polled.append(AccountSync(account.id, account.name, polled))

@@ -1,20 +1,52 @@
-"""A Qonto connection's window: bank lines into the store, then matching against them."""
+"""A bank connection's window: bank lines into the store, matching against them, the
+confirmations attached, then the receipts exports that are due.
+
+`BankPipeline` is the bank side's counterpart of the document `Pipeline`: the wiring
+builds it (the feed, the receipts source, a sink per export destination) and this module
+only runs it. An export is keyed by its destination (a Dropbox connection); a destination
+that is not active (disconnected, or waiting for a reconnect) exports nothing: files
+already exported stay.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from liasse.app import adapters
-from liasse.app.services import Services, workspace_context
-from liasse.connectors.qonto.errors import NeedsReconnect as QontoNeedsReconnect
+from sqlalchemy.orm import Session, sessionmaker
+
 from liasse.domain.errors import NeedsReconnect, StepFailure
-from liasse.store import repo as store_repo
+from liasse.domain.ports import BankFeed, WorkspaceContext
+from liasse.domain.receipts import ReceiptSink, ReceiptSource
+from liasse.store.blobs import BlobStorage
+from liasse.store.match_repo import MatchRepo
+from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.matching import MatchReport, run_matching
 from liasse.sync.pipeline import utc_now
-from liasse.sync.receipts_window import run_due_exports
+from liasse.sync.receipts import ExportReport, ReceiptExporter
+
+
+@dataclass
+class BankPipeline:
+    """Everything one bank connection's window works with."""
+
+    sessions: sessionmaker[Session]
+    blobs: BlobStorage
+    context: WorkspaceContext
+    connection_id: str
+    feed: BankFeed
+    receipts: ReceiptSource
+    # The receipts export's destination by connection id (only asked for an active one).
+    receipt_sink: Callable[[str], ReceiptSink]
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.context.workspace_id
 
 
 @dataclass
@@ -32,52 +64,75 @@ class BankWindowReport:
         return dict(vars(self))
 
 
-def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWindowReport:
+def run_bank_window(pipeline: BankPipeline) -> BankWindowReport:
     report = BankWindowReport()
-    with services.sessions.begin() as session:
-        workspace = store_repo.find_workspace_by_slug(session, slug)
-        assert workspace is not None
-        context = workspace_context(workspace, services.settings)
-        connection = WorkspaceRepo(session, workspace.id).get_connection(connection_id)
-        config = dict(connection.config)
-    secret = adapters.SecretJsonStore(services.sessions, context.workspace_id,
-                                      services.keyring(), adapters.qonto_secret_name(connection_id))
-    client = adapters.qonto_client(secret, config, services.settings)
     try:
-        synced = sync_bank(services.sessions, context.workspace_id, connection_id, client)
+        synced = sync_bank(pipeline.sessions, pipeline.workspace_id, pipeline.connection_id,
+                           pipeline.feed)
     except NeedsReconnect as exc:
-        _set_status(services, slug, connection_id, "needs_reconnect", str(exc))
+        _set_status(pipeline, "needs_reconnect", str(exc))
         report.failed += 1
         return report
     except StepFailure as exc:
-        _set_status(services, slug, connection_id, "active", f"bank sync failed: {exc}")
+        _set_status(pipeline, "active", f"bank sync failed: {exc}")
         report.failed += 1
     else:
         report.inserted, report.updated = synced.inserted, synced.updated
         report.failed += len(synced.failures)
-        error = "; ".join(synced.failures) or None
-        _set_status(services, slug, connection_id, "active", error)
-    _add_match(report, run_matching(services.sessions, context, utc_now))
+        _set_status(pipeline, "active", "; ".join(synced.failures) or None)
+    _add_match(report, run_matching(pipeline.sessions, pipeline.context, pipeline.clock))
     try:
-        report.attached = drain_attachments(services.sessions, context.workspace_id,
-                                            services.blobs, client, utc_now)
-    except QontoNeedsReconnect as exc:
-        _set_status(services, slug, connection_id, "needs_reconnect", str(exc))
+        report.attached = drain_attachments(pipeline.sessions, pipeline.workspace_id,
+                                            pipeline.blobs, pipeline.feed, pipeline.clock)
+    except NeedsReconnect as exc:
+        _set_status(pipeline, "needs_reconnect", str(exc))
         report.failed += 1
         return report
-    for export in run_due_exports(services, context.workspace_id, connection_id, client):
+    for export in run_due_exports(pipeline):
         report.exported += export.exported + export.re_exported
         report.failed += export.failed
     return report
+
+
+def run_due_exports(pipeline: BankPipeline) -> list[ExportReport]:
+    """The receipts exports due now, each into its (active) destination."""
+    with pipeline.sessions.begin() as session:
+        due = ReceiptsRepo(session, pipeline.workspace_id).exports_due(pipeline.clock())
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        destinations = [export.connection_id for export in due
+                        if repo.get_connection(export.connection_id).status == "active"]
+    reports = []
+    for connection_id in destinations:
+        exporter = ReceiptExporter(
+            receipts_repo_scope(pipeline.sessions, pipeline.workspace_id),
+            pipeline.receipts, pipeline.receipt_sink(connection_id),
+            account_lookup=ledger_accounts(pipeline.sessions, pipeline.workspace_id),
+        )
+        reports.append(exporter.run(connection_id))
+    return reports
+
+
+def ledger_accounts(sessions: sessionmaker[Session], workspace_id: str
+                    ) -> Callable[[str], str | None]:
+    """Transaction id → the ledger account of the invoice it paid (for by-account filing)."""
+    with sessions.begin() as session:
+        repo = WorkspaceRepo(session, workspace_id)
+        accounts: dict[str, str] = {}
+        for document_id, transaction_ids in MatchRepo(session, workspace_id).settled().items():
+            account = repo.get_document(document_id).ledger_account
+            for transaction_id in transaction_ids:
+                if account:
+                    accounts.setdefault(transaction_id, account)
+    return accounts.get
 
 
 def _add_match(report: BankWindowReport, match: MatchReport) -> None:
     report.linked, report.proposed, report.alerts = match.linked, match.proposed, match.alerts
 
 
-def _set_status(services: Services, slug: str, connection_id: str, status: str,
-                error: str | None) -> None:
-    with services.workspace_repo(slug) as repo:
-        repo.set_connection_status(connection_id, status, error)
+def _set_status(pipeline: BankPipeline, status: str, error: str | None) -> None:
+    with pipeline.sessions.begin() as session:
+        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo.set_connection_status(pipeline.connection_id, status, error)
         if status == "active":
-            repo.get_connection(connection_id).last_sync_at = utc_now()
+            repo.get_connection(pipeline.connection_id).last_sync_at = pipeline.clock()

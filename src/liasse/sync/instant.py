@@ -17,13 +17,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from liasse.connectors.dropbox import errors as dropbox_errors
-from liasse.domain import errors as sync_errors
-
-if TYPE_CHECKING:
-    from liasse.app.services import Services
+from liasse.domain.errors import CursorExpired, NeedsReconnect
 
 log = logging.getLogger("liasse.instant")
 
@@ -36,7 +32,8 @@ MESSAGES = {
 
 
 class LongpollSource(Protocol):
-    """What instant mode needs from a source (`DropboxSource` has both)."""
+    """What instant mode needs from a source (Dropbox's, translated by the wiring: its
+    failures are the pipeline's, a dead cursor is `CursorExpired`)."""
 
     def latest_cursor(self) -> str: ...
 
@@ -81,7 +78,7 @@ class InstantWatcher:
         while not self.stop.is_set():
             try:
                 self.poll_once()
-            except (dropbox_errors.NeedsReconnect, sync_errors.NeedsReconnect) as exc:
+            except NeedsReconnect as exc:
                 log.warning(MESSAGES["stopped"], exc)
                 return
             except Exception as exc:  # the loop must survive anything a poll throws
@@ -98,7 +95,7 @@ class InstantWatcher:
         self._cursor = cursor
         try:
             changed = self.source.wait_for_changes(cursor, self.timeout)
-        except dropbox_errors.CursorReset:
+        except CursorExpired:
             changed = True  # the window lists again and commits a fresh cursor
         if changed and not self.stop.is_set():
             self._cursor = None
@@ -125,38 +122,3 @@ def start_watcher(watcher: InstantWatcher, name: str) -> threading.Thread:
     thread = threading.Thread(target=watcher.run, name=name, daemon=True)
     thread.start()
     return thread
-
-
-# --- wiring for one connection ------------------------------------------------------------
-
-
-def watcher_for(services: Services, slug: str, connection_id: str, stop: threading.Event,
-                on_changes: Callable[[], object]) -> InstantWatcher:
-    """A watcher on one Dropbox connection, waiting on the cursor its windows commit."""
-    from liasse.app import adapters, adapters_writeback
-    from liasse.connectors.dropbox.source import DropboxSource
-
-    with services.workspace_repo(slug) as repo:
-        connection = repo.get_connection(connection_id)
-        config, workspace_id = dict(connection.config), repo.workspace_id
-    secret = adapters.SecretJsonStore(services.sessions, workspace_id, services.keyring(),
-                                      adapters.dropbox_secret_name(connection_id))
-    client = adapters.dropbox_client(services.settings, secret, connection_id,
-                                     lambda reason: None)
-    recursive = bool(config.get("recursive", True))
-    folder_id = config.get("folder_id")
-    if folder_id:
-        # Firm folders: the folder's current path, and the Dropbox cursor inside ours.
-        by_id = adapters_writeback.FolderByIdSource(client, str(folder_id), recursive=recursive)
-        source = DropboxSource(client, by_id.current_path(), recursive=recursive)
-    else:
-        source = DropboxSource(client, str(config.get("folder", "")), recursive=recursive)
-
-    def committed() -> str | None:
-        with services.workspace_repo(slug) as repo:
-            cursor = repo.get_connection(connection_id).cursor
-        if folder_id and cursor is not None:
-            return adapters_writeback.unwrap_cursor(cursor, source.folder)[0]
-        return cursor
-
-    return InstantWatcher(source, on_changes, stop, committed_cursor=committed)

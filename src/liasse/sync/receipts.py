@@ -16,11 +16,16 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from liasse.connectors.dropbox.content_hash import content_hash
 from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
+from liasse.domain.receipts import (
+    Attachment,
+    BankAccountInfo,
+    ReceiptSink,
+    ReceiptSource,
+    RemoteFile,
+)
 from liasse.domain.transactions import BankTransaction
 from liasse.store.receipts_repo import (
     ExportSettings,
@@ -52,68 +57,6 @@ MESSAGES = {
     "listing_failed": "Could not list the transactions of account {account}: {error}",
     "folder_failed": "Could not create the folder of account {account}: {error}",
 }
-
-
-# --- the two plug points ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BankAccountInfo:
-    id: str
-    name: str
-    iban: str
-    currency: str
-
-
-@dataclass(frozen=True)
-class Attachment:
-    file_name: str
-    content_type: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    id: str
-    rev: str
-    content_hash: str
-
-
-@runtime_checkable
-class ReceiptSource(Protocol):
-    """The bank side (Qonto). Errors are raised as `liasse.domain.errors.StepFailure`s."""
-
-    def bank_accounts(self) -> Sequence[BankAccountInfo]: ...
-
-    def transactions_with_attachments(self, bank_account_id: str, since: datetime
-                                      ) -> Iterable[BankTransaction]:
-        """Transactions booked at or after `since` that have at least one attachment."""
-        ...
-
-    def download_attachment(self, attachment_id: str) -> Attachment: ...
-
-
-@runtime_checkable
-class ReceiptSink(Protocol):
-    """The cloud folder (Dropbox). Paths compare case-insensitively, as Dropbox's do."""
-
-    def folder_id(self, path: str) -> str | None:
-        """The id of the folder at `path`, None if there is none."""
-        ...
-
-    def path_of_folder(self, folder_id: str) -> str | None:
-        """Where the folder is now (it may have been renamed); None once deleted."""
-        ...
-
-    def create_folder(self, path: str) -> str:
-        """Create the folder (and its parents) and return its id."""
-        ...
-
-    def file_at(self, path: str) -> RemoteFile | None: ...
-
-    def write(self, path: str, content: bytes) -> RemoteFile:
-        """Upload a new file (mode add, no autorename): a file already there is an error."""
-        ...
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -388,7 +331,7 @@ class _ExportRun:
         content = plan.link_to_transaction(attachment.content, attachment.content_type,
                                            receipt.transaction.id,
                                            receipt.identity.attachment_id)
-        digest = content_hash(content)
+        digest = self._sink.content_hash(content)
         preferred = (known.file_name if known is not None and known.file_name else
                      plan.receipt_file_name(receipt.transaction, plan.file_extension(
                          attachment.file_name, attachment.content_type), self._zone))

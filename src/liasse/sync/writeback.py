@@ -12,17 +12,16 @@ never touched: writers only add new files.
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from liasse.connectors.dropbox.writeback import (
-    DEFAULT_PATTERN,
-    processed_path,
-    stamp_pdf_metadata,
-)
+from pypdf import PdfReader, PdfWriter
+
 from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
+from liasse.domain.filing import DEFAULT_PATTERN, processed_path
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.ports import DocumentWriter, FileToWrite
 from liasse.domain.states import State
@@ -47,6 +46,29 @@ MESSAGES = {
     "parked": "write-back to Dropbox parked after {attempts} attempts: {error}",
     "blocked": "write-back to Dropbox waits for the connection to be reconnected: {error}",
 }
+
+RECORD_KEY = "/LiasseRecord"
+QONTO_KEY = "/LiasseQontoId"
+
+
+def stamp_pdf_metadata(pdf: bytes, record_url: str, qonto_id: str | None) -> bytes:
+    """The PDF with liasse's keys in its document info, appended as an incremental update."""
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    entries: dict[str, Any] = {RECORD_KEY: record_url}
+    if qonto_id is not None:
+        entries[QONTO_KEY] = qonto_id
+    writer.add_metadata(entries)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def read_stamp(pdf: bytes) -> dict[str, str]:
+    """liasse's keys from a stamped PDF (empty when it was never stamped)."""
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+    if metadata is None:
+        return {}
+    return {key: str(metadata[key]) for key in (RECORD_KEY, QONTO_KEY) if key in metadata}
 
 
 @dataclass(frozen=True)

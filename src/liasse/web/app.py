@@ -13,8 +13,9 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from liasse.app.accounts import make_hasher
 from liasse.app.services import Services
-from liasse.web.config import WebConfig
+from liasse.app.settings import WebConfig
 from liasse.web.deps import NotLoggedIn, WebState, check_csrf, check_parameters, session_of
 from liasse.web.routes import ROUTERS, oauth
 from liasse.web.security import (
@@ -23,7 +24,6 @@ from liasse.web.security import (
     SessionCodec,
     SessionData,
     SessionLifetimes,
-    make_hasher,
 )
 from liasse.web.views import make_templates, render
 

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from liasse.app.services import Services
+from liasse.app.settings import WebConfig
 from liasse.store import web_repo
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
@@ -28,7 +29,6 @@ from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
 from liasse.store.tables_web import ROLES
 from liasse.store.web_repo import WebRepo, WorkspaceAccess
-from liasse.web.config import WebConfig
 from liasse.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,

@@ -17,37 +17,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from liasse.app.accounts import verify_password
+from liasse.app.settings import WebConfig
 from liasse.store import web_repo
 from liasse.store.tables_web import User
-from liasse.web.config import WebConfig
 
 SESSION_COOKIE = "liasse_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 # Verified when the e-mail is unknown, so that the answer takes as long as for a known one.
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105 - never a credential
-
-
-def make_hasher(config: WebConfig) -> PasswordHasher:
-    return PasswordHasher(time_cost=config.password_time_cost,
-                          memory_cost=config.password_memory_kib)
-
-
-def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
-    if len(password) < 8:
-        raise ValueError("a password has at least 8 characters")
-    return (hasher or PasswordHasher()).hash(password)
-
-
-def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @dataclass

@@ -30,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from liasse.app.jobs import tasks
 from liasse.app.services import Services
+from liasse.domain.printable import PrintableFormatter
 from liasse.store import jobs_repo
+from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 
 log = logging.getLogger("liasse.app.jobs")
@@ -166,8 +168,6 @@ class QueueJobs:
 
     def _workspace(self, session: Session) -> str:
         if self._workspace_id is None:
-            from liasse.store import repo as store_repo
-
             workspace = store_repo.find_workspace_by_slug(session, self._slug)
             if workspace is None:
                 raise LookupError(f"workspace {self._slug!r} does not exist")
@@ -217,8 +217,6 @@ def services_workspace_id(services: Services, slug: str) -> str:
 def run_worker(services: Services, *, concurrency: int = 1,
                queues: list[str] | None = None, name: str | None = None) -> None:
     """Run jobs until SIGINT/SIGTERM (the job in hand finishes first)."""
-    from liasse.domain.printable import PrintableFormatter
-
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])

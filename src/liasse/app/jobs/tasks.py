@@ -12,12 +12,14 @@ import threading
 import time
 from dataclasses import replace
 
+from liasse.app.pipelines import build_pipeline, run_bank_window
 from liasse.app.scheduler import LEASE, WindowScheduler
-from liasse.app.services import Services, build_pipeline
+from liasse.app.services import Services
+from liasse.app.wiring import wiring_for
 from liasse.store import jobs_repo
+from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync import steps
-from liasse.sync.bank_window import run_bank_window
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
@@ -62,7 +64,7 @@ def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str,
         if not take(connection_id, owner, start, start + LEASE):
             return None
     try:
-        if kind == "qonto":
+        if wiring_for(kind).is_bank:
             return run_bank_window(services, slug, connection_id).as_dict()
         pipeline = replace(build_pipeline(services, slug, connection_ids={connection_id},
                                           owner=owner), jobs=jobs)
@@ -126,8 +128,6 @@ def post_job(pipelines: PipelineCache, jobs: JobSink, slug: str, *, owner: str
 
 def due_windows(services: Services, owner: str) -> list[tuple[str, str]]:
     """(workspace slug, connection id) of every connection whose window is due."""
-    from liasse.store import repo as store_repo
-
     now = utc_now()
     with services.sessions.begin() as session:
         return [(workspace.slug, connection.id)

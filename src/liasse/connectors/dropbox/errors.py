@@ -14,11 +14,19 @@
     │   └── CursorReset           the cursor is too old: list the folder again
     ├── ContentHashMismatch       downloaded bytes did not match content_hash, twice
     └── WriteBackConflict         a different file holds the write-back path and its fallback
+
+`as_step_failure` is the one translation into the pipeline's failures
+(`liasse.domain.errors`); sources, writers, the receipts sink and the instant watcher of
+a Dropbox connection all go through it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import httpx
+
+from liasse.domain import errors as step_errors
 
 TAG_MESSAGES: dict[str, str] = {
     "not_found": "there is nothing at this path (it was moved or deleted)",
@@ -134,3 +142,32 @@ def api_error(route: str, error: dict[str, Any]) -> DropboxApiError:
     if "conflict" in tags:
         return PathConflict(route, error, tags)
     return DropboxApiError(route, error, tags)
+
+
+def as_step_failure(exc: Exception, *, strict: bool = False) -> Exception:
+    """Dropbox's exception tree mapped onto the pipeline's failure kinds; anything else
+    comes back unchanged (raise the result `from` the original when it differs).
+
+    A source reports a file gone as `FileNotFoundError` (the document is marked vanished)
+    and a dead cursor as `CursorExpired`; `strict` callers (writers, the receipts sink)
+    take only `StepFailure`s, so there any other Dropbox error is a rejection."""
+    failure = _pipeline_failure(exc)
+    if strict and not isinstance(failure, step_errors.StepFailure) \
+            and isinstance(exc, DropboxError):
+        return step_errors.RejectedData(str(exc))
+    return failure
+
+
+def _pipeline_failure(exc: Exception) -> Exception:
+    if isinstance(exc, NeedsReconnect):
+        return step_errors.NeedsReconnect(str(exc))
+    if isinstance(exc, PathNotFound):
+        return FileNotFoundError(f"the file vanished from Dropbox: {exc}")
+    if isinstance(exc, CursorReset):
+        return step_errors.CursorExpired(str(exc))
+    if isinstance(exc, DropboxUnavailable | DropboxRateLimited | ContentHashMismatch
+                  | httpx.HTTPError):
+        return step_errors.TransientFailure(str(exc))
+    if isinstance(exc, DropboxError):
+        return step_errors.RejectedData(str(exc))
+    return exc

@@ -15,7 +15,7 @@ from typing import Literal
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.errors import PathConflict, PathNotFound
 from liasse.connectors.dropbox.models import FolderMetadata
-from liasse.connectors.dropbox.writeback import sanitise_name
+from liasse.domain.filing import sanitise_name
 from liasse.domain.ports import SourceEntry
 
 DocumentKind = Literal["invoice", "receipt", "sales_document"]

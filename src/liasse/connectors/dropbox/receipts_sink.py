@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-import httpx
-
 from liasse.connectors.dropbox import errors as dropbox_errors
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.content_hash import content_hash
 from liasse.connectors.dropbox.models import FileMetadata, FolderMetadata, Metadata
-from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
-from liasse.sync.receipts import RemoteFile
+from liasse.domain.errors import RejectedData, StepFailure
+from liasse.domain.receipts import RemoteFile
 
 _Result = TypeVar("_Result")
 
@@ -28,25 +26,13 @@ MESSAGES = {
 }
 
 
-def as_step_failure(exc: Exception) -> Exception:
-    """Dropbox's exception tree mapped onto the export's failure kinds."""
-    if isinstance(exc, dropbox_errors.NeedsReconnect):
-        return NeedsReconnect(str(exc))
-    if isinstance(exc, dropbox_errors.DropboxUnavailable | dropbox_errors.DropboxRateLimited
-                  | dropbox_errors.ContentHashMismatch | httpx.HTTPError):
-        return TransientFailure(str(exc))
-    if isinstance(exc, dropbox_errors.DropboxError):
-        return RejectedData(str(exc))
-    return exc
-
-
 def translated(call: Callable[[], _Result]) -> _Result:
     try:
         return call()
     except StepFailure:
         raise
     except Exception as exc:
-        failure = as_step_failure(exc)
+        failure = dropbox_errors.as_step_failure(exc, strict=True)
         if failure is exc:
             raise
         raise failure from exc
@@ -92,6 +78,9 @@ class DropboxReceiptSink:
                 raise RejectedData(MESSAGES["taken"].format(path=path)) from exc
             return remote_file(written)
         return translated(upload)
+
+    def content_hash(self, content: bytes) -> str:
+        return content_hash(content)
 
     def _metadata(self, path: str) -> Metadata | None:
         def lookup() -> Metadata | None:

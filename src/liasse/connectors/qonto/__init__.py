@@ -22,13 +22,13 @@ from liasse.connectors.qonto.errors import NeedsReconnect, QontoError, Rejected,
 from liasse.connectors.qonto.mapping import InvoiceFacts, Organization, SupplierInvoiceRecord
 from liasse.connectors.qonto.posting import InvoiceUpload, ItemResult, idempotency_key
 from liasse.connectors.qonto.retry import RetryPolicy
-from liasse.connectors.qonto.sync import InMemoryTransactionSink, TransactionSink, TransactionSync
+from liasse.connectors.qonto.sync import InMemoryTransactionSink, TransactionSync
 
 __all__ = [
     "SANDBOX_URL", "ApiKeyAuth", "ApiKeyCredentials", "CredentialStore",
     "InMemoryCredentialStore", "InMemoryTransactionSink", "InvoiceFacts", "InvoiceUpload",
     "ItemResult", "NeedsReconnect", "OAuthApp", "OAuthAuth", "OAuthCredentials", "Organization",
     "QontoClient", "QontoError", "Rejected", "RetryPolicy", "SupplierInvoiceRecord",
-    "TransactionSink", "TransactionSync", "TransientFailure", "authenticator_for",
+    "TransactionSync", "TransientFailure", "authenticator_for",
     "authorization_url", "connect_api_key", "exchange_code", "idempotency_key",
 ]

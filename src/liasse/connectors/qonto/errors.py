@@ -9,10 +9,14 @@
     └── Rejected             400, 404, 422, or a per-item error of the bulk upload — Qonto
                              refused this data; `code` and `detail` carry Qonto's words
 
-The sync layer translates these into its own `StepFailure`s (see `poster.py`).
+`as_step_failure` is the one translation into the pipeline's `StepFailure`s; everything
+that hands Qonto's failures to the pipeline (the poster, the bank feed, the receipts
+source) goes through it.
 """
 
 from __future__ import annotations
+
+from liasse.domain import errors as step_errors
 
 
 class QontoError(Exception):
@@ -37,3 +41,14 @@ class Rejected(QontoError):
     def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
         super().__init__(message, status=status)
         self.code = code
+
+
+def as_step_failure(error: QontoError, connection_id: str | None = None
+                    ) -> step_errors.StepFailure:
+    """The pipeline's failure for a Qonto failure (raise it `from` the original);
+    `connection_id` tells the pipeline which connection to stop on a refused credential."""
+    if isinstance(error, NeedsReconnect):
+        return step_errors.NeedsReconnect(str(error), connection_id)
+    if isinstance(error, Rejected):
+        return step_errors.RejectedData(str(error))
+    return step_errors.TransientFailure(str(error))

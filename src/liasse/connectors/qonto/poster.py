@@ -11,7 +11,6 @@ from liasse.connectors.qonto import errors
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.mapping import facts_from_strings
 from liasse.connectors.qonto.posting import InvoiceUpload
-from liasse.domain import errors as step_errors
 from liasse.domain.ports import InvoiceToPost, PostResult
 
 
@@ -36,12 +35,8 @@ class QontoInvoicePoster:
         ) for invoice in invoices]
         try:
             results = self._client.post_supplier_invoices(uploads)
-        except errors.NeedsReconnect as exc:
-            raise step_errors.NeedsReconnect(str(exc), self._connection_id) from exc
-        except errors.TransientFailure as exc:
-            raise step_errors.TransientFailure(str(exc)) from exc
-        except errors.Rejected as exc:
-            raise step_errors.RejectedData(str(exc)) from exc
+        except errors.QontoError as exc:
+            raise errors.as_step_failure(exc, self._connection_id) from exc
         return [PostResult(document_id=result.record_id, remote_id=result.supplier_invoice_id,
                            error=None if result.ok else f"{result.error_code}: "
                            f"{result.error_detail}")

@@ -20,10 +20,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from liasse.connectors.qonto.client import QontoClient
-from liasse.connectors.qonto.errors import QontoError
+from liasse.connectors.qonto.errors import QontoError, as_step_failure
+from liasse.domain.receipts import Attachment, BankAccountInfo
 from liasse.domain.transactions import BankTransaction
-from liasse.sync.bank import to_step_failure
-from liasse.sync.receipts import Attachment, BankAccountInfo
 
 _T = TypeVar("_T")
 
@@ -66,4 +65,4 @@ class QontoReceiptSource:
         try:
             return call()
         except QontoError as exc:
-            raise to_step_failure(exc, self._connection_id) from exc
+            raise as_step_failure(exc, self._connection_id) from exc

@@ -15,26 +15,15 @@ The sink commits rows first and the cursor after: a crash in between only re-rea
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from liasse.connectors.qonto.client import QontoClient
+from liasse.domain.ports import SyncReport, TransactionSink
 from liasse.domain.transactions import BankTransaction
 
 ALL_STATUSES = ("pending", "completed", "declined")
 DEFAULT_OVERLAP = timedelta(hours=1)
 MAX_RESTARTS = 3
-
-
-class TransactionSink(Protocol):
-    def upsert(self, transactions: Sequence[BankTransaction]) -> None:
-        """Insert or replace by `id` (a replayed line must not become a second one)."""
-        ...
-
-    def load_cursor(self, bank_account_id: str) -> datetime | None: ...
-
-    def save_cursor(self, bank_account_id: str, cursor: datetime) -> None: ...
 
 
 class InMemoryTransactionSink:
@@ -54,16 +43,6 @@ class InMemoryTransactionSink:
 
     def by_status(self, status: str) -> list[BankTransaction]:
         return [t for t in self.transactions.values() if t.status == status]
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    seen: int
-    pending: int
-    completed: int
-    declined: int
-    cursor: datetime
-    restarts: int
 
 
 class TransactionSync:

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse.ask.answers import Paths, ask
+from liasse.app.ask.answers import Paths, ask
+from liasse.domain.pcg import label_of
 from liasse.domain.transactions import BankTransaction
-from liasse.enrich.accounts import label_of
 from liasse.store.web_repo import SpendLine
 from liasse.web.charts import BarChart, bar_chart
 from liasse.web.deps import StateDep, ViewerDep, repos

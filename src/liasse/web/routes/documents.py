@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liasse.app import actions, learning
 from liasse.app.reports import audit_lines
+from liasse.app.wiring import is_sandbox_bank
 from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State
@@ -110,7 +111,7 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
         matches = match_views(r, document_id)
         original = duplicate_original(r, document)
         # In sandbox mode the invoice lives in the built-in emulator, not in Qonto's app.
-        sandbox = any(c.kind == "qonto" and c.status == "active" and c.config.get("emulator")
+        sandbox = any(c.status == "active" and is_sandbox_bank(c)
                       for c in r.store.list_connections())
     fields = (document.extraction or {}).get("fields", {})
     linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]

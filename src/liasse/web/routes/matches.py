@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from liasse.app import actions
+from liasse.app.wiring import is_sandbox_bank
 from liasse.domain.states import State
 from liasse.domain.transactions import BankTransaction
 from liasse.store.repo import NotFound
@@ -62,8 +63,7 @@ def _documents(r: Repos, ids: list[str]) -> tuple[Document, ...]:
 def sandbox_accounts(r: Repos) -> frozenset[str]:
     """The bank accounts synced from an emulator (the built-in Qonto sandbox): their lines
     are made-up demo history and must never pass for the user's own bank."""
-    emulated = {c.id for c in r.store.list_connections()
-                if c.kind == "qonto" and c.config.get("emulator")}
+    emulated = {c.id for c in r.store.list_connections() if is_sandbox_bank(c)}
     return frozenset(a.id for a in r.bank.accounts() if a.connection_id in emulated)
 
 

@@ -24,10 +24,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from liasse.app import connections
-from liasse.connectors.dropbox.check import FolderCheckFailed
-from liasse.connectors.dropbox.errors import DropboxError
-from liasse.connectors.dropbox.oauth import AuthorizationRequest
-from liasse.connectors.qonto.errors import QontoError
+from liasse.app.connections import AuthorizationRequest, FolderCheckFailed
+from liasse.app.errors import DropboxError, QontoError
 from liasse.store import web_repo
 from liasse.store.tables import utcnow
 from liasse.web.deps import LoggedIn, OwnerDep, StateDep, Viewer, logged_in, web_state
@@ -193,12 +191,13 @@ def reconnect(request: Request, state: StateDep, who: OwnerDep, name: str) -> Re
         kind, config = connections.connection_config(state.services, who.workspace.slug, name)
     except connections.NoSuchConnection:
         return _refused(request, who, "oauth_no_connection", status_code=404)
-    if kind == "dropbox":
+    flow = connections.reconnect_flow(kind, config)
+    if flow == "dropbox_oauth":
         target = connections.DropboxTarget.from_config(name, config)
         return _start_dropbox(request, state, who, target, reconnect=True)
-    if kind == "qonto" and config.get("auth") == "oauth":
+    if flow == "qonto_oauth":
         return _start_qonto(request, state, who, name, reconnect=True)
-    if kind == "qonto":  # an API key: the owner types a new one in the settings form
+    if flow == "qonto_api_key":  # the owner types a new one in the settings form
         return see_other(flash_url(f"{who.base}/settings?reconnect={name}", "enter_api_key")
                          + "#qonto-api-key")
     return _refused(request, who, "oauth_cannot_reconnect")

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from liasse.app import actions, connections
+from liasse.app.backfill import backfill_progress
+from liasse.app.pipelines import build_pipeline
 from liasse.app.reports import connection_health, job_queue, receipts_exports, status_report
-from liasse.app.services import build_pipeline
-from liasse.sync.backfill import backfill_progress
+from liasse.app.wiring import posts_invoices
 from liasse.web.deps import AccountantDep, StateDep, ViewerDep, repos
 from liasse.web.views import flash_url, render, see_other
 
@@ -32,8 +33,7 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
                   health_of=connection_health, exports=exports,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
                   poster_ready=state.services.poster is not None or any(
-                      line.connection.kind == "qonto" and line.connection.status == "active"
-                      for line in health),
+                      posts_invoices(line.connection) for line in health),
                   backfills=backfills, queue=queue, msg=request.query_params.get("msg"))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from rapidfuzz import fuzz, process
 
-from liasse.ask.intents import Basis, Intent, Language, Period, fold, parse
+from liasse.app.ask.intents import Basis, Intent, Language, Period, fold, parse
 from liasse.domain.money import Money
 from liasse.domain.states import State
 from liasse.domain.transactions import BankTransaction

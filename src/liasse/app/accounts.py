@@ -6,14 +6,32 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from liasse.app.services import NoWorkspace, Services
+from liasse.app.settings import WebConfig
 from liasse.store import repo as store_repo
 from liasse.store import web_repo
 from liasse.store.tables_web import ROLES
-from liasse.web.security import hash_password, verify_password
 
+
+def make_hasher(config: WebConfig) -> PasswordHasher:
+    return PasswordHasher(time_cost=config.password_time_cost,
+                          memory_cost=config.password_memory_kib)
+
+
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    if len(password) < 8:
+        raise ValueError("a password has at least 8 characters")
+    return (hasher or PasswordHasher()).hash(password)
+
+
+def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 @dataclass(frozen=True)
 class UserAdded:

@@ -1,0 +1,48 @@
+"""`liasse extract FILE…`: read files into invoice fields, as the pipeline would, with a
+workspace's knowledge when one is named. A file that cannot be read is a result with
+`errors`, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+from liasse.app.learning import reading_context
+from liasse.app.services import opened_services
+from liasse.app.settings import Settings
+from liasse.domain.extraction import ExtractionResult
+from liasse.extract.cascade import ExtractOptions, extract_document
+
+OcrMode = Literal["auto", "always", "never"]
+MESSAGES = {
+    "missing": "file not found: {path}",
+    "unreadable": "cannot read the file: {detail}",
+}
+
+
+def reading_options(*, use_einvoice: bool = True, ocr: OcrMode = "auto",
+                    settings: Settings | None = None, workspace: str | None = None
+                    ) -> ExtractOptions:
+    """How `liasse extract` reads: the engine's defaults, or with the workspace's own
+    company and supplier memories when `workspace` is named (`settings` locate it)."""
+    options = ExtractOptions(use_einvoice=use_einvoice, ocr=ocr)
+    if workspace is None:
+        return options
+    with opened_services(settings) as services:
+        return replace(options, **reading_context(services, workspace or None))
+
+
+def read_file(path: Path, options: ExtractOptions) -> ExtractionResult:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _failed(str(path), MESSAGES["missing"].format(path=path))
+    except OSError as exc:
+        return _failed(str(path), MESSAGES["unreadable"].format(detail=exc))
+    return extract_document(data, file=str(path), options=options)
+
+
+def _failed(file: str, error: str) -> ExtractionResult:
+    return ExtractionResult(file=file, sha256="", layer="text", einvoice=None,
+                            document_type="other", fields={}, confidence=0.0, errors=[error])

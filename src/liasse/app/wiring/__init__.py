@@ -1,0 +1,126 @@
+"""Which connector serves which port: one wiring module per connection kind, behind this
+registry.
+
+Everything that depends on a connection's kind (is it a folder of documents, a bank, can
+it be watched by longpoll, backfilled, written back to, how long between its windows, what
+a disconnect forgets) is asked here; nothing else compares kinds. Adding a connector
+(Google Drive, an e-mail inbox) means adding one module and one line in `REGISTRY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from liasse.app.services import Services
+from liasse.app.wiring import dropbox, localfolder, qonto
+from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
+from liasse.domain.ports import BankFeed, DocumentSource, DocumentWriter, InvoicePoster
+from liasse.domain.receipts import ReceiptSink, ReceiptSource
+from liasse.store.repo import WorkspaceRepo
+from liasse.store.tables import Connection
+from liasse.sync.instant import LongpollSource
+
+
+class UnknownKind(LookupError):
+    """A connection of a kind this liasse does not know (a newer version made it)."""
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What one kind of connection can do, and how each of its parts is built. Each
+    factory takes the services, the workspace id and the connection row."""
+
+    kind: str
+    forget: Callable[[Services, str, str], None]  # after a disconnect: its secrets
+    remote: bool = True  # an outside API: at most four windows an hour
+    source: Callable[[Services, str, Connection], DocumentSource | None] | None = None
+    writer: Callable[[Services, str, Connection], DocumentWriter | None] | None = None
+    poster: Callable[[Services, str, Connection], InvoicePoster] | None = None
+    bank: Callable[[Services, str, Connection], tuple[BankFeed, ReceiptSource]] | None = None
+    receipt_sink: Callable[[Services, str, Connection], ReceiptSink] | None = None
+    longpoll: Callable[[Services, str, Connection],
+                       tuple[LongpollSource, Callable[[str | None], str | None]]] | None = None
+    latest_cursor: Callable[[Services, str, Connection], Callable[[], str]] | None = None
+    is_sandbox: Callable[[Connection], bool] = lambda connection: False
+    firm_folders: bool = False  # an accounting firm's client folders live there
+
+    @property
+    def is_bank(self) -> bool:
+        return self.bank is not None
+
+
+def _qonto_bank(services: Services, workspace_id: str, connection: Connection
+                ) -> tuple[BankFeed, ReceiptSource]:
+    feed = qonto.bank_feed(services, workspace_id, connection)
+    return feed, feed.receipts()
+
+
+def _dropbox_receipt_sink(services: Services, workspace_id: str, connection: Connection
+                          ) -> ReceiptSink:
+    return DropboxReceiptSink(dropbox.client(services, workspace_id, connection.id))
+
+
+REGISTRY: dict[str, Wiring] = {wiring.kind: wiring for wiring in (
+    Wiring(localfolder.KIND, forget=localfolder.forget, remote=False,
+           source=localfolder.source),
+    Wiring(dropbox.KIND, forget=dropbox.forget, source=dropbox.source, writer=dropbox.writer,
+           receipt_sink=_dropbox_receipt_sink, longpoll=dropbox.longpoll,
+           latest_cursor=dropbox.latest_cursor, firm_folders=True),
+    Wiring(qonto.KIND, forget=qonto.forget, poster=qonto.poster, bank=_qonto_bank,
+           is_sandbox=qonto.is_sandbox),
+)}
+KINDS = tuple(REGISTRY)
+
+
+def wiring_for(kind: str) -> Wiring:
+    try:
+        return REGISTRY[kind]
+    except KeyError:
+        raise UnknownKind(f"unknown connection kind {kind!r}") from None
+
+
+def document_sources(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentSource]:
+    """A source per active connection that brings documents in, by connection id. A
+    connection that needs reconnecting is skipped, not hammered."""
+    sources = {}
+    for connection in repo.list_connections():
+        factory = wiring_for(connection.kind).source
+        if connection.status == "active" and factory is not None:
+            found = factory(services, repo.workspace_id, connection)
+            if found is not None:
+                sources[connection.id] = found
+    return sources
+
+
+def document_writers(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentWriter]:
+    """A writer per active connection that writes processed PDFs back."""
+    writers = {}
+    for connection in repo.list_connections():
+        factory = wiring_for(connection.kind).writer
+        if connection.status == "active" and factory is not None:
+            found = factory(services, repo.workspace_id, connection)
+            if found is not None:
+                writers[connection.id] = found
+    return writers
+
+
+def invoice_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | None:
+    """The poster of the workspace's active bank; None leaves approvals waiting."""
+    for connection in repo.list_connections():
+        factory = wiring_for(connection.kind).poster
+        if connection.status == "active" and factory is not None:
+            return factory(services, repo.workspace_id, connection)
+    return None
+
+
+def is_sandbox_bank(connection: Connection) -> bool:
+    """A bank connection to liasse's own emulator (the demo's sandbox): its lines are
+    made-up demo history, never the user's own bank."""
+    wiring = wiring_for(connection.kind)
+    return wiring.is_bank and wiring.is_sandbox(connection)
+
+
+def posts_invoices(connection: Connection) -> bool:
+    """An active connection approved invoices are posted through."""
+    return connection.status == "active" and wiring_for(connection.kind).poster is not None
