@@ -11,14 +11,15 @@ from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
+from liasse.sync.counts import Counts
 from liasse.sync.errors import NeedsReconnect, StepFailure
-from liasse.sync.matching import MatchReport, run_matching
+from liasse.sync.matching import run_matching
 from liasse.sync.pipeline import utc_now
 from liasse.sync.receipts_window import run_due_exports
 
 
 @dataclass
-class BankWindowReport:
+class BankWindowReport(Counts):
     inserted: int = 0
     updated: int = 0
     failed: int = 0
@@ -27,9 +28,6 @@ class BankWindowReport:
     alerts: int = 0
     exported: int = 0
     attached: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(vars(self))
 
 
 def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWindowReport:
@@ -57,7 +55,7 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         report.failed += len(synced.failures)
         error = "; ".join(synced.failures) or None
         _set_status(services, slug, connection_id, "active", error)
-    _add_match(report, run_matching(services.sessions, context, utc_now))
+    report.add(run_matching(services.sessions, context, utc_now), "linked", "proposed", "alerts")
     try:
         report.attached = drain_attachments(services.sessions, context.workspace_id,
                                             services.blobs, client, utc_now)
@@ -69,10 +67,6 @@ def run_bank_window(services: Services, slug: str, connection_id: str) -> BankWi
         report.exported += export.exported + export.re_exported
         report.failed += export.failed
     return report
-
-
-def _add_match(report: BankWindowReport, match: MatchReport) -> None:
-    report.linked, report.proposed, report.alerts = match.linked, match.proposed, match.alerts
 
 
 def _set_status(services: Services, slug: str, connection_id: str, status: str,

@@ -26,6 +26,7 @@ from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Connection, Document, OutboxItem
+from liasse.sync.counts import Counts
 from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.ports import DocumentWriter, FileToWrite
@@ -80,7 +81,7 @@ def processed_folder(pattern: str) -> str | None:
 
 
 @dataclass
-class WriteBackCounts:
+class WriteBackCounts(Counts):
     written: int = 0
     failed: int = 0
     parked: int = 0
@@ -101,8 +102,7 @@ def write_back(pipeline: Pipeline, counts: WindowCounts | None = None, *,
     record_write_intents(pipeline)
     result = drain_write_outbox(pipeline, public_url=public_url)
     if counts is not None:
-        counts.failed += result.failed
-        counts.parked += result.parked
+        counts.add(result, "failed", "parked")
     return result
 
 
