@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liasse.extract.model import FIELD_NAMES, ExtractionResult
+from liasse.domain.extraction import FIELD_NAMES, ExtractionResult
 from liasse.samples.corpus import CorpusDocument, generate
 
 CONFIDENT = 0.85

@@ -43,11 +43,11 @@ def read_documents() -> None:
 def windows_after_bombs() -> None:
     import os
 
-    from liasse.services import initialise, open_services
-    from liasse.settings import load_settings
+    from liasse.app.scheduler import WindowScheduler
+    from liasse.app.services import initialise, open_services
+    from liasse.app.settings import load_settings
     from liasse.store import repo as store_repo
     from liasse.store.repo import WorkspaceRepo
-    from liasse.sync.scheduler import WindowScheduler
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["LIASSE_HOME"] = home

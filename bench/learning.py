@@ -44,7 +44,7 @@ def main() -> None:
     groups = {k: v for k, v in groups.items() if len(v) >= 2}
     from sqlalchemy import create_engine
 
-    from liasse import learning
+    from liasse.app import learning
     from liasse.store import migrate
     from liasse.store import repo as store_repo
     from liasse.store.db import make_session_factory

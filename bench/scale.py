@@ -39,17 +39,17 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, create_engine, func, select, text
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.jobs.queue import defer_window, make_defer_app
+from liasse.app.sandbox import serve_in_thread
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
-from liasse.jobs.queue import defer_window, make_defer_app
 from liasse.samples.corpus import CorpusDocument, generate
-from liasse.sandbox import serve_in_thread
-from liasse.services import Services, initialise, open_services
-from liasse.settings import load_settings
 from liasse.store.tables import Document
 
 REPO = Path(__file__).resolve().parents[1]

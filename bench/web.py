@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import load_settings
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.states import State
-from liasse.extract.model import FIELD_NAMES
-from liasse.services import Services, initialise, open_services
-from liasse.settings import load_settings
 from liasse.web.accounts import add_user
 from liasse.web.app import create_app
 from liasse.web.config import WebConfig

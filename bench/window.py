@@ -19,12 +19,12 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from liasse.app.services import build_pipeline, initialise, make_extractor, open_services
+from liasse.app.settings import load_settings
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.samples.corpus import generate
-from liasse.services import build_pipeline, initialise, make_extractor, open_services
-from liasse.settings import load_settings
 from liasse.sync import matching, posting, steps, writeback
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult
 
 
 class InstantBank:

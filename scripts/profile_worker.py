@@ -1,7 +1,7 @@
 """`liasse worker` with its jobs profiled: `python scripts/profile_worker.py OUT worker …`.
 
 procrastinate runs sync tasks in a thread, which `python -m cProfile` does not see; this
-wraps the job functions of `liasse.jobs.tasks` in one profiler (run the worker with
+wraps the job functions of `liasse.app.jobs.tasks` in one profiler (run the worker with
 concurrency 1) and writes it to OUT when the worker stops. Used by `bench/scale.py
 --profile`.
 """
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from liasse.jobs import tasks
+from liasse.app.jobs import tasks
 
 PROFILER = cProfile.Profile()
 

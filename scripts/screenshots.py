@@ -32,10 +32,10 @@ from typing import Any
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
+from liasse.app.services import DEMO_DAY_FILE
 from liasse.samples.corpus import build_document
 from liasse.samples.demo import demo_invoices
 from liasse.samples.inbox import demo_file_name
-from liasse.services import DEMO_DAY_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 LIASSE = ROOT / ".venv" / "bin" / "liasse"

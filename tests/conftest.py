@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from liasse.app.settings import Settings, load_settings
 from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.ports import InvoicePoster, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.settings import Settings, load_settings
 from liasse.store import migrate
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
 from liasse.store.db import make_engine, make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoicePoster, WorkspaceContext
 from scripted import PipelineFactory, ScriptedExtractor
 
 REPO = Path(__file__).resolve().parents[1]

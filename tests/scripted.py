@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from liasse.connectors.localfolder import LocalFolderSource
-from liasse.extract.model import ExtractedField, ExtractionResult
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import InvoicePoster, WorkspaceContext
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoicePoster, WorkspaceContext
 
 
 class ScriptedExtractor:

@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent / "web"))
 
 from webworld import World, filled_world, invoice_file
 
-from liasse import actions
-from liasse.services import build_pipeline
-from liasse.settings import Settings
+from liasse.app import actions
+from liasse.app.services import build_pipeline
+from liasse.app.settings import Settings
 from liasse.store.repo import WorkspaceRepo
 
 ACTOR = actions.user_actor("ann@example.com")

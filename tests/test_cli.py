@@ -90,8 +90,8 @@ def test_workspace_thresholds_are_checked_and_kept(clean_environment: Path) -> N
     assert bad.exit_code != 0
     assert "0.6" in invoke("workspace", "thresholds", "--review-from", "0.4",
                            "--approve-from", "0.6")
-    from liasse.services import build_pipeline, open_services
-    from liasse.settings import load_settings
+    from liasse.app.services import build_pipeline, open_services
+    from liasse.app.settings import load_settings
 
     services = open_services(load_settings())
     try:

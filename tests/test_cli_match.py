@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from liasse.cli.match import register
-from liasse.extract.model import ExtractedField, ExtractionResult
+from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.samples.demo import DEMO_COMPANY, DEMO_INVOICES, DemoInvoice
 
 RUNNER = CliRunner()

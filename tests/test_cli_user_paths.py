@@ -17,10 +17,10 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
+from liasse.app.reports import status_report
+from liasse.app.services import opened_services
 from liasse.cli import app
 from liasse.cli.render import print_status
-from liasse.reports import status_report
-from liasse.services import opened_services
 
 runner = CliRunner()
 # Commands that serve until stopped: exercised through a real process below.

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from liasse.app.settings import Settings, load_settings
 from liasse.cli import app
-from liasse.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "deploy.md"

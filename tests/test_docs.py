@@ -83,7 +83,7 @@ def test_every_command_and_option_of_the_dropbox_guide_exists(words: list[str]) 
 
 
 def test_the_guides_emulator_port_is_not_the_qonto_sandboxs() -> None:
-    from liasse.settings import load_settings
+    from liasse.app.settings import load_settings
 
     text = DROPBOX_GUIDE.read_text()
     ports = set(re.findall(r"emulate dropbox --port (\d+)", text))

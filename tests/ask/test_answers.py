@@ -10,11 +10,11 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 from webworld import World, filled_world, invoice_file, make_world
 
+from liasse.app.settings import Settings
 from liasse.ask.answers import Paths, ask, best_supplier
 from liasse.domain.matching.model import MatchDecision
 from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction
-from liasse.settings import Settings
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.web_repo import WebRepo

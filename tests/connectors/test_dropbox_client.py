@@ -30,10 +30,10 @@ from liasse.connectors.dropbox.oauth import (
     scopes_for,
 )
 from liasse.connectors.dropbox.source import DropboxSource, is_candidate
+from liasse.domain.ports import ChangePage, DocumentSource, SourceEntry
 from liasse.emulators.dropbox import DropboxState, EmulatorConfig
 from liasse.emulators.dropbox.inprocess import in_process_client
 from liasse.emulators.faults import FaultRule
-from liasse.sync.ports import ChangePage, DocumentSource, SourceEntry
 
 BASE = "http://dropbox.test"
 APP_KEY = "liasse-test"

@@ -12,10 +12,10 @@ from liasse.connectors.dropbox.content_hash import content_hash
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
+from liasse.domain.errors import NeedsReconnect, RejectedData, TransientFailure
 from liasse.emulators.dropbox import DropboxState
 from liasse.emulators.dropbox.inprocess import in_process_client
 from liasse.emulators.faults import FaultRule
-from liasse.sync.errors import NeedsReconnect, RejectedData, TransientFailure
 from liasse.sync.receipts import ReceiptSink
 
 TOKEN = "receipts-token"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from liasse.connectors.localfolder import LocalFolderSource, SourceFileVanished, is_candidate
-from liasse.sync.ports import DocumentSource
+from liasse.domain.ports import DocumentSource
 
 
 def entries(source: LocalFolderSource) -> dict[str, str]:

@@ -14,10 +14,10 @@ from contract.openapi import SERVER, FakeClock, SpecValidatingTransport, require
 from liasse.connectors.qonto import ApiKeyAuth, ApiKeyCredentials, QontoClient, RetryPolicy
 from liasse.connectors.qonto.errors import Rejected
 from liasse.connectors.qonto.receipts_source import QontoReceiptSource
+from liasse.domain import errors as step_errors
 from liasse.emulators.qonto import create_app, empty_state
 from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.state import BankAccount, QontoState, Transaction
-from liasse.sync import errors as step_errors
 
 START = datetime(2026, 3, 10, 9, tzinfo=UTC)
 ACCOUNT = "acc-main"

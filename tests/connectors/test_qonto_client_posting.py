@@ -25,12 +25,12 @@ from liasse.connectors.qonto import (
 from liasse.connectors.qonto.client import qonto_error_text
 from liasse.connectors.qonto.poster import QontoInvoicePoster
 from liasse.connectors.qonto.posting import MAX_FILE_BYTES, plan_batches
+from liasse.domain import errors as step_errors
 from liasse.domain.money import Money
+from liasse.domain.ports import InvoiceToPost
 from liasse.emulators.qonto import EmulatorConfig, FaultPlan, FaultRule, create_app, empty_state
 from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.state import QontoState, Transaction
-from liasse.sync import errors as step_errors
-from liasse.sync.ports import InvoiceToPost
 
 
 def pdf(label: str) -> bytes:

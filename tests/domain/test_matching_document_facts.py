@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 from liasse.domain.documents import facts_from_extraction
+from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.matching.fx import FxRates
 from liasse.domain.money import Money
-from liasse.extract.model import ExtractedField, ExtractionResult
 
 
 def extraction(document_type: str = "invoice", **values: str) -> ExtractionResult:

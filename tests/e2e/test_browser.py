@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 from webworld import PASSWORD, TEST_CONFIG, World, filled_world, invoice_file
 
-from liasse.settings import Settings
+from liasse.app.settings import Settings
 from liasse.web.app import create_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from liasse.actions import approve
+from liasse.app.actions import approve
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
+from liasse.domain.ports import WorkspaceContext
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.seed import demo_state
@@ -29,7 +30,6 @@ from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.matching import run_matching
 from liasse.sync.pipeline import Pipeline, utc_now
-from liasse.sync.ports import WorkspaceContext
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file
 

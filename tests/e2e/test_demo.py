@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from liasse.app.services import demo_day
+from liasse.app.settings import load_settings
 from liasse.cli import app
 from liasse.emulators.qonto.persistence import StateStore
 from liasse.samples.demo import DemoInvoice, demo_invoices
-from liasse.services import demo_day
-from liasse.settings import load_settings
 
 runner = CliRunner()
 
@@ -31,8 +31,8 @@ def seeded_invoices() -> tuple[DemoInvoice, ...]:
 
 def approve_what_waits_for_review() -> int:
     """What a person does in the review queue: approve every document waiting there."""
-    from liasse.actions import approve, user_actor
-    from liasse.services import opened_services
+    from liasse.app.actions import approve, user_actor
+    from liasse.app.services import opened_services
 
     with opened_services() as services, services.workspace_repo() as repo:
         waiting = [d.id for d in repo.list_documents() if d.state == "in_review"]
@@ -93,8 +93,8 @@ def test_an_approved_copy_of_a_paid_invoice_is_held_before_posting(
         clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A person approved a second request for an invoice the bank already paid: liasse
     holds it back in review with the debit, and Qonto never sees it."""
+    from liasse.app.services import open_services
     from liasse.domain.states import State, transition
-    from liasse.services import open_services
 
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     invoke("init", "--demo")
@@ -133,8 +133,8 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
         clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`liasse run` may sync the bank before the inbox: the sure payment seen while the
     invoices were only approved must still link them once they are posted."""
-    from liasse.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
-    from liasse.services import build_pipeline, initialise, open_services
+    from liasse.app.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
+    from liasse.app.services import build_pipeline, initialise, open_services
     from liasse.sync.bank_window import run_bank_window
     from liasse.sync.window import run_window
 
@@ -161,7 +161,7 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
 
 def test_demo_invoices_get_their_ledger_account_and_searchable_text(
         clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from liasse.services import opened_services
+    from liasse.app.services import opened_services
     from liasse.store.web_repo import DocumentQuery, WebRepo
 
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")

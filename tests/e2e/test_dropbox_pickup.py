@@ -12,12 +12,12 @@ import dropbox
 import pytest
 import requests
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.faults import FaultRule
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import load_settings
 from liasse.sync.window import run_window
 
 TOKEN = "e2e-token"
@@ -104,8 +104,8 @@ def test_a_revoked_token_marks_the_connection_and_stops_calling(
 
 def test_instant_mode_picks_a_file_up_within_seconds(services: Services,
                                                      emulator: tuple[DropboxState, str]) -> None:
-    from liasse.runner import SchedulerThread
-    from liasse.sync.scheduler import WindowScheduler
+    from liasse.app.runner import SchedulerThread
+    from liasse.app.scheduler import WindowScheduler
 
     _, base_url = emulator
     connections.connect_dropbox_with_token(

@@ -13,6 +13,7 @@ import pytest
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.poster import QontoInvoicePoster
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.faults import FaultPlan, FaultRule
 from liasse.emulators.qonto.inprocess import sync_transport
@@ -20,7 +21,6 @@ from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline, RetryPolicy
-from liasse.sync.ports import InvoiceToPost, PostResult
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, inbox_of, invoice_file
 

@@ -11,7 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.sandbox import serve_in_thread
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
 from liasse.emulators.dropbox.serve import running_emulator
@@ -19,9 +22,6 @@ from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
-from liasse.sandbox import serve_in_thread
-from liasse.services import Services, initialise, open_services
-from liasse.settings import load_settings
 from liasse.store.receipts_repo import ExportSettings
 from liasse.sync.bank_window import run_bank_window
 
@@ -113,9 +113,9 @@ def test_the_demo_sandbox_has_receipts_for_the_export_to_file(
     """A newcomer turns the export on in the demo: the sandbox's receipts land in Dropbox."""
     from pypdf import PdfReader
 
+    from liasse.app.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
     from liasse.emulators.qonto.seed import DEMO_RECEIPTS, RECEIPT_MERCHANTS
     from liasse.samples.demo import REFERENCE_DAY
-    from liasse.sandbox import SANDBOX_CONNECTION, start_embedded_qonto
 
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder("/Invoices")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import Enricher, WorkspaceContext
 from liasse.domain.routing import Thresholds
 from liasse.domain.suppliers import OwnCompany, Supplier, SupplierRule
 from liasse.enrich import DirectoryEnricher, WorkspaceKnowledge, enrich_document
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
-from liasse.extract.model import ExtractedField, ExtractionResult
 from liasse.samples.demo import DEMO_COMPANY, PAPETERIE
-from liasse.sync.ports import Enricher, WorkspaceContext
 
 OWN = OwnCompany(names=(DEMO_COMPANY.name,), vat_ids=(DEMO_COMPANY.vat_id,))
 PAPETERIE_RECORD = Supplier("pap", PAPETERIE.name, vat_ids=(PAPETERIE.vat_id,),

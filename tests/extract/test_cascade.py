@@ -10,8 +10,8 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.extract.cascade import ExtractOptions, extract_document, sniff
-from liasse.extract.model import FIELD_NAMES
 from liasse.extract.worker import IsolatedWorker, TimeLimitExceeded, WorkerError
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "einvoice"

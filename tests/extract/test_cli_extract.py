@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 from liasse.cli.extract import register
-from liasse.extract.model import FIELD_NAMES
+from liasse.domain.extraction import FIELD_NAMES
 
 TOP_KEYS = {"file", "sha256", "layer", "einvoice", "document_type", "fields", "confidence",
             "warnings", "errors", "seconds"}

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from liasse.domain.extraction import MISSING, EInvoiceInfo, ExtractedField
 from liasse.extract.einvoice import (
     CONFIDENCE_BAD_CHECKSUM,
     CONFIDENCE_INCONSISTENT,
@@ -17,7 +18,6 @@ from liasse.extract.einvoice import (
     read_einvoice,
     web_domain,
 )
-from liasse.extract.model import MISSING, EInvoiceInfo, ExtractedField
 
 
 def cii(*, type_code: str = "380", net: str = "100.00", tax: str = "20.00",

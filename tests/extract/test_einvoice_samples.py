@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.extract.einvoice import (
     CONFIDENCE_BAD_CHECKSUM,
     CONFIDENCE_PRESENT,
@@ -13,7 +14,6 @@ from liasse.extract.einvoice import (
     read_einvoice,
     read_embedded_einvoice,
 )
-from liasse.extract.model import FIELD_NAMES
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "einvoice"
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from reliability import facturx_pdf, siren_with_check
 
-from liasse.jobs.queue import QueueJobs, defer_window, make_defer_app
-from liasse.services import Services, initialise, open_services
-from liasse.settings import Settings, load_settings
+from liasse.app.jobs.queue import QueueJobs, defer_window, make_defer_app
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import Settings, load_settings
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import AuditEvent, Document
 
@@ -166,7 +166,7 @@ def test_two_workers_read_each_document_once(world: tuple[Settings, Services],
             _stop(process)
     reads = _reads_per_document(services)
     assert len(reads) == 30
-    from liasse.reports import status_report
+    from liasse.app.reports import status_report
 
     with services.workspace_repo() as repo:
         jobs = status_report(repo).to_json()["jobs"]

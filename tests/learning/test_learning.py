@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from liasse import actions, learning
+from liasse.app import actions, learning
 from liasse.domain.suppliers import Supplier
 from liasse.extract.cascade import ExtractOptions, extract_document, read_pages
 from liasse.extract.fields.document import read_document

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from liasse.domain import identifiers
-from liasse.extract.model import FIELD_NAMES
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.samples import formats
 from liasse.samples.corpus import CorpusDocument, build_spec, generate, is_valid_identifier
 from liasse.samples.layouts import LAYOUTS

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 from webworld import World, make_world
 
-from liasse.settings import Settings
+from liasse.app.settings import Settings
 
 
 @pytest.fixture

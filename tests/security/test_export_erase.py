@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from webworld import TEST_CONFIG, ScriptedExtractor, World, csrf_of, invoice_file, login
 
+from liasse.app.privacy import purge_expired_originals
+from liasse.app.services import build_pipeline
 from liasse.cli import app
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.privacy import purge_expired_originals
-from liasse.services import build_pipeline
 from liasse.store import privacy_repo
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo

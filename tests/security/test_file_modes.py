@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from liasse.services import doctor, initialise, open_services
-from liasse.settings import Settings
+from liasse.app.services import doctor, initialise, open_services
+from liasse.app.settings import Settings
 
 
 @pytest.fixture(autouse=True)

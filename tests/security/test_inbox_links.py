@@ -17,7 +17,7 @@ import pytest
 from webworld import World, invoice_file
 
 from liasse.connectors.localfolder import REFUSALS, LocalFolderSource, refusal_of
-from liasse.sync.ports import SourceFileRefused
+from liasse.domain.ports import SourceFileRefused
 
 
 def refused_files(world: World) -> dict[str, str | None]:

@@ -10,12 +10,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from test_oauth import QONTO_LOGIN, QONTO_SECRET, serving
 from typer.testing import CliRunner
 
+from liasse.app.runner import hold_service_lock, rotate_master_key
+from liasse.app.services import initialise, open_services
+from liasse.app.settings import Settings
 from liasse.cli import app
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import empty_state
-from liasse.runner import hold_service_lock, rotate_master_key
-from liasse.services import initialise, open_services
-from liasse.settings import Settings
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import (

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webworld import TEST_CONFIG, World, filled_world, login
 
-from liasse.settings import Settings
+from liasse.app.settings import Settings
 from liasse.web.app import create_app
 from liasse.web.routes import ROUTERS, oauth
 

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from liasse.app.scheduler import WindowScheduler
+from liasse.app.services import initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.ocr import PAGE_PIXEL_BUDGET, ocr_available, page_images
 from liasse.extract.worker import IsolatedWorker, TimeLimitExceeded
 from liasse.samples.corpus import build_document
 from liasse.samples.hostile import big_jpeg, huge_page_pdf
-from liasse.services import initialise, open_services
-from liasse.settings import load_settings
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.scheduler import WindowScheduler
 
 needs_tesseract = pytest.mark.skipif(not ocr_available(), reason="tesseract is not installed")
 
@@ -105,7 +105,7 @@ def test_hostile_documents_in_one_workspace_leave_the_others_window_on_time(
 
 
 def _states(services: object, slug: str) -> dict[str, str]:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
     assert isinstance(services, Services)
     with services.workspace_repo(slug) as repo:

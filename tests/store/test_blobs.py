@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from liasse.settings import load_settings
+from liasse.app.settings import load_settings
 from liasse.store.blobs import BlobStorage, BlobStore, BlobStoreError, S3BlobStore
 
 S3_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "region": "eu-west-3"}
@@ -101,7 +101,7 @@ def test_missing_blob_and_bad_hash_are_reported(store: BlobStorage) -> None:
 
 def test_the_settings_choose_the_s3_backend(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
-    from liasse.services import open_blob_store
+    from liasse.app.services import open_blob_store
 
     bucket = new_bucket(s3_endpoint)
     for name, value in {"URL": f"s3://{bucket}/tenant-a", "ENDPOINT_URL": s3_endpoint,
@@ -117,7 +117,7 @@ def test_the_settings_choose_the_s3_backend(s3_endpoint: str, monkeypatch: pytes
 
 
 def test_without_a_url_the_blobs_stay_in_the_home_folder() -> None:
-    from liasse.services import open_blob_store
+    from liasse.app.services import open_blob_store
 
     settings = load_settings()
     store = open_blob_store(settings)

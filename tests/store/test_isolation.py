@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from liasse.domain.ports import SourceEntry
 from liasse.domain.states import State, transition
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.repo import NotFound, WorkspaceRepo
 from liasse.store.tables import Connection
-from liasse.sync.ports import SourceEntry
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -14,18 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.source import DropboxSource
+from liasse.domain.ports import ChangePage, SourceEntry
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import load_settings
 from liasse.store.backfill_repo import BackfillState, BackfillStore, PageDone
 from liasse.sync import backfill
-from liasse.sync.ports import ChangePage, SourceEntry
 from liasse.sync.window import run_window
 
 TOKEN = "backfill-token"

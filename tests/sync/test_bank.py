@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract.openapi import SERVER, FakeClock
 from liasse.connectors.qonto import ApiKeyAuth, ApiKeyCredentials, QontoClient, RetryPolicy
+from liasse.domain import errors as step_errors
 from liasse.emulators.qonto import create_app, demo_state
 from liasse.emulators.qonto.faults import FaultPlan, FaultRule
 from liasse.emulators.qonto.inprocess import sync_transport
@@ -22,7 +23,6 @@ from liasse.emulators.qonto.state import BankAccount, QontoState, Transaction
 from liasse.store.bank_repo import BankRepo
 from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo, create_workspace
-from liasse.sync import errors as step_errors
 from liasse.sync.bank import BankSyncOptions, BankSyncReport, sync_bank
 
 OVERLAP = timedelta(minutes=10)

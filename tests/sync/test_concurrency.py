@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.identifiers import vat_from_siren
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.domain.suppliers import Supplier
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
@@ -31,7 +32,6 @@ from liasse.store.tables import AuditEvent, SupplierRow
 from liasse.sync import posting, steps
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.steps import POST_BATCH
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file

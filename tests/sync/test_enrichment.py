@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, inbox_of, invoice_file
 

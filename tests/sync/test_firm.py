@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from liasse import adapters, connections
+from liasse.app import adapters, connections
+from liasse.app.firm import FirmError, client_slug, disable_client, enable_client
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.connectors.dropbox.firm import FRENCH_LABELS
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import load_settings
-from liasse.sync.firm import FirmError, client_slug, disable_client, enable_client
 from liasse.sync.window import run_window
 
 TOKEN = "firm-token"

@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
 from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.steps import SALES_REASON
 from liasse.sync.window import run_window
 from scripted import ScriptedExtractor, invoice_file

@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.services import build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.errors import CursorReset, NeedsReconnect
@@ -19,8 +21,6 @@ from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
-from liasse.services import build_pipeline, initialise, open_services
-from liasse.settings import load_settings
 from liasse.sync.instant import InstantWatcher, is_instant, start_watcher, watcher_for
 from liasse.sync.window import run_window
 

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 
 from liasse.connectors.localfolder import LocalFolderSource
-from liasse.store.repo import WorkspaceRepo
-from liasse.sync.errors import NeedsReconnect, TransientFailure
-from liasse.sync.pipeline import RetryPolicy
-from liasse.sync.ports import (
+from liasse.domain.errors import NeedsReconnect, TransientFailure
+from liasse.domain.ports import (
     Extractor,
     InvoicePoster,
     InvoiceToPost,
     PostResult,
     WorkspaceContext,
 )
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.pipeline import RetryPolicy
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, ScriptedExtractor, inbox_of, invoice_file
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import liasse.store.tables_receipts  # noqa: F401  (registers the export tables on Base)
 from liasse.connectors.dropbox.content_hash import content_hash
+from liasse.domain.errors import NeedsReconnect, TransientFailure
 from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction
 from liasse.store.db import make_engine, make_session_factory
@@ -22,7 +23,6 @@ from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
 from liasse.store.repo import NotFound, WorkspaceRepo, create_workspace
 from liasse.store.tables import Base
 from liasse.sync import receipts_plan as plan
-from liasse.sync.errors import NeedsReconnect, TransientFailure
 from liasse.sync.receipts import (
     Attachment,
     BankAccountInfo,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from liasse.services import Services, initialise, open_services
-from liasse.settings import Settings, load_settings
-from liasse.sync.scheduler import LEASE, WindowScheduler
+from liasse.app.scheduler import LEASE, WindowScheduler
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import Settings, load_settings
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

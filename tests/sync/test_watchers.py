@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.services import Services, initialise, open_services
+from liasse.app.settings import load_settings
+from liasse.app.watchers import RESTART_AFTER, InstantWatchers
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState, EmulatorConfig
-from liasse.services import Services, initialise, open_services
-from liasse.settings import load_settings
-from liasse.sync.watchers import RESTART_AFTER, InstantWatchers
 
 TOKEN = "watchers-token"
 

@@ -13,8 +13,10 @@ import httpx
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
-from liasse import connections
-from liasse.adapters_writeback import DropboxDocumentWriter
+from liasse.app import connections
+from liasse.app.adapters_writeback import DropboxDocumentWriter
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.oauth import StaticToken
@@ -24,16 +26,14 @@ from liasse.connectors.dropbox.writeback import (
     DropboxWriter,
     read_stamp,
 )
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.faults import FaultRule
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.extract.model import ExtractedField, ExtractionResult
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import load_settings
 from liasse.sync import writeback
 from liasse.sync.pipeline import Pipeline, RetryPolicy
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.window import run_window
 
 TOKEN = "writeback-step-token"

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from webworld import TEST_CONFIG, World, filled_world, login
 
-from liasse.settings import Settings, load_settings
+from liasse.app.settings import Settings, load_settings
 from liasse.web.app import create_app
 
 TODAY = date(2026, 11, 10)

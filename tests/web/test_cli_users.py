@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
+from liasse.app.services import initialise, open_services
+from liasse.app.settings import Settings
 from liasse.cli import users
-from liasse.services import initialise, open_services
-from liasse.settings import Settings
 from liasse.store import web_repo
 
 runner = CliRunner()

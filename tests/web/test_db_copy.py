@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, login
 
-from liasse.actions import approve, user_actor
+from liasse.app.actions import approve, user_actor
+from liasse.app.runner import sync_once
+from liasse.app.services import initialise, open_services, opened_services
+from liasse.app.settings import load_settings
 from liasse.cli import app
-from liasse.runner import sync_once
-from liasse.services import initialise, open_services, opened_services
-from liasse.settings import load_settings
 from liasse.store.copy import count_rows
 from liasse.store.secrets import SecretStore
 from liasse.web.accounts import add_user

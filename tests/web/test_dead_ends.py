@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from webworld import World, csrf_of
 
-from liasse import actions
-from liasse.services import build_pipeline
+from liasse.app import actions
+from liasse.app.services import build_pipeline
 from liasse.sync.window import run_window
 
 ACTOR = actions.user_actor("owner@example.com")

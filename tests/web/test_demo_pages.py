@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from webworld import FAST_HASHER, PASSWORD, TEST_CONFIG, login
 
-from liasse.actions import approve, user_actor
+from liasse.app.actions import approve, user_actor
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import load_settings
 from liasse.samples.demo import DEMO_SUPPLIERS, REFERENCE_DAY
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import load_settings
 from liasse.sync.bank_window import run_bank_window
 from liasse.sync.window import run_window
 from liasse.web.accounts import add_user
@@ -48,7 +48,7 @@ def run_the_demo(services: Services) -> None:
 
 @pytest.fixture
 def demo(clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
-    from liasse.sandbox import start_embedded_qonto
+    from liasse.app.sandbox import start_embedded_qonto
 
     monkeypatch.setenv("LIASSE_INBOX__SETTLE_SECONDS", "0")
     settings = load_settings()

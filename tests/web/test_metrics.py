@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from webworld import TEST_CONFIG, World, defer_read_jobs, run_sql
 
-from liasse.settings import load_settings
+from liasse.app.settings import load_settings
 from liasse.web.app import create_app
 from liasse.web.config import WebConfig
 

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from webworld import World, invoice_file
 
-from liasse.notify import Notice, Notifier, SmtpConfig, SmtpNotifier, notify_attention
+from liasse.app.notify import Notice, Notifier, SmtpConfig, SmtpNotifier, notify_attention
 
 
 class Inbox:

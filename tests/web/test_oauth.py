@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 from webworld import TEST_CONFIG, World, csrf_of, invoice_file, login, make_world
 
-from liasse import adapters
+from liasse.app import adapters
+from liasse.app.settings import load_settings
 from liasse.connectors.qonto.auth import ApiKeyCredentials, OAuthCredentials, credentials_from_json
 from liasse.domain.states import State, transition
 from liasse.emulators.dropbox.serve import running_emulator
@@ -29,7 +30,6 @@ from liasse.emulators.dropbox.tree import WriteMode
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import EmulatorConfig as QontoConfig
 from liasse.emulators.qonto.state import OAuthClient, empty_state
-from liasse.settings import load_settings
 from liasse.store.tables import Connection
 from liasse.web.app import create_app
 

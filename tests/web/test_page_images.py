@@ -1,4 +1,4 @@
-"""The review viewer's page images: `liasse.render` directly, then the route and the pages."""
+"""The review viewer's page images: `liasse.web.render` directly, then the route and the pages."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from webworld import ScriptedExtractor, World
 
-from liasse import render
+from liasse.app.services import build_pipeline
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.extract.model import ExtractedField, ExtractionResult
-from liasse.services import build_pipeline
-from liasse.sync.ports import WorkspaceContext
 from liasse.sync.window import run_window
+from liasse.web import render
 
 EXIF_ORIENTATION = 0x0112
 ROTATED_90_CLOCKWISE = 6

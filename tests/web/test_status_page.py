@@ -100,7 +100,7 @@ def test_health_comes_from_the_last_attempt_and_a_failed_connection_retries_now(
 def test_a_disconnected_connection_has_no_next_sync(world: World, owner: TestClient) -> None:
     from datetime import UTC, datetime
 
-    from liasse import connections
+    from liasse.app import connections
 
     with world.services.workspace_repo() as repo:
         repo.connection_by_name("inbox").next_sync_at = datetime.now(UTC)  # type: ignore[union-attr]
@@ -113,8 +113,8 @@ def test_a_disconnected_connection_has_no_next_sync(world: World, owner: TestCli
 
 
 def test_post_now_posts_through_the_sandbox_connection(world: World, owner: TestClient) -> None:
-    from liasse import actions
-    from liasse.sandbox import start_embedded_qonto
+    from liasse.app import actions
+    from liasse.app.sandbox import start_embedded_qonto
 
     world.services.poster = None  # only the workspace's own (sandbox) Qonto connection
     server = start_embedded_qonto(world.services, lambda line: None)
@@ -136,7 +136,7 @@ def test_post_now_posts_through_the_sandbox_connection(world: World, owner: Test
 def test_the_status_page_shows_each_receipts_export(world: World, owner: TestClient) -> None:
     from datetime import date
 
-    from liasse import connections
+    from liasse.app import connections
     from liasse.store.receipts_repo import ExportSettings
 
     with world.services.workspace_repo() as repo:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from liasse.domain.matching.model import MatchDecision
 from liasse.domain.money import Money
+from liasse.domain.ports import SourceEntry
 from liasse.domain.states import State
 from liasse.domain.transactions import BankTransaction
 from liasse.store import repo as store_repo
@@ -20,7 +21,6 @@ from liasse.store.db import make_session_factory
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.web_repo import DocumentQuery, WebRepo
-from liasse.sync.ports import SourceEntry
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
+from liasse.app.services import Services, build_pipeline, initialise, open_services
+from liasse.app.settings import Settings
+from liasse.domain.extraction import ExtractedField, ExtractionResult
+from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.extract.model import ExtractedField, ExtractionResult
-from liasse.services import Services, build_pipeline, initialise, open_services
-from liasse.settings import Settings
 from liasse.store import repo as store_repo
-from liasse.sync.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import run_window
 from liasse.web.accounts import add_user
@@ -161,7 +161,7 @@ def login(client: httpx.Client | Any, email: str, password: str = PASSWORD) -> A
 
 def defer_read_jobs(world: World, count: int) -> None:
     """Read jobs for `count` documents, deferred the way the pipeline defers them (PostgreSQL)."""
-    from liasse.jobs.queue import QueueJobs, make_defer_app
+    from liasse.app.jobs.queue import QueueJobs, make_defer_app
 
     jobs = QueueJobs(make_defer_app(world.services), world.services, "default")
     with world.services.workspace_repo() as repo:

@@ -42,9 +42,9 @@ def backfill(
 
 def run_backfill_command(*, as_json: bool) -> None:
     """The body of `liasse backfill` (also usable as `liasse sync --backfill`)."""
-    from liasse.runner import _attach_embedded_qonto, _stop_embedded_qonto, service_is_running
-    from liasse.services import open_services, require_initialised
-    from liasse.settings import load_settings
+    from liasse.app.runner import _attach_embedded_qonto, _stop_embedded_qonto, service_is_running
+    from liasse.app.services import open_services, require_initialised
+    from liasse.app.settings import load_settings
     from liasse.sync.backfill import pending_backfills, run_pending_backfills
 
     settings = load_settings()

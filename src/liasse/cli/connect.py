@@ -12,8 +12,8 @@ from liasse.cli.options import WorkspaceOption, cli_settings
 from liasse.domain.printable import printable
 
 if TYPE_CHECKING:
-    from liasse.connections import DropboxTarget
-    from liasse.services import Services
+    from liasse.app.connections import DropboxTarget
+    from liasse.app.services import Services
 
 connect_app = typer.Typer(help="Connect an outside system.", no_args_is_help=True)
 emulate_app = typer.Typer(help="Run an emulator of an outside API on loopback.",
@@ -42,9 +42,9 @@ def connect_dropbox(
     """Connect a Dropbox folder (OAuth with PKCE, or a token for the emulator)."""
     from datetime import date
 
-    from liasse import connections
+    from liasse.app import connections
+    from liasse.app.services import opened_services
     from liasse.connectors.dropbox.check import FolderCheckFailed
-    from liasse.services import opened_services
 
     try:
         since = date.fromisoformat(backfill_from) if backfill_from else None
@@ -63,7 +63,7 @@ def connect_dropbox(
 
 
 def _connect_dropbox(services: Services, target: DropboxTarget, token: str | None) -> None:
-    from liasse import connections
+    from liasse.app import connections
 
     if token is not None:
         connections.connect_dropbox_with_token(services, target, token)
@@ -93,8 +93,8 @@ def connect_qonto(
     import os
     import sys
 
-    from liasse import connections
-    from liasse.services import opened_services
+    from liasse.app import connections
+    from liasse.app.services import opened_services
 
     api_key = sys.stdin.readline().strip() if api_key_stdin else os.environ.get(API_KEY_ENV, "")
     if not api_key:
@@ -108,8 +108,8 @@ def connect_qonto(
 def disconnect(name: Annotated[str, typer.Argument(help="The connection's name.")],
                workspace: WorkspaceOption = None) -> None:
     """Stop a connection at once; files already written stay where they are."""
-    from liasse import connections
-    from liasse.services import opened_services
+    from liasse.app import connections
+    from liasse.app.services import opened_services
 
     with opened_services(cli_settings(workspace)) as services:
         found = connections.disconnect(services, name)

@@ -34,7 +34,7 @@ def init(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create the home folder, the master key, the database and the inbox."""
-    from liasse.services import initialise
+    from liasse.app.services import initialise
 
     settings = cli_settings(workspace)
     report = initialise(settings, demo=demo)
@@ -44,8 +44,8 @@ def init(
     for path in report.demo_files:
         typer.echo(msg.INIT_DEMO_FILE.format(path=path))
     if demo:
-        from liasse.runner import print_demo_login
-        from liasse.services import opened_services
+        from liasse.app.runner import print_demo_login
+        from liasse.app.services import opened_services
 
         with opened_services(settings) as services:
             print_demo_login(services, typer.echo)
@@ -60,8 +60,8 @@ def run(
     workers: Annotated[int, typer.Option(help=msg.RUN_WORKERS_HELP, min=0, max=64)] = 1,
 ) -> None:
     """Run the scheduler and the web server until interrupted."""
-    from liasse.runner import run_service
-    from liasse.settings import load_settings, with_listen
+    from liasse.app.runner import run_service
+    from liasse.app.settings import load_settings, with_listen
 
     settings = with_listen(load_settings(), host=host, port=port, sandbox_port=sandbox_port)
     run_service(settings, demo=demo, echo=typer.echo, workers=workers)
@@ -78,9 +78,9 @@ def worker(
     import os
     import socket
 
-    from liasse.jobs.queue import QUEUES, run_worker
-    from liasse.services import opened_services, require_initialised
-    from liasse.settings import load_settings
+    from liasse.app.jobs.queue import QUEUES, run_worker
+    from liasse.app.services import opened_services, require_initialised
+    from liasse.app.settings import load_settings
 
     settings = load_settings()
     require_initialised(settings)  # a fresh home: `liasse init` is the first thing to do
@@ -109,7 +109,7 @@ def sync(
     """Run one sync window now: collect, read, decide, post."""
     if not once:
         raise typer.BadParameter(msg.SYNC_NEEDS_ONCE)
-    from liasse.runner import sync_once
+    from liasse.app.runner import sync_once
 
     by_workspace = sync_once(cli_settings(workspace), all_workspaces=all_workspaces,
                              progress=not as_json and sys.stderr.isatty())
@@ -129,9 +129,9 @@ def status(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show documents by state, connections and recent documents."""
+    from liasse.app.reports import status_report
+    from liasse.app.services import opened_services
     from liasse.cli.render import print_status
-    from liasse.reports import status_report
-    from liasse.services import opened_services
 
     with opened_services(cli_settings(workspace)) as services, \
             services.workspace_repo() as repo:
@@ -144,8 +144,8 @@ def status(
 
 def doctor() -> None:
     """Check the database, keys, OCR engine and inbox, and say how to fix what is wrong."""
-    from liasse.services import doctor as run_checks
-    from liasse.settings import load_settings
+    from liasse.app.services import doctor as run_checks
+    from liasse.app.settings import load_settings
 
     checks = run_checks(load_settings())
     for check in checks:
@@ -162,8 +162,8 @@ def rotate_keys(
     data_keys: Annotated[bool, typer.Option("--data-keys", help=msg.KEYS_DATA_HELP)] = False,
 ) -> None:
     """Re-wrap every workspace's data key with a new master key, then delete the old one."""
-    from liasse.runner import ServiceAlreadyRunning, rotate_master_key
-    from liasse.settings import load_settings
+    from liasse.app.runner import ServiceAlreadyRunning, rotate_master_key
+    from liasse.app.settings import load_settings
 
     settings = load_settings()
     try:
@@ -188,7 +188,7 @@ def thresholds(
     """Set this workspace's confidence thresholds (its own, over the service defaults)."""
     from decimal import Decimal
 
-    from liasse.services import PreferenceError, opened_services, set_workspace_preferences
+    from liasse.app.services import PreferenceError, opened_services, set_workspace_preferences
 
     with opened_services(cli_settings(workspace)) as services:
         try:
@@ -210,9 +210,9 @@ def firm_enable(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create the client's workspace and its Invoices, Receipts and Sales documents folders."""
+    from liasse.app.firm import enable_client
+    from liasse.app.services import opened_services
     from liasse.connectors.dropbox.firm import ENGLISH_LABELS, FRENCH_LABELS
-    from liasse.services import opened_services
-    from liasse.sync.firm import enable_client
 
     with opened_services(cli_settings(workspace)) as services:
         slug = enable_client(services, connection, client,
@@ -224,8 +224,8 @@ def firm_enable(
 def firm_disable(client_slug: Annotated[str, typer.Argument(help="The client workspace.")]
                  ) -> None:
     """Stop a client's sync; its data stays."""
-    from liasse.services import opened_services
-    from liasse.sync.firm import disable_client
+    from liasse.app.firm import disable_client
+    from liasse.app.services import opened_services
 
     with opened_services(cli_settings()) as services:
         stopped = disable_client(services, client_slug)

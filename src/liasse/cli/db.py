@@ -22,8 +22,8 @@ def register(app: typer.Typer) -> None:
 @db_app.command("copy")
 def copy(to: Annotated[str, typer.Option("--to", help=TO_HELP)]) -> None:
     """Copy every row (documents, audit trail, encrypted secrets…) to an empty database."""
-    from liasse.services import copy_installation
-    from liasse.settings import load_settings
+    from liasse.app.services import copy_installation
+    from liasse.app.settings import load_settings
     from liasse.store.copy import TargetNotEmpty
 
     try:

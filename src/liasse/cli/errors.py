@@ -19,15 +19,15 @@ from liasse.cli import messages as msg
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
     """The failures whose message is the whole story (imported late: `--help` stays fast)."""
-    from liasse.connections import NoSuchConnection
+    from liasse.app.connections import NoSuchConnection
+    from liasse.app.listen import PortBusy
+    from liasse.app.runner import ServiceAlreadyRunning
+    from liasse.app.sandbox import SandboxError
+    from liasse.app.services import NotInitialised, NoWorkspace
     from liasse.connectors.dropbox.errors import DropboxError
     from liasse.connectors.qonto.errors import QontoError
-    from liasse.listen import PortBusy
-    from liasse.runner import ServiceAlreadyRunning
-    from liasse.sandbox import SandboxError
-    from liasse.services import NotInitialised, NoWorkspace
+    from liasse.domain.errors import StepFailure
     from liasse.store.secrets import SecretDecryptionError, SecretKeyError
-    from liasse.sync.errors import StepFailure
 
     return (NotInitialised, NoWorkspace, NoSuchConnection, ServiceAlreadyRunning, PortBusy,
             SandboxError, SecretKeyError, SecretDecryptionError, DropboxError, QontoError,

@@ -17,8 +17,8 @@ import typer
 from liasse.cli import messages as msg
 
 if TYPE_CHECKING:
+    from liasse.domain.extraction import ExtractionResult
     from liasse.extract.cascade import ExtractOptions
-    from liasse.extract.model import ExtractionResult
 
 HELP = {
     "command": "Read documents (PDF, e-invoice XML, JPEG, PNG) into invoice fields.",
@@ -84,8 +84,8 @@ def _ocr_mode(choice: OcrChoice) -> Literal["auto", "always", "never"]:
 
 
 def _extract_file(path: Path, options: object) -> ExtractionResult:
+    from liasse.domain.extraction import ExtractionResult
     from liasse.extract.cascade import ExtractOptions, extract_document
-    from liasse.extract.model import ExtractionResult
 
     assert isinstance(options, ExtractOptions)
     try:
@@ -107,7 +107,7 @@ def _print_table(result: ExtractionResult) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from liasse.extract.model import FIELD_NAMES
+    from liasse.domain.extraction import FIELD_NAMES
 
     table = Table(title=escape(MESSAGES["title"].format(**result.to_json())),
                   title_justify="left")
@@ -128,9 +128,9 @@ def _with_workspace(options: ExtractOptions, slug: str) -> ExtractOptions:
     """The options with the workspace's own company and supplier memories."""
     from dataclasses import replace
 
+    from liasse.app.learning import reading_context
+    from liasse.app.services import opened_services
     from liasse.cli.options import cli_settings
-    from liasse.learning import reading_context
-    from liasse.services import opened_services
 
     with opened_services(cli_settings(slug or None)) as services:
         return replace(options, **reading_context(services, slug or None))
@@ -143,16 +143,16 @@ def learn_command(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
 ) -> None:
-    from liasse.extract.model import FIELD_NAMES
-    from liasse.learning import LearnRefused, learn_file, parse_sets
+    from liasse.app.learning import LearnRefused, learn_file, parse_sets
+    from liasse.domain.extraction import FIELD_NAMES
 
     try:
         values = parse_sets(sets)
     except LearnRefused as exc:
         typer.echo(_refusal(exc, ", ".join(FIELD_NAMES)), err=True)
         raise typer.Exit(2) from None
+    from liasse.app.services import opened_services
     from liasse.cli.options import cli_settings
-    from liasse.services import opened_services
 
     with opened_services(cli_settings(workspace)) as services:  # the home first: set up?
         try:
@@ -170,7 +170,7 @@ def learn_command(
 
 
 def _refusal(exc: object, fields: str) -> str:
-    from liasse.learning import LearnRefused
+    from liasse.app.learning import LearnRefused
 
     assert isinstance(exc, LearnRefused)
     if exc.problem == "unknown_field":

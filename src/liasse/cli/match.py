@@ -80,7 +80,7 @@ def read_documents(path: Path, config: MatchConfig) -> tuple[
         list[DocumentFacts], dict[str, list[str]], dict[str, str]]:
     """Facts per line, plus the already-settled links and forced roles some lines carry."""
     from liasse.domain.documents import facts_from_extraction
-    from liasse.extract.model import ExtractionResult
+    from liasse.domain.extraction import ExtractionResult
 
     facts: list[DocumentFacts] = []
     settled: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ import typer
 from liasse.cli import messages as msg
 
 if TYPE_CHECKING:
-    from liasse.settings import Settings
+    from liasse.app.settings import Settings
 
 WorkspaceOption = Annotated[str | None, typer.Option(
     "--workspace", metavar="SLUG", help=msg.WORKSPACE_OPTION_HELP, envvar="LIASSE_WORKSPACE",
@@ -18,6 +18,6 @@ WorkspaceOption = Annotated[str | None, typer.Option(
 
 def cli_settings(workspace: str | None = None) -> Settings:
     """The settings from the environment, with `--workspace SLUG` over LIASSE_WORKSPACE."""
-    from liasse.settings import load_settings
+    from liasse.app.settings import load_settings
 
     return load_settings(workspace=workspace) if workspace else load_settings()

@@ -27,8 +27,8 @@ def export(
     out: Annotated[Path, typer.Option("--out", help=msg.EXPORT_OUT_HELP)],
 ) -> None:
     """Export a workspace: every record as JSON and every original, in one zip."""
-    from liasse.privacy import export_workspace_to
-    from liasse.services import NoWorkspace, opened_services
+    from liasse.app.privacy import export_workspace_to
+    from liasse.app.services import NoWorkspace, opened_services
 
     with opened_services() as services:
         try:
@@ -46,8 +46,8 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", help=msg.ERASE_YES_HELP)] = False,
 ) -> None:
     """Erase a workspace for good: its rows, its originals and its data key."""
-    from liasse.privacy import erase_workspace
-    from liasse.services import NoWorkspace, opened_services
+    from liasse.app.privacy import erase_workspace
+    from liasse.app.services import NoWorkspace, opened_services
 
     if not yes and typer.prompt(msg.ERASE_CONFIRM.format(slug=slug)) != slug:
         typer.echo(msg.ERASE_CANCELLED, err=True)

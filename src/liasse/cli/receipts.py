@@ -27,8 +27,8 @@ def export(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Start (or change) the export: first from --since, then daily."""
-    from liasse import connections
-    from liasse.services import opened_services
+    from liasse.app import connections
+    from liasse.app.services import opened_services
     from liasse.store.receipts_repo import ExportSettings
 
     try:
@@ -48,8 +48,8 @@ def export(
 def reset(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox",
           workspace: WorkspaceOption = None) -> None:
     """Export everything again on the next run (deleted folders are recreated)."""
-    from liasse import connections
-    from liasse.services import opened_services
+    from liasse.app import connections
+    from liasse.app.services import opened_services
 
     with opened_services(cli_settings(workspace)) as services:
         connections.reset_receipts_export(services, dropbox)
@@ -60,8 +60,8 @@ def reset(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] 
 def stop(dropbox: Annotated[str, typer.Option(help="The Dropbox connection.")] = "dropbox",
          workspace: WorkspaceOption = None) -> None:
     """Stop the export; files already exported stay."""
-    from liasse import connections
-    from liasse.services import opened_services
+    from liasse.app import connections
+    from liasse.app.services import opened_services
 
     with opened_services(cli_settings(workspace)) as services:
         connections.stop_receipts_export(services, dropbox)

@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from liasse.app.reports import StatusReport
 from liasse.domain.printable import printable
-from liasse.reports import StatusReport
 
 # Column widths; the last column of a table gets the rest. A terminal this wide or more
 # also shows the supplier of each recent document.

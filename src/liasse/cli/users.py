@@ -36,7 +36,7 @@ def add(
     """Add a user (or update their password and role) in a workspace."""
     if not password_stdin:
         raise typer.BadParameter(NEEDS_STDIN)
-    from liasse.services import NoWorkspace, opened_services
+    from liasse.app.services import NoWorkspace, opened_services
     from liasse.web.accounts import add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -56,7 +56,7 @@ def remove(
     workspace: Annotated[str | None, typer.Option(help=WORKSPACE_HELP)] = None,
 ) -> None:
     """Take a user's role in a workspace away and end their sessions."""
-    from liasse.services import NoWorkspace, opened_services
+    from liasse.app.services import NoWorkspace, opened_services
     from liasse.web.accounts import remove_user
 
     with opened_services() as services:
@@ -78,7 +78,7 @@ def passwd(
     """Set a user's password (read from standard input, stored hashed)."""
     if not password_stdin:
         raise typer.BadParameter(NEEDS_STDIN)
-    from liasse.services import opened_services
+    from liasse.app.services import opened_services
     from liasse.web.accounts import set_password
 
     password = sys.stdin.readline().rstrip("\r\n")

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from liasse.sync.ports import ChangePage, SourceEntry, SourceFileRefused
+from liasse.domain.ports import ChangePage, SourceEntry, SourceFileRefused
 
 ACCEPTED_SUFFIXES = frozenset({".pdf", ".xml", ".jpg", ".jpeg", ".png"})
 PAGE_SIZE = 500

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from liasse.domain.extraction import DocumentType, ExtractionResult
 from liasse.domain.matching.fx import FxRates
 from liasse.domain.money import Money, MoneyError
-from liasse.extract.model import DocumentType, ExtractionResult
 
 AMOUNT_FIELDS = ("net_amount", "tax_amount", "total_amount")
 

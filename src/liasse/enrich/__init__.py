@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from liasse.domain.documents import DocumentFacts, facts_from_extraction
+from liasse.domain.extraction import ExtractionResult
 from liasse.domain.identifiers import compact
 from liasse.domain.matching.fx import FxRates
+from liasse.domain.ports import Enrichment, WorkspaceContext
 from liasse.domain.routing import (
     ConfidenceInputs,
     DocumentConfidence,
@@ -27,8 +29,6 @@ from liasse.enrich.accounts import AccountSuggestion, suggest_account
 from liasse.enrich.classifier import AccountClassifier, Posting
 from liasse.enrich.directory import SupplierDirectory, SupplierResolution, resolve_supplier
 from liasse.enrich.duplicates import DuplicateFinding, DuplicateIndex, KnownDocument
-from liasse.extract.model import ExtractionResult
-from liasse.sync.ports import Enrichment, WorkspaceContext
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from liasse.extract.model import ExtractionResult
-from liasse.sync.ports import Enrichment, WorkspaceContext
+from liasse.domain.extraction import ExtractionResult
+from liasse.domain.ports import Enrichment, WorkspaceContext
 
 KEY_FIELDS = ("supplier_name", "invoice_number", "issue_date", "total_amount")
 POSTABLE = frozenset({"invoice", "credit_note"})

@@ -14,10 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from liasse.extract.confidence import document_confidence
-from liasse.extract.layout import Page
-from liasse.extract.memory import SupplierMemory
-from liasse.extract.model import (
+from liasse.domain.extraction import (
     FIELD_NAMES,
     MISSING,
     DocumentType,
@@ -26,6 +23,9 @@ from liasse.extract.model import (
     ExtractionResult,
     Layer,
 )
+from liasse.extract.confidence import document_confidence
+from liasse.extract.layout import Page
+from liasse.extract.memory import SupplierMemory
 
 Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
 

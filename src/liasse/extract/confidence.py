@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.routing import counts_for
-from liasse.extract.model import DocumentType, ExtractedField
 
 LabelStrength = Literal["strong", "weak", "none"]
 Geometry = Literal["inline", "right", "below", "anywhere"]

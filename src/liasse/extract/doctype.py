@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liasse.domain.extraction import DocumentType
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.lexicon import DOCUMENT_TYPE_WORDS
-from liasse.extract.model import DocumentType
 
 _TITLE_SHARE = 0.45  # titles sit in the upper part of the first page
 # Phrases specific enough to count wherever they appear.

@@ -33,8 +33,14 @@ from typing import Literal
 from lxml import etree
 
 from liasse.domain import identifiers
+from liasse.domain.extraction import (
+    FIELD_NAMES,
+    MISSING,
+    EInvoiceInfo,
+    EInvoiceSyntax,
+    ExtractedField,
+)
 from liasse.extract.attachments import scan_xml_attachments
-from liasse.extract.model import FIELD_NAMES, MISSING, EInvoiceInfo, EInvoiceSyntax, ExtractedField
 from liasse.extract.xmlsafe import XmlRejected, parse_untrusted_xml
 
 EInvoiceDocumentType = Literal["invoice", "credit_note"]

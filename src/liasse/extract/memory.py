@@ -32,10 +32,10 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
-from liasse.extract.model import DocumentType, ExtractedField
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
 from liasse.extract.training import same_value as labelled_value
 

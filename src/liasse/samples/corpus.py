@@ -31,7 +31,7 @@ from typing import Any
 import pypdfium2 as pdfium
 
 from liasse.domain import identifiers
-from liasse.extract.model import FIELD_NAMES
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.samples import formats, parties
 from liasse.samples.layouts import LAYOUTS, Layout
 from liasse.samples.scan import ScanSettings, scan_document

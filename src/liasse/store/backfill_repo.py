@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from liasse.domain.ports import SourceEntry
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.ports import SourceEntry
 
 BackfillStatus = Literal["pending", "listing", "done"]
 CONFIG_FROM = "backfill_from"

@@ -1,7 +1,7 @@
 """Matching decisions as stored: recorded once each, the links they made, what people decided.
 
 Status moves are `proposed → linked | dismissed` (a person confirms or dismisses); the
-audit of those moves is the caller's job (`liasse.actions`), in the same transaction.
+audit of those moves is the caller's job (`liasse.app.actions`), in the same transaction.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The workspace's supplier memories, from the store (bound to one workspace).
 
 It hands out `extract.memory.SupplierMemory` objects, never rows; what to learn from a
-confirmation is `liasse.learning`'s decision, kept out of here.
+confirmation is `liasse.app.learning`'s decision, kept out of here.
 """
 
 from __future__ import annotations

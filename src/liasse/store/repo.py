@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from liasse.domain.ports import SourceEntry
 from liasse.domain.states import State, Transition
 from liasse.store.db import insert_unless_present
 from liasse.store.tables import (
@@ -31,7 +32,6 @@ from liasse.store.tables import (
     new_id,
     utcnow,
 )
-from liasse.sync.ports import SourceEntry
 
 _Row = TypeVar("_Row", Connection, SourceFile, Document, OutboxItem)
 
@@ -198,9 +198,32 @@ class WorkspaceRepo:
     # --- source files ---------------------------------------------------------------------
 
     def record_source_file(self, connection_id: str, entry: SourceEntry) -> RecordedFile:
-        """Record one file version once: seeing it again returns the existing row."""
+        """Record one file version once: seeing it again returns the existing row.
+
+        Two listings of one folder may record the same version at once (a backfill beside
+        the window): the unique key decides, and the loser gets the winner's row."""
         self.get_connection(connection_id)  # refuses another workspace's connection
-        existing = self.session.scalars(
+        existing = self._source_file_version(connection_id, entry)
+        if existing is not None:
+            if existing.path != entry.path:  # renamed or moved: same file, same version
+                existing.path = entry.path
+            return RecordedFile(existing, created=False)
+        values = {
+            "workspace_id": self.workspace_id, "connection_id": connection_id,
+            "ref": entry.ref, "path": entry.path, "version": entry.version,
+            "size": entry.size, "modified_at": entry.modified_at,
+            "content_hash": entry.content_hash, "deleted": entry.deleted,
+            "status": _initial_status(entry), "error": entry.refused,
+        }
+        created = insert_unless_present(self.session, SourceFile, values,
+                                        ["connection_id", "ref", "version"])
+        row = self._source_file_version(connection_id, entry)
+        assert row is not None  # just written, by us or by the other listing
+        return RecordedFile(row, created=created)
+
+    def _source_file_version(self, connection_id: str, entry: SourceEntry
+                             ) -> SourceFile | None:
+        return self.session.scalars(
             select(SourceFile).where(
                 SourceFile.workspace_id == self.workspace_id,
                 SourceFile.connection_id == connection_id,
@@ -208,26 +231,6 @@ class WorkspaceRepo:
                 SourceFile.version == entry.version,
             )
         ).first()
-        if existing is not None:
-            if existing.path != entry.path:  # renamed or moved: same file, same version
-                existing.path = entry.path
-            return RecordedFile(existing, created=False)
-        row = SourceFile(
-            workspace_id=self.workspace_id,
-            connection_id=connection_id,
-            ref=entry.ref,
-            path=entry.path,
-            version=entry.version,
-            size=entry.size,
-            modified_at=entry.modified_at,
-            content_hash=entry.content_hash,
-            deleted=entry.deleted,
-            status=_initial_status(entry),
-            error=entry.refused,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return RecordedFile(row, created=True)
 
     def get_source_file(self, source_file_id: str) -> SourceFile:
         return self._one(SourceFile, source_file_id)

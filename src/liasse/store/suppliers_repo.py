@@ -3,7 +3,7 @@
 Bound to one workspace like `WorkspaceRepo`; it hands the enrich logic plain domain
 objects (`Supplier`, `Posting`, `KnownDocument`) and never an ORM row. The writes people
 make in the web app (rules, merges, renames) live here too; auditing them is the
-caller's job (`liasse.actions`), in the same transaction.
+caller's job (`liasse.app.actions`), in the same transaction.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from liasse.connectors.dropbox import errors as dropbox_errors
+from liasse.domain import errors as sync_errors
+from liasse.domain.ports import ChangePage, DocumentSource, SourceEntry
 from liasse.store.backfill_repo import (
     CONFIG_BATCH,
     BackfillState,
@@ -36,13 +38,11 @@ from liasse.store.backfill_repo import (
     PageDone,
 )
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync import errors as sync_errors
 from liasse.sync.instant import ErrorBackoff
 from liasse.sync.pipeline import utc_now
-from liasse.sync.ports import ChangePage, DocumentSource, SourceEntry
 
 if TYPE_CHECKING:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
 log = logging.getLogger("liasse.backfill")
 
@@ -234,7 +234,7 @@ def store_for(services: Services, target: BackfillTarget) -> BackfillStore:
 def job_for(services: Services, target: BackfillTarget) -> BackfillJob:
     """A job listing through the same source the windows use (firm folders, skipped
     write-back folder and error translation included)."""
-    from liasse.services import build_pipeline
+    from liasse.app.services import build_pipeline
 
     pipeline = build_pipeline(services, target.slug, connection_ids={target.connection_id})
     batch = int(target.config.get(CONFIG_BATCH, DEFAULT_BATCH))
@@ -244,7 +244,7 @@ def job_for(services: Services, target: BackfillTarget) -> BackfillJob:
 
 def latest_cursor_for(services: Services, target: BackfillTarget) -> Callable[[], str]:
     """The folder's latest cursor, in the form the connection's windows store it."""
-    from liasse import adapters, adapters_writeback
+    from liasse.app import adapters, adapters_writeback
     from liasse.connectors.dropbox.source import DropboxSource
 
     secret = adapters.SecretJsonStore(services.sessions, target.workspace_id,
@@ -327,7 +327,7 @@ def run_pending_backfills(services: Services,
                           stop: threading.Event | None = None) -> list[BackfillProgress]:
     """Foreground backfill (`liasse backfill`): list, record and process history now,
     running the connection's windows whenever the fetch queue is full, until done."""
-    from liasse.sync.scheduler import WindowScheduler
+    from liasse.app.scheduler import WindowScheduler
 
     stop = stop or threading.Event()
     scheduler = WindowScheduler(services)

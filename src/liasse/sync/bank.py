@@ -6,7 +6,7 @@ overlap window. `StoreTransactionSink` is that sync's sink on `BankRepo`: each p
 transactions commits in its own transaction and the cursor commits after them, so a crash
 in between only makes the next poll read those lines again.
 
-Failures are translated at this boundary into `liasse.sync.errors`: a refused credential
+Failures are translated at this boundary into `liasse.domain.errors`: a refused credential
 (`NeedsReconnect`) stops the whole sync; a transient or rejected failure on one account is
 recorded in the report and the other accounts are still polled. What each finished page
 wrote stays written.
@@ -24,9 +24,9 @@ from liasse.connectors.qonto import errors as qonto_errors
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.mapping import Organization
 from liasse.connectors.qonto.sync import DEFAULT_OVERLAP, SyncReport, TransactionSync
+from liasse.domain import errors as step_errors
 from liasse.domain.transactions import BankTransaction
 from liasse.store.bank_repo import BankRepo
-from liasse.sync import errors as step_errors
 from liasse.sync.pipeline import utc_now
 
 MESSAGES = {

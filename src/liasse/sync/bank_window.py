@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liasse import adapters
+from liasse.app import adapters
+from liasse.app.services import Services, workspace_context
 from liasse.connectors.qonto.errors import NeedsReconnect as QontoNeedsReconnect
-from liasse.services import Services, workspace_context
+from liasse.domain.errors import NeedsReconnect, StepFailure
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.counts import Counts
-from liasse.sync.errors import NeedsReconnect, StepFailure
 from liasse.sync.matching import run_matching
 from liasse.sync.pipeline import utc_now
 from liasse.sync.receipts_window import run_due_exports

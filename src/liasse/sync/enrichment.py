@@ -16,15 +16,15 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from liasse.domain.extraction import ExtractionResult
+from liasse.domain.ports import Enrichment, WorkspaceContext
 from liasse.domain.routing import Thresholds
 from liasse.domain.suppliers import OwnCompany, Supplier
 from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
 from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex, KnownDocument
-from liasse.extract.model import ExtractionResult
 from liasse.store.suppliers_repo import SupplierRepo
-from liasse.sync.ports import Enrichment, WorkspaceContext
 
 
 class StoreEnricher:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from liasse.connectors.dropbox import errors as dropbox_errors
-from liasse.sync import errors as sync_errors
+from liasse.domain import errors as sync_errors
 
 if TYPE_CHECKING:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
 log = logging.getLogger("liasse.instant")
 
@@ -133,7 +133,7 @@ def start_watcher(watcher: InstantWatcher, name: str) -> threading.Thread:
 def watcher_for(services: Services, slug: str, connection_id: str, stop: threading.Event,
                 on_changes: Callable[[], object]) -> InstantWatcher:
     """A watcher on one Dropbox connection, waiting on the cursor its windows commit."""
-    from liasse import adapters, adapters_writeback
+    from liasse.app import adapters, adapters_writeback
     from liasse.connectors.dropbox.source import DropboxSource
 
     with services.workspace_repo(slug) as repo:

@@ -16,18 +16,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.domain.documents import DocumentFacts, facts_from_extraction
+from liasse.domain.extraction import ExtractionResult
 from liasse.domain.matching.engine import match_transactions
 from liasse.domain.matching.model import MatchConfig, MatchDecision
 from liasse.domain.outcome import plan_of
+from liasse.domain.ports import WorkspaceContext
 from liasse.domain.states import State, transition
 from liasse.domain.suppliers import OwnCompany
-from liasse.extract.model import ExtractionResult
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Document
 from liasse.sync.counts import Counts
-from liasse.sync.ports import WorkspaceContext
 
 MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
                     State.IN_REVIEW)

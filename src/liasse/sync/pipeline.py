@@ -12,8 +12,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from liasse.store.blobs import BlobStorage
-from liasse.sync.ports import (
+from liasse.domain.ports import (
     DocumentSource,
     DocumentWriter,
     Enricher,
@@ -21,6 +20,7 @@ from liasse.sync.ports import (
     InvoicePoster,
     WorkspaceContext,
 )
+from liasse.store.blobs import BlobStorage
 
 # How long a claim on a document's step or an outbox attempt holds before another window
 # or worker may take it over (its holder crashed): longer than any one step takes.

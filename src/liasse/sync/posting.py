@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.domain.money import Money
 from liasse.domain.outcome import POSTED_TYPES, posting_blocker
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.domain.states import State, transition
 from liasse.store.repo import StaleState, WorkspaceRepo
-from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
-from liasse.sync.ports import InvoiceToPost, PostResult
 from liasse.sync.steps import (
     OUTBOX_QONTO_INVOICE,
     POST_BATCH,

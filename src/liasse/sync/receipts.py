@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from liasse.connectors.dropbox.content_hash import content_hash
+from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.domain.transactions import BankTransaction
 from liasse.store.receipts_repo import (
     ExportSettings,
@@ -31,7 +32,6 @@ from liasse.store.receipts_repo import (
     WrittenFile,
 )
 from liasse.sync import receipts_plan as plan
-from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.sync.pipeline import utc_now
 
 __all__ = [
@@ -81,7 +81,7 @@ class RemoteFile:
 
 @runtime_checkable
 class ReceiptSource(Protocol):
-    """The bank side (Qonto). Errors are raised as `liasse.sync.errors.StepFailure`s."""
+    """The bank side (Qonto). Errors are raised as `liasse.domain.errors.StepFailure`s."""
 
     def bank_accounts(self) -> Sequence[BankAccountInfo]: ...
 

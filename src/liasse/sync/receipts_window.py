@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from liasse import adapters
+from liasse.app import adapters
+from liasse.app.services import Services
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.receipts_source import QontoReceiptSource
-from liasse.services import Services
 from liasse.store.match_repo import MatchRepo
 from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
 from liasse.store.repo import WorkspaceRepo

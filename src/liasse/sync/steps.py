@@ -23,22 +23,22 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
+from liasse.domain.extraction import ExtractionResult
 from liasse.domain.matching.fx import FxRates
 from liasse.domain.money import Money, MoneyError
-from liasse.domain.states import State, transition
-from liasse.extract.model import ExtractionResult
-from liasse.store.repo import StaleState, WorkspaceRepo
-from liasse.store.tables import Document
-from liasse.sync.counts import Counts
-from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
-from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
-from liasse.sync.ports import (
+from liasse.domain.ports import (
     Enrichment,
     Extractor,
     SourceEntry,
     SourceFileRefused,
     WorkspaceContext,
 )
+from liasse.domain.states import State, transition
+from liasse.store.repo import StaleState, WorkspaceRepo
+from liasse.store.tables import Document
+from liasse.sync.counts import Counts
+from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"

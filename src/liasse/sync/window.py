@@ -3,12 +3,12 @@
 The same steps run under two executors. Without a job queue (SQLite, `sync --once`) one
 window does everything in this process. With one (procrastinate on PostgreSQL) the window
 only collects: each fetched document becomes a read job, each approval a post job, and
-workers on any host run them (`liasse.jobs`)."""
+workers on any host run them (`liasse.app.jobs`)."""
 
 from __future__ import annotations
 
+from liasse.domain.errors import NeedsReconnect
 from liasse.sync import matching, posting, steps, writeback
-from liasse.sync.errors import NeedsReconnect
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.steps import WindowCounts
 

@@ -22,14 +22,14 @@ from liasse.connectors.dropbox.writeback import (
     processed_path,
     stamp_pdf_metadata,
 )
+from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.domain.money import Money, MoneyError
+from liasse.domain.ports import DocumentWriter, FileToWrite
 from liasse.domain.states import State
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Connection, Document, OutboxItem
 from liasse.sync.counts import Counts
-from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
-from liasse.sync.ports import DocumentWriter, FileToWrite
 from liasse.sync.steps import WindowCounts
 
 OUTBOX_DROPBOX_WRITE = "dropbox.write"

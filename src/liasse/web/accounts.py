@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
-from liasse.services import NoWorkspace, Services
+from liasse.app.services import NoWorkspace, Services
 from liasse.store import repo as store_repo
 from liasse.store import web_repo
 from liasse.store.tables_web import ROLES

@@ -13,7 +13,7 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from liasse.services import Services
+from liasse.app.services import Services
 from liasse.web.config import WebConfig
 from liasse.web.deps import NotLoggedIn, WebState, check_csrf, check_parameters, session_of
 from liasse.web.routes import ROUTERS, oauth

@@ -1,6 +1,6 @@
 """The web app's own settings, with safe defaults; `create_app` takes them as an argument.
 
-The integrator maps these onto `liasse.settings.Settings` (e.g. `LIASSE_WEB__SESSION_SECRET`).
+The integrator maps these onto `liasse.app.settings.Settings` (e.g. `LIASSE_WEB__SESSION_SECRET`).
 """
 
 from __future__ import annotations

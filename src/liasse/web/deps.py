@@ -18,7 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from liasse.services import Services
+from liasse.app.services import Services
 from liasse.store import web_repo
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo

@@ -16,7 +16,7 @@ from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.errors import PathConflict, PathNotFound
 from liasse.connectors.dropbox.models import FolderMetadata
 from liasse.connectors.dropbox.writeback import sanitise_name
-from liasse.sync.ports import SourceEntry
+from liasse.domain.ports import SourceEntry
 
 DocumentKind = Literal["invoice", "receipt", "sales_document"]
 KINDS: tuple[DocumentKind, ...] = ("invoice", "receipt", "sales_document")

@@ -2,7 +2,7 @@
 
 Folders are addressed by id (`id:…`) once known, so a folder the user renames is followed;
 files are only ever added (mode `add`, no autorename) with their content_hash checked by
-Dropbox. Every connector error leaves this module as a `liasse.sync.errors` failure, the
+Dropbox. Every connector error leaves this module as a `liasse.domain.errors` failure, the
 only vocabulary the export service understands.
 """
 
@@ -17,7 +17,7 @@ from liasse.connectors.dropbox import errors as dropbox_errors
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.content_hash import content_hash
 from liasse.connectors.dropbox.models import FileMetadata, FolderMetadata, Metadata
-from liasse.sync.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
+from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
 from liasse.sync.receipts import RemoteFile
 
 _Result = TypeVar("_Result")

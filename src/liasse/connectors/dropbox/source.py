@@ -24,7 +24,7 @@ from liasse.connectors.dropbox.models import (
     ListFolderResult,
     Metadata,
 )
-from liasse.sync.ports import ChangePage, SourceEntry
+from liasse.domain.ports import ChangePage, SourceEntry
 
 ACCEPTED_SUFFIXES = frozenset({".pdf", ".xml", ".jpg", ".jpeg", ".png"})
 TEMPORARY_PREFIXES = (".", "~$", ".~lock")

@@ -11,8 +11,8 @@ from liasse.connectors.qonto import errors
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.mapping import facts_from_strings
 from liasse.connectors.qonto.posting import InvoiceUpload
-from liasse.sync import errors as step_errors
-from liasse.sync.ports import InvoiceToPost, PostResult
+from liasse.domain import errors as step_errors
+from liasse.domain.ports import InvoiceToPost, PostResult
 
 
 def media_type_of(content: bytes) -> str:

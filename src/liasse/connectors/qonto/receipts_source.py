@@ -10,7 +10,7 @@ that have receipts (one page per hundred), so the API is both exact and cheap he
 
 Booked since: completed lines are filtered by `settled_at` at Qonto; pending lines (a card
 receipt attached before settlement) are read too and filtered here by their emission time.
-Declined lines are never exported. Qonto failures become `liasse.sync.errors` failures.
+Declined lines are never exported. Qonto failures become `liasse.domain.errors` failures.
 """
 
 from __future__ import annotations

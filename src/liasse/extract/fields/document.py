@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liasse.domain.extraction import FIELD_NAMES, MISSING, DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate, all_candidates, looks_english
 from liasse.extract.doctype import classify
@@ -24,7 +25,6 @@ from liasse.extract.fields.reading import FieldReading
 from liasse.extract.fields.references import read_references
 from liasse.extract.layout import Page
 from liasse.extract.memory import SupplierMemory, apply_memory
-from liasse.extract.model import FIELD_NAMES, MISSING, DocumentType, ExtractedField
 from liasse.extract.ranking import Choice, RankerModel, choose, shipped_model
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liasse.domain.extraction import ExtractedField
 from liasse.extract.confidence import Evidence, field_confidence
-from liasse.extract.model import ExtractedField
 
 # Below this, the value is withheld (None): a guess must not look like a fact.
 _WITHHOLD_BELOW = 0.35

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
-from liasse.privacy import erase_workspace, export_workspace
+from liasse.app.privacy import erase_workspace, export_workspace
 from liasse.web.deps import OwnerDep, StateDep, repos
 from liasse.web.i18n import MESSAGES
 from liasse.web.views import language, render, see_other

@@ -10,11 +10,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from liasse import actions, learning
+from liasse.app import actions, learning
+from liasse.app.reports import audit_lines
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.states import State
-from liasse.extract.model import FIELD_NAMES
-from liasse.reports import audit_lines
 from liasse.store.blobs import BlobStoreError
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse import actions
+from liasse.app import actions
 from liasse.domain.states import State
 from liasse.domain.transactions import BankTransaction
 from liasse.store.repo import NotFound

@@ -1,5 +1,5 @@
 """`/metrics` for Prometheus: off unless `web.metrics` is set (then a 404 like any unknown
-page), behind `web.metrics_token` when one is set. Totals only: see `liasse.metrics`."""
+page), behind `web.metrics_token` when one is set. Totals only: see `liasse.app.metrics`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import secrets
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from liasse.metrics import CONTENT_TYPE, exposition, read_figures
+from liasse.app.metrics import CONTENT_TYPE, exposition, read_figures
 from liasse.web.deps import StateDep
 
 router = APIRouter()

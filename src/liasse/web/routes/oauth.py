@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from liasse import connections
+from liasse.app import connections
 from liasse.connectors.dropbox.check import FolderCheckFailed
 from liasse.connectors.dropbox.errors import DropboxError
 from liasse.connectors.dropbox.oauth import AuthorizationRequest

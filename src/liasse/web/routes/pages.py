@@ -1,6 +1,6 @@
 """A stored document's pages as PNG images, and which of them the viewer shows.
 
-The rendering itself is `liasse.render`, run in the viewer's limited child processes
+The rendering itself is `liasse.web.render`, run in the viewer's limited child processes
 under `RENDER_SECONDS`; this module only finds the document in the viewer's workspace
 (404 for any other), reads its blob and turns render errors into HTTP answers.
 """
@@ -14,12 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from liasse import render
 from liasse.domain.outcome import unreadable_reason
 from liasse.extract.worker import WorkerError, viewer_worker
 from liasse.store.blobs import BlobStoreError
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document
+from liasse.web import render
 from liasse.web.deps import StateDep, ViewerDep, WebState, repos
 
 router = APIRouter(prefix="/w/{slug}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse import actions
+from liasse.app import actions
+from liasse.app.reports import audit_lines
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.states import State
-from liasse.extract.model import FIELD_NAMES
-from liasse.reports import audit_lines
 from liasse.store.repo import NotFound
 from liasse.web.deps import ReviewerDep, StateDep, ViewerDep, repos
 from liasse.web.routes.matches import duplicate_original, match_views

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from liasse import actions, connections
-from liasse.reports import connection_health, job_queue, receipts_exports, status_report
-from liasse.services import build_pipeline
+from liasse.app import actions, connections
+from liasse.app.reports import connection_health, job_queue, receipts_exports, status_report
+from liasse.app.services import build_pipeline
 from liasse.sync.backfill import backfill_progress
 from liasse.web.deps import AccountantDep, StateDep, ViewerDep, repos
 from liasse.web.views import flash_url, render, see_other

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse import actions, learning
+from liasse.app import actions, learning
+from liasse.app.reports import audit_lines
 from liasse.domain.suppliers import Supplier, SupplierRule
 from liasse.enrich.accounts import label_of, pcg_accounts
-from liasse.reports import audit_lines
 from liasse.store.repo import NotFound
 from liasse.store.suppliers_repo import SupplierSpend
 from liasse.web.deps import AccountantDep, Repos, StateDep, Viewer, ViewerDep, repos

@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.outcome import approval_blocker
 from liasse.domain.states import IllegalTransition, State, transition
 from liasse.domain.suppliers import Supplier, SupplierRule
 from liasse.enrich.accounts import pcg_accounts
-from liasse.extract.model import FIELD_NAMES
 from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import NotFound, WorkspaceRepo
@@ -357,7 +357,7 @@ def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: s
     previous = document.supplier_id
     document.supplier_id, document.supplier_name = supplier.id, supplier.legal_name
     document.updated_at = utcnow()
-    from liasse.learning import follow_supplier_choice  # learning builds on these actions
+    from liasse.app.learning import follow_supplier_choice  # learning builds on these actions
 
     follow_supplier_choice(suppliers, document, previous)
     repo.add_audit("document", document.id, actor=actor, reason="supplier chosen by a person",

@@ -12,32 +12,32 @@ import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from liasse.adapters import (
+from liasse.app.adapters import (
     SecretJsonStore,
     TranslatingSource,
     dropbox_client,
     dropbox_secret_name,
     translate_dropbox_error,
 )
+from liasse.app.settings import Settings
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.errors import DropboxError, PathNotFound
 from liasse.connectors.dropbox.models import FolderMetadata
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.connectors.dropbox.writeback import DropboxWriter
-from liasse.settings import Settings
-from liasse.store.repo import WorkspaceRepo
-from liasse.sync.errors import RejectedData, StepFailure
-from liasse.sync.ports import (
+from liasse.domain.errors import RejectedData, StepFailure
+from liasse.domain.ports import (
     ChangePage,
     DocumentSource,
     DocumentWriter,
     FileToWrite,
     SourceEntry,
 )
+from liasse.store.repo import WorkspaceRepo
 from liasse.sync.writeback import WriteBackConfig, processed_folder
 
 if TYPE_CHECKING:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
 MESSAGES = {
     "folder_gone": "the Dropbox folder {folder_id} was deleted",

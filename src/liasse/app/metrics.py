@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from liasse.services import Services
+from liasse.app.services import Services
 from liasse.store.jobs_repo import QueueFigures, queue_figures
 from liasse.store.metrics_repo import documents_by_state, outbox_by_status
 

@@ -28,12 +28,12 @@ import procrastinate
 from procrastinate import exceptions as procrastinate_errors
 from sqlalchemy.orm import Session
 
-from liasse.jobs import tasks
-from liasse.services import Services
+from liasse.app.jobs import tasks
+from liasse.app.services import Services
 from liasse.store import jobs_repo
 from liasse.store.repo import WorkspaceRepo
 
-log = logging.getLogger("liasse.jobs")
+log = logging.getLogger("liasse.app.jobs")
 
 NAMESPACE = "liasse"
 QUEUES = ("windows", "documents", "outbox")

@@ -25,7 +25,7 @@ from liasse.store.repo import WorkspaceRepo
 from liasse.sync.instant import is_instant, start_watcher, watcher_for
 
 if TYPE_CHECKING:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
 log = logging.getLogger("liasse.instant")
 

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from liasse.app.settings import Settings
 from liasse.connectors.dropbox import errors as dropbox_errors
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
@@ -36,11 +37,10 @@ from liasse.connectors.qonto.auth import (
 )
 from liasse.connectors.qonto.client import PRODUCTION_URL, QontoClient
 from liasse.connectors.qonto.poster import QontoInvoicePoster
-from liasse.settings import Settings
+from liasse.domain.errors import NeedsReconnect, StepFailure, TransientFailure
+from liasse.domain.ports import ChangePage, DocumentSource, InvoicePoster, SourceEntry
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretStore
-from liasse.sync.errors import NeedsReconnect, StepFailure, TransientFailure
-from liasse.sync.ports import ChangePage, DocumentSource, InvoicePoster, SourceEntry
 
 # One lock per connection for the whole process: two workers never refresh at once.
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}

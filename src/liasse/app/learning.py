@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from liasse.domain.extraction import FIELD_NAMES, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.domain.suppliers import LEGAL_FORMS, Supplier, normalise_name
 from liasse.extract.layout import Page
@@ -30,14 +31,13 @@ from liasse.extract.memory import (
     SupplierMemory,
     learn,
 )
-from liasse.extract.model import FIELD_NAMES, ExtractedField
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import Identifiers, SupplierRepo
 from liasse.store.tables import Document, Workspace, utcnow
 
 if TYPE_CHECKING:
-    from liasse.services import Services
+    from liasse.app.services import Services
 
 # A reason a reviewer writes when the file is no invoice at all (both languages).
 _NOT_INVOICE_WORDS = ("not an invoice", "no invoice", "pas une facture", "n'est pas une facture")
@@ -75,7 +75,7 @@ class Learned:
 
 def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     """`FIELD=VALUE` pairs as the extraction contract writes them, or LearnRefused."""
-    from liasse.actions import ActionRefused, clean_field_value
+    from liasse.app.actions import ActionRefused, clean_field_value
 
     values: dict[str, str] = {}
     for pair in pairs:
@@ -232,7 +232,7 @@ def approve_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: Me
                       read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                       reason: str = "") -> Learned:
     """Approve (with the corrections already saved) and learn from what was approved."""
-    from liasse import actions
+    from liasse.app import actions
 
     actions.approve(repo, document_id, actor=actor, reason=reason)
     document = repo.get_document(document_id)
@@ -251,7 +251,7 @@ def reject_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: Mem
                      read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                      reason: str) -> Learned | None:
     """Reject; a rejection as "not an invoice" is remembered for that supplier's layout."""
-    from liasse import actions
+    from liasse.app import actions
 
     actions.reject(repo, document_id, actor=actor, reason=reason)
     document = repo.get_document(document_id)
@@ -295,7 +295,7 @@ def _workspace(session: object, slug: str | None) -> Workspace:
     """The named workspace, else the only one, else the configured default."""
     from sqlalchemy.orm import Session
 
-    from liasse.services import NoWorkspace
+    from liasse.app.services import NoWorkspace
     from liasse.store import repo as store_repo
 
     assert isinstance(session, Session)
@@ -312,7 +312,7 @@ def _workspace(session: object, slug: str | None) -> Workspace:
 
 def reading_context(services: Services, slug: str | None) -> dict[str, Any]:
     """`ExtractOptions` fields that make a read use the workspace's knowledge."""
-    from liasse.services import workspace_context
+    from liasse.app.services import workspace_context
 
     with services.sessions.begin() as session:
         workspace = _workspace(session, slug)
@@ -342,7 +342,7 @@ def learn_file(services: Services, slug: str | None, data: bytes, file_name: str
 def forget_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
                     supplier_id: str, *, actor: str) -> bool:
     """The suppliers page's Forget: what was learned about it goes; audited."""
-    from liasse.actions import ActionRefused
+    from liasse.app.actions import ActionRefused
 
     try:
         supplier = suppliers.get(supplier_id)

@@ -14,13 +14,13 @@ from datetime import date
 
 import uvicorn
 
-from liasse import connections
+from liasse.app import connections
+from liasse.app.listen import ensure_port_free
+from liasse.app.services import Services, demo_day
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.persistence import StateStore
 from liasse.emulators.qonto.serve import prepare_state
 from liasse.emulators.qonto.state import EmulatorConfig
-from liasse.listen import ensure_port_free
-from liasse.services import Services, demo_day
 
 SANDBOX_CONNECTION = "qonto-sandbox"
 STARTUP_SECONDS = 15.0

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from liasse.services import NoWorkspace, Services
+from liasse.app.services import NoWorkspace, Services
 from liasse.store import privacy_repo
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo

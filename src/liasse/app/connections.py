@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 
-from liasse import actions, adapters
+from liasse.app import actions, adapters
+from liasse.app.services import Services
+from liasse.app.settings import Settings
 from liasse.connectors.dropbox.check import check_folder
 from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy
 from liasse.connectors.dropbox.oauth import (
@@ -34,8 +36,6 @@ from liasse.connectors.qonto.auth import (
 )
 from liasse.connectors.qonto.client import QontoClient, connect_api_key
 from liasse.domain.states import State
-from liasse.services import Services
-from liasse.settings import Settings
 from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.receipts import validated_settings

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from liasse.settings import Settings
+from liasse.app.settings import Settings
 
 PRIVATE_DIRECTORY = 0o700
 PRIVATE_FILE = 0o600

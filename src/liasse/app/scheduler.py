@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from liasse.services import Services, build_pipeline
+from liasse.app.services import Services, build_pipeline
 from liasse.store import repo as store_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.bank_window import run_bank_window

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
-from liasse.extract.model import ExtractionResult
+from liasse.domain.extraction import ExtractionResult
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from liasse import adapters
+from liasse.app import adapters
+from liasse.app.services import Services
 from liasse.connectors.dropbox.firm import ENGLISH_LABELS, ClientFolders, DocumentKind, FirmFolders
-from liasse.services import Services
 from liasse.store import repo as store_repo
 
 DOCUMENT_KINDS: Mapping[DocumentKind, str] = {

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from liasse.app.privatefiles import loose_paths, make_home_private
+from liasse.app.settings import Settings
 from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.extraction import ExtractionResult
 from liasse.domain.identifiers import compact
-from liasse.extract.model import ExtractionResult
-from liasse.privatefiles import loose_paths, make_home_private
-from liasse.settings import Settings
+from liasse.domain.ports import DocumentSource, Extractor, InvoicePoster, WorkspaceContext
 from liasse.store import migrate
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStorage, BlobStore, S3BlobStore
@@ -35,7 +36,6 @@ from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import Workspace
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
-from liasse.sync.ports import DocumentSource, Extractor, InvoicePoster, WorkspaceContext
 
 if TYPE_CHECKING:
     from liasse.extract.memory import SupplierMemory
@@ -128,7 +128,7 @@ def copy_installation(settings: Settings, target_url: str) -> CopyReport:
 @contextmanager
 def opened_services(settings: Settings | None = None) -> Iterator[Services]:
     """Services for one command: settings read from the environment, closed at the end."""
-    from liasse.settings import load_settings
+    from liasse.app.settings import load_settings
 
     settings = settings or load_settings()
     if settings.environment == "production":  # the missing key is the first thing to fix
@@ -287,7 +287,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         repo = WorkspaceRepo(session, workspace.id)
         sources = _active_sources(services, repo)
         poster = services.poster or _qonto_poster(services, repo)
-        from liasse import adapters_writeback
+        from liasse.app import adapters_writeback
 
         # Firm folders are followed by id; write-back folders skip liasse's own output.
         sources = adapters_writeback.dropbox_sources(services, repo, sources)
@@ -319,7 +319,7 @@ def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, Docume
                 root, settle_seconds=settings.inbox.settle_seconds
             )
         elif connection.kind == "dropbox":
-            from liasse import adapters
+            from liasse.app import adapters
 
             secret = adapters.SecretJsonStore(
                 services.sessions, repo.workspace_id, services.keyring(),
@@ -334,7 +334,7 @@ def _active_sources(services: Services, repo: WorkspaceRepo) -> dict[str, Docume
 
 def _qonto_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | None:
     """The poster of the workspace's active Qonto connection; None leaves approvals waiting."""
-    from liasse import adapters
+    from liasse.app import adapters
 
     for connection in repo.list_connections():
         if connection.kind == "qonto" and connection.status == "active":

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from liasse.app.settings import Settings
 from liasse.domain.outcome import Plan, plan_of
-from liasse.settings import Settings
 from liasse.store.jobs_repo import QueueFigures, queue_figures
 from liasse.store.receipts_repo import ReceiptsRepo
 from liasse.store.repo import WorkspaceRepo

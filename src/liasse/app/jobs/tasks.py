@@ -12,13 +12,13 @@ import threading
 import time
 from dataclasses import replace
 
-from liasse.services import Services, build_pipeline
+from liasse.app.scheduler import LEASE, WindowScheduler
+from liasse.app.services import Services, build_pipeline
 from liasse.store import jobs_repo
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync import steps
 from liasse.sync.bank_window import run_bank_window
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
-from liasse.sync.scheduler import LEASE, WindowScheduler
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
 

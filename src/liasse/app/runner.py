@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from liasse.domain.printable import PrintableFormatter
-from liasse.listen import ensure_port_free
-from liasse.services import (
+from liasse.app.listen import ensure_port_free
+from liasse.app.scheduler import WindowScheduler, default_owner
+from liasse.app.services import (
     Services,
     build_pipeline,
     initialise,
     open_services,
     require_initialised,
 )
-from liasse.settings import Settings
+from liasse.app.settings import Settings
+from liasse.app.watchers import InstantWatchers
+from liasse.domain.printable import PrintableFormatter
 from liasse.store import repo as store_repo
 from liasse.store.secrets import (
     SecretKeyError,
@@ -30,8 +32,6 @@ from liasse.store.secrets import (
     rotate_key_file,
 )
 from liasse.sync.pipeline import utc_now
-from liasse.sync.scheduler import WindowScheduler, default_owner
-from liasse.sync.watchers import InstantWatchers
 from liasse.sync.window import run_window
 
 log = logging.getLogger("liasse")
@@ -99,7 +99,7 @@ class SchedulerThread:
         self._scheduler = WindowScheduler(services)
         self._queue: Any = None
         if not services.settings.is_sqlite:
-            from liasse.jobs.queue import make_defer_app
+            from liasse.app.jobs.queue import make_defer_app
 
             self._queue = make_defer_app(services)
         self._notified: datetime | None = None
@@ -127,14 +127,14 @@ class SchedulerThread:
 
     def _instant_window(self, slug: str, connection_id: str) -> object:
         if self._queue is not None:
-            from liasse.jobs.queue import defer_window_now
+            from liasse.app.jobs.queue import defer_window_now
 
             return defer_window_now(self._services, self._queue, slug, connection_id)
         return self._scheduler.run_connection(slug, connection_id, INSTANT_INTERVAL, "dropbox")
 
     def _notify(self, slug: str) -> None:
         """Tell the owner about connections to reconnect and parked records (once each)."""
-        from liasse.notify import SmtpConfig, SmtpNotifier, notify_attention
+        from liasse.app.notify import SmtpConfig, SmtpNotifier, notify_attention
 
         web = self._services.settings.web
         notifiers = []
@@ -155,7 +155,7 @@ class SchedulerThread:
         if self._retention_checked and now - self._retention_checked < RETENTION_CHECK:
             return
         self._retention_checked = now
-        from liasse.privacy import purge_expired_originals
+        from liasse.app.privacy import purge_expired_originals
 
         deleted = purge_expired_originals(self._services, now)
         if deleted:
@@ -164,7 +164,7 @@ class SchedulerThread:
     def _queue_due(self) -> None:
         """PostgreSQL: a job for each due window; the owner is told about what needs a
         person at most once a minute (the workers' windows do not report back here)."""
-        from liasse.jobs.queue import defer_due_windows
+        from liasse.app.jobs.queue import defer_due_windows
 
         defer_due_windows(self._services, self._queue, default_owner())
         now = utc_now()
@@ -314,7 +314,7 @@ def _attach_embedded_qonto(services: Services, echo: Callable[[str], None]) -> N
     """Start the built-in Qonto sandbox when configured and wire the poster to it."""
     if services.settings.qonto.mode != "sandbox":
         return
-    from liasse.sandbox import start_embedded_qonto
+    from liasse.app.sandbox import start_embedded_qonto
 
     services.extras["qonto_sandbox"] = start_embedded_qonto(services, echo)
 
