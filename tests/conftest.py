@@ -5,14 +5,25 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from liasse.app.settings import Settings, load_settings
+from liasse.connectors.localfolder import LocalFolderSource
+from liasse.domain.ports import InvoicePoster, WorkspaceContext
+from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import migrate
-from liasse.store.db import make_engine
+from liasse.store import repo as store_repo
+from liasse.store.blobs import BlobStore
+from liasse.store.db import make_engine, make_session_factory
+from liasse.store.repo import WorkspaceRepo
+from liasse.sync.pipeline import Pipeline
+from scripted import PipelineFactory, ScriptedExtractor
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -83,3 +94,29 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def inbox_pipeline(engine: Engine, tmp_path: Path) -> PipelineFactory:
+    """Builds the pipeline of workspace "acme" reading one local folder (`scripted.inbox_of`)
+    with the scripted extractor and the confidence enricher; a test passes its poster, the
+    workspace's own names and identifiers, and any other `Pipeline` field it changes."""
+
+    def build(poster: InvoicePoster, *, own_names: tuple[str, ...] = (),
+              own_identifiers: tuple[str, ...] = (), **changes: Any) -> Pipeline:
+        sessions = make_session_factory(engine)
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        with sessions.begin() as session:
+            workspace = store_repo.create_workspace(session, "acme", "Acme")
+            connection = WorkspaceRepo(session, workspace.id).add_connection(
+                "localfolder", "inbox", {"path": str(inbox)})
+        context = WorkspaceContext(workspace.id, own_names, own_identifiers,
+                                   Decimal("0.55"), Decimal("0.85"))
+        pipeline = Pipeline(
+            sessions=sessions, blobs=BlobStore(tmp_path / "blobs"), context=context,
+            sources={connection.id: LocalFolderSource(inbox, settle_seconds=0)},
+            extractor=ScriptedExtractor(), enricher=ConfidenceEnricher(), poster=poster)
+        return replace(pipeline, **changes)
+
+    return build

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.extraction import ExtractedField, ExtractionResult
-from liasse.domain.ports import WorkspaceContext
+from liasse.domain.ports import InvoicePoster, WorkspaceContext
+from liasse.sync.pipeline import Pipeline
 
 
 class ScriptedExtractor:
@@ -44,3 +46,17 @@ def invoice_file(folder: Path, name: str, confidence: float, *,
     return path
 
 
+
+
+class PipelineFactory(Protocol):
+    """The `inbox_pipeline` fixture (tests/conftest.py)."""
+
+    def __call__(self, poster: InvoicePoster, *, own_names: tuple[str, ...] = (),
+                 own_identifiers: tuple[str, ...] = (), **changes: Any) -> Pipeline: ...
+
+
+def inbox_of(pipeline: Pipeline) -> Path:
+    """The folder a one-source pipeline (the `inbox_pipeline` fixture's) reads."""
+    source = next(iter(pipeline.sources.values()))
+    assert isinstance(source, LocalFolderSource)
+    return source.root

@@ -5,31 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from liasse.connectors.localfolder import LocalFolderSource
 from liasse.connectors.qonto.auth import ApiKeyAuth, ApiKeyCredentials
 from liasse.connectors.qonto.client import QontoClient
 from liasse.connectors.qonto.poster import QontoInvoicePoster
-from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.faults import FaultPlan, FaultRule
 from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
-from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
-from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
-from scripted import ScriptedExtractor, invoice_file
+from scripted import PipelineFactory, inbox_of, invoice_file
 
 BULK = "POST /v2/supplier_invoices/bulk"
 
@@ -63,27 +56,8 @@ def bank() -> Iterator[tuple[QontoState, FaultPlan, QontoInvoicePoster]]:
 
 
 @pytest.fixture
-def pipeline(engine: Engine, tmp_path: Path, bank: Any) -> Pipeline:
-    sessions = make_session_factory(engine)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    with sessions.begin() as session:
-        workspace = store_repo.create_workspace(session, "acme", "Acme")
-        connection = WorkspaceRepo(session, workspace.id).add_connection(
-            "localfolder", "inbox", {"path": str(inbox)})
-    return Pipeline(
-        sessions=sessions, blobs=BlobStore(tmp_path / "blobs"),
-        context=WorkspaceContext(workspace.id, (), (), Decimal("0.55"), Decimal("0.85")),
-        sources={connection.id: LocalFolderSource(inbox, settle_seconds=0)},
-        extractor=ScriptedExtractor(), enricher=ConfidenceEnricher(), poster=bank[2],
-        retry=RetryPolicy(max_attempts=5, first_delay_seconds=0),
-    )
-
-
-def inbox_of(pipeline: Pipeline) -> Path:
-    source = next(iter(pipeline.sources.values()))
-    assert isinstance(source, LocalFolderSource)
-    return source.root
+def pipeline(inbox_pipeline: PipelineFactory, bank: Any) -> Pipeline:
+    return inbox_pipeline(bank[2], retry=RetryPolicy(max_attempts=5, first_delay_seconds=0))
 
 
 def qonto_invoice_names(state: QontoState) -> list[str]:

@@ -145,6 +145,8 @@ def test_faults_injected_through_the_admin_route(http: httpx.Client) -> None:
     assert rpc(http, "files/list_folder", {"path": ""}).status_code == 503
     assert rpc(http, "files/list_folder", {"path": ""}).status_code == 200
     assert http.post(f"{BASE}/_admin/faults", json={"kind": "explode"}).status_code == 400
+    # A kind only the Qonto emulator plays is refused, not played as something else.
+    assert http.post(f"{BASE}/_admin/faults", json={"kind": "unauthorized"}).status_code == 400
 
 
 def test_scopes_are_enforced_per_route(http: httpx.Client, state: DropboxState) -> None:

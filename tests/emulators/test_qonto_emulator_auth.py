@@ -168,6 +168,11 @@ def test_fault_control_route_for_loopback_runs(clock: FakeClock) -> None:
     assert set_rules.json() == {"rules": 1}
     assert client.get("/v2/organization", headers=KEY).status_code == 500
     assert client.post("/_emulator/faults", json={"rules": [{"kind": "nope"}]}).status_code == 400
+    # A Dropbox-only kind, or a malformed number, is a 400 too.
+    assert client.post("/_emulator/faults", json={"rules": [{"kind": "reset_cursor"}]}
+                       ).status_code == 400
+    assert client.post("/_emulator/faults", json={"rules": [
+        {"kind": "server_error", "status": "often"}]}).status_code == 400
 
 
 def test_sandbox_without_staging_token_answers_a_login_page(clock: FakeClock) -> None:

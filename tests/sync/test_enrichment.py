@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from liasse.connectors.localfolder import LocalFolderSource
-from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.samples.demo import COWORK, DEMO_COMPANY
-from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
-from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.window import run_window
-from scripted import ScriptedExtractor, invoice_file
+from scripted import PipelineFactory, inbox_of, invoice_file
 
 COWORK_FIELDS = {"supplier_name": COWORK.name, "supplier_vat_id": COWORK.vat_id,
                  "supplier_siren": COWORK.siren, "supplier_iban": COWORK.iban,
@@ -40,21 +33,10 @@ class Bank:
 
 
 @pytest.fixture
-def pipeline(engine: Engine, tmp_path: Path) -> Pipeline:
-    sessions = make_session_factory(engine)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    with sessions.begin() as session:
-        workspace = store_repo.create_workspace(session, "acme", "Acme")
-        connection = WorkspaceRepo(session, workspace.id).add_connection(
-            "localfolder", "inbox", {"path": str(inbox)})
-    context = WorkspaceContext(workspace.id, (DEMO_COMPANY.name,),
-                               (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
-                               Decimal("0.55"), Decimal("0.85"))
-    return Pipeline(sessions=sessions, blobs=BlobStore(tmp_path / "blobs"), context=context,
-                    sources={connection.id: LocalFolderSource(inbox, settle_seconds=0)},
-                    extractor=ScriptedExtractor(), enricher=StoreEnricher(sessions),
-                    poster=Bank())
+def pipeline(inbox_pipeline: PipelineFactory) -> Pipeline:
+    built = inbox_pipeline(Bank(), own_names=(DEMO_COMPANY.name,),
+                           own_identifiers=(DEMO_COMPANY.vat_id, DEMO_COMPANY.siren))
+    return replace(built, enricher=StoreEnricher(built.sessions))
 
 
 def window(pipeline: Pipeline) -> dict[str, int]:
@@ -69,16 +51,11 @@ def documents(pipeline: Pipeline) -> dict[str, Any]:
                 for d in WorkspaceRepo(session, pipeline.workspace_id).list_documents()}
 
 
-def inbox(pipeline: Pipeline) -> Path:
-    source = next(iter(pipeline.sources.values()))
-    assert isinstance(source, LocalFolderSource)
-    return source.root
-
-
 def test_a_supplier_with_identifiers_is_created_once_and_recognised(pipeline: Pipeline) -> None:
-    invoice_file(inbox(pipeline), "one.pdf", 0.97, invoice_number="CR-2026-0101", **COWORK_FIELDS)
+    inbox = inbox_of(pipeline)
+    invoice_file(inbox, "one.pdf", 0.97, invoice_number="CR-2026-0101", **COWORK_FIELDS)
     window(pipeline)
-    invoice_file(inbox(pipeline), "two.pdf", 0.97, invoice_number="CR-2026-0102", **COWORK_FIELDS)
+    invoice_file(inbox, "two.pdf", 0.97, invoice_number="CR-2026-0102", **COWORK_FIELDS)
     window(pipeline)
     with pipeline.sessions.begin() as session:
         suppliers = SupplierRepo(session, pipeline.workspace_id).suppliers()
@@ -91,7 +68,7 @@ def test_the_own_company_is_never_a_supplier(pipeline: Pipeline) -> None:
     fields = {**COWORK_FIELDS, "supplier_name": DEMO_COMPANY.name,
               "supplier_vat_id": DEMO_COMPANY.vat_id, "supplier_siren": DEMO_COMPANY.siren,
               "supplier_iban": DEMO_COMPANY.iban}
-    invoice_file(inbox(pipeline), "sales.pdf", 0.97, invoice_number="S-1", **fields)
+    invoice_file(inbox_of(pipeline), "sales.pdf", 0.97, invoice_number="S-1", **fields)
     window(pipeline)
     with pipeline.sessions.begin() as session:
         assert SupplierRepo(session, pipeline.workspace_id).suppliers() == []
@@ -100,12 +77,12 @@ def test_the_own_company_is_never_a_supplier(pipeline: Pipeline) -> None:
 
 def test_a_forwarded_copy_of_a_posted_invoice_never_reaches_the_bank(pipeline: Pipeline
                                                                      ) -> None:
-    invoice_file(inbox(pipeline), "original.pdf", 0.97, invoice_number="CR-2026-0119",
+    invoice_file(inbox_of(pipeline), "original.pdf", 0.97, invoice_number="CR-2026-0119",
                  **COWORK_FIELDS)
     window(pipeline)
     assert documents(pipeline)["original.pdf"][0] == "posted"
     # The same invoice forwarded by e-mail: other bytes, same supplier, number and total.
-    invoice_file(inbox(pipeline), "Fwd original.pdf", 0.99, invoice_number="CR-2026-0119",
+    invoice_file(inbox_of(pipeline), "Fwd original.pdf", 0.99, invoice_number="CR-2026-0119",
                  note="forwarded", **COWORK_FIELDS)
     window(pipeline)
     state, _, duplicate_of = documents(pipeline)["Fwd original.pdf"]

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.errors import NeedsReconnect, TransientFailure
@@ -24,14 +23,10 @@ from liasse.domain.ports import (
     PostResult,
     WorkspaceContext,
 )
-from liasse.enrich.baseline import ConfidenceEnricher
-from liasse.store import repo as store_repo
-from liasse.store.blobs import BlobStore
-from liasse.store.db import make_session_factory
 from liasse.store.repo import WorkspaceRepo
-from liasse.sync.pipeline import Pipeline, RetryPolicy
+from liasse.sync.pipeline import RetryPolicy
 from liasse.sync.window import run_window
-from scripted import ScriptedExtractor, invoice_file
+from scripted import PipelineFactory, ScriptedExtractor, inbox_of, invoice_file
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -68,31 +63,15 @@ class FakeBank:
 
 
 @pytest.fixture
-def world(engine: Engine, tmp_path: Path) -> dict[str, Any]:
-    sessions = make_session_factory(engine)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    with sessions.begin() as session:
-        workspace = store_repo.create_workspace(session, "acme", "Acme")
-        connection = WorkspaceRepo(session, workspace.id).add_connection(
-            "localfolder", "inbox", {"path": str(inbox)})
+def world(inbox_pipeline: PipelineFactory) -> dict[str, Any]:
     clock = [T0]
     extractor, bank = ScriptedExtractor(), FakeBank()
-    pipeline = Pipeline(
-        sessions=sessions, blobs=BlobStore(tmp_path / "blobs"),
-        context=WorkspaceContext(workspace.id, ("Acme",), (), _d("0.55"), _d("0.85")),
-        sources={connection.id: LocalFolderSource(inbox, settle_seconds=0)},
-        extractor=extractor, enricher=ConfidenceEnricher(), poster=bank,
-        retry=RetryPolicy(max_attempts=3, first_delay_seconds=60), clock=lambda: clock[0],
-    )
-    return {"pipeline": pipeline, "inbox": inbox, "bank": bank, "extractor": extractor,
-            "clock": clock, "sessions": sessions, "workspace_id": workspace.id}
-
-
-def _d(value: str) -> Any:
-    from decimal import Decimal
-
-    return Decimal(value)
+    pipeline = inbox_pipeline(bank, own_names=("Acme",), extractor=extractor,
+                              retry=RetryPolicy(max_attempts=3, first_delay_seconds=60),
+                              clock=lambda: clock[0])
+    return {"pipeline": pipeline, "inbox": inbox_of(pipeline), "bank": bank,
+            "extractor": extractor, "clock": clock, "sessions": pipeline.sessions,
+            "workspace_id": pipeline.workspace_id}
 
 
 def states(world: dict[str, Any]) -> dict[str, str]:

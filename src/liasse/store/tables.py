@@ -27,7 +27,7 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -71,17 +71,38 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON}
 
 
+# --- the columns most tables share ---------------------------------------------------------
+
+
+def id_column() -> MappedColumn[str]:
+    """The usual primary key: a random hex id liasse makes itself."""
+    return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+def workspace_column(*, indexed: bool = True, primary_key: bool = False) -> MappedColumn[str]:
+    """The workspace a row belongs to (the tenant). `indexed=False` where a composite index
+    starting with `workspace_id` serves the look-ups already; a primary key needs none."""
+    # None (not False) when there is no index of its own: SQLAlchemy's "not said".
+    index = True if indexed and not primary_key else None
+    return mapped_column(ForeignKey("workspaces.id"), index=index, primary_key=primary_key)
+
+
+def now_column(*, index: bool = False) -> MappedColumn[datetime]:
+    """A time set to now (UTC) when the row is inserted (`created_at`, `updated_at`...)."""
+    return mapped_column(default=utcnow, index=True if index else None)
+
+
 class Workspace(Base):
     __tablename__ = "workspaces"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    id: Mapped[str] = id_column()
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # The workspace's own company: its names and identifiers are never a supplier.
     own_company: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Per-workspace choices that override the service's defaults (routing thresholds...).
     preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class Connection(Base):
@@ -90,8 +111,8 @@ class Connection(Base):
     __tablename__ = "connections"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -103,7 +124,7 @@ class Connection(Base):
     # A window holds the lease; a crashed holder's lease expires and another process resumes.
     lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class SourceFile(Base):
@@ -112,8 +133,8 @@ class SourceFile(Base):
     __tablename__ = "source_files"
     __table_args__ = (UniqueConstraint("connection_id", "ref", "version"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     ref: Mapped[str] = mapped_column(String(1024))
     path: Mapped[str] = mapped_column(String(2048))
@@ -130,7 +151,7 @@ class SourceFile(Base):
     duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(32), default="discovered")
     error: Mapped[str | None] = mapped_column(Text, default=None)
-    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = now_column()
 
 
 class Document(Base):
@@ -142,8 +163,8 @@ class Document(Base):
         Index("ix_documents_workspace_state", "workspace_id", "state"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(512))
@@ -184,8 +205,8 @@ class Document(Base):
     # claims it before the work; a crashed claimant's claim runs out).
     claim_owner: Mapped[str | None] = mapped_column(String(200), default=None)
     claim_until: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class SupplierRow(Base):
@@ -193,8 +214,8 @@ class SupplierRow(Base):
 
     __tablename__ = "suppliers"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     legal_name: Mapped[str] = mapped_column(String(300))
     name_variants: Mapped[list[str]] = mapped_column(JSON, default=list)
     vat_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -210,7 +231,7 @@ class SupplierRow(Base):
     # only when the workspace's count of rows or sum of revisions moved.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
                                           onupdate=literal_column("revision") + 1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class SupplierKey(Base):
@@ -219,7 +240,7 @@ class SupplierKey(Base):
 
     __tablename__ = "supplier_keys"
 
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    workspace_id: Mapped[str] = workspace_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     supplier_id: Mapped[str] = mapped_column(ForeignKey("suppliers.id"), index=True)
 
@@ -234,8 +255,8 @@ class MatchRow(Base):
     __tablename__ = "matches"
     __table_args__ = (UniqueConstraint("workspace_id", "fingerprint"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     fingerprint: Mapped[str] = mapped_column(String(64))
     transaction_id: Mapped[str] = mapped_column(String(64), index=True)
     document_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -244,7 +265,7 @@ class MatchRow(Base):
     band: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class AuditEvent(Base):
@@ -254,11 +275,11 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_subject", "workspace_id", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = now_column()
     before: Mapped[str | None] = mapped_column(String(32), default=None)
     after: Mapped[str | None] = mapped_column(String(32), default=None)
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -274,8 +295,8 @@ class OutboxItem(Base):
         Index("ix_outbox_workspace_status", "workspace_id", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     kind: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(128))
     document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), default=None)
@@ -288,7 +309,7 @@ class OutboxItem(Base):
     claim_owner: Mapped[str | None] = mapped_column(String(200), default=None)
     remote_id: Mapped[str | None] = mapped_column(String(128), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
     done_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -297,10 +318,10 @@ class DataKey(Base):
 
     __tablename__ = "data_keys"
 
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    workspace_id: Mapped[str] = workspace_column(primary_key=True)
     master_key_id: Mapped[str] = mapped_column(String(16))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
     rotated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -310,8 +331,8 @@ class Secret(Base):
     __tablename__ = "secrets"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     name: Mapped[str] = mapped_column(String(200))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = now_column()

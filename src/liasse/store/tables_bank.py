@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liasse.store.tables import Base, new_id, utcnow
+from liasse.store.tables import Base, id_column, now_column, workspace_column
 
 
 class BankAccountRow(Base):
@@ -33,8 +33,8 @@ class BankAccountRow(Base):
     __tablename__ = "bank_accounts"
     __table_args__ = (UniqueConstraint("workspace_id", "remote_id"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     remote_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
@@ -43,8 +43,8 @@ class BankAccountRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     # The upper bound of the last completed poll; the next poll starts an overlap before it.
     cursor: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class BankTransactionRow(Base):
@@ -60,8 +60,8 @@ class BankTransactionRow(Base):
               "bank_account_remote_id", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     remote_id: Mapped[str] = mapped_column(String(64))
     bank_account_remote_id: Mapped[str] = mapped_column(String(64))
@@ -90,5 +90,5 @@ class BankTransactionRow(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Set by the matcher once the line is linked to its documents; None means unmatched.
     matched_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    synced_at: Mapped[datetime] = now_column()

@@ -13,19 +13,19 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liasse.store.tables import Base, new_id, utcnow
+from liasse.store.tables import Base, id_column, now_column, workspace_column
 
 
 class SupplierMemoryRow(Base):
     __tablename__ = "supplier_memories"
     __table_args__ = (UniqueConstraint("workspace_id", "supplier_id"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     supplier_id: Mapped[str] = mapped_column(ForeignKey("suppliers.id"), index=True)
     knowledge: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ledger_account: Mapped[str | None] = mapped_column(String(16), default=None)
     confirmations: Mapped[int] = mapped_column(Integer, default=0)
     not_invoice: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()

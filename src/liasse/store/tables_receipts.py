@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liasse.store.tables import Base, new_id, utcnow
+from liasse.store.tables import Base, id_column, now_column, workspace_column
 
 
 class ReceiptExport(Base):
@@ -24,8 +24,8 @@ class ReceiptExport(Base):
     __tablename__ = "receipt_exports"
     __table_args__ = (UniqueConstraint("workspace_id", "connection_id"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
     start_date: Mapped[date]
     filing_mode: Mapped[str] = mapped_column(String(16), default="by_date")
@@ -39,8 +39,8 @@ class ReceiptExport(Base):
     last_run_at: Mapped[datetime | None] = mapped_column(default=None)
     next_run_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class ReceiptFolder(Base):
@@ -49,8 +49,8 @@ class ReceiptFolder(Base):
     __tablename__ = "receipt_folders"
     __table_args__ = (UniqueConstraint("export_id", "generation", "key"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     export_id: Mapped[str] = mapped_column(ForeignKey("receipt_exports.id"))
     generation: Mapped[int] = mapped_column(Integer)
     # "root", "account:<bank account id>", "group:<bank account id>:<month or ledger account>"
@@ -60,7 +60,7 @@ class ReceiptFolder(Base):
     folder_id: Mapped[str] = mapped_column(String(128))
     # Set when the user deleted it: not recreated until a reset.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class ExportedReceipt(Base):
@@ -73,8 +73,8 @@ class ExportedReceipt(Base):
         Index("ix_exported_receipts_workspace_status", "workspace_id", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     export_id: Mapped[str] = mapped_column(ForeignKey("receipt_exports.id"), index=True)
     generation: Mapped[int] = mapped_column(Integer)
     attachment_id: Mapped[str] = mapped_column(String(64))
@@ -92,5 +92,5 @@ class ExportedReceipt(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     exported_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()

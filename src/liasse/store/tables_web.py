@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liasse.store.tables import Base, new_id, utcnow
+from liasse.store.tables import Base, id_column, now_column, workspace_column
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "accountant", "owner")
 
@@ -19,11 +19,11 @@ ROLES: tuple[str, ...] = ("viewer", "reviewer", "accountant", "owner")
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    id: Mapped[str] = id_column()
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -33,11 +33,11 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column()
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
 
 
 class LoginAttempt(Base):
@@ -53,7 +53,7 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = now_column()
 
 
 class Notification(Base):
@@ -65,15 +65,15 @@ class Notification(Base):
         Index("ix_notifications_workspace_read", "workspace_id", "read_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = workspace_column(indexed=False)
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(String(500), default="")
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -85,8 +85,8 @@ class WebSession(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = now_column()
+    last_seen_at: Mapped[datetime] = now_column()
 
 
 class UsedOAuthState(Base):
@@ -95,7 +95,7 @@ class UsedOAuthState(Base):
     __tablename__ = "used_oauth_states"
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    used_at: Mapped[datetime] = now_column(index=True)
 
 
 class PrivacyEvent(Base):
@@ -104,10 +104,10 @@ class PrivacyEvent(Base):
 
     __tablename__ = "privacy_events"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    id: Mapped[str] = id_column()
     workspace_slug: Mapped[str] = mapped_column(String(100))
     workspace_id: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(320))
     details: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = now_column()

@@ -25,7 +25,8 @@ from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
 from liasse.store.repo import WorkspaceRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
-from liasse.sync.matching import MatchReport, run_matching
+from liasse.sync.counts import Counts
+from liasse.sync.matching import run_matching
 from liasse.sync.pipeline import utc_now
 from liasse.sync.receipts import ExportReport, ReceiptExporter
 
@@ -50,7 +51,7 @@ class BankPipeline:
 
 
 @dataclass
-class BankWindowReport:
+class BankWindowReport(Counts):
     inserted: int = 0
     updated: int = 0
     failed: int = 0
@@ -59,9 +60,6 @@ class BankWindowReport:
     alerts: int = 0
     exported: int = 0
     attached: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(vars(self))
 
 
 def run_bank_window(pipeline: BankPipeline) -> BankWindowReport:
@@ -80,7 +78,8 @@ def run_bank_window(pipeline: BankPipeline) -> BankWindowReport:
         report.inserted, report.updated = synced.inserted, synced.updated
         report.failed += len(synced.failures)
         _set_status(pipeline, "active", "; ".join(synced.failures) or None)
-    _add_match(report, run_matching(pipeline.sessions, pipeline.context, pipeline.clock))
+    report.add(run_matching(pipeline.sessions, pipeline.context, pipeline.clock),
+               "linked", "proposed", "alerts")
     try:
         report.attached = drain_attachments(pipeline.sessions, pipeline.workspace_id,
                                             pipeline.blobs, pipeline.feed, pipeline.clock)
@@ -124,10 +123,6 @@ def ledger_accounts(sessions: sessionmaker[Session], workspace_id: str
                 if account:
                     accounts.setdefault(transaction_id, account)
     return accounts.get
-
-
-def _add_match(report: BankWindowReport, match: MatchReport) -> None:
-    report.linked, report.proposed, report.alerts = match.linked, match.proposed, match.alerts
 
 
 def _set_status(pipeline: BankPipeline, status: str, error: str | None) -> None:

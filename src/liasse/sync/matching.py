@@ -27,6 +27,7 @@ from liasse.store.bank_repo import BankRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Document
+from liasse.sync.counts import Counts
 
 MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
                     State.IN_REVIEW)
@@ -38,7 +39,7 @@ APPROVED_RECEIPT = "approved:receipt"
 
 
 @dataclass
-class MatchReport:
+class MatchReport(Counts):
     decisions: int = 0
     linked: int = 0
     proposed: int = 0

@@ -17,7 +17,7 @@ import contextlib
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from liasse.domain.ports import (
 from liasse.domain.states import State, transition
 from liasse.store.repo import StaleState, WorkspaceRepo
 from liasse.store.tables import Document
+from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
@@ -49,7 +50,7 @@ POST_BATCH = 20
 
 
 @dataclass
-class WindowCounts:
+class WindowCounts(Counts):
     """What one sync window did; the keys of `liasse sync --once --json`.
 
     `duplicates` counts files the source reported that liasse already had: the same
@@ -65,9 +66,6 @@ class WindowCounts:
     posted: int = 0
     failed: int = 0
     parked: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def posting_key(workspace_id: str, sha256: str) -> str:

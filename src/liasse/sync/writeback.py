@@ -27,6 +27,7 @@ from liasse.domain.ports import DocumentWriter, FileToWrite
 from liasse.domain.states import State
 from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Connection, Document, OutboxItem
+from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import WindowCounts
 
@@ -102,7 +103,7 @@ def processed_folder(pattern: str) -> str | None:
 
 
 @dataclass
-class WriteBackCounts:
+class WriteBackCounts(Counts):
     written: int = 0
     failed: int = 0
     parked: int = 0
@@ -123,8 +124,7 @@ def write_back(pipeline: Pipeline, counts: WindowCounts | None = None, *,
     record_write_intents(pipeline)
     result = drain_write_outbox(pipeline, public_url=public_url)
     if counts is not None:
-        counts.failed += result.failed
-        counts.parked += result.parked
+        counts.add(result, "failed", "parked")
     return result
 
 

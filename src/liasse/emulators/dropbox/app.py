@@ -41,6 +41,7 @@ from liasse.emulators.faults import FaultRule, FaultRuleError
 JSON = "application/json"
 RPC_CONTENT_TYPES = ("application/json", "text/plain; charset=dropbox-cors-hack")
 UPLOAD_CONTENT_TYPES = ("application/octet-stream", "text/plain; charset=dropbox-cors-hack")
+DEFAULT_RETRY_AFTER = 1  # seconds, for an injected rate limit that names no wait
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,8 @@ async def apply_fault(rule: FaultRule, request: Request, state: DropboxState) ->
         await asyncio.sleep(rule.seconds)
         return None
     if rule.kind == "rate_limit":
-        return rate_limited_response(rule.retry_after)
+        wait = DEFAULT_RETRY_AFTER if rule.retry_after is None else rule.retry_after
+        return rate_limited_response(wait)
     if rule.kind == "server_error":
         return text_response("Internal server error (injected fault)", rule.status)
     if rule.kind == "reset_cursor":
@@ -341,7 +343,7 @@ def admin_routes(state: DropboxState) -> list[Route]:
             state.faults.clear()
         elif request.method == "POST":
             try:
-                state.faults.add(FaultRule.from_mapping(json.loads(await request.body())))
+                state.faults.add(state.faults.parse(json.loads(await request.body())))
             except (ValueError, FaultRuleError) as exc:
                 return text_response(str(exc), 400)
         return json_response([rule.as_dict() for rule in state.faults.rules()])

@@ -19,6 +19,11 @@ from liasse.emulators.dropbox.tree import FileTree, WriteMode
 from liasse.emulators.dropbox.wire import JsonObject
 from liasse.emulators.faults import FaultInjector
 
+# The faults `app.apply_fault` knows how to play.
+DROPBOX_FAULT_KINDS: frozenset[str] = frozenset(
+    {"rate_limit", "server_error", "delay", "reset_cursor", "expire_token"}
+)
+
 
 @dataclass(frozen=True)
 class EmulatorConfig:
@@ -40,7 +45,7 @@ class DropboxState:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config or EmulatorConfig()
-        self.faults = FaultInjector()
+        self.faults = FaultInjector(DROPBOX_FAULT_KINDS)
         self.lock = threading.RLock()
         self._files = StateFiles(data_dir) if data_dir is not None else None
         self._loading = True

@@ -143,11 +143,11 @@ async def _set_faults(request: Request) -> Response:
     body: dict[str, Any] = await request.json()
     try:
         for rule in body.get("rules", []):
-            emu.faults.add(FaultRule.from_mapping(rule))
+            emu.faults.add(emu.faults.parse(rule))
     except FaultRuleError as error:
         return json_response(error_body("invalid", str(error)), 400)
     emu.faults.rejected_file_names.update(body.get("rejected_file_names", []))
-    return json_response({"rules": len(emu.faults.rules)})
+    return json_response({"rules": len(emu.faults.rules())})
 
 
 async def _register_client(request: Request) -> Response:

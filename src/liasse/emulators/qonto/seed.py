@@ -19,7 +19,7 @@ from decimal import Decimal
 from stdnum import iban as iban_numbers
 
 from liasse.domain.money import Money
-from liasse.emulators.qonto.persistence import FileStore
+from liasse.emulators.persistence import FileStore
 from liasse.emulators.qonto.state import (
     Attachment,
     BankAccount,

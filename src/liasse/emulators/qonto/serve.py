@@ -12,8 +12,9 @@ from pathlib import Path
 
 import uvicorn
 
+from liasse.emulators.persistence import FileStore
 from liasse.emulators.qonto.app import create_app
-from liasse.emulators.qonto.persistence import FileStore, StateStore
+from liasse.emulators.qonto.persistence import StateStore
 from liasse.emulators.qonto.seed import attach_demo_receipts, demo_state
 from liasse.emulators.qonto.state import EmulatorConfig, OAuthClient, QontoState, empty_state
 
