@@ -48,7 +48,7 @@ def windows_after_bombs() -> None:
     from liasse.app.settings import load_settings
     from liasse.app.setup import initialise
     from liasse.store import repo as store_repo
-    from liasse.store.repo import WorkspaceRepo
+    from liasse.store.connections_repo import ConnectionRepo
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["LIASSE_HOME"] = home
@@ -62,7 +62,7 @@ def windows_after_bombs() -> None:
         services = open_services(settings)
         with services.sessions.begin() as session:
             workspace = store_repo.create_workspace(session, "other", "Other")
-            WorkspaceRepo(session, workspace.id).add_connection("localfolder", "inbox",
+            ConnectionRepo(session, workspace.id).add_connection("localfolder", "inbox",
                                                                 {"path": str(other)})
         started = time.perf_counter()
         runs = WindowScheduler(services).run_due()

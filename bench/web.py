@@ -26,6 +26,7 @@ from liasse.app.settings import WebConfig, load_settings
 from liasse.app.setup import initialise
 from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.states import State
+from liasse.store.documents_repo import DocumentRepo
 from liasse.web.app import create_app
 
 PASSWORD = "bench password 1234"
@@ -34,7 +35,7 @@ STATES = (State.IN_REVIEW, State.POSTED, State.REFUSED, State.APPROVED, State.PA
 
 def seed(services: Services, count: int) -> None:
     """`count` documents, 40 % of them waiting for review, with a full extraction each."""
-    with services.workspace_repo() as repo:
+    with services.repo(DocumentRepo) as repo:
         for index in range(count):
             document = repo.create_document(
                 sha256=f"{index:064x}", size=1000, file_name=f"invoice-{index:05}.pdf",

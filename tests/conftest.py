@@ -20,8 +20,8 @@ from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import migrate
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_engine, make_session_factory
-from liasse.store.repo import WorkspaceRepo
 from liasse.sync.pipeline import Pipeline
 from scripted import PipelineFactory, ScriptedExtractor
 
@@ -109,7 +109,7 @@ def inbox_pipeline(engine: Engine, tmp_path: Path) -> PipelineFactory:
         inbox.mkdir()
         with sessions.begin() as session:
             workspace = store_repo.create_workspace(session, "acme", "Acme")
-            connection = WorkspaceRepo(session, workspace.id).add_connection(
+            connection = ConnectionRepo(session, workspace.id).add_connection(
                 "localfolder", "inbox", {"path": str(inbox)})
         context = WorkspaceContext(workspace.id, own_names, own_identifiers,
                                    Decimal("0.55"), Decimal("0.85"))

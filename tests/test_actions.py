@@ -15,7 +15,8 @@ from webworld import World, filled_world, invoice_file
 from liasse.app import actions
 from liasse.app.pipelines import build_pipeline
 from liasse.app.settings import Settings
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
 
 ACTOR = actions.user_actor("ann@example.com")
 
@@ -28,7 +29,7 @@ def world(settings: Settings) -> Iterator[World]:
 
 
 def trail(world: World, name: str) -> list[tuple[str, str | None, str | None, str]]:
-    def read(repo: WorkspaceRepo) -> list[tuple[str, str | None, str | None, str]]:
+    def read(repo: DocumentRepo) -> list[tuple[str, str | None, str | None, str]]:
         return [(e.actor, e.before, e.after, e.reason)
                 for e in repo.audit_trail(world.document_id(name))]
     result: list[tuple[str, str | None, str | None, str]] = world.repo_call(read)
@@ -115,7 +116,7 @@ def test_retry_resumes_the_failed_step_and_releases_the_parked_post(world: World
     world.bank.reject = set()
     state = world.repo_call(lambda repo: actions.retry_document(repo, document_id, actor=ACTOR))
     assert state.value == "approved"
-    assert world.repo_call(lambda repo: repo.list_outbox(status="parked")) == []
+    assert world.repo_call(lambda repo: repo.list_outbox(status="parked"), OutboxRepo) == []
     world.run_window()
     assert world.state_of("iban.pdf") == "posted"
     assert trail(world, "iban.pdf")[-2][0:3] == (ACTOR, "parked", "approved")
@@ -125,7 +126,8 @@ def test_retry_of_a_parked_outbox_item(world: World) -> None:
     world.bank.reject = {"iban.pdf"}
     invoice_file(world.inbox, "iban.pdf", 0.97)
     world.run_window()
-    item_id = world.repo_call(lambda repo: repo.list_outbox(status="parked")[0].id)
+    item_id = world.repo_call(lambda repo: repo.list_outbox(status="parked")[0].id,
+                              OutboxRepo)
     world.repo_call(lambda repo: actions.retry_outbox_item(repo, item_id, actor=ACTOR))
     with pytest.raises(actions.ActionRefused, match="not parked"):
         world.repo_call(lambda repo: actions.retry_outbox_item(repo, item_id, actor=ACTOR))

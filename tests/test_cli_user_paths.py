@@ -17,10 +17,11 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from liasse.app.reports import status_report
+from liasse.app.reports import workspace_status
 from liasse.app.services import opened_services
 from liasse.cli import app
 from liasse.cli.render import print_status
+from liasse.store.connections_repo import ConnectionRepo
 
 runner = CliRunner()
 # Commands that serve until stopped: exercised through a real process below.
@@ -173,8 +174,8 @@ def test_status_fits_80_columns_one_line_per_document(clean_environment: Path) -
         assert runner.invoke(app, ["sync", "--once"]).exit_code == 0
     finally:
         del os.environ["LIASSE_INBOX__SETTLE_SECONDS"]
-    with opened_services() as services, services.workspace_repo() as repo:
-        report = status_report(repo)
+    with opened_services() as services:
+        report = workspace_status(services)
     console = Console(width=80, record=True, force_terminal=False)
     print_status(report, console)
     lines = console.export_text().splitlines()
@@ -243,7 +244,7 @@ def test_changing_the_receipts_time_moves_the_run_already_planned(
     from liasse.store.receipts_repo import receipts_repo_scope
 
     assert runner.invoke(app, ["init"]).exit_code == 0
-    with opened_services() as services, services.workspace_repo() as repo:
+    with opened_services() as services, services.repo(ConnectionRepo) as repo:
         connection_id = repo.add_connection("dropbox", "dropbox", {}).id
         workspace_id = repo.workspace_id
     first = runner.invoke(app, ["receipts", "export", "--since", "2026-01-01"])

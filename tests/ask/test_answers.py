@@ -16,6 +16,7 @@ from liasse.domain.matching.model import MatchDecision
 from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.web_repo import WebRepo
 
@@ -23,8 +24,8 @@ TODAY = date(2026, 11, 10)
 
 
 def answer(world: World, question: str) -> tuple[str, list[str], list[str]]:
-    with world.services.workspace_repo() as repo:
-        result = ask(question, WebRepo(repo.session, repo.workspace_id), Paths("/w/default"),
+    with world.services.repo(WebRepo) as repo:
+        result = ask(question, repo, Paths("/w/default"),
                      TODAY)
     return result.headline, [link.href for link in result.links], list(result.details)
 
@@ -79,7 +80,7 @@ def _paid_world(settings: Settings) -> World:
         counterparty_iban=None,        settled_at=paid, emitted_at=paid, updated_at=paid)
     decision = MatchDecision("tx-cowork", (world.document_id("october.pdf"),), "payment", 0.95,
                              "auto", ())
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         connection = repo.add_connection("qonto", "Qonto", {})
         repo.session.flush()
         BankRepo(repo.session, repo.workspace_id).upsert_transactions(connection.id, [debit])

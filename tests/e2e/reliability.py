@@ -36,6 +36,9 @@ from typing import Any
 import httpx
 
 from liasse.domain.states import RESTING, State
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.source_files_repo import SourceFileRepo
 
 DROPBOX_TOKEN = "reliability-upload-token"
 WATCHED_FOLDER = "/Invoices"
@@ -580,9 +583,11 @@ def read_snapshot(home: Path) -> Snapshot:
     try:
         with make_session_factory(engine).begin() as session:
             workspaces = store_repo.list_all_workspaces(session)
-            repo = store_repo.WorkspaceRepo(session, workspaces[0].id)
+            repo = DocumentRepo(session, workspaces[0].id)
+            outbox = OutboxRepo(session, workspaces[0].id)
+            files_repo = SourceFileRepo(repo.session, repo.workspace_id)
             files = [FileRow(row.path, row.status, row.duplicate, row.document_id)
-                     for row in repo.list_source_files(limit=100_000)]
+                     for row in files_repo.list_source_files(limit=100_000)]
             documents = {}
             for document in repo.list_documents(limit=100_000):
                 # Events that are not transitions (a write-back) carry no `after`.
@@ -590,7 +595,7 @@ def read_snapshot(home: Path) -> Snapshot:
                 documents[document.id] = DocumentRow(
                     document.id, document.file_name, document.state, document.invoice_number,
                     document.qonto_invoice_id, moves[-1].after if moves else None, len(moves))
-            pending = [item for item in repo.list_outbox(limit=100_000)
+            pending = [item for item in outbox.list_outbox(limit=100_000)
                        if item.status not in ("done", "failed")]
             return Snapshot(files, documents, len(pending))
     finally:

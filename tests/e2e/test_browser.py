@@ -200,8 +200,8 @@ def test_edit_a_supplier_rule(page: object, world: World) -> None:
     from liasse.domain.suppliers import Supplier
     from liasse.store.suppliers_repo import SupplierRepo
 
-    with world.services.workspace_repo() as repo:
-        supplier_id = SupplierRepo(repo.session, repo.workspace_id).add(
+    with world.services.repo(SupplierRepo) as repo:
+        supplier_id = repo.add(
             Supplier("", "Orange Business")).id
     log_in(page)
     page.goto(f"/w/default/suppliers/{supplier_id}")  # type: ignore[attr-defined]
@@ -213,6 +213,6 @@ def test_edit_a_supplier_rule(page: object, world: World) -> None:
     assert "626" in page.inner_text("#supplier-account")  # type: ignore[attr-defined]
     assert "90%" in page.inner_text("#supplier-rule")  # type: ignore[attr-defined]
     shot(page, "supplier")
-    with world.services.workspace_repo() as repo:
-        rule = SupplierRepo(repo.session, repo.workspace_id).get(supplier_id).rule
+    with world.services.repo(SupplierRepo) as repo:
+        rule = repo.get(supplier_id).rule
     assert (rule.ledger_account, rule.always_review, rule.approve_from) == ("626", True, 0.9)

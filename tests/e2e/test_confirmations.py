@@ -25,8 +25,9 @@ from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.samples.demo import COWORK, DEMO_INVOICES
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.matching import run_matching
@@ -47,7 +48,7 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[dict[str, Any]]:
     inbox.mkdir()
     with sessions.begin() as session:
         workspace = store_repo.create_workspace(session, "acme", "Acme")
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = ConnectionRepo(session, workspace.id)
         folder = repo.add_connection("localfolder", "inbox", {"path": str(inbox)})
         qonto = repo.add_connection("qonto", "qonto", {})
     context = WorkspaceContext(workspace.id, (), (), Decimal("0.55"), Decimal("0.85"))
@@ -80,7 +81,7 @@ def test_a_confirmation_is_attached_to_the_debit_it_confirms(world: dict[str, An
                  if t.reference == paid.payment_reference)
     assert len(debit.attachment_ids) == 1
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).list_documents()[0]
+        document = DocumentRepo(session, pipeline.workspace_id).list_documents()[0]
         assert document.state == "matched"
 
 
@@ -94,7 +95,7 @@ def test_an_approved_receipt_is_attached_to_the_debit_that_paid_it_never_posted(
     pipeline: Pipeline = world["pipeline"]
     run_window(pipeline)
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         approve(repo, repo.list_documents()[0].id, actor="user:ann@example.com")
     # The window's matching before posting finds the debit: attached, not posted.
     assert run_window(pipeline).posted == 0
@@ -106,7 +107,7 @@ def test_an_approved_receipt_is_attached_to_the_debit_that_paid_it_never_posted(
     assert len(debit.attachment_ids) == 1
     assert world["bank"].supplier_invoices == {}
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         document = repo.list_documents()[0]
         assert (document.state, document.qonto_invoice_id) == ("matched", None)
         assert "receipt attached to the bank line" in repo.audit_trail(document.id)[-1].reason

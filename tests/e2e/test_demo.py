@@ -14,6 +14,8 @@ from liasse.app.setup import demo_day
 from liasse.cli import app
 from liasse.emulators.qonto.persistence import StateStore
 from liasse.samples.demo import DemoInvoice, demo_invoices
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 
 runner = CliRunner()
 
@@ -34,7 +36,7 @@ def approve_what_waits_for_review() -> int:
     from liasse.app.actions import approve, user_actor
     from liasse.app.services import opened_services
 
-    with opened_services() as services, services.workspace_repo() as repo:
+    with opened_services() as services, services.repo(DocumentRepo) as repo:
         waiting = [d.id for d in repo.list_documents() if d.state == "in_review"]
         for document_id in waiting:
             approve(repo, document_id, actor=user_actor("demo@liasse.local"))
@@ -102,7 +104,7 @@ def test_an_approved_copy_of_a_paid_invoice_is_held_before_posting(
     invoke("sync", "--once", "--json")  # the bank window matches what the last one posted
     services = open_services(load_settings())
     try:
-        with services.workspace_repo() as repo:
+        with services.repo(DocumentRepo) as repo:
             paid = next(d for d in repo.list_documents() if d.state == "matched")
             copy = repo.create_document(sha256="c" * 64, size=1, file_name="relance.pdf",
                                         media_type="application/pdf", actor="test")
@@ -145,7 +147,7 @@ def test_matched_when_the_bank_window_runs_before_the_documents(
     services = open_services(settings)
     sandbox = start_embedded_qonto(services, lambda line: None)
     try:
-        with services.workspace_repo() as repo:
+        with services.repo(ConnectionRepo) as repo:
             bank = repo.connection_by_name(SANDBOX_CONNECTION)
             assert bank is not None
             bank_id = bank.id
@@ -169,7 +171,7 @@ def test_demo_invoices_get_their_ledger_account_and_searchable_text(
     invoke("init", "--demo")
     invoke("sync", "--once", "--json")
     expected = {invoice.number: invoice.supplier.ledger_account for invoice in seeded_invoices()}
-    with opened_services() as services, services.workspace_repo() as repo:
+    with opened_services() as services, services.repo(DocumentRepo) as repo:
         accounts = {d.invoice_number: d.ledger_account for d in repo.list_documents()}
         # A word that only the invoice's lines carry (not a field): full-text search finds it.
         found = WebRepo(repo.session, repo.workspace_id).search_documents(

@@ -20,6 +20,9 @@ from liasse.app.setup import initialise
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.faults import FaultRule
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync.window import run_window
 
 TOKEN = "e2e-token"
@@ -60,7 +63,7 @@ def sdk_upload(base_url: str, path: str, data: bytes) -> None:
 
 
 def dropbox_files(services: Services) -> dict[str, str]:
-    with services.workspace_repo() as repo:
+    with services.repo(SourceFileRepo) as repo:
         return {row.path: row.status for row in repo.list_source_files()}
 
 
@@ -88,7 +91,7 @@ def test_a_cursor_reset_lists_again_without_processing_twice(
     sdk_upload(base_url, "/Invoices/b.pdf", b"%PDF-1.4 second")
     counts = run_window(build_pipeline(services)).as_dict()
     assert (counts["discovered"], counts["duplicates"]) == (1, 1)
-    with services.workspace_repo() as repo:
+    with services.repo(DocumentRepo) as repo:
         assert sum(repo.count_documents_by_state().values()) == 2
 
 
@@ -97,7 +100,7 @@ def test_a_revoked_token_marks_the_connection_and_stops_calling(
     state, _ = emulator
     state.tokens.revoke(TOKEN)
     run_window(build_pipeline(services))
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.connection_by_name("dropbox")
         assert connection is not None and connection.status == "needs_reconnect"
     assert "dropbox" not in json.dumps(
@@ -112,7 +115,7 @@ def test_instant_mode_picks_a_file_up_within_seconds(services: Services,
     _, base_url = emulator
     connections.connect_dropbox_with_token(
         services, connections.DropboxTarget("dropbox", "/Invoices", instant=True), TOKEN)
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.connection_by_name("dropbox")
         assert connection is not None
         connection_id = connection.id

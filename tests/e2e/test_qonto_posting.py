@@ -19,7 +19,7 @@ from liasse.emulators.qonto.faults import FaultPlan, FaultRule
 from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, inbox_of, invoice_file
@@ -80,7 +80,7 @@ def test_server_errors_are_retried_without_duplicates(pipeline: Pipeline, bank: 
         run_window(pipeline)
     assert qonto_invoice_names(bank[0]) == ["a.pdf"]
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).list_documents()[0]
+        document = DocumentRepo(session, pipeline.workspace_id).list_documents()[0]
         assert document.state == "posted"
         assert document.qonto_invoice_id in bank[0].supplier_invoices
 
@@ -105,7 +105,7 @@ def test_a_rejected_file_is_parked_with_qontos_message(pipeline: Pipeline, bank:
     counts = run_window(pipeline)
     assert (counts.posted, counts.parked) == (1, 1)
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         parked = repo.list_documents(state="parked")
         assert [d.file_name for d in parked] == ["bad.pdf"]
         assert parked[0].last_error
@@ -119,7 +119,7 @@ def test_a_foreign_currency_invoice_keeps_both_amounts(pipeline: Pipeline, bank:
     invoice_file(inbox_of(pipeline), "saas.pdf", 0.95, currency="USD", total_amount="100.00")
     assert run_window(usd).posted == 1
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).list_documents()[0]
+        document = DocumentRepo(session, pipeline.workspace_id).list_documents()[0]
         assert (document.total_minor, document.currency) == (10000, "USD")
         assert (document.converted_minor, document.converted_currency,
                 document.converted_source) == (9200, "EUR", "rate")

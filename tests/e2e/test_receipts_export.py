@@ -31,9 +31,10 @@ from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.seed import DEMO_ANCHOR
 from liasse.emulators.qonto.state import BankAccount, QontoState, Transaction
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
 from liasse.store.receipts_repo import receipts_repo_scope
-from liasse.store.repo import WorkspaceRepo, create_workspace
+from liasse.store.repo import create_workspace
 from liasse.sync.bank import BankSyncOptions, sync_bank
 from liasse.sync.receipts import ExportSettings, ReceiptExporter
 
@@ -101,7 +102,7 @@ def world(engine: Engine) -> Iterator[World]:
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         workspace = create_workspace(session, "atelier", "Atelier Liasse")
-        connection = WorkspaceRepo(session, workspace.id).add_connection("qonto", "bank", {})
+        connection = ConnectionRepo(session, workspace.id).add_connection("qonto", "bank", {})
         ids = workspace.id, connection.id
     dropbox = DropboxState(token=TOKEN)
     with in_process_client(dropbox) as dropbox_http:

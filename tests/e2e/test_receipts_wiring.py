@@ -24,6 +24,7 @@ from liasse.emulators.qonto.app import create_app
 from liasse.emulators.qonto.embedded import serve_in_thread
 from liasse.emulators.qonto.seed import demo_state
 from liasse.emulators.qonto.state import QontoState
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.receipts_repo import ExportSettings
 
 TOKEN = "receipts-token"
@@ -81,7 +82,7 @@ def exported_paths(dropbox: DropboxState) -> list[str]:
 
 
 def qonto_connection(services: Services) -> str:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         found = repo.connection_by_name("qonto")
         assert found is not None
         return found.id
@@ -131,7 +132,7 @@ def test_the_demo_sandbox_has_receipts_for_the_export_to_file(
                 liasse, connections.DropboxTarget("dropbox", "/Invoices"), TOKEN)
             connections.configure_receipts_export(
                 liasse, "dropbox", ExportSettings(REFERENCE_DAY.replace(day=1, month=1)))
-            with liasse.workspace_repo() as repo:
+            with liasse.repo(ConnectionRepo) as repo:
                 bank = repo.connection_by_name(SANDBOX_CONNECTION)
                 assert bank is not None
                 sandbox_id = bank.id

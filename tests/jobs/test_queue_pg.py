@@ -30,7 +30,8 @@ from liasse.app.jobs.queue import QueueJobs, defer_window, make_defer_app
 from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
 from liasse.app.setup import initialise
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.tables import AuditEvent, Document
 
 pytestmark = pytest.mark.postgres
@@ -63,7 +64,7 @@ def _invoices(folder: Path, count: int) -> None:
 
 
 def _inbox(services: Services) -> tuple[str, str]:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.connection_by_name("inbox")
         assert connection is not None
         return repo.workspace_id, connection.id
@@ -129,7 +130,7 @@ def test_a_job_is_written_and_rolled_back_with_its_state_change(
     def fetched_document(sha: str, *, commit: bool) -> None:
         session = services.sessions()
         with session.begin():
-            repo = WorkspaceRepo(session, workspace_id)
+            repo = DocumentRepo(session, workspace_id)
             document = repo.create_document(sha256=sha * 64, size=1, file_name=f"{sha}.pdf",
                                             media_type="application/pdf", actor="test")
             session.flush()
@@ -167,10 +168,9 @@ def test_two_workers_read_each_document_once(world: tuple[Settings, Services],
             _stop(process)
     reads = _reads_per_document(services)
     assert len(reads) == 30
-    from liasse.app.reports import status_report
+    from liasse.app.reports import workspace_status
 
-    with services.workspace_repo() as repo:
-        jobs = status_report(repo).to_json()["jobs"]
+    jobs = workspace_status(services).to_json()["jobs"]
     assert jobs["waiting"] == 0 and jobs["failed"] == 0  # `liasse status --json` figures
     assert set(reads.values()) == {1}
     assert _jobs(services, "status = 'failed'") == 0

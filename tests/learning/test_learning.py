@@ -18,8 +18,8 @@ from liasse.extract.layout import Page
 from liasse.samples.corpus import build_spec, layout_for, truth_of
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.memory_repo import MemoryRepo
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 
 OPTIONS = ExtractOptions(time_limit_seconds=0, ocr="never")
@@ -42,10 +42,10 @@ def _pages(data: bytes) -> list[Page]:
     return read_pages(data, file="x.pdf", options=OPTIONS).pages
 
 
-def _workspace(session: Session, slug: str) -> tuple[SupplierRepo, MemoryRepo, WorkspaceRepo]:
+def _workspace(session: Session, slug: str) -> tuple[SupplierRepo, MemoryRepo, DocumentRepo]:
     workspace = store_repo.create_workspace(session, slug, slug.title())
     return (SupplierRepo(session, workspace.id), MemoryRepo(session, workspace.id),
-            WorkspaceRepo(session, workspace.id))
+            DocumentRepo(session, workspace.id))
 
 
 def _teach(suppliers: SupplierRepo, memories: MemoryRepo, data: bytes,

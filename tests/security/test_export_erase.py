@@ -23,9 +23,11 @@ from liasse.cli import app
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import privacy_repo
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.schema import metadata
 from liasse.store.secrets import NONCE_BYTES, SecretStore, parse_master_key, previous_key_file
+from liasse.store.secrets_repo import SecretRepo
 from liasse.store.tables import Document, utcnow
 from liasse.sync.window import run_window
 from liasse.web.app import create_app
@@ -45,13 +47,13 @@ def two_workspaces(world: World, tmp_path: Path) -> dict[str, str]:
     ids = {"default": world.repo_call(lambda r: r.workspace_id),
            "other": world.add_workspace("other")}
     with world.services.sessions.begin() as session:
-        WorkspaceRepo(session, ids["other"]).add_connection("localfolder", "inbox",
+        ConnectionRepo(session, ids["other"]).add_connection("localfolder", "inbox",
                                                             {"path": str(other_inbox)})
     run_window(replace(build_pipeline(world.services, "other"), extractor=ScriptedExtractor(),
                        enricher=ConfidenceEnricher()))
     with world.services.sessions.begin() as session:
         for slug, workspace_id in ids.items():
-            SecretStore(WorkspaceRepo(session, workspace_id), world.services.keyring()).put(
+            SecretStore(SecretRepo(session, workspace_id), world.services.keyring()).put(
                 "qonto.api_key", f"{slug}-key")
     return ids
 
@@ -100,7 +102,7 @@ def test_erase_leaves_nothing_of_the_workspace_and_the_others_intact(
     other_before = rows_of(world, ids["other"])
     mine, theirs = blob_hashes(world, ids["default"]), blob_hashes(world, ids["other"])
     with world.services.sessions.begin() as session:
-        wrapped = WorkspaceRepo(session, ids["default"]).data_key()
+        wrapped = SecretRepo(session, ids["default"]).data_key()
         assert wrapped is not None
         stolen = (wrapped.wrapped, world.settings.key_file.read_text())
     refused = CliRunner().invoke(app, ["workspace", "erase", "default"], input="wrong\n")
@@ -116,7 +118,7 @@ def test_erase_leaves_nothing_of_the_workspace_and_the_others_intact(
     assert all(world.services.blobs.exists(sha) for sha in theirs)  # the shared one stays
     assert rows_of(world, ids["other"]) == other_before
     with world.services.sessions.begin() as session:
-        store = SecretStore(WorkspaceRepo(session, ids["other"]), world.services.keyring())
+        store = SecretStore(SecretRepo(session, ids["other"]), world.services.keyring())
         assert store.get("qonto.api_key") == "other-key"
         assert store_repo.find_workspace_by_slug(session, "default") is None
         events = [e.action for e in privacy_repo.privacy_events(session, "default")]
@@ -168,7 +170,7 @@ def test_retention_deletes_old_originals_and_keeps_the_records(world: World,
     assert purge_expired_originals(world.services, utcnow()) == 1
     assert not world.services.blobs.exists(old_sha)
     assert purge_expired_originals(world.services, utcnow()) == 0
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.get_document(old_id).file_name == "mine.pdf"  # the record stays
         assert "retention" in repo.audit_trail(old_id)[-1].reason
     assert all(world.services.blobs.exists(sha) for sha in blob_hashes(world, ids["other"]))

@@ -18,16 +18,18 @@ from webworld import World, invoice_file
 
 from liasse.connectors.localfolder import REFUSALS, LocalFolderSource, refusal_of
 from liasse.domain.ports import SourceFileRefused
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.source_files_repo import SourceFileRepo
 
 
 def refused_files(world: World) -> dict[str, str | None]:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(SourceFileRepo) as repo:
         return {row.path: row.error for row in repo.list_source_files()
                 if row.status == "refused"}
 
 
 def document_names(world: World) -> set[str]:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         return {document.file_name for document in repo.list_documents(limit=1000)}
 
 

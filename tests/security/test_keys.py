@@ -19,7 +19,6 @@ from liasse.cli import app
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import empty_state
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import (
     NONCE_BYTES,
     Keyring,
@@ -27,6 +26,7 @@ from liasse.store.secrets import (
     load_keyring,
     previous_key_file,
 )
+from liasse.store.secrets_repo import SecretRepo
 
 
 def keyring(settings: Settings) -> Keyring:
@@ -40,7 +40,7 @@ def stolen_data_key(settings: Settings, slug: str) -> bytes:
         with services.sessions.begin() as session:
             workspace = store_repo.find_workspace_by_slug(session, slug)
             assert workspace is not None
-            stored = WorkspaceRepo(session, workspace.id).data_key()
+            stored = SecretRepo(session, workspace.id).data_key()
             assert stored is not None
             master = keyring(settings).by_id(stored.master_key_id).key
             return AESGCM(master).decrypt(stored.wrapped[:NONCE_BYTES],
@@ -60,7 +60,7 @@ def with_secrets(settings: Settings) -> dict[str, str]:
                 workspace = store_repo.find_workspace_by_slug(session, slug)
                 assert workspace is not None
                 ids[slug] = workspace.id
-                SecretStore(WorkspaceRepo(session, workspace.id), keyring(settings)).put(
+                SecretStore(SecretRepo(session, workspace.id), keyring(settings)).put(
                     "qonto.api_key", f"{slug}-secret")
     finally:
         services.close()
@@ -71,7 +71,7 @@ def read_secret(settings: Settings, workspace_id: str) -> tuple[str | None, byte
     services = open_services(settings)
     try:
         with services.sessions.begin() as session:
-            repo = WorkspaceRepo(session, workspace_id)
+            repo = SecretRepo(session, workspace_id)
             return (SecretStore(repo, keyring(settings)).get("qonto.api_key"),
                     repo.secret_ciphertext("qonto.api_key") or b"")
     finally:

@@ -25,7 +25,8 @@ from liasse.extract.worker import IsolatedWorker, TimeLimitExceeded
 from liasse.samples.corpus import build_document
 from liasse.samples.hostile import big_jpeg, huge_page_pdf
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 
 needs_tesseract = pytest.mark.skipif(not ocr_available(), reason="tesseract is not installed")
 
@@ -88,7 +89,7 @@ def test_hostile_documents_in_one_workspace_leave_the_others_window_on_time(
     try:
         with services.sessions.begin() as session:
             other = store_repo.create_workspace(session, "other", "Other")
-            WorkspaceRepo(session, other.id).add_connection(
+            ConnectionRepo(session, other.id).add_connection(
                 "localfolder", "inbox", {"path": str(other_inbox)})
         baseline = peak_rss_bytes()
         started = time.perf_counter()
@@ -109,7 +110,7 @@ def _states(services: object, slug: str) -> dict[str, str]:
     from liasse.app.services import Services
 
     assert isinstance(services, Services)
-    with services.workspace_repo(slug) as repo:
+    with services.repo(DocumentRepo, slug) as repo:
         return {d.file_name: d.state for d in repo.list_documents(limit=100)}
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from liasse.store import privacy_repo, web_repo
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.secrets_repo import SecretRepo
 from liasse.store.tables import Workspace
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -46,8 +47,9 @@ def test_export_and_erase_touch_only_their_workspace(engine: Engine) -> None:
     with sessions.begin() as session:
         ids = {}
         for slug in ("a", "b"):
-            repo = WorkspaceRepo(session, store_repo.create_workspace(session, slug, slug).id)
-            repo.create_document(sha256=f"{slug * 64}", size=1, file_name=f"{slug}.pdf",
+            repo = SecretRepo(session, store_repo.create_workspace(session, slug, slug).id)
+            documents = DocumentRepo(session, store_repo.create_workspace(session, slug, slug).id)
+            documents.create_document(sha256=f"{slug * 64}", size=1, file_name=f"{slug}.pdf",
                                  media_type="application/pdf", actor="test")
             repo.save_data_key("m", b"wrapped")
             repo.save_secret_ciphertext("token", b"cipher")

@@ -20,8 +20,9 @@ from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction
 from liasse.store import repo as store_repo
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import NotFound, WorkspaceRepo
+from liasse.store.repo import NotFound
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 EARLY = NOW - timedelta(days=30)
@@ -47,7 +48,7 @@ def line(remote_id: str, account: str, cents: int) -> BankTransaction:
 
 def seed(session: Session, slug: str, cents: int) -> Seeded:
     workspace = store_repo.create_workspace(session, slug, slug.title())
-    connection = WorkspaceRepo(session, workspace.id).add_connection("qonto", "bank", {})
+    connection = ConnectionRepo(session, workspace.id).add_connection("qonto", "bank", {})
     repo = BankRepo(session, workspace.id)
     own_account, own_tx = f"acc-only-{slug}", f"tx-only-{slug}"
     for account in (SHARED_ACCOUNT, own_account):

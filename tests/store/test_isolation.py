@@ -1,4 +1,5 @@
-"""One workspace never sees another's rows: every public WorkspaceRepo method is probed."""
+"""One workspace never sees another's rows: every public method of each per-aggregate
+repository is probed."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from sqlalchemy.orm import Session
 from liasse.domain.ports import SourceEntry
 from liasse.domain.states import State, transition
 from liasse.store import repo as store_repo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import NotFound, WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.repo import NotFound
+from liasse.store.secrets_repo import SecretRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.tables import Connection
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -34,18 +40,22 @@ class Seeded:
 
 def seed(session: Session, slug: str) -> Seeded:
     workspace = store_repo.create_workspace(session, slug, slug.title())
-    repo = WorkspaceRepo(session, workspace.id)
-    connection = repo.add_connection("localfolder", "inbox", {"path": "/tmp/x"})
+    connections = ConnectionRepo(session, workspace.id)
+    documents = DocumentRepo(session, workspace.id)
+    connection = connections.add_connection("localfolder", "inbox", {"path": "/tmp/x"})
     entry = SourceEntry(ref="a.pdf", path="a.pdf", version="1-10", size=10, modified_at=NOW)
-    source_file = repo.record_source_file(connection.id, entry).row
-    document = repo.create_document(sha256=f"{slug:0<64}"[:64], size=10, file_name="a.pdf",
-                                    media_type="application/pdf", actor="test")
+    source_file = SourceFileRepo(session, workspace.id).record_source_file(
+        connection.id, entry).row
+    document = documents.create_document(sha256=f"{slug:0<64}"[:64], size=10, file_name="a.pdf",
+                                         media_type="application/pdf", actor="test")
     source_file.document_id = document.id
     key = f"key-{slug}"
-    item, _ = repo.enqueue_outbox("qonto.supplier_invoice", key, {"x": 1}, document.id)
-    repo.save_data_key("master", b"wrapped-" + slug.encode())
-    repo.save_secret_ciphertext("token", b"cipher-" + slug.encode())
-    repo.save_cursor(connection.id, f"cursor-{slug}", NOW)
+    item, _ = OutboxRepo(session, workspace.id).enqueue_outbox(
+        "qonto.supplier_invoice", key, {"x": 1}, document.id)
+    secrets = SecretRepo(session, workspace.id)
+    secrets.save_data_key("master", b"wrapped-" + slug.encode())
+    secrets.save_secret_ciphertext("token", b"cipher-" + slug.encode())
+    connections.save_cursor(connection.id, f"cursor-{slug}", NOW)
     session.flush()
     return Seeded(workspace.id, connection.id, source_file.id, document.id, item.id, key)
 
@@ -64,10 +74,12 @@ def _not_found(call: Callable[[], Any]) -> None:
         call()
 
 
-def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
+Probes = dict[str, Callable[[], None]]
+
+
+def connection_probes(a: ConnectionRepo, b: Seeded) -> Probes:
     """For each method: a call aimed at workspace B's data through workspace A's repo."""
-    entry = SourceEntry(ref="b.pdf", path="b.pdf", version="1", size=1, modified_at=NOW)
-    own_document = a.documents_in_states([State.FETCHED])[0]
+    later = NOW + timedelta(minutes=5)
     return {
         "workspace": lambda: _rows_belong(a.workspace(), a.workspace_id),
         "add_connection": lambda: _rows_belong(a.add_connection("x", "other", {}), a.workspace_id),
@@ -75,14 +87,19 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "connection_by_name": lambda: _rows_belong(a.connection_by_name("inbox"), a.workspace_id),
         "list_connections": lambda: _rows_belong(a.list_connections(), a.workspace_id),
         "save_cursor": lambda: _not_found(lambda: a.save_cursor(b.connection_id, "x", NOW)),
-        "acquire_lease": lambda: _assert_false(
-            a.acquire_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
+        "acquire_lease": lambda: _assert_false(a.acquire_lease(b.connection_id, "me", NOW, later)),
         "acquire_due_lease": lambda: _assert_false(
-            a.acquire_due_lease(b.connection_id, "me", NOW, NOW + timedelta(minutes=5))),
+            a.acquire_due_lease(b.connection_id, "me", NOW, later)),
         "release_lease": lambda: _release_leaves_b_alone(a, b),
         "connections_due": lambda: _rows_belong(a.connections_due(NOW, "me"), a.workspace_id),
         "set_connection_status": lambda: _not_found(
             lambda: a.set_connection_status(b.connection_id, "x", None)),
+    }
+
+
+def source_file_probes(a: SourceFileRepo, b: Seeded) -> Probes:
+    entry = SourceEntry(ref="b.pdf", path="b.pdf", version="1", size=1, modified_at=NOW)
+    return {
         "record_source_file": lambda: _not_found(
             lambda: a.record_source_file(b.connection_id, entry)),
         "get_source_file": lambda: _not_found(lambda: a.get_source_file(b.source_file_id)),
@@ -92,6 +109,14 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "list_source_files": lambda: _rows_belong(a.list_source_files(), a.workspace_id),
         "count_source_files_by_status": lambda: _assert_count(
             a.count_source_files_by_status(), 1),
+        "settle_fetched_file": lambda: _assert_false(
+            a.settle_fetched_file(b.source_file_id, b.document_id, duplicate=False)),
+    }
+
+
+def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
+    own_document = a.documents_in_states([State.FETCHED])[0]
+    return {
         "document_by_sha256": lambda: _assert_none(a.document_by_sha256(f"{'b':0<64}")),
         "create_document": lambda: _rows_belong(a.create_document(
             sha256="c" * 64, size=1, file_name="c", media_type="x", actor="t"), a.workspace_id),
@@ -106,9 +131,16 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "apply_transition": lambda: _not_found(lambda: a.apply_transition(
             a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
             transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"))),
+        "claim_document": lambda: _assert_false(a.claim_document(
+            b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
         "add_audit": lambda: _rows_belong(
             a.add_audit("document", "x", actor="t", reason="r"), a.workspace_id),
         "audit_trail": lambda: _assert_empty(a.audit_trail(b.document_id)),
+    }
+
+
+def outbox_probes(a: OutboxRepo, b: Seeded) -> Probes:
+    return {
         "enqueue_outbox": lambda: _assert_new_row(
             a.enqueue_outbox("k", b.outbox_key, {}), a.workspace_id),
         "outbox_item_by_key": lambda: _not_found(lambda: a.outbox_item_by_key(b.outbox_key)),
@@ -118,10 +150,11 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
         "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(
             b.outbox_id, NOW, owner="me", until=NOW + timedelta(minutes=5))),
         "release_outbox_item": lambda: _not_found(lambda: a.release_outbox_item(b.outbox_id, NOW)),
-        "claim_document": lambda: _assert_false(a.claim_document(
-            b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
-        "settle_fetched_file": lambda: _assert_false(
-            a.settle_fetched_file(b.source_file_id, b.document_id, duplicate=False)),
+    }
+
+
+def secret_probes(a: SecretRepo, b: Seeded) -> Probes:
+    return {
         "data_key": lambda: _assert_equal(a.data_key().wrapped, b"wrapped-alpha"),  # type: ignore[union-attr]
         "save_data_key": lambda: _rows_belong(a.save_data_key("m", b"w"), a.workspace_id),
         "secret_ciphertext": lambda: _assert_equal(a.secret_ciphertext("token"), b"cipher-alpha"),
@@ -131,7 +164,17 @@ def probes(a: WorkspaceRepo, b: Seeded) -> dict[str, Callable[[], None]]:
     }
 
 
-def _release_leaves_b_alone(a: WorkspaceRepo, b: Seeded) -> None:
+# Every per-aggregate repository of a workspace's rows, with its probes.
+REPOSITORIES: dict[type[Any], Callable[[Any, Seeded], Probes]] = {
+    ConnectionRepo: connection_probes,
+    SourceFileRepo: source_file_probes,
+    DocumentRepo: document_probes,
+    OutboxRepo: outbox_probes,
+    SecretRepo: secret_probes,
+}
+
+
+def _release_leaves_b_alone(a: ConnectionRepo, b: Seeded) -> None:
     a.release_lease(b.connection_id, "me", NOW)
     assert a.session.get(Connection, b.connection_id).next_sync_at is None  # type: ignore[union-attr]
 
@@ -162,23 +205,33 @@ def _assert_new_row(result: tuple[Any, bool], workspace_id: str) -> None:
     assert item.workspace_id == workspace_id
 
 
-def public_methods() -> set[str]:
-    return {name for name, _ in inspect.getmembers(WorkspaceRepo, inspect.isfunction)
+def public_methods(repository: type[Any]) -> set[str]:
+    return {name for name, _ in inspect.getmembers(repository, inspect.isfunction)
             if not name.startswith("_")}
 
 
-def test_every_public_method_has_an_isolation_probe(engine: Engine) -> None:
+def test_every_repository_of_the_split_is_probed() -> None:
+    """A new repository module beside these must join REPOSITORIES to be walked."""
+    from liasse.store import repo as base
+
+    bound = {cls for cls in REPOSITORIES if issubclass(cls, base.BoundRepo)}
+    assert bound == set(REPOSITORIES)
+    assert set(base.BoundRepo.__subclasses__()) <= set(REPOSITORIES)
+
+
+@pytest.mark.parametrize("repository", list(REPOSITORIES), ids=lambda cls: cls.__name__)
+def test_every_public_method_has_an_isolation_probe(engine: Engine,
+                                                     repository: type[Any]) -> None:
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         seed(session, "alpha")
         b = seed(session, "beta")
-        WorkspaceRepo(session, b.workspace_id).save_secret_ciphertext("only-in-b", b"z")
+        SecretRepo(session, b.workspace_id).save_secret_ciphertext("only-in-b", b"z")
     with sessions.begin() as session:
         alpha = store_repo.find_workspace_by_slug(session, "alpha")
         assert alpha is not None
-        repo_a = WorkspaceRepo(session, alpha.id)
-        table = probes(repo_a, b)
-        assert set(table) == public_methods(), "a repository method has no isolation probe"
+        table = REPOSITORIES[repository](repository(session, alpha.id), b)
+        assert set(table) == public_methods(repository), "a method has no isolation probe"
         for name in sorted(table):
             savepoint = session.begin_nested()  # each probe sees the seeded state only
             try:
@@ -186,9 +239,9 @@ def test_every_public_method_has_an_isolation_probe(engine: Engine) -> None:
             finally:
                 savepoint.rollback()
     with sessions.begin() as session:
-        repo_b = WorkspaceRepo(session, b.workspace_id)
-        assert repo_b.secret_ciphertext("token") == b"cipher-beta"
-        assert repo_b.get_connection(b.connection_id).cursor == "cursor-beta"
+        assert SecretRepo(session, b.workspace_id).secret_ciphertext("token") == b"cipher-beta"
+        assert ConnectionRepo(session, b.workspace_id).get_connection(
+            b.connection_id).cursor == "cursor-beta"
 
 
 def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:

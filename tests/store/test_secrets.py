@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import (
     SecretDecryptionError,
     SecretKeyError,
@@ -18,6 +17,7 @@ from liasse.store.secrets import (
     load_keyring,
     rotate_key_file,
 )
+from liasse.store.secrets_repo import SecretRepo
 
 
 def test_key_file_is_private_and_created_once(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_secrets_round_trip_encrypted_and_survive_rotation(engine: Engine, tmp_p
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         workspace = store_repo.create_workspace(session, "acme", "Acme")
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = SecretRepo(session, workspace.id)
         store = SecretStore(repo, load_keyring(env_key=None, key_file=key_file, production=False))
         store.put("dropbox.refresh_token", "sl.very-secret")
         raw = repo.secret_ciphertext("dropbox.refresh_token")
@@ -61,7 +61,7 @@ def test_secrets_round_trip_encrypted_and_survive_rotation(engine: Engine, tmp_p
     new_keyring = load_keyring(env_key=None, key_file=key_file, production=False)
     assert new_keyring.current.id != old_keyring.current.id
     with sessions.begin() as session:
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = SecretRepo(session, workspace.id)
         assert repo.data_key() is not None
         assert repo.data_key().master_key_id == new_keyring.current.id  # type: ignore[union-attr]
         assert SecretStore(repo, new_keyring).get("dropbox.refresh_token") == "sl.very-secret"
@@ -73,8 +73,8 @@ def test_a_secret_moved_to_another_workspace_does_not_decrypt(engine: Engine) ->
     keyring = Keyring(generate_master_key())
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
-        a = WorkspaceRepo(session, store_repo.create_workspace(session, "a", "A").id)
-        b = WorkspaceRepo(session, store_repo.create_workspace(session, "b", "B").id)
+        a = SecretRepo(session, store_repo.create_workspace(session, "a", "A").id)
+        b = SecretRepo(session, store_repo.create_workspace(session, "b", "B").id)
         SecretStore(a, keyring).put("token", "alpha")
         SecretStore(b, keyring).put("token", "beta")
         b.save_secret_ciphertext("token", a.secret_ciphertext("token") or b"")

@@ -28,6 +28,8 @@ from liasse.domain.ports import ChangePage, SourceEntry
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.store.backfill_repo import BackfillState, BackfillStore, PageDone
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import backfill
 from liasse.sync.window import run_window
 
@@ -77,7 +79,7 @@ def only_target(services: Services) -> backfill_app.BackfillTarget:
 
 
 def source_paths(services: Services) -> list[str]:
-    with services.workspace_repo() as repo:
+    with services.repo(SourceFileRepo) as repo:
         return sorted(row.path for row in repo.list_source_files(limit=1000))
 
 
@@ -163,7 +165,7 @@ def test_a_crash_mid_way_resumes_without_duplicates(
 def test_progress_lines_follow_the_backfill(
         services: Services, emulator: tuple[DropboxState, str]) -> None:
     def progress() -> backfill.BackfillProgress:
-        with services.workspace_repo() as repo:
+        with services.repo(ConnectionRepo) as repo:
             (found,) = backfill.backfill_progress(repo)
         return found
 
@@ -241,7 +243,7 @@ def test_the_backfill_command_runs_pending_backfills_to_the_end(
     assert result.exit_code == 0, result.output
     (final,) = json.loads(result.output)
     assert (final["status"], final["listed"], final["recorded"]) == ("done", 50, 30)
-    with services.workspace_repo() as repo:
+    with services.repo(SourceFileRepo) as repo:
         waiting = repo.count_source_files_by_status().get("discovered", 0)
     assert waiting == 0 and len(source_paths(services)) == OLD_KEPT
     again = CliRunner().invoke(app, ["backfill"])

@@ -22,8 +22,9 @@ from liasse.emulators.qonto.inprocess import sync_transport
 from liasse.emulators.qonto.seed import DEMO_ANCHOR
 from liasse.emulators.qonto.state import BankAccount, QontoState, Transaction
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo, create_workspace
+from liasse.store.repo import create_workspace
 from liasse.sync.bank import BankSyncOptions, BankSyncReport, sync_bank
 
 OVERLAP = timedelta(minutes=10)
@@ -72,7 +73,7 @@ def world(engine: Engine) -> World:
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         workspace = create_workspace(session, "atelier", "Atelier Liasse")
-        connection = WorkspaceRepo(session, workspace.id).add_connection("qonto", "bank", {})
+        connection = ConnectionRepo(session, workspace.id).add_connection("qonto", "bank", {})
         ids = workspace.id, connection.id
     clock = FakeClock(datetime.combine(DEMO_ANCHOR, time(23, 30), UTC))
     return World(state, clock, FaultPlan(), sessions, *ids)

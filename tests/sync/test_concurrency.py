@@ -25,8 +25,10 @@ from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.domain.suppliers import Supplier
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import AuditEvent, SupplierRow
 from liasse.sync import posting, steps
@@ -73,7 +75,7 @@ def _world(engine: Engine, tmp_path: Path) -> tuple[list[Pipeline], CountingBank
     bank = CountingBank()
     with sessions.begin() as session:
         workspace = store_repo.create_workspace(session, "acme", "Acme")
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = ConnectionRepo(session, workspace.id)
         inboxes = {}
         for name in ("dropbox", "inbox"):
             folder = tmp_path / name
@@ -127,7 +129,7 @@ def test_two_windows_at_once_process_each_document_once(engine: Engine, tmp_path
     files = 2 * SELLERS * INVOICES_PER_SELLER_PER_INBOX
     sessions = pipelines[0].sessions
     with sessions.begin() as session:
-        documents = WorkspaceRepo(session, workspace_id).list_documents(limit=1000)
+        documents = DocumentRepo(session, workspace_id).list_documents(limit=1000)
         assert sorted(Counter(d.state for d in documents).items()) == [("posted", files)], [
             (d.file_name, d.state, d.route_reasons) for d in documents if d.state != "posted"]
         steps = Counter(
@@ -191,7 +193,7 @@ def test_a_claimed_intent_is_nobody_elses_until_its_lease_ends(engine: Engine) -
     lease = now + CLAIM_LEASE
     with sessions.begin() as session:
         workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
-        repo = WorkspaceRepo(session, workspace_id)
+        repo = OutboxRepo(session, workspace_id)
         item, created = repo.enqueue_outbox("qonto.supplier_invoice", "key-1", {})
         again, created_again = repo.enqueue_outbox("qonto.supplier_invoice", "key-1", {})
         assert (created, created_again, again.id) == (True, False, item.id)
@@ -220,7 +222,7 @@ def test_a_post_batch_skips_what_others_hold_and_sends_the_rest(engine: Engine, 
     assert posting.record_post_intents(pipeline) == counts.approved > POST_BATCH
     now = datetime.now(UTC)
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, workspace_id)
+        repo = OutboxRepo(session, workspace_id)
         held = {item.idempotency_key for item in repo.outbox_ready(now, limit=POST_BATCH)
                 if repo.claim_outbox_item(item.id, now, owner="another worker",
                                           until=now + CLAIM_LEASE)}

@@ -9,7 +9,7 @@ import pytest
 
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.samples.demo import COWORK, DEMO_COMPANY
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
@@ -48,7 +48,7 @@ def window(pipeline: Pipeline) -> dict[str, int]:
 def documents(pipeline: Pipeline) -> dict[str, Any]:
     with pipeline.sessions.begin() as session:
         return {d.file_name: (d.state, d.supplier_id, d.duplicate_of)
-                for d in WorkspaceRepo(session, pipeline.workspace_id).list_documents()}
+                for d in DocumentRepo(session, pipeline.workspace_id).list_documents()}
 
 
 def test_a_supplier_with_identifiers_is_created_once_and_recognised(pipeline: Pipeline) -> None:

@@ -19,6 +19,9 @@ from liasse.app.wiring import dropbox as dropbox_wiring
 from liasse.connectors.dropbox.firm import FRENCH_LABELS
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync.window import run_window
 
 TOKEN = "firm-token"
@@ -33,7 +36,7 @@ class World:
         return run_window(build_pipeline(self.services, slug)).as_dict()
 
     def files(self, slug: str) -> list[str]:
-        with self.services.workspace_repo(slug) as repo:
+        with self.services.repo(SourceFileRepo, slug) as repo:
             return sorted(row.path for row in repo.list_source_files())
 
 
@@ -62,7 +65,7 @@ def test_enabling_creates_the_folders_and_connections_in_the_client_workspace(
     assert slug == "boulangerie-dupre"
     for label in ("Invoices", "Receipts", "Sales documents"):
         assert f"/clients/boulangerie dupré/{label.lower()}" in world.state.tree.nodes
-    with world.services.workspace_repo(slug) as repo:
+    with world.services.repo(ConnectionRepo, slug) as repo:
         kinds = sorted(c.config["document_kind"] for c in repo.list_connections()
                        if c.kind == "dropbox")
         workspace_id = repo.workspace_id
@@ -72,7 +75,7 @@ def test_enabling_creates_the_folders_and_connections_in_the_client_workspace(
     secret = dropbox_wiring.secret(world.services, workspace_id, connection.id)
     assert secret.load_json() == {"static_token": TOKEN}  # the client's own encrypted copy
     assert enable_client(world.services, "firm-dropbox", "Boulangerie Dupré") == slug
-    with world.services.workspace_repo(slug) as repo:
+    with world.services.repo(ConnectionRepo, slug) as repo:
         assert len(repo.list_connections()) == 3  # enabling again adopts, never duplicates
 
 
@@ -101,14 +104,14 @@ def test_a_clients_documents_reach_only_its_workspace_even_after_a_rename(
     assert (counts["discovered"], counts["duplicates"]) == (1, 1)  # f1 recognised, not redone
     assert world.files(dupre) == ["/Clients/Dupré et Fils/Achats/f1.pdf",
                                   "/Clients/Dupré et Fils/Achats/f2.pdf"]
-    with world.services.workspace_repo(dupre) as repo:
+    with world.services.repo(DocumentRepo, dupre) as repo:
         assert sum(repo.count_documents_by_state().values()) == 2
 
     assert disable_client(world.services, dupre) == 3
     world.state.put_file("/Clients/Dupré et Fils/Achats/f3.pdf", b"%PDF-1.4 three")
     assert build_pipeline(world.services, dupre).sources == {}
     assert world.window(dupre)["discovered"] == 0
-    with world.services.workspace_repo(dupre) as repo:
+    with world.services.repo(DocumentRepo, dupre) as repo:
         assert sum(repo.count_documents_by_state().values()) == 2  # data kept
 
 

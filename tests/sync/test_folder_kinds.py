@@ -13,8 +13,9 @@ from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.steps import SALES_REASON
 from liasse.sync.window import run_window
@@ -37,7 +38,7 @@ def test_receipts_and_sales_folders_decide_the_document_kind(engine: Engine,
     sources = {}
     with sessions.begin() as session:
         workspace = store_repo.create_workspace(session, "client", "Client")
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = ConnectionRepo(session, workspace.id)
         for kind, folder in folders.items():
             folder.mkdir()
             connection = repo.add_connection("localfolder", f"dropbox: {kind}",
@@ -55,7 +56,7 @@ def test_receipts_and_sales_folders_decide_the_document_kind(engine: Engine,
     run_window(pipeline)
     with sessions.begin() as session:
         documents = {d.file_name: d for d in
-                     WorkspaceRepo(session, workspace.id).list_documents()}
+                     DocumentRepo(session, workspace.id).list_documents()}
         assert documents["ticket.pdf"].document_type == "receipt"
         assert documents["our-invoice.pdf"].state == "in_review"
         assert documents["our-invoice.pdf"].state_reason == SALES_REASON

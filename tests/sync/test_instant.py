@@ -25,6 +25,8 @@ from liasse.connectors.dropbox.oauth import StaticToken
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
 from liasse.sync.window import run_window
 
@@ -138,7 +140,7 @@ def test_instant_mode_on_a_connection_feeds_its_workspace(
     services = open_services(settings)
     connection_id = connections.connect_dropbox_with_token(
         services, connections.DropboxTarget("dropbox", "/Invoices"), TOKEN)
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.get_connection(connection_id)
         connection.config = {**connection.config, "mode": "instant"}
         assert is_instant(connection.config)
@@ -154,7 +156,7 @@ def test_instant_mode_on_a_connection_feeds_its_workspace(
     time.sleep(0.2)
     state.put_file("/Invoices/a.pdf", b"%PDF-1.4 a")
     assert picked.wait(PICKUP_SECONDS)
-    with services.workspace_repo() as repo:
+    with services.repo(SourceFileRepo) as repo:
         assert [row.path for row in repo.list_source_files()] == ["/Invoices/a.pdf"]
     stop.set()
     state.put_file("/Invoices/b.pdf", b"%PDF-1.4 b")

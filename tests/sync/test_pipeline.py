@@ -23,7 +23,9 @@ from liasse.domain.ports import (
     PostResult,
     WorkspaceContext,
 )
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync.pipeline import RetryPolicy
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, ScriptedExtractor, inbox_of, invoice_file
@@ -76,7 +78,7 @@ def world(inbox_pipeline: PipelineFactory) -> dict[str, Any]:
 
 def states(world: dict[str, Any]) -> dict[str, str]:
     with world["sessions"].begin() as session:
-        repo = WorkspaceRepo(session, world["workspace_id"])
+        repo = DocumentRepo(session, world["workspace_id"])
         return {d.file_name: d.state for d in repo.list_documents(limit=1000)}
 
 
@@ -97,7 +99,7 @@ def test_every_transition_is_in_the_audit_trail(world: dict[str, Any]) -> None:
     invoice_file(world["inbox"], "sure.pdf", 0.95)
     run_window(world["pipeline"])
     with world["sessions"].begin() as session:
-        repo = WorkspaceRepo(session, world["workspace_id"])
+        repo = DocumentRepo(session, world["workspace_id"])
         document = repo.list_documents()[0]
         trail = [(e.actor, e.before, e.after) for e in repo.audit_trail(document.id)]
     assert trail == [
@@ -152,7 +154,7 @@ def test_a_rejected_item_is_parked_alone(world: dict[str, Any]) -> None:
     assert (counts.posted, counts.parked) == (1, 1)
     assert states(world) == {"a.pdf": "posted", "b.pdf": "parked"}
     with world["sessions"].begin() as session:
-        repo = WorkspaceRepo(session, world["workspace_id"])
+        repo = OutboxRepo(session, world["workspace_id"])
         item = repo.list_outbox(status="parked")[0]
         assert item.last_error == "file is not a PDF"
 
@@ -172,7 +174,7 @@ def test_without_an_extractor_documents_are_parked_with_the_reason(world: dict[s
     invoice_file(world["inbox"], "a.pdf", 0.95)
     assert run_window(world["pipeline"]).parked == 1
     with world["sessions"].begin() as session:
-        document = WorkspaceRepo(session, world["workspace_id"]).list_documents()[0]
+        document = DocumentRepo(session, world["workspace_id"]).list_documents()[0]
         assert document.state == "parked"
         assert "no extraction engine" in (document.last_error or "")
 
@@ -190,7 +192,7 @@ def test_a_vanished_file_is_visible(world: dict[str, Any], tmp_path: Path) -> No
     invoice_file(world["inbox"], "a.pdf", 0.95)
     assert run_window(world["pipeline"]).failed == 1
     with world["sessions"].begin() as session:
-        row = WorkspaceRepo(session, world["workspace_id"]).list_source_files()[0]
+        row = SourceFileRepo(session, world["workspace_id"]).list_source_files()[0]
         assert (row.status, "vanished" in (row.error or "")) == ("vanished", True)
 
 

@@ -25,9 +25,10 @@ from liasse.domain.receipts import (
     RemoteFile,
 )
 from liasse.domain.transactions import BankTransaction
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_engine, make_session_factory
 from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
-from liasse.store.repo import NotFound, WorkspaceRepo, create_workspace
+from liasse.store.repo import NotFound, create_workspace
 from liasse.store.tables import Base
 from liasse.sync import receipts_plan as plan
 from liasse.sync.receipts import ExportSettings, ReceiptExporter
@@ -249,7 +250,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         workspace = create_workspace(session, "acme", "ACME SAS")
-        connection = WorkspaceRepo(session, workspace.id).add_connection(
+        connection = ConnectionRepo(session, workspace.id).add_connection(
             "dropbox", "Dropbox", {})
         ids = (workspace.id, connection.id)
     yield World(sessions, ids[0], ids[1], FakeQonto(), FakeDropbox())

@@ -12,6 +12,7 @@ from liasse.app.scheduler import LEASE, WindowScheduler
 from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
 from liasse.app.setup import initialise
+from liasse.store.connections_repo import ConnectionRepo
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -27,7 +28,7 @@ def services(clean_environment: Path) -> Iterator[Services]:
 
 
 def inbox_id(services: Services) -> str:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.connection_by_name("inbox")
         assert connection is not None
         return connection.id
@@ -46,7 +47,7 @@ def test_a_window_runs_then_waits_for_its_interval(services: Services) -> None:
 
 def test_a_held_lease_keeps_a_second_process_out_until_it_expires(services: Services) -> None:
     connection_id = inbox_id(services)
-    with services.workspace_repo() as repo:  # process "a" died mid-window, holding the lease
+    with services.repo(ConnectionRepo) as repo:  # process "a" died mid-window, holding the lease
         assert repo.acquire_lease(connection_id, "a", T0, T0 + LEASE)
     other = WindowScheduler(services, owner="b", clock=lambda: T0 + timedelta(minutes=1))
     assert other.run_due() == []
@@ -54,13 +55,13 @@ def test_a_held_lease_keeps_a_second_process_out_until_it_expires(services: Serv
     restarted = WindowScheduler(services, owner="a", clock=lambda: T0 + timedelta(minutes=1))
     assert [run.connection for run in restarted.run_due()] == [connection_id]
     later = WindowScheduler(services, owner="b", clock=lambda: T0 + LEASE + timedelta(hours=1))
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         assert repo.acquire_lease(connection_id, "a", T0 + LEASE, T0 + 2 * LEASE)
     assert later.run_connection("default", connection_id, timedelta(seconds=60)) is not None
 
 
 def test_a_connection_that_needs_reconnecting_is_skipped(services: Services) -> None:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         repo.set_connection_status(inbox_id(services), "needs_reconnect", "401")
     assert WindowScheduler(services, owner="a", clock=lambda: T0).run_due() == []
 

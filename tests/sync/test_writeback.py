@@ -29,6 +29,9 @@ from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.emulators.faults import FaultRule
 from liasse.enrich.baseline import ConfidenceEnricher
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
 from liasse.sync import writeback
 from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
@@ -89,7 +92,7 @@ class World:
                       if path.startswith("/invoices/processed/") and path.endswith(".pdf"))
 
     def outbox(self) -> list[tuple[str, int, str | None]]:
-        with self.services.workspace_repo() as repo:
+        with self.services.repo(OutboxRepo) as repo:
             return [(item.status, item.attempts, item.last_error)
                     for item in repo.list_outbox() if item.kind == writeback.OUTBOX_DROPBOX_WRITE]
 
@@ -108,7 +111,7 @@ def world(clean_environment: Path, request: pytest.FixtureRequest) -> Iterator[W
         connections.connect_dropbox_with_token(
             services, connections.DropboxTarget("dropbox", "/Invoices", write_back=True), TOKEN)
         if config:
-            with services.workspace_repo() as repo:
+            with services.repo(ConnectionRepo) as repo:
                 connection = repo.connection_by_name("dropbox")
                 assert connection is not None
                 connection.config = {**connection.config, **config}
@@ -125,7 +128,7 @@ def quick_writer(world: World) -> DropboxDocumentWriter:
 
 
 def document_id(world: World) -> str:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         (document,) = repo.list_documents()
         return document.id
 
@@ -146,7 +149,7 @@ def test_a_posted_document_is_filed_back_once_with_its_links(world: World) -> No
     run_window(world.pipeline())
     assert world.processed_files() == [PROCESSED.lower()]
     assert world.outbox() == [("done", 1, None)]
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.get_document(ident).state == "posted"
         reasons = [event.reason for event in repo.audit_trail(ident)]
     assert f"filed back to Dropbox at {PROCESSED}" in reasons
@@ -157,7 +160,7 @@ def test_write_back_after_approval_does_not_wait_for_qonto(world: World) -> None
     world.services.poster = None
     world.state.put_file("/Invoices/1.pdf", make_pdf("invoice F-1"))
     run_window(world.pipeline())
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.get_document(document_id(world)).state == "approved"
     stamp = read_stamp(world.state.tree.download(PROCESSED)[1])
     assert stamp.keys() == {RECORD_KEY}  # no Qonto id before the post
@@ -204,7 +207,7 @@ def test_failures_are_retried_visibly_then_parked_and_the_document_stays_posted(
         writeback.drain_write_outbox(pipeline)
     assert world.outbox()[0][:2] == ("parked", 3)
     ident = document_id(world)
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.get_document(ident).state == "posted"
         reasons = [event.reason for event in repo.audit_trail(ident)]
     assert any("parked after 3 attempts" in reason for reason in reasons)

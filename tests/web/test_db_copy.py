@@ -18,7 +18,9 @@ from liasse.app.settings import load_settings
 from liasse.app.setup import initialise
 from liasse.cli import app
 from liasse.store.copy import count_rows
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.secrets import SecretStore
+from liasse.store.secrets_repo import SecretRepo
 from liasse.web.app import create_app
 
 OWNER = "owner@example.com"
@@ -31,14 +33,14 @@ def test_a_demo_installation_copied_to_postgresql_serves_the_web_app(
     settings = load_settings()
     initialise(settings, demo=True)
     posted = sync_once(settings)["default"]["posted"]
-    with opened_services() as services, services.workspace_repo() as repo:
+    with opened_services() as services, services.repo(DocumentRepo) as repo:
         for document in repo.list_documents():  # a person approves the review queue
             if document.state == "in_review":
                 approve(repo, document.id, actor=user_actor(OWNER))
     assert posted + sync_once(settings)["default"]["posted"] >= 2
     services = open_services(settings)
     add_user(services, OWNER, PASSWORD, role="owner", hasher=FAST_HASHER)
-    with services.workspace_repo() as repo:
+    with services.repo(SecretRepo) as repo:
         SecretStore(repo, services.keyring()).put("copy-check", "still readable")
     before = count_rows(services.engine)
     services.close()
@@ -53,7 +55,7 @@ def test_a_demo_installation_copied_to_postgresql_serves_the_web_app(
     try:
         assert count_rows(copy.engine) == before
         assert before["documents"] >= 2 and before["audit_events"] > before["documents"]
-        with copy.workspace_repo() as repo:
+        with copy.repo(SecretRepo) as repo:
             assert SecretStore(repo, copy.keyring()).get("copy-check") == "still readable"
             posted = [d for d in repo.list_documents() if d.qonto_invoice_id]
             repo.add_audit("document", posted[0].id, actor="test", reason="ids go on")

@@ -19,6 +19,8 @@ from liasse.app.services import Services, open_services
 from liasse.app.settings import load_settings
 from liasse.app.setup import initialise
 from liasse.samples.demo import DEMO_SUPPLIERS, REFERENCE_DAY
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.sync.window import run_window
 from liasse.web.app import create_app
 
@@ -34,12 +36,12 @@ class Demo:
 
 def run_the_demo(services: Services) -> None:
     """What `liasse run --demo` does in its first minutes, with the review queue approved."""
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         bank = repo.connection_by_name("qonto-sandbox")
         assert bank is not None
         bank_id = bank.id
     run_window(build_pipeline(services))
-    with services.workspace_repo() as repo:
+    with services.repo(DocumentRepo) as repo:
         for document in repo.list_documents():
             if document.state == "in_review":
                 approve(repo, document.id, actor=user_actor(OWNER))
@@ -94,7 +96,7 @@ def test_sandbox_bank_lines_are_labelled_as_made_up(demo: Demo) -> None:
 
 
 def test_a_matched_demo_invoice_shows_its_sandbox_debit_as_sandbox_data(demo: Demo) -> None:
-    with demo.services.workspace_repo() as repo:
+    with demo.services.repo(DocumentRepo) as repo:
         matched = [d.id for d in repo.list_documents() if d.state == "matched"]
     assert len(matched) == len(DEMO_SUPPLIERS)
     record = demo.client.get(f"/w/default/documents/{matched[0]}").text
@@ -104,7 +106,7 @@ def test_a_matched_demo_invoice_shows_its_sandbox_debit_as_sandbox_data(demo: De
 
 def test_lines_of_a_real_bank_carry_no_sandbox_label(demo: Demo) -> None:
     """Only an emulator connection's accounts are sandbox data."""
-    with demo.services.workspace_repo() as repo:
+    with demo.services.repo(ConnectionRepo) as repo:
         bank = repo.connection_by_name("qonto-sandbox")
         assert bank is not None
         bank.config = {key: value for key, value in bank.config.items() if key != "emulator"}

@@ -12,6 +12,8 @@ from liasse.domain.matching.model import MatchDecision
 from liasse.domain.money import Money
 from liasse.domain.transactions import BankTransaction
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
 
 BOOKED = datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
@@ -26,7 +28,7 @@ def debit(transaction_id: str, minor: int, name: str) -> BankTransaction:
 
 
 def add_debits(world: World, *debits: BankTransaction) -> None:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         connection = repo.add_connection("qonto", "Qonto test", {})
         repo.session.flush()
         BankRepo(repo.session, repo.workspace_id).upsert_transactions(connection.id, debits)
@@ -36,19 +38,19 @@ def propose(world: World, transaction_id: str, files: list[str], kind: str = "pa
             score: float = 0.72, reasons: tuple[str, ...] = ("exact amount 120.00 EUR",)) -> str:
     decision = MatchDecision(transaction_id, tuple(world.document_id(f) for f in files),
                              kind, score, "review", reasons)  # type: ignore[arg-type]
-    with world.services.workspace_repo() as repo:
-        row, _ = MatchRepo(repo.session, repo.workspace_id).record(decision, "proposed")
+    with world.services.repo(MatchRepo) as repo:
+        row, _ = repo.record(decision, "proposed")
         return row.id
 
 
 def match_status(world: World, match_id: str) -> str:
-    with world.services.workspace_repo() as repo:
-        return MatchRepo(repo.session, repo.workspace_id).get(match_id).status
+    with world.services.repo(MatchRepo) as repo:
+        return repo.get(match_id).status
 
 
 def unmatched_ids(world: World) -> list[str]:
-    with world.services.workspace_repo() as repo:
-        return [t.id for t in BankRepo(repo.session, repo.workspace_id).unmatched_debits()]
+    with world.services.repo(BankRepo) as repo:
+        return [t.id for t in repo.unmatched_debits()]
 
 
 def test_confirming_a_payment_links_it_and_dismisses_the_competitor(world: World,
@@ -121,7 +123,7 @@ def test_matches_need_a_reviewer_and_stay_in_their_workspace(world: World, clien
 
 def test_a_duplicate_links_to_its_original(world: World, owner: TestClient) -> None:
     copy, original = world.document_id("second.pdf"), world.document_id("sure.pdf")
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         repo.get_document(copy).duplicate_of = original
     for url in (f"/w/default/review/{copy}", f"/w/default/documents/{copy}"):
         page = owner.get(url).text
@@ -132,7 +134,7 @@ def test_a_duplicate_links_to_its_original(world: World, owner: TestClient) -> N
 def test_dashboard_and_ask_show_unmatched_debits_and_spend_by_account(
         world: World, owner: TestClient) -> None:
     add_debits(world, debit("tx-a", 4830, "BOULANGERIE LEMOINE"), debit("tx-b", 990, "SNCF"))
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         repo.get_document(world.document_id("sure.pdf")).ledger_account = "626"
     page = owner.get("/w/default/dashboard").text
     assert '<strong id="unmatched-debits">2</strong>' in page and "58.20 EUR" in page

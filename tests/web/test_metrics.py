@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from webworld import TEST_CONFIG, World, defer_read_jobs, run_sql
 
 from liasse.app.settings import WebConfig, load_settings
+from liasse.store.documents_repo import DocumentRepo
 from liasse.web.app import create_app
 
 QUEUE_FAMILIES = {"liasse_jobs_waiting", "liasse_jobs_running", "liasse_jobs_failed",
@@ -27,7 +28,7 @@ def _families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 
 
 def _documents_by_state(world: World) -> dict[str, int]:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         return repo.count_documents_by_state()
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from webworld import World, invoice_file
 
 from liasse.app.notify import Notice, Notifier, SmtpConfig, SmtpNotifier, notify_attention
+from liasse.store.connections_repo import ConnectionRepo
 
 
 class Inbox:
@@ -52,7 +53,7 @@ def test_parked_records_and_broken_connections_are_notified_once(
         connection = repo.list_connections()[0]
         repo.set_connection_status(connection.id, "needs_reconnect", "token revoked")
 
-    world.repo_call(break_connection)
+    world.repo_call(break_connection, ConnectionRepo)
     workspace_id = world.repo_call(lambda repo: repo.workspace_id)
     mailer = SmtpNotifier(SmtpConfig(host="127.0.0.1", port=port, sender="liasse@example.com"))
     sent = notify_attention(world.services.sessions, workspace_id, base_url="http://x/w/default",
@@ -93,7 +94,7 @@ def test_a_connector_error_is_notified_in_the_app_and_by_e_mail(
         connection = repo.list_connections()[0]
         repo.set_connection_status(connection.id, "active", "network error: timed out")
 
-    world.repo_call(fail_connection)
+    world.repo_call(fail_connection, ConnectionRepo)
     workspace_id = world.repo_call(lambda repo: repo.workspace_id)
     mailer = SmtpNotifier(SmtpConfig(host="127.0.0.1", port=port, sender="liasse@example.com"))
     sent = notify_attention(world.services.sessions, workspace_id, base_url="http://x/w/default",

@@ -30,6 +30,7 @@ from liasse.emulators.dropbox.tree import WriteMode
 from liasse.emulators.qonto.app import create_app as create_qonto_app
 from liasse.emulators.qonto.state import EmulatorConfig as QontoConfig
 from liasse.emulators.qonto.state import OAuthClient, empty_state
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.tables import Connection
 from liasse.web.app import create_app
 
@@ -73,7 +74,8 @@ class Setup:
         return csrf_of((client or self.owner).get("/w/default/status").text)
 
     def connection(self, name: str) -> Connection | None:
-        found: Connection | None = self.world.repo_call(lambda r: r.connection_by_name(name))
+        found: Connection | None = self.world.repo_call(
+            lambda r: r.connection_by_name(name), ConnectionRepo)
         return found
 
     def secret(self, name: str, kind: str) -> dict[str, Any] | None:
@@ -248,7 +250,7 @@ def test_reconnect_makes_the_connection_active_and_retries_its_blocked_documents
     cursor = connection.cursor
     block_on_auth(setup, "sure.pdf")
     setup.world.repo_call(lambda r: r.set_connection_status(connection.id, "needs_reconnect",
-                                                            "token revoked"))
+                                                            "token revoked"), ConnectionRepo)
     page = setup.owner.get("/w/default/status").text
     assert "/w/default/connections/dropbox/reconnect" in page
 
@@ -347,7 +349,7 @@ def test_reconnecting_an_api_key_connection_asks_for_a_new_key_and_retries(
     connection = setup.connection("qonto")
     assert connection is not None
     setup.world.repo_call(lambda r: r.set_connection_status(connection.id, "needs_reconnect",
-                                                            "401"))
+                                                            "401"), ConnectionRepo)
     asked = setup.owner.post("/w/default/connections/qonto/reconnect",
                              data={"csrf": setup.csrf()})
     assert 'id="qonto-api-key"' in asked.text and "Enter a new Qonto API key" in asked.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from webworld import World, csrf_of, invoice_file
 
+from liasse.store.connections_repo import ConnectionRepo
+
 
 def test_untrusted_supplier_name_renders_as_text_everywhere(world: World, owner: TestClient
                                                             ) -> None:
@@ -63,7 +65,7 @@ def test_unknown_document_is_404_and_status_json_is_scoped(owner: TestClient) ->
 
 
 def test_a_running_backfill_shows_its_progress(world: World, owner: TestClient) -> None:
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         repo.add_connection("dropbox", "dropbox", {
             "folder": "/Invoices", "backfill_from": "2026-01-01",
             "backfill": {"since": "2026-01-01", "status": "listing", "listed": 1200,
@@ -81,7 +83,7 @@ def test_health_comes_from_the_last_attempt_and_a_failed_connection_retries_now(
         world: World, owner: TestClient) -> None:
     from datetime import UTC, datetime, timedelta
 
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         inbox = repo.connection_by_name("inbox")
         assert inbox is not None
         inbox.last_error = "network error: connection reset"
@@ -92,7 +94,7 @@ def test_health_comes_from_the_last_attempt_and_a_failed_connection_retries_now(
     page = owner.get("/w/default/status").text
     done = owner.post("/w/default/connections/inbox/retry-now", data={"csrf": csrf_of(page)})
     assert "A sync of this connection starts now." in done.text
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         planned = repo.connection_by_name("inbox").next_sync_at  # type: ignore[union-attr]
     assert planned is not None and planned.replace(tzinfo=UTC) <= datetime.now(UTC)
 
@@ -102,13 +104,13 @@ def test_a_disconnected_connection_has_no_next_sync(world: World, owner: TestCli
 
     from liasse.app import connections
 
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         repo.connection_by_name("inbox").next_sync_at = datetime.now(UTC)  # type: ignore[union-attr]
     assert connections.disconnect(world.services, "inbox")
     row = _connections_table(owner.get("/w/default/status").text).split("inbox (localfolder)")[1]
     assert "disconnected" in row.split("</tr>")[0]
     assert '<td class="next-sync">—</td>' in row.split("</tr>")[0]
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         assert repo.connection_by_name("inbox").next_sync_at is None  # type: ignore[union-attr]
 
 
@@ -139,7 +141,7 @@ def test_the_status_page_shows_each_receipts_export(world: World, owner: TestCli
     from liasse.app import connections
     from liasse.store.receipts_repo import ExportSettings
 
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(ConnectionRepo) as repo:
         repo.add_connection("dropbox", "dropbox", {})
     connections.configure_receipts_export(
         world.services, "dropbox", ExportSettings(date(2026, 1, 1), "by_date", "22:45",

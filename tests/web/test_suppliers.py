@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from webworld import World, csrf_of, login
 
 from liasse.domain.suppliers import Supplier, SupplierRule
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import SupplierRow
 
@@ -14,7 +15,7 @@ from liasse.store.tables import SupplierRow
 def add_supplier(world: World, name: str, *files: str, **identifiers: tuple[str, ...]) -> str:
     """A directory supplier, with the named documents attributed to it."""
     ids = [world.document_id(f) for f in files]
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         supplier = SupplierRepo(repo.session, repo.workspace_id).add(
             Supplier("", name, **identifiers))  # type: ignore[arg-type]
         for document_id in ids:
@@ -24,15 +25,15 @@ def add_supplier(world: World, name: str, *files: str, **identifiers: tuple[str,
 
 
 def supplier(world: World, supplier_id: str) -> Supplier:
-    with world.services.workspace_repo() as repo:
-        return SupplierRepo(repo.session, repo.workspace_id).get(supplier_id)
+    with world.services.repo(SupplierRepo) as repo:
+        return repo.get(supplier_id)
 
 
 def test_the_directory_shows_identifiers_account_rules_and_this_years_spend(
         world: World, owner: TestClient) -> None:
     orange = add_supplier(world, "Orange Business", "sure.pdf", vat_ids=("FR23380129866",))
-    with world.services.workspace_repo() as repo:
-        SupplierRepo(repo.session, repo.workspace_id).update_rule(
+    with world.services.repo(SupplierRepo) as repo:
+        repo.update_rule(
             orange, SupplierRule("626", always_review=True, approve_from=0.9))
     page = owner.get("/w/default/suppliers").text
     row = page[page.index(f'data-supplier="{orange}"'):]
@@ -105,7 +106,7 @@ def test_merge_moves_documents_and_identifiers_and_keeps_the_absorbed_row(
     assert merged.status_code == 200 and "Suppliers merged." in merged.text
     kept = supplier(world, keep)
     assert kept.vat_ids == ("FR40303265045",) and "COWORK RIVOLI PARIS" in kept.name_variants
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.session.get(SupplierRow, absorbed).merged_into == keep  # type: ignore[union-attr]
         second = repo.get_document(world.document_id("second.pdf"))
         assert (second.supplier_id, second.supplier_name) == (keep, "Cowork Rivoli")
@@ -127,7 +128,7 @@ def test_rename_keeps_the_old_name_as_a_variant(world: World, owner: TestClient)
                data={"csrf": csrf_of(page), "legal_name": "Orange SA"})
     renamed = supplier(world, orange)
     assert renamed.legal_name == "Orange SA" and renamed.name_variants == ("Orange Business",)
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         assert repo.get_document(world.document_id("sure.pdf")).supplier_name == "Orange SA"
 
 
@@ -143,7 +144,7 @@ def test_the_review_queue_picks_the_supplier_and_the_account(world: World, owner
     assert "Supplier set." in chosen.text
     owner.post(f"/w/default/documents/{document_id}/account",
                data={"csrf": csrf_of(page), "ledger_account": "6132", "back": back})
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         document = repo.get_document(document_id)
         assert (document.supplier_id, document.supplier_name, document.ledger_account) == (
             rivoli, "Cowork Rivoli SAS", "6132")
@@ -182,7 +183,7 @@ def test_approving_a_corrected_document_teaches_and_forget_forgets(
     approved = owner.post(f"/w/default/documents/{document_id}/approve",
                           data={"csrf": csrf_of(review)})
     assert approved.status_code == 200
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         memories = MemoryRepo(repo.session, repo.workspace_id).memories()
         assert [m.supplier_name for m in memories] == ["Cowork Rivoli"]
         assert memories[0].hints["invoice_number"].value == "CR-2026-11"
@@ -195,5 +196,5 @@ def test_approving_a_corrected_document_teaches_and_forget_forgets(
     forgot = owner.post(f"/w/default/suppliers/{supplier_id}/forget",
                         data={"csrf": csrf_of(page)})
     assert forgot.status_code == 200 and 'id="learned-nothing"' in forgot.text
-    with world.services.workspace_repo() as repo:
-        assert MemoryRepo(repo.session, repo.workspace_id).memories() == []
+    with world.services.repo(MemoryRepo) as repo:
+        assert repo.memories() == []

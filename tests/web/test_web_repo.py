@@ -17,9 +17,12 @@ from liasse.domain.transactions import BankTransaction
 from liasse.store import repo as store_repo
 from liasse.store import web_repo
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_session_factory
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.web_repo import DocumentQuery, WebRepo
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -27,17 +30,21 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 def seed(session: Any, slug: str) -> str:
     workspace = store_repo.create_workspace(session, slug, slug.title())
-    repo = WorkspaceRepo(session, workspace.id)
-    connection = repo.add_connection("localfolder", "inbox", {})
-    repo.record_source_file(connection.id, SourceEntry("a", "a.pdf", "1", 1, NOW))
-    repo.set_connection_status(connection.id, "needs_reconnect", "x")
+    repo = DocumentRepo(session, workspace.id)
+    connections = ConnectionRepo(session, workspace.id)
+    outbox = OutboxRepo(repo.session, repo.workspace_id)
+    files = SourceFileRepo(repo.session, repo.workspace_id)
+    connection = connections.add_connection("localfolder", "inbox", {})
+    files.record_source_file(connection.id, SourceEntry("a", "a.pdf", "1", 1, NOW))
+    connections.set_connection_status(connection.id, "needs_reconnect", "x")
     for state in (State.IN_REVIEW, State.PARKED, State.POSTED):
         document = repo.create_document(sha256=f"{slug}{state.value}".ljust(64, "0")[:64],
                                         size=1, file_name=f"{slug}.pdf", media_type="x",
                                         actor="t")
         document.state, document.supplier_name = state.value, f"Supplier {slug}"
         document.total_minor, document.issue_date, document.currency = 100, "2026-11-02", "EUR"
-        repo.enqueue_outbox("k", f"key-{slug}-{state.value}", {}, document.id)[0].status = "parked"
+        item, _ = outbox.enqueue_outbox("k", f"key-{slug}-{state.value}", {}, document.id)
+        item.status = "parked"
     _seed_a_paid_document(session, workspace.id, connection.id, document.id)
     repo.add_audit("document", "x", actor="step:route", after="approved", reason="")
     user = web_repo.create_user(session, f"{slug}@example.com", "hash")
@@ -141,7 +148,7 @@ def test_search_reads_text_in_the_extraction_and_escapes_wildcards(engine: Engin
     with sessions.begin() as session:
         a_id = seed(session, "a")
         seed(session, "b")
-        repo = WorkspaceRepo(session, a_id)
+        repo = DocumentRepo(session, a_id)
         document = repo.documents_in_states([State.IN_REVIEW])[0]
         document.extraction = {"fields": {"customer_name": {"value": "Crème 100%_brûlée"}}}
         session.flush()

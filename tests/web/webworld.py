@@ -25,6 +25,7 @@ from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
 from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store import repo as store_repo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import run_window
 
@@ -109,18 +110,19 @@ class World:
             return store_repo.create_workspace(session, slug, slug.title()).id
 
     def document_id(self, file_name: str) -> str:
-        with self.services.workspace_repo() as repo:
+        with self.services.repo(DocumentRepo) as repo:
             for document in repo.list_documents(limit=10_000):
                 if document.file_name == file_name:
                     return document.id
         raise LookupError(file_name)
 
     def state_of(self, file_name: str) -> str:
-        with self.services.workspace_repo() as repo:
+        with self.services.repo(DocumentRepo) as repo:
             return repo.get_document(self.document_id(file_name)).state
 
-    def repo_call(self, call: Any) -> Any:
-        with self.services.workspace_repo() as repo:
+    def repo_call(self, call: Any, kind: type[Any] = DocumentRepo) -> Any:
+        """`call` with the workspace's repository of `kind`, in a transaction of its own."""
+        with self.services.repo(kind) as repo:
             return call(repo)
 
 
@@ -165,7 +167,7 @@ def defer_read_jobs(world: World, count: int) -> None:
     from liasse.app.jobs.queue import QueueJobs, make_defer_app
 
     jobs = QueueJobs(make_defer_app(world.services), world.services, "default")
-    with world.services.workspace_repo() as repo:
+    with world.services.repo(DocumentRepo) as repo:
         for document in repo.list_documents(limit=count):
             jobs.document_fetched(repo.session, document.id)
 

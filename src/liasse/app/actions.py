@@ -1,9 +1,10 @@
 """What people do to documents (the buttons of the web app), each move audited with its actor.
 
-Handlers stay thin: they call these functions inside one transaction (a `WorkspaceRepo`)
-and show the `ActionRefused` message when a move is not allowed. Every state change goes
-through `domain.states.transition` and `WorkspaceRepo.apply_transition`; field edits write
-their own audit event with the value before and after. Supplier changes (rules, renames,
+Handlers stay thin: they call these functions inside one transaction (a `DocumentRepo`;
+the outbox beside it in the same session) and show the `ActionRefused` message when a
+move is not allowed. Every state change goes through `domain.states.transition` and
+`DocumentRepo.apply_transition`; field edits write their own audit event with the value
+before and after. Supplier changes (rules, renames,
 merges) are audited on the supplier, and on each document they touch; match decisions
 (confirm, dismiss) on each document of the match.
 """
@@ -23,8 +24,10 @@ from liasse.domain.pcg import pcg_accounts
 from liasse.domain.states import IllegalTransition, State, transition
 from liasse.domain.suppliers import Supplier, SupplierRule, normalise_name
 from liasse.store.bank_repo import BankRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
-from liasse.store.repo import NotFound, WorkspaceRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.repo import NotFound
 from liasse.store.suppliers_repo import MergeOutcome, SupplierRepo
 from liasse.store.tables import Document, MatchRow, utcnow
 from liasse.sync import posting
@@ -54,14 +57,14 @@ def user_actor(email: str) -> str:
     return f"user:{email}"
 
 
-def _document(repo: WorkspaceRepo, document_id: str) -> Document:
+def _document(repo: DocumentRepo, document_id: str) -> Document:
     try:
         return repo.get_document(document_id)
     except NotFound as exc:
         raise ActionRefused("no such document in this workspace") from exc
 
 
-def _move(repo: WorkspaceRepo, document: Document, target: State, actor: str, reason: str,
+def _move(repo: DocumentRepo, document: Document, target: State, actor: str, reason: str,
           details: dict[str, Any] | None = None) -> None:
     try:
         move = transition(State(document.state), target, actor=actor, reason=reason)
@@ -95,7 +98,7 @@ def clean_field_value(name: str, raw: str) -> str | None:
     return value
 
 
-def edit_field(repo: WorkspaceRepo, document_id: str, name: str, raw_value: str, *,
+def edit_field(repo: DocumentRepo, document_id: str, name: str, raw_value: str, *,
                actor: str) -> bool:
     """Correct one extracted field; a person's value is sure (confidence 1). False if unchanged."""
     if name not in FIELD_NAMES:
@@ -133,7 +136,7 @@ def _sync_columns(document: Document, name: str, value: str | None) -> None:
 # --- decisions ------------------------------------------------------------------------------
 
 
-def approve(repo: WorkspaceRepo, document_id: str, *, actor: str, reason: str = "") -> None:
+def approve(repo: DocumentRepo, document_id: str, *, actor: str, reason: str = "") -> None:
     """Approve for posting: the next window (or "post now") posts it like an automatic one."""
     document = _document(repo, document_id)
     _refuse_unapprovable(document)
@@ -147,20 +150,20 @@ def _refuse_unapprovable(document: Document) -> None:
         raise ActionRefused(blocker)
 
 
-def reject(repo: WorkspaceRepo, document_id: str, *, actor: str, reason: str) -> None:
+def reject(repo: DocumentRepo, document_id: str, *, actor: str, reason: str) -> None:
     if not reason.strip():
         raise ActionRefused("a rejection needs a reason")
     document = _document(repo, document_id)
     _move(repo, document, State.REFUSED, actor, reason.strip())
 
 
-def send_back_to_review(repo: WorkspaceRepo, document_id: str, *, actor: str,
+def send_back_to_review(repo: DocumentRepo, document_id: str, *, actor: str,
                         reason: str = "") -> None:
     document = _document(repo, document_id)
     _move(repo, document, State.IN_REVIEW, actor, reason.strip() or "sent back to review")
 
 
-def override_route(repo: WorkspaceRepo, document_id: str, target: str, *, actor: str,
+def override_route(repo: DocumentRepo, document_id: str, target: str, *, actor: str,
                    reason: str) -> None:
     """Overrule the routing: approve, review or refuse whatever the confidence said."""
     try:
@@ -183,7 +186,7 @@ class BulkResult:
     refused: dict[str, str] = field(default_factory=dict)  # document id → why not
 
 
-def bulk_approve(repo: WorkspaceRepo, document_ids: Sequence[str], *, actor: str) -> BulkResult:
+def bulk_approve(repo: DocumentRepo, document_ids: Sequence[str], *, actor: str) -> BulkResult:
     """Approve each document that can be; the others are listed with the reason."""
     done: list[str] = []
     refused: dict[str, str] = {}
@@ -200,7 +203,7 @@ def bulk_approve(repo: WorkspaceRepo, document_ids: Sequence[str], *, actor: str
 # --- failures -------------------------------------------------------------------------------
 
 
-def retry_document(repo: WorkspaceRepo, document_id: str, *, actor: str) -> State:
+def retry_document(repo: DocumentRepo, document_id: str, *, actor: str) -> State:
     """Send a waiting document back to the step that failed, now; returns its new state."""
     document = _document(repo, document_id)
     current = State(document.state)
@@ -211,11 +214,11 @@ def retry_document(repo: WorkspaceRepo, document_id: str, *, actor: str) -> Stat
           {"error": document.last_error})
     document.resume_state = None
     document.next_attempt_at = None
-    _release_parked_post(repo, document)
+    _release_parked_post(OutboxRepo(repo.session, repo.workspace_id), document)
     return target
 
 
-def _release_parked_post(repo: WorkspaceRepo, document: Document) -> None:
+def _release_parked_post(repo: OutboxRepo, document: Document) -> None:
     """A parked post intent becomes pending again, under the same idempotency key."""
     try:
         item = repo.outbox_item_by_key(posting_key(repo.workspace_id, document.sha256))
@@ -225,10 +228,11 @@ def _release_parked_post(repo: WorkspaceRepo, document: Document) -> None:
         item.status, item.next_attempt_at = "pending", None
 
 
-def retry_outbox_item(repo: WorkspaceRepo, item_id: str, *, actor: str) -> None:
+def retry_outbox_item(repo: DocumentRepo, item_id: str, *, actor: str) -> None:
     """Retry a parked outside write; its document, if parked too, resumes with it."""
+    outbox = OutboxRepo(repo.session, repo.workspace_id)
     try:
-        item = repo.get_outbox_item(item_id)
+        item = outbox.get_outbox_item(item_id)
     except NotFound as exc:
         raise ActionRefused("no such outbox item in this workspace") from exc
     if item.status != "parked":
@@ -283,7 +287,7 @@ def _check_thresholds(rule: SupplierRule) -> None:
         raise ActionRefused("“review from” cannot be above “post automatically from”")
 
 
-def update_supplier_rule(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_id: str,
+def update_supplier_rule(repo: DocumentRepo, suppliers: SupplierRepo, supplier_id: str,
                          rule: SupplierRule, *, actor: str) -> Supplier:
     """Set the supplier's account and routing rule (an unchanged rule writes nothing)."""
     before = _supplier(suppliers, supplier_id)
@@ -298,7 +302,7 @@ def update_supplier_rule(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_
     return after
 
 
-def rename_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_id: str,
+def rename_supplier(repo: DocumentRepo, suppliers: SupplierRepo, supplier_id: str,
                     legal_name: str, *, actor: str) -> Supplier:
     before = _supplier(suppliers, supplier_id)
     if not legal_name.strip():
@@ -312,7 +316,7 @@ def rename_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, supplier_id: s
     return after
 
 
-def merge_suppliers(repo: WorkspaceRepo, suppliers: SupplierRepo, keep_id: str,
+def merge_suppliers(repo: DocumentRepo, suppliers: SupplierRepo, keep_id: str,
                     absorbed_id: str, *, actor: str) -> MergeOutcome:
     """One supplier out of two, audited on both and on every document that changes hands."""
     if keep_id == absorbed_id:
@@ -334,14 +338,14 @@ def merge_suppliers(repo: WorkspaceRepo, suppliers: SupplierRepo, keep_id: str,
 # --- a document's supplier and account ------------------------------------------------------
 
 
-def _editable(repo: WorkspaceRepo, document_id: str) -> Document:
+def _editable(repo: DocumentRepo, document_id: str) -> Document:
     document = _document(repo, document_id)
     if State(document.state) not in EDITABLE_STATES:
         raise ActionRefused(f"a {document.state} document can no longer be edited")
     return document
 
 
-def assign_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, document_id: str,
+def assign_supplier(repo: DocumentRepo, suppliers: SupplierRepo, document_id: str,
                     supplier_id: str, *, actor: str) -> bool:
     """Attribute the document to a known supplier; the name the document wrote is
     remembered as one of the supplier's names, so the next one resolves by itself."""
@@ -376,7 +380,7 @@ def _names_previous(suppliers: SupplierRepo, previous: str | None, written: str)
     return normalise_name(written) in {normalise_name(name) for name in names}
 
 
-def set_ledger_account(repo: WorkspaceRepo, document_id: str, account: str, *,
+def set_ledger_account(repo: DocumentRepo, document_id: str, account: str, *,
                        actor: str) -> bool:
     """Choose the document's ledger account (PCG); False if it already had it."""
     document = _editable(repo, document_id)
@@ -409,7 +413,7 @@ def _match_reason(row: MatchRow, verb: str) -> str:
     return f"{row.kind} {verb} by a person ({row.score:.0%}): " + "; ".join(row.reasons)
 
 
-def confirm_match(repo: WorkspaceRepo, matches: MatchRepo, bank: BankRepo, match_id: str, *,
+def confirm_match(repo: DocumentRepo, matches: MatchRepo, bank: BankRepo, match_id: str, *,
                   actor: str, at: datetime | None = None) -> None:
     """Link a proposed match: posted invoices become matched, the bank line is explained,
     and other proposals for the same bank line are dismissed (it pays only once)."""
@@ -434,7 +438,7 @@ def confirm_match(repo: WorkspaceRepo, matches: MatchRepo, bank: BankRepo, match
     _dismiss_competitors(repo, matches, row, actor)
 
 
-def _dismiss_competitors(repo: WorkspaceRepo, matches: MatchRepo, linked: MatchRow,
+def _dismiss_competitors(repo: DocumentRepo, matches: MatchRepo, linked: MatchRow,
                          actor: str) -> None:
     for other in matches.for_transaction(linked.transaction_id):
         if other.id != linked.id and other.status == "proposed" \
@@ -447,7 +451,7 @@ def _dismiss_competitors(repo: WorkspaceRepo, matches: MatchRepo, linked: MatchR
                                         "match_id": other.id, "kind": other.kind})
 
 
-def dismiss_match(repo: WorkspaceRepo, matches: MatchRepo, match_id: str, *, actor: str,
+def dismiss_match(repo: DocumentRepo, matches: MatchRepo, match_id: str, *, actor: str,
                   reason: str = "") -> None:
     """A person says no to a proposed match (or has checked an alert)."""
     row = _match(matches, match_id)

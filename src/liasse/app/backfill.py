@@ -19,7 +19,7 @@ from liasse.app.wiring import wiring_for
 from liasse.domain.errors import NeedsReconnect
 from liasse.store import repo as store_repo
 from liasse.store.backfill_repo import CONFIG_BATCH, BackfillStore
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.sync.backfill import (
     DEFAULT_BATCH,
     MESSAGES,
@@ -54,7 +54,7 @@ def pending_backfills(services: Services) -> list[BackfillTarget]:
             BackfillTarget(workspace.slug, workspace.id, connection.id, connection.name,
                            connection.kind, dict(connection.config))
             for workspace in store_repo.list_all_workspaces(session)
-            for connection in WorkspaceRepo(session, workspace.id).list_connections()
+            for connection in ConnectionRepo(session, workspace.id).list_connections()
             if wiring_for(connection.kind).latest_cursor is not None
             and needs_backfill(connection.status, dict(connection.config))
         ]
@@ -77,7 +77,7 @@ def latest_cursor_for(services: Services, target: BackfillTarget) -> Callable[[]
     """The folder's latest cursor, in the form the connection's windows store it."""
     latest = wiring_for(target.kind).latest_cursor
     assert latest is not None  # pending_backfills keeps only the kinds that have one
-    with services.workspace_repo(target.slug) as repo:
+    with services.repo(ConnectionRepo, target.slug) as repo:
         connection = repo.get_connection(target.connection_id)
     return latest(services, target.workspace_id, connection)
 
@@ -187,5 +187,5 @@ def _drive(job: BackfillJob, process: Callable[[], bool], report: Callable[[], N
 
 
 def _progress(services: Services) -> list[BackfillProgress]:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         return backfill_progress(repo)

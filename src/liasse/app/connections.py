@@ -38,8 +38,10 @@ from liasse.connectors.qonto.auth import (
 )
 from liasse.connectors.qonto.client import QontoClient, connect_api_key
 from liasse.domain.states import State
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync.receipts import validated_settings
 from liasse.sync.receipts_plan import next_run_after
 
@@ -95,7 +97,8 @@ def _upsert_connection(services: Services, kind: str, name: str, config: dict[st
                        slug: str | None = None, actor: str = CLI_ACTOR,
                        keep_cursor: bool = False) -> tuple[str, str]:
     """Create or update the connection, active; `keep_cursor`: kept if the config is the same."""
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
+        documents = DocumentRepo(repo.session, repo.workspace_id)
         connection = repo.connection_by_name(name)
         before: str | None = None
         if connection is None:
@@ -113,7 +116,7 @@ def _upsert_connection(services: Services, kind: str, name: str, config: dict[st
                 connection.config, connection.cursor = config, None
         repo.set_connection_status(connection.id, "active", None)
         verb = "reconnected" if before not in (None, "active") else "connected"
-        repo.add_audit("connection", connection.id, actor=actor, before=before, after="active",
+        documents.add_audit("connection", connection.id, actor=actor, before=before, after="active",
                        reason=TEXT[verb].format(kind=kind), details=config)
         return repo.workspace_id, connection.id
 
@@ -253,7 +256,7 @@ def _check_oauth(http: httpx.Client, app: OAuthApp, credentials: OAuthCredential
 def connection_config(services: Services, slug: str | None, name: str
                       ) -> tuple[str, dict[str, Any]]:
     """The kind and config of a named connection (what a reconnect starts from)."""
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None:
             raise NoSuchConnection(name)
@@ -280,17 +283,19 @@ def retry_blocked_documents(services: Services, slug: str | None, connection_id:
     A document is waiting for this connection when one of its files came through it, or,
     for a bank connection, when it is the bank that refused (posting is workspace-wide).
     """
-    with services.workspace_repo(slug) as repo:
-        bank = wiring_for(repo.get_connection(connection_id).kind).is_bank
+    with services.repo(DocumentRepo, slug) as repo:
+        connections = ConnectionRepo(repo.session, repo.workspace_id)
+        files = SourceFileRepo(repo.session, repo.workspace_id)
+        bank = wiring_for(connections.get_connection(connection_id).kind).is_bank
         retried = []
         for document in repo.documents_in_states([State.BLOCKED_ON_AUTH], limit=10_000):
-            if bank or _came_through(repo, document.id, connection_id):
+            if bank or _came_through(files, document.id, connection_id):
                 actions.retry_document(repo, document.id, actor=actor)
                 retried.append(document.id)
         return retried
 
 
-def _came_through(repo: WorkspaceRepo, document_id: str, connection_id: str) -> bool:
+def _came_through(repo: SourceFileRepo, document_id: str, connection_id: str) -> bool:
     return any(row.connection_id == connection_id
                for row in repo.source_files_of_document(document_id))
 
@@ -298,14 +303,15 @@ def _came_through(repo: WorkspaceRepo, document_id: str, connection_id: str) -> 
 def disconnect(services: Services, name: str, *, slug: str | None = None,
                actor: str = CLI_ACTOR) -> bool:
     """Stop all calls and writes at once; what was already written stays."""
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
+        documents = DocumentRepo(repo.session, repo.workspace_id)
         connection = repo.connection_by_name(name)
         if connection is None:
             return False
         before = connection.status
         repo.set_connection_status(connection.id, "disconnected", None)
         connection.next_sync_at = None  # nothing is planned for it any more
-        repo.add_audit("connection", connection.id, actor=actor, before=before,
+        documents.add_audit("connection", connection.id, actor=actor, before=before,
                        after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
     wiring_for(kind).forget(services, workspace_id, connection_id)
@@ -316,7 +322,7 @@ def disconnect(services: Services, name: str, *, slug: str | None = None,
 
 
 def _dropbox_connection_id(services: Services, name: str) -> tuple[str, str]:
-    with services.workspace_repo() as repo:
+    with services.repo(ConnectionRepo) as repo:
         connection = repo.connection_by_name(name)
         if connection is None or wiring_for(connection.kind).receipt_sink is None:
             raise ValueError(f"no Dropbox connection named {name!r}: `liasse connect dropbox`")
@@ -360,8 +366,9 @@ def retry_connection_now(services: Services, name: str, *, slug: str | None = No
                          actor: str = CLI_ACTOR) -> bool:
     """Plan an active connection's next window for now (the scheduler takes it at its next
     tick); False when there is no such active connection."""
-    with services.workspace_repo(slug) as repo:
-        connection = repo.connection_by_name(name)
+    with services.repo(DocumentRepo, slug) as repo:
+        connections = ConnectionRepo(repo.session, repo.workspace_id)
+        connection = connections.connection_by_name(name)
         if connection is None or connection.status != "active":
             return False
         connection.next_sync_at = datetime.now(UTC)

@@ -11,8 +11,8 @@ from liasse.app.settings import Settings
 from liasse.extract.ranking import shipped_model
 from liasse.store import migrate
 from liasse.store import repo as store_repo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.db import make_engine, make_session_factory, ping
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import SecretKeyError, load_keyring
 
 
@@ -41,7 +41,7 @@ def _check_connections(settings: Settings) -> list[Check]:
             found = [(workspace.slug, connection.name, connection.kind, connection.status,
                       connection.last_error)
                      for workspace in store_repo.list_all_workspaces(session)
-                     for connection in WorkspaceRepo(session, workspace.id).list_connections()]
+                     for connection in ConnectionRepo(session, workspace.id).list_connections()]
     finally:
         engine.dispose()
     return [_connection_check(*row) for row in found]

@@ -30,6 +30,8 @@ from liasse.connectors.dropbox.firm import (
     FirmFolders,
 )
 from liasse.store import repo as store_repo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 
 DOCUMENT_KINDS: Mapping[DocumentKind, str] = {
     "invoice": "invoice", "receipt": "receipt", "sales_document": "sales",
@@ -93,18 +95,19 @@ def enable_client(services: Services, firm_connection_name: str, client_name: st
 def disable_client(services: Services, client_slug_: str) -> int:
     """Stop every firm-folder connection of the client; returns how many were stopped."""
     stopped = 0
-    with services.workspace_repo(client_slug_) as repo:
+    with services.repo(ConnectionRepo, client_slug_) as repo:
+        documents = DocumentRepo(repo.session, repo.workspace_id)
         for connection in repo.list_connections():
             if connection.config.get("firm_connection_id") and connection.status != DISABLED:
                 repo.set_connection_status(connection.id, DISABLED, None)
-                repo.add_audit("connection", connection.id, actor=ACTOR,
+                documents.add_audit("connection", connection.id, actor=ACTOR,
                                reason=MESSAGES["disabled"])
                 stopped += 1
     return stopped
 
 
 def _firm_connection(services: Services, firm_slug: str | None, name: str) -> _FirmConnection:
-    with services.workspace_repo(firm_slug) as repo:
+    with services.repo(ConnectionRepo, firm_slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None:
             raise FirmError(MESSAGES["no_connection"].format(name=name))
@@ -138,14 +141,15 @@ def _upsert_client_connection(services: Services, slug: str, firm: _FirmConnecti
         "firm_connection_id": firm.connection_id, "client_folder_id": folders.root_id,
     }
     name = connection_name(firm_connection_name, kind)
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
+        documents = DocumentRepo(repo.session, repo.workspace_id)
         connection = repo.connection_by_name(name)
         if connection is None:
             connection = repo.add_connection(dropbox_wiring.KIND, name, config)
         elif connection.config.get("folder_id") != config["folder_id"]:
             connection.config, connection.cursor = config, None  # a new folder: list afresh
         repo.set_connection_status(connection.id, "active", None)
-        repo.add_audit("connection", connection.id, actor=ACTOR,
+        documents.add_audit("connection", connection.id, actor=ACTOR,
                        reason=MESSAGES["enabled"].format(kind=DOCUMENT_KINDS[kind], path=path),
                        details=config)
         workspace_id, connection_id = repo.workspace_id, connection.id

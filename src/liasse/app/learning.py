@@ -42,8 +42,8 @@ from liasse.extract.memory import (
     learn,
 )
 from liasse.store import repo as store_repo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.memory_repo import MemoryRepo
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import Document, Workspace, utcnow
 
@@ -191,7 +191,7 @@ def _pages_of(document: Document, read_file: Callable[[str], bytes]) -> list[Pag
     return read_pages(data, file=document.file_name).pages
 
 
-def approve_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
+def approve_and_learn(repo: DocumentRepo, suppliers: SupplierRepo, memories: MemoryRepo,
                       read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                       reason: str = "") -> Learned:
     """Approve (with the corrections already saved) and learn from what was approved."""
@@ -208,7 +208,7 @@ def says_not_invoice(reason: str) -> bool:
     return any(words in plain for words in _NOT_INVOICE_WORDS)
 
 
-def reject_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
+def reject_and_learn(repo: DocumentRepo, suppliers: SupplierRepo, memories: MemoryRepo,
                      read_file: Callable[[str], bytes], document_id: str, *, actor: str,
                      reason: str) -> Learned | None:
     """Reject; a rejection as "not an invoice" is remembered for that supplier's layout."""
@@ -223,7 +223,7 @@ def reject_and_learn(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: Mem
     return learned
 
 
-def _audit(repo: WorkspaceRepo, document_id: str, actor: str, learned: Learned) -> None:
+def _audit(repo: DocumentRepo, document_id: str, actor: str, learned: Learned) -> None:
     if learned.supplier_id is None:
         return
     repo.add_audit("document", document_id, actor=actor,
@@ -271,7 +271,7 @@ def learn_file(services: Services, slug: str | None, data: bytes, file_name: str
                            MemoryRepo(session, workspace.id), pages, result.fields, sets)
 
 
-def forget_supplier(repo: WorkspaceRepo, suppliers: SupplierRepo, memories: MemoryRepo,
+def forget_supplier(repo: DocumentRepo, suppliers: SupplierRepo, memories: MemoryRepo,
                     supplier_id: str, *, actor: str) -> bool:
     """The suppliers page's Forget: what was learned about it goes; audited."""
     try:

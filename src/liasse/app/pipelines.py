@@ -18,8 +18,8 @@ from liasse.domain.ports import WorkspaceContext
 from liasse.domain.receipts import ReceiptSink
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.memory import SupplierMemory
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.memory_repo import MemoryRepo
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.tables import Workspace
 from liasse.sync.bank_window import BankPipeline, BankWindowReport
 from liasse.sync.bank_window import run_bank_window as run_bank_pipeline
@@ -52,7 +52,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
     with services.sessions.begin() as session:
         workspace = find_workspace(session, slug or settings.workspace)
         context = workspace_context(workspace, settings)
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = ConnectionRepo(session, workspace.id)
         sources = wiring.document_sources(services, repo)
         poster = services.poster or wiring.invoice_poster(services, repo)
         writers = wiring.document_writers(services, repo)
@@ -76,7 +76,7 @@ def build_bank_pipeline(services: Services, slug: str, connection_id: str) -> Ba
     with services.sessions.begin() as session:
         workspace = find_workspace(session, slug)
         context = workspace_context(workspace, services.settings)
-        connection = WorkspaceRepo(session, workspace.id).get_connection(connection_id)
+        connection = ConnectionRepo(session, workspace.id).get_connection(connection_id)
         bank = wiring.wiring_for(connection.kind).bank
         if bank is None:
             raise wiring.UnknownKind(f"{connection.kind} connections have no bank window")
@@ -84,7 +84,7 @@ def build_bank_pipeline(services: Services, slug: str, connection_id: str) -> Ba
 
     def receipt_sink(destination_id: str) -> ReceiptSink:
         with services.sessions.begin() as session:
-            destination = WorkspaceRepo(session, context.workspace_id).get_connection(
+            destination = ConnectionRepo(session, context.workspace_id).get_connection(
                 destination_id)
             factory = wiring.wiring_for(destination.kind).receipt_sink
             if factory is None:

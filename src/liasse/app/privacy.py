@@ -24,7 +24,7 @@ from typing import IO
 from liasse.app.services import NoWorkspace, Services
 from liasse.store import privacy_repo
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.secrets import forget_previous_key, rotate_key_file
 from liasse.store.tables import utcnow
 
@@ -145,7 +145,7 @@ def purge_expired_originals(services: Services, now: datetime) -> int:
                 continue
             if services.blobs.delete(sha256):
                 deleted += 1
-            WorkspaceRepo(session, workspace_id).add_audit(
+            DocumentRepo(session, workspace_id).add_audit(
                 "document", document_id, actor="retention",
                 reason=f"original deleted: received more than {years} years ago "
                        "(retention setting)")

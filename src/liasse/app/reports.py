@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from liasse.app.services import Services
 from liasse.app.settings import Settings
 from liasse.domain.money import Money
 from liasse.domain.outcome import Plan, plan_of
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.jobs_repo import QueueFigures, queue_figures
+from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.receipts_repo import ReceiptsRepo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.source_files_repo import SourceFileRepo
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,13 @@ def _money(minor: int | None, currency: str | None) -> str | None:
     return str(Money(minor, currency or "EUR"))
 
 
-def status_report(repo: WorkspaceRepo, *, recent: int = 50,
+def status_report(session: Session, workspace_id: str, *, recent: int = 50,
                   live_within_seconds: float = 30.0) -> StatusReport:
+    """A read across the workspace's aggregates, in the caller's transaction."""
+    repo = DocumentRepo(session, workspace_id)
+    connections_repo = ConnectionRepo(session, workspace_id)
+    outbox = OutboxRepo(session, workspace_id)
+    files = SourceFileRepo(session, workspace_id)
     documents = tuple(
         DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
                      doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
@@ -138,27 +149,33 @@ def status_report(repo: WorkspaceRepo, *, recent: int = 50,
     )
     connections = tuple(
         ConnectionLine(c.name, c.kind, c.status, c.last_sync_at, c.last_error)
-        for c in repo.list_connections()
+        for c in connections_repo.list_connections()
     )
     return StatusReport(
-        workspace=repo.workspace().slug,
+        workspace=connections_repo.workspace().slug,
         documents_by_state=repo.count_documents_by_state(),
-        files_by_status=repo.count_source_files_by_status(),
+        files_by_status=files.count_source_files_by_status(),
         connections=connections,
         recent=documents,
-        failed_outbox=len(repo.list_outbox(status="parked")),
-        exports=receipts_exports(repo),
-        queue=queue_figures(repo.session, live_within_seconds=live_within_seconds),
+        failed_outbox=len(outbox.list_outbox(status="parked")),
+        exports=receipts_exports(connections_repo),
+        queue=queue_figures(session, live_within_seconds=live_within_seconds),
     )
 
 
-def job_queue(repo: WorkspaceRepo, settings: Settings) -> QueueFigures | None:
+def workspace_status(services: Services, slug: str | None = None) -> StatusReport:
+    """`liasse status`: the report of one workspace, in a transaction of its own."""
+    with services.repo(DocumentRepo, slug) as repo:
+        return status_report(repo.session, repo.workspace_id)
+
+
+def job_queue(session: Session, settings: Settings) -> QueueFigures | None:
     """The queue's figures for the status page; a worker is live while its heartbeat is
     younger than the stalled-job limit (after that its jobs go to another)."""
-    return queue_figures(repo.session, live_within_seconds=settings.jobs.stalled_seconds)
+    return queue_figures(session, live_within_seconds=settings.jobs.stalled_seconds)
 
 
-def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:
+def receipts_exports(repo: ConnectionRepo) -> tuple[ExportLine, ...]:
     receipts = ReceiptsRepo(repo.session, repo.workspace_id)
     lines = []
     for connection in repo.list_connections():
@@ -175,6 +192,6 @@ def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:
     return tuple(lines)
 
 
-def audit_lines(repo: WorkspaceRepo, document_id: str) -> tuple[AuditLine, ...]:
+def audit_lines(repo: DocumentRepo, document_id: str) -> tuple[AuditLine, ...]:
     return tuple(AuditLine(e.at, e.actor, e.before, e.after, e.reason, e.details)
                  for e in repo.audit_trail(document_id))

@@ -31,6 +31,7 @@ from liasse.app.watchers import InstantWatchers
 from liasse.app.wiring import wiring_for
 from liasse.domain.printable import PrintableFormatter
 from liasse.store import repo as store_repo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.secrets import (
     SecretKeyError,
     forget_previous_key,
@@ -85,7 +86,7 @@ def _workspace_slugs(services: Services) -> list[str]:
 def _one_window(services: Services, slug: str) -> dict[str, int]:
     """Documents from every source, then each bank connection's lines and matching."""
     counts = run_window(build_pipeline(services, slug)).as_dict()
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         banks = [c.id for c in repo.list_connections()
                  if wiring_for(c.kind).is_bank and c.status == "active"]
     for connection_id in banks:
@@ -142,7 +143,7 @@ class SchedulerThread:
                 username=web.smtp.username,
                 password=web.smtp.password.get_secret_value() if web.smtp.password else None,
                 starttls=web.smtp.starttls)))
-        with self._services.workspace_repo(slug) as repo:
+        with self._services.repo(ConnectionRepo, slug) as repo:
             workspace_id = repo.workspace_id
         notify_attention(self._services.sessions, workspace_id,
                          base_url=f"{web.public_url}/w/{slug}", notifiers=notifiers)

@@ -19,7 +19,7 @@ from liasse.app.pipelines import build_pipeline, run_bank_window
 from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.sync.pipeline import utc_now
 from liasse.sync.window import run_window
 
@@ -77,7 +77,7 @@ class WindowScheduler:
             return [
                 (workspace.slug, connection.id, connection.kind, dict(connection.config))
                 for workspace in store_repo.list_all_workspaces(session)
-                for connection in WorkspaceRepo(session, workspace.id).connections_due(
+                for connection in ConnectionRepo(session, workspace.id).connections_due(
                     now, self._owner)
             ]
 
@@ -96,7 +96,7 @@ class WindowScheduler:
     def _leased_window(self, slug: str, connection_id: str, interval: timedelta
                        ) -> dict[str, int] | None:
         start = self._clock()
-        with self._services.workspace_repo(slug) as repo:
+        with self._services.repo(ConnectionRepo, slug) as repo:
             if not repo.acquire_lease(connection_id, self._owner, start, start + LEASE):
                 return None
             kind = repo.get_connection(connection_id).kind
@@ -109,5 +109,5 @@ class WindowScheduler:
                                       owner=f"{self._owner}/{connection_id}")
             return run_window(pipeline).as_dict()
         finally:
-            with self._services.workspace_repo(slug) as repo:
+            with self._services.repo(ConnectionRepo, slug) as repo:
                 repo.release_lease(connection_id, self._owner, start + interval)

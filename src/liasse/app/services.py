@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,13 +22,21 @@ from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStorage, BlobStore, S3BlobStore
 from liasse.store.copy import CopyReport, copy_database
 from liasse.store.db import make_engine, make_session_factory
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, load_keyring
 from liasse.store.tables import Workspace
 
 if TYPE_CHECKING:
     pass
 
+
+
+class WorkspaceBound(Protocol):
+    """What every per-aggregate repository takes: a session and one workspace."""
+
+    def __init__(self, session: Session, workspace_id: str) -> None: ...
+
+
+RepoT = TypeVar("RepoT", bound=WorkspaceBound)
 
 
 class NoWorkspace(LookupError):
@@ -62,10 +70,12 @@ class Services:
         )
 
     @contextmanager
-    def workspace_repo(self, slug: str | None = None) -> Iterator[WorkspaceRepo]:
+    def repo(self, kind: type[RepoT], slug: str | None = None) -> Iterator[RepoT]:
+        """One transaction on one workspace, through the repository of the aggregate the
+        caller touches (`ConnectionRepo`, `DocumentRepo`, `SupplierRepo`…)."""
         with self.sessions.begin() as session:
             workspace = find_workspace(session, slug or self.settings.workspace)
-            yield WorkspaceRepo(session, workspace.id)
+            yield kind(session, workspace.id)
 
     def close(self) -> None:
         self.engine.dispose()

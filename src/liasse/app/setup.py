@@ -15,7 +15,8 @@ from liasse.app.settings import Settings
 from liasse.samples.demo import DEMO_COMPANY, demo_directory
 from liasse.samples.inbox import write_demo_inbox
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.secrets import ensure_key_file
 from liasse.store.suppliers_repo import SupplierRepo
 
@@ -75,7 +76,7 @@ def _ensure_workspace(services: Services, *, demo: bool) -> bool:
                 session, settings.workspace, settings.workspace.title(),
                 demo_company() if demo else {},
             )
-        repo = WorkspaceRepo(session, workspace.id)
+        repo = ConnectionRepo(session, workspace.id)
         if repo.connection_by_name(LOCAL_INBOX) is None:
             repo.add_connection("localfolder", LOCAL_INBOX, {"path": str(settings.inbox_path)})
         if demo and created:
@@ -103,8 +104,9 @@ def set_workspace_preferences(services: Services, *, review_from: Decimal | None
                               approve_from: Decimal | None = None, actor: str = "user:cli",
                               slug: str | None = None) -> dict[str, Any]:
     """Per-workspace routing thresholds, checked (0 ≤ review ≤ approve ≤ 1) and audited."""
-    with services.workspace_repo(slug) as repo:
-        workspace = repo.workspace()
+    with services.repo(DocumentRepo, slug) as repo:
+        connections = ConnectionRepo(repo.session, repo.workspace_id)
+        workspace = connections.workspace()
         before = dict(workspace.preferences or {})
         after = dict(before)
         if review_from is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
 
 log = logging.getLogger("liasse.instant")
@@ -60,7 +60,7 @@ def instant_targets(services: Services) -> dict[str, WatchTarget]:
             connection.id: WatchTarget(workspace.slug, connection.id,
                                        fingerprint(dict(connection.config)))
             for workspace in store_repo.list_all_workspaces(session)
-            for connection in WorkspaceRepo(session, workspace.id).list_connections()
+            for connection in ConnectionRepo(session, workspace.id).list_connections()
             if wiring_for(connection.kind).longpoll is not None
             and connection.status == "active" and is_instant(dict(connection.config))
         }
@@ -131,7 +131,7 @@ class InstantWatchers:
 def watcher_for(services: Services, slug: str, connection_id: str, stop: threading.Event,
                 on_changes: Callable[[], object]) -> InstantWatcher:
     """A watcher on one connection, waiting on the cursor its windows commit."""
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         connection, workspace_id = repo.get_connection(connection_id), repo.workspace_id
     longpoll = wiring_for(connection.kind).longpoll
     if longpoll is None:
@@ -139,7 +139,7 @@ def watcher_for(services: Services, slug: str, connection_id: str, stop: threadi
     source, inner_cursor = longpoll(services, workspace_id, connection)
 
     def committed() -> str | None:
-        with services.workspace_repo(slug) as repo:
+        with services.repo(ConnectionRepo, slug) as repo:
             return inner_cursor(repo.get_connection(connection_id).cursor)
 
     return InstantWatcher(source, on_changes, stop, committed_cursor=committed)

@@ -130,13 +130,12 @@ def status(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show documents by state, connections and recent documents."""
-    from liasse.app.reports import status_report
+    from liasse.app.reports import workspace_status
     from liasse.app.services import opened_services
     from liasse.cli.render import print_status
 
-    with opened_services(cli_settings(workspace)) as services, \
-            services.workspace_repo() as repo:
-        report = status_report(repo)
+    with opened_services(cli_settings(workspace)) as services:
+        report = workspace_status(services)
     if as_json:
         typer.echo(json.dumps(report.to_json()))
     else:

@@ -17,7 +17,8 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.domain.ports import SourceEntry
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.source_files_repo import SourceFileRepo
 
 BackfillStatus = Literal["pending", "listing", "done"]
 CONFIG_FROM = "backfill_from"
@@ -118,14 +119,14 @@ class BackfillStore:
             connection = self._connection(session)
             if connection.cursor is not None:
                 return False
-            WorkspaceRepo(session, self._workspace_id).save_cursor(self.connection_id, cursor,
+            ConnectionRepo(session, self._workspace_id).save_cursor(self.connection_id, cursor,
                                                                    at)
             return True
 
     def record(self, entries: Sequence[SourceEntry], page: PageDone | None) -> BackfillState:
         """Record `entries` (idempotently); with `page`, also commit the listing past it."""
         with self._sessions.begin() as session:
-            repo = WorkspaceRepo(session, self._workspace_id)
+            repo = SourceFileRepo(session, self._workspace_id)
             created = sum(repo.record_source_file(self.connection_id, entry).created
                           for entry in entries)
             state = self._state(session)
@@ -145,7 +146,7 @@ class BackfillStore:
     def files_waiting(self, limit: int) -> int:
         """Files (of any connection) discovered but not fetched yet, counted up to `limit`."""
         with self._sessions.begin() as session:
-            rows = WorkspaceRepo(session, self._workspace_id).source_files_to_fetch(limit)
+            rows = SourceFileRepo(session, self._workspace_id).source_files_to_fetch(limit)
             return sum(1 for row in rows if row.status == "discovered")
 
     @staticmethod
@@ -167,4 +168,4 @@ class BackfillStore:
         connection.config = {**connection.config, CONFIG_STATE: state.to_json()}
 
     def _connection(self, session: Session) -> Any:
-        return WorkspaceRepo(session, self._workspace_id).get_connection(self.connection_id)
+        return ConnectionRepo(session, self._workspace_id).get_connection(self.connection_id)

@@ -1,6 +1,6 @@
 """Every query on a workspace's bank accounts and transactions, and nothing else.
 
-`BankRepo` is bound to one workspace at construction, like `WorkspaceRepo`: none of its
+`BankRepo` is bound to one workspace at construction, like the others: none of its
 methods takes a workspace or can reach another workspace's rows (proved method by method
 in `tests/store/test_bank_isolation.py`). Bank accounts and transactions are addressed by
 the bank's own ids (`remote_id`); reads give back `domain.transactions.BankTransaction`s,

@@ -1,4 +1,4 @@
-"""The receipts export's queries, bound to one workspace like `WorkspaceRepo`.
+"""The receipts export's queries, bound to one workspace like the others.
 
 Methods hand back frozen snapshots (`ExportState`, `FolderRecord`, `ReceiptRecord`), not
 ORM rows, so the export service can hold them across the short transactions it commits

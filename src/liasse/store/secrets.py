@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.secrets_repo import SecretRepo
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -139,7 +139,7 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 class SecretStore:
     """Encrypted name → value storage for one workspace (OAuth tokens, API keys)."""
 
-    def __init__(self, repo: WorkspaceRepo, keyring: Keyring) -> None:
+    def __init__(self, repo: SecretRepo, keyring: Keyring) -> None:
         self._repo = repo
         self._keyring = keyring
 
@@ -178,7 +178,7 @@ def rewrap_data_keys(session: Session, keyring: Keyring, new_key: MasterKey) -> 
     for stored in store_repo.all_data_keys(session):
         aad = stored.workspace_id.encode()
         data_key = _open(keyring.by_id(stored.master_key_id).key, stored.wrapped, aad)
-        WorkspaceRepo(session, stored.workspace_id).save_data_key(
+        SecretRepo(session, stored.workspace_id).save_data_key(
             new_key.id, _seal(new_key.key, data_key, aad)
         )
         count += 1
@@ -190,7 +190,7 @@ def replace_data_keys(session: Session, keyring: Keyring, new_key: MasterKey) ->
     key wrapped with `new_key`: the old data keys no longer open anything."""
     count = 0
     for stored in store_repo.all_data_keys(session):
-        repo = WorkspaceRepo(session, stored.workspace_id)
+        repo = SecretRepo(session, stored.workspace_id)
         aad = stored.workspace_id.encode()
         old_data_key = _open(keyring.by_id(stored.master_key_id).key, stored.wrapped, aad)
         new_data_key = secrets.token_bytes(KEY_BYTES)
@@ -229,7 +229,7 @@ def forget_previous_key(session: Session, key_file: Path) -> bool:
         for stored in store_repo.all_data_keys(session):
             aad = stored.workspace_id.encode()
             data_key = _open(current.by_id(stored.master_key_id).key, stored.wrapped, aad)
-            repo = WorkspaceRepo(session, stored.workspace_id)
+            repo = SecretRepo(session, stored.workspace_id)
             for name in repo.secret_names():
                 _open(data_key, repo.secret_ciphertext(name) or b"",
                       f"{stored.workspace_id}/{name}".encode())

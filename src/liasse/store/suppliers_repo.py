@@ -1,6 +1,6 @@
 """The supplier directory and the workspace's memory of past documents, from the store.
 
-Bound to one workspace like `WorkspaceRepo`; it hands the enrich logic plain domain
+Bound to one workspace like the others; it hands the enrich logic plain domain
 objects (`Supplier`, `Posting`, `KnownDocument`) and never an ORM row. The writes people
 make in the web app (rules, merges, renames) live here too; auditing them is the
 caller's job (`liasse.app.actions`), in the same transaction.

@@ -1,6 +1,6 @@
 """The web app's queries: people and roles, login throttling, notifications, and read models.
 
-`WebRepo` is bound to one workspace like `WorkspaceRepo`: none of its methods can reach
+`WebRepo` is bound to one workspace like the others: none of its methods can reach
 another workspace's rows (`tests/web/test_web_repo.py` probes each one). Users, their
 memberships and login attempts are cross-workspace by nature and live at module level.
 """

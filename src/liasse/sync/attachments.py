@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from liasse.domain.errors import NeedsReconnect, StepFailure, TransientFailure
 from liasse.domain.ports import BankFeed
 from liasse.store.blobs import BlobStorage
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
 from liasse.sync.matching import OUTBOX_QONTO_ATTACH
 from liasse.sync.pipeline import CLAIM_LEASE, RetryPolicy, new_claim_owner
 from liasse.sync.steps import sniff_media_type
@@ -26,13 +27,13 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
     owner = owner or new_claim_owner()
     with sessions.begin() as session:
         items = [(item.id, item.idempotency_key, dict(item.payload)) for item in
-                 WorkspaceRepo(session, workspace_id).outbox_ready(clock(), OUTBOX_QONTO_ATTACH,
+                 OutboxRepo(session, workspace_id).outbox_ready(clock(), OUTBOX_QONTO_ATTACH,
                                                                    owner=owner)]
     attached = 0
     for item_id, key, payload in items:
         now = clock()
         with sessions.begin() as session:
-            mine = WorkspaceRepo(session, workspace_id).claim_outbox_item(
+            mine = OutboxRepo(session, workspace_id).claim_outbox_item(
                 item_id, now, owner=owner, until=now + CLAIM_LEASE)
         if not mine:
             continue  # another drain is attaching it
@@ -43,13 +44,13 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
                                          sniff_media_type(content[:64]))
         except NeedsReconnect:
             with sessions.begin() as session:  # due again as soon as the bank is reconnected
-                WorkspaceRepo(session, workspace_id).release_outbox_item(item_id, clock())
+                OutboxRepo(session, workspace_id).release_outbox_item(item_id, clock())
             raise
         except StepFailure as exc:
             _failed(sessions, workspace_id, item_id, exc, clock(), retry)
             continue
         with sessions.begin() as session:
-            item = WorkspaceRepo(session, workspace_id).get_outbox_item(item_id)
+            item = OutboxRepo(session, workspace_id).get_outbox_item(item_id)
             item.status, item.done_at, item.claim_owner = "done", clock(), None
         attached += 1
     return attached
@@ -58,8 +59,9 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
 def _failed(sessions: sessionmaker[Session], workspace_id: str, item_id: str, error: StepFailure,
             now: datetime, retry: RetryPolicy) -> None:
     with sessions.begin() as session:
-        repo = WorkspaceRepo(session, workspace_id)
-        item = repo.get_outbox_item(item_id)
+        repo = DocumentRepo(session, workspace_id)
+        outbox = OutboxRepo(session, workspace_id)
+        item = outbox.get_outbox_item(item_id)
         item.last_error, item.claim_owner = str(error), None
         transient = isinstance(error, TransientFailure) and item.attempts < retry.max_attempts
         if transient:

@@ -34,7 +34,7 @@ from liasse.store.backfill_repo import (
     BackfillStore,
     PageDone,
 )
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.sync.pipeline import utc_now
 
 log = logging.getLogger("liasse.backfill")
@@ -183,7 +183,7 @@ class BackfillProgress:
                 "finished_at": self.finished_at}
 
 
-def backfill_progress(repo: WorkspaceRepo) -> list[BackfillProgress]:
+def backfill_progress(repo: ConnectionRepo) -> list[BackfillProgress]:
     """Every connection of the workspace that has (or had) a backfill."""
     found = []
     for connection in repo.list_connections():

@@ -20,9 +20,10 @@ from liasse.domain.errors import NeedsReconnect, StepFailure
 from liasse.domain.ports import BankFeed, WorkspaceContext
 from liasse.domain.receipts import ReceiptSink, ReceiptSource
 from liasse.store.blobs import BlobStorage
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.receipts_repo import ReceiptsRepo, receipts_repo_scope
-from liasse.store.repo import WorkspaceRepo
 from liasse.sync.attachments import drain_attachments
 from liasse.sync.bank import sync_bank
 from liasse.sync.counts import Counts
@@ -97,7 +98,7 @@ def run_due_exports(pipeline: BankPipeline) -> list[ExportReport]:
     """The receipts exports due now, each into its (active) destination."""
     with pipeline.sessions.begin() as session:
         due = ReceiptsRepo(session, pipeline.workspace_id).exports_due(pipeline.clock())
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = ConnectionRepo(session, pipeline.workspace_id)
         destinations = [export.connection_id for export in due
                         if repo.get_connection(export.connection_id).status == "active"]
     reports = []
@@ -115,7 +116,7 @@ def ledger_accounts(sessions: sessionmaker[Session], workspace_id: str
                     ) -> Callable[[str], str | None]:
     """Transaction id → the ledger account of the invoice it paid (for by-account filing)."""
     with sessions.begin() as session:
-        repo = WorkspaceRepo(session, workspace_id)
+        repo = DocumentRepo(session, workspace_id)
         accounts: dict[str, str] = {}
         for document_id, transaction_ids in MatchRepo(session, workspace_id).settled().items():
             account = repo.get_document(document_id).ledger_account
@@ -127,7 +128,7 @@ def ledger_accounts(sessions: sessionmaker[Session], workspace_id: str
 
 def _set_status(pipeline: BankPipeline, status: str, error: str | None) -> None:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = ConnectionRepo(session, pipeline.workspace_id)
         repo.set_connection_status(pipeline.connection_id, status, error)
         if status == "active":
             repo.get_connection(pipeline.connection_id).last_sync_at = pipeline.clock()

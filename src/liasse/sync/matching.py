@@ -24,8 +24,9 @@ from liasse.domain.ports import WorkspaceContext
 from liasse.domain.states import State, transition
 from liasse.domain.suppliers import OwnCompany
 from liasse.store.bank_repo import BankRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.tables import Document
 from liasse.sync.counts import Counts
 
@@ -52,7 +53,7 @@ def hold_already_paid(sessions: sessionmaker[Session], context: WorkspaceContext
     """Before posting: approved documents the bank shows already settled go back to review,
     with the debit that settled them. Runs only when something waits to be posted."""
     with sessions.begin() as session:
-        waiting = WorkspaceRepo(session, context.workspace_id).documents_in_states(
+        waiting = DocumentRepo(session, context.workspace_id).documents_in_states(
             [State.APPROVED], limit=1)
         has_lines = bool(BankRepo(session, context.workspace_id).count_by_status())
     if not waiting or not has_lines:
@@ -80,7 +81,7 @@ def _documents(session: Session, workspace_id: str
                ) -> tuple[list[DocumentFacts], dict[str, str], dict[str, str]]:
     """Facts, states and forced roles (sales documents from a Sales folder). An approved
     receipt's state reads `APPROVED_RECEIPT`: it is attached, not posted, once paid."""
-    repo = WorkspaceRepo(session, workspace_id)
+    repo = DocumentRepo(session, workspace_id)
     facts: list[DocumentFacts] = []
     states: dict[str, str] = {}
     roles: dict[str, str] = {}
@@ -113,7 +114,7 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
             decision, "linked" if link or attach else "proposed")
         if not created:
             return
-        repo = WorkspaceRepo(session, workspace_id)
+        repo = DocumentRepo(session, workspace_id)
         reason = f"{decision.kind} ({decision.band}, {decision.score:.0%}): " + "; ".join(
             decision.reasons)
         for document_id in decision.document_ids:
@@ -154,11 +155,12 @@ def attach_key(workspace_id: str, sha256: str, transaction_id: str) -> str:
     return str(uuid.uuid5(ATTACH_NAMESPACE, f"{workspace_id}:{sha256}:{transaction_id}"))
 
 
-def _attach_confirmation(repo: WorkspaceRepo, document: Document, decision: MatchDecision,
+def _attach_confirmation(repo: DocumentRepo, document: Document, decision: MatchDecision,
                          reason: str, match_id: str) -> None:
     """Record the intent to attach the confirmation to its bank line; the Qonto window
     sends it. The confirmation leaves the review queue: a person has nothing to decide."""
-    repo.enqueue_outbox(OUTBOX_QONTO_ATTACH,
+    outbox = OutboxRepo(repo.session, repo.workspace_id)
+    outbox.enqueue_outbox(OUTBOX_QONTO_ATTACH,
                         attach_key(repo.workspace_id, document.sha256, decision.transaction_id),
                         {"transaction_id": decision.transaction_id, "sha256": document.sha256,
                          "file_name": document.file_name, "match_id": match_id},

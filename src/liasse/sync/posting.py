@@ -20,7 +20,9 @@ from liasse.domain.money import Money
 from liasse.domain.outcome import POSTED_TYPES, posting_blocker
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.domain.states import State, transition
-from liasse.store.repo import StaleState, WorkspaceRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.repo import StaleState
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import (
     OUTBOX_QONTO_INVOICE,
@@ -43,7 +45,8 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
     created = 0
     unpostable: list[tuple[str, str]] = []
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
         for document in approved:
@@ -60,7 +63,7 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
                 converted = Money(document.converted_minor, document.converted_currency)
                 facts["converted_total"] = converted.format_plain()
                 facts["converted_currency"] = converted.currency
-            _, is_new = repo.enqueue_outbox(
+            _, is_new = outbox.enqueue_outbox(
                 OUTBOX_QONTO_INVOICE, posting_key(pipeline.workspace_id, document.sha256),
                 {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},
                 document_id=document.id,
@@ -102,7 +105,8 @@ def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
     now = pipeline.clock()
     claimed: list[tuple[str, str, str, str, dict[str, Any]]] = []
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = OutboxRepo(session, pipeline.workspace_id)
+        documents = DocumentRepo(session, pipeline.workspace_id)
         # Items others hold or that wait are skipped: look further until a batch is full
         # or every due item was tried once.
         while len(claimed) < POST_BATCH and (fresh := [
@@ -112,7 +116,7 @@ def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
                 if item.id not in drain.tried]):
             for item in fresh[:POST_BATCH - len(claimed)]:
                 drain.tried.add(item.id)
-                document = repo.get_document(item.document_id or "")
+                document = documents.get_document(item.document_id or "")
                 if document.state != State.APPROVED.value:
                     continue  # it waits for its retry or was sent back to review
                 if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
@@ -144,10 +148,11 @@ def _record_post(pipeline: Pipeline, result: PostResult) -> None:
     approved (a person or the bank check may have moved it while the call was out: the
     post happened all the same, and the audit trail says so)."""
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
         document = repo.get_document(result.document_id)
         document.qonto_invoice_id = result.remote_id
-        item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+        item = outbox.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
         item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
         item.claim_owner = None
         reason = f"posted to Qonto as supplier invoice {result.remote_id}"
@@ -176,15 +181,17 @@ def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailu
 def _release(pipeline: Pipeline, document_id: str) -> None:
     """The attempt is over: the intent goes again when its document is approved again."""
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        document = repo.get_document(document_id)
+        repo = OutboxRepo(session, pipeline.workspace_id)
+        documents = DocumentRepo(session, pipeline.workspace_id)
+        document = documents.get_document(document_id)
         item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
         repo.release_outbox_item(item.id, pipeline.clock())
 
 
 def _mark_outbox(pipeline: Pipeline, document_id: str, status: str, *, error: str) -> None:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
-        item = repo.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
+        item = outbox.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
         item.status, item.last_error, item.claim_owner = status, error, None

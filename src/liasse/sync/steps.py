@@ -35,7 +35,10 @@ from liasse.domain.ports import (
     WorkspaceContext,
 )
 from liasse.domain.states import State, transition
-from liasse.store.repo import StaleState, WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.repo import StaleState
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.tables import Document
 from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
@@ -93,13 +96,14 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
     """Record every change the source reports, committing each page with its cursor."""
     source = pipeline.sources[connection_id]
     with pipeline.sessions.begin() as session:
-        cursor = WorkspaceRepo(session, pipeline.workspace_id).get_connection(connection_id).cursor
+        cursor = ConnectionRepo(session, pipeline.workspace_id).get_connection(connection_id).cursor
     try:
         for page in source.changes(cursor):
             with pipeline.sessions.begin() as session:
-                repo = WorkspaceRepo(session, pipeline.workspace_id)
+                repo = ConnectionRepo(session, pipeline.workspace_id)
+                files = SourceFileRepo(session, pipeline.workspace_id)
                 for entry in page.entries:
-                    recorded = repo.record_source_file(connection_id, entry)
+                    recorded = files.record_source_file(connection_id, entry)
                     if entry.deleted:
                         continue
                     if entry.refused:  # recorded once with its reason, never read
@@ -121,7 +125,7 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
 
 def _set_connection(pipeline: Pipeline, connection_id: str, status: str, error: str | None) -> None:
     with pipeline.sessions.begin() as session:
-        WorkspaceRepo(session, pipeline.workspace_id).set_connection_status(
+        ConnectionRepo(session, pipeline.workspace_id).set_connection_status(
             connection_id, status, error
         )
 
@@ -134,7 +138,7 @@ def fetch(pipeline: Pipeline, counts: WindowCounts) -> None:
     with pipeline.sessions.begin() as session:
         pending = [
             (row.id, row.connection_id, _entry_of(row))
-            for row in WorkspaceRepo(session, pipeline.workspace_id).source_files_to_fetch()
+            for row in SourceFileRepo(session, pipeline.workspace_id).source_files_to_fetch()
         ]
     for file_id, connection_id, entry in pending:
         source = pipeline.sources.get(connection_id)
@@ -193,11 +197,13 @@ def _attach_unless_settled(pipeline: Pipeline, file_id: str, entry: SourceEntry,
 def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
                     size: int, media_type: str, counts: WindowCounts) -> None:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        row = repo.get_source_file(file_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        files = SourceFileRepo(session, pipeline.workspace_id)
+        connections = ConnectionRepo(session, pipeline.workspace_id)
+        row = files.get_source_file(file_id)
         existing = repo.document_by_sha256(sha256)
         if existing is not None:
-            _settle(repo, file_id, existing.id, duplicate=True)
+            _settle(files, file_id, existing.id, duplicate=True)
             repo.add_audit("document", existing.id, actor="step:fetch",
                            reason=f"the same content arrived again as {entry.path}",
                            details={"source_file_id": file_id})
@@ -206,26 +212,27 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         name = entry.path.rsplit("/", 1)[-1]
         document = repo.create_document(sha256=sha256, size=size, file_name=name,
                                         media_type=media_type, actor="step:fetch")
-        document.source_kind = repo.get_connection(row.connection_id).config.get("document_kind")
-        _settle(repo, file_id, document.id, duplicate=False)
+        connection = connections.get_connection(row.connection_id)
+        document.source_kind = connection.config.get("document_kind")
+        _settle(files, file_id, document.id, duplicate=False)
         if pipeline.jobs is not None:
             session.flush()  # the job's row refers to a document that exists
             pipeline.jobs.document_fetched(session, document.id)
 
 
-def _settle(repo: WorkspaceRepo, file_id: str, document_id: str, *, duplicate: bool) -> None:
+def _settle(repo: SourceFileRepo, file_id: str, document_id: str, *, duplicate: bool) -> None:
     if not repo.settle_fetched_file(file_id, document_id, duplicate=duplicate):
         raise StaleState(f"source file {file_id} was fetched by another window")
 
 
 def entry_connection(pipeline: Pipeline, file_id: str) -> str:
     with pipeline.sessions.begin() as session:
-        return WorkspaceRepo(session, pipeline.workspace_id).get_source_file(file_id).connection_id
+        return SourceFileRepo(session, pipeline.workspace_id).get_source_file(file_id).connection_id
 
 
 def _mark_file(pipeline: Pipeline, file_id: str, status: str, error: str) -> None:
     with pipeline.sessions.begin() as session:
-        row = WorkspaceRepo(session, pipeline.workspace_id).get_source_file(file_id)
+        row = SourceFileRepo(session, pipeline.workspace_id).get_source_file(file_id)
         row.status, row.error = status, error
 
 
@@ -235,7 +242,7 @@ def _mark_file(pipeline: Pipeline, file_id: str, status: str, error: str) -> Non
 def resume_due_retries(pipeline: Pipeline) -> None:
     """Documents whose backoff has elapsed go back to the step that failed."""
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         for document in repo.documents_due_for_retry(pipeline.clock()):
             target = State(document.resume_state or State.FETCHED.value)
             try:
@@ -255,7 +262,7 @@ def fail_document(pipeline: Pipeline, document_id: str, error: StepFailure, step
     (None when someone else moved the document meanwhile: their move stands)."""
     try:
         with pipeline.sessions.begin() as session:
-            repo = WorkspaceRepo(session, pipeline.workspace_id)
+            repo = DocumentRepo(session, pipeline.workspace_id)
             document = repo.get_document(document_id)
             current = State(document.state)
             document.attempts += 1
@@ -278,7 +285,7 @@ def claim(pipeline: Pipeline, document_id: str, state: State) -> bool:
     every other window sees it); False when it is not this window's to work on."""
     now = pipeline.clock()
     with pipeline.sessions.begin() as session:
-        return WorkspaceRepo(session, pipeline.workspace_id).claim_document(
+        return DocumentRepo(session, pipeline.workspace_id).claim_document(
             document_id, state, pipeline.owner, now, now + CLAIM_LEASE)
 
 
@@ -340,7 +347,7 @@ def read_document(pipeline: Pipeline, document_id: str, counts: WindowCounts) ->
     """One document from fetched to routed: the read job's work, the same functions a
     window uses for its whole batch. Whatever state it is in, only its own step runs."""
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).find_document(document_id)
+        document = DocumentRepo(session, pipeline.workspace_id).find_document(document_id)
         if document is None:
             return  # erased since the job was queued
         state, sha256, file_name = State(document.state), document.sha256, document.file_name
@@ -361,7 +368,7 @@ def read_document(pipeline: Pipeline, document_id: str, counts: WindowCounts) ->
 
 def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         return [(d.id, d.sha256, d.file_name) for d in repo.documents_in_states([State.FETCHED])]
 
 
@@ -370,7 +377,7 @@ def _store_extraction_step(pipeline: Pipeline, document_id: str, result: Extract
     """Store what was read and move the document on; False if it moved meanwhile."""
     try:
         with pipeline.sessions.begin() as session:
-            repo = WorkspaceRepo(session, pipeline.workspace_id)
+            repo = DocumentRepo(session, pipeline.workspace_id)
             document = repo.get_document(document_id)
             _store_extraction(document, result)
             convert_total(document, pipeline.context)
@@ -430,7 +437,7 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
     if not claim(pipeline, document_id, State.EXTRACTED):
         return None
     with pipeline.sessions.begin() as session:
-        document = WorkspaceRepo(session, pipeline.workspace_id).get_document(document_id)
+        document = DocumentRepo(session, pipeline.workspace_id).get_document(document_id)
         extraction = replace(ExtractionResult.from_json(document.extraction or {}),
                              text=document.text or "")
         source_kind = document.source_kind
@@ -447,7 +454,7 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
 
 def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) -> None:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         document = repo.get_document(document_id)
         document.route_reasons = list(decision.reasons)
         # What routing decided on: extraction, supplier, arithmetic and duplicates together
@@ -472,5 +479,5 @@ def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) 
 
 def _ids_in(pipeline: Pipeline, state: State) -> list[str]:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
         return [document.id for document in repo.documents_in_states([state])]

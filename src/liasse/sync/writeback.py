@@ -25,7 +25,10 @@ from liasse.domain.filing import DEFAULT_PATTERN, processed_path
 from liasse.domain.money import Money, MoneyError
 from liasse.domain.ports import DocumentWriter, FileToWrite
 from liasse.domain.states import State
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.tables import Connection, Document, OutboxItem
 from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
@@ -135,24 +138,27 @@ def record_write_intents(pipeline: Pipeline) -> int:
     """One outbox intent per ready document and write-back connection; returns how many."""
     created = 0
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = ConnectionRepo(session, pipeline.workspace_id)
         for connection_id in pipeline.writers:
             connection = repo.get_connection(connection_id)
             if connection.status != "active" or not connection.config.get("write_back"):
                 continue
-            created += _record_for_connection(pipeline, repo, connection)
+            created += _record_for_connection(
+                pipeline, DocumentRepo(session, pipeline.workspace_id), connection)
     return created
 
 
-def _record_for_connection(pipeline: Pipeline, repo: WorkspaceRepo,
+def _record_for_connection(pipeline: Pipeline, repo: DocumentRepo,
                            connection: Connection) -> int:
+    outbox = OutboxRepo(repo.session, repo.workspace_id)
+    files = SourceFileRepo(repo.session, repo.workspace_id)
     config = WriteBackConfig.of(dict(connection.config))
     created = 0
     for document in repo.documents_in_states(READY_STATES[config.after]):
-        if not _came_from(repo, document, connection.id):
+        if not _came_from(files, document, connection.id):
             continue
         path = processed_path(config.pattern, config.folder, document_facts(document))
-        _, is_new = repo.enqueue_outbox(
+        _, is_new = outbox.enqueue_outbox(
             OUTBOX_DROPBOX_WRITE,
             writeback_key(pipeline.workspace_id, document.sha256, connection.id),
             {"connection_id": connection.id, "path": path, "sha256": document.sha256},
@@ -162,7 +168,7 @@ def _record_for_connection(pipeline: Pipeline, repo: WorkspaceRepo,
     return created
 
 
-def _came_from(repo: WorkspaceRepo, document: Document, connection_id: str) -> bool:
+def _came_from(repo: SourceFileRepo, document: Document, connection_id: str) -> bool:
     return any(row.connection_id == connection_id
                for row in repo.source_files_of_document(document.id))
 
@@ -224,13 +230,13 @@ def drain_write_outbox(pipeline: Pipeline, *, public_url: str | None = None
 
 def _needs_reconnect(pipeline: Pipeline, connection_id: str, error: str) -> None:
     with pipeline.sessions.begin() as session:
-        WorkspaceRepo(session, pipeline.workspace_id).set_connection_status(
+        ConnectionRepo(session, pipeline.workspace_id).set_connection_status(
             connection_id, "needs_reconnect", error)
 
 
 def _due_item_ids(pipeline: Pipeline) -> list[str]:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
+        repo = OutboxRepo(session, pipeline.workspace_id)
         return [item.id for item in repo.outbox_ready(pipeline.clock(), OUTBOX_DROPBOX_WRITE,
                                                       owner=pipeline.owner)]
 
@@ -240,18 +246,20 @@ def _claim(pipeline: Pipeline, item_id: str, blocked: set[str], public_url: str 
     """Count the attempt and build the file, or None when this item must not be written now."""
     now = pipeline.clock()
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        item = repo.get_outbox_item(item_id)
+        repo = ConnectionRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
+        documents = DocumentRepo(repo.session, repo.workspace_id)
+        item = outbox.get_outbox_item(item_id)
         connection_id = str(item.payload.get("connection_id", ""))
         if connection_id in blocked or connection_id not in pipeline.writers:
             return None
         # Disconnecting stops all writes at once, even intents recorded before.
         if repo.get_connection(connection_id).status != "active":
             return None
-        if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
+        if not outbox.claim_outbox_item(item.id, now, owner=pipeline.owner,
                                       until=now + CLAIM_LEASE):
             return None  # another window or worker took it
-        document = repo.get_document(item.document_id or "")
+        document = documents.get_document(item.document_id or "")
         link = record_url(_base_url(pipeline.writers[connection_id], public_url),
                           repo.workspace().slug, document.id)
         content = _content(pipeline, document, link)
@@ -281,8 +289,9 @@ def _content(pipeline: Pipeline, document: Document, link: str) -> bytes:
 
 def _record_done(pipeline: Pipeline, claimed: _Claimed, remote_id: str) -> None:
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        item = repo.get_outbox_item(claimed.item_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
+        item = outbox.get_outbox_item(claimed.item_id)
         item.status, item.remote_id, item.done_at = "done", remote_id, pipeline.clock()
         item.last_error, item.claim_owner = None, None
         repo.add_audit("document", claimed.document_id, actor=ACTOR,
@@ -295,8 +304,9 @@ def _record_failure(pipeline: Pipeline, claimed: _Claimed, error: StepFailure,
                     counts: WriteBackCounts) -> None:
     """Keep the failure on the outbox item and in the audit trail; the document stays put."""
     with pipeline.sessions.begin() as session:
-        repo = WorkspaceRepo(session, pipeline.workspace_id)
-        item = repo.get_outbox_item(claimed.item_id)
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        outbox = OutboxRepo(session, pipeline.workspace_id)
+        item = outbox.get_outbox_item(claimed.item_id)
         item.last_error = str(error)
         message = _apply_failure(pipeline, item, error)
         if item.status == "parked":

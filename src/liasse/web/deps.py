@@ -22,9 +22,12 @@ from liasse.app.services import Services
 from liasse.app.settings import WebConfig
 from liasse.store import web_repo
 from liasse.store.bank_repo import BankRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.memory_repo import MemoryRepo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
 from liasse.store.tables_web import ROLES
@@ -173,25 +176,41 @@ StateDep = Annotated[WebState, Depends(web_state)]
 @dataclass
 class Repos:
     session: Session
-    store: WorkspaceRepo
+    workspace_id: str
     web: WebRepo
 
-    # The supplier, match and bank repositories share the transaction; made when asked for.
+    # The other repositories share the transaction; made when asked for.
+    @property
+    def documents(self) -> DocumentRepo:
+        return DocumentRepo(self.session, self.workspace_id)
+
+    @property
+    def connections(self) -> ConnectionRepo:
+        return ConnectionRepo(self.session, self.workspace_id)
+
+    @property
+    def files(self) -> SourceFileRepo:
+        return SourceFileRepo(self.session, self.workspace_id)
+
+    @property
+    def outbox(self) -> OutboxRepo:
+        return OutboxRepo(self.session, self.workspace_id)
+
     @property
     def suppliers(self) -> SupplierRepo:
-        return SupplierRepo(self.session, self.store.workspace_id)
+        return SupplierRepo(self.session, self.workspace_id)
 
     @property
     def memories(self) -> MemoryRepo:
-        return MemoryRepo(self.session, self.store.workspace_id)
+        return MemoryRepo(self.session, self.workspace_id)
 
     @property
     def matches(self) -> MatchRepo:
-        return MatchRepo(self.session, self.store.workspace_id)
+        return MatchRepo(self.session, self.workspace_id)
 
     @property
     def bank(self) -> BankRepo:
-        return BankRepo(self.session, self.store.workspace_id)
+        return BankRepo(self.session, self.workspace_id)
 
 
 @contextmanager
@@ -199,4 +218,4 @@ def repos(state: WebState, who: Viewer) -> Iterator[Repos]:
     """One transaction over the viewer's workspace, committed when the block ends."""
     with state.services.sessions.begin() as session:
         workspace_id = who.workspace.workspace_id
-        yield Repos(session, WorkspaceRepo(session, workspace_id), WebRepo(session, workspace_id))
+        yield Repos(session, workspace_id, WebRepo(session, workspace_id))

@@ -33,7 +33,7 @@ from liasse.app.services import Services
 from liasse.domain.printable import PrintableFormatter
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 
 log = logging.getLogger("liasse.app.jobs")
 
@@ -204,13 +204,13 @@ def defer_window_now(services: Services, app: procrastinate.App, slug: str,
                      connection_id: str) -> bool:
     """The instant watcher's short window: queued now, whether or not the interval ran out."""
     with services.sessions.begin() as session:
-        WorkspaceRepo(session, services_workspace_id(services, slug)).get_connection(
+        ConnectionRepo(session, services_workspace_id(services, slug)).get_connection(
             connection_id)  # raises for a connection of another workspace
         return defer_window(session, app, slug, connection_id, force=True)
 
 
 def services_workspace_id(services: Services, slug: str) -> str:
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         return repo.workspace_id
 
 

@@ -18,7 +18,8 @@ from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import steps
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
@@ -54,12 +55,12 @@ def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str,
     """One connection's window under its lease; None when it is not due or someone else
     holds it. The lease is taken only when the window is due (unless `force`, for the
     instant watcher's short windows), so the four-an-hour limit holds across workers."""
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         connection = repo.get_connection(connection_id)
         kind, config = connection.kind, dict(connection.config)
     interval = WindowScheduler(services).interval(kind, config)
     start = utc_now()
-    with services.workspace_repo(slug) as repo:
+    with services.repo(ConnectionRepo, slug) as repo:
         take = repo.acquire_lease if force else repo.acquire_due_lease
         if not take(connection_id, owner, start, start + LEASE):
             return None
@@ -73,7 +74,7 @@ def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str,
         queue_stragglers(pipeline, jobs)
         return counts.as_dict()
     finally:
-        with services.workspace_repo(slug) as repo:
+        with services.repo(ConnectionRepo, slug) as repo:
             repo.release_lease(connection_id, owner, start + interval)
 
 
@@ -85,7 +86,7 @@ def fetch_backlog(pipeline: Pipeline, counts: WindowCounts) -> None:
     tried: set[str] = set()
     while True:
         with pipeline.sessions.begin() as session:
-            pending = {row.id for row in WorkspaceRepo(
+            pending = {row.id for row in SourceFileRepo(
                 session, pipeline.workspace_id).source_files_to_fetch()}
         if not pending or pending <= tried:
             return
@@ -132,7 +133,7 @@ def due_windows(services: Services, owner: str) -> list[tuple[str, str]]:
     with services.sessions.begin() as session:
         return [(workspace.slug, connection.id)
                 for workspace in store_repo.list_all_workspaces(session)
-                for connection in WorkspaceRepo(session, workspace.id).connections_due(
+                for connection in ConnectionRepo(session, workspace.id).connections_due(
                     now, owner)]
 
 

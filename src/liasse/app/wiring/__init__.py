@@ -17,7 +17,7 @@ from liasse.app.wiring import dropbox, localfolder, qonto
 from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
 from liasse.domain.ports import BankFeed, DocumentSource, DocumentWriter, InvoicePoster
 from liasse.domain.receipts import ReceiptSink, ReceiptSource
-from liasse.store.repo import WorkspaceRepo
+from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.tables import Connection
 from liasse.sync.instant import LongpollSource
 
@@ -80,7 +80,7 @@ def wiring_for(kind: str) -> Wiring:
         raise UnknownKind(f"unknown connection kind {kind!r}") from None
 
 
-def document_sources(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentSource]:
+def document_sources(services: Services, repo: ConnectionRepo) -> dict[str, DocumentSource]:
     """A source per active connection that brings documents in, by connection id. A
     connection that needs reconnecting is skipped, not hammered."""
     sources = {}
@@ -93,7 +93,7 @@ def document_sources(services: Services, repo: WorkspaceRepo) -> dict[str, Docum
     return sources
 
 
-def document_writers(services: Services, repo: WorkspaceRepo) -> dict[str, DocumentWriter]:
+def document_writers(services: Services, repo: ConnectionRepo) -> dict[str, DocumentWriter]:
     """A writer per active connection that writes processed PDFs back."""
     writers = {}
     for connection in repo.list_connections():
@@ -105,7 +105,7 @@ def document_writers(services: Services, repo: WorkspaceRepo) -> dict[str, Docum
     return writers
 
 
-def invoice_poster(services: Services, repo: WorkspaceRepo) -> InvoicePoster | None:
+def invoice_poster(services: Services, repo: ConnectionRepo) -> InvoicePoster | None:
     """The poster of the workspace's active bank; None leaves approvals waiting."""
     for connection in repo.list_connections():
         factory = wiring_for(connection.kind).poster

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.app.services import Services
-from liasse.store.repo import WorkspaceRepo
 from liasse.store.secrets import Keyring, SecretStore
+from liasse.store.secrets_repo import SecretRepo
 
 # One lock per connection for the whole process: two workers never refresh at once.
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}
@@ -51,7 +51,7 @@ class SecretJsonStore:
             self._store(session).delete(self.name)
 
     def _store(self, session: Session) -> SecretStore:
-        return SecretStore(WorkspaceRepo(session, self._workspace_id), self._keyring)
+        return SecretStore(SecretRepo(session, self._workspace_id), self._keyring)
 
 
 def connection_secret(services: Services, workspace_id: str, kind: str, connection_id: str

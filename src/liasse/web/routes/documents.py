@@ -96,7 +96,7 @@ def documents(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse
 
 def _get(r: Repos, document_id: str) -> Document:
     try:
-        return r.store.get_document(document_id)
+        return r.documents.get_document(document_id)
     except NotFound as exc:
         raise HTTPException(404) from exc
 
@@ -105,14 +105,14 @@ def _get(r: Repos, document_id: str) -> Document:
 def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) -> HTMLResponse:
     with repos(state, who) as r:
         document = _get(r, document_id)
-        trail = audit_lines(r.store, document_id)
-        files = [(f, r.store.get_connection(f.connection_id))
-                 for f in r.store.source_files_of_document(document_id)]
+        trail = audit_lines(r.documents, document_id)
+        files = [(f, r.connections.get_connection(f.connection_id))
+                 for f in r.files.source_files_of_document(document_id)]
         matches = match_views(r, document_id)
         original = duplicate_original(r, document)
         # In sandbox mode the invoice lives in the built-in emulator, not in Qonto's app.
         sandbox = any(c.status == "active" and is_sandbox_bank(c)
-                      for c in r.store.list_connections())
+                      for c in r.connections.list_connections())
     fields = (document.extraction or {}).get("fields", {})
     linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]
     return render(request, "record.html", who, document=document, trail=trail, files=files,
@@ -178,7 +178,7 @@ async def edit_fields(request: Request, state: StateDep, who: ReviewerDep, docum
 
     def apply(r: Repos) -> None:
         for name, value in edits.items():
-            actions.edit_field(r.store, document_id, name, value, actor=who.actor)
+            actions.edit_field(r.documents, document_id, name, value, actor=who.actor)
 
     return _act(request, state, who, document_id, back, "saved", apply)
 
@@ -189,7 +189,7 @@ def approve(request: Request, state: StateDep, who: ReviewerDep, document_id: st
             ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "approved",
                 lambda r: learning.approve_and_learn(
-                    r.store, r.suppliers, r.memories, state.services.blobs.read_bytes,
+                    r.documents, r.suppliers, r.memories, state.services.blobs.read_bytes,
                     document_id, actor=who.actor, reason=reason))
 
 
@@ -199,7 +199,7 @@ def reject(request: Request, state: StateDep, who: ReviewerDep, document_id: str
            ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "rejected",
                 lambda r: learning.reject_and_learn(
-                    r.store, r.suppliers, r.memories, state.services.blobs.read_bytes,
+                    r.documents, r.suppliers, r.memories, state.services.blobs.read_bytes,
                     document_id, actor=who.actor, reason=reason))
 
 
@@ -207,7 +207,7 @@ def reject(request: Request, state: StateDep, who: ReviewerDep, document_id: str
 def send_back(request: Request, state: StateDep, who: ReviewerDep, document_id: str,
               reason: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, "", "sent_back",
-                lambda r: actions.send_back_to_review(r.store, document_id, actor=who.actor,
+                lambda r: actions.send_back_to_review(r.documents, document_id, actor=who.actor,
                                                       reason=reason))
 
 
@@ -216,7 +216,7 @@ def override_route(request: Request, state: StateDep, who: AccountantDep, docume
                    target: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
                    ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, "", "routed",
-                lambda r: actions.override_route(r.store, document_id, target, actor=who.actor,
+                lambda r: actions.override_route(r.documents, document_id, target, actor=who.actor,
                                                  reason=reason))
 
 
@@ -224,7 +224,7 @@ def override_route(request: Request, state: StateDep, who: AccountantDep, docume
 def retry(request: Request, state: StateDep, who: AccountantDep, document_id: str,
           back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "retried",
-                lambda r: actions.retry_document(r.store, document_id, actor=who.actor))
+                lambda r: actions.retry_document(r.documents, document_id, actor=who.actor))
 
 
 @router.post("/documents/{document_id}/supplier", response_model=None)
@@ -232,8 +232,8 @@ def choose_supplier(request: Request, state: StateDep, who: ReviewerDep, documen
                     supplier_id: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "",
                     ) -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "supplier_set",
-                lambda r: actions.assign_supplier(r.store, r.suppliers, document_id, supplier_id,
-                                                  actor=who.actor))
+                lambda r: actions.assign_supplier(r.documents, r.suppliers, document_id,
+                                                  supplier_id, actor=who.actor))
 
 
 @router.post("/documents/{document_id}/account", response_model=None)
@@ -241,5 +241,5 @@ def choose_account(request: Request, state: StateDep, who: ReviewerDep, document
                    ledger_account: Annotated[str, Form()] = "",
                    back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _act(request, state, who, document_id, back, "account_set",
-                lambda r: actions.set_ledger_account(r.store, document_id, ledger_account,
+                lambda r: actions.set_ledger_account(r.documents, document_id, ledger_account,
                                                      actor=who.actor))

@@ -54,7 +54,7 @@ def _documents(r: Repos, ids: list[str]) -> tuple[Document, ...]:
     found = []
     for document_id in ids:
         try:
-            found.append(r.store.get_document(document_id))
+            found.append(r.documents.get_document(document_id))
         except NotFound:
             continue
     return tuple(found)
@@ -63,7 +63,7 @@ def _documents(r: Repos, ids: list[str]) -> tuple[Document, ...]:
 def sandbox_accounts(r: Repos) -> frozenset[str]:
     """The bank accounts synced from an emulator (the built-in Qonto sandbox): their lines
     are made-up demo history and must never pass for the user's own bank."""
-    emulated = {c.id for c in r.store.list_connections() if is_sandbox_bank(c)}
+    emulated = {c.id for c in r.connections.list_connections() if is_sandbox_bank(c)}
     return frozenset(a.id for a in r.bank.accounts() if a.connection_id in emulated)
 
 
@@ -86,7 +86,7 @@ def duplicate_original(r: Repos, document: Document) -> Document | None:
     if not document.duplicate_of:
         return None
     try:
-        return r.store.get_document(document.duplicate_of)
+        return r.documents.get_document(document.duplicate_of)
     except NotFound:
         return None
 
@@ -111,7 +111,7 @@ def _match_action(request: Request, state: StateDep, who: Viewer, back: str, mes
 def confirm(request: Request, state: StateDep, who: ReviewerDep, match_id: str,
             back: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _match_action(request, state, who, back, "match_linked", lambda r: (
-        actions.confirm_match(r.store, r.matches, r.bank, match_id, actor=who.actor)))
+        actions.confirm_match(r.documents, r.matches, r.bank, match_id, actor=who.actor)))
 
 
 @router.post("/matches/{match_id}/dismiss", response_model=None)
@@ -119,7 +119,7 @@ def dismiss(request: Request, state: StateDep, who: ReviewerDep, match_id: str,
             reason: Annotated[str, Form()] = "", back: Annotated[str, Form()] = ""
             ) -> HTMLResponse | RedirectResponse:
     return _match_action(request, state, who, back, "match_dismissed", lambda r: (
-        actions.dismiss_match(r.store, r.matches, match_id, actor=who.actor,
+        actions.dismiss_match(r.documents, r.matches, match_id, actor=who.actor,
                               reason=reason[:500])))
 
 

@@ -74,7 +74,7 @@ def pages_of(state: WebState, document: Document) -> PagesView:
 def _document(state: WebState, who: ViewerDep, document_id: str) -> Document:
     with repos(state, who) as r:
         try:
-            return r.store.get_document(document_id)
+            return r.documents.get_document(document_id)
         except NotFound as exc:
             raise HTTPException(404) from exc
 

@@ -37,12 +37,12 @@ def queue(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse | R
 def review(request: Request, state: StateDep, who: ViewerDep, document_id: str) -> HTMLResponse:
     with repos(state, who) as r:
         try:
-            document = r.store.get_document(document_id)
+            document = r.documents.get_document(document_id)
         except NotFound as exc:
             raise HTTPException(404) from exc
         waiting = list(r.web.review_queue(limit=QUEUE_PAGE))
         total = r.web.count_in_review()
-        trail = audit_lines(r.store, document_id)
+        trail = audit_lines(r.documents, document_id)
         suppliers = r.suppliers.suppliers()
         matches = match_views(r, document_id)
         original = duplicate_original(r, document)
@@ -69,7 +69,7 @@ async def bulk_approve(request: Request, state: StateDep, who: ReviewerDep
     if not ids:
         return see_other(flash_url(f"{who.base}/review", "nothing_selected"))
     with repos(state, who) as r:
-        result = actions.bulk_approve(r.store, ids, actor=who.actor)
+        result = actions.bulk_approve(r.documents, ids, actor=who.actor)
     if result.refused:
         return render(request, "bulk.html", who, result=result)
     return see_other(flash_url(f"{who.base}/review", "bulk_approved"))

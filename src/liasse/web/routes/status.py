@@ -26,9 +26,9 @@ def status(request: Request, state: StateDep, who: ViewerDep) -> HTMLResponse:
         parked_outbox = r.web.parked_outbox()
         pending_outbox = r.web.pending_outbox_count()
         counts = r.web.counts_by_state()
-        backfills = backfill_progress(r.store)
-        exports = receipts_exports(r.store)
-        queue = job_queue(r.store, state.services.settings)
+        backfills = backfill_progress(r.connections)
+        exports = receipts_exports(r.connections)
+        queue = job_queue(r.session, state.services.settings)
     return render(request, "status.html", who, health=health, waiting=waiting,
                   health_of=connection_health, exports=exports,
                   parked_outbox=parked_outbox, pending_outbox=pending_outbox, counts=counts,
@@ -42,7 +42,7 @@ def retry_outbox(request: Request, state: StateDep, who: AccountantDep, item_id:
                  ) -> HTMLResponse | RedirectResponse:
     try:
         with repos(state, who) as r:
-            actions.retry_outbox_item(r.store, item_id, actor=who.actor)
+            actions.retry_outbox_item(r.documents, item_id, actor=who.actor)
     except actions.ActionRefused as exc:
         return render(request, "error.html", who, status_code=400, code=400, detail=str(exc))
     return see_other(flash_url(f"{who.base}/status", "retried"))
@@ -70,7 +70,7 @@ def retry_connection_now(state: StateDep, who: AccountantDep, name: str) -> Redi
 @router.get("/api/status")
 def status_json(state: StateDep, who: ViewerDep) -> JSONResponse:
     with repos(state, who) as r:
-        report: dict[str, Any] = status_report(r.store).to_json()
+        report: dict[str, Any] = status_report(r.session, r.workspace_id).to_json()
     return JSONResponse(report)
 
 

@@ -75,7 +75,7 @@ def supplier_page(request: Request, state: StateDep, who: ViewerDep, supplier_id
         others = [s for s in r.suppliers.suppliers() if s.id != supplier_id]
         spend = [x for x in r.suppliers.spend_by_supplier(state.today().year)
                  if x.supplier_id == supplier_id]
-        trail = audit_lines(r.store, supplier_id)
+        trail = audit_lines(r.documents, supplier_id)
         memory = r.memories.memory_of(supplier_id)
     if current != supplier_id:  # merged away: its page is now the kept supplier's
         return see_other(f"{who.base}/suppliers/{current}")
@@ -118,7 +118,7 @@ def save_rule(request: Request, state: StateDep, who: AccountantDep, supplier_id
     def apply(r: Repos) -> None:
         rule = SupplierRule(ledger_account or None, bool(always_review), _percent(approve_from),
                             _percent(review_from))
-        actions.update_supplier_rule(r.store, r.suppliers, supplier_id, rule, actor=who.actor)
+        actions.update_supplier_rule(r.documents, r.suppliers, supplier_id, rule, actor=who.actor)
 
     return _supplier_action(request, state, who, supplier_id, "rule_saved", apply)
 
@@ -127,7 +127,7 @@ def save_rule(request: Request, state: StateDep, who: AccountantDep, supplier_id
 def rename(request: Request, state: StateDep, who: AccountantDep, supplier_id: str,
            legal_name: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _supplier_action(request, state, who, supplier_id, "renamed", lambda r: (
-        actions.rename_supplier(r.store, r.suppliers, supplier_id, legal_name[:300],
+        actions.rename_supplier(r.documents, r.suppliers, supplier_id, legal_name[:300],
                                 actor=who.actor)))
 
 
@@ -135,12 +135,12 @@ def rename(request: Request, state: StateDep, who: AccountantDep, supplier_id: s
 def merge(request: Request, state: StateDep, who: AccountantDep, supplier_id: str,
           absorbed: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     return _supplier_action(request, state, who, supplier_id, "merged", lambda r: (
-        actions.merge_suppliers(r.store, r.suppliers, supplier_id, absorbed, actor=who.actor)))
+        actions.merge_suppliers(r.documents, r.suppliers, supplier_id, absorbed, actor=who.actor)))
 
 
 @router.post("/suppliers/{supplier_id}/forget", response_model=None)
 def forget(request: Request, state: StateDep, who: AccountantDep, supplier_id: str
            ) -> HTMLResponse | RedirectResponse:
     return _supplier_action(request, state, who, supplier_id, "forgotten", lambda r: (
-        learning.forget_supplier(r.store, r.suppliers, r.memories, supplier_id,
+        learning.forget_supplier(r.documents, r.suppliers, r.memories, supplier_id,
                                  actor=who.actor)))

@@ -1,0 +1,181 @@
+"""Documents, their checked state moves and claims, and the audit trail they write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from liasse.domain.states import State, Transition
+from liasse.store.repo import BoundRepo, NotFound, StaleState
+from liasse.store.tables import AuditEvent, Document, utcnow
+
+
+class DocumentRepo(BoundRepo):
+    """One workspace's documents and audit events."""
+
+    def document_by_sha256(self, sha256: str) -> Document | None:
+        return self.session.scalars(
+            select(Document).where(
+                Document.workspace_id == self.workspace_id, Document.sha256 == sha256
+            )
+        ).first()
+
+    def create_document(
+        self, *, sha256: str, size: int, file_name: str, media_type: str, actor: str
+    ) -> Document:
+        document = Document(
+            workspace_id=self.workspace_id,
+            sha256=sha256,
+            size=size,
+            file_name=file_name,
+            media_type=media_type,
+            state=State.FETCHED.value,
+            state_reason="content stored",
+        )
+        self.session.add(document)
+        self.session.flush()
+        self.add_audit(
+            "document", document.id, actor=actor, before=State.DISCOVERED.value,
+            after=State.FETCHED.value, reason="content stored",
+            details={"sha256": sha256, "file_name": file_name},
+        )
+        return document
+
+    def get_document(self, document_id: str) -> Document:
+        return self._one(Document, document_id)
+
+    def find_document(self, document_id: str) -> Document | None:
+        """The document, or None when this workspace has none by that id (erased)."""
+        return self.session.scalars(select(Document).where(
+            Document.workspace_id == self.workspace_id, Document.id == document_id)).first()
+
+    def documents_in_states(
+        self, states: Iterable[State], limit: int = 500
+    ) -> Sequence[Document]:
+        return self.session.scalars(
+            select(Document)
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.state.in_([state.value for state in states]),
+            )
+            .order_by(Document.created_at)
+            .limit(limit)
+        ).all()
+
+    def documents_due_for_retry(self, now: datetime, limit: int = 500) -> Sequence[Document]:
+        return self.session.scalars(
+            select(Document)
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.state == State.RETRY_SCHEDULED.value,
+                or_(Document.next_attempt_at.is_(None), Document.next_attempt_at <= now),
+            )
+            .order_by(Document.next_attempt_at)
+            .limit(limit)
+        ).all()
+
+    def list_documents(
+        self, *, limit: int = 100, offset: int = 0, state: str | None = None
+    ) -> Sequence[Document]:
+        query = select(Document).where(Document.workspace_id == self.workspace_id)
+        if state:
+            query = query.where(Document.state == state)
+        return self.session.scalars(
+            query.order_by(Document.updated_at.desc()).limit(limit).offset(offset)
+        ).all()
+
+    def count_documents_by_state(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(Document.state, func.count())
+            .where(Document.workspace_id == self.workspace_id)
+            .group_by(Document.state)
+        ).all()
+        return {str(key): int(count) for key, count in rows}
+
+    def claim_document(self, document_id: str, state: State, owner: str, now: datetime,
+                       until: datetime) -> bool:
+        """Claim the document for the step that starts from `state`; False if it is no
+        longer there or someone else's claim still runs (a claim of `owner` is its own)."""
+        result = self.session.execute(
+            update(Document)
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.id == document_id,
+                Document.state == state.value,
+                or_(Document.claim_until.is_(None), Document.claim_until < now,
+                    Document.claim_owner == owner),
+            )
+            .values(claim_owner=owner, claim_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def apply_transition(
+        self, document: Document, move: Transition, details: dict[str, Any] | None = None
+    ) -> None:
+        """Write a checked transition and its audit event in the caller's transaction.
+
+        The move is a conditional UPDATE (… WHERE state = the move's start), so of two
+        writers moving the same document only the first succeeds; the second gets
+        `StaleState`. A move ends the step: it releases the document's claim.
+        """
+        if document.workspace_id != self.workspace_id:
+            raise NotFound(f"document {document.id}")
+        if document.state != move.before.value:
+            raise StaleState(
+                f"document {document.id} is {document.state}, not {move.before.value}"
+            )
+        self.session.flush()  # the step's own changes to the row go first
+        now = utcnow()
+        result = self.session.execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id, Document.id == document.id,
+                   Document.state == move.before.value)
+            .values(state=move.after.value, state_reason=move.reason, updated_at=now,
+                    claim_owner=None, claim_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise StaleState(f"document {document.id} is no longer {move.before.value}")
+        for name, value in (("state", move.after.value), ("state_reason", move.reason),
+                            ("updated_at", now), ("claim_owner", None), ("claim_until", None)):
+            set_committed_value(document, name, value)
+        self.add_audit(
+            "document", document.id, actor=move.actor, before=move.before.value,
+            after=move.after.value, reason=move.reason, details=details or {},
+        )
+
+    # --- audit ----------------------------------------------------------------------------
+
+    def add_audit(
+        self,
+        subject_type: str,
+        subject_id: str,
+        *,
+        actor: str,
+        reason: str,
+        before: str | None = None,
+        after: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        event = AuditEvent(
+            workspace_id=self.workspace_id, subject_type=subject_type, subject_id=subject_id,
+            actor=actor, before=before, after=after, reason=reason, details=details or {},
+        )
+        self.session.add(event)
+        return event
+
+    def audit_trail(self, subject_id: str) -> Sequence[AuditEvent]:
+        return self.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.workspace_id == self.workspace_id,
+                AuditEvent.subject_id == subject_id,
+            )
+            .order_by(AuditEvent.id)
+        ).all()
+
