@@ -36,9 +36,6 @@ from typing import Any
 import httpx
 
 from liasse.domain.states import RESTING, State
-from liasse.store.documents_repo import DocumentRepo
-from liasse.store.outbox_repo import OutboxRepo
-from liasse.store.source_files_repo import SourceFileRepo
 
 DROPBOX_TOKEN = "reliability-upload-token"
 WATCHED_FOLDER = "/Invoices"
@@ -578,6 +575,9 @@ def read_snapshot(home: Path) -> Snapshot:
     """liasse's own view, read through the store's repositories (the only place with SQL)."""
     from liasse.store import repo as store_repo
     from liasse.store.db import make_engine, make_session_factory
+    from liasse.store.documents_repo import DocumentRepo
+    from liasse.store.outbox_repo import OutboxRepo
+    from liasse.store.source_files_repo import SourceFileRepo
 
     engine = make_engine(f"sqlite:///{home / 'liasse.db'}")
     try:
@@ -585,7 +585,7 @@ def read_snapshot(home: Path) -> Snapshot:
             workspaces = store_repo.list_all_workspaces(session)
             repo = DocumentRepo(session, workspaces[0].id)
             outbox = OutboxRepo(session, workspaces[0].id)
-            files_repo = SourceFileRepo(repo.session, repo.workspace_id)
+            files_repo = SourceFileRepo(session, workspaces[0].id)
             files = [FileRow(row.path, row.status, row.duplicate, row.document_id)
                      for row in files_repo.list_source_files(limit=100_000)]
             documents = {}

@@ -48,9 +48,9 @@ def test_export_and_erase_touch_only_their_workspace(engine: Engine) -> None:
         ids = {}
         for slug in ("a", "b"):
             repo = SecretRepo(session, store_repo.create_workspace(session, slug, slug).id)
-            documents = DocumentRepo(session, store_repo.create_workspace(session, slug, slug).id)
+            documents = DocumentRepo(session, repo.workspace_id)
             documents.create_document(sha256=f"{slug * 64}", size=1, file_name=f"{slug}.pdf",
-                                 media_type="application/pdf", actor="test")
+                                      media_type="application/pdf", actor="test")
             repo.save_data_key("m", b"wrapped")
             repo.save_secret_ciphertext("token", b"cipher")
             ids[slug] = repo.workspace_id

@@ -27,7 +27,7 @@ from liasse.emulators.dropbox.serve import running_emulator
 from liasse.emulators.dropbox.state import DropboxState
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.source_files_repo import SourceFileRepo
-from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
+from liasse.sync.instant import InstantWatcher, start_watcher
 from liasse.sync.window import run_window
 
 TOKEN = "instant-token"
@@ -143,7 +143,7 @@ def test_instant_mode_on_a_connection_feeds_its_workspace(
     with services.repo(ConnectionRepo) as repo:
         connection = repo.get_connection(connection_id)
         connection.config = {**connection.config, "mode": "instant"}
-        assert is_instant(connection.config)
+        assert connection.read_config().instant
     run_window(build_pipeline(services, connection_ids={connection_id}))  # commits a cursor
     picked, stop = threading.Event(), threading.Event()
 

@@ -13,6 +13,7 @@ from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
 from liasse.app.setup import initialise
 from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.views import ConnectionConfig
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -68,6 +69,7 @@ def test_a_connection_that_needs_reconnecting_is_skipped(services: Services) -> 
 
 def test_remote_connections_poll_at_most_four_times_an_hour(services: Services) -> None:
     scheduler = WindowScheduler(services, owner="a")
-    assert scheduler.interval("dropbox", {"window_minutes": 1}) == timedelta(minutes=15)
-    assert scheduler.interval("dropbox", {"window_minutes": 60}) == timedelta(minutes=60)
-    assert scheduler.interval("localfolder", {}) == timedelta(seconds=60)
+    every = ConnectionConfig.of
+    assert scheduler.interval("dropbox", every({"window_minutes": 1})) == timedelta(minutes=15)
+    assert scheduler.interval("dropbox", every({"window_minutes": 60})) == timedelta(minutes=60)
+    assert scheduler.interval("localfolder", ConnectionConfig()) == timedelta(seconds=60)

@@ -32,6 +32,7 @@ from liasse.enrich.baseline import ConfidenceEnricher
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
+from liasse.store.views import OUTBOX_DROPBOX_WRITE
 from liasse.sync import writeback
 from liasse.sync.pipeline import Pipeline, RetryPolicy
 from liasse.sync.window import run_window
@@ -94,7 +95,7 @@ class World:
     def outbox(self) -> list[tuple[str, int, str | None]]:
         with self.services.repo(OutboxRepo) as repo:
             return [(item.status, item.attempts, item.last_error)
-                    for item in repo.list_outbox() if item.kind == writeback.OUTBOX_DROPBOX_WRITE]
+                    for item in repo.list_outbox() if item.kind == OUTBOX_DROPBOX_WRITE]
 
 
 @pytest.fixture

@@ -57,8 +57,9 @@ def test_a_demo_installation_copied_to_postgresql_serves_the_web_app(
         assert before["documents"] >= 2 and before["audit_events"] > before["documents"]
         with copy.repo(SecretRepo) as repo:
             assert SecretStore(repo, copy.keyring()).get("copy-check") == "still readable"
-            posted = [d for d in repo.list_documents() if d.qonto_invoice_id]
-            repo.add_audit("document", posted[0].id, actor="test", reason="ids go on")
+            documents = DocumentRepo(repo.session, repo.workspace_id)
+            posted = [d for d in documents.list_documents() if d.qonto_invoice_id]
+            documents.add_audit("document", posted[0].id, actor="test", reason="ids go on")
         client = TestClient(create_app(copy, TEST_CONFIG))
         assert login(client, OWNER).status_code in (200, 303)
         listing = client.get("/w/default/documents")

@@ -107,11 +107,12 @@ def edit_field(repo: DocumentRepo, document_id: str, name: str, raw_value: str, 
     if State(document.state) not in EDITABLE_STATES:
         raise ActionRefused(f"a {document.state} document can no longer be edited")
     value = clean_field_value(name, raw_value)
-    extraction = dict(document.extraction or {})
-    fields = dict(extraction.get("fields") or {})
-    before = (fields.get(name) or {}).get("value")
+    before = _value_of(document, name)
     if before == value:
         return False
+    # The store owns the JSON shape: the correction is written into it as a dict.
+    extraction = dict(document.extraction or {})
+    fields = dict(extraction.get("fields") or {})
     fields[name] = {"value": value, "confidence": 1.0, "evidence": f"corrected by {actor}"}
     extraction["fields"] = fields
     document.extraction = extraction  # a new dict, so the JSON column sees the change
@@ -122,13 +123,17 @@ def edit_field(repo: DocumentRepo, document_id: str, name: str, raw_value: str, 
     return True
 
 
+def _value_of(document: Document, name: str) -> str | None:
+    extraction = document.read_extraction()
+    return extraction.value(name) if extraction is not None else None
+
+
 def _sync_columns(document: Document, name: str, value: str | None) -> None:
     column = COLUMN_OF_FIELD.get(name)
     if column is not None:
         setattr(document, column, value)
     if name in ("total_amount", "currency"):
-        total = ((document.extraction or {}).get("fields") or {}).get("total_amount") or {}
-        amount = total.get("value")
+        amount = _value_of(document, "total_amount")
         currency = document.currency or "EUR"
         document.total_minor = Money.parse(amount, currency).minor if amount else None
 
@@ -145,7 +150,7 @@ def approve(repo: DocumentRepo, document_id: str, *, actor: str, reason: str = "
 
 def _refuse_unapprovable(document: Document) -> None:
     """A file liasse could not read would sit approved with nothing to post."""
-    blocker = approval_blocker(document.extraction)
+    blocker = approval_blocker(document.read_extraction())
     if blocker is not None:
         raise ActionRefused(blocker)
 
@@ -354,8 +359,7 @@ def assign_supplier(repo: DocumentRepo, suppliers: SupplierRepo, document_id: st
     if document.supplier_id == supplier.id:
         return False
     before = document.supplier_name
-    written = ((document.extraction or {}).get("fields", {}).get("supplier_name") or {}
-               ).get("value")
+    written = _value_of(document, "supplier_name")
     if isinstance(written, str) and written.strip() and not _names_previous(
             suppliers, document.supplier_id, written):
         suppliers.add_name_variant(supplier.id, written)

@@ -7,7 +7,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from liasse.app.lock import service_is_running
 from liasse.app.pipelines import build_pipeline
@@ -20,6 +19,7 @@ from liasse.domain.errors import NeedsReconnect
 from liasse.store import repo as store_repo
 from liasse.store.backfill_repo import CONFIG_BATCH, BackfillStore
 from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.views import ConnectionConfig
 from liasse.sync.backfill import (
     DEFAULT_BATCH,
     MESSAGES,
@@ -44,7 +44,7 @@ class BackfillTarget:
     connection_id: str
     name: str
     kind: str
-    config: dict[str, Any]
+    config: ConnectionConfig
 
 
 def pending_backfills(services: Services) -> list[BackfillTarget]:
@@ -52,7 +52,7 @@ def pending_backfills(services: Services) -> list[BackfillTarget]:
     with services.sessions.begin() as session:
         return [
             BackfillTarget(workspace.slug, workspace.id, connection.id, connection.name,
-                           connection.kind, dict(connection.config))
+                           connection.kind, connection.read_config())
             for workspace in store_repo.list_all_workspaces(session)
             for connection in ConnectionRepo(session, workspace.id).list_connections()
             if wiring_for(connection.kind).latest_cursor is not None
@@ -68,7 +68,7 @@ def job_for(services: Services, target: BackfillTarget) -> BackfillJob:
     """A job listing through the same source the windows use (firm folders, skipped
     write-back folder and error translation included)."""
     pipeline = build_pipeline(services, target.slug, connection_ids={target.connection_id})
-    batch = int(target.config.get(CONFIG_BATCH, DEFAULT_BATCH))
+    batch = target.config.integer(CONFIG_BATCH, DEFAULT_BATCH)
     return BackfillJob(store_for(services, target), pipeline.sources[target.connection_id],
                        batch=batch)
 

@@ -42,6 +42,7 @@ from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.receipts_repo import ExportSettings, ExportState, receipts_repo_scope
 from liasse.store.source_files_repo import SourceFileRepo
+from liasse.store.views import ConnectionConfig
 from liasse.sync.receipts import validated_settings
 from liasse.sync.receipts_plan import next_run_after
 
@@ -79,14 +80,12 @@ class DropboxTarget:
         return config
 
     @classmethod
-    def from_config(cls, name: str, config: dict[str, Any]) -> DropboxTarget:
+    def from_config(cls, name: str, config: ConnectionConfig) -> DropboxTarget:
         """The target an existing connection was made with (a reconnect keeps it)."""
-        return cls(name=name, folder=str(config.get("folder", "")),
-                   recursive=bool(config.get("recursive", True)),
-                   write_back=bool(config.get("write_back", False)),
-                   instant=config.get("mode") == "instant",
-                   backfill_from=date.fromisoformat(str(config["backfill_from"]))
-                   if config.get("backfill_from") else None)
+        since = config.backfill_from
+        return cls(name=name, folder=config.folder, recursive=config.recursive,
+                   write_back=config.write_back, instant=config.instant,
+                   backfill_from=date.fromisoformat(since) if since else None)
 
 
 # Keys of a connection's config that record what it did, not what the user chose.
@@ -117,7 +116,7 @@ def _upsert_connection(services: Services, kind: str, name: str, config: dict[st
         repo.set_connection_status(connection.id, "active", None)
         verb = "reconnected" if before not in (None, "active") else "connected"
         documents.add_audit("connection", connection.id, actor=actor, before=before, after="active",
-                       reason=TEXT[verb].format(kind=kind), details=config)
+                            reason=TEXT[verb].format(kind=kind), details=config)
         return repo.workspace_id, connection.id
 
 
@@ -254,25 +253,25 @@ def _check_oauth(http: httpx.Client, app: OAuthApp, credentials: OAuthCredential
 
 
 def connection_config(services: Services, slug: str | None, name: str
-                      ) -> tuple[str, dict[str, Any]]:
+                      ) -> tuple[str, ConnectionConfig]:
     """The kind and config of a named connection (what a reconnect starts from)."""
     with services.repo(ConnectionRepo, slug) as repo:
         connection = repo.connection_by_name(name)
         if connection is None:
             raise NoSuchConnection(name)
-        return connection.kind, dict(connection.config)
+        return connection.kind, connection.read_config()
 
 
 ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
 
 
-def reconnect_flow(kind: str, config: dict[str, Any]) -> ReconnectFlow | None:
+def reconnect_flow(kind: str, config: ConnectionConfig) -> ReconnectFlow | None:
     """How a person reconnects a connection of this kind: Dropbox's OAuth, Qonto's OAuth,
     or a new Qonto API key typed in the settings; None when it cannot be reconnected."""
     if kind == dropbox_wiring.KIND:
         return "dropbox_oauth"
     if kind == qonto_wiring.KIND:
-        return "qonto_oauth" if config.get("auth") == "oauth" else "qonto_api_key"
+        return "qonto_oauth" if config.auth == "oauth" else "qonto_api_key"
     return None
 
 
@@ -312,7 +311,7 @@ def disconnect(services: Services, name: str, *, slug: str | None = None,
         repo.set_connection_status(connection.id, "disconnected", None)
         connection.next_sync_at = None  # nothing is planned for it any more
         documents.add_audit("connection", connection.id, actor=actor, before=before,
-                       after="disconnected", reason=TEXT["disconnected"])
+                            after="disconnected", reason=TEXT["disconnected"])
         workspace_id, connection_id, kind = repo.workspace_id, connection.id, connection.kind
     wiring_for(kind).forget(services, workspace_id, connection_id)
     return True

@@ -20,9 +20,10 @@ def follow_supplier_choice(suppliers: SupplierRepo, document: Document,
     supplier, and the one created by mistake is folded in when nothing references it."""
     if document.supplier_id is None:
         return []
-    fields = (document.extraction or {}).get("fields") or {}
-    confirmed = {name: str(raw["value"]) for name, raw in fields.items()
-                 if isinstance(raw, dict) and raw.get("value") and name in IDENTIFIER_FIELDS}
+    extraction = document.read_extraction()
+    fields = extraction.fields if extraction is not None else {}
+    confirmed = {name: str(found.value) for name, found in fields.items()
+                 if found.value and name in IDENTIFIER_FIELDS}
     took = suppliers.take_identifiers(document.supplier_id, identifiers_of(confirmed))
     memories = MemoryRepo(suppliers.session, suppliers.workspace_id)
     return absorb_mistakes(suppliers, memories, document.supplier_id,

@@ -98,10 +98,10 @@ def disable_client(services: Services, client_slug_: str) -> int:
     with services.repo(ConnectionRepo, client_slug_) as repo:
         documents = DocumentRepo(repo.session, repo.workspace_id)
         for connection in repo.list_connections():
-            if connection.config.get("firm_connection_id") and connection.status != DISABLED:
+            if connection.read_config().firm_connection_id and connection.status != DISABLED:
                 repo.set_connection_status(connection.id, DISABLED, None)
                 documents.add_audit("connection", connection.id, actor=ACTOR,
-                               reason=MESSAGES["disabled"])
+                                    reason=MESSAGES["disabled"])
                 stopped += 1
     return stopped
 
@@ -114,8 +114,8 @@ def _firm_connection(services: Services, firm_slug: str | None, name: str) -> _F
         if not wiring_for(connection.kind).firm_folders:
             raise FirmError(MESSAGES["not_dropbox"].format(name=name, kind=connection.kind))
         workspace_id, connection_id = repo.workspace_id, connection.id
-        root = str(connection.config.get("folder", ""))
-        if not connection.config.get(FIRM_ROOT):
+        root = connection.read_config().folder
+        if not connection.read_config().firm_root:
             # From now on it holds the token and the root; its clients' files are theirs.
             connection.config = {**connection.config, FIRM_ROOT: True}
     secret = dropbox_wiring.secret(services, workspace_id, connection_id).load_json()
@@ -146,12 +146,12 @@ def _upsert_client_connection(services: Services, slug: str, firm: _FirmConnecti
         connection = repo.connection_by_name(name)
         if connection is None:
             connection = repo.add_connection(dropbox_wiring.KIND, name, config)
-        elif connection.config.get("folder_id") != config["folder_id"]:
+        elif connection.read_config().folder_id != config["folder_id"]:
             connection.config, connection.cursor = config, None  # a new folder: list afresh
         repo.set_connection_status(connection.id, "active", None)
         documents.add_audit("connection", connection.id, actor=ACTOR,
-                       reason=MESSAGES["enabled"].format(kind=DOCUMENT_KINDS[kind], path=path),
-                       details=config)
+                            reason=MESSAGES["enabled"].format(kind=DOCUMENT_KINDS[kind], path=path),
+                            details=config)
         workspace_id, connection_id = repo.workspace_id, connection.id
     # The client workspace keeps its own encrypted copy: secrets never cross workspaces.
     dropbox_wiring.secret(services, workspace_id, connection_id).save_json(firm.secret)

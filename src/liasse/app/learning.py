@@ -177,9 +177,10 @@ def _remember(memories: MemoryRepo, supplier: Supplier, pages: list[Page],
 # --- the review page ------------------------------------------------------------------------
 
 def _document_confirmation(document: Document, *, not_invoice: bool = False) -> Confirmation:
-    fields = (document.extraction or {}).get("fields") or {}
-    confirmed = {name: str(raw["value"]) for name, raw in fields.items()
-                 if isinstance(raw, dict) and raw.get("value") is not None and name in FIELD_NAMES}
+    extraction = document.read_extraction()
+    fields = extraction.fields if extraction is not None else {}
+    confirmed = {name: str(found.value) for name, found in fields.items()
+                 if found.value is not None and name in FIELD_NAMES}
     return Confirmation(confirmed, None, document.ledger_account, not_invoice)
 
 

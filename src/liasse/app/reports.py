@@ -144,7 +144,7 @@ def status_report(session: Session, workspace_id: str, *, recent: int = 50,
         DocumentLine(doc.id, doc.file_name, doc.state, doc.state_reason, doc.supplier_name,
                      doc.invoice_number, _money(doc.total_minor, doc.currency), doc.confidence,
                      doc.updated_at, doc.document_type or "other",
-                     plan_of(doc.document_type, doc.source_kind, doc.extraction))
+                     plan_of(doc.document_type, doc.source_kind, doc.read_extraction()))
         for doc in repo.list_documents(limit=recent)
     )
     connections = tuple(

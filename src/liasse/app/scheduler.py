@@ -20,6 +20,7 @@ from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.views import ConnectionConfig
 from liasse.sync.pipeline import utc_now
 from liasse.sync.window import run_window
 
@@ -52,13 +53,12 @@ class WindowScheduler:
         self._running: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def interval(self, kind: str, config: dict[str, object]) -> timedelta:
+    def interval(self, kind: str, config: ConnectionConfig) -> timedelta:
         settings = self._services.settings
         if not wiring_for(kind).remote:  # a folder on this machine: polled, not throttled
             return timedelta(seconds=settings.inbox.poll_seconds)
-        minutes = config.get("window_minutes", settings.sync.window_minutes)
-        wanted = timedelta(minutes=float(minutes))  # type: ignore[arg-type]
-        if settings.sync.unthrottled or config.get("emulator"):
+        wanted = timedelta(minutes=config.window_minutes(settings.sync.window_minutes))
+        if settings.sync.unthrottled or config.emulator:
             return wanted
         return max(wanted, MIN_REMOTE_INTERVAL)
 
@@ -71,11 +71,11 @@ class WindowScheduler:
                 runs.append(WindowRun(slug, connection_id, counts))
         return runs
 
-    def _due(self) -> list[tuple[str, str, str, dict[str, object]]]:
+    def _due(self) -> list[tuple[str, str, str, ConnectionConfig]]:
         now = self._clock()
         with self._services.sessions.begin() as session:
             return [
-                (workspace.slug, connection.id, connection.kind, dict(connection.config))
+                (workspace.slug, connection.id, connection.kind, connection.read_config())
                 for workspace in store_repo.list_all_workspaces(session)
                 for connection in ConnectionRepo(session, workspace.id).connections_due(
                     now, self._owner)

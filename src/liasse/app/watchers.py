@@ -23,7 +23,8 @@ from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
-from liasse.sync.instant import InstantWatcher, is_instant, start_watcher
+from liasse.store.views import ConnectionConfig
+from liasse.sync.instant import InstantWatcher, start_watcher
 
 log = logging.getLogger("liasse.instant")
 
@@ -47,8 +48,8 @@ class _Watch:
     thread: threading.Thread
 
 
-def fingerprint(config: dict[str, object]) -> str:
-    choices = {key: value for key, value in config.items() if key not in RUN_STATE_KEYS}
+def fingerprint(config: ConnectionConfig) -> str:
+    choices = {key: value for key, value in config.raw.items() if key not in RUN_STATE_KEYS}
     return json.dumps(choices, sort_keys=True, default=str)
 
 
@@ -58,11 +59,11 @@ def instant_targets(services: Services) -> dict[str, WatchTarget]:
     with services.sessions.begin() as session:
         return {
             connection.id: WatchTarget(workspace.slug, connection.id,
-                                       fingerprint(dict(connection.config)))
+                                       fingerprint(connection.read_config()))
             for workspace in store_repo.list_all_workspaces(session)
             for connection in ConnectionRepo(session, workspace.id).list_connections()
             if wiring_for(connection.kind).longpoll is not None
-            and connection.status == "active" and is_instant(dict(connection.config))
+            and connection.status == "active" and connection.read_config().instant
         }
 
 

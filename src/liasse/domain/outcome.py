@@ -9,21 +9,23 @@ could not read, or that is no invoice, is never posted and cannot be approved.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
+
+from liasse.domain.extraction import ExtractionResult
 
 Plan = Literal["post", "attach_receipt", "attach_confirmation", "keep_sales", "nothing"]
 
 POSTED_TYPES = frozenset({"invoice", "credit_note"})
 
 
-def unreadable_reason(extraction: dict[str, Any] | None) -> str | None:
+def unreadable_reason(extraction: ExtractionResult | None) -> str | None:
     """Why the file could not be read at all (not a PDF, empty, …), or None."""
-    errors = [str(error) for error in (extraction or {}).get("errors") or ()]
+    errors = [str(error) for error in (extraction.errors if extraction is not None else ())]
     return "; ".join(errors) or None
 
 
 def plan_of(document_type: str | None, source_kind: str | None,
-            extraction: dict[str, Any] | None) -> Plan:
+            extraction: ExtractionResult | None) -> Plan:
     if unreadable_reason(extraction) is not None:
         return "nothing"
     if source_kind == "sales":
@@ -35,7 +37,7 @@ def plan_of(document_type: str | None, source_kind: str | None,
     return "post" if document_type in POSTED_TYPES else "nothing"
 
 
-def approval_blocker(extraction: dict[str, Any] | None) -> str | None:
+def approval_blocker(extraction: ExtractionResult | None) -> str | None:
     """Why a person may not approve this document, or None when they may."""
     reason = unreadable_reason(extraction)
     if reason is None:
@@ -44,7 +46,7 @@ def approval_blocker(extraction: dict[str, Any] | None) -> str | None:
 
 
 def posting_blocker(document_type: str | None, source_kind: str | None,
-                    extraction: dict[str, Any] | None) -> str | None:
+                    extraction: ExtractionResult | None) -> str | None:
     """Why an approved document will not be posted as a supplier invoice, or None.
 
     Receipts and payment confirmations are not blocked: they wait, approved, for the bank

@@ -30,6 +30,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from liasse.domain.extraction import ExtractionResult
+from liasse.store.views import (
+    ConnectionConfig,
+    OutboxPayload,
+    PayloadT,
+    outbox_payload,
+    payload_as,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -126,6 +135,10 @@ class Connection(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = now_column()
 
+    def read_config(self) -> ConnectionConfig:
+        """The config, typed; a copy, so writing goes through `config` as before."""
+        return ConnectionConfig.of(self.config)
+
 
 class SourceFile(Base):
     """One version of one file seen in a source; a changed file is a new row."""
@@ -207,6 +220,10 @@ class Document(Base):
     claim_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = now_column()
     updated_at: Mapped[datetime] = now_column()
+
+    def read_extraction(self) -> ExtractionResult | None:
+        """The stored extraction, typed; None before the extract step (or once erased)."""
+        return ExtractionResult.from_json(self.extraction) if self.extraction else None
 
 
 class SupplierRow(Base):
@@ -311,6 +328,14 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = now_column()
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def read_payload(self) -> OutboxPayload:
+        """The payload, typed by the item's kind."""
+        return outbox_payload(self.kind, self.payload)
+
+    def read_payload_as(self, kind: type[PayloadT]) -> PayloadT:
+        """The payload of an item known to be of one kind (the caller listed that kind)."""
+        return payload_as(self.read_payload(), kind)
 
 
 class DataKey(Base):

@@ -12,7 +12,7 @@ from liasse.domain.ports import BankFeed
 from liasse.store.blobs import BlobStorage
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
-from liasse.sync.matching import OUTBOX_QONTO_ATTACH
+from liasse.store.views import OUTBOX_QONTO_ATTACH, AttachPayload
 from liasse.sync.pipeline import CLAIM_LEASE, RetryPolicy, new_claim_owner
 from liasse.sync.steps import sniff_media_type
 
@@ -26,7 +26,7 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
     retry = retry or RetryPolicy()
     owner = owner or new_claim_owner()
     with sessions.begin() as session:
-        items = [(item.id, item.idempotency_key, dict(item.payload)) for item in
+        items = [(item.id, item.idempotency_key, item.read_payload_as(AttachPayload)) for item in
                  OutboxRepo(session, workspace_id).outbox_ready(clock(), OUTBOX_QONTO_ATTACH,
                                                                    owner=owner)]
     attached = 0
@@ -37,11 +37,10 @@ def drain_attachments(sessions: sessionmaker[Session], workspace_id: str, blobs:
                 item_id, now, owner=owner, until=now + CLAIM_LEASE)
         if not mine:
             continue  # another drain is attaching it
-        content = blobs.read_bytes(str(payload["sha256"]))
+        content = blobs.read_bytes(payload.sha256)
         try:
-            feed.attach_to_transaction(str(payload["transaction_id"]),
-                                         str(payload["file_name"]), content, key,
-                                         sniff_media_type(content[:64]))
+            feed.attach_to_transaction(payload.transaction_id, payload.file_name, content, key,
+                                       sniff_media_type(content[:64]))
         except NeedsReconnect:
             with sessions.begin() as session:  # due again as soon as the bank is reconnected
                 OutboxRepo(session, workspace_id).release_outbox_item(item_id, clock())

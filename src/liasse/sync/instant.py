@@ -23,7 +23,6 @@ from liasse.domain.errors import CursorExpired, NeedsReconnect
 
 log = logging.getLogger("liasse.instant")
 
-INSTANT_MODE = "instant"
 LONGPOLL_TIMEOUT_SECONDS = 30
 MESSAGES = {
     "failed": "instant mode: %s failed (%s); next try in %.0f s",
@@ -54,10 +53,6 @@ class ErrorBackoff:
 
     def reset(self) -> None:
         self.failures = 0
-
-
-def is_instant(config: dict[str, object]) -> bool:
-    return config.get("mode") == INSTANT_MODE
 
 
 @dataclass

@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.domain.documents import DocumentFacts, facts_from_extraction
-from liasse.domain.extraction import ExtractionResult
 from liasse.domain.matching.engine import match_transactions
 from liasse.domain.matching.model import MatchConfig, MatchDecision
 from liasse.domain.outcome import plan_of
@@ -28,6 +27,7 @@ from liasse.store.documents_repo import DocumentRepo
 from liasse.store.match_repo import MatchRepo
 from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.tables import Document
+from liasse.store.views import OUTBOX_QONTO_ATTACH
 from liasse.sync.counts import Counts
 
 MATCHABLE_STATES = (State.APPROVED, State.POSTED, State.MATCHED, State.FILED_BACK,
@@ -86,9 +86,9 @@ def _documents(session: Session, workspace_id: str
     states: dict[str, str] = {}
     roles: dict[str, str] = {}
     for document in repo.documents_in_states(MATCHABLE_STATES, limit=100_000):
-        if not document.extraction:
+        extraction = document.read_extraction()
+        if extraction is None:
             continue
-        extraction = ExtractionResult.from_json(document.extraction)
         facts.append(facts_from_extraction(extraction, document.id))
         states[document.id] = document.state
         if document.state == State.APPROVED.value and plan_of(
@@ -147,7 +147,6 @@ def _apply(sessions: sessionmaker[Session], workspace_id: str, decision: MatchDe
     report.alerts += int(decision.kind in ("double_charge", "duplicate"))
 
 
-OUTBOX_QONTO_ATTACH = "qonto.attach"
 ATTACH_NAMESPACE = uuid.UUID("8b7f1c9e-2d4a-5e6f-9a0b-6c6961737365")
 
 
@@ -161,10 +160,10 @@ def _attach_confirmation(repo: DocumentRepo, document: Document, decision: Match
     sends it. The confirmation leaves the review queue: a person has nothing to decide."""
     outbox = OutboxRepo(repo.session, repo.workspace_id)
     outbox.enqueue_outbox(OUTBOX_QONTO_ATTACH,
-                        attach_key(repo.workspace_id, document.sha256, decision.transaction_id),
-                        {"transaction_id": decision.transaction_id, "sha256": document.sha256,
-                         "file_name": document.file_name, "match_id": match_id},
-                        document_id=document.id)
+                          attach_key(repo.workspace_id, document.sha256, decision.transaction_id),
+                          {"transaction_id": decision.transaction_id, "sha256": document.sha256,
+                           "file_name": document.file_name, "match_id": match_id},
+                          document_id=document.id)
     if document.state == State.IN_REVIEW.value:
         repo.apply_transition(document, transition(
             State.IN_REVIEW, State.MATCHED, actor="step:match",

@@ -23,9 +23,9 @@ from liasse.domain.states import State, transition
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.repo import StaleState
+from liasse.store.views import OUTBOX_QONTO_INVOICE, InvoicePostPayload
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import (
-    OUTBOX_QONTO_INVOICE,
     POST_BATCH,
     WindowCounts,
     fail_document,
@@ -50,15 +50,16 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
         for document in approved:
-            blocker = posting_blocker(document.document_type, document.source_kind,
-                                      document.extraction)
+            extraction = document.read_extraction()
+            blocker = posting_blocker(document.document_type, document.source_kind, extraction)
             if blocker is not None and not document.qonto_invoice_id:
                 unpostable.append((document.id, blocker))
                 continue
             if document.document_type not in POSTED_TYPES or document.qonto_invoice_id:
                 continue
-            fields = (document.extraction or {}).get("fields", {})
-            facts = {name: (fields.get(name) or {}).get("value") for name in FACT_FIELDS}
+            facts: dict[str, Any] = {
+                name: extraction.value(name) if extraction is not None else None
+                for name in FACT_FIELDS}
             if document.converted_minor is not None and document.converted_currency:
                 converted = Money(document.converted_minor, document.converted_currency)
                 facts["converted_total"] = converted.format_plain()
@@ -122,8 +123,9 @@ def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
                 if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
                                               until=now + CLAIM_LEASE):
                     continue  # another window or worker is sending it
+                facts = item.read_payload_as(InvoicePostPayload).facts
                 claimed.append((document.id, item.idempotency_key, document.file_name,
-                                document.sha256, dict(item.payload.get("facts", {}))))
+                                document.sha256, dict(facts)))
     return [InvoiceToPost(document_id=document_id, idempotency_key=key, file_name=file_name,
                           content=pipeline.blobs.read_bytes(sha256), facts=facts)
             for document_id, key, file_name, sha256, facts in claimed]

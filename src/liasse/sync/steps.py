@@ -48,7 +48,6 @@ SALES = "sales"
 SALES_REASON = ("a sales document (from a Sales documents folder): kept to recognise incoming "
                 "payments, never posted as a supplier invoice")
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d4c1e-9a43-5b55-8f0e-6c6961737365")
-OUTBOX_QONTO_INVOICE = "qonto.supplier_invoice"
 POST_BATCH = 20
 
 
@@ -213,7 +212,7 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
         document = repo.create_document(sha256=sha256, size=size, file_name=name,
                                         media_type=media_type, actor="step:fetch")
         connection = connections.get_connection(row.connection_id)
-        document.source_kind = connection.config.get("document_kind")
+        document.source_kind = connection.read_config().document_kind
         _settle(files, file_id, document.id, duplicate=False)
         if pipeline.jobs is not None:
             session.flush()  # the job's row refers to a document that exists
@@ -438,7 +437,7 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
         return None
     with pipeline.sessions.begin() as session:
         document = DocumentRepo(session, pipeline.workspace_id).get_document(document_id)
-        extraction = replace(ExtractionResult.from_json(document.extraction or {}),
+        extraction = replace(document.read_extraction() or ExtractionResult.from_json({}),
                              text=document.text or "")
         source_kind = document.source_kind
     # Outside any transaction: the enricher reads the directory and may create a supplier.

@@ -30,11 +30,11 @@ from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.source_files_repo import SourceFileRepo
 from liasse.store.tables import Connection, Document, OutboxItem
+from liasse.store.views import OUTBOX_DROPBOX_WRITE, ConnectionConfig, WriteBackPayload
 from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import WindowCounts
 
-OUTBOX_DROPBOX_WRITE = "dropbox.write"
 WRITE_BACK_NAMESPACE = uuid.UUID("0b7f3f8e-2d1c-5a8e-9c4b-777269746562")
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 ACTOR = "step:write_back"
@@ -84,11 +84,10 @@ class WriteBackConfig:
     pattern: str = DEFAULT_PATTERN
 
     @classmethod
-    def of(cls, config: dict[str, Any]) -> WriteBackConfig:
-        after = config.get("write_back_after", "posted")
-        return cls(folder=str(config.get("folder", "")),
-                   after="approved" if after == "approved" else "posted",
-                   pattern=str(config.get("write_back_pattern") or DEFAULT_PATTERN))
+    def of(cls, config: ConnectionConfig) -> WriteBackConfig:
+        return cls(folder=config.folder,
+                   after="approved" if config.write_back_after == "approved" else "posted",
+                   pattern=config.write_back_pattern or DEFAULT_PATTERN)
 
 
 def processed_folder(pattern: str) -> str | None:
@@ -141,7 +140,7 @@ def record_write_intents(pipeline: Pipeline) -> int:
         repo = ConnectionRepo(session, pipeline.workspace_id)
         for connection_id in pipeline.writers:
             connection = repo.get_connection(connection_id)
-            if connection.status != "active" or not connection.config.get("write_back"):
+            if connection.status != "active" or not connection.read_config().write_back:
                 continue
             created += _record_for_connection(
                 pipeline, DocumentRepo(session, pipeline.workspace_id), connection)
@@ -152,7 +151,7 @@ def _record_for_connection(pipeline: Pipeline, repo: DocumentRepo,
                            connection: Connection) -> int:
     outbox = OutboxRepo(repo.session, repo.workspace_id)
     files = SourceFileRepo(repo.session, repo.workspace_id)
-    config = WriteBackConfig.of(dict(connection.config))
+    config = WriteBackConfig.of(connection.read_config())
     created = 0
     for document in repo.documents_in_states(READY_STATES[config.after]):
         if not _came_from(files, document, connection.id):
@@ -248,16 +247,17 @@ def _claim(pipeline: Pipeline, item_id: str, blocked: set[str], public_url: str 
     with pipeline.sessions.begin() as session:
         repo = ConnectionRepo(session, pipeline.workspace_id)
         outbox = OutboxRepo(session, pipeline.workspace_id)
-        documents = DocumentRepo(repo.session, repo.workspace_id)
+        documents = DocumentRepo(session, pipeline.workspace_id)
         item = outbox.get_outbox_item(item_id)
-        connection_id = str(item.payload.get("connection_id", ""))
+        payload = item.read_payload_as(WriteBackPayload)
+        connection_id = payload.connection_id
         if connection_id in blocked or connection_id not in pipeline.writers:
             return None
         # Disconnecting stops all writes at once, even intents recorded before.
         if repo.get_connection(connection_id).status != "active":
             return None
         if not outbox.claim_outbox_item(item.id, now, owner=pipeline.owner,
-                                      until=now + CLAIM_LEASE):
+                                        until=now + CLAIM_LEASE):
             return None  # another window or worker took it
         document = documents.get_document(item.document_id or "")
         link = record_url(_base_url(pipeline.writers[connection_id], public_url),
@@ -265,7 +265,7 @@ def _claim(pipeline: Pipeline, item_id: str, blocked: set[str], public_url: str 
         content = _content(pipeline, document, link)
         return _Claimed(item.id, document.id, connection_id,
                         FileToWrite(document.id, item.idempotency_key,
-                                    str(item.payload["path"]), content),
+                                    payload.path, content),
                         item.attempts + 1)
 
 

@@ -59,10 +59,10 @@ class OutcomeView:
 
 
 def outcome(document: Document) -> OutcomeView:
+    extraction = document.read_extraction()
     return OutcomeView(document.document_type or "other",
-                       plan_of(document.document_type, document.source_kind,
-                               document.extraction),
-                       unreadable_reason(document.extraction))
+                       plan_of(document.document_type, document.source_kind, extraction),
+                       unreadable_reason(extraction))
 
 
 def make_templates() -> Jinja2Templates:

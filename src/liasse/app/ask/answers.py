@@ -244,7 +244,7 @@ def _attention(intent: Intent, repo: WebRepo, paths: Paths) -> Answer:
     for item in repo.parked_outbox():
         if item.document_id and not any(item.document_id in link.href for link in links):
             links.append(Link(t["outbox_line"].format(
-                file=item.payload.get("file_name", item.id), error=item.last_error or "?"),
+                file=item.read_payload().file_name or item.id, error=item.last_error or "?"),
                 paths.document(item.document_id)))
     for health in repo.connection_health():
         if health.connection.status != "active":
@@ -437,8 +437,8 @@ def best_supplier(typed: str, known: Sequence[str]) -> str | None:
 
 
 def _due_date(document: Document) -> str | None:
-    fields = (document.extraction or {}).get("fields") or {}
-    value = (fields.get("due_date") or {}).get("value")
+    extraction = document.read_extraction()
+    value = extraction.value("due_date") if extraction is not None else None
     return str(value) if value else None
 
 

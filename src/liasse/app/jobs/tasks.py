@@ -57,7 +57,7 @@ def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str,
     instant watcher's short windows), so the four-an-hour limit holds across workers."""
     with services.repo(ConnectionRepo, slug) as repo:
         connection = repo.get_connection(connection_id)
-        kind, config = connection.kind, dict(connection.config)
+        kind, config = connection.kind, connection.read_config()
     interval = WindowScheduler(services).interval(kind, config)
     start = utc_now()
     with services.repo(ConnectionRepo, slug) as repo:

@@ -240,18 +240,18 @@ class SkippingSource:
 def source(services: Services, workspace_id: str, connection: Connection
            ) -> DocumentSource | None:
     """The connection's folder as the pipeline reads it; None for a firm's root."""
-    config = dict(connection.config)
-    if config.get("firm_root"):
+    config = connection.read_config()
+    if config.firm_root:
         return None  # the firm's token holder: its clients' folders feed them
     dropbox = client(services, workspace_id, connection.id)
-    recursive = bool(config.get("recursive", True))
+    recursive = config.recursive
     inner: DocumentSource
-    if config.get("folder_id"):
-        inner = FolderByIdSource(dropbox, str(config["folder_id"]), recursive=recursive)
+    if config.folder_id:
+        inner = FolderByIdSource(dropbox, config.folder_id, recursive=recursive)
     else:
-        inner = DropboxSource(dropbox, str(config.get("folder", "")), recursive=recursive)
+        inner = DropboxSource(dropbox, config.folder, recursive=recursive)
     found: DocumentSource = TranslatingSource(inner)
-    if config.get("write_back"):
+    if config.write_back:
         excluded = processed_folder(WriteBackConfig.of(config).pattern)
         if excluded is not None:
             found = SkippingSource(found, excluded)
@@ -277,7 +277,7 @@ class DropboxDocumentWriter:
 def writer(services: Services, workspace_id: str, connection: Connection
            ) -> DocumentWriter | None:
     """A writer for a connection with `write_back: true`; None for the others."""
-    if not connection.config.get("write_back"):
+    if not connection.read_config().write_back:
         return None
     dropbox = client(services, workspace_id, connection.id)
     return DropboxDocumentWriter(DropboxWriter(dropbox), services.settings.web.public_url)
@@ -303,12 +303,12 @@ def longpoll(services: Services, workspace_id: str, connection: Connection
              ) -> tuple[LongpollSource, Callable[[str | None], str | None]]:
     """What instant mode waits on for one connection, and how to read the Dropbox cursor
     inside the cursor its windows commit (firm folders wrap it with their path)."""
-    config = dict(connection.config)
+    config = connection.read_config()
     dropbox = client(services, workspace_id, connection.id)
-    recursive = bool(config.get("recursive", True))
-    folder_id = config.get("folder_id")
+    recursive = config.recursive
+    folder_id = config.folder_id
     if folder_id:
-        by_id = FolderByIdSource(dropbox, str(folder_id), recursive=recursive)
+        by_id = FolderByIdSource(dropbox, folder_id, recursive=recursive)
         path = translated(by_id.current_path)
         watched = DropboxSource(dropbox, path, recursive=recursive)
 
@@ -316,7 +316,7 @@ def longpoll(services: Services, workspace_id: str, connection: Connection
             return None if cursor is None else unwrap_cursor(cursor, watched.folder)[0]
 
         return TranslatingLongpoll(watched), inner
-    folder = str(config.get("folder", ""))
+    folder = config.folder
     return TranslatingLongpoll(DropboxSource(dropbox, folder, recursive=recursive)), \
         lambda cursor: cursor
 
@@ -324,16 +324,16 @@ def longpoll(services: Services, workspace_id: str, connection: Connection
 def latest_cursor(services: Services, workspace_id: str, connection: Connection
                   ) -> Callable[[], str]:
     """The folder's latest cursor, in the form the connection's windows store it."""
-    config = dict(connection.config)
+    config = connection.read_config()
     dropbox = client(services, workspace_id, connection.id)
-    recursive = bool(config.get("recursive", True))
-    folder_id = config.get("folder_id")
+    recursive = config.recursive
+    folder_id = config.folder_id
 
     def latest() -> str:
         if not folder_id:
-            folder = str(config.get("folder", ""))
+            folder = config.folder
             return translated(DropboxSource(dropbox, folder, recursive=recursive).latest_cursor)
-        path = translated(FolderByIdSource(dropbox, str(folder_id),
+        path = translated(FolderByIdSource(dropbox, folder_id,
                                            recursive=recursive).current_path)
         cursor = translated(DropboxSource(dropbox, path, recursive=recursive).latest_cursor)
         return wrap_cursor(path, cursor)

@@ -16,7 +16,7 @@ KIND = "localfolder"
 def source(services: Services, workspace_id: str, connection: Connection
            ) -> DocumentSource | None:
     settings = services.settings
-    root = Path(connection.config.get("path") or settings.inbox_path)
+    root = Path(connection.read_config().path or settings.inbox_path)
     return LocalFolderSource(root, settle_seconds=settings.inbox.settle_seconds)
 
 

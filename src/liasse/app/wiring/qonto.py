@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -30,6 +30,7 @@ from liasse.connectors.qonto.sync import TransactionSync
 from liasse.domain.ports import BankAccount, InvoicePoster, SyncReport, TransactionSink
 from liasse.domain.receipts import ReceiptSource
 from liasse.store.tables import Connection
+from liasse.store.views import ConnectionConfig
 
 KIND = "qonto"
 NO_OAUTH_APP = ("Qonto OAuth is not configured: set qonto.oauth.client_id and "
@@ -66,21 +67,21 @@ def oauth_app(settings: Settings, redirect_uri: str) -> OAuthApp:
                     token_url=oauth.token_url)
 
 
-def client_with(stored: SecretJsonStore, config: dict[str, Any], settings: Settings
+def client_with(stored: SecretJsonStore, config: ConnectionConfig, settings: Settings
                 ) -> QontoClient:
     """A client for one connection: its API key, or its OAuth tokens refreshed with
     liasse's OAuth registration."""
     http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
     app = None
-    if config.get("auth") == "oauth":
+    if config.auth == "oauth":
         app = oauth_app(settings, f"{settings.web.public_url}/oauth/qonto/callback")
     auth = authenticator_for(QontoCredentialStore(stored), http, app)
-    return QontoClient(http, auth, base_url=str(config.get("base_url") or PRODUCTION_URL),
-                       staging_token=config.get("staging_token"))
+    return QontoClient(http, auth, base_url=config.base_url or PRODUCTION_URL,
+                       staging_token=config.staging_token)
 
 
 def client(services: Services, workspace_id: str, connection: Connection) -> QontoClient:
-    return client_with(secret(services, workspace_id, connection.id), dict(connection.config),
+    return client_with(secret(services, workspace_id, connection.id), connection.read_config(),
                        services.settings)
 
 
@@ -94,7 +95,7 @@ def forget(services: Services, workspace_id: str, connection_id: str) -> None:
 
 def is_sandbox(connection: Connection) -> bool:
     """liasse's own emulator (the built-in sandbox of `make run`), not a real bank."""
-    return bool(connection.config.get("emulator"))
+    return connection.read_config().emulator
 
 
 class QontoBankFeed:

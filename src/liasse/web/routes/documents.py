@@ -113,7 +113,8 @@ def record(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
         # In sandbox mode the invoice lives in the built-in emulator, not in Qonto's app.
         sandbox = any(c.status == "active" and is_sandbox_bank(c)
                       for c in r.connections.list_connections())
-    fields = (document.extraction or {}).get("fields", {})
+    extraction = document.read_extraction()
+    fields = extraction.fields if extraction is not None else {}
     linked = [m.row.transaction_id for m in matches if m.row.status == "linked"]
     return render(request, "record.html", who, document=document, trail=trail, files=files,
                   fields=fields, field_names=FIELD_NAMES, matches=matches, original=original,

@@ -58,7 +58,7 @@ class PagesView:
 
 def pages_of(state: WebState, document: Document) -> PagesView:
     """The pages of `document` to show as images (reads its blob: one document per page)."""
-    if unreadable_reason(document.extraction) is not None:
+    if unreadable_reason(document.read_extraction()) is not None:
         return PagesView((), "pages_not_a_document")
     if not render.has_pages(document.media_type):
         return PagesView((), "pages_none_xml")

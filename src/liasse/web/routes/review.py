@@ -52,7 +52,8 @@ def review(request: Request, state: StateDep, who: ViewerDep, document_id: str) 
     next_id = ids[position + 1] if 0 <= position < len(ids) - 1 else None
     # After a decision the queue moves on to the next document (or the first one left).
     after = f"{who.base}/review/{next_id}" if next_id else f"{who.base}/review"
-    fields = (document.extraction or {}).get("fields", {})
+    extraction = document.read_extraction()
+    fields = extraction.fields if extraction is not None else {}
     return render(request, "review.html", who, queue=waiting, total=total, document=document,
                   fields=fields, field_names=FIELD_NAMES, trail=trail, previous_id=previous_id,
                   next_id=next_id, after=after, in_review=document.state == State.IN_REVIEW,
