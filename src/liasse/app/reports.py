@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from liasse.app.settings import Settings
+from liasse.app.wiring import wiring_for
 from liasse.domain.money import Money
 from liasse.domain.outcome import Plan, plan_of
 from liasse.store.jobs_repo import QueueFigures, queue_figures
@@ -162,7 +163,8 @@ def receipts_exports(repo: WorkspaceRepo) -> tuple[ExportLine, ...]:
     receipts = ReceiptsRepo(repo.session, repo.workspace_id)
     lines = []
     for connection in repo.list_connections():
-        state = receipts.export_state(connection.id) if connection.kind == "dropbox" else None
+        state = (receipts.export_state(connection.id)
+                 if wiring_for(connection.kind).receipt_sink is not None else None)
         if state is None:
             continue
         files = Counter(record.status for record in receipts.receipts(state.id,
