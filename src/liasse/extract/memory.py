@@ -471,6 +471,11 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     elif pick.full:
         confidence = _UNCHECKED
+    elif agrees and name in AMOUNT_FIELDS:
+        # The only amount after the supplier's own label, and the one the reader chose by
+        # itself: two readings agree, only the position moved (a longer receipt). Not for
+        # dates: a supplier prints several after one label (a discount's, the due one).
+        confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
     if candidate.features.get("ocr_conf", 1.0) < _OCR_TRUSTED:
