@@ -168,6 +168,32 @@ def test_review_approval_and_liasse_learn_give_the_same_memory(engine: Engine) -
     assert from_review.supplier_name == from_cli.supplier_name
 
 
+def test_a_bulk_approval_teaches_as_a_single_one_does(engine: Engine) -> None:
+    (first, _), _ = _two_documents()
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        single = _workspace(session, "single")
+        bulk = _workspace(session, "bulk")
+        ids = []
+        for _suppliers, _memories, repo in (single, bulk):
+            result = extract_document(first, file="a.pdf", options=OPTIONS)
+            document = repo.create_document(sha256="c" * 64, size=len(first),
+                                            file_name="a.pdf", media_type="application/pdf",
+                                            actor="test")
+            document.state, document.extraction = "in_review", result.to_json()
+            session.flush()
+            ids.append(document.id)
+        learning.approve_and_learn(single[2], single[0], single[1], lambda sha: first, ids[0],
+                                   actor="t")
+        result = learning.bulk_approve_and_learn(bulk[2], bulk[0], bulk[1], lambda sha: first,
+                                                 [ids[1], ids[1], "no-such-document"],
+                                                 actor="t")
+        assert result.done == (ids[1],) and set(result.refused) == {"no-such-document"}
+        assert bulk[2].get_document(ids[1]).state == "approved"
+        (taught,) = bulk[1].memories()
+        assert taught.to_json() == single[1].memories()[0].to_json()
+
+
 def test_learn_refuses_unknown_fields_and_malformed_values() -> None:
     with pytest.raises(learning.LearnRefused) as unknown:
         learning.parse_sets(["colour=blue"])

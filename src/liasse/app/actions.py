@@ -11,7 +11,7 @@ merges) are audited on the supplier, and on each document they touch; match deci
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -185,6 +185,9 @@ def override_route(repo: DocumentRepo, document_id: str, target: str, *, actor: 
     _move(repo, document, state, actor, f"routing overridden: {reason.strip()}")
 
 
+BULK_REASON = "approved in bulk"
+
+
 @dataclass(frozen=True)
 class BulkResult:
     done: tuple[str, ...]
@@ -193,11 +196,17 @@ class BulkResult:
 
 def bulk_approve(repo: DocumentRepo, document_ids: Sequence[str], *, actor: str) -> BulkResult:
     """Approve each document that can be; the others are listed with the reason."""
+    return each_document(document_ids, lambda document_id: approve(
+        repo, document_id, actor=actor, reason=BULK_REASON))
+
+
+def each_document(document_ids: Sequence[str], act: Callable[[str], object]) -> BulkResult:
+    """`act` on each document once; a refusal is listed with its reason, the rest go on."""
     done: list[str] = []
     refused: dict[str, str] = {}
     for document_id in dict.fromkeys(document_ids):
         try:
-            approve(repo, document_id, actor=actor, reason="approved in bulk")
+            act(document_id)
         except ActionRefused as exc:
             refused[document_id] = str(exc)
         else:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from liasse.app import actions
 from liasse.app.services import Services
 from liasse.app.settings import Settings
+from liasse.app.wiring import ReconnectFlow, wiring_for
 from liasse.app.wiring import dropbox as dropbox_wiring
 from liasse.app.wiring import qonto as qonto_wiring
-from liasse.app.wiring import wiring_for
 from liasse.connectors.dropbox.check import FolderCheckFailed as FolderCheckFailed
 from liasse.connectors.dropbox.check import check_folder
 from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy
@@ -262,17 +262,11 @@ def connection_config(services: Services, slug: str | None, name: str
         return connection.kind, connection.read_config()
 
 
-ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
-
-
 def reconnect_flow(kind: str, config: ConnectionConfig) -> ReconnectFlow | None:
     """How a person reconnects a connection of this kind: Dropbox's OAuth, Qonto's OAuth,
     or a new Qonto API key typed in the settings; None when it cannot be reconnected."""
-    if kind == dropbox_wiring.KIND:
-        return "dropbox_oauth"
-    if kind == qonto_wiring.KIND:
-        return "qonto_oauth" if config.auth == "oauth" else "qonto_api_key"
-    return None
+    flow = wiring_for(kind).reconnect_flow
+    return None if flow is None else flow(config)
 
 
 def retry_blocked_documents(services: Services, slug: str | None, connection_id: str, *,

@@ -204,6 +204,16 @@ def approve_and_learn(repo: DocumentRepo, suppliers: SupplierRepo, memories: Mem
     return learned
 
 
+def bulk_approve_and_learn(repo: DocumentRepo, suppliers: SupplierRepo,
+                           memories: MemoryRepo, read_file: Callable[[str], bytes],
+                           document_ids: Sequence[str], *, actor: str) -> actions.BulkResult:
+    """Approve each document that can be, learning from each as a single approval does:
+    a person who approves values in bulk confirms them all the same."""
+    return actions.each_document(document_ids, lambda document_id: approve_and_learn(
+        repo, suppliers, memories, read_file, document_id, actor=actor,
+        reason=actions.BULK_REASON))
+
+
 def says_not_invoice(reason: str) -> bool:
     plain = reason.lower().replace("’", "'")
     return any(words in plain for words in _NOT_INVOICE_WORDS)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from liasse.app.services import Services
 from liasse.app.settings import Settings
+from liasse.app.wiring import wiring_for
 from liasse.domain.money import Money
 from liasse.domain.outcome import Plan, plan_of
 from liasse.store.connections_repo import ConnectionRepo
@@ -179,7 +180,8 @@ def receipts_exports(repo: ConnectionRepo) -> tuple[ExportLine, ...]:
     receipts = ReceiptsRepo(repo.session, repo.workspace_id)
     lines = []
     for connection in repo.list_connections():
-        state = receipts.export_state(connection.id) if connection.kind == "dropbox" else None
+        state = (receipts.export_state(connection.id)
+                 if wiring_for(connection.kind).receipt_sink is not None else None)
         if state is None:
             continue
         files = Counter(record.status for record in receipts.receipts(state.id,

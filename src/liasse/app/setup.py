@@ -12,6 +12,7 @@ from typing import Any
 from liasse.app.privatefiles import make_home_private
 from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings
+from liasse.app.wiring import localfolder
 from liasse.samples.demo import DEMO_COMPANY, demo_directory
 from liasse.samples.inbox import write_demo_inbox
 from liasse.store import repo as store_repo
@@ -78,7 +79,7 @@ def _ensure_workspace(services: Services, *, demo: bool) -> bool:
             )
         repo = ConnectionRepo(session, workspace.id)
         if repo.connection_by_name(LOCAL_INBOX) is None:
-            repo.add_connection("localfolder", LOCAL_INBOX, {"path": str(settings.inbox_path)})
+            repo.add_connection(localfolder.KIND, LOCAL_INBOX, {"path": str(settings.inbox_path)})
         if demo and created:
             _seed_demo_directory(SupplierRepo(session, workspace.id))
     return created

@@ -36,6 +36,7 @@ from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
+from liasse.extract.fields.numbers import CURRENCY_MARKS
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
 from liasse.extract.training import same_value as labelled_value
 
@@ -67,6 +68,9 @@ IDENTIFIER_FIELDS = ("supplier_vat_id", "supplier_siren", "supplier_siret", "sup
 ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIELDS)
 # Fields a confirmation may name: every field of the extraction contract.
 _ALNUM = re.compile(r"[A-Za-z]")
+# Currency codes and marks as `normalise` leaves them (symbols become spaces).
+_CURRENCY_WORDS = frozenset(mark.lower() for mark in CURRENCY_MARKS if mark.isalpha()) | {
+    "rm", "myr", "sgd", "inr", "chf"}
 _DIGIT = re.compile(r"\d")
 
 Recognised = Literal["identifier", "domain", "name", "layout"]
@@ -159,8 +163,10 @@ def _runs(shape: str) -> str:
 
 
 def _label_words(text: str) -> str:
-    """A label's words without its numbers: "Total 3 items" and "Total 4 items" are one."""
-    words = [w for w in normalise(text).split() if not any(c.isdigit() for c in w)]
+    """A label's words without its numbers or currency marks: "Total 3 items" and "Total
+    4 items" are one, and "RM" before an amount says which money, not which amount."""
+    words = [w for w in normalise(text).split()
+             if not any(c.isdigit() for c in w) and w not in _CURRENCY_WORDS]
     return " ".join(words[-_LABEL_TOKENS:])
 
 
@@ -190,16 +196,20 @@ def _label_before(layout: Layout, candidate: Candidate) -> str:
         return own
     line = layout.lines[segment.line]
     left = [other for other in line.segments if other.x1 <= segment.x0]
-    if left:
-        text = _label_words(left[-1].text)
+    # The nearest segment to the left, passing over a currency mark printed alone ("RM").
+    for other in reversed(left):
+        text = _label_words(other.text)
         if text:
             return text
+        if not all(word in _CURRENCY_WORDS for word in normalise(other.text).split()):
+            break
     if segment.line > 0:
         above = layout.lines[segment.line - 1]
         if above.page == segment.page:
             over = [o for o in above.segments if o.x0 <= segment.x1 and o.x1 >= segment.x0]
-            if over:
-                return "^" + _label_words(over[0].text)
+            words = _label_words(over[0].text) if over else ""
+            if words:  # a line above with no words is no anchor
+                return "^" + words
     return ""
 
 
@@ -461,6 +471,11 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     elif pick.full:
         confidence = _UNCHECKED
+    elif agrees and name in AMOUNT_FIELDS:
+        # The only amount after the supplier's own label, and the one the reader chose by
+        # itself: two readings agree, only the position moved (a longer receipt). Not for
+        # dates: a supplier prints several after one label (a discount's, the due one).
+        confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
     if candidate.features.get("ocr_conf", 1.0) < _OCR_TRUSTED:

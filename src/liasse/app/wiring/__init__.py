@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from liasse.app.services import Services
 from liasse.app.wiring import dropbox, localfolder, qonto
@@ -19,7 +20,11 @@ from liasse.domain.ports import BankFeed, DocumentSource, DocumentWriter, Invoic
 from liasse.domain.receipts import ReceiptSink, ReceiptSource
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.tables import Connection
+from liasse.store.views import ConnectionConfig
 from liasse.sync.instant import LongpollSource
+
+# How a person reconnects: Dropbox's OAuth, Qonto's OAuth, or a Qonto API key typed anew.
+ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
 
 
 class UnknownKind(LookupError):
@@ -43,6 +48,7 @@ class Wiring:
                        tuple[LongpollSource, Callable[[str | None], str | None]]] | None = None
     latest_cursor: Callable[[Services, str, Connection], Callable[[], str]] | None = None
     is_sandbox: Callable[[Connection], bool] = lambda connection: False
+    reconnect_flow: Callable[[ConnectionConfig], ReconnectFlow] | None = None
     firm_folders: bool = False  # an accounting firm's client folders live there
 
     @property
@@ -61,14 +67,19 @@ def _dropbox_receipt_sink(services: Services, workspace_id: str, connection: Con
     return DropboxReceiptSink(dropbox.client(services, workspace_id, connection.id))
 
 
+def _qonto_reconnect(config: ConnectionConfig) -> ReconnectFlow:
+    return "qonto_oauth" if config.auth == "oauth" else "qonto_api_key"
+
+
 REGISTRY: dict[str, Wiring] = {wiring.kind: wiring for wiring in (
     Wiring(localfolder.KIND, forget=localfolder.forget, remote=False,
            source=localfolder.source),
     Wiring(dropbox.KIND, forget=dropbox.forget, source=dropbox.source, writer=dropbox.writer,
            receipt_sink=_dropbox_receipt_sink, longpoll=dropbox.longpoll,
-           latest_cursor=dropbox.latest_cursor, firm_folders=True),
+           latest_cursor=dropbox.latest_cursor, firm_folders=True,
+           reconnect_flow=lambda config: "dropbox_oauth"),
     Wiring(qonto.KIND, forget=qonto.forget, poster=qonto.poster, bank=_qonto_bank,
-           is_sandbox=qonto.is_sandbox),
+           is_sandbox=qonto.is_sandbox, reconnect_flow=_qonto_reconnect),
 )}
 KINDS = tuple(REGISTRY)
 

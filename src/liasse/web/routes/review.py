@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from liasse.app import actions
+from liasse.app import learning
 from liasse.app.reports import audit_lines
 from liasse.domain.extraction import FIELD_NAMES
 from liasse.domain.states import State
@@ -70,7 +70,9 @@ async def bulk_approve(request: Request, state: StateDep, who: ReviewerDep
     if not ids:
         return see_other(flash_url(f"{who.base}/review", "nothing_selected"))
     with repos(state, who) as r:
-        result = actions.bulk_approve(r.documents, ids, actor=who.actor)
+        result = learning.bulk_approve_and_learn(r.documents, r.suppliers, r.memories,
+                                                 state.services.blobs.read_bytes, ids,
+                                                 actor=who.actor)
     if result.refused:
         return render(request, "bulk.html", who, result=result)
     return see_other(flash_url(f"{who.base}/review", "bulk_approved"))

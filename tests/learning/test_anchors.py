@@ -1,0 +1,84 @@
+"""Where a confirmed value sat: the label words a person would point at, never a currency
+mark or an empty line above."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from liasse.app import learning
+from liasse.extract.candidates import all_candidates
+from liasse.extract.fields.document import read_document
+from liasse.extract.fields.geometry import build_layout
+from liasse.extract.layout import Page, Word
+from liasse.extract.memory import anchor_of
+from liasse.store import repo as store_repo
+from liasse.store.db import make_session_factory
+from liasse.store.memory_repo import MemoryRepo
+from liasse.store.suppliers_repo import SupplierRepo
+
+
+def _line(y: float, *parts: tuple[str, float]) -> list[Word]:
+    return [Word(text, x, y, x + 8.0 * len(text), y + 10.0) for text, x in parts]
+
+
+def _anchor_of_amount(words: list[Word], value: str) -> str:
+    layout = build_layout([Page(1, 600.0, 800.0, words)])
+    (candidate,) = [c for c in all_candidates(layout)["amount"] if c.value == value]
+    return anchor_of(layout, candidate).label
+
+
+def test_a_currency_mark_before_the_amount_is_not_its_label() -> None:
+    words = [*_line(100, ("ACME", 40)),
+             *_line(300, ("TOTAL", 40), ("RM", 400), ("12.50", 430))]
+    assert _anchor_of_amount(words, "12.50") == "total"
+
+
+def test_the_label_keeps_its_words_without_the_currency() -> None:
+    words = [*_line(100, ("ACME", 40)), *_line(300, ("Total", 40), ("EUR", 90),
+                                              ("12.50", 130))]
+    assert _anchor_of_amount(words, "12.50") == "total"
+
+
+def test_a_line_above_with_no_words_is_no_anchor() -> None:
+    words = [*_line(100, ("ACME", 40)), *_line(280, ("----", 400)),
+             *_line(300, ("12.50", 400))]
+    assert _anchor_of_amount(words, "12.50") == ""
+
+
+def _receipt(prices: list[str], date: str) -> list[Word]:
+    """A till slip: the shop, its items, then the total under them (lower when longer)."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
+             *_line(80, ("Date:", 40), (date, 100))]
+    for index, price in enumerate(prices):
+        words += _line(120 + 30 * index, (f"ITEM{index}", 40), (price, 400))
+    total_y = 140 + 30 * len(prices)
+    total = str(sum(Decimal(price) for price in prices))
+    return [*words, *_line(total_y, ("TOTAL", 40), (total, 400)),
+            *_line(total_y + 20, ("THANK", 40), ("YOU", 100))]
+
+
+def test_an_amount_after_the_confirmed_label_that_the_reader_chose_too_is_sure(
+        engine: Engine) -> None:
+    """The same supplier's next, longer receipt: its total moved down the page, it still
+    follows the label the person confirmed, and the reader chose it by itself."""
+    first = [Page(1, 600.0, 800.0, _receipt(["6.00", "6.50"], "12/03/2018"))]
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        suppliers = SupplierRepo(session, workspace.id)
+        memories = MemoryRepo(session, workspace.id)
+        fields = read_document(first).fields
+        learning.learn_pages(suppliers, memories, first, fields, {
+            "supplier_name": "KEDAI MAJU SDN BHD", "total_amount": "12.50",
+            "issue_date": "2018-03-12"})
+        taught = tuple(memories.memories())
+    prices = ["0.70", "1.10", "0.90", "2.40", "0.60", "1.50", "3.20", "0.80", "1.30", "2.00",
+              "0.50", "1.70", "0.90", "2.20", "1.10"]
+    later = [Page(1, 600.0, 800.0, _receipt(prices, "19/04/2018"))]
+    plain, learned = read_document(later).fields, read_document(later, memories=taught).fields
+    assert plain["total_amount"].value == learned["total_amount"].value == "20.90"
+    assert learned["total_amount"].confidence >= 0.85 > plain["total_amount"].confidence
+    assert "as confirmed 1×" in learned["total_amount"].evidence
