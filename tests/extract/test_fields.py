@@ -60,6 +60,7 @@ def test_currency_marks_give_iso_codes() -> None:
     ("1er octobre 2026", "2026-10-01"), ("15 août 2026", "2026-08-15"),
     ("October 1, 2026", "2026-10-01"), ("1 October 2026", "2026-10-01"),
     ("1. Oktober 2026", "2026-10-01"), ("3. März 2026", "2026-03-03"), ("01/10/26", "2026-10-01"),
+    ("2018/02/22", "2018-02-22"), ("2018.02.22 13:34", "2018-02-22"),
 ])
 def test_dates_in_three_languages(text: str, expected: str) -> None:
     parsed = parse_date(text)

@@ -229,3 +229,24 @@ def test_a_registration_number_after_a_dash_is_not_part_of_the_name() -> None:
                    (330, 60, "Invoice number Q83220078482"), (330, 75, "Date 11/07/2025"),
                    (330, 400, "Total"), (480, 400, "132,600.01")])
     assert fields["supplier_name"] == "Francorp S.A.S."
+
+
+def _candidate_values(rows: list[tuple[float, float, str]], kind: str) -> set[str]:
+    return {c.value for c in all_candidates(build_layout([page_of(rows)]))[kind]}
+
+
+def test_a_date_glued_to_its_label_by_a_colon_is_a_candidate() -> None:
+    """A till slip's "Fecha Fac:07/01/2020": no space between the label and the date."""
+    dates = _candidate_values([(40, 30, "SUPERMERCADO CENTRAL"),
+                               (40, 60, "Fecha Fac:07/01/2020 11:19:53 AM"),
+                               (40, 90, "TOTAL"), (200, 90, "33.113,00")], "date")
+    assert "2020-01-07" in dates
+
+
+def test_ocr_debris_and_a_till_slips_thanks_are_never_names() -> None:
+    names = _candidate_values([(40, 20, "FE ae"), (40, 40, "MEGA HARDWARE TRADING"),
+                               (40, 60, "Thank You and Please Come Again"),
+                               (40, 80, "TOTAL"), (200, 80, "12.50")], "name")
+    assert "MEGA HARDWARE TRADING" in names
+    assert "FE ae" not in names
+    assert not any("thank" in name.lower() for name in names)

@@ -321,13 +321,14 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             # A date opens with a digit, or with a month name ("March 3, 2024").
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
-            parsed = parse_date(segment.text_from(index),
-                                month_first_possible=month_first_possible) \
+            # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
+            start = _unglued(segment.text_from(index))
+            parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word)
             if parsed is None:
                 continue
             reading, matched = parsed
-            if not _date_starts_here(segment.text_from(index), matched):
+            if not _date_starts_here(start, matched):
                 continue
             candidate = Candidate("date", reading.value.isoformat(), segment, index)
             tokens = normalise(text).split()
@@ -341,6 +342,14 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "named_month": float(any(char.isalpha() for char in matched)),
             })
             yield candidate
+
+
+_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=\d)")
+
+
+def _unglued(text: str) -> str:
+    """The text without a label glued to its value by a colon ("Fac:07/01/2020")."""
+    return _GLUED_LABEL.sub("", text, count=1)
 
 
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -453,8 +462,8 @@ def _names(context: _Context) -> Iterator[Candidate]:
             after = _after_label(context, segment)
             if _could_be_name(after):
                 yield _name_candidate(segment, after, order, len(first_page), customer,
-                                      marks_lines, domains, seller=seller, after_label=True,
-                                      opening=opening)
+                                      marks_lines, domains, seller=seller,
+                                      after_label=True, opening=opening)
             before_capital = _CAPITAL.split(normalise(segment.text))[0]
             if before_capital != normalise(segment.text) and len(before_capital) > 2:
                 words = _CAPITAL.split(segment.text.lower())[0].split()
@@ -501,7 +510,20 @@ def _could_be_name(text: str) -> bool:
         return False
     plain = " ".join(tokens)
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
-                or plain in _GENERIC_WORDS)
+                or plain in _GENERIC_WORDS or not _has_word(text)
+                or any(f" {phrase} " in f" {plain} " for phrase in _COURTESY))
+
+
+# A till slip's thanks and invitations, printed in a name's place at its top or bottom.
+_COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
+             "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
+             "gracias")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _has_word(text: str) -> bool:
+    """A name has a word of three letters or more: OCR's debris ("FE ae", "HE a") has not."""
+    return bool(_WORD.search(text))
 
 
 def _clean_name(text: str) -> str:
