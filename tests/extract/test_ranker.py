@@ -250,3 +250,19 @@ def test_ocr_debris_and_a_till_slips_thanks_are_never_names() -> None:
     assert "MEGA HARDWARE TRADING" in names
     assert "FE ae" not in names
     assert not any("thank" in name.lower() for name in names)
+
+
+def test_a_receipt_total_is_the_total_after_cash_rounding() -> None:
+    """"TOTAL 33.92 / ROUNDING ADJ -0.02 / TOTAL ROUNDED 33.90": 33.90 is what was paid."""
+    rows = [(40, 20, "HARDWARE CENTRE SDN BHD"), (40, 34, "Date : 12/01/2019"),
+            (40, 120, "PAINT BRUSH 2IN"), (200, 120, "33.92"),
+            (40, 150, "TOTAL"), (200, 150, "33.92"),
+            (40, 164, "ROUNDING ADJ"), (200, 164, "-0.02"),
+            (40, 178, "TOTAL ROUNDED"), (200, 178, "33.90"),
+            (40, 192, "CASH"), (200, 192, "50.00"),
+            (40, 206, "CHANGE"), (200, 206, "16.10")]
+    assert read(rows, width=260)["total_amount"] == "33.90"
+    # Without a rounding line, an amount a few cents away is no reason to move the total.
+    unrounded = [(x, y, "VOUCHER" if text == "TOTAL ROUNDED" else text)
+                 for x, y, text in rows if not (164 <= y < 178)]
+    assert read(unrounded, width=260)["total_amount"] == "33.92"

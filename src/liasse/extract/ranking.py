@@ -45,6 +45,8 @@ _TRIPLE_DEPTH = 4
 # A consistent triple is preferred unless its joint score is this much (log) worse.
 _TRIPLE_SLACK = math.log(20.0)
 MODEL_RESOURCE = "data/ranker.json"
+# Cash rounding moves a total by a few cents at most (to 0.05 in most countries that round).
+_ROUNDING_GAP = Decimal("0.05")
 AMBIGUOUS_CEILING = 0.75
 CONTRADICTED_CEILING = 0.6
 # A value whose own label names something else, or a code that is one piece of a longer one.
@@ -229,6 +231,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
               for name, kind in FIELD_KINDS.items() if name in model.fields}
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks)
+    if _after_rounding(scored, picks, candidates.get("amount", [])):
+        consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
     choices: dict[str, Choice] = {}
@@ -331,6 +335,30 @@ def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
 def _plausible_tax(tax: str, candidate: Candidate) -> bool:
     """A zero tax adds up with any amount printed twice: it counts only when labelled."""
     return Decimal(tax) != 0 or _labelled(candidate, "tax_amount")
+
+
+def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
+                    amounts: list[Candidate]) -> bool:
+    """A total printed under a rounding line, a few cents from the chosen one, is the total
+    paid ("TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90"): the debit the bank shows.
+
+    True when the chosen total was moved to it.
+    """
+    ranked = scored.get("total_amount")
+    if ranked is None or not ranked.values:
+        return False
+    value, _, chosen = ranked.values[picks["total_amount"]]
+    under = {(c.segment.page, c.segment.line + step) for c in amounts
+             if _labelled(c, "rounding") for step in (0, 1, 2)}
+    for candidate in amounts:
+        where = (candidate.segment.page, candidate.segment.line)
+        gap = abs(Decimal(candidate.value) - Decimal(value))
+        if where in under and candidate.segment.line > chosen.segment.line \
+                and Decimal(0) < gap <= _ROUNDING_GAP and Decimal(candidate.value) > 0:
+            index = next(i for i, item in enumerate(ranked.values) if item[0] == candidate.value)
+            picks["total_amount"] = index
+            return True
+    return False
 
 
 def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
