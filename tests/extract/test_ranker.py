@@ -266,3 +266,20 @@ def test_a_receipt_total_is_the_total_after_cash_rounding() -> None:
     unrounded = [(x, y, "VOUCHER" if text == "TOTAL ROUNDED" else text)
                  for x, y, text in rows if not (164 <= y < 178)]
     assert read(unrounded, width=260)["total_amount"] == "33.92"
+
+
+def test_a_shop_name_broken_over_two_lines_is_one_name() -> None:
+    names = _candidate_values([(40, 20, "POPULAR BOOK"), (40, 34, "CO."), (90, 34, "(M) SDN BHD"),
+                               (40, 48, "(GST Reg No. 001492992000)"),
+                               (40, 62, "29/03/18 13:24"), (40, 90, "TOTAL"), (200, 90, "9.65")],
+                              "name")
+    assert "POPULAR BOOK CO. (M) SDN BHD" in names
+    assert not names & {"POPULAR BOOK", "(M) SDN BHD", "CO. (M) SDN BHD"}
+
+
+def test_a_label_or_a_title_never_heads_a_name_below_it() -> None:
+    names = _candidate_values([(40, 20, "FACTURE"), (40, 34, "Atelier Martin SAS"),
+                               (330, 100, "Destinataire"), (330, 114, "Boulangerie Moreau EURL"),
+                               (40, 300, "Total TTC"), (200, 300, "120,00 €")], "name")
+    assert {"Atelier Martin SAS", "Boulangerie Moreau EURL"} <= names
+    assert not any(name.startswith(("FACTURE ", "Destinataire ")) for name in names)

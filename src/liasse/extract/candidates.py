@@ -129,8 +129,8 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
 
 # The document's own title in many languages: "Facture n° 12 du 03/04/2025" and
 # "Handelsrechnung (380) Nr. 4711 vom 15.11.2025" give the number and the date after it.
-_TITLE_WORDS = frozenset({"facture", "invoice", "rechnung", "factuur", "fattura", "factura",
-                          "avoir", "gutschrift", "creditnota"})
+_TITLE_WORDS = ("facture", "invoice", "rechnung", "factuur", "fattura", "factura", "avoir",
+                "gutschrift", "creditnota")
 
 
 def _title_before(segment: Segment, word: int) -> bool:
@@ -446,13 +446,20 @@ def _names(context: _Context) -> Iterator[Candidate]:
     marks_lines = _seller_mark_lines(layout)
     domains = _domains(layout)
     first_page = [line for line in layout.lines if line.page == 1]
-    for order, text, segment in _joined_names(first_page):
+    heads: set[int] = set()
+    # A name put back together carries no flag of its own: on the sources that print none,
+    # such a flag only learned that the joins of labels and titles were wrong.
+    for order, text, segment, over_two_lines in _joined_names(context, first_page):
         yield _name_candidate(segment, text, order, len(first_page), customer, marks_lines,
-                              domains, seller=seller, joined=True)
+                              domains, seller=seller)
+        if over_two_lines:
+            heads.add(id(segment))
     for order, line in enumerate(first_page):
         for segment in line.segments:
             if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
                 continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
+            if id(segment) in heads and len(line.segments) == 1:
+                continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
             text = _clean_name(segment.text)
             if not _could_be_name(text):
                 continue
@@ -478,20 +485,35 @@ def _names(context: _Context) -> Iterator[Candidate]:
 _JOINED_NAME_LINES = 10
 
 
-def _joined_names(lines: list[Line]) -> Iterator[tuple[int, str, Segment]]:
+def _joined_names(context: _Context,
+                  lines: list[Line]) -> Iterator[tuple[int, str, Segment, bool]]:
     """A name the layout or OCR broke apart, put back together when a legal form ends it:
-    "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD"."""
+    "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD" (the flag: over
+    two lines)."""
     for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
         whole = _clean_name(" ".join(segment.text for segment in line.segments))
-        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole:
-            yield order, whole, line.segments[0]
+        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole \
+                and _could_be_name(whole) \
+                and _could_head_name(context, line, line.segments[0].text):
+            yield order, whole, line.segments[0], False
         following = lines[order + 1] if order + 1 < len(lines) else None
         if following is None or following.page != line.page or _has_form(whole) \
-                or any(char.isdigit() or char == ":" for char in whole):
+                or any(char.isdigit() or char == ":" for char in whole) \
+                or not _could_head_name(context, line, whole):
             continue
         below = _clean_name(" ".join(segment.text for segment in following.segments))
         if _ends_with_form(below) and ":" not in below:
-            yield order, f"{whole} {below}", line.segments[0]
+            yield order, f"{whole} {below}", line.segments[0], True
+
+
+def _could_head_name(context: _Context, line: Line, text: str) -> bool:
+    """The first line of a name broken over two: never a label ("Destinataire"), a title
+    ("FACTURE") or a contact ("contact@…"), which only sit above the name."""
+    plain = normalise(text)
+    return not (any(context.hits_by_segment.get(id(segment)) for segment in line.segments)
+                or "@" in text or "www" in plain.split()
+                or any(token.startswith(_TITLE_WORDS) or "rechnung" in token
+                       for token in plain.split()))
 
 
 def _has_form(text: str) -> bool:
@@ -522,8 +544,12 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def _has_word(text: str) -> bool:
-    """A name has a word of three letters or more: OCR's debris ("FE ae", "HE a") has not."""
-    return bool(_WORD.search(text))
+    """A name has a word of three letters or more besides its legal form and bracketed
+    qualifiers: OCR's debris ("FE ae") has not, nor the tail of a name broken over two
+    lines ("(M) SDN BHD", "CO. (M) SDN BHD")."""
+    unbracketed = re.sub(r"\([^)]*\)", " ", text)
+    own = [word for word in unbracketed.split() if normalise(word) not in _FORM_WORDS]
+    return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
 
 
 def _clean_name(text: str) -> str:
@@ -586,7 +612,7 @@ def _after_label(context: _Context, segment: Segment) -> str:
 def _name_candidate(segment: Segment, text: str, order: int, lines: int,
                     customer: set[int], marks_lines: list[int], domains: set[str],
                     *, seller: set[int], legal: bool = False,
-                    after_label: bool = False, joined: bool = False,
+                    after_label: bool = False,
                     opening: frozenset[str] = frozenset()) -> Candidate:
     plain = normalise(text)
     tokens = plain.split()
@@ -618,7 +644,6 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
-        "joined": float(joined),
         # A name led by its party's own label ("Vendeur : …", "Client : …"), or by another
         # label ("Référence : …"), which makes the whole line no name at all.
         "opens_seller": float("seller_block" in opening),
