@@ -283,3 +283,11 @@ def test_a_label_or_a_title_never_heads_a_name_below_it() -> None:
                                (40, 300, "Total TTC"), (200, 300, "120,00 €")], "name")
     assert {"Atelier Martin SAS", "Boulangerie Moreau EURL"} <= names
     assert not any(name.startswith(("FACTURE ", "Destinataire ")) for name in names)
+
+
+def test_a_digit_ocr_read_for_a_letter_inside_a_name_is_put_right() -> None:
+    names = _candidate_values([(40, 20, "MR. D.1.Y. (M) SDN BHD"), (40, 34, "3M FRANCE"),
+                               (40, 62, "29/03/18 13:24"), (40, 90, "TOTAL"), (200, 90, "9.65")],
+                              "name")
+    assert "MR. D.I.Y. (M) SDN BHD" in names
+    assert "3M FRANCE" in names  # a digit at a word's edge is what it is

@@ -555,7 +555,18 @@ def _has_word(text: str) -> bool:
 def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
-    return _snap_legal_forms(text.strip(" ,;:-–|*").strip())
+    return _snap_legal_forms(_letters_for_digits(text.strip(" ,;:-–|*").strip()))
+
+
+# OCR's digits for look-alike letters, fixed only inside a word of letters ("D.1.Y.").
+_LOOK_ALIKES = str.maketrans("0158", "OISB")
+_DIGIT_IN_LETTERS = re.compile(r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])")
+
+
+def _letters_for_digits(text: str) -> str:
+    """"MR. D.1.Y." for "MR. D.I.Y.": a digit between two capitals (or two initials) is a
+    misread letter. A digit at a word's edge ("3M", "A1") stays what it is."""
+    return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
 
 
 _FORM_TOKENS = sorted({form.upper() for form in LEGAL_FORMS
@@ -654,6 +665,9 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
         "generic_word": float(plain in _GENERIC_WORDS),
         "lowercase": float(bool(letters) and all(char.islower() for char in letters)),
+        # "Lesbarmachung der XML-Daten von elektronischen Rechnungen": words that start in
+        # lower case make a sentence or a heading; a name has one at most ("Groß und Breit").
+        "lower_words": _lower_share(text),
     })
     return candidate
 
@@ -668,6 +682,11 @@ _GENERIC_WORDS = frozenset({
     "balance", "discount", "quantity", "price", "unit price", "signature", "customer copy",
     "duplicate", "original", "copy", "member", "points", "welcome", "thank you please come again",
 })
+
+
+def _lower_share(text: str) -> float:
+    words = [word for word in text.split() if word[:1].isalpha()]
+    return sum(word[0].islower() for word in words) / len(words) if words else 0.0
 
 
 def _areas_under(context: _Context, role: str) -> set[int]:
