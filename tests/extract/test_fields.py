@@ -238,3 +238,10 @@ def test_a_card_receipt_is_a_receipt_and_other_documents_keep_their_fields() -> 
     # No silent gate: what the letter shows is read; its type keeps it from posting.
     assert reading.fields["supplier_name"].value == "Garage Blanc SAS"
     assert document_confidence(reading.fields, reading.document_type) < SURE
+
+
+def test_an_iban_with_a_space_after_its_country_code_is_read() -> None:
+    rows = [(40.0, 30.0, "ACME SA"), (40.0, 60.0, "BIC: KREDBEBB - IBAN: BE 41 7360 0661 9710"),
+            (40.0, 75.0, "BIC: GEBABEBB - IBAN: BE 56 0015 4298 7888")]
+    fields = read_document([page_of(rows)]).fields
+    assert fields["supplier_iban"].value == "BE41736006619710"
