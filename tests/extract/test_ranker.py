@@ -291,3 +291,11 @@ def test_a_digit_ocr_read_for_a_letter_inside_a_name_is_put_right() -> None:
                               "name")
     assert "MR. D.I.Y. (M) SDN BHD" in names
     assert "3M FRANCE" in names  # a digit at a word's edge is what it is
+
+
+def test_a_number_glued_to_its_number_sign_is_read_and_a_share_capital_is_no_number() -> None:
+    fields = read([(40, 30, "FACTURE"), (40, 45, "N°F-20240000010"),
+                   (40, 60, "DATE : 30-11-2024"), (40, 90, "Atelier Martin SAS"),
+                   (40, 105, "Capital de 8500000000 €"),
+                   (40, 300, "TOTAL TTC"), (200, 300, "10,00 €")])
+    assert fields["invoice_number"] == "F-20240000010"

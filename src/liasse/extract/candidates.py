@@ -401,9 +401,7 @@ def _date_relations(candidates: list[Candidate]) -> None:
 def _codes(context: _Context) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         for index, word in enumerate(segment.words):
-            token = word.text.strip(":#°.,;()")
-            if token[:2] in ("n°", "N°", "No", "Nr") and len(token) > 3 and token[2:3] in "°.:":
-                token = token[3:].strip()  # "N°:2024-001" glued to its label
+            token = _unlabelled_code(word.text.strip(":#°.,;()"))
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
                     or _FILE_NAME.search(token):
                 continue
@@ -424,8 +422,20 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                     (":", "#", "°"))),
                 "has_hash": float("#" in word.text or "°" in word.text),
                 "beside_code": float(_beside_code(segment, index)),
+                "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
+
+
+_GLUED_NUMBER_LABEL = re.compile(r"^(?:n[°º]|no|nr)[°º.:]?(?=[a-z0-9])|^n[°º]", re.IGNORECASE)
+
+
+def _unlabelled_code(token: str) -> str:
+    """A code without the number sign glued to it: "N°:2024-001", "N°F-20240000010"."""
+    if token[:2].lower() in ("no", "nr") and token[2:3] not in "°º.:":
+        return token  # "NO1234" or "Nr1" may be the code itself
+    match = _GLUED_NUMBER_LABEL.match(token)
+    return token[match.end():].strip() if match and match.end() < len(token) else token
 
 
 def _beside_code(segment: Segment, index: int) -> bool:
