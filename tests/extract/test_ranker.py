@@ -299,3 +299,19 @@ def test_a_number_glued_to_its_number_sign_is_read_and_a_share_capital_is_no_num
                    (40, 105, "Capital de 8500000000 €"),
                    (40, 300, "TOTAL TTC"), (200, 300, "10,00 €")])
     assert fields["invoice_number"] == "F-20240000010"
+
+
+def test_a_phone_or_a_company_identifier_is_never_an_invoice_number() -> None:
+    codes = _candidate_values([(40, 20, "Invoicing"), (40, 34, "Tel: 0600000002"),
+                               (40, 48, "SIRET: 81265330100018"), (40, 62, "Fax : 03-9201 6281"),
+                               (40, 76, "Référence facture : NR-2025-01")], "code")
+    assert "NR-2025-01" in codes
+    assert not codes & {"0600000002", "81265330100018", "03-9201"}
+
+
+def test_a_label_heads_a_value_below_it_only_when_nothing_sits_between() -> None:
+    """"Référence facture" three lines above a table cell is not that cell's label."""
+    layout = build_layout([page_of([(40, 20, "Référence facture : NR-2025-01"),
+                                    (40, 40, "File System hosting"), (40, 60, "50")])])
+    fifty = next(c for c in all_candidates(layout)["code"] if c.value == "50")
+    assert not fifty.features.get("above:invoice_number")

@@ -143,7 +143,8 @@ def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]
     features: dict[str, float] = {}
     for direction, hit in (("same", _label_same(context, candidate)),
                            ("left", _label_left(context, candidate.segment)),
-                           ("above", _label_above(context, candidate.segment))):
+                           ("above", _label_above(context, candidate.segment,
+                                                  blocked=candidate.kind != "name"))):
         if hit is not None:
             if candidate.label is None:
                 candidate.label = hit.segment
@@ -169,16 +170,21 @@ def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
     return None
 
 
-def _label_above(context: _Context, segment: Segment) -> LabelHit | None:
+def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> LabelHit | None:
+    """The label heading the value's column a few lines up; for a value (`blocked`), only
+    when nothing else sits between them (a table's header row heads the cells under it)."""
     lines = context.layout.lines
     for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
         if line.page != segment.page:
             return None
-        for other in line.segments:
-            if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2:
-                hits = context.hits_by_segment.get(id(other), [])
-                if hits and hits[0].start == 0:
-                    return max(hits, key=lambda hit: hit.end)
+        above = [other for other in line.segments
+                 if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2]
+        for other in above:
+            hits = context.hits_by_segment.get(id(other), [])
+            if hits and hits[0].start == 0:
+                return max(hits, key=lambda hit: hit.end)
+        if above and blocked:
+            return None
     return None
 
 
@@ -405,7 +411,7 @@ def _codes(context: _Context) -> Iterator[Candidate]:
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
                     or _FILE_NAME.search(token):
                 continue
-            if parse_date(token) is not None:
+            if parse_date(token) is not None or _after_other_number_label(segment, index):
                 continue
             digits = sum(char.isdigit() for char in token)
             candidate = Candidate("code", token, segment, index)
@@ -425,6 +431,21 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                 "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
+
+
+# Labels of numbers that are never the document's own: phones, and the company's
+# identifiers (checked and read apart, by `fields.identifiers`).
+_NOT_NUMBER_WORDS = frozenset({
+    "tel", "tél", "telephone", "téléphone", "phone", "fax", "mobile", "mob", "gsm", "portable",
+    "telefon", "telefax", "handy", "cell", "siret", "siren", "rcs", "iban", "bic", "swift",
+    "tva", "vat", "ust-idnr", "ust-id", "steuernummer", "kvk", "btw", "gln", "ape", "naf"})
+
+
+def _after_other_number_label(segment: Segment, index: int) -> bool:
+    """"Tel: 0600000002", "SIRET: 81265330100018": a phone or a company identifier, never an
+    invoice number. The label may sit a word or two before ("Tel : 03-9201 6281")."""
+    before = [word.text.lower().strip(":.;,()") for word in segment.words[max(0, index - 2):index]]
+    return any(word in _NOT_NUMBER_WORDS for word in before)
 
 
 _GLUED_NUMBER_LABEL = re.compile(r"^(?:n[°º]|no|nr)[°º.:]?(?=[a-z0-9])|^n[°º]", re.IGNORECASE)
