@@ -315,3 +315,13 @@ def test_a_label_heads_a_value_below_it_only_when_nothing_sits_between() -> None
                                     (40, 40, "File System hosting"), (40, 60, "50")])])
     fifty = next(c for c in all_candidates(layout)["code"] if c.value == "50")
     assert not fifty.features.get("above:invoice_number")
+
+
+def test_a_date_whose_separator_ocr_broke_is_a_candidate_never_sure() -> None:
+    rows = [(40, 20, "KEDAI RUNCIT MAJU"), (40, 40, "Date: 08/02 2018 13:04"),
+            (40, 60, "P.O# 2412/2019"), (40, 90, "TOTAL"), (200, 90, "63.60")]
+    dates = {c.value: c for c in all_candidates(build_layout([page_of(rows)]))["date"]}
+    assert "2018-02-08" in dates and dates["2018-02-08"].features["ambiguous"]
+    assert "2019-12-24" not in dates  # day and month run together: an order number too
+    value, confidence = _reading(rows)["issue_date"]
+    assert value != "2018-02-08" or confidence < SURE

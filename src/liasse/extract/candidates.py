@@ -330,7 +330,7 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
             start = _unglued(segment.text_from(index))
             parsed = parse_date(start, month_first_possible=month_first_possible) \
-                or _compact_date(word)
+                or _compact_date(word) or _broken_date(start)
             if parsed is None:
                 continue
             reading, matched = parsed
@@ -356,6 +356,24 @@ _GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=\d)")
 def _unglued(text: str) -> str:
     """The text without a label glued to its value by a colon ("Fac:07/01/2020")."""
     return _GLUED_LABEL.sub("", text, count=1)
+
+
+# OCR's dates with a separator misread as a space or a colon ("08/02 2018", "05: 03 2018");
+# day and month stay apart ("2412/2019" is a purchase order number as often as a date).
+_BROKEN_DATE = re.compile(r"^(\d{2})(?: ?[./:\-] ?| )(\d{2}) ?[./\-]? ?((?:19|20)\d{2})(?!\d)")
+
+
+def _broken_date(text: str) -> tuple[ParsedDate, str] | None:
+    """A day, a month and a four-digit year whose separators OCR broke: kept as a candidate,
+    flagged ambiguous so that it is never sure."""
+    match = _BROKEN_DATE.match(text)
+    if match is None or _DATE_SHAPE.match(match.group(0)):
+        return None
+    day, month, year = (int(group) for group in match.groups())
+    try:
+        return ParsedDate(date(year, month, day), True), match.group(0)
+    except ValueError:
+        return None
 
 
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
