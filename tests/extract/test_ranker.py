@@ -325,3 +325,29 @@ def test_a_date_whose_separator_ocr_broke_is_a_candidate_never_sure() -> None:
     assert "2019-12-24" not in dates  # day and month run together: an order number too
     value, confidence = _reading(rows)["issue_date"]
     assert value != "2018-02-08" or confidence < SURE
+
+
+def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
+    """A recap table's last row, "1153.34 | 239.66 | 1393.00 EUR", under a rate column."""
+    rows = [(40, 20, "Sports Shop NV"), (330, 20, "Invoice"), (330, 35, "Invoice number 2015-07"),
+            (330, 50, "Date 01/04/2015"),
+            (40, 100, "Bicycle"), (200, 100, "330.00"), (260, 100, "21.00"), (320, 100, "399.30"),
+            (40, 115, "Kajak"), (200, 115, "250.00"), (260, 115, "21.00"), (320, 115, "302.50"),
+            (40, 160, "Total"), (320, 160, "1393.00 EUR"),
+            (200, 180, "1153.34"), (260, 180, "239.66"), (320, 180, "1393.00 EUR")]
+    fields = read(rows)
+    assert (fields["net_amount"], fields["tax_amount"], fields["total_amount"]) \
+        == ("1153.34", "239.66", "1393.00")
+    # The rule itself: from a wrong start (the rate column as net and tax), the row decides.
+    from liasse.extract.ranking import _score, _totals_row
+
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    model = shipped_model()
+    scored = {name: _score(model.fields[name], amounts, None)
+              for name in ("net_amount", "tax_amount", "total_amount")}
+    picks = {name: next(i for i, item in enumerate(ranked.values) if item[0] == value)
+             for (name, ranked), value in zip(scored.items(), ("21.00", "21.00", "1393.00"),
+                                              strict=True)}
+    assert _totals_row(scored, picks, amounts)
+    assert scored["net_amount"].values[picks["net_amount"]][0] == "1153.34"
+    assert scored["tax_amount"].values[picks["tax_amount"]][0] == "239.66"
