@@ -351,3 +351,16 @@ def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
     assert _totals_row(scored, picks, amounts)
     assert scored["net_amount"].values[picks["net_amount"]][0] == "1153.34"
     assert scored["tax_amount"].values[picks["tax_amount"]][0] == "239.66"
+
+
+
+def test_total_without_taxes_is_a_net_label_and_total_impuestos_a_tax_label() -> None:
+    """"Total Without Taxes" starts like "Total": the longest label must win."""
+    layout = build_layout([page_of([(300, 140, "Total Without Taxes 650.00 €"),
+                                    (300, 155, "TOTAL PARCIAL"), (450, 155, "1419.00"),
+                                    (300, 170, "TOTAL IMPUESTOS"), (450, 170, "302.00")])])
+    amounts = {c.value: c.features for c in all_candidates(layout)["amount"]}
+    assert amounts["650.00"].get("same:net_amount") and not amounts["650.00"].get(
+        "same:total_amount")
+    assert amounts["1419.00"].get("left:net_amount")
+    assert amounts["302.00"].get("left:tax_amount")
