@@ -60,6 +60,7 @@ def test_currency_marks_give_iso_codes() -> None:
     ("1er octobre 2026", "2026-10-01"), ("15 août 2026", "2026-08-15"),
     ("October 1, 2026", "2026-10-01"), ("1 October 2026", "2026-10-01"),
     ("1. Oktober 2026", "2026-10-01"), ("3. März 2026", "2026-03-03"), ("01/10/26", "2026-10-01"),
+    ("2018/02/22", "2018-02-22"), ("2018.02.22 13:34", "2018-02-22"),
 ])
 def test_dates_in_three_languages(text: str, expected: str) -> None:
     parsed = parse_date(text)
@@ -237,3 +238,10 @@ def test_a_card_receipt_is_a_receipt_and_other_documents_keep_their_fields() -> 
     # No silent gate: what the letter shows is read; its type keeps it from posting.
     assert reading.fields["supplier_name"].value == "Garage Blanc SAS"
     assert document_confidence(reading.fields, reading.document_type) < SURE
+
+
+def test_an_iban_with_a_space_after_its_country_code_is_read() -> None:
+    rows = [(40.0, 30.0, "ACME SA"), (40.0, 60.0, "BIC: KREDBEBB - IBAN: BE 41 7360 0661 9710"),
+            (40.0, 75.0, "BIC: GEBABEBB - IBAN: BE 56 0015 4298 7888")]
+    fields = read_document([page_of(rows)]).fields
+    assert fields["supplier_iban"].value == "BE41736006619710"

@@ -229,3 +229,138 @@ def test_a_registration_number_after_a_dash_is_not_part_of_the_name() -> None:
                    (330, 60, "Invoice number Q83220078482"), (330, 75, "Date 11/07/2025"),
                    (330, 400, "Total"), (480, 400, "132,600.01")])
     assert fields["supplier_name"] == "Francorp S.A.S."
+
+
+def _candidate_values(rows: list[tuple[float, float, str]], kind: str) -> set[str]:
+    return {c.value for c in all_candidates(build_layout([page_of(rows)]))[kind]}
+
+
+def test_a_date_glued_to_its_label_by_a_colon_is_a_candidate() -> None:
+    """A till slip's "Fecha Fac:07/01/2020": no space between the label and the date."""
+    dates = _candidate_values([(40, 30, "SUPERMERCADO CENTRAL"),
+                               (40, 60, "Fecha Fac:07/01/2020 11:19:53 AM"),
+                               (40, 90, "TOTAL"), (200, 90, "33.113,00")], "date")
+    assert "2020-01-07" in dates
+
+
+def test_ocr_debris_and_a_till_slips_thanks_are_never_names() -> None:
+    names = _candidate_values([(40, 20, "FE ae"), (40, 40, "MEGA HARDWARE TRADING"),
+                               (40, 60, "Thank You and Please Come Again"),
+                               (40, 80, "TOTAL"), (200, 80, "12.50")], "name")
+    assert "MEGA HARDWARE TRADING" in names
+    assert "FE ae" not in names
+    assert not any("thank" in name.lower() for name in names)
+
+
+def test_a_receipt_total_is_the_total_after_cash_rounding() -> None:
+    """"TOTAL 33.92 / ROUNDING ADJ -0.02 / TOTAL ROUNDED 33.90": 33.90 is what was paid."""
+    rows = [(40, 20, "HARDWARE CENTRE SDN BHD"), (40, 34, "Date : 12/01/2019"),
+            (40, 120, "PAINT BRUSH 2IN"), (200, 120, "33.92"),
+            (40, 150, "TOTAL"), (200, 150, "33.92"),
+            (40, 164, "ROUNDING ADJ"), (200, 164, "-0.02"),
+            (40, 178, "TOTAL ROUNDED"), (200, 178, "33.90"),
+            (40, 192, "CASH"), (200, 192, "50.00"),
+            (40, 206, "CHANGE"), (200, 206, "16.10")]
+    assert read(rows, width=260)["total_amount"] == "33.90"
+    # Without a rounding line, an amount a few cents away is no reason to move the total.
+    unrounded = [(x, y, "VOUCHER" if text == "TOTAL ROUNDED" else text)
+                 for x, y, text in rows if not (164 <= y < 178)]
+    assert read(unrounded, width=260)["total_amount"] == "33.92"
+
+
+def test_a_shop_name_broken_over_two_lines_is_one_name() -> None:
+    names = _candidate_values([(40, 20, "POPULAR BOOK"), (40, 34, "CO."), (90, 34, "(M) SDN BHD"),
+                               (40, 48, "(GST Reg No. 001492992000)"),
+                               (40, 62, "29/03/18 13:24"), (40, 90, "TOTAL"), (200, 90, "9.65")],
+                              "name")
+    assert "POPULAR BOOK CO. (M) SDN BHD" in names
+    assert not names & {"POPULAR BOOK", "(M) SDN BHD", "CO. (M) SDN BHD"}
+
+
+def test_a_label_or_a_title_never_heads_a_name_below_it() -> None:
+    names = _candidate_values([(40, 20, "FACTURE"), (40, 34, "Atelier Martin SAS"),
+                               (330, 100, "Destinataire"), (330, 114, "Boulangerie Moreau EURL"),
+                               (40, 300, "Total TTC"), (200, 300, "120,00 €")], "name")
+    assert {"Atelier Martin SAS", "Boulangerie Moreau EURL"} <= names
+    assert not any(name.startswith(("FACTURE ", "Destinataire ")) for name in names)
+
+
+def test_a_digit_ocr_read_for_a_letter_inside_a_name_is_put_right() -> None:
+    names = _candidate_values([(40, 20, "MR. D.1.Y. (M) SDN BHD"), (40, 34, "3M FRANCE"),
+                               (40, 62, "29/03/18 13:24"), (40, 90, "TOTAL"), (200, 90, "9.65")],
+                              "name")
+    assert "MR. D.I.Y. (M) SDN BHD" in names
+    assert "3M FRANCE" in names  # a digit at a word's edge is what it is
+
+
+def test_a_number_glued_to_its_number_sign_is_read_and_a_share_capital_is_no_number() -> None:
+    fields = read([(40, 30, "FACTURE"), (40, 45, "N°F-20240000010"),
+                   (40, 60, "DATE : 30-11-2024"), (40, 90, "Atelier Martin SAS"),
+                   (40, 105, "Capital de 8500000000 €"),
+                   (40, 300, "TOTAL TTC"), (200, 300, "10,00 €")])
+    assert fields["invoice_number"] == "F-20240000010"
+
+
+def test_a_phone_or_a_company_identifier_is_never_an_invoice_number() -> None:
+    codes = _candidate_values([(40, 20, "Invoicing"), (40, 34, "Tel: 0600000002"),
+                               (40, 48, "SIRET: 81265330100018"), (40, 62, "Fax : 03-9201 6281"),
+                               (40, 76, "Référence facture : NR-2025-01")], "code")
+    assert "NR-2025-01" in codes
+    assert not codes & {"0600000002", "81265330100018", "03-9201"}
+
+
+def test_a_label_heads_a_value_below_it_only_when_nothing_sits_between() -> None:
+    """"Référence facture" three lines above a table cell is not that cell's label."""
+    layout = build_layout([page_of([(40, 20, "Référence facture : NR-2025-01"),
+                                    (40, 40, "File System hosting"), (40, 60, "50")])])
+    fifty = next(c for c in all_candidates(layout)["code"] if c.value == "50")
+    assert not fifty.features.get("above:invoice_number")
+
+
+def test_a_date_whose_separator_ocr_broke_is_a_candidate_never_sure() -> None:
+    rows = [(40, 20, "KEDAI RUNCIT MAJU"), (40, 40, "Date: 08/02 2018 13:04"),
+            (40, 60, "P.O# 2412/2019"), (40, 90, "TOTAL"), (200, 90, "63.60")]
+    dates = {c.value: c for c in all_candidates(build_layout([page_of(rows)]))["date"]}
+    assert "2018-02-08" in dates and dates["2018-02-08"].features["ambiguous"]
+    assert "2019-12-24" not in dates  # day and month run together: an order number too
+    value, confidence = _reading(rows)["issue_date"]
+    assert value != "2018-02-08" or confidence < SURE
+
+
+def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
+    """A recap table's last row, "1153.34 | 239.66 | 1393.00 EUR", under a rate column."""
+    rows = [(40, 20, "Sports Shop NV"), (330, 20, "Invoice"), (330, 35, "Invoice number 2015-07"),
+            (330, 50, "Date 01/04/2015"),
+            (40, 100, "Bicycle"), (200, 100, "330.00"), (260, 100, "21.00"), (320, 100, "399.30"),
+            (40, 115, "Kajak"), (200, 115, "250.00"), (260, 115, "21.00"), (320, 115, "302.50"),
+            (40, 160, "Total"), (320, 160, "1393.00 EUR"),
+            (200, 180, "1153.34"), (260, 180, "239.66"), (320, 180, "1393.00 EUR")]
+    fields = read(rows)
+    assert (fields["net_amount"], fields["tax_amount"], fields["total_amount"]) \
+        == ("1153.34", "239.66", "1393.00")
+    # The rule itself: from a wrong start (the rate column as net and tax), the row decides.
+    from liasse.extract.ranking import _score, _totals_row
+
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    model = shipped_model()
+    scored = {name: _score(model.fields[name], amounts, None)
+              for name in ("net_amount", "tax_amount", "total_amount")}
+    picks = {name: next(i for i, item in enumerate(ranked.values) if item[0] == value)
+             for (name, ranked), value in zip(scored.items(), ("21.00", "21.00", "1393.00"),
+                                              strict=True)}
+    assert _totals_row(scored, picks, amounts)
+    assert scored["net_amount"].values[picks["net_amount"]][0] == "1153.34"
+    assert scored["tax_amount"].values[picks["tax_amount"]][0] == "239.66"
+
+
+
+def test_total_without_taxes_is_a_net_label_and_total_impuestos_a_tax_label() -> None:
+    """"Total Without Taxes" starts like "Total": the longest label must win."""
+    layout = build_layout([page_of([(300, 140, "Total Without Taxes 650.00 €"),
+                                    (300, 155, "TOTAL PARCIAL"), (450, 155, "1419.00"),
+                                    (300, 170, "TOTAL IMPUESTOS"), (450, 170, "302.00")])])
+    amounts = {c.value: c.features for c in all_candidates(layout)["amount"]}
+    assert amounts["650.00"].get("same:net_amount") and not amounts["650.00"].get(
+        "same:total_amount")
+    assert amounts["1419.00"].get("left:net_amount")
+    assert amounts["302.00"].get("left:tax_amount")

@@ -29,6 +29,7 @@ from liasse.connectors.dropbox.oauth import AuthorizationRequest as Authorizatio
 from liasse.connectors.dropbox.oauth import DropboxOAuth, StaticToken
 from liasse.connectors.qonto.auth import (
     ApiKeyCredentials,
+    Credentials,
     InMemoryCredentialStore,
     OAuthApp,
     OAuthAuth,
@@ -196,11 +197,16 @@ def connect_qonto_api_key(services: Services, api_key: str, *, base_url: str,
         connect_api_key(http, credentials, InMemoryCredentialStore(), base_url=base_url,
                         staging_token=staging_token)
     config = _qonto_config(base_url, emulator=emulator, staging_token=staging_token)
+    return _save_qonto(services, name, config, credentials, slug=slug, actor=actor)
+
+
+def _save_qonto(services: Services, name: str, config: dict[str, Any],
+                credentials: Credentials, *, slug: str | None, actor: str) -> str:
+    """The connection made active, then its credentials kept encrypted; its id."""
     workspace_id, connection_id = _upsert_connection(services, qonto_wiring.KIND, name, config,
                                                      slug=slug, actor=actor)
-    store = qonto_wiring.QontoCredentialStore(
-        qonto_wiring.secret(services, workspace_id, connection_id))
-    store.save(credentials)
+    qonto_wiring.QontoCredentialStore(
+        qonto_wiring.secret(services, workspace_id, connection_id)).save(credentials)
     return connection_id
 
 
@@ -234,12 +240,7 @@ def finish_qonto_oauth_for(services: Services, slug: str | None, code: str, *,
         credentials = exchange_code(http, app, code.strip())
         _check_oauth(http, app, credentials, settings.qonto.base_url)
     config = _qonto_config(settings.qonto.base_url, emulator=emulator, auth="oauth")
-    workspace_id, connection_id = _upsert_connection(services, qonto_wiring.KIND, name, config,
-                                                     slug=slug, actor=actor)
-    store = qonto_wiring.QontoCredentialStore(
-        qonto_wiring.secret(services, workspace_id, connection_id))
-    store.save(credentials)
-    return connection_id
+    return _save_qonto(services, name, config, credentials, slug=slug, actor=actor)
 
 
 def _check_oauth(http: httpx.Client, app: OAuthApp, credentials: OAuthCredentials,

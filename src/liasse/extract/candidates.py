@@ -131,8 +131,8 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
 
 # The document's own title in many languages: "Facture n° 12 du 03/04/2025" and
 # "Handelsrechnung (380) Nr. 4711 vom 15.11.2025" give the number and the date after it.
-_TITLE_WORDS = frozenset({"facture", "invoice", "rechnung", "factuur", "fattura", "factura",
-                          "avoir", "gutschrift", "creditnota"})
+_TITLE_WORDS = ("facture", "invoice", "rechnung", "factuur", "fattura", "factura", "avoir",
+                "gutschrift", "creditnota")
 
 
 def _title_before(segment: Segment, word: int) -> bool:
@@ -145,7 +145,8 @@ def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]
     features: dict[str, float] = {}
     for direction, hit in (("same", _label_same(context, candidate)),
                            ("left", _label_left(context, candidate.segment)),
-                           ("above", _label_above(context, candidate.segment))):
+                           ("above", _label_above(context, candidate.segment,
+                                                  blocked=candidate.kind != "name"))):
         if hit is not None:
             if candidate.label is None:
                 candidate.label = hit.segment
@@ -171,16 +172,21 @@ def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
     return None
 
 
-def _label_above(context: _Context, segment: Segment) -> LabelHit | None:
+def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> LabelHit | None:
+    """The label heading the value's column a few lines up; for a value (`blocked`), only
+    when nothing else sits between them (a table's header row heads the cells under it)."""
     lines = context.layout.lines
     for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
         if line.page != segment.page:
             return None
-        for other in line.segments:
-            if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2:
-                hits = context.hits_by_segment.get(id(other), [])
-                if hits and hits[0].start == 0:
-                    return max(hits, key=lambda hit: hit.end)
+        above = [other for other in line.segments
+                 if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2]
+        for other in above:
+            hits = context.hits_by_segment.get(id(other), [])
+            if hits and hits[0].start == 0:
+                return max(hits, key=lambda hit: hit.end)
+        if above and blocked:
+            return None
     return None
 
 
@@ -323,13 +329,14 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             # A date opens with a digit, or with a month name ("March 3, 2024").
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
-            parsed = parse_date(segment.text_from(index),
-                                month_first_possible=month_first_possible) \
-                or _compact_date(word)
+            # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
+            start = _unglued(segment.text_from(index))
+            parsed = parse_date(start, month_first_possible=month_first_possible) \
+                or _compact_date(word) or _broken_date(start)
             if parsed is None:
                 continue
             reading, matched = parsed
-            if not _date_starts_here(segment.text_from(index), matched):
+            if not _date_starts_here(start, matched):
                 continue
             candidate = Candidate("date", reading.value.isoformat(), segment, index)
             tokens = normalise(text).split()
@@ -343,6 +350,32 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "named_month": float(any(char.isalpha() for char in matched)),
             })
             yield candidate
+
+
+_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=\d)")
+
+
+def _unglued(text: str) -> str:
+    """The text without a label glued to its value by a colon ("Fac:07/01/2020")."""
+    return _GLUED_LABEL.sub("", text, count=1)
+
+
+# OCR's dates with a separator misread as a space or a colon ("08/02 2018", "05: 03 2018");
+# day and month stay apart ("2412/2019" is a purchase order number as often as a date).
+_BROKEN_DATE = re.compile(r"^(\d{2})(?: ?[./:\-] ?| )(\d{2}) ?[./\-]? ?((?:19|20)\d{2})(?!\d)")
+
+
+def _broken_date(text: str) -> tuple[ParsedDate, str] | None:
+    """A day, a month and a four-digit year whose separators OCR broke: kept as a candidate,
+    flagged ambiguous so that it is never sure."""
+    match = _BROKEN_DATE.match(text)
+    if match is None or _DATE_SHAPE.match(match.group(0)):
+        return None
+    day, month, year = (int(group) for group in match.groups())
+    try:
+        return ParsedDate(date(year, month, day), True), match.group(0)
+    except ValueError:
+        return None
 
 
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -394,13 +427,11 @@ def _date_relations(candidates: list[Candidate]) -> None:
 def _codes(context: _Context) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         for index, word in enumerate(segment.words):
-            token = word.text.strip(":#°.,;()")
-            if token[:2] in ("n°", "N°", "No", "Nr") and len(token) > 3 and token[2:3] in "°.:":
-                token = token[3:].strip()  # "N°:2024-001" glued to its label
+            token = _unlabelled_code(word.text.strip(":#°.,;()"))
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
                     or _FILE_NAME.search(token):
                 continue
-            if parse_date(token) is not None:
+            if parse_date(token) is not None or _after_other_number_label(segment, index):
                 continue
             digits = sum(char.isdigit() for char in token)
             candidate = Candidate("code", token, segment, index)
@@ -417,8 +448,35 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                     (":", "#", "°"))),
                 "has_hash": float("#" in word.text or "°" in word.text),
                 "beside_code": float(_beside_code(segment, index)),
+                "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
+
+
+# Labels of numbers that are never the document's own: phones, and the company's
+# identifiers (checked and read apart, by `fields.identifiers`).
+_NOT_NUMBER_WORDS = frozenset({
+    "tel", "tél", "telephone", "téléphone", "phone", "fax", "mobile", "mob", "gsm", "portable",
+    "telefon", "telefax", "handy", "cell", "siret", "siren", "rcs", "iban", "bic", "swift",
+    "tva", "vat", "ust-idnr", "ust-id", "steuernummer", "kvk", "btw", "gln", "ape", "naf"})
+
+
+def _after_other_number_label(segment: Segment, index: int) -> bool:
+    """"Tel: 0600000002", "SIRET: 81265330100018": a phone or a company identifier, never an
+    invoice number. The label may sit a word or two before ("Tel : 03-9201 6281")."""
+    before = [word.text.lower().strip(":.;,()") for word in segment.words[max(0, index - 2):index]]
+    return any(word in _NOT_NUMBER_WORDS for word in before)
+
+
+_GLUED_NUMBER_LABEL = re.compile(r"^(?:n[°º]|no|nr)[°º.:]?(?=[a-z0-9])|^n[°º]", re.IGNORECASE)
+
+
+def _unlabelled_code(token: str) -> str:
+    """A code without the number sign glued to it: "N°:2024-001", "N°F-20240000010"."""
+    if token[:2].lower() in ("no", "nr") and token[2:3] not in "°º.:":
+        return token  # "NO1234" or "Nr1" may be the code itself
+    match = _GLUED_NUMBER_LABEL.match(token)
+    return token[match.end():].strip() if match and match.end() < len(token) else token
 
 
 def _beside_code(segment: Segment, index: int) -> bool:
@@ -439,13 +497,20 @@ def _names(context: _Context) -> Iterator[Candidate]:
     marks_lines = _seller_mark_lines(layout)
     domains = _domains(layout)
     first_page = [line for line in layout.lines if line.page == 1]
-    for order, text, segment in _joined_names(first_page):
+    heads: set[int] = set()
+    # A name put back together carries no flag of its own: on the sources that print none,
+    # such a flag only learned that the joins of labels and titles were wrong.
+    for order, text, segment, over_two_lines in _joined_names(context, first_page):
         yield _name_candidate(segment, text, order, len(first_page), customer, marks_lines,
-                              domains, seller=seller, joined=True)
+                              domains, seller=seller)
+        if over_two_lines:
+            heads.add(id(segment))
     for order, line in enumerate(first_page):
         for segment in line.segments:
             if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
                 continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
+            if id(segment) in heads and len(line.segments) == 1:
+                continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
             text = _clean_name(segment.text)
             if not _could_be_name(text):
                 continue
@@ -455,8 +520,8 @@ def _names(context: _Context) -> Iterator[Candidate]:
             after = _after_label(context, segment)
             if _could_be_name(after):
                 yield _name_candidate(segment, after, order, len(first_page), customer,
-                                      marks_lines, domains, seller=seller, after_label=True,
-                                      opening=opening)
+                                      marks_lines, domains, seller=seller,
+                                      after_label=True, opening=opening)
             before_capital = _CAPITAL.split(normalise(segment.text))[0]
             if before_capital != normalise(segment.text) and len(before_capital) > 2:
                 words = _CAPITAL.split(segment.text.lower())[0].split()
@@ -471,20 +536,35 @@ def _names(context: _Context) -> Iterator[Candidate]:
 _JOINED_NAME_LINES = 10
 
 
-def _joined_names(lines: list[Line]) -> Iterator[tuple[int, str, Segment]]:
+def _joined_names(context: _Context,
+                  lines: list[Line]) -> Iterator[tuple[int, str, Segment, bool]]:
     """A name the layout or OCR broke apart, put back together when a legal form ends it:
-    "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD"."""
+    "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD" (the flag: over
+    two lines)."""
     for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
         whole = _clean_name(" ".join(segment.text for segment in line.segments))
-        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole:
-            yield order, whole, line.segments[0]
+        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole \
+                and _could_be_name(whole) \
+                and _could_head_name(context, line, line.segments[0].text):
+            yield order, whole, line.segments[0], False
         following = lines[order + 1] if order + 1 < len(lines) else None
         if following is None or following.page != line.page or _has_form(whole) \
-                or any(char.isdigit() or char == ":" for char in whole):
+                or any(char.isdigit() or char == ":" for char in whole) \
+                or not _could_head_name(context, line, whole):
             continue
         below = _clean_name(" ".join(segment.text for segment in following.segments))
         if _ends_with_form(below) and ":" not in below:
-            yield order, f"{whole} {below}", line.segments[0]
+            yield order, f"{whole} {below}", line.segments[0], True
+
+
+def _could_head_name(context: _Context, line: Line, text: str) -> bool:
+    """The first line of a name broken over two: never a label ("Destinataire"), a title
+    ("FACTURE") or a contact ("contact@…"), which only sit above the name."""
+    plain = normalise(text)
+    return not (any(context.hits_by_segment.get(id(segment)) for segment in line.segments)
+                or "@" in text or "www" in plain.split()
+                or any(token.startswith(_TITLE_WORDS) or "rechnung" in token
+                       for token in plain.split()))
 
 
 def _has_form(text: str) -> bool:
@@ -503,13 +583,41 @@ def _could_be_name(text: str) -> bool:
         return False
     plain = " ".join(tokens)
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
-                or plain in _GENERIC_WORDS)
+                or plain in _GENERIC_WORDS or not _has_word(text)
+                or any(f" {phrase} " in f" {plain} " for phrase in _COURTESY))
+
+
+# A till slip's thanks and invitations, printed in a name's place at its top or bottom.
+_COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
+             "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
+             "gracias")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _has_word(text: str) -> bool:
+    """A name has a word of three letters or more besides its legal form and bracketed
+    qualifiers: OCR's debris ("FE ae") has not, nor the tail of a name broken over two
+    lines ("(M) SDN BHD", "CO. (M) SDN BHD")."""
+    unbracketed = re.sub(r"\([^)]*\)", " ", text)
+    own = [word for word in unbracketed.split() if normalise(word) not in _FORM_WORDS]
+    return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
 
 
 def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
-    return _snap_legal_forms(text.strip(" ,;:-–|*").strip())
+    return _snap_legal_forms(_letters_for_digits(text.strip(" ,;:-–|*").strip()))
+
+
+# OCR's digits for look-alike letters, fixed only inside a word of letters ("D.1.Y.").
+_LOOK_ALIKES = str.maketrans("0158", "OISB")
+_DIGIT_IN_LETTERS = re.compile(r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])")
+
+
+def _letters_for_digits(text: str) -> str:
+    """"MR. D.1.Y." for "MR. D.I.Y.": a digit between two capitals (or two initials) is a
+    misread letter. A digit at a word's edge ("3M", "A1") stays what it is."""
+    return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
 
 
 _FORM_TOKENS = sorted({form.upper() for form in LEGAL_FORMS
@@ -564,7 +672,7 @@ def _after_label(context: _Context, segment: Segment) -> str:
 def _name_candidate(segment: Segment, text: str, order: int, lines: int,
                     customer: set[int], marks_lines: list[int], domains: set[str],
                     *, seller: set[int], legal: bool = False,
-                    after_label: bool = False, joined: bool = False,
+                    after_label: bool = False,
                     opening: frozenset[str] = frozenset()) -> Candidate:
     plain = normalise(text)
     tokens = plain.split()
@@ -596,7 +704,6 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
-        "joined": float(joined),
         # A name led by its party's own label ("Vendeur : …", "Client : …"), or by another
         # label ("Référence : …"), which makes the whole line no name at all.
         "opens_seller": float("seller_block" in opening),
@@ -607,6 +714,9 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
         "generic_word": float(plain in _GENERIC_WORDS),
         "lowercase": float(bool(letters) and all(char.islower() for char in letters)),
+        # "Lesbarmachung der XML-Daten von elektronischen Rechnungen": words that start in
+        # lower case make a sentence or a heading; a name has one at most ("Groß und Breit").
+        "lower_words": _lower_share(text),
     })
     return candidate
 
@@ -621,6 +731,11 @@ _GENERIC_WORDS = frozenset({
     "balance", "discount", "quantity", "price", "unit price", "signature", "customer copy",
     "duplicate", "original", "copy", "member", "points", "welcome", "thank you please come again",
 })
+
+
+def _lower_share(text: str) -> float:
+    words = [word for word in text.split() if word[:1].isalpha()]
+    return sum(word[0].islower() for word in words) / len(words) if words else 0.0
 
 
 def _areas_under(context: _Context, role: str) -> set[int]:

@@ -45,6 +45,8 @@ _TRIPLE_DEPTH = 4
 # A consistent triple is preferred unless its joint score is this much (log) worse.
 _TRIPLE_SLACK = math.log(20.0)
 MODEL_RESOURCE = "data/ranker.json"
+# Cash rounding moves a total by a few cents at most (to 0.05 in most countries that round).
+_ROUNDING_GAP = Decimal("0.05")
 AMBIGUOUS_CEILING = 0.75
 CONTRADICTED_CEILING = 0.6
 # A value whose own label names something else, or a code that is one piece of a longer one.
@@ -228,7 +230,10 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
                            matrices.get(kind) if matrices is not None else None)
               for name, kind in FIELD_KINDS.items() if name in model.fields}
     picks = dict.fromkeys(scored, 0)
-    consistent = _joint_amounts(scored, picks)
+    consistent = _joint_amounts(scored, picks) \
+        or _totals_row(scored, picks, candidates.get("amount", []))
+    if _after_rounding(scored, picks, candidates.get("amount", [])):
+        consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
     choices: dict[str, Choice] = {}
@@ -331,6 +336,56 @@ def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
 def _plausible_tax(tax: str, candidate: Candidate) -> bool:
     """A zero tax adds up with any amount printed twice: it counts only when labelled."""
     return Decimal(tax) != 0 or _labelled(candidate, "tax_amount")
+
+
+def _totals_row(scored: dict[str, _Scored], picks: dict[str, int],
+                amounts: list[Candidate]) -> bool:
+    """The chosen total printed on one line with two amounts that add up to it
+    ("1153.34 | 239.66 | 1393.00 EUR"): that line is the invoice's net, tax and total, even
+    when no label names them. True when net and tax were taken from it."""
+    if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
+        return False
+    total = Decimal(scored["total_amount"].values[picks["total_amount"]][0])
+    lines = {c.segment.line for c in amounts if Decimal(c.value) == total}
+    for line in sorted(lines):
+        row = [c for c in amounts if c.segment.line == line and Decimal(c.value) != total]
+        for net in row:
+            for tax in row:
+                if Decimal(net.value) > Decimal(tax.value) > 0 \
+                        and Decimal(net.value) + Decimal(tax.value) == total \
+                        and not _labelled_otherwise(net, "net_amount") \
+                        and not _labelled_otherwise(tax, "tax_amount"):
+                    picks["net_amount"] = _index(scored["net_amount"], net.value)
+                    picks["tax_amount"] = _index(scored["tax_amount"], tax.value)
+                    return True
+    return False
+
+
+def _index(ranked: _Scored, value: str) -> int:
+    return next(i for i, item in enumerate(ranked.values) if item[0] == value)
+
+
+def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
+                    amounts: list[Candidate]) -> bool:
+    """A total printed under a rounding line, a few cents from the chosen one, is the total
+    paid ("TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90"): the debit the bank shows.
+
+    True when the chosen total was moved to it.
+    """
+    ranked = scored.get("total_amount")
+    if ranked is None or not ranked.values:
+        return False
+    value, _, chosen = ranked.values[picks["total_amount"]]
+    under = {(c.segment.page, c.segment.line + step) for c in amounts
+             if _labelled(c, "rounding") for step in (0, 1, 2)}
+    for candidate in amounts:
+        where = (candidate.segment.page, candidate.segment.line)
+        gap = abs(Decimal(candidate.value) - Decimal(value))
+        if where in under and candidate.segment.line > chosen.segment.line \
+                and Decimal(0) < gap <= _ROUNDING_GAP and Decimal(candidate.value) > 0:
+            picks["total_amount"] = _index(ranked, candidate.value)
+            return True
+    return False
 
 
 def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from liasse.app.services import Services
 from liasse.app.wiring import dropbox, localfolder, qonto
@@ -94,26 +94,30 @@ def wiring_for(kind: str) -> Wiring:
 def document_sources(services: Services, repo: ConnectionRepo) -> dict[str, DocumentSource]:
     """A source per active connection that brings documents in, by connection id. A
     connection that needs reconnecting is skipped, not hammered."""
-    sources = {}
-    for connection in repo.list_connections():
-        factory = wiring_for(connection.kind).source
-        if connection.status == "active" and factory is not None:
-            found = factory(services, repo.workspace_id, connection)
-            if found is not None:
-                sources[connection.id] = found
-    return sources
+    return _built(services, repo, lambda wiring: wiring.source)
 
 
 def document_writers(services: Services, repo: ConnectionRepo) -> dict[str, DocumentWriter]:
     """A writer per active connection that writes processed PDFs back."""
-    writers = {}
+    return _built(services, repo, lambda wiring: wiring.writer)
+
+
+_Part = TypeVar("_Part")
+
+
+def _built(services: Services, repo: ConnectionRepo,
+           factory_of: Callable[[Wiring], Callable[[Services, str, Connection],
+                                                   _Part | None] | None]
+           ) -> dict[str, _Part]:
+    """The part `factory_of` names, built for each active connection whose kind has it."""
+    parts = {}
     for connection in repo.list_connections():
-        factory = wiring_for(connection.kind).writer
+        factory = factory_of(wiring_for(connection.kind))
         if connection.status == "active" and factory is not None:
-            found = factory(services, repo.workspace_id, connection)
-            if found is not None:
-                writers[connection.id] = found
-    return writers
+            part = factory(services, repo.workspace_id, connection)
+            if part is not None:
+                parts[connection.id] = part
+    return parts
 
 
 def invoice_poster(services: Services, repo: ConnectionRepo) -> InvoicePoster | None:

@@ -38,7 +38,8 @@ for _number, _names in enumerate((
 
 _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# Year first: ISO "2018-02-22", and the slashes or dots of Asian till slips ("2018/02/22").
+_ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th)? (?:of )?({_MONTH_WORD}) (\d{{4}})(?!\d)")
 _MONTH_NAME_DAY = re.compile(rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})(?!\d)")
@@ -85,7 +86,7 @@ def _iso(text: str) -> tuple[int, ParsedDate, str] | None:
     match = _ISO.search(text)
     if match is None:
         return None
-    value = _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    value = _safe_date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
     return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
 
 

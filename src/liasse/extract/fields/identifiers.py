@@ -23,7 +23,8 @@ from liasse.extract.layout import Word
 Kind = Literal["vat", "siren", "siret", "iban"]
 _EU = "AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|GB|XI|CH"
 _PATTERNS: dict[Kind, re.Pattern[str]] = {
-    "iban": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
+    # "BE 41 7360 0661 9710": some print a space after the country code too.
+    "iban": re.compile(r"\b[A-Z]{2} ?\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
     "vat": re.compile(rf"\b(?:{_EU}) ?(?:[0-9A-Z]{{2}} ?)?\d{{3}}(?:[ .]?\d{{2,3}}){{1,3}}"
                       r"(?: ?[A-Z0-9]{1,3})?\b"),
     "siret": re.compile(r"(?<!\d)(?<!\d )\d{3} ?\d{3} ?\d{3} ?\d{5}(?!\d)"),

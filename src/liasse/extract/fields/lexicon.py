@@ -123,10 +123,13 @@ _SOUTH_NORTH = (
             "importe a pagar")
     + _labels("net_amount", "strong",
               "totaal excl btw", "subtotaal", "netto bedrag", "imponibile", "totale imponibile",
-              "base imponible", "importe neto", "subtotal sin iva")
+              "base imponible", "importe neto", "subtotal sin iva", "total parcial",
+              "total without taxes", "total without tax", "untaxed amount",
+              "total excluding tax", "total excl tax")
     + _labels("tax_amount", "strong",
               "btw", "btw bedrag", "totaal btw", "iva", "imposta", "totale iva", "cuota iva",
-              "importe iva", "gst", "sst", "service tax", "total gst", "gst amount",
+              "importe iva", "impuestos", "total impuestos", "taxes", "total taxes",
+              "gst", "sst", "service tax", "total gst", "gst amount",
               "tax included", "total tax included")
     + _labels("invoice_number", "strong",
               "factuurnummer", "factuur nr", "factuurnr", "factuur", "fattura n", "fattura",
