@@ -7,10 +7,14 @@ from typing import Any
 
 import pytest
 
+from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult
+from liasse.domain.states import State
+from liasse.domain.suppliers import Supplier
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.suppliers_repo import SupplierRepo
+from liasse.store.tables import utcnow
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.window import run_window
@@ -90,3 +94,32 @@ def test_a_forwarded_copy_of_a_posted_invoice_never_reaches_the_bank(pipeline: P
     assert duplicate_of is not None
     assert pipeline.poster is not None
     assert pipeline.poster.posted == ["original.pdf"]  # type: ignore[attr-defined]
+
+
+def test_the_posting_history_is_read_again_once_it_changed(pipeline: Pipeline) -> None:
+    """One enricher serves many documents (a window, a worker's jobs): a document posted
+    meanwhile joins the history the next suggestion learns from."""
+    with pipeline.sessions.begin() as session:
+        supplier = SupplierRepo(session, pipeline.workspace_id).add(Supplier(
+            id="", legal_name=COWORK.name, vat_ids=(COWORK.vat_id,), sirens=(COWORK.siren,)))
+    enricher = StoreEnricher(pipeline.sessions)
+    extraction = ExtractionResult(
+        file="next.pdf", sha256="e" * 64, layer="text", einvoice=None, document_type="invoice",
+        fields={name: ExtractedField(value, 0.97, "scripted")
+                for name, value in COWORK_FIELDS.items()}, confidence=0.97)
+
+    def post_one(index: int) -> None:
+        with pipeline.sessions.begin() as session:
+            document = DocumentRepo(session, pipeline.workspace_id).create_document(
+                sha256=f"{index:064d}", size=1, file_name=f"past-{index}.pdf",
+                media_type="application/pdf", actor="test")
+            document.state, document.supplier_id = State.POSTED, supplier.id
+            document.ledger_account, document.updated_at = "6226", utcnow()
+
+    for index in range(2):
+        post_one(index)
+    assert enricher.enrich(extraction, pipeline.context).ledger_account != "6226"
+    post_one(2)  # three of three past documents went to 6226: the history says so now
+    enriched = enricher.enrich(extraction, pipeline.context)
+    assert enriched.ledger_account == "6226"
+    assert any("3 of 3 past documents" in reason for reason in enriched.reasons)

@@ -9,7 +9,8 @@ caller's job (`liasse.app.actions`), in the same transaction.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -310,13 +311,23 @@ class SupplierRepo:
         """Past account decisions: the history the account suggestion learns from."""
         rows = self.session.execute(
             select(Document.supplier_id, Document.supplier_name, Document.file_name,
-                   Document.ledger_account)
-            .where(Document.workspace_id == self.workspace_id,
-                   Document.ledger_account.is_not(None),
-                   Document.state.in_(HISTORY_STATES))
+                   Document.ledger_account).where(*self._in_history())
         ).all()
         return [Posting(supplier_id, f"{name or ''} {file_name}", str(account))
                 for supplier_id, name, file_name, account in rows]
+
+    def postings_version(self) -> tuple[int, datetime | None]:
+        """Changes whenever a document enters or leaves the history, or one in it changes
+        (every transition and every edit sets `updated_at`): a cached history with the same
+        version is still right, and reading it again costs a row per posted document."""
+        count, latest = self.session.execute(
+            select(func.count(), func.max(Document.updated_at)).where(*self._in_history())
+        ).one()
+        return int(count), latest
+
+    def _in_history(self) -> tuple[Any, ...]:
+        return (Document.workspace_id == self.workspace_id,
+                Document.ledger_account.is_not(None), Document.state.in_(HISTORY_STATES))
 
     def known_documents(self) -> list[KnownDocument]:
         """Every document already past enrichment, as the duplicate checks remember them."""

@@ -11,6 +11,7 @@ the same window still meet.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 
@@ -20,7 +21,7 @@ from liasse.domain.documents import KnownDocument
 from liasse.domain.extraction import ExtractionResult
 from liasse.domain.ports import Enrichment, WorkspaceContext
 from liasse.domain.routing import Thresholds
-from liasse.domain.suppliers import OwnCompany, Supplier
+from liasse.domain.suppliers import OwnCompany, Posting, Supplier
 from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
 from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
@@ -34,6 +35,7 @@ class StoreEnricher:
         self._duplicates: DuplicateIndex | None = None
         self._classifier: AccountClassifier | None = None
         self._directory: _CachedDirectory | None = None
+        self._history: tuple[tuple[int, datetime | None], list[Posting]] | None = None
 
     def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
                document_id: str = "") -> Enrichment:
@@ -53,7 +55,7 @@ class StoreEnricher:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
             directory = self._current_directory(repo)
-            history = repo.postings()
+            history = self._current_history(repo)
         if self._classifier is None and len(history) >= 10:
             self._classifier = AccountClassifier.train(history)
         return WorkspaceKnowledge(
@@ -68,6 +70,14 @@ class StoreEnricher:
         if self._directory is None or self._directory.version != version:
             self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
         return self._directory.directory
+
+    def _current_history(self, repo: SupplierRepo) -> list[Posting]:
+        """The posting history, read again only when it changed (it grows with every
+        posted document: reading it for each document made a window quadratic)."""
+        version = repo.postings_version()
+        if self._history is None or self._history[0] != version:
+            self._history = (version, repo.postings())
+        return self._history[1]
 
     def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
         """Keep the cache current after adding `supplier`, when that row is the only
