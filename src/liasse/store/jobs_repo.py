@@ -81,12 +81,12 @@ def queue_figures(session: Session, *, live_within_seconds: float) -> QueueFigur
     """The queue's figures; None when this database has no job queue (SQLite)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    counts: dict[str, int] = dict(session.execute(text(
+    counts = {str(status): int(count) for status, count in session.execute(text(
         "SELECT status::text, count(*) FROM procrastinate_jobs "
-        "WHERE status IN ('todo', 'doing', 'failed') GROUP BY status")).tuples().all())
-    by_queue: dict[str, int] = dict(session.execute(text(
+        "WHERE status IN ('todo', 'doing', 'failed') GROUP BY status"))}
+    by_queue = {str(queue): int(count) for queue, count in session.execute(text(
         "SELECT queue_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' "
-        "GROUP BY queue_name ORDER BY queue_name")).tuples().all())
+        "GROUP BY queue_name ORDER BY queue_name"))}
     oldest = session.execute(text(
         "SELECT min(e.at) FROM procrastinate_jobs j JOIN procrastinate_events e "
         "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo' "
