@@ -17,9 +17,10 @@ import httpx
 from liasse.app import actions
 from liasse.app.services import Services
 from liasse.app.settings import Settings
-from liasse.app.wiring import ReconnectFlow, wiring_for
 from liasse.app.wiring import dropbox as dropbox_wiring
 from liasse.app.wiring import qonto as qonto_wiring
+from liasse.app.wiring import wiring_for
+from liasse.app.wiring.secrets import ReconnectFlow
 from liasse.connectors.dropbox.check import FolderCheckFailed as FolderCheckFailed
 from liasse.connectors.dropbox.check import check_folder
 from liasse.connectors.dropbox.client import DropboxClient, RetryPolicy

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from liasse.app.services import Services
 from liasse.app.wiring import dropbox, localfolder, qonto
-from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
+from liasse.app.wiring.secrets import ReconnectFlow
 from liasse.domain.ports import BankFeed, DocumentSource, DocumentWriter, InvoicePoster
 from liasse.domain.receipts import ReceiptSink, ReceiptSource
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.tables import Connection
 from liasse.store.views import ConnectionConfig
 from liasse.sync.instant import LongpollSource
-
-# How a person reconnects: Dropbox's OAuth, Qonto's OAuth, or a Qonto API key typed anew.
-ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
 
 
 class UnknownKind(LookupError):
@@ -56,30 +53,15 @@ class Wiring:
         return self.bank is not None
 
 
-def _qonto_bank(services: Services, workspace_id: str, connection: Connection
-                ) -> tuple[BankFeed, ReceiptSource]:
-    feed = qonto.bank_feed(services, workspace_id, connection)
-    return feed, feed.receipts()
-
-
-def _dropbox_receipt_sink(services: Services, workspace_id: str, connection: Connection
-                          ) -> ReceiptSink:
-    return DropboxReceiptSink(dropbox.client(services, workspace_id, connection.id))
-
-
-def _qonto_reconnect(config: ConnectionConfig) -> ReconnectFlow:
-    return "qonto_oauth" if config.auth == "oauth" else "qonto_api_key"
-
-
 REGISTRY: dict[str, Wiring] = {wiring.kind: wiring for wiring in (
     Wiring(localfolder.KIND, forget=localfolder.forget, remote=False,
            source=localfolder.source),
     Wiring(dropbox.KIND, forget=dropbox.forget, source=dropbox.source, writer=dropbox.writer,
-           receipt_sink=_dropbox_receipt_sink, longpoll=dropbox.longpoll,
+           receipt_sink=dropbox.receipt_sink, longpoll=dropbox.longpoll,
            latest_cursor=dropbox.latest_cursor, firm_folders=True,
-           reconnect_flow=lambda config: "dropbox_oauth"),
-    Wiring(qonto.KIND, forget=qonto.forget, poster=qonto.poster, bank=_qonto_bank,
-           is_sandbox=qonto.is_sandbox, reconnect_flow=_qonto_reconnect),
+           reconnect_flow=dropbox.reconnect_flow),
+    Wiring(qonto.KIND, forget=qonto.forget, poster=qonto.poster, bank=qonto.bank,
+           is_sandbox=qonto.is_sandbox, reconnect_flow=qonto.reconnect_flow),
 )}
 KINDS = tuple(REGISTRY)
 

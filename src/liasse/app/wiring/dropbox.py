@@ -18,7 +18,12 @@ import httpx
 
 from liasse.app.services import Services
 from liasse.app.settings import Settings
-from liasse.app.wiring.secrets import SecretJsonStore, connection_secret, refresh_lock
+from liasse.app.wiring.secrets import (
+    ReconnectFlow,
+    SecretJsonStore,
+    connection_secret,
+    refresh_lock,
+)
 from liasse.connectors.dropbox.client import DropboxClient
 from liasse.connectors.dropbox.endpoints import DropboxEndpoints
 from liasse.connectors.dropbox.errors import PathNotFound, as_step_failure
@@ -30,6 +35,7 @@ from liasse.connectors.dropbox.oauth import (
     StaticToken,
     TokenKeeper,
 )
+from liasse.connectors.dropbox.receipts_sink import DropboxReceiptSink
 from liasse.connectors.dropbox.source import DropboxSource
 from liasse.connectors.dropbox.writeback import DropboxWriter
 from liasse.domain.errors import RejectedData
@@ -40,7 +46,9 @@ from liasse.domain.ports import (
     FileToWrite,
     SourceEntry,
 )
+from liasse.domain.receipts import ReceiptSink
 from liasse.store.tables import Connection
+from liasse.store.views import ConnectionConfig
 from liasse.sync.instant import LongpollSource
 from liasse.sync.writeback import WriteBackConfig, processed_folder
 
@@ -256,6 +264,16 @@ def source(services: Services, workspace_id: str, connection: Connection
         if excluded is not None:
             found = SkippingSource(found, excluded)
     return found
+
+
+def reconnect_flow(config: ConnectionConfig) -> ReconnectFlow:
+    return "dropbox_oauth"
+
+
+def receipt_sink(services: Services, workspace_id: str, connection: Connection
+                 ) -> ReceiptSink:
+    """The folder the Qonto receipts export files into."""
+    return DropboxReceiptSink(client(services, workspace_id, connection.id))
 
 
 # --- write-back -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import httpx
 
 from liasse.app.services import Services
 from liasse.app.settings import Settings
-from liasse.app.wiring.secrets import SecretJsonStore, connection_secret
+from liasse.app.wiring.secrets import ReconnectFlow, SecretJsonStore, connection_secret
 from liasse.connectors.qonto.auth import (
     Credentials,
     OAuthApp,
@@ -27,7 +27,13 @@ from liasse.connectors.qonto.errors import QontoError, as_step_failure
 from liasse.connectors.qonto.poster import QontoInvoicePoster
 from liasse.connectors.qonto.receipts_source import QontoReceiptSource
 from liasse.connectors.qonto.sync import TransactionSync
-from liasse.domain.ports import BankAccount, InvoicePoster, SyncReport, TransactionSink
+from liasse.domain.ports import (
+    BankAccount,
+    BankFeed,
+    InvoicePoster,
+    SyncReport,
+    TransactionSink,
+)
 from liasse.domain.receipts import ReceiptSource
 from liasse.store.tables import Connection
 from liasse.store.views import ConnectionConfig
@@ -136,3 +142,15 @@ class QontoBankFeed:
 
 def bank_feed(services: Services, workspace_id: str, connection: Connection) -> QontoBankFeed:
     return QontoBankFeed(client(services, workspace_id, connection), connection.id)
+
+
+def bank(services: Services, workspace_id: str, connection: Connection
+         ) -> tuple[BankFeed, ReceiptSource]:
+    """What the bank window works with: the feed, and the receipts source on the same
+    client."""
+    feed = bank_feed(services, workspace_id, connection)
+    return feed, feed.receipts()
+
+
+def reconnect_flow(config: ConnectionConfig) -> ReconnectFlow:
+    return "qonto_oauth" if config.auth == "oauth" else "qonto_api_key"

@@ -1,17 +1,21 @@
 """Connection secrets (tokens, API keys, OAuth grants) as JSON, encrypted in the
-workspace's secret store, one name per connection: `<kind>:<connection id>`."""
+workspace's secret store, one name per connection: `<kind>:<connection id>`; and how a
+person gives a connection its secret again (`ReconnectFlow`)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.app.services import Services
 from liasse.store.secrets import Keyring, SecretStore
 from liasse.store.secrets_repo import SecretRepo
+
+# How a person reconnects: Dropbox's OAuth, Qonto's OAuth, or a Qonto API key typed anew.
+ReconnectFlow = Literal["dropbox_oauth", "qonto_oauth", "qonto_api_key"]
 
 # One lock per connection for the whole process: two workers never refresh at once.
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}
