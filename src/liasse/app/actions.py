@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from liasse.app.directory import follow_supplier_choice
 from liasse.domain.extraction import FIELD_NAMES
@@ -49,6 +49,9 @@ COLUMN_OF_FIELD = {"supplier_name": "supplier_name", "invoice_number": "invoice_
                    "issue_date": "issue_date", "currency": "currency"}
 
 
+_Row = TypeVar("_Row")
+
+
 class ActionRefused(ValueError):
     """The action is not possible for this document now; the message says why."""
 
@@ -58,10 +61,16 @@ def user_actor(email: str) -> str:
 
 
 def _document(repo: DocumentRepo, document_id: str) -> Document:
+    return _found(repo.get_document, document_id, "document")
+
+
+def _found(get: Callable[[str], _Row], key: str, what: str) -> _Row:
+    """The row `get` finds, else a refusal that says what is missing (never another
+    workspace's row: the repositories are bound to one)."""
     try:
-        return repo.get_document(document_id)
+        return get(key)
     except NotFound as exc:
-        raise ActionRefused("no such document in this workspace") from exc
+        raise ActionRefused(f"no such {what} in this workspace") from exc
 
 
 def _move(repo: DocumentRepo, document: Document, target: State, actor: str, reason: str,
@@ -245,10 +254,7 @@ def _release_parked_post(repo: OutboxRepo, document: Document) -> None:
 def retry_outbox_item(repo: DocumentRepo, item_id: str, *, actor: str) -> None:
     """Retry a parked outside write; its document, if parked too, resumes with it."""
     outbox = OutboxRepo(repo.session, repo.workspace_id)
-    try:
-        item = outbox.get_outbox_item(item_id)
-    except NotFound as exc:
-        raise ActionRefused("no such outbox item in this workspace") from exc
+    item = _found(outbox.get_outbox_item, item_id, "outbox item")
     if item.status != "parked":
         raise ActionRefused(f"the outbox item is {item.status}, not parked")
     if item.document_id:
@@ -413,10 +419,7 @@ def set_ledger_account(repo: DocumentRepo, document_id: str, account: str, *,
 
 
 def _match(matches: MatchRepo, match_id: str) -> MatchRow:
-    try:
-        row = matches.get(match_id)
-    except NotFound as exc:
-        raise ActionRefused("no such match in this workspace") from exc
+    row = _found(matches.get, match_id, "match")
     if row.status != "proposed":
         raise ActionRefused(f"this match is already {row.status}")
     return row
