@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from liasse.app.learning import reading_context
-from liasse.app.services import opened_services
-from liasse.app.settings import Settings
 from liasse.domain.extraction import ExtractionResult
 from liasse.extract.cascade import ExtractOptions, extract_document
+
+if TYPE_CHECKING:
+    from liasse.app.settings import Settings
 
 OcrMode = Literal["auto", "always", "never"]
 MESSAGES = {
@@ -29,6 +29,11 @@ def reading_options(*, use_einvoice: bool = True, ocr: OcrMode = "auto",
     options = ExtractOptions(use_einvoice=use_einvoice, ocr=ocr)
     if workspace is None:
         return options
+    # Deferred: reading without a workspace must not pay for the store's imports (a second
+    # of start-up for `liasse extract`, more than reading dozens of PDFs).
+    from liasse.app.learning import reading_context
+    from liasse.app.services import opened_services
+
     with opened_services(settings) as services:
         return replace(options, **reading_context(services, workspace or None))
 
