@@ -4,12 +4,15 @@ workspace's knowledge when one is named. A file that cannot be read is a result 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from liasse.domain.extraction import ExtractionResult
-from liasse.extract.cascade import ExtractOptions, extract_document
+from liasse.extract.cascade import ExtractOptions, extract_document, warm_reader
 
 if TYPE_CHECKING:
     from liasse.app.settings import Settings
@@ -36,6 +39,23 @@ def reading_options(*, use_einvoice: bool = True, ocr: OcrMode = "auto",
 
     with opened_services(settings) as services:
         return replace(options, **reading_context(services, workspace or None))
+
+
+def read_files(paths: Iterable[Path], options: ExtractOptions) -> Iterator[ExtractionResult]:
+    """`read_file` over many files, in their order, several at a time: each document is
+    read in one of the reader's child processes, so threads here only wait on them and
+    the cores all read. At most twice as many files as threads are in flight, which
+    bounds the memory a long list of large files can hold."""
+    threads = max(2, os.cpu_count() or 1)
+    warm_reader()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-read") as pool:
+        pending = []
+        for path in paths:
+            pending.append(pool.submit(read_file, path, options))
+            if len(pending) >= 2 * threads:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def read_file(path: Path, options: ExtractOptions) -> ExtractionResult:

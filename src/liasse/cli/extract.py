@@ -54,15 +54,14 @@ def extract_command(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
 ) -> None:
-    from liasse.app.reading import read_file, reading_options
+    from liasse.app.reading import read_files, reading_options
     from liasse.cli.options import cli_settings
 
     settings = None if workspace is None else cli_settings(workspace or None)
     options = reading_options(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr),
                               settings=settings, workspace=workspace)
     unreadable = 0
-    for path in files:
-        result = read_file(path, options)
+    for path, result in zip(files, read_files(files, options), strict=True):
         unreadable += bool(result.errors)
         if as_json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 from liasse.domain.extraction import (
     FIELD_NAMES,
@@ -25,12 +25,13 @@ from liasse.domain.extraction import (
 )
 from liasse.extract.confidence import document_confidence
 from liasse.extract.einvoice import EInvoiceError, EInvoiceReading, cross_check, read_einvoice
-from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page
-from liasse.extract.memory import SupplierMemory
-from liasse.extract.ocr import OcrRequest, run_ocr
-from liasse.extract.text import PdfRequest, parse_pdf
+from liasse.extract.text import ParsedPdf, PdfRequest, parse_pdf
 from liasse.extract.worker import WorkerError, shared_worker
+
+if TYPE_CHECKING:
+    from liasse.extract.fields.document import DocumentReading
+    from liasse.extract.memory import SupplierMemory
 
 Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
 
@@ -93,10 +94,15 @@ def extract_document(data: bytes, *, file: str,
                      options: ExtractOptions = ExtractOptions()) -> ExtractionResult:
     """Read one document into fields with calibrated confidences; never raises for bad input."""
     started = time.perf_counter()
-    draft = _read(data, file, options)
+    draft = _read(data, file, options, read_fields=True)
     if draft.pages:
         _read_fields(draft.pages, options, draft)
     return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
+
+
+def warm_reader() -> None:
+    """Start the reader's child processes now, each importing the reader, for a batch."""
+    shared_worker().warm(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,12 @@ def read_pages(data: bytes, *, file: str = "",
     return PagesRead(draft.pages, draft.layer, draft.errors)
 
 
-def _read(data: bytes, file: str, options: ExtractOptions) -> _Draft:
+def _read(data: bytes, file: str, options: ExtractOptions, *, read_fields: bool = False
+          ) -> _Draft:
     draft = _Draft()
     kind = sniff(data)
     if kind == "pdf":
-        _read_pdf(data, options, draft)
+        _read_pdf(data, options, draft, read_fields=read_fields)
     elif kind == "xml":
         _read_xml(data, file, draft)
     elif kind == "image":
@@ -162,16 +169,64 @@ def _take_einvoice(reading: object, draft: _Draft) -> None:
     draft.warnings.extend(reading.warnings)
 
 
-def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
-    request = PdfRequest(data, options.max_pages, options.use_einvoice)
+@dataclass(frozen=True)
+class _TextPdfRequest:
+    """A PDF to parse and, when its text layer is enough, to read into fields in the same
+    child call: the reader's own work then runs under the deadline too, in parallel with
+    other documents, and only the fields come back rather than every positioned word."""
+
+    pdf: PdfRequest
+    read_fields: bool
+    ocr: Literal["auto", "always", "never"]
+    own_names: tuple[str, ...]
+    own_identifiers: tuple[str, ...]
+    memories: tuple[SupplierMemory, ...]
+
+
+@dataclass(frozen=True)
+class _TextPdf:
+    parsed: ParsedPdf  # its pages emptied when `reading` is given: the fields are read
+    reading: DocumentReading | None = None
+    text: str = ""
+
+
+def parse_and_read_pdf(request: _TextPdfRequest) -> _TextPdf:
+    """The child's side of `_read_pdf` (module level: it is sent to the child by name)."""
+    parsed = parse_pdf(request.pdf)
+    pages = parsed.pages
+    if (not request.read_fields or parsed.error is not None or parsed.einvoice is not None
+            or _needs_ocr(pages, request.ocr)):
+        return _TextPdf(parsed)
+    # Deferred (here and in `_read_fields`): the field reader's imports (numpy, the model)
+    # are paid by the processes that read fields, not by every one importing the cascade.
+    from liasse.extract.fields.document import read_document
+
+    reading = read_document(pages, own_names=request.own_names,
+                            own_identifiers=request.own_identifiers, layer="text",
+                            memories=request.memories)
+    return _TextPdf(replace(parsed, pages=[]), reading, page_text(pages))
+
+
+def _needs_ocr(text_pages: list[Page], ocr: Literal["auto", "always", "never"]) -> bool:
+    return ocr == "always" or not text_pages or any(
+        len(page.words) < MIN_WORDS_PER_PAGE for page in text_pages)
+
+
+def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft, *, read_fields: bool
+              ) -> None:
+    request = _TextPdfRequest(PdfRequest(data, options.max_pages, options.use_einvoice),
+                              read_fields, options.ocr, options.own_names,
+                              options.own_identifiers, options.memories)
     try:
         if options.time_limit_seconds > 0:
-            parsed = shared_worker().run(parse_pdf, request, seconds=options.time_limit_seconds)
+            outcome = shared_worker().run(parse_and_read_pdf, request,
+                                          seconds=options.time_limit_seconds)
         else:
-            parsed = parse_pdf(request)
+            outcome = parse_and_read_pdf(request)
     except WorkerError as exc:
         draft.errors.append(MESSAGES["pdf"].format(detail=exc))
         return
+    parsed = outcome.parsed
     draft.warnings.extend(parsed.warnings)
     if parsed.error is not None:
         draft.errors.append(MESSAGES["pdf"].format(detail=parsed.error))
@@ -183,6 +238,10 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft) -> None:
         _take_einvoice(parsed.einvoice, draft)
         _cross_check(parsed.einvoice, parsed.pages, draft)
         draft.text = page_text(parsed.pages)
+        return
+    if outcome.reading is not None:
+        draft.fields, draft.document_type = outcome.reading.fields, outcome.reading.document_type
+        draft.text = outcome.text
         return
     _read_pages(data, ".pdf", parsed.pages, options, draft)
 
@@ -205,8 +264,7 @@ def _read_pages(data: bytes, suffix: str, text_pages: list[Page], options: Extra
                 draft: _Draft) -> None:
     """Text-layer pages where they have words, OCR pages where they do not."""
     pages = text_pages
-    needs_ocr = options.ocr == "always" or not text_pages or any(
-        len(page.words) < MIN_WORDS_PER_PAGE for page in text_pages)
+    needs_ocr = _needs_ocr(text_pages, options.ocr)
     if needs_ocr and options.ocr != "never":
         ocr_pages = _ocr(data, suffix, options, draft)
         if ocr_pages:
@@ -231,6 +289,10 @@ def _merge_pages(text_pages: list[Page], ocr_pages: list[Page], *, force: bool) 
 
 
 def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> list[Page]:
+    # Deferred: OCR's imports (numpy, Pillow, pdfium's renderer) are paid by the documents
+    # that need OCR, not by every reading of a born-digital PDF.
+    from liasse.extract.ocr import OcrRequest, run_ocr
+
     request = OcrRequest(data, suffix, options.max_pages)
     try:
         if options.time_limit_seconds <= 0:  # benchmarks only, like the PDF parse
@@ -242,6 +304,8 @@ def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> li
 
 
 def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> None:
+    from liasse.extract.fields.document import read_document  # deferred: see above
+
     reading = read_document(pages, own_names=options.own_names,
                             own_identifiers=options.own_identifiers, layer=draft.layer,
                             memories=options.memories)

@@ -40,7 +40,6 @@ from liasse.domain.extraction import (
     EInvoiceSyntax,
     ExtractedField,
 )
-from liasse.extract.attachments import scan_xml_attachments
 from liasse.extract.xmlsafe import XmlRejected, parse_untrusted_xml
 
 EInvoiceDocumentType = Literal["invoice", "credit_note"]
@@ -176,6 +175,10 @@ def read_einvoice(xml: bytes, *, source: str) -> EInvoiceReading:
 
 def read_embedded_einvoice(pdf: bytes) -> EmbeddedEInvoice:
     """The first attachment of `pdf` that reads as an e-invoice; the others become warnings."""
+    # Deferred: pypdf is needed only where PDFs are parsed (the reader's child processes),
+    # not in every process that reads an XML file or imports the cascade.
+    from liasse.extract.attachments import scan_xml_attachments
+
     scan = scan_xml_attachments(pdf)
     warnings, not_invoices = list(scan.warnings), list[str]()
     for name, data in scan.files:

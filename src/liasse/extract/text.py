@@ -9,6 +9,7 @@ loaded: pdfium opens documents lazily, so a 2,000-page file costs what its first
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from liasse.extract.einvoice import read_embedded_einvoice
 from liasse.extract.layout import Page, Word
@@ -73,62 +74,65 @@ def _read_page(document: object, index: int) -> Page:
     return Page(number=index + 1, width=float(width), height=float(height), words=words)
 
 
-@dataclass
-class _WordBuilder:
-    """Characters collected for the word being built, with their union box."""
-
-    chars: list[str]
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-
-    def word(self, page_height: float) -> Word:
-        return Word(text="".join(self.chars), x0=self.x0, y0=page_height - self.top,
-                    x1=self.x1, y1=page_height - self.bottom)
-
-    def accepts(self, left: float, top: float, bottom: float) -> bool:
-        """Same line (vertical overlap) and no visible gap before the new character."""
-        char_height = max(top - bottom, 1.0)
-        same_line = bottom < self.top and top > self.bottom
-        gap = left - self.x1
-        return same_line and -char_height < gap < char_height * _WORD_GAP_RATIO
-
-    def extend(self, char: str, left: float, right: float, top: float, bottom: float) -> None:
-        self.chars.append(char)
-        self.x0, self.x1 = min(self.x0, left), max(self.x1, right)
-        self.top, self.bottom = max(self.top, top), min(self.bottom, bottom)
-
-
 def _words_of(textpage: object, page_height: float) -> list[Word]:
+    """Characters joined into words: a word ends at whitespace, at a new line (no vertical
+    overlap) or at a visible gap. The loop is written flat because it runs once per
+    character of every page (tens of thousands per document): calls cost more than work."""
+    import ctypes  # local: see read_text_layer
+
     import pypdfium2.raw as pdfium_c  # local: see read_text_layer
 
     raw_page = textpage.raw  # type: ignore[attr-defined]
+    text = _page_characters(pdfium_c, raw_page)
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    char_box = pdfium_c.FPDFText_GetLooseCharBox
     words: list[Word] = []
-    current: _WordBuilder | None = None
-    for index in range(pdfium_c.FPDFText_CountChars(raw_page)):
-        char = chr(pdfium_c.FPDFText_GetUnicode(raw_page, index) or 32)
+    chars: list[str] = []
+    x0 = x1 = top = bottom = 0.0
+    for index, char in enumerate(text):
         # The loose box spans the glyph's advance width, so the gap to the next glyph is
         # the real spacing whatever the ink of "1" or "." looks like.
-        boxed = pdfium_c.FPDFText_GetLooseCharBox(raw_page, index, rect)
-        if char.isspace() or not char.isprintable() or not boxed:
-            _flush(current, words, page_height)
-            current = None
+        if char.isspace() or not char.isprintable() or not char_box(raw_page, index, rect_ref):
+            if chars:
+                words.append(Word("".join(chars), x0, page_height - top, x1,
+                                  page_height - bottom))
+                chars = []
             continue
-        box = (rect.left, rect.right, rect.top, rect.bottom)
-        if current is not None and current.accepts(box[0], box[2], box[3]):
-            current.extend(char, *box)
-            continue
-        _flush(current, words, page_height)
-        current = _WordBuilder([char], box[0], box[2], box[1], box[3])
-    _flush(current, words, page_height)
+        left, right, char_top, char_bottom = rect.left, rect.right, rect.top, rect.bottom
+        if chars:
+            height = max(char_top - char_bottom, 1.0)
+            gap = left - x1
+            if char_bottom < top and char_top > bottom and -height < gap < height * _WORD_GAP_RATIO:
+                chars.append(char)
+                x0, x1 = min(x0, left), max(x1, right)
+                top, bottom = max(top, char_top), min(bottom, char_bottom)
+                continue
+            words.append(Word("".join(chars), x0, page_height - top, x1, page_height - bottom))
+        chars = [char]
+        x0, x1, top, bottom = left, right, char_top, char_bottom
+    if chars:
+        words.append(Word("".join(chars), x0, page_height - top, x1, page_height - bottom))
     return words
 
 
-def _flush(current: _WordBuilder | None, words: list[Word], page_height: float) -> None:
-    if current is not None:
-        words.append(current.word(page_height))
+def _page_characters(pdfium_c: Any, raw_page: object) -> str:
+    """The page's characters, one per pdfium character index, read in one call. A page
+    whose text does not map one code point to one index (a rare glyph outside the Basic
+    Multilingual Plane written as two units) is read character by character instead."""
+    import ctypes  # local: see read_text_layer
+
+    count = pdfium_c.FPDFText_CountChars(raw_page)
+    if count <= 0:
+        return ""
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    written = pdfium_c.FPDFText_GetText(raw_page, 0, count,
+                                        ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[:max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if len(text) == count:
+        return text
+    return "".join(chr(pdfium_c.FPDFText_GetUnicode(raw_page, index) or 32)
+                   for index in range(count))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ to the system. A small pool of children keeps several documents reading at once.
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import pickle
 import queue
@@ -189,9 +190,32 @@ class WorkerPool:
         finally:
             self._idle.put(worker)
 
+    def warm(self, module: str, *, seconds: float = 60.0) -> None:
+        """Start every child now and have it import `module`, in the background: a batch
+        then pays the children's start-up once, side by side, instead of one after the
+        other as documents first reach them. A child that fails to warm up is started
+        again by the first document it is given, whose error then says why."""
+        def start(worker: IsolatedWorker) -> None:
+            try:
+                worker.run(import_module, module, seconds=seconds)
+            except WorkerError:
+                pass
+            finally:
+                self._idle.put(worker)
+
+        for _ in self._all:
+            worker = self._idle.get()
+            threading.Thread(target=start, args=(worker,), daemon=True,
+                             name="liasse-worker-warm").start()
+
     def close(self) -> None:
         for worker in self._all:
             worker.close()
+
+
+def import_module(name: str) -> None:
+    """What `WorkerPool.warm` runs in a child (returns nothing: a module does not pickle)."""
+    importlib.import_module(name)
 
 
 _pools: dict[str, WorkerPool] = {}

@@ -1,0 +1,38 @@
+"""`liasse extract` over many files: read side by side in the reader's children, printed in
+the order given, a bad file among them still its own result; and a plain read never loads
+the store (its start-up is what a user waits for on one file)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from liasse.app.reading import read_file, read_files, reading_options
+from liasse.samples.corpus import generate
+
+
+def test_many_files_come_back_in_order_and_match_one_by_one(tmp_path: Path) -> None:
+    paths = []
+    for index, document in enumerate(generate(6, 11)):
+        path = tmp_path / f"{index}{document.suffix}"
+        path.write_bytes(document.data)
+        paths.append(path)
+    paths.insert(3, tmp_path / "missing.pdf")
+    options = reading_options()
+    together = list(read_files(paths, options))
+    alone = [read_file(path, options) for path in paths]
+    assert [result.file for result in together] == [str(path) for path in paths]
+    assert [r.to_json() | {"seconds": 0} for r in together] == [
+        r.to_json() | {"seconds": 0} for r in alone]
+    assert together[3].errors and not together[0].errors
+
+
+def test_reading_without_a_workspace_imports_neither_store_nor_pdf_writer() -> None:
+    probe = ("import sys, liasse.app.reading; "
+             "print(sorted({m.split('.')[0] if not m.startswith('liasse.') else "
+             "'.'.join(m.split('.')[:2]) for m in sys.modules}))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout
+    for heavy in ("liasse.store", "sqlalchemy", "pypdf", "numpy", "sklearn"):
+        assert f"'{heavy}'" not in loaded
