@@ -23,7 +23,7 @@ from liasse.store.memory_repo import MemoryRepo
 from liasse.store.tables import Workspace
 from liasse.sync.bank_window import BankPipeline, BankWindowReport
 from liasse.sync.bank_window import run_bank_window as run_bank_pipeline
-from liasse.sync.enrichment import StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, StoreEnricher
 from liasse.sync.pipeline import Pipeline
 
 
@@ -44,10 +44,11 @@ def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceCont
 
 
 def build_pipeline(services: Services, slug: str | None = None, *,
-                   connection_ids: set[str] | None = None, owner: str | None = None
-                   ) -> Pipeline:
+                   connection_ids: set[str] | None = None, owner: str | None = None,
+                   classifiers: ClassifierCache | None = None) -> Pipeline:
     """The pipeline for one workspace; `connection_ids` limits intake to those sources;
-    `owner` names who claims its documents (default: an id unique to this pipeline)."""
+    `owner` names who claims its documents (default: an id unique to this pipeline);
+    `classifiers` keeps fitted account classifiers across pipelines (a worker's)."""
     settings = services.settings
     with services.sessions.begin() as session:
         workspace = find_workspace(session, slug or settings.workspace)
@@ -64,7 +65,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         context=context,
         sources=sources,
         extractor=CascadeExtractor(settings, services.sessions),
-        enricher=StoreEnricher(services.sessions),
+        enricher=StoreEnricher(services.sessions, classifiers),
         poster=poster,
         writers=writers,
     )

@@ -22,6 +22,7 @@ the retried job's owner id is its job id, so it takes back its claims at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import procrastinate
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from liasse.app.jobs import tasks
 from liasse.app.services import Services
 from liasse.domain.printable import PrintableFormatter
+from liasse.enrich.classifier import AccountClassifier
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
@@ -215,8 +217,10 @@ def services_workspace_id(services: Services, slug: str) -> str:
 
 
 def run_worker(services: Services, *, concurrency: int = 1,
-               queues: list[str] | None = None, name: str | None = None) -> None:
-    """Run jobs until SIGINT/SIGTERM (the job in hand finishes first)."""
+               queues: list[str] | None = None, name: str | None = None,
+               on_ready: Callable[[], None] | None = None) -> None:
+    """Run jobs until SIGINT/SIGTERM (the job in hand finishes first); `on_ready` is
+    called once the worker's one-off start-up is done, just before the first job."""
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
@@ -240,4 +244,7 @@ def run_worker(services: Services, *, concurrency: int = 1,
         options["queues"] = queues
     if name:
         options["name"] = name
+    AccountClassifier.preload()  # else the first enrichment of a worker waits for it
+    if on_ready is not None:
+        on_ready()
     app.run_worker(**options)
