@@ -36,6 +36,7 @@ from liasse.domain.ports import (
     WorkspaceContext,
 )
 from liasse.domain.states import State, transition
+from liasse.store.blobs import StoredBlob
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.repo import StaleState
@@ -142,11 +143,23 @@ def fetch(pipeline: Pipeline, counts: WindowCounts) -> None:
             (row.id, row.connection_id, _entry_of(row))
             for row in SourceFileRepo(session, pipeline.workspace_id).source_files_to_fetch()
         ]
+        # Read once for the batch, not once a file: a connection's kind of document.
+        connections = ConnectionRepo(session, pipeline.workspace_id)
+        kinds = {connection_id: connections.get_connection(connection_id).read_config()
+                 .document_kind for connection_id in {item[1] for item in pending}
+                 if connection_id in pipeline.sources}
     for file_id, connection_id, entry in pending:
         source = pipeline.sources.get(connection_id)
         if source is None:
             continue  # its connection is not active in this window
-        _fetch_one(pipeline, file_id, entry, source, counts)
+        _fetch_one(pipeline, _Fetching(file_id, entry, kinds[connection_id]), source, counts)
+
+
+@dataclass(frozen=True)
+class _Fetching:
+    file_id: str
+    entry: SourceEntry
+    document_kind: str | None  # what its connection's folder holds (receipts, sales…)
 
 
 def _entry_of(row: Any) -> SourceEntry:
@@ -154,8 +167,8 @@ def _entry_of(row: Any) -> SourceEntry:
                        modified_at=row.modified_at, content_hash=row.content_hash)
 
 
-def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any,
-               counts: WindowCounts) -> None:
+def _fetch_one(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowCounts) -> None:
+    file_id, entry = item.file_id, item.entry
     try:
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
             source.fetch(entry, spool)
@@ -180,8 +193,7 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         _mark_file(pipeline, file_id, "fetch_failed", f"could not read the file: {exc}")
         counts.failed += 1
         return
-    media_type = sniff_media_type(head)
-    attach = (pipeline, file_id, entry, stored.sha256, stored.size, media_type, counts)
+    attach = (pipeline, item, stored, sniff_media_type(head), counts)
     try:
         _attach_unless_settled(*attach)
     except IntegrityError:
@@ -189,21 +201,20 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         _attach_unless_settled(*attach)
 
 
-def _attach_unless_settled(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
-                           size: int, media_type: str, counts: WindowCounts) -> None:
+def _attach_unless_settled(pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
+                           media_type: str, counts: WindowCounts) -> None:
     # When another window fetched this very file first, it is theirs to count.
     with contextlib.suppress(StaleState):
-        _attach_content(pipeline, file_id, entry, sha256, size, media_type, counts)
+        _attach_content(pipeline, item, stored, media_type, counts)
 
 
-def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
-                    size: int, media_type: str, counts: WindowCounts) -> None:
+def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, media_type: str,
+                    counts: WindowCounts) -> None:
+    file_id, entry = item.file_id, item.entry
     with pipeline.sessions.begin() as session:
         repo = DocumentRepo(session, pipeline.workspace_id)
         files = SourceFileRepo(session, pipeline.workspace_id)
-        connections = ConnectionRepo(session, pipeline.workspace_id)
-        row = files.get_source_file(file_id)
-        existing = repo.document_by_sha256(sha256)
+        existing = repo.document_by_sha256(stored.sha256)
         if existing is not None:
             _settle(files, file_id, existing.id, duplicate=True)
             repo.add_audit("document", existing.id, actor="step:fetch",
@@ -212,10 +223,9 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
             counts.duplicates += 1
             return
         name = entry.path.rsplit("/", 1)[-1]
-        document = repo.create_document(sha256=sha256, size=size, file_name=name,
-                                        media_type=media_type, actor="step:fetch")
-        connection = connections.get_connection(row.connection_id)
-        document.source_kind = connection.read_config().document_kind
+        document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
+                                        media_type=media_type, actor="step:fetch",
+                                        source_kind=item.document_kind)
         _settle(files, file_id, document.id, duplicate=False)
         if pipeline.jobs is not None:
             session.flush()  # the job's row refers to a document that exists
