@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 
+from liasse.app.pipelines import CascadeExtractor
+from liasse.app.settings import load_settings
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.domain.states import State
 from liasse.domain.suppliers import Posting, Supplier
+from liasse.extract.memory import SupplierMemory
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store.documents_repo import DocumentRepo
+from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
 from liasse.sync.enrichment import ClassifierCache, StoreEnricher
@@ -152,3 +156,35 @@ def test_a_classifier_older_than_its_age_limit_is_fitted_again_once_the_history_
     assert cache.classifier("ws", (12, None), _postings(12)) is first  # nothing changed
     corrected = utcnow()  # a person moved one posting to another account
     assert cache.classifier("ws", (12, corrected), _postings(12)) is not first
+
+
+def test_the_extractor_reads_the_memories_again_only_once_they_changed(
+        pipeline: Pipeline) -> None:
+    """Each document checks one version row; a confirmation, a rename or a forgotten
+    memory reaches the next document all the same."""
+    with pipeline.sessions.begin() as session:
+        supplier = SupplierRepo(session, pipeline.workspace_id).add(Supplier(
+            id="", legal_name=COWORK.name, vat_ids=(COWORK.vat_id,)))
+    extractor = CascadeExtractor(load_settings(), pipeline.sessions)
+
+    def memories() -> tuple[SupplierMemory, ...]:
+        return extractor._memories(pipeline.workspace_id)
+
+    def save(confirmations: int) -> None:
+        with pipeline.sessions.begin() as session:
+            MemoryRepo(session, pipeline.workspace_id).save(SupplierMemory(
+                supplier.id, COWORK.name, confirmations=confirmations))
+
+    assert memories() == ()
+    save(1)
+    first = memories()
+    assert [memory.confirmations for memory in first] == [1]
+    assert memories() is first  # nothing changed: the same memories, not read again
+    save(2)
+    assert [memory.confirmations for memory in memories()] == [2]
+    with pipeline.sessions.begin() as session:
+        SupplierRepo(session, pipeline.workspace_id).rename(supplier.id, "Cowork Renamed")
+    assert [memory.supplier_name for memory in memories()] == ["Cowork Renamed"]
+    with pipeline.sessions.begin() as session:
+        MemoryRepo(session, pipeline.workspace_id).forget(supplier.id)
+    assert memories() == ()

@@ -107,6 +107,9 @@ class CascadeExtractor:
                  sessions: sessionmaker[Session] | None = None) -> None:
         self._settings = settings.extraction
         self._sessions = sessions  # where the workspaces' supplier memories are read
+        # By workspace: the memories and the versions they were read at. Each document
+        # checks the versions (one row) instead of reading every memory again.
+        self._memories_read: dict[str, tuple[object, tuple[SupplierMemory, ...]]] = {}
 
     def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
                 ) -> ExtractionResult:
@@ -125,5 +128,11 @@ class CascadeExtractor:
         if self._sessions is None:
             return ()
         with self._sessions.begin() as session:
-            return tuple(MemoryRepo(session, workspace_id).memories())
+            memories = MemoryRepo(session, workspace_id)
+            version = memories.memories_version()
+            cached = self._memories_read.get(workspace_id)
+            if cached is None or cached[0] != version:
+                cached = (version, tuple(memories.memories()))
+                self._memories_read[workspace_id] = cached
+            return cached[1]
 
