@@ -41,6 +41,7 @@ class AccountClassifier:
     def preload() -> None:
         """Import scikit-learn now (about 4 s on the shared 2-core machine): a long-lived
         process that will fit classifiers pays it once at start, not in its first job."""
+        # Local, as in `train`: a CLI command that fits nothing never imports it.
         import sklearn.feature_extraction.text
         import sklearn.linear_model
         import sklearn.pipeline  # noqa: F401
