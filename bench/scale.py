@@ -113,9 +113,11 @@ class Run:
     """One run: its own database, home, emulators and worker processes."""
 
     def __init__(self, admin_url: str, documents: list[CorpusDocument],
-                 profile: Path | None = None, concurrency: int = 1) -> None:
+                 profile: Path | None = None, concurrency: int = 1,
+                 script: str = "scripts/profile_worker.py") -> None:
         self.documents = documents
         self.profile = profile
+        self.script = script
         self.concurrency = concurrency
         self.home = Path(tempfile.mkdtemp(prefix="liasse-scale-home-"))
         self.env = {
@@ -134,8 +136,9 @@ class Run:
 
     def start_worker(self, name: str) -> None:
         log = (self.home / f"{name}.log").open("ab")
-        # `--profile`: the worker's jobs run under cProfile, written when it stops.
-        command = ([str(REPO / "scripts/profile_worker.py"), str(self.profile)] if self.profile
+        # `--profile`: the worker's jobs run under cProfile (`--timings`: timers and
+        # statement counts), written when it stops.
+        command = ([str(REPO / self.script), str(self.profile)] if self.profile
                    else ["-m", "liasse"])
         self.workers[name] = subprocess.Popen(
             [sys.executable, *command, "worker", "--name", name,
@@ -202,9 +205,9 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
-                 kills: int = 0, profile: Path | None = None, concurrency: int = 1
-                 ) -> Outcome:
-    run = Run(admin_url, documents, profile, concurrency)
+                 kills: int = 0, profile: Path | None = None, concurrency: int = 1,
+                 script: str = "scripts/profile_worker.py") -> Outcome:
+    run = Run(admin_url, documents, profile, concurrency, script)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -295,7 +298,13 @@ def main() -> None:
                         help="jobs each worker runs at once (`liasse worker --concurrency`)")
     parser.add_argument("--profile", type=Path, help="cProfile the one worker into this file "
                         "and stop after its run")
+    parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
+                        "and SQL statements per job kind into this JSON file "
+                        "(scripts/time_worker.py, no profiler), and stop after its run")
     args = parser.parse_args()
+    script = "scripts/profile_worker.py"
+    if args.timings:
+        args.profile, script = args.timings, "scripts/time_worker.py"
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
@@ -303,7 +312,7 @@ def main() -> None:
     print(f"liasse extract, one process: {alone:.1f} files/s", flush=True)
     with postgresql() as admin_url:
         one = pipeline_run(admin_url, documents, 1, profile=args.profile,
-                           concurrency=args.concurrency)
+                           concurrency=args.concurrency, script=script)
         describe("1 worker", one)
         if args.profile:
             return
