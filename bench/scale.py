@@ -113,9 +113,12 @@ class Run:
     """One run: its own database, home, emulators and worker processes."""
 
     def __init__(self, admin_url: str, documents: list[CorpusDocument],
-                 profile: Path | None = None) -> None:
+                 profile: Path | None = None, concurrency: int = 1,
+                 script: str = "scripts/profile_worker.py") -> None:
         self.documents = documents
         self.profile = profile
+        self.script = script
+        self.concurrency = concurrency
         self.home = Path(tempfile.mkdtemp(prefix="liasse-scale-home-"))
         self.env = {
             **os.environ,
@@ -133,11 +136,13 @@ class Run:
 
     def start_worker(self, name: str) -> None:
         log = (self.home / f"{name}.log").open("ab")
-        # `--profile`: the worker's jobs run under cProfile, written when it stops.
-        command = ([str(REPO / "scripts/profile_worker.py"), str(self.profile)] if self.profile
+        # `--profile`: the worker's jobs run under cProfile (`--timings`: timers and
+        # statement counts), written when it stops.
+        command = ([str(REPO / self.script), str(self.profile)] if self.profile
                    else ["-m", "liasse"])
         self.workers[name] = subprocess.Popen(
-            [sys.executable, *command, "worker", "--name", name],
+            [sys.executable, *command, "worker", "--name", name,
+             "--concurrency", str(self.concurrency)],
             stdout=log, stderr=subprocess.STDOUT, env=self.env)
 
     def wait_ready(self, name: str) -> None:
@@ -200,8 +205,9 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
-                 kills: int = 0, profile: Path | None = None) -> Outcome:
-    run = Run(admin_url, documents, profile)
+                 kills: int = 0, profile: Path | None = None, concurrency: int = 1,
+                 script: str = "scripts/profile_worker.py") -> Outcome:
+    run = Run(admin_url, documents, profile, concurrency, script)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -288,27 +294,37 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--skip-kill", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="jobs each worker runs at once (`liasse worker --concurrency`)")
     parser.add_argument("--profile", type=Path, help="cProfile the one worker into this file "
                         "and stop after its run")
+    parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
+                        "and SQL statements per job kind into this JSON file "
+                        "(scripts/time_worker.py, no profiler), and stop after its run")
     args = parser.parse_args()
+    script = "scripts/profile_worker.py"
+    if args.timings:
+        args.profile, script = args.timings, "scripts/time_worker.py"
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
     alone = 0.0 if args.profile else extract_alone(documents)
     print(f"liasse extract, one process: {alone:.1f} files/s", flush=True)
     with postgresql() as admin_url:
-        one = pipeline_run(admin_url, documents, 1, profile=args.profile)
+        one = pipeline_run(admin_url, documents, 1, profile=args.profile,
+                           concurrency=args.concurrency, script=script)
         describe("1 worker", one)
         if args.profile:
             return
-        two = pipeline_run(admin_url, documents, 2)
+        two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency)
         describe("2 workers", two)
         print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
         print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %)")
         for label, result in (("1 worker", one), ("2 workers", two)):
             print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
         if not args.skip_kill:
-            killed = pipeline_run(admin_url, documents, 2, kills=3)
+            killed = pipeline_run(admin_url, documents, 2, kills=3,
+                                  concurrency=args.concurrency)
             describe("2 workers, one SIGKILLed 3 times", killed)
             print(f"SIGKILL run: lost {killed.lost} duplicated {killed.duplicated}")
 

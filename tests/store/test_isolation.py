@@ -187,6 +187,10 @@ def _assert_none(value: Any) -> None:
     assert value is None
 
 
+def _assert_equal(value: Any, expected: Any) -> None:
+    assert value == expected
+
+
 def _assert_false(value: bool) -> None:
     assert value is False
 
@@ -264,6 +268,8 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
         repo_a = MemoryRepo(session, a.workspace_id)
         probes_a = {
             "memories": lambda: _assert_empty(repo_a.memories()),
+            # A's memories and suppliers: none (B's supplier and memory not counted).
+            "memories_version": lambda: _assert_equal(repo_a.memories_version()[::2], (0, 0)),
             "memory_of": lambda: _assert_none(repo_a.memory_of(supplier.id)),
             "forget": lambda: _assert_false(repo_a.forget(supplier.id)),
             "move": lambda: repo_a.move(supplier.id, "elsewhere"),

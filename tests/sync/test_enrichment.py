@@ -7,15 +7,19 @@ from typing import Any
 
 import pytest
 
+from liasse.app.pipelines import CascadeExtractor
+from liasse.app.settings import load_settings
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.domain.states import State
-from liasse.domain.suppliers import Supplier
+from liasse.domain.suppliers import Posting, Supplier
+from liasse.extract.memory import SupplierMemory
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store.documents_repo import DocumentRepo
+from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
-from liasse.sync.enrichment import StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, inbox_of, invoice_file
@@ -123,3 +127,64 @@ def test_the_posting_history_is_read_again_once_it_changed(pipeline: Pipeline) -
     enriched = enricher.enrich(extraction, pipeline.context)
     assert enriched.ledger_account == "6226"
     assert any("3 of 3 past documents" in reason for reason in enriched.reasons)
+
+
+def _postings(count: int) -> list[Posting]:
+    accounts = ("6226", "6132", "6061")
+    return [Posting(f"supplier-{index % 5}", f"facture {index} prestation {accounts[index % 3]}",
+                    accounts[index % 3]) for index in range(count)]
+
+
+def test_a_fitted_classifier_is_kept_until_the_history_grew_by_half() -> None:
+    """A worker rebuilds its enrichers every half minute: the fitted model outlives them,
+    and is fitted again once the history grew enough to teach it something new."""
+    cache = ClassifierCache(growth=1.5, max_age=3600)
+    assert cache.classifier("ws", (9, None), _postings(9)) is None  # too little history
+    first = cache.classifier("ws", (10, None), _postings(10))
+    assert first is not None
+    assert cache.classifier("ws", (10, None), _postings(10)) is first
+    assert cache.classifier("ws", (14, None), _postings(14)) is first  # grew by less than half
+    grown = cache.classifier("ws", (15, None), _postings(15))
+    assert grown is not None and grown is not first
+    assert cache.classifier("other", (15, None), _postings(15)) is not grown  # per workspace
+
+
+def test_a_classifier_older_than_its_age_limit_is_fitted_again_once_the_history_changed(
+        ) -> None:
+    cache = ClassifierCache(growth=10, max_age=0)
+    first = cache.classifier("ws", (12, None), _postings(12))
+    assert cache.classifier("ws", (12, None), _postings(12)) is first  # nothing changed
+    corrected = utcnow()  # a person moved one posting to another account
+    assert cache.classifier("ws", (12, corrected), _postings(12)) is not first
+
+
+def test_the_extractor_reads_the_memories_again_only_once_they_changed(
+        pipeline: Pipeline) -> None:
+    """Each document checks one version row; a confirmation, a rename or a forgotten
+    memory reaches the next document all the same."""
+    with pipeline.sessions.begin() as session:
+        supplier = SupplierRepo(session, pipeline.workspace_id).add(Supplier(
+            id="", legal_name=COWORK.name, vat_ids=(COWORK.vat_id,)))
+    extractor = CascadeExtractor(load_settings(), pipeline.sessions)
+
+    def memories() -> tuple[SupplierMemory, ...]:
+        return extractor._memories(pipeline.workspace_id)
+
+    def save(confirmations: int) -> None:
+        with pipeline.sessions.begin() as session:
+            MemoryRepo(session, pipeline.workspace_id).save(SupplierMemory(
+                supplier.id, COWORK.name, confirmations=confirmations))
+
+    assert memories() == ()
+    save(1)
+    first = memories()
+    assert [memory.confirmations for memory in first] == [1]
+    assert memories() is first  # nothing changed: the same memories, not read again
+    save(2)
+    assert [memory.confirmations for memory in memories()] == [2]
+    with pipeline.sessions.begin() as session:
+        SupplierRepo(session, pipeline.workspace_id).rename(supplier.id, "Cowork Renamed")
+    assert [memory.supplier_name for memory in memories()] == ["Cowork Renamed"]
+    with pipeline.sessions.begin() as session:
+        MemoryRepo(session, pipeline.workspace_id).forget(supplier.id)
+    assert memories() == ()

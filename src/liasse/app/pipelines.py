@@ -23,7 +23,7 @@ from liasse.store.memory_repo import MemoryRepo
 from liasse.store.tables import Workspace
 from liasse.sync.bank_window import BankPipeline, BankWindowReport
 from liasse.sync.bank_window import run_bank_window as run_bank_pipeline
-from liasse.sync.enrichment import StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, StoreEnricher
 from liasse.sync.pipeline import Pipeline
 
 
@@ -44,10 +44,11 @@ def workspace_context(workspace: Workspace, settings: Settings) -> WorkspaceCont
 
 
 def build_pipeline(services: Services, slug: str | None = None, *,
-                   connection_ids: set[str] | None = None, owner: str | None = None
-                   ) -> Pipeline:
+                   connection_ids: set[str] | None = None, owner: str | None = None,
+                   classifiers: ClassifierCache | None = None) -> Pipeline:
     """The pipeline for one workspace; `connection_ids` limits intake to those sources;
-    `owner` names who claims its documents (default: an id unique to this pipeline)."""
+    `owner` names who claims its documents (default: an id unique to this pipeline);
+    `classifiers` keeps fitted account classifiers across pipelines (a worker's)."""
     settings = services.settings
     with services.sessions.begin() as session:
         workspace = find_workspace(session, slug or settings.workspace)
@@ -64,7 +65,7 @@ def build_pipeline(services: Services, slug: str | None = None, *,
         context=context,
         sources=sources,
         extractor=CascadeExtractor(settings, services.sessions),
-        enricher=StoreEnricher(services.sessions),
+        enricher=StoreEnricher(services.sessions, classifiers),
         poster=poster,
         writers=writers,
     )
@@ -106,6 +107,9 @@ class CascadeExtractor:
                  sessions: sessionmaker[Session] | None = None) -> None:
         self._settings = settings.extraction
         self._sessions = sessions  # where the workspaces' supplier memories are read
+        # By workspace: the memories and the versions they were read at. Each document
+        # checks the versions (one row) instead of reading every memory again.
+        self._memories_read: dict[str, tuple[object, tuple[SupplierMemory, ...]]] = {}
 
     def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
                 ) -> ExtractionResult:
@@ -124,5 +128,11 @@ class CascadeExtractor:
         if self._sessions is None:
             return ()
         with self._sessions.begin() as session:
-            return tuple(MemoryRepo(session, workspace_id).memories())
+            memories = MemoryRepo(session, workspace_id)
+            version = memories.memories_version()
+            cached = self._memories_read.get(workspace_id)
+            if cached is None or cached[0] != version:
+                cached = (version, tuple(memories.memories()))
+                self._memories_read[workspace_id] = cached
+            return cached[1]
 

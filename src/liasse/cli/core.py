@@ -94,10 +94,11 @@ def worker(
             raise typer.BadParameter(msg.WORKER_BAD_QUEUE.format(
                 name=printable(queue), choices=", ".join(QUEUES)))
     label = name or f"{socket.gethostname()}:{os.getpid()}"
+    started = printable(msg.WORKER_STARTED.format(
+        name=label, queues=", ".join(chosen or QUEUES), concurrency=concurrency))
     with opened_services(settings) as services:
-        typer.echo(printable(msg.WORKER_STARTED.format(
-            name=label, queues=", ".join(chosen or QUEUES), concurrency=concurrency)))
-        run_worker(services, concurrency=concurrency, queues=chosen or None, name=label)
+        run_worker(services, concurrency=concurrency, queues=chosen or None, name=label,
+                   on_ready=lambda: typer.echo(started))
 
 
 def sync(

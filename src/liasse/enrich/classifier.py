@@ -37,6 +37,15 @@ class AccountClassifier:
         self._model = model
         self._accounts = list(accounts)
 
+    @staticmethod
+    def preload() -> None:
+        """Import scikit-learn now (about 4 s on the shared 2-core machine): a long-lived
+        process that will fit classifiers pays it once at start, not in its first job."""
+        # Local, as in `train`: a CLI command that fits nothing never imports it.
+        import sklearn.feature_extraction.text
+        import sklearn.linear_model
+        import sklearn.pipeline  # noqa: F401
+
     @classmethod
     def train(cls, postings: Sequence[Posting]) -> AccountClassifier | None:
         """A fitted classifier, or None when the history is too small or has one account."""

@@ -25,7 +25,8 @@ class DocumentRepo(BoundRepo):
         ).first()
 
     def create_document(
-        self, *, sha256: str, size: int, file_name: str, media_type: str, actor: str
+        self, *, sha256: str, size: int, file_name: str, media_type: str, actor: str,
+        source_kind: str | None = None,
     ) -> Document:
         document = Document(
             workspace_id=self.workspace_id,
@@ -35,6 +36,7 @@ class DocumentRepo(BoundRepo):
             media_type=media_type,
             state=State.FETCHED.value,
             state_reason="content stored",
+            source_kind=source_kind,
         )
         self.session.add(document)
         self.session.flush()

@@ -6,7 +6,7 @@ confirmation is `liasse.app.learning`'s decision, kept out of here.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liasse.extract.memory import SupplierMemory
@@ -29,6 +29,20 @@ class MemoryRepo:
                    SupplierRow.merged_into.is_(None))
             .order_by(SupplierRow.legal_name, SupplierMemoryRow.id)).all()
         return [_to_memory(row, name) for row, name in rows]
+
+    def memories_version(self) -> tuple[object, ...]:
+        """Changes whenever a memory is saved, forgotten or added (`save` sets `updated_at`)
+        or a supplier changes (its name goes with its memory; merges move memories): a
+        cached `memories()` read at the same version is still right. One row, one query."""
+        suppliers = (select(func.count(), func.coalesce(func.sum(SupplierRow.revision), 0))
+                     .where(SupplierRow.workspace_id == self.workspace_id).subquery())
+        row = self.session.execute(
+            select(func.count(SupplierMemoryRow.id), func.max(SupplierMemoryRow.updated_at),
+                   *suppliers.c)
+            .select_from(suppliers)
+            .outerjoin(SupplierMemoryRow, SupplierMemoryRow.workspace_id == self.workspace_id)
+            .group_by(*suppliers.c)).one()
+        return tuple(row)
 
     def memory_of(self, supplier_id: str) -> SupplierMemory | None:
         found = self.session.execute(

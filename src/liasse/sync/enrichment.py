@@ -10,6 +10,8 @@ the same window still meet.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -28,14 +30,64 @@ from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
 from liasse.store.suppliers_repo import SupplierRepo
 
+# The workspace's history trains the account classifier from this many postings on.
+CLASSIFIER_FROM = 10
+# A classifier is trained again when the history grew by this factor since it was trained
+# (1,600 postings take about 1.8 s to fit), or when the history changed and the model is
+# older than RETRAIN_SECONDS (an account a person corrected reaches it within that time).
+RETRAIN_GROWTH = 1.5
+RETRAIN_SECONDS = 600.0
+HistoryVersion = tuple[int, datetime | None]
+
+
+@dataclass(frozen=True)
+class _Trained:
+    version: HistoryVersion
+    postings: int
+    at: float  # time.monotonic() when it was fitted
+    classifier: AccountClassifier | None
+
+
+class ClassifierCache:
+    """The account classifiers of one process, by workspace. A worker rebuilds its
+    pipelines (and enrichers) every half minute; fitting the classifier again each time
+    cost more than reading the documents in between, so the fitted model outlives them."""
+
+    def __init__(self, *, growth: float = RETRAIN_GROWTH, max_age: float = RETRAIN_SECONDS
+                 ) -> None:
+        self._growth, self._max_age = growth, max_age
+        self._trained: dict[str, _Trained] = {}
+        self._lock = threading.Lock()
+
+    def classifier(self, workspace_id: str, version: HistoryVersion,
+                   history: list[Posting]) -> AccountClassifier | None:
+        with self._lock:  # the threads of a worker share it: one fit at a time
+            trained = self._trained.get(workspace_id)
+            if self._stale(trained, version, len(history)):
+                trained = _Trained(version, len(history), time.monotonic(),
+                                   AccountClassifier.train(history))
+                self._trained[workspace_id] = trained
+            return trained.classifier if trained is not None else None
+
+    def _stale(self, trained: _Trained | None, version: HistoryVersion, postings: int) -> bool:
+        if postings < CLASSIFIER_FROM:
+            return False  # too little history: the classifier stays as it is (or absent)
+        if trained is None or trained.classifier is None:
+            return trained is None or trained.version != version
+        if trained.version == version:
+            return False
+        return (postings >= trained.postings * self._growth
+                or time.monotonic() - trained.at >= self._max_age)
+
 
 class StoreEnricher:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session],
+                 classifiers: ClassifierCache | None = None) -> None:
         self._sessions = sessions
         self._duplicates: DuplicateIndex | None = None
-        self._classifier: AccountClassifier | None = None
+        self._classifiers = classifiers or ClassifierCache()
         self._directory: _CachedDirectory | None = None
-        self._history: tuple[tuple[int, datetime | None], list[Posting]] | None = None
+        self._history: tuple[HistoryVersion, list[Posting]] | None = None
 
     def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
                document_id: str = "") -> Enrichment:
@@ -55,14 +107,13 @@ class StoreEnricher:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
             directory = self._current_directory(repo)
-            history = self._current_history(repo)
-        if self._classifier is None and len(history) >= 10:
-            self._classifier = AccountClassifier.train(history)
+            version, history = self._current_history(repo)
+        classifier = self._classifiers.classifier(context.workspace_id, version, history)
         return WorkspaceKnowledge(
             directory=directory,
             own_company=OwnCompany.from_identifiers(context.own_names, context.own_identifiers),
             thresholds=Thresholds(float(context.review_from), float(context.approve_from)),
-            history=history, classifier=self._classifier, duplicates=self._index(context),
+            history=history, classifier=classifier, duplicates=self._index(context),
         )
 
     def _current_directory(self, repo: SupplierRepo) -> InMemoryDirectory:
@@ -71,13 +122,13 @@ class StoreEnricher:
             self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
         return self._directory.directory
 
-    def _current_history(self, repo: SupplierRepo) -> list[Posting]:
+    def _current_history(self, repo: SupplierRepo) -> tuple[HistoryVersion, list[Posting]]:
         """The posting history, read again only when it changed (it grows with every
         posted document: reading it for each document made a window quadratic)."""
         version = repo.postings_version()
         if self._history is None or self._history[0] != version:
             self._history = (version, repo.postings())
-        return self._history[1]
+        return self._history
 
     def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
         """Keep the cache current after adding `supplier`, when that row is the only

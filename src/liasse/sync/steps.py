@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure, TransientFailure
 from liasse.domain.extraction import ExtractionResult
@@ -35,6 +36,7 @@ from liasse.domain.ports import (
     WorkspaceContext,
 )
 from liasse.domain.states import State, transition
+from liasse.store.blobs import StoredBlob
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.repo import StaleState
@@ -49,6 +51,8 @@ SALES_REASON = ("a sales document (from a Sales documents folder): kept to recog
                 "payments, never posted as a supplier invoice")
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d4c1e-9a43-5b55-8f0e-6c6961737365")
 POST_BATCH = 20
+# The states a read job works from (a job retried after its worker died may find either).
+READ_STATES = frozenset({State.FETCHED.value, State.EXTRACTED.value})
 
 
 @dataclass
@@ -139,11 +143,23 @@ def fetch(pipeline: Pipeline, counts: WindowCounts) -> None:
             (row.id, row.connection_id, _entry_of(row))
             for row in SourceFileRepo(session, pipeline.workspace_id).source_files_to_fetch()
         ]
+        # Read once for the batch, not once a file: a connection's kind of document.
+        connections = ConnectionRepo(session, pipeline.workspace_id)
+        kinds = {connection_id: connections.get_connection(connection_id).read_config()
+                 .document_kind for connection_id in {item[1] for item in pending}
+                 if connection_id in pipeline.sources}
     for file_id, connection_id, entry in pending:
         source = pipeline.sources.get(connection_id)
         if source is None:
             continue  # its connection is not active in this window
-        _fetch_one(pipeline, file_id, entry, source, counts)
+        _fetch_one(pipeline, _Fetching(file_id, entry, kinds[connection_id]), source, counts)
+
+
+@dataclass(frozen=True)
+class _Fetching:
+    file_id: str
+    entry: SourceEntry
+    document_kind: str | None  # what its connection's folder holds (receipts, sales…)
 
 
 def _entry_of(row: Any) -> SourceEntry:
@@ -151,8 +167,8 @@ def _entry_of(row: Any) -> SourceEntry:
                        modified_at=row.modified_at, content_hash=row.content_hash)
 
 
-def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any,
-               counts: WindowCounts) -> None:
+def _fetch_one(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowCounts) -> None:
+    file_id, entry = item.file_id, item.entry
     try:
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
             source.fetch(entry, spool)
@@ -177,8 +193,7 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         _mark_file(pipeline, file_id, "fetch_failed", f"could not read the file: {exc}")
         counts.failed += 1
         return
-    media_type = sniff_media_type(head)
-    attach = (pipeline, file_id, entry, stored.sha256, stored.size, media_type, counts)
+    attach = (pipeline, item, stored, sniff_media_type(head), counts)
     try:
         _attach_unless_settled(*attach)
     except IntegrityError:
@@ -186,21 +201,20 @@ def _fetch_one(pipeline: Pipeline, file_id: str, entry: SourceEntry, source: Any
         _attach_unless_settled(*attach)
 
 
-def _attach_unless_settled(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
-                           size: int, media_type: str, counts: WindowCounts) -> None:
+def _attach_unless_settled(pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
+                           media_type: str, counts: WindowCounts) -> None:
     # When another window fetched this very file first, it is theirs to count.
     with contextlib.suppress(StaleState):
-        _attach_content(pipeline, file_id, entry, sha256, size, media_type, counts)
+        _attach_content(pipeline, item, stored, media_type, counts)
 
 
-def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256: str,
-                    size: int, media_type: str, counts: WindowCounts) -> None:
+def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, media_type: str,
+                    counts: WindowCounts) -> None:
+    file_id, entry = item.file_id, item.entry
     with pipeline.sessions.begin() as session:
         repo = DocumentRepo(session, pipeline.workspace_id)
         files = SourceFileRepo(session, pipeline.workspace_id)
-        connections = ConnectionRepo(session, pipeline.workspace_id)
-        row = files.get_source_file(file_id)
-        existing = repo.document_by_sha256(sha256)
+        existing = repo.document_by_sha256(stored.sha256)
         if existing is not None:
             _settle(files, file_id, existing.id, duplicate=True)
             repo.add_audit("document", existing.id, actor="step:fetch",
@@ -209,10 +223,9 @@ def _attach_content(pipeline: Pipeline, file_id: str, entry: SourceEntry, sha256
             counts.duplicates += 1
             return
         name = entry.path.rsplit("/", 1)[-1]
-        document = repo.create_document(sha256=sha256, size=size, file_name=name,
-                                        media_type=media_type, actor="step:fetch")
-        connection = connections.get_connection(row.connection_id)
-        document.source_kind = connection.read_config().document_kind
+        document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
+                                        media_type=media_type, actor="step:fetch",
+                                        source_kind=item.document_kind)
         _settle(files, file_id, document.id, duplicate=False)
         if pipeline.jobs is not None:
             session.flush()  # the job's row refers to a document that exists
@@ -343,26 +356,76 @@ def _claim_and_read(pipeline: Pipeline, extractor: Extractor, document_id: str, 
 
 
 def read_document(pipeline: Pipeline, document_id: str, counts: WindowCounts) -> None:
-    """One document from fetched to routed: the read job's work, the same functions a
-    window uses for its whole batch. Whatever state it is in, only its own step runs."""
-    with pipeline.sessions.begin() as session:
-        document = DocumentRepo(session, pipeline.workspace_id).find_document(document_id)
-        if document is None:
-            return  # erased since the job was queued
-        state, sha256, file_name = State(document.state), document.sha256, document.file_name
-    if state is State.FETCHED:
-        if pipeline.extractor is None:
-            if fail_document(pipeline, document_id,
-                             RejectedData("no extraction engine is configured"), "extract"):
-                counts.parked += 1
-            return
-        result = _claim_and_read(pipeline, pipeline.extractor, document_id, sha256, file_name)
-        if result is None or not _store_extraction_step(pipeline, document_id, result):
-            return
+    """One document from fetched to routed: the read job's work, with the functions a
+    window uses for its batches. Whatever state it is in, only its own steps run.
+
+    Unlike a window, a read job claims the document once and stores what was read with
+    what enrichment decided in one transaction (the same transitions and audit events):
+    storing each step apart, then claiming and reading the document back for the next,
+    cost more statements than the rest of the job. A crash between the two leaves the
+    document fetched under the job's claim, and the retried job (same owner) reads it again.
+    """
+    claimed = _claim_to_read(pipeline, document_id)
+    if claimed is None:
+        return  # erased since the job was queued, or another's to work on
+    if claimed.state is State.EXTRACTED:
+        _count_route(counts, _enrich_claimed(pipeline, document_id))
+        return
+    if pipeline.extractor is None:
+        if fail_document(pipeline, document_id,
+                         RejectedData("no extraction engine is configured"), "extract"):
+            counts.parked += 1
+        return
+    result = pipeline.extractor.extract(pipeline.blobs.read_bytes(claimed.sha256),
+                                        file_name=claimed.file_name, context=pipeline.context)
+    decision = _decide(pipeline, document_id, _as_stored(result), claimed.source_kind)
+    if _store_read(pipeline, document_id, result, decision):
         counts.extracted += 1
-        state = State.EXTRACTED
-    if state is State.EXTRACTED:
-        _count_route(counts, _enrich_one(pipeline, document_id))
+        _count_route(counts, decision.route)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    state: State
+    sha256: str
+    file_name: str
+    source_kind: str | None
+
+
+def _claim_to_read(pipeline: Pipeline, document_id: str) -> _Claimed | None:
+    """Find the document and claim it for the step its state calls for, in one transaction."""
+    now = pipeline.clock()
+    with pipeline.sessions.begin() as session:
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        document = repo.find_document(document_id)
+        if document is None or document.state not in READ_STATES:
+            return None
+        state = State(document.state)
+        claimed = _Claimed(state, document.sha256, document.file_name, document.source_kind)
+        if not repo.claim_document(document_id, state, pipeline.owner, now, now + CLAIM_LEASE):
+            return None
+        return claimed
+
+
+def _as_stored(result: ExtractionResult) -> ExtractionResult:
+    """The extraction as the enrich step reads it back from the store (its JSON form and
+    the page text), so a read job decides on exactly what a window would."""
+    return replace(ExtractionResult.from_json(result.to_json()), text=result.text or "")
+
+
+def _store_read(pipeline: Pipeline, document_id: str, result: ExtractionResult,
+                decision: Enrichment) -> bool:
+    """Store the extraction and the decision with their transitions; False if the document
+    moved meanwhile (its claim ran out and another finished it first)."""
+    try:
+        with pipeline.sessions.begin() as session:
+            repo = DocumentRepo(session, pipeline.workspace_id)
+            document = repo.get_document(document_id)
+            _record_extraction(repo, document, result, pipeline.context)
+            _record_decision(pipeline, session, repo, document, decision)
+    except StaleState:
+        return False
+    return True
 
 
 def _fetched(pipeline: Pipeline) -> list[tuple[str, str, str]]:
@@ -377,18 +440,22 @@ def _store_extraction_step(pipeline: Pipeline, document_id: str, result: Extract
     try:
         with pipeline.sessions.begin() as session:
             repo = DocumentRepo(session, pipeline.workspace_id)
-            document = repo.get_document(document_id)
-            _store_extraction(document, result)
-            convert_total(document, pipeline.context)
-            summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
-            if result.errors:
-                summary = f"unreadable: {'; '.join(result.errors)}"
-            repo.apply_transition(document, transition(
-                State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
-            ), {"warnings": result.warnings, "errors": result.errors})
+            _record_extraction(repo, repo.get_document(document_id), result, pipeline.context)
     except StaleState:
         return False
     return True
+
+
+def _record_extraction(repo: DocumentRepo, document: Document, result: ExtractionResult,
+                       context: WorkspaceContext) -> None:
+    _store_extraction(document, result)
+    convert_total(document, context)
+    summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
+    if result.errors:
+        summary = f"unreadable: {'; '.join(result.errors)}"
+    repo.apply_transition(document, transition(
+        State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
+    ), {"warnings": result.warnings, "errors": result.errors})
 
 
 def _store_extraction(document: Document, result: ExtractionResult) -> None:
@@ -435,15 +502,16 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
     """Enrich and route one claimed document; None when it was not this window's."""
     if not claim(pipeline, document_id, State.EXTRACTED):
         return None
+    return _enrich_claimed(pipeline, document_id)
+
+
+def _enrich_claimed(pipeline: Pipeline, document_id: str) -> str | None:
     with pipeline.sessions.begin() as session:
         document = DocumentRepo(session, pipeline.workspace_id).get_document(document_id)
         extraction = replace(document.read_extraction() or ExtractionResult.from_json({}),
                              text=document.text or "")
         source_kind = document.source_kind
-    # Outside any transaction: the enricher reads the directory and may create a supplier.
-    decision = pipeline.enricher.enrich(extraction, pipeline.context, document_id=document_id)
-    if source_kind == SALES:
-        decision = replace(decision, route="review", reasons=(SALES_REASON,))
+    decision = _decide(pipeline, document_id, extraction, source_kind)
     try:
         _store_decision(pipeline, document_id, decision)
     except StaleState:
@@ -451,29 +519,42 @@ def _enrich_one(pipeline: Pipeline, document_id: str) -> str | None:
     return decision.route
 
 
+def _decide(pipeline: Pipeline, document_id: str, extraction: ExtractionResult,
+            source_kind: str | None) -> Enrichment:
+    # Outside any transaction: the enricher reads the directory and may create a supplier.
+    decision = pipeline.enricher.enrich(extraction, pipeline.context, document_id=document_id)
+    if source_kind == SALES:
+        decision = replace(decision, route="review", reasons=(SALES_REASON,))
+    return decision
+
+
 def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) -> None:
     with pipeline.sessions.begin() as session:
         repo = DocumentRepo(session, pipeline.workspace_id)
-        document = repo.get_document(document_id)
-        document.route_reasons = list(decision.reasons)
-        # What routing decided on: extraction, supplier, arithmetic and duplicates together
-        # (the extraction's own figure stays in `extraction`).
-        document.confidence = float(decision.confidence)
-        if decision.supplier_name:
-            document.supplier_name = decision.supplier_name
-        document.supplier_id = decision.supplier_id
-        document.ledger_account = decision.ledger_account
-        document.duplicate_of = decision.duplicate_of
-        repo.apply_transition(document, transition(
-            State.EXTRACTED, State.ENRICHED, actor="step:enrich",
-            reason=f"document confidence {decision.confidence:.0%}",
-        ), {"ledger_account": decision.ledger_account, "supplier": decision.supplier_name})
-        repo.apply_transition(document, transition(
-            State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
-            reason="; ".join(decision.reasons) or decision.route,
-        ), {"confidence": str(decision.confidence)})
-        if pipeline.jobs is not None and decision.route == "approved":
-            pipeline.jobs.documents_to_post(session)
+        _record_decision(pipeline, session, repo, repo.get_document(document_id), decision)
+
+
+def _record_decision(pipeline: Pipeline, session: Session, repo: DocumentRepo,
+                     document: Document, decision: Enrichment) -> None:
+    document.route_reasons = list(decision.reasons)
+    # What routing decided on: extraction, supplier, arithmetic and duplicates together
+    # (the extraction's own figure stays in `extraction`).
+    document.confidence = float(decision.confidence)
+    if decision.supplier_name:
+        document.supplier_name = decision.supplier_name
+    document.supplier_id = decision.supplier_id
+    document.ledger_account = decision.ledger_account
+    document.duplicate_of = decision.duplicate_of
+    repo.apply_transition(document, transition(
+        State.EXTRACTED, State.ENRICHED, actor="step:enrich",
+        reason=f"document confidence {decision.confidence:.0%}",
+    ), {"ledger_account": decision.ledger_account, "supplier": decision.supplier_name})
+    repo.apply_transition(document, transition(
+        State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
+        reason="; ".join(decision.reasons) or decision.route,
+    ), {"confidence": str(decision.confidence)})
+    if pipeline.jobs is not None and decision.route == "approved":
+        pipeline.jobs.documents_to_post(session)
 
 
 def _ids_in(pipeline: Pipeline, state: State) -> list[str]:

@@ -22,6 +22,8 @@ the retried job's owner id is its job id, so it takes back its claims at once.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import procrastinate
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 from liasse.app.jobs import tasks
 from liasse.app.services import Services
 from liasse.domain.printable import PrintableFormatter
+from liasse.enrich.classifier import AccountClassifier
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
@@ -50,6 +53,17 @@ class _Worker:
     services: Services | None = None
     app: procrastinate.App | None = None
     pipelines: tasks.PipelineCache | None = None
+    # A job sink per workspace, kept as long as its pipeline: it looks the workspace's id
+    # up once, not in every job that approves a document.
+    sinks: dict[str, tuple[float, QueueJobs]] = {}  # noqa: RUF012 (one process)
+
+
+def _sink(app: procrastinate.App, services: Services, slug: str) -> QueueJobs:
+    now = time.monotonic()
+    cached = _Worker.sinks.get(slug)
+    if cached is None or now - cached[0] > tasks.PIPELINE_TTL_SECONDS:
+        cached = _Worker.sinks[slug] = (now, QueueJobs(app, services, slug))
+    return cached[1]
 
 
 def _services() -> tuple[Services, procrastinate.App, tasks.PipelineCache]:
@@ -72,7 +86,7 @@ TASK_QUEUES: dict[str, str] = {"window": "windows", "read": "documents", "post":
 def window_task(context: procrastinate.JobContext, slug: str, connection_id: str,
                 force: bool = False) -> dict[str, int] | None:
     services, app, _ = _services()
-    counts = tasks.window_job(services, QueueJobs(app, services, slug), slug, connection_id,
+    counts = tasks.window_job(services, _sink(app, services, slug), slug, connection_id,
                               owner=_owner(context), force=force)
     if counts is None:
         log.info("%s/%s: window not due (or another holds its lease)", slug, connection_id)
@@ -85,14 +99,14 @@ def window_task(context: procrastinate.JobContext, slug: str, connection_id: str
 def read_task(context: procrastinate.JobContext, slug: str, document_id: str
               ) -> dict[str, int]:
     services, app, pipelines = _services()
-    return tasks.read_job(pipelines, QueueJobs(app, services, slug), slug, document_id,
+    return tasks.read_job(pipelines, _sink(app, services, slug), slug, document_id,
                           owner=_owner(context))
 
 
 @blueprint.task(name="post", queue=TASK_QUEUES["post"], pass_context=True, retry=RETRY)
 def post_task(context: procrastinate.JobContext, slug: str) -> dict[str, int]:
     services, app, pipelines = _services()
-    return tasks.post_job(pipelines, QueueJobs(app, services, slug), slug,
+    return tasks.post_job(pipelines, _sink(app, services, slug), slug,
                           owner=_owner(context))
 
 
@@ -215,8 +229,10 @@ def services_workspace_id(services: Services, slug: str) -> str:
 
 
 def run_worker(services: Services, *, concurrency: int = 1,
-               queues: list[str] | None = None, name: str | None = None) -> None:
-    """Run jobs until SIGINT/SIGTERM (the job in hand finishes first)."""
+               queues: list[str] | None = None, name: str | None = None,
+               on_ready: Callable[[], None] | None = None) -> None:
+    """Run jobs until SIGINT/SIGTERM (the job in hand finishes first); `on_ready` is
+    called once the worker's one-off start-up is done, just before the first job."""
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
@@ -240,4 +256,7 @@ def run_worker(services: Services, *, concurrency: int = 1,
         options["queues"] = queues
     if name:
         options["name"] = name
+    AccountClassifier.preload()  # else the first enrichment of a worker waits for it
+    if on_ready is not None:
+        on_ready()
     app.run_worker(**options)

@@ -21,6 +21,7 @@ from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import steps
+from liasse.sync.enrichment import ClassifierCache
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
@@ -37,6 +38,9 @@ class PipelineCache:
     def __init__(self, services: Services, ttl: float = PIPELINE_TTL_SECONDS) -> None:
         self._services = services
         self._ttl = ttl
+        # Rebuilt pipelines keep the fitted account classifiers (fitting one again each
+        # time cost seconds); it is fitted again as the history grows.
+        self._classifiers = ClassifierCache()
         self._pipelines: dict[str, tuple[float, Pipeline]] = {}
         self._lock = threading.Lock()
 
@@ -45,7 +49,8 @@ class PipelineCache:
         with self._lock:
             cached = self._pipelines.get(slug)
             if cached is None or now - cached[0] > self._ttl:
-                cached = (now, build_pipeline(self._services, slug))
+                cached = (now, build_pipeline(self._services, slug,
+                                              classifiers=self._classifiers))
                 self._pipelines[slug] = cached
         return replace(cached[1], owner=owner, jobs=jobs)
 

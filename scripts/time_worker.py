@@ -1,0 +1,99 @@
+"""`liasse worker` with wall-clock totals and SQL statement counts, without a profiler:
+`python scripts/time_worker.py OUT worker …`. Used by `bench/scale.py --timings OUT`.
+
+cProfile (`profile_worker.py`) slows pure-Python code about threefold, so it overstates
+the reader (field reading) against the waits (SQL, the parser's child process). This
+wraps the jobs and a few steps in `perf_counter` timers and counts the statements each
+job kind sends (a SQLAlchemy event; BEGIN and COMMIT are not statements there), and
+writes `{name: [calls, seconds]}` and `{"sql <job>": [statements, 0]}` as JSON to OUT
+when the worker stops.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import importlib
+import json
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# (module, function or Class.method): the jobs first, then where a read job's time goes.
+TIMED = (
+    ("liasse.app.jobs.tasks", "read_job"), ("liasse.app.jobs.tasks", "window_job"),
+    ("liasse.app.jobs.tasks", "post_job"),
+    ("liasse.extract.cascade", "extract_document"),
+    ("liasse.sync.enrichment", "StoreEnricher.enrich"),
+    ("liasse.app.pipelines", "CascadeExtractor._memories"),
+)
+JOBS = ("read_job", "window_job", "post_job")
+
+seconds: defaultdict[str, float] = defaultdict(float)
+calls: defaultdict[str, int] = defaultdict(int)
+statements: defaultdict[str, int] = defaultdict(int)
+current = threading.local()  # the job kind running in this thread
+
+
+def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        outer = getattr(current, "job", None)
+        if name in JOBS:
+            current.job = name
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds[name] += time.perf_counter() - began
+            calls[name] += 1
+            current.job = outer
+
+    return wrapper
+
+
+def count(*_: Any) -> None:
+    statements[getattr(current, "job", None) or "other"] += 1
+
+
+def install() -> None:
+    for module_name, path in TIMED:
+        module = importlib.import_module(module_name)
+        owner_name, _, name = path.rpartition(".")
+        owner = getattr(module, owner_name) if owner_name else module
+        original = getattr(owner, name)
+        wrapped = timed(path, original)
+        setattr(owner, name, wrapped)
+        if not owner_name:  # `from module import name` elsewhere holds the original
+            for other in list(sys.modules.values()):
+                if getattr(other, "__name__", "").startswith("liasse") \
+                        and getattr(other, name, None) is original:
+                    setattr(other, name, wrapped)
+    event.listen(Engine, "before_cursor_execute", count)
+
+
+def dump(out: str) -> None:
+    figures: dict[str, list[float]] = {name: [calls[name], round(seconds[name], 3)]
+                                       for name in seconds}
+    figures.update({f"sql {job}": [total, 0] for job, total in statements.items()})
+    Path(out).write_text(json.dumps(figures, indent=1), encoding="utf-8")
+
+
+def main() -> None:
+    out = sys.argv.pop(1)
+    install()
+    atexit.register(dump, out)
+    from liasse.cli import main as liasse_main
+
+    liasse_main()
+
+
+if __name__ == "__main__":
+    main()
