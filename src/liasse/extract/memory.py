@@ -37,6 +37,7 @@ from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
+from liasse.extract.memory_checks import DOUBTED, doubted, doubts
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
 from liasse.extract.training import same_value as labelled_value
 
@@ -64,6 +65,8 @@ _LABEL_ALIKE = 80.0
 CONSTANT_FIELDS = ("supplier_name", "customer_name", "supplier_vat_id", "supplier_siren",
                    "supplier_siret", "supplier_iban", "supplier_domain", "currency")
 IDENTIFIER_FIELDS = ("supplier_vat_id", "supplier_siren", "supplier_siret", "supplier_iban")
+# Constant fields the page's own reading wins over when the two differ.
+_PAGE_DECIDES = ("supplier_iban", "customer_name")
 # Fields memory reads from a remembered anchor (the ranker's kinds).
 ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIELDS)
 # Fields a confirmation may name: every field of the extraction contract.
@@ -412,6 +415,9 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
             better = _constant_field(layout, candidates, hint, recognition, out.get(name))
             if better is not None:
                 out[name] = better
+    confirmed = {name: hint.value for name, hint in memory.hints.items()}
+    for name, why in doubts(confirmed, out).items():
+        out[name] = doubted(out[name], why)
     return MemoryReading(out, None, recognition)
 
 
@@ -496,6 +502,11 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
                     read: ExtractedField | None) -> ExtractedField | None:
     """The supplier's own value, when the page prints it (or names the supplier by an
     identifier, for its name)."""
+    if hint.field in _PAGE_DECIDES and read is not None and read.value is not None \
+            and not same_value(hint.field, read.value, hint.value):
+        # The page labels another account (a customer) than the confirmed one: a supplier
+        # changes banks, a supplier has many customers. The page's, for a person to check.
+        return doubted(read, f"the supplier's confirmed {hint.field} is {hint.value}")
     printed = _printed(layout, candidates, hint) or (
         hint.field == "supplier_name" and recognition.how == "name")
     if hint.field == "supplier_name" and recognition.how in ("identifier", "domain"):
@@ -508,6 +519,8 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     elif hint.field in IDENTIFIER_FIELDS:
         confidence = _BY_IDENTIFIER if recognition.how == "identifier" else _CROSS_CHECKED
+    elif hint.field == "customer_name":
+        confidence = DOUBTED  # its name printed somewhere (an address) is no cross-check
     else:
         # Recognised by its layout and the remembered value printed on the page.
         confidence = _TRUSTED if hint.trust >= 2 else _CROSS_CHECKED
