@@ -38,6 +38,13 @@ from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
 from liasse.extract.memory_checks import DOUBTED, doubted, doubts
+from liasse.extract.memory_marks import (
+    NAME_ALIKE,
+    header_lines,
+    header_marks,
+    kept_marks,
+    name_likeness,
+)
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
 from liasse.extract.training import same_value as labelled_value
 
@@ -131,6 +138,7 @@ class SupplierMemory:
     identifiers: tuple[str, ...] = ()  # compact VAT ids, SIRENs, SIRETs, IBANs
     domains: tuple[str, ...] = ()
     fingerprint: tuple[str, ...] = ()  # normalised header lines of its last document
+    marks: tuple[str, ...] = ()  # long numbers its headers print (registration, phone)
     hints: dict[str, FieldHint] = field(default_factory=dict)
     ledger_account: str | None = None
     confirmations: int = 0  # documents confirmed as this supplier's invoices
@@ -138,7 +146,7 @@ class SupplierMemory:
 
     def to_json(self) -> dict[str, Any]:
         return {"identifiers": list(self.identifiers), "domains": list(self.domains),
-                "fingerprint": list(self.fingerprint),
+                "fingerprint": list(self.fingerprint), "marks": list(self.marks),
                 "hints": {name: hint.to_json() for name, hint in self.hints.items()}}
 
     @classmethod
@@ -148,6 +156,7 @@ class SupplierMemory:
         hints = raw.get("hints") or {}
         return cls(supplier_id, supplier_name, tuple(raw.get("identifiers") or ()),
                    tuple(raw.get("domains") or ()), tuple(raw.get("fingerprint") or ()),
+                   tuple(raw.get("marks") or ()),
                    {name: FieldHint.from_json(name, hint) for name, hint in hints.items()
                     if isinstance(hint, Mapping)},
                    ledger_account, confirmations, not_invoice)
@@ -297,6 +306,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         identifiers=tuple(sorted(set(memory.identifiers) | identifiers)),
         domains=tuple(sorted(set(memory.domains) | ({domain.lower()} if domain else set()))),
         fingerprint=fingerprint(layout) if layout is not None else memory.fingerprint,
+        marks=kept_marks(memory.marks, header_marks(layout)) if layout is not None
+        else memory.marks,
         ledger_account=lesson.ledger_account or memory.ledger_account,
         confirmations=memory.confirmations + 1)
 
@@ -347,7 +358,33 @@ def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
     by_domain = [(m, d) for m in memories for d in m.domains if d and d in text]
     if len({m.supplier_id for m, _ in by_domain}) == 1:
         return Recognition(by_domain[0][0], "domain", f"web domain {by_domain[0][1]}")
-    return _by_layout(layout, memories)
+    return _by_marks(layout, memories) or _by_name_alike(layout, memories) \
+        or _by_layout(layout, memories)
+
+
+def _by_marks(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
+    """A long number of its headers (registration, phone) printed in this header; none
+    when two suppliers' numbers are."""
+    printed = set(header_marks(layout))
+    found = [(m, mark) for m in memories for mark in m.marks if mark in printed]
+    if len({m.supplier_id for m, _ in found}) != 1:
+        return None
+    return Recognition(found[0][0], "layout", f"the number {found[0][1]} of its header")
+
+
+def _by_name_alike(layout: Layout, memories: Sequence[SupplierMemory]
+                   ) -> Recognition | None:
+    """Its name nearly as confirmed in the header (OCR misread a letter or two), and no
+    other supplier's name as alike."""
+    lines = header_lines(layout)
+    scored = sorted(((name_likeness(m.supplier_name, lines), m) for m in memories),
+                    key=lambda item: -item[0])
+    if not scored or scored[0][0] < NAME_ALIKE:
+        return None
+    if len(scored) > 1 and scored[1][0] >= NAME_ALIKE:
+        return None
+    return Recognition(scored[0][1], "layout",
+                       f"its name {scored[0][1].supplier_name!r} nearly as printed")
 
 
 def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
