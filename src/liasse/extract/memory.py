@@ -257,21 +257,29 @@ def same_value(name: str, left: str | None, right: str | None) -> bool:
 
 def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
                 value: str) -> Candidate | None:
-    """The printing of a confirmed value a person would point at: a labelled one first."""
+    """The printing of a confirmed value a person would point at: after its own label
+    first, then under it or after any label, then anywhere."""
     kind = FIELD_KINDS.get(name)
     if kind is None:
         return None
-    found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)]
-    role = [c for c in found if any(c.features.get(f"{d}:{name}", 0.0) > 0
-                                    for d in ("same", "left", "above"))]
     # The cash handed over often equals the total: it is not where the total is printed.
-    labelled = [c for c in found if c.label is not None and not any(
-        c.features.get(f"{d}:{r}", 0.0) > 0 for d in ("same", "left")
-        for r in ("payment_line", "rounding"))]
-    for group in (role, labelled, found):
+    found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)
+             and not _labelled_as(c, ("same", "left"), ("payment_line", "rounding"))]
+    beside = [c for c in found if _labelled_as(c, ("same", "left"), (name,))]
+    under = [c for c in found if _labelled_as(c, ("above",), (name,))]
+    labelled = [c for c in found if c.label is not None]
+    # A receipt's total is often printed under an "Amount" column too (one item); the
+    # labelled total line below is the one its next receipts repeat.
+    order = (beside, labelled, under) if name == "total_amount" else (beside, under, labelled)
+    for group in (*order, found):
         if group:
             return group[-1] if name == "total_amount" else group[0]
     return None
+
+
+def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
+                 ) -> bool:
+    return any(candidate.features.get(f"{d}:{r}", 0.0) > 0 for d in directions for r in roles)
 
 
 # --- learning -----------------------------------------------------------------------------
