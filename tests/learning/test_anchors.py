@@ -82,3 +82,29 @@ def test_an_amount_after_the_confirmed_label_that_the_reader_chose_too_is_sure(
     assert plain["total_amount"].value == learned["total_amount"].value == "20.90"
     assert learned["total_amount"].confidence >= 0.85 > plain["total_amount"].confidence
     assert "as confirmed 1×" in learned["total_amount"].evidence
+
+
+def _confirmed_total_anchor(engine: Engine, words: list[Word], total: str) -> str:
+    pages = [Page(1, 600.0, 800.0, words)]
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
+                             read_document(pages).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
+        (memory,) = memories.memories()
+    anchor = memory.hints["total_amount"].anchor
+    return anchor.label if anchor is not None else ""
+
+
+def test_a_total_is_anchored_on_its_total_line_not_the_amount_column_or_the_cash(
+        engine: Engine) -> None:
+    """One item priced as the whole slip, under an "Amount" column header, and the cash
+    handed over equal to it: the total line is where the next slips print their total."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Item", 40), ("Amount", 400)),
+             *_line(120, ("PAPAN", 40), ("127.20", 400)),
+             *_line(160, ("Total", 40), ("Sales:", 86), ("127.20", 142)),
+             *_line(180, ("CASH", 40), ("127.20", 142)),
+             *_line(200, ("CHANGE", 40), ("0.00", 142))]
+    assert _confirmed_total_anchor(engine, words, "127.20") == "total sales"
