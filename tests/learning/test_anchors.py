@@ -108,3 +108,32 @@ def test_a_total_is_anchored_on_its_total_line_not_the_amount_column_or_the_cash
              *_line(180, ("CASH", 40), ("127.20", 142)),
              *_line(200, ("CHANGE", 40), ("0.00", 142))]
     assert _confirmed_total_anchor(engine, words, "127.20") == "total sales"
+
+
+def _rounded_slip(subtotal: str, rounding: str, total: str) -> list[Page]:
+    """A till slip whose OCR glued the currency to the rounded total ("RM7.70")."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Nasi", 40), ("Lemak", 86), (subtotal, 400)),
+             *_line(140, ("Total", 40), ("Amount:", 86), (subtotal, 150)),
+             *_line(160, ("Rounding:", 40), (rounding, 124)),
+             *_line(180, ("Nett", 40), ("Total:", 78), (f"RM{total}", 134)),
+             *_line(220, ("THANK", 40), ("YOU", 100))]
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_a_total_glued_to_its_currency_is_read_after_the_confirmed_label(
+        engine: Engine) -> None:
+    first = _rounded_slip("7.72", "-0.02", "7.70")
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": "7.70"})
+        taught = tuple(memories.memories())
+    later = _rounded_slip("8.48", "0.02", "8.50")
+    plain = read_document(later).fields["total_amount"]
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert plain.value != "8.50"
+    assert learned.value == "8.50"
+    assert "nett total" in learned.evidence

@@ -38,6 +38,7 @@ from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
 from liasse.extract.memory_checks import DOUBTED, doubted, doubts
+from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
     header_lines,
@@ -300,6 +301,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         return replace(memory, not_invoice=memory.not_invoice + 1,
                        fingerprint=fingerprint(layout) if layout else memory.fingerprint)
     hints = dict(memory.hints)
+    if layout is not None:
+        candidates = with_glued_amounts(layout, candidates)
     for name, value in lesson.confirmed.items():
         anchor = None
         if layout is not None:
@@ -448,6 +451,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     memory = recognition.memory
     if memory.not_invoice > memory.confirmations:
         return MemoryReading(out, "other", recognition)
+    candidates = with_glued_amounts(layout, candidates)
     picks = {name: _pick(layout, candidates, memory.hints[name])
              for name in ANCHORED_FIELDS if name in memory.hints}
     adds_up = _adds_up(picks, out)
@@ -475,7 +479,8 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     scored: list[tuple[int, Candidate]] = []
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
-        if not _same_label(here.label, anchor.label) or here.shape != anchor.shape:
+        if not _same_label(here.label, anchor.label) or not _same_shape(
+                candidate.kind, here.shape, anchor.shape):
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
@@ -488,6 +493,14 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     candidate = next(c for score, c in scored if score == best)
     return _Pick(candidate, best == 2)
+
+
+def _same_shape(kind: str, here: str, remembered: str) -> bool:
+    """An amount's shape without the currency glued to it: "$9.9", "AA9.9" and "9.9"
+    print one amount (OCR reads "RM" as "$" one day); a code keeps its letters."""
+    if kind != "amount":
+        return here == remembered
+    return here.strip("A$€£¥ ") == remembered.strip("A$€£¥ ")
 
 
 def _same_label(here: str, remembered: str) -> bool:
