@@ -137,3 +137,32 @@ def test_a_total_glued_to_its_currency_is_read_after_the_confirmed_label(
     assert plain.value != "8.50"
     assert learned.value == "8.50"
     assert "nett total" in learned.evidence
+
+
+def _sales_slip(total: str, rounding: tuple[str, str] | None = None) -> list[Page]:
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Roti", 40), ("Canai", 86), (total, 400)),
+             *_line(140, ("Total", 40), ("Sales", 86), ("(Incl", 134), ("GST)", 182),
+                    (total, 400))]
+    if rounding is not None:
+        words += [*_line(160, ("Rounding", 40), ("Adj", 112), (rounding[0], 400)),
+                  *_line(180, (rounding[1], 400))]
+    return [Page(1, 600.0, 800.0, [*words, *_line(220, ("THANK", 40), ("YOU", 100))])]
+
+
+def test_the_paid_total_after_rounding_beats_the_confirmed_labels_sum(
+        engine: Engine) -> None:
+    """The confirmed slip needed no rounding, its total sat after "Total Sales"; the next
+    one's "Total Sales" is the sum before rounding to five cents, paid below it."""
+    first = _sales_slip("11.40")
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": "11.40"})
+        taught = tuple(memories.memories())
+    later = _sales_slip("45.34", ("0.01", "45.35"))
+    assert read_document(later, memories=taught).fields["total_amount"].value == "45.35"
+    exact = _sales_slip("45.30")
+    assert read_document(exact, memories=taught).fields["total_amount"].value == "45.30"

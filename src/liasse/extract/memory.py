@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -454,6 +454,8 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     candidates = with_glued_amounts(layout, candidates)
     picks = {name: _pick(layout, candidates, memory.hints[name])
              for name in ANCHORED_FIELDS if name in memory.hints}
+    if picks.get("total_amount") is not None and layout.hits.get("rounding"):
+        picks["total_amount"] = _after_rounding(candidates, picks["total_amount"])
     adds_up = _adds_up(picks, out)
     for name, pick in picks.items():
         if pick is not None:
@@ -496,11 +498,16 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
 
 
 def _same_shape(kind: str, here: str, remembered: str) -> bool:
-    """An amount's shape without the currency glued to it: "$9.9", "AA9.9" and "9.9"
-    print one amount (OCR reads "RM" as "$" one day); a code keeps its letters."""
+    """An amount's shape without the currency glued to it and whatever its decimal mark:
+    "$9.9", "AA9.9" and "9,9" print one amount (OCR reads "RM" as "$" one day, a dot as a
+    comma); a code keeps its letters."""
     if kind != "amount":
         return here == remembered
-    return here.strip("A$€£¥ ") == remembered.strip("A$€£¥ ")
+    return _bare(here) == _bare(remembered)
+
+
+def _bare(shape: str) -> str:
+    return shape.strip("A$€£¥ ").replace(",", ".")
 
 
 def _same_label(here: str, remembered: str) -> bool:
@@ -526,6 +533,9 @@ def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedFi
 def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None,
                     adds_up: bool) -> ExtractedField:
     candidate = pick.candidate
+    if name == "total_amount" and read is not None and _rounded_of(read.value,
+                                                                  candidate.value):
+        return read  # the amount after rounding is what was paid; the label's came before
     agrees = read is not None and read.value is not None and \
         same_value(name, read.value, candidate.value)
     cross_checked = agrees or (adds_up and name in AMOUNT_FIELDS)
@@ -553,6 +563,35 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
            f"'{hint.anchor.label if hint.anchor else ''}'")
     return ExtractedField(candidate.value, round(confidence, 4),
                           f"{candidate.evidence} [{why}]"[:240])
+
+
+_ROUNDING_STEP = Decimal("0.05")
+
+
+def _after_rounding(candidates: Mapping[str, list[Candidate]], pick: _Pick | None
+                    ) -> _Pick | None:
+    """On a page with a rounding line, the total after the remembered label may be the
+    sum before rounding (the confirmed slip needed none): the paid total is that sum
+    rounded to five cents, printed below it."""
+    if pick is None:
+        return None
+    exact = Decimal(pick.candidate.value)
+    paid = (exact / _ROUNDING_STEP).quantize(Decimal(1), ROUND_HALF_UP) * _ROUNDING_STEP
+    if paid == exact:
+        return pick
+    below = [c for c in candidates.get("amount", []) if Decimal(c.value) == paid
+             and c.segment.page == pick.candidate.segment.page
+             and c.segment.line > pick.candidate.segment.line]
+    return _Pick(below[0], pick.full) if below else pick
+
+
+def _rounded_of(rounded: str | None, exact: str) -> bool:
+    """`rounded` is `exact` rounded to the five cents cash is paid in ("45.35", "45.34")."""
+    if rounded is None:
+        return False
+    paid, before = Decimal(rounded), Decimal(exact)
+    return paid != before and abs(paid - before) < _ROUNDING_STEP \
+        and paid % _ROUNDING_STEP == 0 and before % _ROUNDING_STEP != 0
 
 
 def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
