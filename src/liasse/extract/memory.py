@@ -469,6 +469,9 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     confirmed = {name: hint.value for name, hint in memory.hints.items()}
     for name, why in doubts(confirmed, out).items():
         out[name] = doubted(out[name], why)
+    if _unrounded_total(layout, out.get("total_amount")):
+        out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
+                                      "rounding line says the paid total is")
     return MemoryReading(out, None, recognition)
 
 
@@ -552,8 +555,9 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
-    if candidate.features.get("ocr_conf", 1.0) < _OCR_TRUSTED:
-        confidence = min(confidence, _UNCHECKED)  # OCR hesitated on the very characters
+    if _ocr_hesitated(candidate, confirmed_twice=pick.full and agrees
+                      and _same_rounding(name, hint.value, candidate.value)):
+        confidence = min(confidence, _UNCHECKED)
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
     elif read is not None and read.value is not None and (
@@ -566,6 +570,40 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
 
 
 _ROUNDING_STEP = Decimal("0.05")
+# The OCR confidence under which a value is no cross-check even when the reader chose it
+# too at the remembered label, in the remembered shape: a date's digit misread is a
+# plausible other date, an amount's is checked by its cents (`_unrounded_total`).
+_OCR_FLOOR = {"amount": 0.5, "date": 0.7}
+
+
+def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool) -> bool:
+    """OCR hesitated on the very characters: the value is for a person, unless the reader
+    chose it too where the supplier's confirmed value sat and OCR did not quite guess."""
+    ocr = candidate.features.get("ocr_conf", 1.0)
+    if ocr >= _OCR_TRUSTED:
+        return False
+    return not confirmed_twice or ocr < _OCR_FLOOR.get(candidate.kind, _OCR_TRUSTED)
+
+
+def _same_rounding(name: str, confirmed: str, value: str) -> bool:
+    """An amount in the remembered format: a supplier whose confirmed total was rounded to
+    five cents (cash rounding) prints its next ones so; an OCR'd "15.96" of such a supplier
+    is a misread "15.90" as likely as a total."""
+    if FIELD_KINDS.get(name) != "amount":
+        return True
+    try:
+        rounded = Decimal(confirmed) % _ROUNDING_STEP == 0
+    except ArithmeticError:
+        return False
+    return not rounded or Decimal(value) % _ROUNDING_STEP == 0
+
+
+def _unrounded_total(layout: Layout, total: ExtractedField | None) -> bool:
+    """A page with a rounding line pays its total rounded to five cents: a total with
+    other cents is the sum before rounding, or a misread one."""
+    if total is None or total.value is None or not layout.hits.get("rounding"):
+        return False
+    return Decimal(total.value) % _ROUNDING_STEP != 0
 
 
 def _after_rounding(candidates: Mapping[str, list[Candidate]], pick: _Pick | None
