@@ -7,10 +7,13 @@ from sqlalchemy import Engine
 
 from liasse.app import learning
 from liasse.domain.extraction import ExtractedField
+from liasse.extract.candidates import Candidate, all_candidates
 from liasse.extract.fields.document import read_document
+from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory import SupplierMemory
-from liasse.extract.memory_checks import doubts
+from liasse.extract.memory_checks import doubts, paid_adds_up
+from liasse.extract.memory_glued import with_glued_amounts
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo
@@ -97,3 +100,20 @@ def test_another_iban_labelled_on_the_page_is_kept_and_not_sure(engine: Engine) 
     assert plain.value == new
     assert learned.value == new
     assert learned.confidence < SURE
+
+
+def _amounts(*lines: tuple[str, ...]) -> list[Candidate]:
+    words: list[Word] = []
+    for index, texts in enumerate(lines):
+        words += _line(100 + 20 * index, *((t, 40 + 100.0 * i) for i, t in enumerate(texts)))
+    layout = build_layout([Page(1, 600.0, 800.0, words)])
+    return with_glued_amounts(layout, all_candidates(layout))["amount"]
+
+
+def test_the_payment_lines_cross_check_a_total() -> None:
+    tendered = _amounts(("TOTAL", "8.50"), ("CASH", "10.00"), ("CHANGE", "1.50"))
+    rounded = _amounts(("Total", "RM7.72"), ("Rounding:", "-RM0.02"), ("Nett", "RM7.70"))
+    assert paid_adds_up(tendered, "8.50")
+    assert not paid_adds_up(tendered, "8.40")
+    assert paid_adds_up(rounded, "7.70")
+    assert not paid_adds_up(rounded, "7.75")

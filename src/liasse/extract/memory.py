@@ -37,7 +37,7 @@ from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
-from liasse.extract.memory_checks import DOUBTED, doubted, doubts
+from liasse.extract.memory_checks import DOUBTED, doubted, doubts, paid_adds_up
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -459,7 +459,9 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     adds_up = _adds_up(picks, out)
     for name, pick in picks.items():
         if pick is not None:
-            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), adds_up)
+            checked = adds_up or (name == "total_amount" and paid_adds_up(
+                candidates.get("amount", []), pick.candidate.value))
+            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), checked)
     for name in CONSTANT_FIELDS:
         hint = memory.hints.get(name)
         if hint is not None:
@@ -548,10 +550,11 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     elif pick.full:
         confidence = _UNCHECKED
-    elif agrees and name in AMOUNT_FIELDS:
-        # The only amount after the supplier's own label, and the one the reader chose by
-        # itself: two readings agree, only the position moved (a longer receipt). Not for
-        # dates: a supplier prints several after one label (a discount's, the due one).
+    elif agrees and name in (*AMOUNT_FIELDS, "issue_date"):
+        # The only value after the supplier's own label, in its shape, and the one the
+        # reader chose by itself: two readings agree, only the position moved (a longer
+        # receipt). Not for a due date: a supplier prints several after one label (a
+        # discount's, the due one).
         confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY

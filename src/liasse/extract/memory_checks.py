@@ -21,8 +21,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from liasse.domain.extraction import ExtractedField
+from liasse.extract.candidates import Candidate
 
 # The longest plausible gap between two documents of one supplier in one workspace.
 _DATE_SPAN_DAYS = 2 * 366
@@ -98,3 +100,22 @@ def _shape(text: str) -> str:
 def _number(text: str) -> int | None:
     digits = "".join(_DIGITS.findall(text))
     return int(digits) if len(digits) >= _NUMBER_DIGITS else None
+
+
+def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
+    """The page's payment lines cross-check a total: the cash handed over less the change
+    given back, or another amount plus the rounding printed on its line ("Total 7.72",
+    "Rounding -0.02", "Nett Total 7.70")."""
+    value = Decimal(total)
+    if value <= 0:
+        return False
+    handed = {Decimal(c.value) for c in amounts if _labelled(c, "payment_line")} - {value}
+    if any(given - value in handed for given in handed if given > value):
+        return True
+    rounding = {Decimal(c.value) for c in amounts if _labelled(c, "rounding")} - {Decimal(0)}
+    others = {Decimal(c.value) for c in amounts} - {value}
+    return any(other + step == value for other in others for step in rounding)
+
+
+def _labelled(candidate: Candidate, role: str) -> bool:
+    return any(candidate.features.get(f"{d}:{role}", 0.0) > 0 for d in ("same", "left"))

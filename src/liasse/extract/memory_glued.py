@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import LabelHit, Layout
 
-# A code of letters glued before a price with two decimals ("RM7.70", "MYR-0.02").
-_GLUED = re.compile(r"^(?P<code>[A-Za-z]{2,3})(?P<sign>-?)(?P<units>\d{1,7})[.,](?P<cents>\d{2})$")
+# A code of letters glued to a price with two decimals ("RM7.70", "MYR-0.02", "-RM0.02").
+_GLUED = re.compile(
+    r"^(?P<before>-?)(?P<code>[A-Za-z]{2,3})(?P<sign>-?)(?P<units>\d{1,7})[.,](?P<cents>\d{2})$")
 CURRENCY_CODES = frozenset({"rm", "myr", "sgd", "inr", "usd", "eur", "gbp", "chf", "aud",
                             "cad", "jpy"})
 
@@ -40,7 +41,8 @@ def _glued(layout: Layout) -> Iterator[Candidate]:
             match = _GLUED.match(word.text)
             if match is None or match.group("code").lower() not in CURRENCY_CODES:
                 continue
-            value = f"{match.group('sign')}{int(match.group('units'))}.{match.group('cents')}"
+            sign = "-" if match.group("before") or match.group("sign") else ""
+            value = f"{sign}{int(match.group('units'))}.{match.group('cents')}"
             candidate = Candidate("amount", value, segment, index, {
                 "ocr_conf": segment.word_confidence(index), "currency_mark": 1.0,
                 "glued": 1.0})
