@@ -31,9 +31,9 @@ def _invoice(number: str, date: str, iban_line: tuple[str, ...] = ()) -> list[Pa
              *_line(60, ("12", 40), ("rue", 60), ("des", 90), ("Lilas", 120), ("Paris", 170)),
              *_line(100, ("Facture", 40), ("N°", 110), (number, 140)),
              *_line(120, ("Date", 40), (":", 80), (date, 100)),
-             *_line(200, ("Total", 40), ("HT", 90), ("100,00", 400)),
-             *_line(220, ("TVA", 40), ("20%", 90), ("20,00", 400)),
-             *_line(240, ("Total", 40), ("TTC", 90), ("120,00", 400))]
+             *_line(200, ("Total", 40), ("HT", 86), ("100,00", 400)),
+             *_line(220, ("TVA", 40), ("20%", 72), ("20,00", 400)),
+             *_line(240, ("Total", 40), ("TTC", 86), ("120,00", 400))]
     if iban_line:
         words += _line(300, *((text, 40 + 60.0 * i) for i, text in enumerate(iban_line)))
     return [Page(1, 600.0, 800.0, words)]
@@ -117,3 +117,13 @@ def test_the_payment_lines_cross_check_a_total() -> None:
     assert not paid_adds_up(tendered, "8.40")
     assert paid_adds_up(rounded, "7.70")
     assert not paid_adds_up(rounded, "7.75")
+
+
+def test_the_very_label_beats_one_alike_at_the_remembered_place(engine: Engine) -> None:
+    """"Total HT" is one letter-edit away from "Total TTC": the confirmed total stays on
+    the line with the very label the person confirmed."""
+    taught = _taught(engine, _invoice("F-2017-0042", "12/03/2017"), {
+        "supplier_name": "Papeterie Durand SARL", "total_amount": "120.00"})
+    later = read_document(_invoice("F-2017-0043", "14/04/2017"), memories=taught).fields
+    assert later["total_amount"].value == "120.00"
+    assert "as confirmed" in later["total_amount"].evidence

@@ -483,7 +483,9 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     anchor = hint.anchor
     if anchor is None or not anchor.label:
         return None
-    scored: list[tuple[int, Candidate]] = []
+    # The very label beats one OCR may have blurred ("total ht" is near "total ttc"); at
+    # the remembered position beats elsewhere.
+    scored: list[tuple[tuple[bool, bool], Candidate]] = []
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
         if not _same_label(here.label, anchor.label) or not _same_shape(
@@ -491,7 +493,7 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
-        scored.append((2 if near else 1, candidate))
+        scored.append(((here.label == anchor.label, near), candidate))
     if not scored:
         return None
     best = max(score for score, _ in scored)
@@ -499,7 +501,7 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     if len(values) != 1:
         return None
     candidate = next(c for score, c in scored if score == best)
-    return _Pick(candidate, best == 2)
+    return _Pick(candidate, best[1])
 
 
 def _same_shape(kind: str, here: str, remembered: str) -> bool:
