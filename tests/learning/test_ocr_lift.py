@@ -80,3 +80,12 @@ def test_a_total_not_rounded_on_a_page_with_a_rounding_line_is_not_sure(
     assert learned.value == "8.48"
     assert learned.confidence < SURE
     assert "rounding line" in learned.evidence
+
+
+def test_an_adjustment_line_of_a_supplier_in_cents_casts_no_doubt(engine: Engine) -> None:
+    """A supplier whose confirmed total was no multiple of five cents does not round."""
+    taught = _taught(engine, _slip("6.22", "7.72"), "7.72")
+    later = _slip("6.98", "8.48", rounding="0.02")
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert learned.value == "8.48"
+    assert "rounding line" not in learned.evidence

@@ -471,7 +471,8 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     confirmed = {name: hint.value for name, hint in memory.hints.items()}
     for name, why in doubts(confirmed, out).items():
         out[name] = doubted(out[name], why)
-    if _unrounded_total(layout, out.get("total_amount")):
+    total = memory.hints.get("total_amount")
+    if total is not None and _unrounded_total(layout, total.value, out.get("total_amount")):
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
     return MemoryReading(out, None, recognition)
@@ -603,12 +604,13 @@ def _same_rounding(name: str, confirmed: str, value: str) -> bool:
     return not rounded or Decimal(value) % _ROUNDING_STEP == 0
 
 
-def _unrounded_total(layout: Layout, total: ExtractedField | None) -> bool:
-    """A page with a rounding line pays its total rounded to five cents: a total with
-    other cents is the sum before rounding, or a misread one."""
+def _unrounded_total(layout: Layout, confirmed: str, total: ExtractedField | None) -> bool:
+    """A page with a rounding line, of a supplier whose confirmed total was rounded to
+    five cents, pays its total so rounded: a total with other cents is the sum before
+    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none.)"""
     if total is None or total.value is None or not layout.hits.get("rounding"):
         return False
-    return Decimal(total.value) % _ROUNDING_STEP != 0
+    return not _same_rounding("total_amount", confirmed, total.value)
 
 
 def _after_rounding(candidates: Mapping[str, list[Candidate]], pick: _Pick | None
