@@ -82,3 +82,87 @@ def test_an_amount_after_the_confirmed_label_that_the_reader_chose_too_is_sure(
     assert plain["total_amount"].value == learned["total_amount"].value == "20.90"
     assert learned["total_amount"].confidence >= 0.85 > plain["total_amount"].confidence
     assert "as confirmed 1×" in learned["total_amount"].evidence
+
+
+def _confirmed_total_anchor(engine: Engine, words: list[Word], total: str) -> str:
+    pages = [Page(1, 600.0, 800.0, words)]
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
+                             read_document(pages).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
+        (memory,) = memories.memories()
+    anchor = memory.hints["total_amount"].anchor
+    return anchor.label if anchor is not None else ""
+
+
+def test_a_total_is_anchored_on_its_total_line_not_the_amount_column_or_the_cash(
+        engine: Engine) -> None:
+    """One item priced as the whole slip, under an "Amount" column header, and the cash
+    handed over equal to it: the total line is where the next slips print their total."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Item", 40), ("Amount", 400)),
+             *_line(120, ("PAPAN", 40), ("127.20", 400)),
+             *_line(160, ("Total", 40), ("Sales:", 86), ("127.20", 142)),
+             *_line(180, ("CASH", 40), ("127.20", 142)),
+             *_line(200, ("CHANGE", 40), ("0.00", 142))]
+    assert _confirmed_total_anchor(engine, words, "127.20") == "total sales"
+
+
+def _rounded_slip(subtotal: str, rounding: str, total: str) -> list[Page]:
+    """A till slip whose OCR glued the currency to the rounded total ("RM7.70")."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Nasi", 40), ("Lemak", 86), (subtotal, 400)),
+             *_line(140, ("Total", 40), ("Amount:", 86), (subtotal, 150)),
+             *_line(160, ("Rounding:", 40), (rounding, 124)),
+             *_line(180, ("Nett", 40), ("Total:", 78), (f"RM{total}", 134)),
+             *_line(220, ("THANK", 40), ("YOU", 100))]
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_a_total_glued_to_its_currency_is_read_after_the_confirmed_label(
+        engine: Engine) -> None:
+    first = _rounded_slip("7.72", "-0.02", "7.70")
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": "7.70"})
+        taught = tuple(memories.memories())
+    later = _rounded_slip("8.48", "0.02", "8.50")
+    plain = read_document(later).fields["total_amount"]
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert plain.value != "8.50"
+    assert learned.value == "8.50"
+    assert "nett total" in learned.evidence
+
+
+def _sales_slip(total: str, rounding: tuple[str, str] | None = None) -> list[Page]:
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Roti", 40), ("Canai", 86), (total, 400)),
+             *_line(140, ("Total", 40), ("Sales", 86), ("(Incl", 134), ("GST)", 182),
+                    (total, 400))]
+    if rounding is not None:
+        words += [*_line(160, ("Rounding", 40), ("Adj", 112), (rounding[0], 400)),
+                  *_line(180, (rounding[1], 400))]
+    return [Page(1, 600.0, 800.0, [*words, *_line(220, ("THANK", 40), ("YOU", 100))])]
+
+
+def test_the_paid_total_after_rounding_beats_the_confirmed_labels_sum(
+        engine: Engine) -> None:
+    """The confirmed slip needed no rounding, its total sat after "Total Sales"; the next
+    one's "Total Sales" is the sum before rounding to five cents, paid below it."""
+    first = _sales_slip("11.40")
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": "11.40"})
+        taught = tuple(memories.memories())
+    later = _sales_slip("45.34", ("0.01", "45.35"))
+    assert read_document(later, memories=taught).fields["total_amount"].value == "45.35"
+    exact = _sales_slip("45.30")
+    assert read_document(exact, memories=taught).fields["total_amount"].value == "45.30"

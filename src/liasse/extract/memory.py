@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -37,6 +37,15 @@ from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
+from liasse.extract.memory_checks import DOUBTED, doubted, doubts, paid_adds_up
+from liasse.extract.memory_glued import with_glued_amounts
+from liasse.extract.memory_marks import (
+    NAME_ALIKE,
+    header_lines,
+    header_marks,
+    kept_marks,
+    name_likeness,
+)
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
 from liasse.extract.training import same_value as labelled_value
 
@@ -64,6 +73,8 @@ _LABEL_ALIKE = 80.0
 CONSTANT_FIELDS = ("supplier_name", "customer_name", "supplier_vat_id", "supplier_siren",
                    "supplier_siret", "supplier_iban", "supplier_domain", "currency")
 IDENTIFIER_FIELDS = ("supplier_vat_id", "supplier_siren", "supplier_siret", "supplier_iban")
+# Constant fields the page's own reading wins over when the two differ.
+_PAGE_DECIDES = ("supplier_iban", "customer_name")
 # Fields memory reads from a remembered anchor (the ranker's kinds).
 ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIELDS)
 # Fields a confirmation may name: every field of the extraction contract.
@@ -128,6 +139,7 @@ class SupplierMemory:
     identifiers: tuple[str, ...] = ()  # compact VAT ids, SIRENs, SIRETs, IBANs
     domains: tuple[str, ...] = ()
     fingerprint: tuple[str, ...] = ()  # normalised header lines of its last document
+    marks: tuple[str, ...] = ()  # long numbers its headers print (registration, phone)
     hints: dict[str, FieldHint] = field(default_factory=dict)
     ledger_account: str | None = None
     confirmations: int = 0  # documents confirmed as this supplier's invoices
@@ -135,7 +147,7 @@ class SupplierMemory:
 
     def to_json(self) -> dict[str, Any]:
         return {"identifiers": list(self.identifiers), "domains": list(self.domains),
-                "fingerprint": list(self.fingerprint),
+                "fingerprint": list(self.fingerprint), "marks": list(self.marks),
                 "hints": {name: hint.to_json() for name, hint in self.hints.items()}}
 
     @classmethod
@@ -145,6 +157,7 @@ class SupplierMemory:
         hints = raw.get("hints") or {}
         return cls(supplier_id, supplier_name, tuple(raw.get("identifiers") or ()),
                    tuple(raw.get("domains") or ()), tuple(raw.get("fingerprint") or ()),
+                   tuple(raw.get("marks") or ()),
                    {name: FieldHint.from_json(name, hint) for name, hint in hints.items()
                     if isinstance(hint, Mapping)},
                    ledger_account, confirmations, not_invoice)
@@ -245,21 +258,29 @@ def same_value(name: str, left: str | None, right: str | None) -> bool:
 
 def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
                 value: str) -> Candidate | None:
-    """The printing of a confirmed value a person would point at: a labelled one first."""
+    """The printing of a confirmed value a person would point at: after its own label
+    first, then under it or after any label, then anywhere."""
     kind = FIELD_KINDS.get(name)
     if kind is None:
         return None
-    found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)]
-    role = [c for c in found if any(c.features.get(f"{d}:{name}", 0.0) > 0
-                                    for d in ("same", "left", "above"))]
     # The cash handed over often equals the total: it is not where the total is printed.
-    labelled = [c for c in found if c.label is not None and not any(
-        c.features.get(f"{d}:{r}", 0.0) > 0 for d in ("same", "left")
-        for r in ("payment_line", "rounding"))]
-    for group in (role, labelled, found):
+    found = [c for c in candidates.get(kind, []) if same_value(name, c.value, value)
+             and not _labelled_as(c, ("same", "left"), ("payment_line", "rounding"))]
+    beside = [c for c in found if _labelled_as(c, ("same", "left"), (name,))]
+    under = [c for c in found if _labelled_as(c, ("above",), (name,))]
+    labelled = [c for c in found if c.label is not None]
+    # A receipt's total is often printed under an "Amount" column too (one item); the
+    # labelled total line below is the one its next receipts repeat.
+    order = (beside, labelled, under) if name == "total_amount" else (beside, under, labelled)
+    for group in (*order, found):
         if group:
             return group[-1] if name == "total_amount" else group[0]
     return None
+
+
+def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
+                 ) -> bool:
+    return any(candidate.features.get(f"{d}:{r}", 0.0) > 0 for d in directions for r in roles)
 
 
 # --- learning -----------------------------------------------------------------------------
@@ -280,6 +301,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         return replace(memory, not_invoice=memory.not_invoice + 1,
                        fingerprint=fingerprint(layout) if layout else memory.fingerprint)
     hints = dict(memory.hints)
+    if layout is not None:
+        candidates = with_glued_amounts(layout, candidates)
     for name, value in lesson.confirmed.items():
         anchor = None
         if layout is not None:
@@ -294,6 +317,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         identifiers=tuple(sorted(set(memory.identifiers) | identifiers)),
         domains=tuple(sorted(set(memory.domains) | ({domain.lower()} if domain else set()))),
         fingerprint=fingerprint(layout) if layout is not None else memory.fingerprint,
+        marks=kept_marks(memory.marks, header_marks(layout)) if layout is not None
+        else memory.marks,
         ledger_account=lesson.ledger_account or memory.ledger_account,
         confirmations=memory.confirmations + 1)
 
@@ -344,7 +369,33 @@ def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
     by_domain = [(m, d) for m in memories for d in m.domains if d and d in text]
     if len({m.supplier_id for m, _ in by_domain}) == 1:
         return Recognition(by_domain[0][0], "domain", f"web domain {by_domain[0][1]}")
-    return _by_layout(layout, memories)
+    return _by_marks(layout, memories) or _by_name_alike(layout, memories) \
+        or _by_layout(layout, memories)
+
+
+def _by_marks(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
+    """A long number of its headers (registration, phone) printed in this header; none
+    when two suppliers' numbers are."""
+    printed = set(header_marks(layout))
+    found = [(m, mark) for m in memories for mark in m.marks if mark in printed]
+    if len({m.supplier_id for m, _ in found}) != 1:
+        return None
+    return Recognition(found[0][0], "layout", f"the number {found[0][1]} of its header")
+
+
+def _by_name_alike(layout: Layout, memories: Sequence[SupplierMemory]
+                   ) -> Recognition | None:
+    """Its name nearly as confirmed in the header (OCR misread a letter or two), and no
+    other supplier's name as alike."""
+    lines = header_lines(layout)
+    scored = sorted(((name_likeness(m.supplier_name, lines), m) for m in memories),
+                    key=lambda item: -item[0])
+    if not scored or scored[0][0] < NAME_ALIKE:
+        return None
+    if len(scored) > 1 and scored[1][0] >= NAME_ALIKE:
+        return None
+    return Recognition(scored[0][1], "layout",
+                       f"its name {scored[0][1].supplier_name!r} nearly as printed")
 
 
 def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
@@ -400,18 +451,30 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     memory = recognition.memory
     if memory.not_invoice > memory.confirmations:
         return MemoryReading(out, "other", recognition)
+    candidates = with_glued_amounts(layout, candidates)
     picks = {name: _pick(layout, candidates, memory.hints[name])
              for name in ANCHORED_FIELDS if name in memory.hints}
+    if picks.get("total_amount") is not None and layout.hits.get("rounding"):
+        picks["total_amount"] = _after_rounding(candidates, picks["total_amount"])
     adds_up = _adds_up(picks, out)
     for name, pick in picks.items():
         if pick is not None:
-            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), adds_up)
+            checked = adds_up or (name == "total_amount" and paid_adds_up(
+                candidates.get("amount", []), pick.candidate.value))
+            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), checked)
     for name in CONSTANT_FIELDS:
         hint = memory.hints.get(name)
         if hint is not None:
             better = _constant_field(layout, candidates, hint, recognition, out.get(name))
             if better is not None:
                 out[name] = better
+    confirmed = {name: hint.value for name, hint in memory.hints.items()}
+    for name, why in doubts(confirmed, out).items():
+        out[name] = doubted(out[name], why)
+    total = memory.hints.get("total_amount")
+    if total is not None and _unrounded_total(layout, total.value, out.get("total_amount")):
+        out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
+                                      "rounding line says the paid total is")
     return MemoryReading(out, None, recognition)
 
 
@@ -421,14 +484,17 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     anchor = hint.anchor
     if anchor is None or not anchor.label:
         return None
-    scored: list[tuple[int, Candidate]] = []
+    # The very label beats one OCR may have blurred ("total ht" is near "total ttc"); at
+    # the remembered position beats elsewhere.
+    scored: list[tuple[tuple[bool, bool], Candidate]] = []
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
-        if not _same_label(here.label, anchor.label) or here.shape != anchor.shape:
+        if not _same_label(here.label, anchor.label) or not _same_shape(
+                candidate.kind, here.shape, anchor.shape):
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
-        scored.append((2 if near else 1, candidate))
+        scored.append(((here.label == anchor.label, near), candidate))
     if not scored:
         return None
     best = max(score for score, _ in scored)
@@ -436,7 +502,20 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
     if len(values) != 1:
         return None
     candidate = next(c for score, c in scored if score == best)
-    return _Pick(candidate, best == 2)
+    return _Pick(candidate, best[1])
+
+
+def _same_shape(kind: str, here: str, remembered: str) -> bool:
+    """An amount's shape without the currency glued to it and whatever its decimal mark:
+    "$9.9", "AA9.9" and "9,9" print one amount (OCR reads "RM" as "$" one day, a dot as a
+    comma); a code keeps its letters."""
+    if kind != "amount":
+        return here == remembered
+    return _bare(here) == _bare(remembered)
+
+
+def _bare(shape: str) -> str:
+    return shape.strip("A$€£¥ ").replace(",", ".")
 
 
 def _same_label(here: str, remembered: str) -> bool:
@@ -462,6 +541,9 @@ def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedFi
 def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None,
                     adds_up: bool) -> ExtractedField:
     candidate = pick.candidate
+    if name == "total_amount" and read is not None and _rounded_of(read.value,
+                                                                  candidate.value):
+        return read  # the amount after rounding is what was paid; the label's came before
     agrees = read is not None and read.value is not None and \
         same_value(name, read.value, candidate.value)
     cross_checked = agrees or (adds_up and name in AMOUNT_FIELDS)
@@ -471,15 +553,17 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     elif pick.full:
         confidence = _UNCHECKED
-    elif agrees and name in AMOUNT_FIELDS:
-        # The only amount after the supplier's own label, and the one the reader chose by
-        # itself: two readings agree, only the position moved (a longer receipt). Not for
-        # dates: a supplier prints several after one label (a discount's, the due one).
+    elif agrees and name in (*AMOUNT_FIELDS, "issue_date"):
+        # The only value after the supplier's own label, in its shape, and the one the
+        # reader chose by itself: two readings agree, only the position moved (a longer
+        # receipt). Not for a due date: a supplier prints several after one label (a
+        # discount's, the due one).
         confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
-    if candidate.features.get("ocr_conf", 1.0) < _OCR_TRUSTED:
-        confidence = min(confidence, _UNCHECKED)  # OCR hesitated on the very characters
+    if _ocr_hesitated(candidate, confirmed_twice=pick.full and agrees
+                      and _same_rounding(name, hint.value, candidate.value)):
+        confidence = min(confidence, _UNCHECKED)
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
     elif read is not None and read.value is not None and (
@@ -491,11 +575,80 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
                           f"{candidate.evidence} [{why}]"[:240])
 
 
+_ROUNDING_STEP = Decimal("0.05")
+# The OCR confidence under which a value is no cross-check even when the reader chose it
+# too at the remembered label, in the remembered shape: a date's digit misread is a
+# plausible other date, an amount's is checked by its cents (`_unrounded_total`).
+_OCR_FLOOR = {"amount": 0.5, "date": 0.7}
+
+
+def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool) -> bool:
+    """OCR hesitated on the very characters: the value is for a person, unless the reader
+    chose it too where the supplier's confirmed value sat and OCR did not quite guess."""
+    ocr = candidate.features.get("ocr_conf", 1.0)
+    if ocr >= _OCR_TRUSTED:
+        return False
+    return not confirmed_twice or ocr < _OCR_FLOOR.get(candidate.kind, _OCR_TRUSTED)
+
+
+def _same_rounding(name: str, confirmed: str, value: str) -> bool:
+    """An amount in the remembered format: a supplier whose confirmed total was rounded to
+    five cents (cash rounding) prints its next ones so; an OCR'd "15.96" of such a supplier
+    is a misread "15.90" as likely as a total."""
+    if FIELD_KINDS.get(name) != "amount":
+        return True
+    try:
+        rounded = Decimal(confirmed) % _ROUNDING_STEP == 0
+    except ArithmeticError:
+        return False
+    return not rounded or Decimal(value) % _ROUNDING_STEP == 0
+
+
+def _unrounded_total(layout: Layout, confirmed: str, total: ExtractedField | None) -> bool:
+    """A page with a rounding line, of a supplier whose confirmed total was rounded to
+    five cents, pays its total so rounded: a total with other cents is the sum before
+    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none.)"""
+    if total is None or total.value is None or not layout.hits.get("rounding"):
+        return False
+    return not _same_rounding("total_amount", confirmed, total.value)
+
+
+def _after_rounding(candidates: Mapping[str, list[Candidate]], pick: _Pick | None
+                    ) -> _Pick | None:
+    """On a page with a rounding line, the total after the remembered label may be the
+    sum before rounding (the confirmed slip needed none): the paid total is that sum
+    rounded to five cents, printed below it."""
+    if pick is None:
+        return None
+    exact = Decimal(pick.candidate.value)
+    paid = (exact / _ROUNDING_STEP).quantize(Decimal(1), ROUND_HALF_UP) * _ROUNDING_STEP
+    if paid == exact:
+        return pick
+    below = [c for c in candidates.get("amount", []) if Decimal(c.value) == paid
+             and c.segment.page == pick.candidate.segment.page
+             and c.segment.line > pick.candidate.segment.line]
+    return _Pick(below[0], pick.full) if below else pick
+
+
+def _rounded_of(rounded: str | None, exact: str) -> bool:
+    """`rounded` is `exact` rounded to the five cents cash is paid in ("45.35", "45.34")."""
+    if rounded is None:
+        return False
+    paid, before = Decimal(rounded), Decimal(exact)
+    return paid != before and abs(paid - before) < _ROUNDING_STEP \
+        and paid % _ROUNDING_STEP == 0 and before % _ROUNDING_STEP != 0
+
+
 def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
                     hint: FieldHint, recognition: Recognition,
                     read: ExtractedField | None) -> ExtractedField | None:
     """The supplier's own value, when the page prints it (or names the supplier by an
     identifier, for its name)."""
+    if hint.field in _PAGE_DECIDES and read is not None and read.value is not None \
+            and not same_value(hint.field, read.value, hint.value):
+        # The page labels another account (a customer) than the confirmed one: a supplier
+        # changes banks, a supplier has many customers. The page's, for a person to check.
+        return doubted(read, f"the supplier's confirmed {hint.field} is {hint.value}")
     printed = _printed(layout, candidates, hint) or (
         hint.field == "supplier_name" and recognition.how == "name")
     if hint.field == "supplier_name" and recognition.how in ("identifier", "domain"):
@@ -508,6 +661,8 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     elif hint.field in IDENTIFIER_FIELDS:
         confidence = _BY_IDENTIFIER if recognition.how == "identifier" else _CROSS_CHECKED
+    elif hint.field == "customer_name":
+        confidence = DOUBTED  # its name printed somewhere (an address) is no cross-check
     else:
         # Recognised by its layout and the remembered value printed on the page.
         confidence = _TRUSTED if hint.trust >= 2 else _CROSS_CHECKED

@@ -1,0 +1,121 @@
+"""What a supplier's memory says against a value read on its next document.
+
+Memory lifts values (`extract.memory`); it must also stop one that the supplier's own
+confirmed documents make implausible, whoever read it, from being stated as sure. Two
+checks a bookkeeper would make by eye:
+
+- a date years away from the date of the supplier's last confirmed document: OCR misreads
+  a year's digit ("2047", "2013" for 2018) and the reader's calibration cannot know it;
+- a number and a date in opposite orders: an invoice numbered after the confirmed one
+  and dated over a month before it (or the reverse) has one of the two misread. Only a
+  number read where the supplier prints its numbers counts (a receipt's other codes are
+  no sequence), and a few weeks' disorder is a supplier's own (drafts numbered late).
+
+A doubted value keeps its reading; only its confidence drops below the auto band, with the
+reason in its evidence, so a person checks it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from liasse.domain.extraction import ExtractedField
+from liasse.extract.candidates import Candidate
+
+# The longest plausible gap between two documents of one supplier in one workspace.
+_DATE_SPAN_DAYS = 2 * 366
+# How far a number and a date may disagree in order before one of them is doubted.
+_DISORDER_DAYS = 31
+# An invoice number read with less confidence is no evidence of the order.
+_NUMBER_READ = 0.8
+_NUMBER_DIGITS = 4
+# A doubted value is for a person: just under the auto band.
+DOUBTED = 0.8
+_DIGITS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def doubts(confirmed: Mapping[str, str], fields: Mapping[str, ExtractedField]
+           ) -> dict[str, str]:
+    """Field → why the supplier's last confirmed values (`confirmed`, field → value) make
+    the value read doubtful."""
+    found: dict[str, str] = {}
+    remembered = _parsed(confirmed.get("issue_date", ""))
+    read = _read_date(fields.get("issue_date"))
+    if remembered is None or read is None:
+        return found
+    if abs((read - remembered).days) > _DATE_SPAN_DAYS:
+        found["issue_date"] = (f"years away from the supplier's confirmed document of "
+                               f"{remembered.isoformat()}")
+        return found
+    order = _number_order(confirmed.get("invoice_number"), fields.get("invoice_number"))
+    if order is not None and abs((read - remembered).days) > _DISORDER_DAYS \
+            and order != (read > remembered):
+        why = (f"numbered {'after' if order else 'before'} the supplier's confirmed "
+               f"document of {remembered.isoformat()} but dated "
+               f"{'before' if order else 'after'} it")
+        found["issue_date"] = why
+        found["invoice_number"] = why
+    return found
+
+
+def doubted(found: ExtractedField, why: str) -> ExtractedField:
+    if found.confidence <= DOUBTED:
+        return found
+    return replace(found, confidence=DOUBTED, evidence=f"{found.evidence} [doubt: {why}]"[:240])
+
+
+def _read_date(found: ExtractedField | None) -> date | None:
+    return _parsed(found.value) if found is not None and found.value else None
+
+
+def _parsed(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _number_order(confirmed: str | None, found: ExtractedField | None) -> bool | None:
+    """Whether this invoice number comes after the confirmed one (None: not comparable,
+    as when the two are not printed in the same shape)."""
+    if not confirmed or found is None or not found.value or found.confidence < _NUMBER_READ:
+        return None
+    if _shape(confirmed) != _shape(found.value):
+        return None
+    old, new = _number(confirmed), _number(found.value)
+    if old is None or new is None or old == new:
+        return None
+    return new > old
+
+
+def _shape(text: str) -> str:
+    return _DIGITS.sub("9", _LETTERS.sub("A", text.strip()))
+
+
+def _number(text: str) -> int | None:
+    digits = "".join(_DIGITS.findall(text))
+    return int(digits) if len(digits) >= _NUMBER_DIGITS else None
+
+
+def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
+    """The page's payment lines cross-check a total: the cash handed over less the change
+    given back, or another amount plus the rounding printed on its line ("Total 7.72",
+    "Rounding -0.02", "Nett Total 7.70")."""
+    value = Decimal(total)
+    if value <= 0:
+        return False
+    handed = {Decimal(c.value) for c in amounts if _labelled(c, "payment_line")} - {value}
+    if any(given - value in handed for given in handed if given > value):
+        return True
+    rounding = {Decimal(c.value) for c in amounts if _labelled(c, "rounding")} - {Decimal(0)}
+    others = {Decimal(c.value) for c in amounts} - {value}
+    return any(other + step == value for other in others for step in rounding)
+
+
+def _labelled(candidate: Candidate, role: str) -> bool:
+    return any(candidate.features.get(f"{d}:{role}", 0.0) > 0 for d in ("same", "left"))

@@ -1,0 +1,91 @@
+"""An OCR'd value the memory confirms: where the supplier's confirmed value sat, in its
+shape, chosen by the reader too, it may be sure though OCR was not quite sure of it; an
+amount in another rounding than the supplier's, or OCR far from sure, stays for review."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from liasse.app import learning
+from liasse.extract.fields.document import read_document
+from liasse.extract.layout import Page, Word
+from liasse.extract.memory import SupplierMemory
+from liasse.store import repo as store_repo
+from liasse.store.db import make_session_factory
+from liasse.store.memory_repo import MemoryRepo
+from liasse.store.suppliers_repo import SupplierRepo
+
+SURE = 0.85
+
+
+def _line(y: float, *parts: tuple[str, float], ocr: float = 0.96) -> list[Word]:
+    return [Word(text, x, y, x + 8.0 * len(text), y + 10.0, ocr) for text, x in parts]
+
+
+def _slip(item: str, total: str, *, total_ocr: float = 0.96,
+          rounding: str | None = None) -> list[Page]:
+    change = f"{50 - float(total):.2f}"
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
+             *_line(80, ("Date:", 40), ("12/03/2018", 100)),
+             *_line(120, ("NASI", 40), ("LEMAK", 86), (item, 400)),
+             *_line(140, ("TEH", 40), ("TARIK", 80), ("1.50", 400)),
+             *_line(180, ("TOTAL", 40), (":", 90)), *_line(180, (total, 400), ocr=total_ocr),
+             *_line(200, ("CASH", 40), ("50.00", 400)),
+             *_line(220, ("CHANGE", 40), (change, 400)),
+             *_line(300, ("THANK", 40), ("YOU", 100))]
+    if rounding is not None:
+        words += _line(190, ("Rounding", 40), (rounding, 400))
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def _taught(engine: Engine, pages: list[Page], total: str) -> tuple[SupplierMemory, ...]:
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
+                             read_document(pages, layer="ocr").fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
+        return tuple(memories.memories())
+
+
+def test_an_ocr_total_at_the_confirmed_label_that_the_reader_chose_is_sure(
+        engine: Engine) -> None:
+    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    later = _slip("7.00", "8.50", total_ocr=0.72)
+    plain = read_document(later, layer="ocr").fields["total_amount"]
+    learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
+    assert plain.value == learned.value == "8.50"
+    assert learned.confidence >= SURE
+    assert "as confirmed" in learned.evidence
+
+
+def test_an_ocr_total_far_from_sure_or_off_the_suppliers_rounding_gains_nothing(
+        engine: Engine) -> None:
+    """Memory lifts neither above what the reader itself says nor above review."""
+    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    for later, value in ((_slip("7.00", "8.50", total_ocr=0.3), "8.50"),
+                         (_slip("6.98", "8.48", total_ocr=0.72), "8.48")):
+        plain = read_document(later, layer="ocr").fields["total_amount"]
+        learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
+        assert plain.value == learned.value == value
+        assert learned.confidence <= max(plain.confidence, 0.8)
+
+
+def test_a_total_not_rounded_on_a_page_with_a_rounding_line_is_not_sure(
+        engine: Engine) -> None:
+    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    later = _slip("6.98", "8.48", rounding="0.02")
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert learned.value == "8.48"
+    assert learned.confidence < SURE
+    assert "rounding line" in learned.evidence
+
+
+def test_an_adjustment_line_of_a_supplier_in_cents_casts_no_doubt(engine: Engine) -> None:
+    """A supplier whose confirmed total was no multiple of five cents does not round."""
+    taught = _taught(engine, _slip("6.22", "7.72"), "7.72")
+    later = _slip("6.98", "8.48", rounding="0.02")
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert learned.value == "8.48"
+    assert "rounding line" not in learned.evidence
