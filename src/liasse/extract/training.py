@@ -36,7 +36,7 @@ from liasse.extract.ranking import (
     feature_matrix,
 )
 
-_CALIBRATION_FOLDS = 4
+_CALIBRATION_FOLDS = 8
 GENERATED = "generated"  # the kind (and source) of generated examples
 _REGULARISATION = 0.5  # inverse strength (scikit-learn's C): the real corpus is small
 # Negatives kept per document and field: enough to rank, few enough to fit fast.

@@ -94,7 +94,8 @@ _CUSTOMER_BLOCK = _labels(
     "customer_block", "strong",
     "facture a", "facturer a", "adresse de facturation", "client", "destinataire",
     "livre a", "bill to", "billed to", "invoice to", "sold to", "customer", "ship to",
-    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "lieferadresse",
+    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "kundenname",
+    "lieferadresse",
     "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
 )
