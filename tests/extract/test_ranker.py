@@ -425,3 +425,25 @@ def test_an_ambiguous_date_or_a_total_without_a_label_has_no_document_level_evid
                          (330, 90, "Thank you for your business"), (480, 410, "1,200.00")])
     assert keys["issue_date"] != "text:labelled"  # 7 August or 8 July
     assert keys["total_amount"] != "any:labelled"
+
+
+def test_a_checked_vat_id_never_makes_an_unsure_supplier_name_sure() -> None:
+    """The document is as sure as its supplier's *name*: a valid VAT id beside the customer's
+    name read as the supplier's would otherwise post that name."""
+    from liasse.domain.extraction import ExtractedField
+    from liasse.extract.confidence import document_confidence as extraction_confidence
+
+    sure = {name: ExtractedField(value, 0.95, "x") for name, value in (
+        ("invoice_number", "F-1"), ("issue_date", "2026-10-01"), ("total_amount", "12.00"),
+        ("supplier_vat_id", "FR40194127726"))}
+    unsure_name = {**sure, "supplier_name": ExtractedField("VILLE DE TOULON", 0.5, "x")}
+    assert extraction_confidence(unsure_name, "invoice") == 0.5
+    sure_name = {**sure, "supplier_name": ExtractedField("Cowork Rivoli SARL", 0.9, "x")}
+    assert extraction_confidence(sure_name, "invoice") == 0.9
+
+
+def test_a_legal_mention_marks_the_supplier_name() -> None:
+    keys = _choice_keys([(40, 30, "FACTURE"), (40, 60, "Facture n° : CR-2026-0117"),
+                         (40, 400, "Total TTC"), (300, 400, "1 500,00 €"),
+                         (40, 700, "Cowork Rivoli SARL au capital de 10 000 € - RCS Paris")])
+    assert keys["supplier_name"] == "text:marked"

@@ -239,7 +239,9 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
       with a net and a tax and has a total label at all: "labelled";
     - an issue date beside a date label that reads one way only: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
-      or that carries a legal form inside the block a seller label opens: "marked".
+      that its legal mention gives ("X SARL au capital de …": only the seller prints its
+      share capital), or that carries a legal form inside the block a seller label opens:
+      "marked".
     """
     features = candidate.features
     if name == "total_amount" and not features.get("ambiguous"):
@@ -253,7 +255,8 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
             and _label_strength(candidate, "invoice_number") >= 1.0:
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
-            features.get("domain_match") or (features.get("in_seller")
+            features.get("domain_match") or features.get("legal_mention")
+            or (features.get("in_seller")
                                              and features.get("has_form")
                                              and not features.get("after_label"))):
         return "marked"
