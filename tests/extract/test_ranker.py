@@ -447,3 +447,18 @@ def test_a_legal_mention_marks_the_supplier_name() -> None:
                          (40, 400, "Total TTC"), (300, 400, "1 500,00 €"),
                          (40, 700, "Cowork Rivoli SARL au capital de 10 000 € - RCS Paris")])
     assert keys["supplier_name"] == "text:marked"
+
+
+def test_a_count_or_a_total_before_gst_is_never_the_receipts_total() -> None:
+    """"Total Qty: 7 91.42" and "Total Sales (Excluding GST)" start with "total": the longest
+    label says they are a count and a net."""
+    layout = build_layout([page_of([(40, 20, "SYL ROASTED DELIGHTS SDN. BHD."),
+                                    (40, 200, "Total Qty:"), (200, 200, "7"), (300, 200, "91.42"),
+                                    (40, 215, "Total Sales (Excluding GST) :"), (300, 215, "51.42"),
+                                    (40, 230, "Total GST :"), (300, 230, "3.08"),
+                                    (40, 245, "Total Sales (Inclusive of GST) :"),
+                                    (300, 245, "54.50")])])
+    amounts = {c.value: c for c in all_candidates(layout)["amount"]}
+    assert not amounts["91.42"].features.get("left:total_amount")
+    assert amounts["51.42"].features.get("left:net_amount")
+    assert amounts["54.50"].features.get("left:total_amount")
