@@ -43,8 +43,7 @@ _NET = _labels(
     "base ht", "total net ht", "subtotal", "sub total", "net amount", "total net", "net total",
     "total excl vat", "total excluding vat", "amount excl vat", "total before tax", "nettobetrag",
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
-    "sous total", "total hors taxe", "total excl gst", "total excluding gst",
-    "total sales excluding gst", "total sales excl gst", "total sales ex gst",
+    "sous total", "total hors taxe",
 )
 _TAX = _labels(
     "tax_amount", "strong",
@@ -95,8 +94,7 @@ _CUSTOMER_BLOCK = _labels(
     "customer_block", "strong",
     "facture a", "facturer a", "adresse de facturation", "client", "destinataire",
     "livre a", "bill to", "billed to", "invoice to", "sold to", "customer", "ship to",
-    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "kundenname",
-    "lieferadresse",
+    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "lieferadresse",
     "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
 )
@@ -152,8 +150,7 @@ _RECEIPT = (
             "total incl gst", "total inclusive gst", "total amt", "rounded total",
             "total rounded", "total after rounding", "total after adj", "rounded amount",
             "nett total rounded", "total arrondi", "montant arrondi",
-            "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du",
-            "total sales inclusive of gst", "total inclusive of gst", "total incl of gst")
+            "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du")
     # Money handed over and given back, never the amount of the sale itself.
     + _labels("payment_line", "strong", "cash", "change", "tendered", "cash tendered",
               "change due", "especes", "rendu", "monnaie", "bar", "ruckgeld", "gegeben",
@@ -164,10 +161,7 @@ _RECEIPT = (
               "unit price", "prix unitaire", "pu ht", "einzelpreis", "price", "prix", "preis",
               "aantal", "prijs", "quantita", "prezzo", "cantidad", "precio", "description",
               "designation", "beschreibung", "omschrijving", "u price", "disc", "discount",
-              "remise", "rabatt",
-              # Counts and discounts that start with "total" (longest match beats it).
-              "total qty", "total quantity", "total items", "total item", "total articles",
-              "nombre d articles", "anzahl artikel", "total discount", "total remise")
+              "remise", "rabatt")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
