@@ -10,7 +10,7 @@ import pytest
 from textpages import page_of
 
 from liasse.domain.routing import ConfidenceInputs, document_confidence
-from liasse.extract.candidates import all_candidates
+from liasse.extract.candidates import Candidate, all_candidates
 from liasse.extract.confidence import SURE
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout, normalise
@@ -364,3 +364,101 @@ def test_total_without_taxes_is_a_net_label_and_total_impuestos_a_tax_label() ->
         "same:total_amount")
     assert amounts["1419.00"].get("left:net_amount")
     assert amounts["302.00"].get("left:tax_amount")
+
+
+def test_an_e_invoice_viewers_business_term_is_never_an_invoice_number() -> None:
+    """Viewers that print an e-invoice's XML put "BT-1" beside each value: a field's name."""
+    codes = _candidate_values([(40, 20, "Rechnungsnummer BT-1"), (300, 20, "471102"),
+                               (40, 40, "Rechnungsdatum BT-2"), (300, 40, "15.11.2025"),
+                               (40, 60, "Gruppe BG-25")], "code")
+    assert "471102" in codes
+    assert not codes & {"BT-1", "BT-2", "BG-25"}
+
+
+def _name(rows: list[tuple[float, float, str]], text: str) -> Candidate:
+    return next(c for c in all_candidates(build_layout([page_of(rows)]))["name"]
+                if c.value == text)
+
+
+def test_a_contact_line_heads_no_block_and_kundenname_heads_the_customers() -> None:
+    """"tim@lieferant.com" holds the word "Lieferant" (seller): the name under it is not the
+    seller's for that; "Kundenname" opens the customer's block."""
+    rows = [(40, 20, "Lieferant GmbH & Co. KG"), (40, 40, "tim.kleine@lieferant.com"),
+            (40, 60, "Kundenname"), (40, 75, "Musterkunde GmbH"),
+            (40, 90, "Musterstrasse 44, 40789 Musterstadt")]
+    customer = _name(rows, "Musterkunde GmbH")
+    assert not customer.features.get("in_seller")
+    assert customer.features.get("in_customer")
+
+
+def _choice_keys(rows: list[tuple[float, float, str]], layer: str = "text") -> dict[str, str]:
+    candidates = all_candidates(build_layout([page_of(rows)]))
+    return {name: choice.calibration
+            for name, choice in choose(shipped_model(), candidates, layer=layer).items()}
+
+
+_LABELLED_INVOICE = [(40, 30, "Atelier Berthier SARL"), (40, 45, "contact@berthier.fr"),
+                     (330, 30, "FACTURE"), (330, 60, "Date de facture : 31/10/2026"),
+                     (330, 75, "Numéro de facture : F-2026-118"),
+                     (330, 380, "Total HT"), (480, 380, "1 000,00 €"),
+                     (330, 395, "TVA 20 %"), (480, 395, "200,00 €"),
+                     (330, 410, "Total TTC"), (480, 410, "1 200,00 €")]
+
+
+def test_document_level_evidence_has_its_own_calibration_maps() -> None:
+    """A total beside its own label is one map across the text layer and OCR; a date beside
+    a date label, a number beside a number label and a supplier the page's e-mail domain
+    spells each have a map apart from the values without that evidence."""
+    keys = _choice_keys(_LABELLED_INVOICE)
+    assert keys["total_amount"] == "any:labelled"
+    assert keys["issue_date"] == "text:labelled"
+    assert keys["invoice_number"] == "text:labelled"
+    assert keys["supplier_name"] == "text:marked"
+    ocr = _choice_keys(_LABELLED_INVOICE, layer="ocr")
+    assert ocr["total_amount"] == "any:labelled"
+    assert ocr["supplier_name"] != "text:marked"  # OCR spells domains and names apart
+
+
+def test_an_ambiguous_date_or_a_total_without_a_label_has_no_document_level_evidence() -> None:
+    keys = _choice_keys([(40, 30, "Berthier Workshop Ltd"), (330, 30, "INVOICE"),
+                         (330, 60, "Invoice date: 07/08/2026"), (330, 75, "Invoice No INV-118"),
+                         (330, 90, "Thank you for your business"), (480, 410, "1,200.00")])
+    assert keys["issue_date"] != "text:labelled"  # 7 August or 8 July
+    assert keys["total_amount"] != "any:labelled"
+
+
+def test_a_checked_vat_id_never_makes_an_unsure_supplier_name_sure() -> None:
+    """The document is as sure as its supplier's *name*: a valid VAT id beside the customer's
+    name read as the supplier's would otherwise post that name."""
+    from liasse.domain.extraction import ExtractedField
+    from liasse.extract.confidence import document_confidence as extraction_confidence
+
+    sure = {name: ExtractedField(value, 0.95, "x") for name, value in (
+        ("invoice_number", "F-1"), ("issue_date", "2026-10-01"), ("total_amount", "12.00"),
+        ("supplier_vat_id", "FR40194127726"))}
+    unsure_name = {**sure, "supplier_name": ExtractedField("VILLE DE TOULON", 0.5, "x")}
+    assert extraction_confidence(unsure_name, "invoice") == 0.5
+    sure_name = {**sure, "supplier_name": ExtractedField("Cowork Rivoli SARL", 0.9, "x")}
+    assert extraction_confidence(sure_name, "invoice") == 0.9
+
+
+def test_a_legal_mention_marks_the_supplier_name() -> None:
+    keys = _choice_keys([(40, 30, "FACTURE"), (40, 60, "Facture n° : CR-2026-0117"),
+                         (40, 400, "Total TTC"), (300, 400, "1 500,00 €"),
+                         (40, 700, "Cowork Rivoli SARL au capital de 10 000 € - RCS Paris")])
+    assert keys["supplier_name"] == "text:marked"
+
+
+def test_a_count_or_a_total_before_gst_is_never_the_receipts_total() -> None:
+    """"Total Qty: 7 91.42" and "Total Sales (Excluding GST)" start with "total": the longest
+    label says they are a count and a net."""
+    layout = build_layout([page_of([(40, 20, "SYL ROASTED DELIGHTS SDN. BHD."),
+                                    (40, 200, "Total Qty:"), (200, 200, "7"), (300, 200, "91.42"),
+                                    (40, 215, "Total Sales (Excluding GST) :"), (300, 215, "51.42"),
+                                    (40, 230, "Total GST :"), (300, 230, "3.08"),
+                                    (40, 245, "Total Sales (Inclusive of GST) :"),
+                                    (300, 245, "54.50")])])
+    amounts = {c.value: c for c in all_candidates(layout)["amount"]}
+    assert not amounts["91.42"].features.get("left:total_amount")
+    assert amounts["51.42"].features.get("left:net_amount")
+    assert amounts["54.50"].features.get("left:total_amount")

@@ -431,7 +431,8 @@ def _codes(context: _Context) -> Iterator[Candidate]:
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
                     or _FILE_NAME.search(token):
                 continue
-            if parse_date(token) is not None or _after_other_number_label(segment, index):
+            if parse_date(token) is not None or _after_other_number_label(segment, index) \
+                    or _BUSINESS_TERM.match(token):
                 continue
             digits = sum(char.isdigit() for char in token)
             candidate = Candidate("code", token, segment, index)
@@ -451,6 +452,11 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                 "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
+
+
+# EN 16931's business-term references ("BT-22", "BG-25"), printed beside each value by the
+# viewers that turn an e-invoice's XML into a page: a field's name, never its value.
+_BUSINESS_TERM = re.compile(r"^B[GT]-\d{1,3}$")
 
 
 # Labels of numbers that are never the document's own: phones, and the company's
@@ -744,6 +750,8 @@ def _areas_under(context: _Context, role: str) -> set[int]:
     area: set[int] = set()
     for hit in layout.hits.get(role, []):
         label = hit.segment
+        if _contact(label.text):
+            continue  # "tim.kleine@lieferant.com" holds the word "lieferant", heads no block
         area.add(id(label))
         for line in layout.lines[label.line + 1:label.line + 7]:
             if line.page != label.page:
@@ -752,6 +760,11 @@ def _areas_under(context: _Context, role: str) -> set[int]:
                 if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10:
                     area.add(id(other))
     return area
+
+
+def _contact(text: str) -> bool:
+    lowered = text.lower()
+    return "@" in lowered or "www." in lowered or "http" in lowered
 
 
 def _seller_mark_lines(layout: Layout) -> list[int]:

@@ -64,8 +64,11 @@ _DERIVED_CEILING = 0.80  # computed from other fields (a due date from payment t
 # OCR: a value whose weakest word Tesseract read below this is never SURE.
 _OCR_TRUSTED = 0.90
 KEY_FIELDS: tuple[str, ...] = ("invoice_number", "issue_date", "total_amount")
-SUPPLIER_FIELDS: tuple[str, ...] = ("supplier_vat_id", "supplier_siren", "supplier_siret",
-                                    "supplier_iban", "supplier_name")
+# The supplier part of a document's confidence is its name's: a valid VAT id says the
+# seller is real, not that the name beside it was read right ("VILLE DE TOULON", the
+# customer, above a seller's checked VAT id). The router lifts it only when the directory
+# knows the identifier, and then the directory's name is used (`domain.routing`).
+SUPPLIER_FIELDS: tuple[str, ...] = ("supplier_name",)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def _apply_doubts(score: float, evidence: Evidence) -> float:
 
 def document_confidence(fields: Mapping[str, ExtractedField], document_type: DocumentType,
                         *, has_errors: bool = False) -> float:
-    """The weakest key field; non-financial documents and failures never reach SURE."""
+    """The weakest key field, the supplier's name among them; non-financial documents and
+    failures never reach SURE."""
     if has_errors:
         return 0.0
     supplier = max((fields[name].confidence for name in SUPPLIER_FIELDS

@@ -217,6 +217,60 @@ def calibration_key(layer: str, evidence: str) -> str:
     return f"{layer}:{evidence}"
 
 
+# Document-level evidence that does not depend on how the words were read: a value with it
+# is calibrated in one map across the text layer and OCR (twice the documents, so a map
+# can earn its confidence), apart from every value without it. A total beside its label
+# is such evidence; a date is not (OCR misreads a digit of a labelled date: "2047").
+ANY_LAYER = "any"
+
+
+def evidence_key(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
+    """The calibration map of a chosen value: its evidence class (see `evidence_class`)."""
+    evidence = evidence_class(name, candidate, consistent, layer)
+    if (name, evidence) in _LAYER_FREE:
+        return calibration_key(ANY_LAYER, evidence)
+    return calibration_key(layer, evidence)
+
+
+def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
+    """The strongest independent evidence behind a value, as a class a map is fitted on.
+
+    - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
+      with a net and a tax and has a total label at all: "labelled";
+    - an issue date beside a date label that reads one way only: "labelled";
+    - a supplier's name on the text layer that the page's own e-mail or web domain spells,
+      that its legal mention gives ("X SARL au capital de …": only the seller prints its
+      share capital), or that carries a legal form inside the block a seller label opens:
+      "marked".
+    """
+    features = candidate.features
+    if name == "total_amount" and not features.get("ambiguous"):
+        label = _label_strength(candidate, "total_amount")
+        if label >= 1.0 or (consistent and label > 0):
+            return "labelled"
+    if name == "issue_date" and not features.get("ambiguous") \
+            and _label_strength(candidate, "issue_date") > 0:
+        return "labelled"
+    if name == "invoice_number" and not features.get("beside_code") \
+            and _label_strength(candidate, "invoice_number") >= 1.0:
+        return "labelled"
+    if name == "supplier_name" and layer == "text" and (
+            features.get("domain_match") or features.get("legal_mention")
+            or (features.get("in_seller")
+                                             and features.get("has_form")
+                                             and not features.get("after_label"))):
+        return "marked"
+    return evidence_kind(name, candidate, consistent)
+
+
+_LAYER_FREE = frozenset({("total_amount", "labelled")})
+
+
+def _label_strength(candidate: Candidate, role: str) -> float:
+    return max(candidate.features.get(f"{direction}:{role}", 0.0)
+               for direction in ("same", "left"))
+
+
 def evidence_kind(name: str, candidate: Candidate, consistent: bool) -> str:
     if name in AMOUNT_FIELDS:
         return "consistent" if consistent else "plain"
@@ -244,7 +298,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         share = _share(ranked, picks[name])
         holds = consistent and name in AMOUNT_FIELDS
         field_model = model.fields[name]
-        key = calibration_key(layer, evidence_kind(name, candidate, holds))
+        key = evidence_key(name, candidate, holds, layer)
         calibrate = field_model.calibration.get(key)
         confidence = calibrate(share) if calibrate else 0.0
         if contradicted and name in AMOUNT_FIELDS:

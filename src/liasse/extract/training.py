@@ -36,13 +36,14 @@ from liasse.extract.ranking import (
     feature_matrix,
 )
 
-_CALIBRATION_FOLDS = 4
+_CALIBRATION_FOLDS = 8
 GENERATED = "generated"  # the kind (and source) of generated examples
 _REGULARISATION = 0.5  # inverse strength (scikit-learn's C): the real corpus is small
 # Negatives kept per document and field: enough to rank, few enough to fit fast.
 _NEGATIVES_PER_DOCUMENT = 40
 # Pessimism of a calibration level: k right of n count as k / (n + this).
 _CALIBRATION_PRIOR = 3
+_MIN_CALIBRATION_POINTS = 5
 
 
 @dataclass
@@ -191,7 +192,7 @@ def _isotonic(points: list[Scored]) -> Calibration:
     """An isotonic map from share to accuracy, each level made pessimistic, kept monotone."""
     from sklearn.isotonic import IsotonicRegression  # local: see _fit_weights
 
-    if len(points) < 5:
+    if len(points) < _MIN_CALIBRATION_POINTS:
         return Calibration((0.0, 1.0), (0.0, 0.0))
     ordered = sorted(points, key=lambda point: point.share)
     shares = np.array([point.share for point in ordered])

@@ -43,7 +43,8 @@ _NET = _labels(
     "base ht", "total net ht", "subtotal", "sub total", "net amount", "total net", "net total",
     "total excl vat", "total excluding vat", "amount excl vat", "total before tax", "nettobetrag",
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
-    "sous total", "total hors taxe",
+    "sous total", "total hors taxe", "total excl gst", "total excluding gst",
+    "total sales excluding gst", "total sales excl gst", "total sales ex gst",
 )
 _TAX = _labels(
     "tax_amount", "strong",
@@ -94,7 +95,8 @@ _CUSTOMER_BLOCK = _labels(
     "customer_block", "strong",
     "facture a", "facturer a", "adresse de facturation", "client", "destinataire",
     "livre a", "bill to", "billed to", "invoice to", "sold to", "customer", "ship to",
-    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "lieferadresse",
+    "rechnungsempfanger", "rechnungsempfaenger", "rechnungsadresse", "kunde", "kundenname",
+    "lieferadresse",
     "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
 )
@@ -150,7 +152,8 @@ _RECEIPT = (
             "total incl gst", "total inclusive gst", "total amt", "rounded total",
             "total rounded", "total after rounding", "total after adj", "rounded amount",
             "nett total rounded", "total arrondi", "montant arrondi",
-            "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du")
+            "total payable rm", "grand total rm", "total ttc eur", "a payer", "montant du",
+            "total sales inclusive of gst", "total inclusive of gst", "total incl of gst")
     # Money handed over and given back, never the amount of the sale itself.
     + _labels("payment_line", "strong", "cash", "change", "tendered", "cash tendered",
               "change due", "especes", "rendu", "monnaie", "bar", "ruckgeld", "gegeben",
@@ -161,7 +164,10 @@ _RECEIPT = (
               "unit price", "prix unitaire", "pu ht", "einzelpreis", "price", "prix", "preis",
               "aantal", "prijs", "quantita", "prezzo", "cantidad", "precio", "description",
               "designation", "beschreibung", "omschrijving", "u price", "disc", "discount",
-              "remise", "rabatt")
+              "remise", "rabatt",
+              # Counts and discounts that start with "total" (longest match beats it).
+              "total qty", "total quantity", "total items", "total item", "total articles",
+              "nombre d articles", "anzahl artikel", "total discount", "total remise")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
