@@ -31,6 +31,9 @@ class DemoSupplier:
     domain: str
     address: tuple[str, ...]
     ledger_account: str
+    # A French company prints its share capital on every invoice (Code de commerce,
+    # R123-238); it is one of the seller's marks the reader looks for.
+    capital: str
 
 
 @dataclass(frozen=True)
@@ -67,22 +70,23 @@ DEMO_COMPANY = DemoCompany(
 COWORK = DemoSupplier(
     name="Cowork Rivoli SARL", siren="194127726", vat_id="FR40194127726",
     iban="FR3830004052760189555979700", domain="cowork-rivoli.fr",
-    address=("88 rue de Rivoli", "75001 Paris"), ledger_account="6132",
+    address=("88 rue de Rivoli", "75001 Paris"), ledger_account="6132", capital="8 000 €",
 )
 PAPETERIE = DemoSupplier(
     name="Papeterie Martin", siren="429712417", vat_id="FR85429712417",
     iban="FR7030004011471049746507500", domain="papeterie-martin.fr",
-    address=("4 place Bellecour", "69002 Lyon"), ledger_account="6064",
+    address=("4 place Bellecour", "69002 Lyon"), ledger_account="6064", capital="15 000 €",
 )
 CABINET = DemoSupplier(
     name="Cabinet Durand Avocats", siren="714193570", vat_id="FR05714193570",
     iban="FR8330004029170342366712700", domain="durand-avocats.fr",
     address=("21 cours de l'Intendance", "33000 Bordeaux"), ledger_account="6226",
+    capital="50 000 €",
 )
 TELECOM = DemoSupplier(
     name="Fibre Ouest Télécom SA", siren="392593240", vat_id="FR09392593240",
     iban="FR5230004068426846563212200", domain="fibre-ouest.fr",
-    address=("3 allée des Tanneurs", "44000 Nantes"), ledger_account="626",
+    address=("3 allée des Tanneurs", "44000 Nantes"), ledger_account="626", capital="120 000 €",
 )
 
 DEMO_SUPPLIERS: tuple[DemoSupplier, ...] = (COWORK, PAPETERIE, CABINET, TELECOM)
