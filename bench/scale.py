@@ -317,7 +317,8 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
         run.start_worker(names[-1])
     wait(lambda: settled(services, count), TIMEOUT_SECONDS)
     seconds = time.perf_counter() - began
-    spent = cpu_spent(cpu_before, cpu_now(run)) if not kills else {}  # a killed worker's CPU is gone
+    # A killed worker's CPU goes with it: the SIGKILL run has no CPU figure.
+    spent = cpu_spent(cpu_before, cpu_now(run)) if not kills else {}
     result = outcome(services, bank, count, seconds)
     result.cpu = spent
     return result
