@@ -116,8 +116,8 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
             with pipeline.sessions.begin() as session:
                 repo = ConnectionRepo(session, pipeline.workspace_id)
                 files = SourceFileRepo(session, pipeline.workspace_id)
-                for entry in page.entries:
-                    recorded = files.record_source_file(connection_id, entry)
+                for entry, recorded in zip(page.entries, files.record_source_files(
+                        connection_id, page.entries), strict=True):
                     if entry.deleted:
                         continue
                     if entry.refused:  # recorded once with its reason, never read
