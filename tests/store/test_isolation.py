@@ -152,6 +152,7 @@ def outbox_probes(a: OutboxRepo, b: Seeded) -> Probes:
         "enqueue_outbox": lambda: _assert_new_row(
             a.enqueue_outbox("k", b.outbox_key, {}), a.workspace_id),
         "outbox_item_by_key": lambda: _not_found(lambda: a.outbox_item_by_key(b.outbox_key)),
+        "outbox_items_by_keys": lambda: _assert_empty(a.outbox_items_by_keys([b.outbox_key])),
         "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
         "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
         "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),

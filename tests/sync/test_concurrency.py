@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.identifiers import vat_from_siren
 from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
-from liasse.domain.states import State
+from liasse.domain.states import State, transition
 from liasse.domain.suppliers import Supplier
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
@@ -308,3 +309,48 @@ def test_a_read_job_leaves_a_document_another_worker_holds(engine: Engine, tmp_p
         states = {document_id: repo.get_document(document_id).state for document_id in chunk}
     assert states.pop(chunk[1]) == "fetched"  # the other worker's, left to it
     assert set(states.values()) == {"approved"}
+
+
+def test_a_posted_batch_is_recorded_and_one_moved_meanwhile_keeps_its_state(
+        engine: Engine, tmp_path: Path) -> None:
+    """A person sends one invoice back to review while the batch's call is out: the post
+    happened all the same (its id is kept, the audit says so), the others move to posted."""
+    pipelines, bank, workspace_id = _world(engine, tmp_path)
+    pipeline = pipelines[0]
+    counts = steps.WindowCounts()
+    for connection_id in pipeline.sources:
+        steps.intake(pipeline, connection_id, counts)
+    steps.fetch(pipeline, counts)
+    steps.extract(pipeline, counts)
+    steps.enrich_and_route(pipeline, counts)
+    posting.record_post_intents(pipeline)
+    moved: list[str] = []
+
+    def post_while_a_person_reviews(invoices: list[InvoiceToPost]) -> list[PostResult]:
+        results = CountingBank.post(bank, invoices)
+        if not moved:
+            moved.append(invoices[0].document_id)
+            with pipeline.sessions.begin() as session:
+                repo = DocumentRepo(session, workspace_id)
+                repo.apply_transition(repo.get_document(moved[0]), transition(
+                    State.APPROVED, State.IN_REVIEW, actor="user:ann", reason="check"))
+        return results
+
+    posting.drain_post_outbox(replace(pipeline, poster=_Poster(post_while_a_person_reviews)),
+                              counts)
+    with pipeline.sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        documents = repo.list_documents(limit=1000)
+        trail = repo.audit_trail(moved[0])
+        items = OutboxRepo(session, workspace_id).list_outbox()
+    states = Counter(document.state for document in documents)
+    assert states == {"posted": len(documents) - 1, "in_review": 1}
+    assert all(document.qonto_invoice_id for document in documents)
+    assert trail[-1].reason.endswith("(while it was in_review)")
+    assert {item.status for item in items} == {"done"}
+    assert counts.posted == len(documents)
+
+
+@dataclass
+class _Poster:
+    post: Callable[[list[InvoiceToPost]], list[PostResult]]
