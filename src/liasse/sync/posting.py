@@ -50,13 +50,19 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
         outbox = OutboxRepo(session, pipeline.workspace_id)
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
+        # The post job runs a pass after each batch while approvals arrive: the intents
+        # already recorded are looked up once a pass, not written again one by one.
+        intended = set(outbox.outbox_items_by_keys(
+            [posting_key(pipeline.workspace_id, document.sha256) for document in approved]))
         for document in approved:
             extraction = document.read_extraction()
             blocker = posting_blocker(document.document_type, document.source_kind, extraction)
             if blocker is not None and not document.qonto_invoice_id:
                 unpostable.append((document.id, blocker))
                 continue
-            if document.document_type not in POSTED_TYPES or document.qonto_invoice_id:
+            key = posting_key(pipeline.workspace_id, document.sha256)
+            if document.document_type not in POSTED_TYPES or document.qonto_invoice_id \
+                    or key in intended:
                 continue
             facts: dict[str, Any] = {
                 name: extraction.value(name) if extraction is not None else None
@@ -66,7 +72,7 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
                 facts["converted_total"] = converted.format_plain()
                 facts["converted_currency"] = converted.currency
             _, is_new = outbox.enqueue_outbox(
-                OUTBOX_QONTO_INVOICE, posting_key(pipeline.workspace_id, document.sha256),
+                OUTBOX_QONTO_INVOICE, key,
                 {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},
                 document_id=document.id,
             )
