@@ -203,26 +203,30 @@ def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
                   if (stored := _download(pipeline, item, source, counts)) is not None]
     if not downloaded:
         return
-    created: list[str] = []
     with pipeline.sessions.begin() as session:
-        for item, (blob, media_type) in downloaded:
-            for attempt in range(2):
-                try:
-                    with session.begin_nested():
-                        document_id = _attach_in(session, pipeline, item, blob, media_type,
-                                                 counts)
-                except StaleState:
-                    break  # another window fetched this very file first: theirs to count
-                except IntegrityError:
-                    if attempt:
-                        raise
-                    continue  # the same content was created meanwhile: a duplicate now
-                if document_id is not None:
-                    created.append(document_id)
-                break
+        created = [document_id for item, (blob, media_type) in downloaded
+                   if (document_id := _attach_in_savepoint(session, pipeline, item, blob,
+                                                           media_type, counts)) is not None]
         if created and pipeline.jobs is not None:
             session.flush()  # the job's row refers to documents that exist
             pipeline.jobs.documents_fetched(session, created)
+
+
+def _attach_in_savepoint(session: Session, pipeline: Pipeline, item: _Fetching,
+                         stored: StoredBlob, media_type: str, counts: WindowCounts
+                         ) -> str | None:
+    """`_attach_in` under a savepoint: None, and nothing written, when another window
+    settled this very file first (theirs to count); a document created meanwhile by
+    another worker with the same content makes this file its duplicate."""
+    try:
+        with session.begin_nested():
+            return _attach_in(session, pipeline, item, stored, media_type, counts)
+    except StaleState:
+        return None
+    except IntegrityError:
+        with contextlib.suppress(StaleState), session.begin_nested():
+            return _attach_in(session, pipeline, item, stored, media_type, counts)
+        return None
 
 
 def _download(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowCounts
