@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -61,6 +62,7 @@ FOLDER = "/Invoices"
 # never posted: it waits for the bank line that paid it, so it rests too.
 MOVING = ("discovered", "fetched", "extracted", "enriched")
 TIMEOUT_SECONDS = 3600.0
+CLUSTER: Path | None = None  # the bench's PostgreSQL cluster, while it runs
 
 
 @dataclass
@@ -70,6 +72,9 @@ class Outcome:
     states: Counter[str]
     lost: int
     duplicated: int
+    # CPU seconds spent during the timed part, by who spent them (workers with their
+    # reader children, PostgreSQL, this process: the emulators).
+    cpu: dict[str, float]
 
     @property
     def rate(self) -> float:
@@ -79,14 +84,17 @@ class Outcome:
 @contextmanager
 def postgresql() -> Iterator[str]:
     """A throwaway cluster (the one `make test` uses), stopped whatever happens."""
+    global CLUSTER
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-pg-"))
     folder.chmod(0o755)  # the cluster runs as `postgres`, which must reach its folder
     port = str(56000 + os.getpid() % 1000)
     url = subprocess.run([str(REPO / "scripts/pg.sh"), "start", str(folder / "pg"), port],
                          check=True, capture_output=True, text=True).stdout.strip()
+    CLUSTER = folder / "pg"
     try:
         yield url
     finally:
+        CLUSTER = None
         subprocess.run([str(REPO / "scripts/pg.sh"), "stop", str(folder / "pg")], check=False)
 
 
@@ -169,6 +177,54 @@ def wait(condition: Callable[[], bool], seconds: float) -> None:
     raise TimeoutError("the run did not settle in time")
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds of the process and of its children it has waited for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), sum(int(value) for value in fields[11:15]) / TICKS
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds of these processes and of every live descendant (Linux /proc): the
+    machine is shared, so CPU time, not wall time, says what a document costs."""
+    stats = {int(entry.name): _stat(int(entry.name)) for entry in Path("/proc").iterdir()
+             if entry.name.isdigit()}
+    children: dict[int, list[int]] = {}
+    for pid, stat in stats.items():
+        if stat is not None:
+            children.setdefault(stat[0], []).append(pid)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        stat = stats.get(pid)
+        if pid in seen or stat is None:
+            continue
+        seen.add(pid)
+        total += stat[1]
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def postmaster_pid(cluster: Path) -> int:
+    return int((cluster / "data" / "postmaster.pid").read_text().split()[0])
+
+
+def cpu_now(run: Run) -> dict[str, float]:
+    own = os.times()
+    return {"workers": tree_cpu([p.pid for p in run.workers.values()]),
+            "postgresql": tree_cpu([postmaster_pid(CLUSTER)]) if CLUSTER else 0.0,
+            "emulators": own.user + own.system}
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in before}
+
+
 def settled(services: Services, count: int) -> bool:
     with services.sessions.begin() as session:
         documents = int(session.scalar(select(func.count()).select_from(Document)) or 0)
@@ -201,7 +257,7 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
                   if invoice_id is not None and invoice_id not in bank.supplier_invoices)
     lost = (count - len(rows)) + unposted + missing
     duplicated = sum(times - 1 for times in in_qonto.values() if times > 1)
-    return Outcome(seconds, count, states, lost, duplicated)
+    return Outcome(seconds, count, states, lost, duplicated, {})
 
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
@@ -246,6 +302,7 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
     app = make_defer_app(services)
     count = len(run.documents)
     began = time.perf_counter()
+    cpu_before = cpu_now(run)
     with services.sessions.begin() as session:
         defer_window(session, app, services.settings.workspace, dropbox_id, force=True)
     for kill in range(kills):
@@ -259,11 +316,17 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
         print(f"  killed worker {names[-1]} at {read_documents(services)} read", flush=True)
         run.start_worker(names[-1])
     wait(lambda: settled(services, count), TIMEOUT_SECONDS)
-    return outcome(services, bank, count, time.perf_counter() - began)
+    seconds = time.perf_counter() - began
+    # A killed worker's CPU goes with it: the SIGKILL run has no CPU figure.
+    spent = cpu_spent(cpu_before, cpu_now(run)) if not kills else {}
+    result = outcome(services, bank, count, seconds)
+    result.cpu = spent
+    return result
 
 
-def extract_alone(documents: list[CorpusDocument]) -> float:
-    """`liasse extract` on the same files, one process: files/s, its start-up left out."""
+def extract_alone(documents: list[CorpusDocument]) -> tuple[float, float]:
+    """`liasse extract` on the same files, one process: files/s and CPU seconds a file
+    (with its reader children), its start-up left out."""
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-files-"))
     paths = []
     for index, document in enumerate(documents):
@@ -273,20 +336,31 @@ def extract_alone(documents: list[CorpusDocument]) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "LIASSE_HOME": tempfile.mkdtemp(prefix="liasse-scale-extract-")}
 
-    def seconds(files: list[str]) -> float:
-        began = time.perf_counter()
+    def seconds(files: list[str]) -> tuple[float, float]:
+        began, cpu = time.perf_counter(), children_cpu()
         subprocess.run([sys.executable, "-m", "liasse", "extract", "--json", *files],
                        check=True, env=env, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - began
+        return time.perf_counter() - began, children_cpu() - cpu
 
-    startup = seconds(paths[:1])
-    return (len(paths) - 1) / max(seconds(paths) - startup, 1e-9)
+    startup, startup_cpu = seconds(paths[:1])
+    wall, cpu = seconds(paths)
+    return (len(paths) - 1) / max(wall - startup, 1e-9), (cpu - startup_cpu) / (len(paths) - 1)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def describe(label: str, result: Outcome) -> None:
     states = ", ".join(f"{state} {n}" for state, n in sorted(result.states.items()))
     print(f"{label}: {result.documents} documents in {result.seconds:.1f} s = "
           f"{result.rate:.1f} documents/s ({states})", flush=True)
+    if result.cpu:
+        shares = ", ".join(f"{name} {seconds * 1000 / result.documents:.1f}"
+                           for name, seconds in result.cpu.items())
+        print(f"  CPU ms a document: {shares}; load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 
 def main() -> None:
@@ -308,8 +382,9 @@ def main() -> None:
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
-    alone = 0.0 if args.profile else extract_alone(documents)
-    print(f"liasse extract, one process: {alone:.1f} files/s", flush=True)
+    alone, alone_cpu = (0.0, 0.0) if args.profile else extract_alone(documents)
+    print(f"liasse extract, one process: {alone:.1f} files/s, CPU {alone_cpu * 1000:.1f} ms "
+          f"a file; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with postgresql() as admin_url:
         one = pipeline_run(admin_url, documents, 1, profile=args.profile,
                            concurrency=args.concurrency, script=script)
@@ -320,6 +395,11 @@ def main() -> None:
         describe("2 workers", two)
         print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
         print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %)")
+        if one.cpu and alone_cpu:
+            print(f"CPU a document, liasse extract / 1 worker's processes: "
+                  f"{alone_cpu * one.documents / one.cpu['workers']:.0%}; / everything "
+                  f"(workers, PostgreSQL, emulators): "
+                  f"{alone_cpu * one.documents / sum(one.cpu.values()):.0%}")
         for label, result in (("1 worker", one), ("2 workers", two)):
             print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
         if not args.skip_kill:

@@ -5,8 +5,8 @@ cProfile (`profile_worker.py`) slows pure-Python code about threefold, so it ove
 the reader (field reading) against the waits (SQL, the parser's child process). This
 wraps the jobs and a few steps in `perf_counter` timers and counts the statements each
 job kind sends (a SQLAlchemy event; BEGIN and COMMIT are not statements there), and
-writes `{name: [calls, seconds]}` and `{"sql <job>": [statements, 0]}` as JSON to OUT
-when the worker stops.
+writes `{name: [calls, seconds, CPU seconds of the calling thread]}` and
+`{"sql <job>": [statements, 0]}` as JSON to OUT when the worker stops.
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ TIMED = (
     ("liasse.extract.cascade", "extract_document"),
     ("liasse.sync.enrichment", "StoreEnricher.enrich"),
     ("liasse.app.pipelines", "CascadeExtractor._memories"),
+    ("liasse.sync.steps", "_fetch_one"), ("liasse.sync.steps", "_claim_to_read"),
+    ("liasse.sync.steps", "_store_read"), ("liasse.sync.posting", "drain_post_outbox"),
 )
 JOBS = ("read_job", "window_job", "post_job")
 
 seconds: defaultdict[str, float] = defaultdict(float)
+cpu: defaultdict[str, float] = defaultdict(float)  # this thread's CPU (the machine is shared)
 calls: defaultdict[str, int] = defaultdict(int)
 statements: defaultdict[str, int] = defaultdict(int)
 current = threading.local()  # the job kind running in this thread
@@ -48,11 +51,12 @@ def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         outer = getattr(current, "job", None)
         if name in JOBS:
             current.job = name
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         try:
             return function(*args, **kwargs)
         finally:
             seconds[name] += time.perf_counter() - began
+            cpu[name] += time.thread_time() - began_cpu
             calls[name] += 1
             current.job = outer
 
@@ -80,8 +84,10 @@ def install() -> None:
 
 
 def dump(out: str) -> None:
-    figures: dict[str, list[float]] = {name: [calls[name], round(seconds[name], 3)]
-                                       for name in seconds}
+    figures: dict[str, list[float]] = {
+        name: [calls[name], round(seconds[name], 3), round(cpu[name], 3)] for name in seconds}
+    process = time.process_time()
+    figures["process cpu"] = [1, round(process, 3), round(process, 3)]
     figures.update({f"sql {job}": [total, 0] for job, total in statements.items()})
     Path(out).write_text(json.dumps(figures, indent=1), encoding="utf-8")
 

@@ -30,6 +30,7 @@ from liasse.app.jobs.queue import QueueJobs, defer_window, make_defer_app
 from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
 from liasse.app.setup import initialise
+from liasse.store import jobs_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.tables import AuditEvent, Document
@@ -148,6 +149,23 @@ def test_a_job_is_written_and_rolled_back_with_its_state_change(
     assert _jobs(services, "task_name = 'liasse:read' AND status = 'todo'") == 1
     # On the queue the task is declared on, where `liasse worker --queues documents` looks.
     assert _jobs(services, "task_name = 'liasse:read' AND queue_name = 'documents'") == 1
+
+
+def test_a_chunk_job_covers_its_documents_and_the_rest_are_stragglers(
+        world: tuple[Settings, Services]) -> None:
+    _, services = world
+    jobs = QueueJobs(make_defer_app(services), services, "default")
+    workspace_id, _ = _inbox(services)
+    with services.sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        ids = [repo.create_document(sha256=f"{index:064d}", size=1, file_name=f"{index}.pdf",
+                                    media_type="application/pdf", actor="test").id
+               for index in range(4)]
+        session.flush()
+        jobs.documents_fetched(session, ids[:3])
+    with services.sessions.begin() as session:
+        assert jobs_repo.documents_without_read_job(session, workspace_id) == [ids[3]]
+    assert _jobs(services, "task_name = 'liasse:read' AND status = 'todo'") == 1
 
 
 def test_two_workers_read_each_document_once(world: tuple[Settings, Services],

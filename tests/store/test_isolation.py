@@ -102,6 +102,8 @@ def source_file_probes(a: SourceFileRepo, b: Seeded) -> Probes:
     return {
         "record_source_file": lambda: _not_found(
             lambda: a.record_source_file(b.connection_id, entry)),
+        "record_source_files": lambda: _not_found(
+            lambda: a.record_source_files(b.connection_id, [entry])),
         "get_source_file": lambda: _not_found(lambda: a.get_source_file(b.source_file_id)),
         "source_files_to_fetch": lambda: _rows_belong(a.source_files_to_fetch(), a.workspace_id),
         "source_files_of_document": lambda: _assert_empty(
@@ -133,6 +135,12 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
             transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"))),
         "claim_document": lambda: _assert_false(a.claim_document(
             b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
+        "claim_documents": lambda: _assert_empty(a.claim_documents(
+            [b.document_id], [State.FETCHED], "me", NOW, NOW + timedelta(minutes=5))),
+        "documents_for_update": lambda: _assert_empty(a.documents_for_update([b.document_id])),
+        "apply_transitions": lambda: _not_found(lambda: a.apply_transitions(
+            a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
+            [(transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"), {})])),
         "add_audit": lambda: _rows_belong(
             a.add_audit("document", "x", actor="t", reason="r"), a.workspace_id),
         "audit_trail": lambda: _assert_empty(a.audit_trail(b.document_id)),
@@ -144,6 +152,7 @@ def outbox_probes(a: OutboxRepo, b: Seeded) -> Probes:
         "enqueue_outbox": lambda: _assert_new_row(
             a.enqueue_outbox("k", b.outbox_key, {}), a.workspace_id),
         "outbox_item_by_key": lambda: _not_found(lambda: a.outbox_item_by_key(b.outbox_key)),
+        "outbox_items_by_keys": lambda: _assert_empty(a.outbox_items_by_keys([b.outbox_key])),
         "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
         "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
         "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),

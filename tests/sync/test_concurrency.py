@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from liasse.connectors.localfolder import LocalFolderSource
 from liasse.domain.identifiers import vat_from_siren
 from liasse.domain.ports import InvoiceToPost, PostResult, WorkspaceContext
+from liasse.domain.states import State, transition
 from liasse.domain.suppliers import Supplier
 from liasse.store import repo as store_repo
 from liasse.store.blobs import BlobStore
@@ -35,7 +37,7 @@ from liasse.sync import posting, steps
 from liasse.sync.enrichment import StoreEnricher
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import POST_BATCH
-from liasse.sync.window import run_window
+from liasse.sync.window import collect, run_window
 from scripted import ScriptedExtractor, invoice_file
 
 SELLERS = 8
@@ -230,3 +232,125 @@ def test_a_post_batch_skips_what_others_hold_and_sends_the_rest(engine: Engine, 
     assert len(held) == POST_BATCH
     assert set(bank.sends) and not set(bank.sends) & held
     assert len(bank.sends) == counts.approved - POST_BATCH
+
+
+@dataclass
+class RecordingJobs:
+    """A `JobSink` that keeps the read jobs' chunks (the queue's, without a queue)."""
+
+    chunks: list[list[str]] = field(default_factory=list)
+    posts: int = 0
+
+    def documents_fetched(self, session: object, document_ids: list[str]) -> None:
+        self.chunks.append(list(document_ids))
+
+    def documents_to_post(self, session: object) -> None:
+        self.posts += 1
+
+
+def test_read_jobs_of_two_workers_at_once_read_each_document_once(engine: Engine,
+                                                                  tmp_path: Path) -> None:
+    """Both workers fetch in chunks, then both run every chunk's read job at once (as a job
+    retried on another worker while the first still runs would): each document is read,
+    enriched and routed once, and the chunks cover every document once."""
+    pipelines, _, workspace_id = _world(engine, tmp_path)
+    jobs = RecordingJobs()
+    workers = [replace(pipeline, jobs=jobs) for pipeline in pipelines]
+    for worker in workers:
+        collect(worker)
+    files = 2 * SELLERS * INVOICES_PER_SELLER_PER_INBOX
+    chunked = [document_id for chunk in jobs.chunks for document_id in chunk]
+    assert sorted(chunked) == sorted(set(chunked)) and len(chunked) == files
+    assert max(len(chunk) for chunk in jobs.chunks) == steps.READ_CHUNK
+    start, errors = threading.Barrier(2), []
+
+    def read_all(worker: Pipeline) -> None:
+        start.wait()
+        try:
+            for chunk in jobs.chunks:
+                steps.read_documents(worker, chunk, steps.WindowCounts())
+        except BaseException as exc:  # collected: the test reports any worker that failed
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read_all, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with workers[0].sessions.begin() as session:
+        documents = DocumentRepo(session, workspace_id).list_documents(limit=1000)
+        moves = Counter((event.subject_id, event.actor) for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.workspace_id == workspace_id,
+                                     AuditEvent.after.is_not(None))))
+    assert Counter(d.state for d in documents) == {"approved": files}
+    for document in documents:
+        for actor in ("step:fetch", "step:extract", "step:enrich", "step:route"):
+            assert moves[(document.id, actor)] == 1, (document.file_name, actor)
+    assert jobs.posts >= 1  # each stored chunk with an approval asked for the post job
+
+
+def test_a_read_job_leaves_a_document_another_worker_holds(engine: Engine, tmp_path: Path
+                                                          ) -> None:
+    pipelines, _, workspace_id = _world(engine, tmp_path)
+    jobs = RecordingJobs()
+    worker = replace(pipelines[0], jobs=jobs)
+    collect(worker)
+    chunk = jobs.chunks[0]
+    now = datetime.now(UTC)
+    with worker.sessions.begin() as session:
+        assert DocumentRepo(session, workspace_id).claim_document(
+            chunk[1], State.FETCHED, "another worker", now, now + CLAIM_LEASE)
+    counts = steps.WindowCounts()
+    steps.read_documents(worker, chunk, counts)
+    assert counts.extracted == len(chunk) - 1
+    with worker.sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        states = {document_id: repo.get_document(document_id).state for document_id in chunk}
+    assert states.pop(chunk[1]) == "fetched"  # the other worker's, left to it
+    assert set(states.values()) == {"approved"}
+
+
+def test_a_posted_batch_is_recorded_and_one_moved_meanwhile_keeps_its_state(
+        engine: Engine, tmp_path: Path) -> None:
+    """A person sends one invoice back to review while the batch's call is out: the post
+    happened all the same (its id is kept, the audit says so), the others move to posted."""
+    pipelines, bank, workspace_id = _world(engine, tmp_path)
+    pipeline = pipelines[0]
+    counts = steps.WindowCounts()
+    for connection_id in pipeline.sources:
+        steps.intake(pipeline, connection_id, counts)
+    steps.fetch(pipeline, counts)
+    steps.extract(pipeline, counts)
+    steps.enrich_and_route(pipeline, counts)
+    posting.record_post_intents(pipeline)
+    moved: list[str] = []
+
+    def post_while_a_person_reviews(invoices: list[InvoiceToPost]) -> list[PostResult]:
+        results = CountingBank.post(bank, invoices)
+        if not moved:
+            moved.append(invoices[0].document_id)
+            with pipeline.sessions.begin() as session:
+                repo = DocumentRepo(session, workspace_id)
+                repo.apply_transition(repo.get_document(moved[0]), transition(
+                    State.APPROVED, State.IN_REVIEW, actor="user:ann", reason="check"))
+        return results
+
+    posting.drain_post_outbox(replace(pipeline, poster=_Poster(post_while_a_person_reviews)),
+                              counts)
+    with pipeline.sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        documents = repo.list_documents(limit=1000)
+        trail = repo.audit_trail(moved[0])
+        items = OutboxRepo(session, workspace_id).list_outbox()
+    states = Counter(document.state for document in documents)
+    assert states == {"posted": len(documents) - 1, "in_review": 1}
+    assert all(document.qonto_invoice_id for document in documents)
+    assert trail[-1].reason.endswith("(while it was in_review)")
+    assert {item.status for item in items} == {"done"}
+    assert counts.posted == len(documents)
+
+
+@dataclass
+class _Poster:
+    post: Callable[[list[InvoiceToPost]], list[PostResult]]

@@ -127,8 +127,8 @@ class BackfillStore:
         """Record `entries` (idempotently); with `page`, also commit the listing past it."""
         with self._sessions.begin() as session:
             repo = SourceFileRepo(session, self._workspace_id)
-            created = sum(repo.record_source_file(self.connection_id, entry).created
-                          for entry in entries)
+            created = sum(recorded.created for recorded in
+                          repo.record_source_files(self.connection_id, entries))
             state = self._state(session)
             state = replace(state, recorded=state.recorded + created)
             if page is not None:

@@ -71,3 +71,17 @@ def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
                  .returning(*(core.c[name] for name in unique)))
     # RETURNING, not rowcount: drivers report -1 or 1 for a skipped row in some modes.
     return session.execute(statement).first() is not None
+
+
+def insert_many_unless_present(session: Session, table: Any, rows: list[dict[str, Any]],
+                               unique: list[str]) -> set[tuple[Any, ...]]:
+    """`insert_unless_present` for many rows in one statement: the `unique` values of the
+    rows that went in (the others were there already, or written meanwhile by another)."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    core = table.__table__
+    statement = (insert(core).values(rows).on_conflict_do_nothing(index_elements=unique)
+                 .returning(*(core.c[name] for name in unique)))
+    return {tuple(row) for row in session.execute(statement)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -116,8 +118,35 @@ class DocumentRepo(BoundRepo):
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def claim_documents(self, document_ids: Sequence[str], states: Iterable[State], owner: str,
+                        now: datetime, until: datetime) -> list[Document]:
+        """Claim, in one statement, those of the documents that are in one of `states`
+        and free (or already `owner`'s), each for the step its state starts; the claimed
+        documents, in the order of `document_ids`."""
+        claimed = set(self.session.scalars(
+            update(Document)
+            .where(
+                Document.workspace_id == self.workspace_id,
+                Document.id.in_(list(document_ids)),
+                Document.state.in_([state.value for state in states]),
+                or_(Document.claim_until.is_(None), Document.claim_until < now,
+                    Document.claim_owner == owner),
+            )
+            .values(claim_owner=owner, claim_until=until)
+            .returning(Document.id)
+            .execution_options(synchronize_session=False)
+        ).all())
+        if not claimed:
+            return []
+        rows = {document.id: document for document in self.session.scalars(
+            select(Document).where(Document.workspace_id == self.workspace_id,
+                                   Document.id.in_(claimed)))}
+        return [rows[document_id] for document_id in dict.fromkeys(document_ids)
+                if document_id in rows]
+
     def apply_transition(
-        self, document: Document, move: Transition, details: dict[str, Any] | None = None
+        self, document: Document, move: Transition, details: dict[str, Any] | None = None,
+        *, audit: bool = True,
     ) -> None:
         """Write a checked transition and its audit event in the caller's transaction.
 
@@ -146,10 +175,36 @@ class DocumentRepo(BoundRepo):
         for name, value in (("state", move.after.value), ("state_reason", move.reason),
                             ("updated_at", now), ("claim_owner", None), ("claim_until", None)):
             set_committed_value(document, name, value)
-        self.add_audit(
-            "document", document.id, actor=move.actor, before=move.before.value,
-            after=move.after.value, reason=move.reason, details=details or {},
-        )
+        if audit:
+            self.add_audit(
+                "document", document.id, actor=move.actor, before=move.before.value,
+                after=move.after.value, reason=move.reason, details=details or {},
+            )
+
+    def documents_for_update(self, document_ids: Sequence[str]) -> dict[str, Document]:
+        """The documents by id, their rows locked until the transaction ends (PostgreSQL:
+        no other writer moves them meanwhile, so a state read here still holds at commit;
+        SQLite has a single writer and no row locks)."""
+        return {document.id: document for document in self.session.scalars(
+            select(Document).where(Document.workspace_id == self.workspace_id,
+                                   Document.id.in_(list(document_ids)))
+            .with_for_update())}
+
+    def apply_transitions(self, document: Document,
+                          moves: Sequence[tuple[Transition, dict[str, Any]]]) -> None:
+        """Several checked moves in a row (each one's end the next one's start) written as
+        one conditional UPDATE from the first start to the last end, with an audit event
+        for each move, as `apply_transition` one after the other would write them: the
+        steps between are never seen outside this transaction."""
+        first, last = moves[0][0], moves[-1][0]
+        for (before, _), (after, _) in itertools.pairwise(moves):
+            if before.after is not after.before:
+                raise ValueError(f"{before.after.value} is not {after.before.value}")
+        self.apply_transition(document, replace(last, before=first.before), None,
+                              audit=False)
+        for move, details in moves:
+            self.add_audit("document", document.id, actor=move.actor, before=move.before.value,
+                           after=move.after.value, reason=move.reason, details=details)
 
     # --- audit ----------------------------------------------------------------------------
 

@@ -48,12 +48,15 @@ def window_lock(connection_id: str) -> str:
 
 def documents_without_read_job(session: Session, workspace_id: str, limit: int = 500
                                ) -> list[str]:
-    """Documents to read or route that no waiting or running job will take."""
+    """Documents to read or route that no waiting or running job will take (a job of
+    one document by its queueing lock, a job of a chunk by its arguments)."""
     rows = session.execute(text(
         "SELECT d.id FROM documents d WHERE d.workspace_id = :workspace "
         "AND d.state IN ('fetched', 'extracted') AND NOT EXISTS ("
         "SELECT 1 FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing') "
-        "AND j.queueing_lock = :prefix || d.id) ORDER BY d.created_at LIMIT :limit"),
+        "AND (j.queueing_lock = :prefix || d.id "
+        "OR j.args -> 'document_ids' @> jsonb_build_array(d.id))) "
+        "ORDER BY d.created_at LIMIT :limit"),
         {"workspace": workspace_id, "prefix": READ_LOCK, "limit": limit})
     return [str(row[0]) for row in rows]
 

@@ -41,6 +41,12 @@ class OutboxRepo(BoundRepo):
             raise NotFound(f"outbox item {idempotency_key}")
         return item
 
+    def outbox_items_by_keys(self, idempotency_keys: Sequence[str]) -> dict[str, OutboxItem]:
+        """The intents of these keys, by key, in one statement (a batch's bookkeeping)."""
+        return {item.idempotency_key: item for item in self.session.scalars(
+            select(OutboxItem).where(OutboxItem.workspace_id == self.workspace_id,
+                                     OutboxItem.idempotency_key.in_(list(idempotency_keys))))}
+
     def get_outbox_item(self, item_id: str) -> OutboxItem:
         return self._one(OutboxItem, item_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -54,7 +54,9 @@ class JobSink(Protocol):
     call gets the session of the transaction that changed the document's state: the job is
     written in that transaction, so a crash or a rollback keeps or drops both together."""
 
-    def document_fetched(self, session: Session, document_id: str) -> None: ...
+    def documents_fetched(self, session: Session, document_ids: Sequence[str]) -> None:
+        """One read job for these documents (a chunk a fetch stored together)."""
+        ...
 
     def documents_to_post(self, session: Session) -> None: ...
 

@@ -23,6 +23,7 @@ from liasse.domain.states import State, transition
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.repo import StaleState
+from liasse.store.tables import Document, OutboxItem
 from liasse.store.views import OUTBOX_QONTO_INVOICE, InvoicePostPayload
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 from liasse.sync.steps import (
@@ -49,13 +50,19 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
         outbox = OutboxRepo(session, pipeline.workspace_id)
         approved = sorted(repo.documents_in_states([State.APPROVED]),
                           key=lambda document: -(document.confidence or 0.0))
+        # The post job runs a pass after each batch while approvals arrive: the intents
+        # already recorded are looked up once a pass, not written again one by one.
+        intended = set(outbox.outbox_items_by_keys(
+            [posting_key(pipeline.workspace_id, document.sha256) for document in approved]))
         for document in approved:
             extraction = document.read_extraction()
             blocker = posting_blocker(document.document_type, document.source_kind, extraction)
             if blocker is not None and not document.qonto_invoice_id:
                 unpostable.append((document.id, blocker))
                 continue
-            if document.document_type not in POSTED_TYPES or document.qonto_invoice_id:
+            key = posting_key(pipeline.workspace_id, document.sha256)
+            if document.document_type not in POSTED_TYPES or document.qonto_invoice_id \
+                    or key in intended:
                 continue
             facts: dict[str, Any] = {
                 name: extraction.value(name) if extraction is not None else None
@@ -65,7 +72,7 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
                 facts["converted_total"] = converted.format_plain()
                 facts["converted_currency"] = converted.currency
             _, is_new = outbox.enqueue_outbox(
-                OUTBOX_QONTO_INVOICE, posting_key(pipeline.workspace_id, document.sha256),
+                OUTBOX_QONTO_INVOICE, key,
                 {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},
                 document_id=document.id,
             )
@@ -137,12 +144,35 @@ def _record_results(pipeline: Pipeline, results: list[PostResult], counts: Windo
             _mark_outbox(pipeline, result.document_id, "parked", error=result.error)
             if fail_document(pipeline, result.document_id, RejectedData(result.error), "post"):
                 counts.parked += 1
-            continue
-        try:
-            _record_post(pipeline, result)
-        except StaleState:
-            _record_post(pipeline, result)  # moved meanwhile: recorded without the move
-        counts.posted += 1
+    posted = [result for result in results if result.error is None]
+    try:
+        _record_posts(pipeline, posted)
+    except StaleState:  # one moved meanwhile: each on its own, recorded without its move
+        for result in posted:
+            try:
+                _record_post(pipeline, result)
+            except StaleState:
+                _record_post(pipeline, result)
+    counts.posted += len(posted)
+
+
+def _record_posts(pipeline: Pipeline, results: list[PostResult]) -> None:
+    """`_record_post` for a batch in one transaction, its documents' rows locked first (a
+    transaction a posted invoice cost more than the call that posted the batch)."""
+    if not results:
+        return
+    with pipeline.sessions.begin() as session:
+        repo = DocumentRepo(session, pipeline.workspace_id)
+        documents = repo.documents_for_update([result.document_id for result in results])
+        keys = {document.id: posting_key(pipeline.workspace_id, document.sha256)
+                for document in documents.values()}
+        items = OutboxRepo(session, pipeline.workspace_id).outbox_items_by_keys(
+            list(keys.values()))
+        for result in results:
+            document = documents.get(result.document_id)
+            if document is None:
+                raise StaleState(f"document {result.document_id} was erased")
+            _record_one_post(pipeline, repo, document, items[keys[document.id]], result)
 
 
 def _record_post(pipeline: Pipeline, result: PostResult) -> None:
@@ -153,19 +183,24 @@ def _record_post(pipeline: Pipeline, result: PostResult) -> None:
         repo = DocumentRepo(session, pipeline.workspace_id)
         outbox = OutboxRepo(session, pipeline.workspace_id)
         document = repo.get_document(result.document_id)
-        document.qonto_invoice_id = result.remote_id
         item = outbox.outbox_item_by_key(posting_key(pipeline.workspace_id, document.sha256))
-        item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
-        item.claim_owner = None
-        reason = f"posted to Qonto as supplier invoice {result.remote_id}"
-        if document.state != State.APPROVED.value:
-            repo.add_audit("document", document.id, actor="step:post",
-                           reason=f"{reason} (while it was {document.state})",
-                           details={"qonto_supplier_invoice_id": result.remote_id})
-            return
-        repo.apply_transition(document, transition(
-            State.APPROVED, State.POSTED, actor="step:post", reason=reason,
-        ), {"qonto_supplier_invoice_id": result.remote_id})
+        _record_one_post(pipeline, repo, document, item, result)
+
+
+def _record_one_post(pipeline: Pipeline, repo: DocumentRepo, document: Document,
+                     item: OutboxItem, result: PostResult) -> None:
+    document.qonto_invoice_id = result.remote_id
+    item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
+    item.claim_owner = None
+    reason = f"posted to Qonto as supplier invoice {result.remote_id}"
+    if document.state != State.APPROVED.value:
+        repo.add_audit("document", document.id, actor="step:post",
+                       reason=f"{reason} (while it was {document.state})",
+                       details={"qonto_supplier_invoice_id": result.remote_id})
+        return
+    repo.apply_transition(document, transition(
+        State.APPROVED, State.POSTED, actor="step:post", reason=reason,
+    ), {"qonto_supplier_invoice_id": result.remote_id})
 
 
 def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailure,

@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from liasse.domain.ports import (
     SourceFileRefused,
     WorkspaceContext,
 )
-from liasse.domain.states import State, transition
+from liasse.domain.states import State, Transition, transition
 from liasse.store.blobs import StoredBlob
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
@@ -45,6 +46,7 @@ from liasse.store.tables import Document
 from liasse.sync.counts import Counts
 from liasse.sync.pipeline import CLAIM_LEASE, Pipeline
 
+T = TypeVar("T")
 POSTABLE_TYPES = frozenset({"invoice", "credit_note"})
 SALES = "sales"
 SALES_REASON = ("a sales document (from a Sales documents folder): kept to recognise incoming "
@@ -53,6 +55,15 @@ IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d4c1e-9a43-5b55-8f0e-6c6961737365")
 POST_BATCH = 20
 # The states a read job works from (a job retried after its worker died may find either).
 READ_STATES = frozenset({State.FETCHED.value, State.EXTRACTED.value})
+# Documents a fetch stores in one transaction, and a read job reads: a job and a
+# transaction for each document cost more than the reading; small enough that a few
+# workers share a first sync evenly.
+READ_CHUNK = 8
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
 
 
 @dataclass
@@ -105,8 +116,8 @@ def intake(pipeline: Pipeline, connection_id: str, counts: WindowCounts) -> None
             with pipeline.sessions.begin() as session:
                 repo = ConnectionRepo(session, pipeline.workspace_id)
                 files = SourceFileRepo(session, pipeline.workspace_id)
-                for entry in page.entries:
-                    recorded = files.record_source_file(connection_id, entry)
+                for entry, recorded in zip(page.entries, files.record_source_files(
+                        connection_id, page.entries), strict=True):
                     if entry.deleted:
                         continue
                     if entry.refused:  # recorded once with its reason, never read
@@ -148,11 +159,15 @@ def fetch(pipeline: Pipeline, counts: WindowCounts) -> None:
         kinds = {connection_id: connections.get_connection(connection_id).read_config()
                  .document_kind for connection_id in {item[1] for item in pending}
                  if connection_id in pipeline.sources}
-    for file_id, connection_id, entry in pending:
-        source = pipeline.sources.get(connection_id)
-        if source is None:
-            continue  # its connection is not active in this window
-        _fetch_one(pipeline, _Fetching(file_id, entry, kinds[connection_id]), source, counts)
+    items = [(_Fetching(file_id, entry, kinds[connection_id]), pipeline.sources[connection_id])
+             for file_id, connection_id, entry in pending
+             if connection_id in pipeline.sources]  # else not active in this window
+    if pipeline.jobs is None:
+        for item, source in items:
+            _fetch_one(pipeline, item, source, counts)
+        return
+    for chunk in chunks(items, READ_CHUNK):
+        _fetch_chunk(pipeline, chunk, counts)
 
 
 @dataclass(frozen=True)
@@ -168,6 +183,56 @@ def _entry_of(row: Any) -> SourceEntry:
 
 
 def _fetch_one(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowCounts) -> None:
+    stored = _download(pipeline, item, source, counts)
+    if stored is None:
+        return
+    attach = (pipeline, item, *stored, counts)
+    try:
+        _attach_unless_settled(*attach)
+    except IntegrityError:
+        # Another worker created the same document a moment ago: this copy is its duplicate.
+        _attach_unless_settled(*attach)
+
+
+def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
+                 counts: WindowCounts) -> None:
+    """Download a chunk of files, then store their documents and one read job for them in
+    one transaction (each file in a savepoint, so one that another window settled first,
+    or whose document another worker created a moment ago, costs only its own part)."""
+    downloaded = [(item, stored) for item, source in chunk
+                  if (stored := _download(pipeline, item, source, counts)) is not None]
+    if not downloaded:
+        return
+    with pipeline.sessions.begin() as session:
+        created = [document_id for item, (blob, media_type) in downloaded
+                   if (document_id := _attach_in_savepoint(session, pipeline, item, blob,
+                                                           media_type, counts)) is not None]
+        if created and pipeline.jobs is not None:
+            session.flush()  # the job's row refers to documents that exist
+            pipeline.jobs.documents_fetched(session, created)
+
+
+def _attach_in_savepoint(session: Session, pipeline: Pipeline, item: _Fetching,
+                         stored: StoredBlob, media_type: str, counts: WindowCounts
+                         ) -> str | None:
+    """`_attach_in` under a savepoint: None, and nothing written, when another window
+    settled this very file first (theirs to count); a document created meanwhile by
+    another worker with the same content makes this file its duplicate."""
+    try:
+        with session.begin_nested():
+            return _attach_in(session, pipeline, item, stored, media_type, counts)
+    except StaleState:
+        return None
+    except IntegrityError:
+        with contextlib.suppress(StaleState), session.begin_nested():
+            return _attach_in(session, pipeline, item, stored, media_type, counts)
+        return None
+
+
+def _download(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowCounts
+              ) -> tuple[StoredBlob, str] | None:
+    """The file in the blob store, with its media type; None when it could not be read
+    (the source file is marked with why)."""
     file_id, entry = item.file_id, item.entry
     try:
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
@@ -175,30 +240,18 @@ def _fetch_one(pipeline: Pipeline, item: _Fetching, source: Any, counts: WindowC
             spool.seek(0)
             head = spool.read(64)
             spool.seek(0)
-            stored = pipeline.blobs.put_stream(spool)  # type: ignore[arg-type]
+            return pipeline.blobs.put_stream(spool), sniff_media_type(head)  # type: ignore[arg-type]
     except FileNotFoundError as exc:
         _mark_file(pipeline, file_id, "vanished", str(exc))
-        counts.failed += 1
-        return
     except SourceFileRefused as exc:  # swapped for a link or a device since it was listed
         _mark_file(pipeline, file_id, "refused", str(exc))
-        counts.failed += 1
-        return
     except NeedsReconnect as exc:
         _set_connection(pipeline, entry_connection(pipeline, file_id), "needs_reconnect", str(exc))
         _mark_file(pipeline, file_id, "fetch_failed", f"waiting for a reconnect: {exc}")
-        counts.failed += 1
-        return
     except (OSError, StepFailure) as exc:
         _mark_file(pipeline, file_id, "fetch_failed", f"could not read the file: {exc}")
-        counts.failed += 1
-        return
-    attach = (pipeline, item, stored, sniff_media_type(head), counts)
-    try:
-        _attach_unless_settled(*attach)
-    except IntegrityError:
-        # Another worker created the same document a moment ago: this copy is its duplicate.
-        _attach_unless_settled(*attach)
+    counts.failed += 1
+    return None
 
 
 def _attach_unless_settled(pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
@@ -210,26 +263,34 @@ def _attach_unless_settled(pipeline: Pipeline, item: _Fetching, stored: StoredBl
 
 def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, media_type: str,
                     counts: WindowCounts) -> None:
-    file_id, entry = item.file_id, item.entry
     with pipeline.sessions.begin() as session:
-        repo = DocumentRepo(session, pipeline.workspace_id)
-        files = SourceFileRepo(session, pipeline.workspace_id)
-        existing = repo.document_by_sha256(stored.sha256)
-        if existing is not None:
-            _settle(files, file_id, existing.id, duplicate=True)
-            repo.add_audit("document", existing.id, actor="step:fetch",
-                           reason=f"the same content arrived again as {entry.path}",
-                           details={"source_file_id": file_id})
-            counts.duplicates += 1
-            return
-        name = entry.path.rsplit("/", 1)[-1]
-        document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
-                                        media_type=media_type, actor="step:fetch",
-                                        source_kind=item.document_kind)
-        _settle(files, file_id, document.id, duplicate=False)
-        if pipeline.jobs is not None:
+        document_id = _attach_in(session, pipeline, item, stored, media_type, counts)
+        if document_id is not None and pipeline.jobs is not None:
             session.flush()  # the job's row refers to a document that exists
-            pipeline.jobs.document_fetched(session, document.id)
+            pipeline.jobs.documents_fetched(session, [document_id])
+
+
+def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
+               media_type: str, counts: WindowCounts) -> str | None:
+    """Attach the stored file to its document in the session's transaction: the id of
+    the document it created, None when the content was known (a duplicate)."""
+    file_id, entry = item.file_id, item.entry
+    repo = DocumentRepo(session, pipeline.workspace_id)
+    files = SourceFileRepo(session, pipeline.workspace_id)
+    existing = repo.document_by_sha256(stored.sha256)
+    if existing is not None:
+        _settle(files, file_id, existing.id, duplicate=True)
+        repo.add_audit("document", existing.id, actor="step:fetch",
+                       reason=f"the same content arrived again as {entry.path}",
+                       details={"source_file_id": file_id})
+        counts.duplicates += 1
+        return None
+    name = entry.path.rsplit("/", 1)[-1]
+    document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
+                                    media_type=media_type, actor="step:fetch",
+                                    source_kind=item.document_kind)
+    _settle(files, file_id, document.id, duplicate=False)
+    return document.id
 
 
 def _settle(repo: SourceFileRepo, file_id: str, document_id: str, *, duplicate: bool) -> None:
@@ -355,56 +416,75 @@ def _claim_and_read(pipeline: Pipeline, extractor: Extractor, document_id: str, 
                              context=pipeline.context)
 
 
-def read_document(pipeline: Pipeline, document_id: str, counts: WindowCounts) -> None:
-    """One document from fetched to routed: the read job's work, with the functions a
-    window uses for its batches. Whatever state it is in, only its own steps run.
+def read_documents(pipeline: Pipeline, document_ids: Sequence[str], counts: WindowCounts
+                   ) -> None:
+    """A chunk of documents from fetched to routed: the read job's work, with the
+    functions a window uses for its batches. Whatever state each is in, only its own
+    steps run.
 
-    Unlike a window, a read job claims the document once and stores what was read with
-    what enrichment decided in one transaction (the same transitions and audit events):
-    storing each step apart, then claiming and reading the document back for the next,
-    cost more statements than the rest of the job. A crash between the two leaves the
-    document fetched under the job's claim, and the retried job (same owner) reads it again.
+    Unlike a window, a read job claims its documents once (one statement) and stores what
+    was read with what enrichment decided, the same transitions and audit events, in one
+    transaction for the chunk: a transaction for each step of each document cost more
+    than the reading. Documents are read side by side (`extract_workers`; the reading
+    runs in the reader's child processes) while this thread enriches the ones already
+    read. A crash before the store leaves the documents fetched under the job's claim,
+    and the retried job (same owner) reads them again.
     """
-    claimed = _claim_to_read(pipeline, document_id)
-    if claimed is None:
-        return  # erased since the job was queued, or another's to work on
-    if claimed.state is State.EXTRACTED:
-        _count_route(counts, _enrich_claimed(pipeline, document_id))
+    claimed = _claim_to_read(pipeline, document_ids)
+    for item in claimed:
+        if item.state is State.EXTRACTED:
+            _count_route(counts, _enrich_claimed(pipeline, item.document_id))
+    fetched = [item for item in claimed if item.state is State.FETCHED]
+    if not fetched:
         return
     if pipeline.extractor is None:
-        if fail_document(pipeline, document_id,
-                         RejectedData("no extraction engine is configured"), "extract"):
-            counts.parked += 1
+        for item in fetched:
+            if fail_document(pipeline, item.document_id,
+                             RejectedData("no extraction engine is configured"), "extract"):
+                counts.parked += 1
         return
-    result = pipeline.extractor.extract(pipeline.blobs.read_bytes(claimed.sha256),
-                                        file_name=claimed.file_name, context=pipeline.context)
-    decision = _decide(pipeline, document_id, _as_stored(result), claimed.source_kind)
-    if _store_read(pipeline, document_id, result, decision):
+    reads = [(item.document_id, result,
+              _decide(pipeline, item.document_id, _as_stored(result), item.source_kind))
+             for item, result in _read_side_by_side(pipeline, pipeline.extractor, fetched)]
+    if _store_reads(pipeline, reads):
+        stored = reads
+    else:  # one moved meanwhile (its claim ran out): each on its own, theirs stand
+        stored = [read for read in reads if _store_read(pipeline, *read)]
+    for _, _, decision in stored:
         counts.extracted += 1
         _count_route(counts, decision.route)
 
 
 @dataclass(frozen=True)
 class _Claimed:
+    document_id: str
     state: State
     sha256: str
     file_name: str
     source_kind: str | None
 
 
-def _claim_to_read(pipeline: Pipeline, document_id: str) -> _Claimed | None:
-    """Find the document and claim it for the step its state calls for, in one transaction."""
+def _claim_to_read(pipeline: Pipeline, document_ids: Sequence[str]) -> list[_Claimed]:
+    """Claim those of the documents still to read or route and free, each for the step its
+    state calls for; the others are erased since the job was queued, or another's."""
     now = pipeline.clock()
     with pipeline.sessions.begin() as session:
-        repo = DocumentRepo(session, pipeline.workspace_id)
-        document = repo.find_document(document_id)
-        if document is None or document.state not in READ_STATES:
-            return None
-        state = State(document.state)
-        claimed = _Claimed(state, document.sha256, document.file_name, document.source_kind)
-        if not repo.claim_document(document_id, state, pipeline.owner, now, now + CLAIM_LEASE):
-            return None
-        return claimed
+        documents = DocumentRepo(session, pipeline.workspace_id).claim_documents(
+            document_ids, [State(state) for state in sorted(READ_STATES)], pipeline.owner,
+            now, now + CLAIM_LEASE)
+        return [_Claimed(document.id, State(document.state), document.sha256,
+                         document.file_name, document.source_kind) for document in documents]
+
+
+def _read_side_by_side(pipeline: Pipeline, extractor: Extractor, items: list[_Claimed]
+                       ) -> Iterator[tuple[_Claimed, ExtractionResult]]:
+    def read(item: _Claimed) -> ExtractionResult:
+        return extractor.extract(pipeline.blobs.read_bytes(item.sha256),
+                                 file_name=item.file_name, context=pipeline.context)
+
+    workers = max(1, min(len(items), pipeline.extract_workers))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="liasse-read") as pool:
+        yield from zip(items, pool.map(read, items), strict=True)
 
 
 def _as_stored(result: ExtractionResult) -> ExtractionResult:
@@ -413,10 +493,35 @@ def _as_stored(result: ExtractionResult) -> ExtractionResult:
     return replace(ExtractionResult.from_json(result.to_json()), text=result.text or "")
 
 
+_Read = tuple[str, ExtractionResult, Enrichment]
+
+
+def _store_reads(pipeline: Pipeline, reads: list[_Read]) -> bool:
+    """Store a chunk's extractions and decisions in one transaction, its documents' rows
+    locked first; False (nothing stored) if one of them moved meanwhile."""
+    try:
+        with pipeline.sessions.begin() as session:
+            repo = DocumentRepo(session, pipeline.workspace_id)
+            documents = repo.documents_for_update([document_id for document_id, _, _ in reads])
+            for document_id, result, decision in reads:
+                document = documents.get(document_id)
+                if document is None:
+                    raise StaleState(f"document {document_id} was erased")
+                repo.apply_transitions(document, [
+                    _extraction_move(document, result, pipeline.context),
+                    *_decision_moves(document, decision)])
+            if pipeline.jobs is not None and any(
+                    decision.route == "approved" for _, _, decision in reads):
+                pipeline.jobs.documents_to_post(session)
+    except StaleState:
+        return False
+    return True
+
+
 def _store_read(pipeline: Pipeline, document_id: str, result: ExtractionResult,
                 decision: Enrichment) -> bool:
-    """Store the extraction and the decision with their transitions; False if the document
-    moved meanwhile (its claim ran out and another finished it first)."""
+    """Store one extraction and its decision with their transitions; False if the
+    document moved meanwhile (its claim ran out and another finished it first)."""
     try:
         with pipeline.sessions.begin() as session:
             repo = DocumentRepo(session, pipeline.workspace_id)
@@ -448,14 +553,22 @@ def _store_extraction_step(pipeline: Pipeline, document_id: str, result: Extract
 
 def _record_extraction(repo: DocumentRepo, document: Document, result: ExtractionResult,
                        context: WorkspaceContext) -> None:
+    repo.apply_transition(document, *_extraction_move(document, result, context))
+
+
+Move = tuple[Transition, dict[str, Any]]
+
+
+def _extraction_move(document: Document, result: ExtractionResult, context: WorkspaceContext
+                     ) -> Move:
+    """Set what was read on the document; the move to extracted, with its audit details."""
     _store_extraction(document, result)
     convert_total(document, context)
     summary = f"read by the {result.layer} layer, confidence {result.confidence:.0%}"
     if result.errors:
         summary = f"unreadable: {'; '.join(result.errors)}"
-    repo.apply_transition(document, transition(
-        State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
-    ), {"warnings": result.warnings, "errors": result.errors})
+    return transition(State.FETCHED, State.EXTRACTED, actor="step:extract", reason=summary,
+                      ), {"warnings": result.warnings, "errors": result.errors}
 
 
 def _store_extraction(document: Document, result: ExtractionResult) -> None:
@@ -536,6 +649,14 @@ def _store_decision(pipeline: Pipeline, document_id: str, decision: Enrichment) 
 
 def _record_decision(pipeline: Pipeline, session: Session, repo: DocumentRepo,
                      document: Document, decision: Enrichment) -> None:
+    for move, details in _decision_moves(document, decision):
+        repo.apply_transition(document, move, details)
+    if pipeline.jobs is not None and decision.route == "approved":
+        pipeline.jobs.documents_to_post(session)
+
+
+def _decision_moves(document: Document, decision: Enrichment) -> list[Move]:
+    """Set what enrichment decided on the document; the moves to enriched and routed."""
     document.route_reasons = list(decision.reasons)
     # What routing decided on: extraction, supplier, arithmetic and duplicates together
     # (the extraction's own figure stays in `extraction`).
@@ -545,16 +666,14 @@ def _record_decision(pipeline: Pipeline, session: Session, repo: DocumentRepo,
     document.supplier_id = decision.supplier_id
     document.ledger_account = decision.ledger_account
     document.duplicate_of = decision.duplicate_of
-    repo.apply_transition(document, transition(
-        State.EXTRACTED, State.ENRICHED, actor="step:enrich",
-        reason=f"document confidence {decision.confidence:.0%}",
-    ), {"ledger_account": decision.ledger_account, "supplier": decision.supplier_name})
-    repo.apply_transition(document, transition(
-        State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
-        reason="; ".join(decision.reasons) or decision.route,
-    ), {"confidence": str(decision.confidence)})
-    if pipeline.jobs is not None and decision.route == "approved":
-        pipeline.jobs.documents_to_post(session)
+    return [
+        (transition(State.EXTRACTED, State.ENRICHED, actor="step:enrich",
+                    reason=f"document confidence {decision.confidence:.0%}"),
+         {"ledger_account": decision.ledger_account, "supplier": decision.supplier_name}),
+        (transition(State.ENRICHED, ROUTE_STATES[decision.route], actor="step:route",
+                    reason="; ".join(decision.reasons) or decision.route),
+         {"confidence": str(decision.confidence)}),
+    ]
 
 
 def _ids_in(pipeline: Pipeline, state: State) -> list[str]:

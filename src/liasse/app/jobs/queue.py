@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import procrastinate
@@ -96,10 +96,13 @@ def window_task(context: procrastinate.JobContext, slug: str, connection_id: str
 
 
 @blueprint.task(name="read", queue=TASK_QUEUES["read"], pass_context=True, retry=RETRY)
-def read_task(context: procrastinate.JobContext, slug: str, document_id: str
+def read_task(context: procrastinate.JobContext, slug: str,
+              document_ids: list[str] | None = None, document_id: str | None = None
               ) -> dict[str, int]:
+    # `document_id`: a job of one document, queued before read jobs took chunks.
+    ids = document_ids if document_ids is not None else [document_id or ""]
     services, app, pipelines = _services()
-    return tasks.read_job(pipelines, _sink(app, services, slug), slug, document_id,
+    return tasks.read_job(pipelines, _sink(app, services, slug), slug, ids,
                           owner=_owner(context))
 
 
@@ -189,8 +192,15 @@ class QueueJobs:
         return self._workspace_id
 
     def document_fetched(self, session: Session, document_id: str) -> None:
-        defer_in(session, self._app, "read", queueing_lock=jobs_repo.read_lock(document_id),
-                 lock=f"document:{document_id}", slug=self._slug, document_id=document_id)
+        self.documents_fetched(session, [document_id])
+
+    def documents_fetched(self, session: Session, document_ids: Sequence[str]) -> None:
+        # One job for a chunk: procrastinate's own round trips (fetch, start, finish) and a
+        # read job's set-up were paid for each document. Its locks are the first document's;
+        # each document is still claimed on its own, so one in two jobs is read once.
+        first = document_ids[0]
+        defer_in(session, self._app, "read", queueing_lock=jobs_repo.read_lock(first),
+                 lock=f"document:{first}", slug=self._slug, document_ids=list(document_ids))
 
     def documents_to_post(self, session: Session) -> None:
         workspace_id = self._workspace(session)

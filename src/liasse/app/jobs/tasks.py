@@ -104,17 +104,18 @@ def queue_stragglers(pipeline: Pipeline, jobs: JobSink) -> None:
     from before its jobs) get one; the queueing locks keep this from doubling any."""
     with pipeline.sessions.begin() as session:
         waiting = jobs_repo.documents_without_read_job(session, pipeline.workspace_id)
-        for document_id in waiting:
-            jobs.document_fetched(session, document_id)
+        for chunk in steps.chunks(waiting, steps.READ_CHUNK):
+            jobs.documents_fetched(session, chunk)
         if jobs_repo.approved_without_post_job(session, pipeline.workspace_id):
             jobs.documents_to_post(session)
 
 
-def read_job(pipelines: PipelineCache, jobs: JobSink, slug: str, document_id: str, *,
+def read_job(pipelines: PipelineCache, jobs: JobSink, slug: str, document_ids: list[str], *,
              owner: str) -> dict[str, int]:
-    """Read, enrich and route one document; an approval queues the workspace's post job."""
+    """Read, enrich and route a chunk of documents; an approval queues the workspace's
+    post job."""
     counts = WindowCounts()
-    steps.read_document(pipelines.get(slug, owner=owner, jobs=jobs), document_id, counts)
+    steps.read_documents(pipelines.get(slug, owner=owner, jobs=jobs), document_ids, counts)
     return counts.as_dict()
 
 

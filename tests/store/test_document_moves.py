@@ -1,0 +1,98 @@
+"""Several moves of one document written at once, and claims of a chunk of documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from liasse.domain.states import State, transition
+from liasse.store import repo as store_repo
+from liasse.store.db import make_session_factory
+from liasse.store.documents_repo import DocumentRepo
+from liasse.store.repo import StaleState
+from liasse.store.tables import AuditEvent
+
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+LEASE = NOW + timedelta(minutes=10)
+
+
+def _documents(engine: Engine, count: int) -> tuple[str, list[str]]:
+    with make_session_factory(engine).begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+        repo = DocumentRepo(session, workspace_id)
+        ids = [repo.create_document(sha256=f"{index:064d}", size=1, file_name=f"{index}.pdf",
+                                    media_type="application/pdf", actor="test").id
+               for index in range(count)]
+    return workspace_id, ids
+
+
+READ_MOVES = [
+    (transition(State.FETCHED, State.EXTRACTED, actor="step:extract", reason="read"),
+     {"errors": []}),
+    (transition(State.EXTRACTED, State.ENRICHED, actor="step:enrich", reason="enriched"),
+     {"supplier": "Seller"}),
+    (transition(State.ENRICHED, State.APPROVED, actor="step:route", reason="confident"),
+     {"confidence": "0.9"}),
+]
+
+
+def test_moves_in_a_row_write_the_last_state_and_an_audit_event_each(engine: Engine) -> None:
+    workspace_id, (document_id,) = _documents(engine, 1)
+    with make_session_factory(engine).begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        repo.apply_transitions(repo.get_document(document_id), READ_MOVES)
+    with make_session_factory(engine).begin() as session:
+        document = DocumentRepo(session, workspace_id).get_document(document_id)
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.subject_id == document_id).order_by(AuditEvent.id)).all()
+    assert (document.state, document.state_reason, document.claim_owner) == (
+        "approved", "confident", None)
+    assert [(e.actor, e.before, e.after, e.details) for e in events[1:]] == [
+        ("step:extract", "fetched", "extracted", {"errors": []}),
+        ("step:enrich", "extracted", "enriched", {"supplier": "Seller"}),
+        ("step:route", "enriched", "approved", {"confidence": "0.9"}),
+    ]
+
+
+def test_moves_that_do_not_follow_each_other_are_refused(engine: Engine) -> None:
+    workspace_id, (document_id,) = _documents(engine, 1)
+    with make_session_factory(engine).begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        with pytest.raises(ValueError, match="extracted is not enriched"):
+            repo.apply_transitions(repo.get_document(document_id),
+                                   [READ_MOVES[0], READ_MOVES[2]])
+
+
+def test_moves_of_a_document_moved_meanwhile_are_stale(engine: Engine) -> None:
+    workspace_id, (document_id,) = _documents(engine, 1)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        repo.apply_transition(repo.get_document(document_id), READ_MOVES[0][0])
+    with sessions.begin() as session, pytest.raises(StaleState):
+        repo = DocumentRepo(session, workspace_id)
+        repo.apply_transitions(repo.get_document(document_id), READ_MOVES)
+
+
+def test_a_chunk_claim_takes_the_free_documents_in_their_states_in_order(engine: Engine
+                                                                        ) -> None:
+    workspace_id, ids = _documents(engine, 4)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        assert repo.claim_document(ids[1], State.FETCHED, "another", NOW, LEASE)
+        repo.apply_transition(repo.get_document(ids[2]), READ_MOVES[0][0])  # now extracted
+    with sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        claimed = repo.claim_documents([ids[3], ids[2], ids[1], ids[0], "gone"],
+                                       [State.FETCHED], "me", NOW, LEASE)
+        assert [document.id for document in claimed] == [ids[3], ids[0]]
+        # Its own claim is its own: a retried job (same owner) takes it back at once.
+        again = repo.claim_documents(ids, [State.FETCHED, State.EXTRACTED], "me", NOW, LEASE)
+        assert [document.id for document in again] == [ids[0], ids[2], ids[3]]
+        later = LEASE + timedelta(seconds=1)
+        taken = repo.claim_documents(ids, [State.FETCHED], "another", later,
+                                     later + timedelta(minutes=10))
+        assert [document.id for document in taken] == [ids[0], ids[1], ids[3]]
