@@ -96,16 +96,20 @@ class Anchor:
     y: float  # top, share of the page height
     from_bottom: float  # 1 - bottom: receipts grow downwards, their totals sit low
     shape: str  # "A-9999-999", "99.99.9999": letters, digits, the separators kept
+    # An amount's lines of amounts below it on its page (0: the last one), -1 unknown: a
+    # table's totals row stays the last however many item rows push it down.
+    rows_below: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
-                "from_bottom": round(self.from_bottom, 4), "shape": self.shape}
+                "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
+                "rows_below": self.rows_below}
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Anchor:
         return cls(str(raw.get("label", "")), float(raw.get("x", 0.0)),
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
-                   str(raw.get("shape", "")))
+                   str(raw.get("shape", "")), int(raw.get("rows_below", -1)))
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,22 @@ def anchor_of(layout: Layout, candidate: Candidate) -> Anchor:
     first = segment.words[min(candidate.word, len(segment.words) - 1)]
     return Anchor(_label_before(layout, candidate), first.x0 / width, segment.y0 / height,
                   1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate))
+
+
+def amount_rows_below(candidates: Mapping[str, list[Candidate]], candidate: Candidate) -> int:
+    """How many lines holding an amount come after the candidate's on its page."""
+    lines = {c.segment.line for c in candidates.get("amount", [])
+             if c.segment.page == candidate.segment.page}
+    return sum(1 for line in lines if line > candidate.segment.line)
+
+
+def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                   candidate: Candidate) -> Anchor:
+    """The anchor, with an amount's rows below it."""
+    anchor = anchor_of(layout, candidate)
+    if candidate.kind != "amount":
+        return anchor
+    return replace(anchor, rows_below=amount_rows_below(candidates, candidate))
 
 
 def _printed_shape(candidate: Candidate) -> str:
@@ -307,7 +327,7 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         anchor = None
         if layout is not None:
             found = _occurrence(layout, candidates, name, value)
-            anchor = anchor_of(layout, found) if found is not None else None
+            anchor = _placed_anchor(layout, candidates, found) if found is not None else None
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
     identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
                    if lesson.confirmed.get(n)}
@@ -438,6 +458,7 @@ class MemoryReading:
 class _Pick:
     candidate: Candidate
     full: bool  # label, shape and position all as remembered
+    placed: bool = False  # found by its place alone: the confirmed value had no label
 
 
 def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
@@ -482,8 +503,10 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
           hint: FieldHint) -> _Pick | None:
     """The candidate at the remembered anchor; none when two values sit there alike."""
     anchor = hint.anchor
-    if anchor is None or not anchor.label:
+    if anchor is None:
         return None
+    if not anchor.label:
+        return _placed_pick(layout, candidates, hint.field, anchor)
     # The very label beats one OCR may have blurred ("total ht" is near "total ttc"); at
     # the remembered position beats elsewhere.
     scored: list[tuple[tuple[bool, bool], Candidate]] = []
@@ -503,6 +526,31 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     candidate = next(c for score, c in scored if score == best)
     return _Pick(candidate, best[1])
+
+
+def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
+                 anchor: Anchor) -> _Pick | None:
+    """A value the supplier prints with no label (a table's row of totals, under column
+    heads): the one unlabelled candidate in its shape in its remembered column and, for an
+    amount, as many lines of amounts above the page's last as the confirmed one (a longer
+    table pushes the row down; without that count, its place from the top or the bottom).
+    None when two values sit there."""
+    found = set()
+    chosen = None
+    for candidate in candidates.get(FIELD_KINDS[name], []):
+        here = _placed_anchor(layout, candidates, candidate)
+        if here.label or not _same_shape(candidate.kind, here.shape, anchor.shape):
+            continue
+        if abs(here.x - anchor.x) > _NEAR:
+            continue
+        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else (
+                abs(here.y - anchor.y) <= _NEAR
+                or abs(here.from_bottom - anchor.from_bottom) <= _NEAR):
+            found.add(candidate.value)
+            chosen = candidate
+    if len(found) != 1 or chosen is None:
+        return None
+    return _Pick(chosen, full=False, placed=True)
 
 
 def _same_shape(kind: str, here: str, remembered: str) -> bool:
@@ -546,6 +594,8 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         return read  # the amount after rounding is what was paid; the label's came before
     agrees = read is not None and read.value is not None and \
         same_value(name, read.value, candidate.value)
+    if pick.placed:
+        return _placed_field(name, pick, hint, read, adds_up=adds_up, agrees=agrees)
     cross_checked = agrees or (adds_up and name in AMOUNT_FIELDS)
     if pick.full and hint.trust >= 2 and cross_checked:
         confidence = _TRUSTED
@@ -571,6 +621,28 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         return read  # the page's own evidence is stronger than an unchecked memory
     why = (f"as confirmed {hint.trust}× for this supplier: after "
            f"'{hint.anchor.label if hint.anchor else ''}'")
+    return ExtractedField(candidate.value, round(confidence, 4),
+                          f"{candidate.evidence} [{why}]"[:240])
+
+
+def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None, *,
+                  adds_up: bool, agrees: bool) -> ExtractedField:
+    """A place alone is weak evidence (any number may sit there next month): it decides
+    only for an amount the page's arithmetic confirms, and otherwise leaves the reader's
+    value, or offers its own for review when the reader found none."""
+    candidate = pick.candidate
+    checked = adds_up and name in AMOUNT_FIELDS
+    if not checked or _ocr_hesitated(candidate, confirmed_twice=False):
+        if read is not None and read.value is not None:
+            return read
+        confidence = _LABEL_ONLY
+    else:
+        confidence = _TRUSTED if hint.trust >= 2 else _CROSS_CHECKED
+    if agrees and read is not None:
+        confidence = max(confidence, read.confidence)
+    why = f"in the column and row of the supplier's confirmed {name}, {hint.trust}×"
+    if checked:
+        why += "; the amounts add up"
     return ExtractedField(candidate.value, round(confidence, 4),
                           f"{candidate.evidence} [{why}]"[:240])
 
