@@ -99,17 +99,25 @@ class Anchor:
     # An amount's lines of amounts below it on its page (0: the last one), -1 unknown: a
     # table's totals row stays the last however many item rows push it down.
     rows_below: int = -1
+    # The lexicon's label for the field among the label words ("total" of an OCR'd "total
+    # j aipaaniqr"): what the next slip repeats when OCR garbles the rest differently.
+    core: str = ""
+    # Its place among the values after that lexicon label, from the top (-1 unknown): a
+    # slip's total follows the first "Total", its tax summary's the last.
+    core_rank: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
                 "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
-                "rows_below": self.rows_below}
+                "rows_below": self.rows_below, "core": self.core,
+                "core_rank": self.core_rank}
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Anchor:
         return cls(str(raw.get("label", "")), float(raw.get("x", 0.0)),
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
-                   str(raw.get("shape", "")), int(raw.get("rows_below", -1)))
+                   str(raw.get("shape", "")), int(raw.get("rows_below", -1)),
+                   str(raw.get("core", "")), int(raw.get("core_rank", -1)))
 
 
 @dataclass(frozen=True)
@@ -204,12 +212,38 @@ def amount_rows_below(candidates: Mapping[str, list[Candidate]], candidate: Cand
 
 
 def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
-                   candidate: Candidate) -> Anchor:
-    """The anchor, with an amount's rows below it."""
-    anchor = anchor_of(layout, candidate)
+                   candidate: Candidate, name: str) -> Anchor:
+    """The anchor, with the field's lexicon label and an amount's rows below it."""
+    core = core_label(layout, candidate, name)
+    anchor = replace(anchor_of(layout, candidate), core=core,
+                     core_rank=core_ranks(layout, candidates, name, core).get(id(candidate), -1))
     if candidate.kind != "amount":
         return anchor
     return replace(anchor, rows_below=amount_rows_below(candidates, candidate))
+
+
+def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
+               core: str) -> dict[int, int]:
+    """id(candidate) → its place, from the top, among the field's candidates after `core`."""
+    if not core:
+        return {}
+    after = [c for c in candidates.get(FIELD_KINDS.get(name, ""), [])
+             if core_label(layout, c, name) == core]
+    after.sort(key=lambda c: (c.segment.page, c.segment.line, c.segment.x0, c.word))
+    return {id(c): rank for rank, c in enumerate(after)}
+
+
+def core_label(layout: Layout, candidate: Candidate, name: str) -> str:
+    """The lexicon's label of the field `name` nearest before the value, in its own segment
+    or the label segment the reader tied it to; "" when none is."""
+    own, tied = candidate.segment, candidate.label
+    found = [hit for hit in layout.hits.get(name, [])
+             if (hit.segment is own and hit.end <= candidate.word)
+             or (tied is not None and tied is not own and hit.segment is tied)]
+    if not found:
+        return ""
+    nearest = max(found, key=lambda hit: (hit.segment is own, hit.end))
+    return " ".join(nearest.label.tokens)
 
 
 def _printed_shape(candidate: Candidate) -> str:
@@ -327,7 +361,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         anchor = None
         if layout is not None:
             found = _occurrence(layout, candidates, name, value)
-            anchor = _placed_anchor(layout, candidates, found) if found is not None else None
+            anchor = _placed_anchor(layout, candidates, found, name) if found is not None \
+                else None
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
     identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
                    if lesson.confirmed.get(n)}
@@ -507,13 +542,19 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     if not anchor.label:
         return _placed_pick(layout, candidates, hint.field, anchor)
-    # The very label beats one OCR may have blurred ("total ht" is near "total ttc"); at
-    # the remembered position beats elsewhere.
+    # The very label beats one OCR may have blurred ("total ht" is near "total ttc") or
+    # the same lexicon label among other OCR'd words; at the remembered position beats
+    # elsewhere.
     scored: list[tuple[tuple[bool, bool], Candidate]] = []
+    ranks = core_ranks(layout, candidates, hint.field, anchor.core)
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
-        if not _same_label(here.label, anchor.label) or not _same_shape(
-                candidate.kind, here.shape, anchor.shape):
+        if not _same_shape(candidate.kind, here.shape, anchor.shape):
+            continue
+        # OCR garbled the words around the label: the same lexicon label will do, at the
+        # same place among the values after it.
+        if not _same_label(here.label, anchor.label) and (
+                anchor.core_rank < 0 or ranks.get(id(candidate)) != anchor.core_rank):
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
@@ -538,7 +579,7 @@ def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name
     found = set()
     chosen = None
     for candidate in candidates.get(FIELD_KINDS[name], []):
-        here = _placed_anchor(layout, candidates, candidate)
+        here = _placed_anchor(layout, candidates, candidate, name)
         if here.label or not _same_shape(candidate.kind, here.shape, anchor.shape):
             continue
         if abs(here.x - anchor.x) > _NEAR:
