@@ -37,7 +37,13 @@ from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
-from liasse.extract.memory_checks import DOUBTED, doubted, doubts, paid_adds_up
+from liasse.extract.memory_checks import (
+    DOUBTED,
+    doubted,
+    doubts,
+    paid_adds_up,
+    rounds_by_nothing,
+)
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -528,7 +534,8 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     for name, why in doubts(confirmed, out).items():
         out[name] = doubted(out[name], why)
     total = memory.hints.get("total_amount")
-    if total is not None and _unrounded_total(layout, total.value, out.get("total_amount")):
+    if total is not None and _unrounded_total(layout, candidates, total.value,
+                                              out.get("total_amount")):
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
     return MemoryReading(out, None, recognition)
@@ -717,11 +724,16 @@ def _same_rounding(name: str, confirmed: str, value: str) -> bool:
     return not rounded or Decimal(value) % _ROUNDING_STEP == 0
 
 
-def _unrounded_total(layout: Layout, confirmed: str, total: ExtractedField | None) -> bool:
+def _unrounded_total(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                     confirmed: str, total: ExtractedField | None) -> bool:
     """A page with a rounding line, of a supplier whose confirmed total was rounded to
     five cents, pays its total so rounded: a total with other cents is the sum before
-    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none.)"""
+    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none, nor
+    is a rounding line that rounds by nothing: that till did not round this slip, and a
+    confirmed total in five cents was one by chance.)"""
     if total is None or total.value is None or not layout.hits.get("rounding"):
+        return False
+    if rounds_by_nothing(candidates.get("amount", [])):
         return False
     return not _same_rounding("total_amount", confirmed, total.value)
 
