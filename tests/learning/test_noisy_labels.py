@@ -31,8 +31,11 @@ def _slip(items: list[str], total: str, noise: tuple[str, ...], summary: tuple[s
     for index, price in enumerate(items):
         words += _line(120 + 24 * index, (f"ITEM{index}", 40), (price, 400))
     y = 140 + 24 * len(items)
-    words += _line(y, ("TOTAL", 40), *((word, 100 + 50 * i) for i, word in enumerate(noise)),
-                   (total, 400))
+    label, x = [("TOTAL", 40.0)], 84.0
+    for word in noise:
+        label.append((word, x))
+        x += 8.0 * len(word) + 4.0
+    words += _line(y, *label, (total, 400))
     words += _line(y + 20, ("CASH", 40), ("100.00", 400))
     words += _line(y + 60, ("GST", 40), ("SUMMARY", 80))
     words += _line(y + 80, ("TOTAL", 40), (summary[0], 300), (summary[1], 400))
@@ -73,3 +76,17 @@ def test_a_value_after_the_lexicon_label_at_another_place_lifts_nothing(
     learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
     assert "as confirmed" not in learned.evidence
     assert learned.confidence <= max(plain.confidence, 0.8)
+
+
+def test_the_longer_form_of_the_confirmed_lexicon_label_is_the_same_label(
+        engine: Engine) -> None:
+    """"Total Sales" confirmed (OCR blurred what followed), "Total Sales Inclusive of GST"
+    printed in full on the next slip."""
+    taught = _taught(engine, _slip(["6.00", "6.50"], "12.50", ("Sales", "jq"),
+                                   ("11.79", "0.71")), "12.50")
+    later = _slip(["4.00", "5.50", "7.00", "4.40"], "20.90",
+                  ("Sales", "Inclusive", "of", "GST"), ("19.72", "1.18"))
+    learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
+    assert learned.value == "20.90"
+    assert learned.confidence >= SURE
+    assert "as confirmed" in learned.evidence

@@ -108,8 +108,8 @@ class Anchor:
     # The lexicon's label for the field among the label words ("total" of an OCR'd "total
     # j aipaaniqr"): what the next slip repeats when OCR garbles the rest differently.
     core: str = ""
-    # Its place among the values after that lexicon label, from the top (-1 unknown): a
-    # slip's total follows the first "Total", its tax summary's the last.
+    # Its line's place among the lines of values after that lexicon label, from the top
+    # (-1 unknown): a slip's total follows the first "Total", its tax summary's the last.
     core_rank: int = -1
 
     def to_json(self) -> dict[str, Any]:
@@ -230,13 +230,23 @@ def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
 
 def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
                core: str) -> dict[int, int]:
-    """id(candidate) → its place, from the top, among the field's candidates after `core`."""
+    """id(candidate) → its line's place, from the top, among the lines whose candidates of
+    the field follow `core`."""
     if not core:
         return {}
     after = [c for c in candidates.get(FIELD_KINDS.get(name, ""), [])
-             if core_label(layout, c, name) == core]
-    after.sort(key=lambda c: (c.segment.page, c.segment.line, c.segment.x0, c.word))
-    return {id(c): rank for rank, c in enumerate(after)}
+             if _same_core(core_label(layout, c, name), core)]
+    # By line: OCR reads one printed value twice as often as it splits a line.
+    lines = sorted({(c.segment.page, c.segment.line) for c in after})
+    rank = {line: index for index, line in enumerate(lines)}
+    return {id(c): rank[(c.segment.page, c.segment.line)] for c in after}
+
+
+def _same_core(here: str, remembered: str) -> bool:
+    """One lexicon label, or one the longer form of the other ("total sales" and "total
+    sales inclusive of gst": OCR merged a line into the label once)."""
+    return bool(here) and (here == remembered or here.startswith(remembered + " ")
+                           or remembered.startswith(here + " "))
 
 
 def core_label(layout: Layout, candidate: Candidate, name: str) -> str:
@@ -667,8 +677,10 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
     elif read is not None and read.value is not None and (
             read.confidence >= confidence or not pick.full):
         return read  # the page's own evidence is stronger than an unchecked memory
-    why = (f"as confirmed {hint.trust}× for this supplier: after "
-           f"'{hint.anchor.label if hint.anchor else ''}'")
+    label = "" if hint.anchor is None else (
+        hint.anchor.label if not hint.anchor.core or hint.anchor.core in hint.anchor.label
+        else hint.anchor.core)
+    why = f"as confirmed {hint.trust}× for this supplier: after '{label}'"
     return ExtractedField(candidate.value, round(confidence, 4),
                           f"{candidate.evidence} [{why}]"[:240])
 
