@@ -90,3 +90,20 @@ def test_the_longer_form_of_the_confirmed_lexicon_label_is_the_same_label(
     assert learned.value == "20.90"
     assert learned.confidence >= SURE
     assert "as confirmed" in learned.evidence
+
+
+def test_a_confirmed_total_ocr_misread_by_one_digit_still_anchors_on_its_line(
+        engine: Engine) -> None:
+    """The person typed 12.50; OCR printed "12.56" after the label: the line is still
+    where this supplier prints its total."""
+    first = _slip(["6.00", "6.50"], "12.56", ("Sales",), ("11.79", "0.71"))
+    (memory,) = _taught(engine, first, "12.50")
+    anchor = memory.hints["total_amount"].anchor
+    assert anchor is not None and anchor.label == "total sales"
+    assert memory.hints["total_amount"].value == "12.50"
+
+
+def test_a_total_two_digits_away_is_no_anchor(engine: Engine) -> None:
+    first = _slip(["6.00", "6.50"], "18.56", ("Sales",), ("11.79", "0.71"))
+    (memory,) = _taught(engine, first, "12.50")
+    assert memory.hints["total_amount"].anchor is None

@@ -234,8 +234,11 @@ def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: 
     the field follow `core`."""
     if not core:
         return {}
-    after = [c for c in candidates.get(FIELD_KINDS.get(name, ""), [])
-             if _same_core(core_label(layout, c, name), core)]
+    kind = FIELD_KINDS.get(name, "")
+    cores = [(c, core_label(layout, c, name)) for c in candidates.get(kind, [])]
+    # The very label if the page prints it, else its shorter or longer forms.
+    after = [c for c, here in cores if here == core] or [
+        c for c, here in cores if _same_core(here, core)]
     # By line: OCR reads one printed value twice as often as it splits a line.
     lines = sorted({(c.segment.page, c.segment.line) for c in after})
     rank = {line: index for index, line in enumerate(lines)}
@@ -348,6 +351,26 @@ def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name:
     return None
 
 
+def _misread_occurrence(candidates: Mapping[str, list[Candidate]], name: str, value: str
+                        ) -> Candidate | None:
+    """Where OCR printed the confirmed amount or date with one digit misread ("112.46"
+    for 112.45): the one value so close after the field's own label. The anchor is where
+    the supplier prints it, whatever OCR made of the digits."""
+    kind = FIELD_KINDS.get(name)
+    if kind not in ("amount", "date"):
+        return None
+    close = [c for c in candidates.get(kind, []) if _one_digit_off(c.value, value)
+             and _labelled_as(c, ("same", "left"), (name,))]
+    return close[0] if len({c.value for c in close}) == 1 else None
+
+
+def _one_digit_off(read: str, confirmed: str) -> bool:
+    if len(read) != len(confirmed):
+        return False
+    differ = [(a, b) for a, b in zip(read, confirmed, strict=True) if a != b]
+    return len(differ) == 1 and differ[0][0].isdigit() and differ[0][1].isdigit()
+
+
 def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
                  ) -> bool:
     return any(candidate.features.get(f"{d}:{r}", 0.0) > 0 for d in directions for r in roles)
@@ -376,7 +399,8 @@ def learn(memory: SupplierMemory, layout: Layout | None,
     for name, value in lesson.confirmed.items():
         anchor = None
         if layout is not None:
-            found = _occurrence(layout, candidates, name, value)
+            found = _occurrence(layout, candidates, name, value) or _misread_occurrence(
+                candidates, name, value)
             anchor = _placed_anchor(layout, candidates, found, name) if found is not None \
                 else None
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
@@ -561,8 +585,9 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return _placed_pick(layout, candidates, hint.field, anchor)
     # The very label beats one OCR may have blurred ("total ht" is near "total ttc") or
     # the same lexicon label among other OCR'd words; at the remembered position beats
-    # elsewhere.
-    scored: list[tuple[tuple[bool, bool], Candidate]] = []
+    # elsewhere; at the remembered place among the lines after that lexicon label breaks
+    # a tie (a tax summary's "Total" line after the slip's).
+    scored: list[tuple[tuple[bool, bool, bool], Candidate]] = []
     ranks = core_ranks(layout, candidates, hint.field, anchor.core)
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
@@ -575,7 +600,8 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
             continue
         near = abs(here.x - anchor.x) <= _NEAR and (
             abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
-        scored.append(((here.label == anchor.label, near), candidate))
+        ranked = anchor.core_rank >= 0 and ranks.get(id(candidate)) == anchor.core_rank
+        scored.append(((here.label == anchor.label, near, ranked), candidate))
     if not scored:
         return None
     best = max(score for score, _ in scored)
