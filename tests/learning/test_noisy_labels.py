@@ -107,3 +107,16 @@ def test_a_total_two_digits_away_is_no_anchor(engine: Engine) -> None:
     first = _slip(["6.00", "6.50"], "18.56", ("Sales",), ("11.79", "0.71"))
     (memory,) = _taught(engine, first, "12.50")
     assert memory.hints["total_amount"].anchor is None
+
+
+def test_a_shorter_lexicon_label_than_the_confirmed_one_is_not_the_same(
+        engine: Engine) -> None:
+    """"Total Payable" confirmed: a next page's bare "TOTAL" may total anything."""
+    taught = _taught(engine, _slip(["6.00", "6.50"], "12.50", ("Payable",),
+                                   ("11.79", "0.71")), "12.50")
+    (memory,) = taught
+    anchor = memory.hints["total_amount"].anchor
+    assert anchor is not None and anchor.core == "total payable"
+    later = _slip(["4.00", "5.50", "7.00", "4.40"], "20.90", ("jq",), ("19.72", "1.18"))
+    learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
+    assert "as confirmed" not in learned.evidence

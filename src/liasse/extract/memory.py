@@ -236,7 +236,7 @@ def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: 
         return {}
     kind = FIELD_KINDS.get(name, "")
     cores = [(c, core_label(layout, c, name)) for c in candidates.get(kind, [])]
-    # The very label if the page prints it, else its shorter or longer forms.
+    # The very label if the page prints it, else its longer forms.
     after = [c for c, here in cores if here == core] or [
         c for c, here in cores if _same_core(here, core)]
     # By line: OCR reads one printed value twice as often as it splits a line.
@@ -246,10 +246,10 @@ def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: 
 
 
 def _same_core(here: str, remembered: str) -> bool:
-    """One lexicon label, or one the longer form of the other ("total sales" and "total
-    sales inclusive of gst": OCR merged a line into the label once)."""
-    return bool(here) and (here == remembered or here.startswith(remembered + " ")
-                           or remembered.startswith(here + " "))
+    """The remembered lexicon label, or a longer form of it ("total sales inclusive of
+    gst" for "total sales": OCR merged a line into the label once). Never a shorter one:
+    "total" is any total, "total payable" this supplier's."""
+    return bool(here) and (here == remembered or here.startswith(remembered + " "))
 
 
 def core_label(layout: Layout, candidate: Candidate, name: str) -> str:
