@@ -68,6 +68,7 @@ _BY_IDENTIFIER = 0.95
 _OCR_TRUSTED = 0.9
 # Position tolerance, as a share of the page's width or height.
 _NEAR = 0.08
+_LINES_NEAR = 1
 # Header lines kept as the layout fingerprint, and how alike two lines must be.
 _HEADER_LINES = 8
 _LINE_ALIKE = 85.0
@@ -111,19 +112,40 @@ class Anchor:
     # Its line's place among the lines of values after that lexicon label, from the top
     # (-1 unknown): a slip's total follows the first "Total", its tax summary's the last.
     core_rank: int = -1
+    # Lines above and below it on a one-page document (-1 unknown, or more pages): a
+    # slip's header keeps its lines when its length, and so every share of its height,
+    # changes with the items.
+    lines_above: int = -1
+    lines_below: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
                 "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
                 "rows_below": self.rows_below, "core": self.core,
-                "core_rank": self.core_rank}
+                "core_rank": self.core_rank, "lines_above": self.lines_above,
+                "lines_below": self.lines_below}
+
+    def near(self, other: Anchor) -> bool:
+        """At the same place: the same column, and the same height from the page's top or
+        bottom, as a share of the page or in lines (one line of OCR noise allowed)."""
+        if abs(self.x - other.x) > _NEAR:
+            return False
+        return abs(self.y - other.y) <= _NEAR or abs(
+            self.from_bottom - other.from_bottom) <= _NEAR or _lines_near(
+            self.lines_above, other.lines_above) or _lines_near(
+            self.lines_below, other.lines_below)
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Anchor:
         return cls(str(raw.get("label", "")), float(raw.get("x", 0.0)),
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
                    str(raw.get("shape", "")), int(raw.get("rows_below", -1)),
-                   str(raw.get("core", "")), int(raw.get("core_rank", -1)))
+                   str(raw.get("core", "")), int(raw.get("core_rank", -1)),
+                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)))
+
+
+def _lines_near(here: int, remembered: int) -> bool:
+    return here >= 0 and remembered >= 0 and abs(here - remembered) <= _LINES_NEAR
 
 
 @dataclass(frozen=True)
@@ -206,8 +228,12 @@ def anchor_of(layout: Layout, candidate: Candidate) -> Anchor:
     page = layout.page(segment.page)
     width, height = max(page.width, 1.0), max(page.height, 1.0)
     first = segment.words[min(candidate.word, len(segment.words) - 1)]
+    # Lines count on a one-page slip only: an invoice's pages break where they please.
+    own = list(range(len(layout.lines))) if len(layout.pages) == 1 else []
     return Anchor(_label_before(layout, candidate), first.x0 / width, segment.y0 / height,
-                  1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate))
+                  1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate),
+                  lines_above=segment.line - own[0] if own else -1,
+                  lines_below=own[-1] - segment.line if own else -1)
 
 
 def amount_rows_below(candidates: Mapping[str, list[Candidate]], candidate: Candidate) -> int:
@@ -598,8 +624,7 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         if not _same_label(here.label, anchor.label) and (
                 anchor.core_rank < 0 or ranks.get(id(candidate)) != anchor.core_rank):
             continue
-        near = abs(here.x - anchor.x) <= _NEAR and (
-            abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
+        near = here.near(anchor)
         ranked = anchor.core_rank >= 0 and ranks.get(id(candidate)) == anchor.core_rank
         scored.append(((here.label == anchor.label, near, ranked), candidate))
     if not scored:
