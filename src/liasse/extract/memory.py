@@ -35,6 +35,7 @@ from rapidfuzz import fuzz
 from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
+from liasse.extract.doctype import classify
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
 from liasse.extract.memory_checks import (
@@ -184,11 +185,15 @@ class SupplierMemory:
     ledger_account: str | None = None
     confirmations: int = 0  # documents confirmed as this supplier's invoices
     not_invoice: int = 0  # documents of this layout rejected as not an invoice
+    # Why the classifier called a document a person then confirmed "other" ("titled
+    # “bestellung”"): this supplier's invoices carry that title; its next ones are invoices.
+    overruled: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"identifiers": list(self.identifiers), "domains": list(self.domains),
                 "fingerprint": list(self.fingerprint), "marks": list(self.marks),
-                "hints": {name: hint.to_json() for name, hint in self.hints.items()}}
+                "hints": {name: hint.to_json() for name, hint in self.hints.items()},
+                "overruled": list(self.overruled)}
 
     @classmethod
     def from_json(cls, supplier_id: str, supplier_name: str, raw: Mapping[str, Any], *,
@@ -200,7 +205,8 @@ class SupplierMemory:
                    tuple(raw.get("marks") or ()),
                    {name: FieldHint.from_json(name, hint) for name, hint in hints.items()
                     if isinstance(hint, Mapping)},
-                   ledger_account, confirmations, not_invoice)
+                   ledger_account, confirmations, not_invoice,
+                   tuple(str(reason) for reason in raw.get("overruled") or ()))
 
 
 # --- describing a page --------------------------------------------------------------------
@@ -441,7 +447,20 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         marks=kept_marks(memory.marks, header_marks(layout)) if layout is not None
         else memory.marks,
         ledger_account=lesson.ledger_account or memory.ledger_account,
-        confirmations=memory.confirmations + 1)
+        confirmations=memory.confirmations + 1,
+        overruled=_overruled(memory.overruled, layout, lesson.confirmed))
+
+
+def _overruled(old: tuple[str, ...], layout: Layout | None, confirmed: Mapping[str, str]
+               ) -> tuple[str, ...]:
+    """The reasons kept, with this confirmed document's if the classifier called it
+    "other"."""
+    if layout is None:
+        return old
+    kind = classify(layout, has_amounts=bool(confirmed.get("total_amount")))
+    if kind.document_type != "other" or kind.reason in old:
+        return old
+    return (*old, kind.reason)
 
 
 def _folded(old: FieldHint | None, new: FieldHint) -> FieldHint:
@@ -573,6 +592,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     memory = recognition.memory
     if memory.not_invoice > memory.confirmations:
         return MemoryReading(out, "other", recognition)
+    document_type = _confirmed_type(layout, out, memory, recognition)
     candidates = with_glued_amounts(layout, candidates)
     picks = {name: _pick(layout, candidates, memory.hints[name])
              for name in ANCHORED_FIELDS if name in memory.hints}
@@ -598,7 +618,22 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
                                               out.get("total_amount")):
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
-    return MemoryReading(out, None, recognition)
+    return MemoryReading(out, document_type, recognition)
+
+
+def _confirmed_type(layout: Layout, fields: Mapping[str, ExtractedField],
+                    memory: SupplierMemory, recognition: Recognition) -> DocumentType | None:
+    """An invoice, when the classifier calls the page "other" for the very reason a person
+    overruled on this supplier's confirmed document, and the page names the supplier
+    itself (an identifier, its domain, its name), not only a layout alike."""
+    if not memory.overruled or recognition.how == "layout":
+        return None
+    total = fields.get("total_amount")
+    if total is None or total.value is None:
+        return None  # no amount read: nothing to post whatever its type
+    kind = classify(layout, has_amounts=True)
+    return "invoice" if kind.document_type == "other" and kind.reason in memory.overruled \
+        else None
 
 
 def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
