@@ -1,6 +1,7 @@
 """Learning from corrections on the real corpus: a supplier taught once, read again.
 
     OMP_NUM_THREADS=1 uv run python bench/learning.py [--corpus ../shared/corpus]
+        [--cache DIR] [--cached-only]
 
 Suppliers with at least two documents (invoices and receipts, grouped by the supplier
 name of their labels): the first document of each is taught as `liasse learn` would
@@ -9,6 +10,8 @@ the others are read in the same workspace with its memories. Prints the labelled
 accuracy untaught and taught, the wrong values stated at confidence >= 0.85, and the
 share of the taught suppliers' next documents in the auto band (document confidence
 >= 0.85) with no wrong key field. Figures only: nothing here passes or fails.
+`--cached-only` reads only the documents whose words the cache already holds (a shared
+cache still being built): a subset's figures, for paired comparisons on that subset.
 """
 
 from __future__ import annotations
