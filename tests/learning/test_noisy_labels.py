@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from liasse.app import learning
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory import SupplierMemory
+from liasse.extract.memory import SupplierMemory, _same_label
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo
@@ -120,3 +120,10 @@ def test_a_shorter_lexicon_label_than_the_confirmed_one_is_not_the_same(
     later = _slip(["4.00", "5.50", "7.00", "4.40"], "20.90", ("jq",), ("19.72", "1.18"))
     learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
     assert "as confirmed" not in learned.evidence
+
+
+def test_a_short_label_with_one_letter_misread_is_the_same_label() -> None:
+    """"Data:" for "Date:": one edit, under any ratio of a four-letter word."""
+    assert _same_label("data", "date")
+    assert not _same_label("dt", "date")
+    assert not _same_label("cash", "date")

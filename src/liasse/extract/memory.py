@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
@@ -711,9 +712,11 @@ def _bare(shape: str) -> str:
 
 
 def _same_label(here: str, remembered: str) -> bool:
-    """The same label words, allowing for a misread letter or two (OCR)."""
-    return here == remembered or (len(remembered) >= 4 and
-                                  fuzz.ratio(here, remembered) >= _LABEL_ALIKE)
+    """The same label words, allowing for a misread letter or two (OCR): a short label
+    ("date", "data") with one letter misread is under any ratio, so one edit counts too."""
+    return here == remembered or (len(remembered) >= 4 and (
+        fuzz.ratio(here, remembered) >= _LABEL_ALIKE
+        or Levenshtein.distance(here, remembered) <= 1))
 
 
 def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedField]) -> bool:
