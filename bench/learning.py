@@ -1,6 +1,7 @@
 """Learning from corrections on the real corpus: a supplier taught once, read again.
 
     OMP_NUM_THREADS=1 uv run python bench/learning.py [--corpus ../shared/corpus]
+        [--cache DIR] [--cached-only]
 
 Suppliers with at least two documents (invoices and receipts, grouped by the supplier
 name of their labels): the first document of each is taught as `liasse learn` would
@@ -9,11 +10,14 @@ the others are read in the same workspace with its memories. Prints the labelled
 accuracy untaught and taught, the wrong values stated at confidence >= 0.85, and the
 share of the taught suppliers' next documents in the auto band (document confidence
 >= 0.85) with no wrong key field. Figures only: nothing here passes or fails.
+`--cached-only` reads only the documents whose words the cache already holds (a shared
+cache still being built): a subset's figures, for paired comparisons on that subset.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -33,11 +37,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=REAL_CORPUS)
     parser.add_argument("--cache", type=Path, default=REAL_CACHE)
+    parser.add_argument("--cached-only", action="store_true",
+                        help="leave out the documents whose words the cache does not hold "
+                             "yet (a shared cache still being built): a subset's figures")
     args = parser.parse_args()
     from liasse.samples.realcorpus import corpus_documents, read_words
 
     groups = defaultdict(list)
     for document in corpus_documents(args.corpus):
+        if args.cached_only and not _cached(document.path, args.cache):
+            continue
         name = document.truth.get("supplier_name")
         if name:
             groups[normalise(name)].append(document)
@@ -95,6 +104,11 @@ def main() -> None:
     print(f"auto band (key fields the labels have) with no wrong key field: "
           f"{auto_labelled[0]}/{auto_labelled[1]} = "
           f"{auto_labelled[0] / max(auto_labelled[1], 1):.1%}")
+
+
+def _cached(path: Path, cache: Path) -> bool:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return (cache / f"{digest}.json").exists() and (cache / f"{digest}.layer").exists()
 
 
 def _right(fields: dict, name: str, truth: str | None) -> bool:  # type: ignore[type-arg]

@@ -89,3 +89,13 @@ def test_an_adjustment_line_of_a_supplier_in_cents_casts_no_doubt(engine: Engine
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.value == "8.48"
     assert "rounding line" not in learned.evidence
+
+
+def test_a_rounding_line_that_rounds_by_nothing_casts_no_doubt(engine: Engine) -> None:
+    """"Rounding 0.00": that till did not round this slip; the confirmed total in five
+    cents was one by chance."""
+    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    later = _slip("6.98", "8.48", rounding="0.00")
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert learned.value == "8.48"
+    assert "rounding line" not in learned.evidence

@@ -31,13 +31,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from liasse.domain.extraction import DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
 from liasse.extract.candidates import Candidate
+from liasse.extract.doctype import classify
 from liasse.extract.fields.geometry import Layout, normalise
 from liasse.extract.fields.numbers import CURRENCY_MARKS
-from liasse.extract.memory_checks import DOUBTED, doubted, doubts, paid_adds_up
+from liasse.extract.memory_checks import (
+    DOUBTED,
+    doubted,
+    doubts,
+    paid_adds_up,
+    rounds_by_nothing,
+)
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -62,6 +70,7 @@ _BY_IDENTIFIER = 0.95
 _OCR_TRUSTED = 0.9
 # Position tolerance, as a share of the page's width or height.
 _NEAR = 0.08
+_LINES_NEAR = 1
 # Header lines kept as the layout fingerprint, and how alike two lines must be.
 _HEADER_LINES = 8
 _LINE_ALIKE = 85.0
@@ -96,16 +105,49 @@ class Anchor:
     y: float  # top, share of the page height
     from_bottom: float  # 1 - bottom: receipts grow downwards, their totals sit low
     shape: str  # "A-9999-999", "99.99.9999": letters, digits, the separators kept
+    # An amount's lines of amounts below it on its page (0: the last one), -1 unknown: a
+    # table's totals row stays the last however many item rows push it down.
+    rows_below: int = -1
+    # The lexicon's label for the field among the label words ("total" of an OCR'd "total
+    # j aipaaniqr"): what the next slip repeats when OCR garbles the rest differently.
+    core: str = ""
+    # Its line's place among the lines of values after that lexicon label, from the top
+    # (-1 unknown): a slip's total follows the first "Total", its tax summary's the last.
+    core_rank: int = -1
+    # Lines above and below it on a one-page document (-1 unknown, or more pages): a
+    # slip's header keeps its lines when its length, and so every share of its height,
+    # changes with the items.
+    lines_above: int = -1
+    lines_below: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
-                "from_bottom": round(self.from_bottom, 4), "shape": self.shape}
+                "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
+                "rows_below": self.rows_below, "core": self.core,
+                "core_rank": self.core_rank, "lines_above": self.lines_above,
+                "lines_below": self.lines_below}
+
+    def near(self, other: Anchor) -> bool:
+        """At the same place: the same column, and the same height from the page's top or
+        bottom, as a share of the page or in lines (one line of OCR noise allowed)."""
+        if abs(self.x - other.x) > _NEAR:
+            return False
+        return abs(self.y - other.y) <= _NEAR or abs(
+            self.from_bottom - other.from_bottom) <= _NEAR or _lines_near(
+            self.lines_above, other.lines_above) or _lines_near(
+            self.lines_below, other.lines_below)
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Anchor:
         return cls(str(raw.get("label", "")), float(raw.get("x", 0.0)),
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
-                   str(raw.get("shape", "")))
+                   str(raw.get("shape", "")), int(raw.get("rows_below", -1)),
+                   str(raw.get("core", "")), int(raw.get("core_rank", -1)),
+                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)))
+
+
+def _lines_near(here: int, remembered: int) -> bool:
+    return here >= 0 and remembered >= 0 and abs(here - remembered) <= _LINES_NEAR
 
 
 @dataclass(frozen=True)
@@ -144,11 +186,15 @@ class SupplierMemory:
     ledger_account: str | None = None
     confirmations: int = 0  # documents confirmed as this supplier's invoices
     not_invoice: int = 0  # documents of this layout rejected as not an invoice
+    # Why the classifier called a document a person then confirmed "other" ("titled
+    # “bestellung”"): this supplier's invoices carry that title; its next ones are invoices.
+    overruled: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"identifiers": list(self.identifiers), "domains": list(self.domains),
                 "fingerprint": list(self.fingerprint), "marks": list(self.marks),
-                "hints": {name: hint.to_json() for name, hint in self.hints.items()}}
+                "hints": {name: hint.to_json() for name, hint in self.hints.items()},
+                "overruled": list(self.overruled)}
 
     @classmethod
     def from_json(cls, supplier_id: str, supplier_name: str, raw: Mapping[str, Any], *,
@@ -160,7 +206,8 @@ class SupplierMemory:
                    tuple(raw.get("marks") or ()),
                    {name: FieldHint.from_json(name, hint) for name, hint in hints.items()
                     if isinstance(hint, Mapping)},
-                   ledger_account, confirmations, not_invoice)
+                   ledger_account, confirmations, not_invoice,
+                   tuple(str(reason) for reason in raw.get("overruled") or ()))
 
 
 # --- describing a page --------------------------------------------------------------------
@@ -188,8 +235,67 @@ def anchor_of(layout: Layout, candidate: Candidate) -> Anchor:
     page = layout.page(segment.page)
     width, height = max(page.width, 1.0), max(page.height, 1.0)
     first = segment.words[min(candidate.word, len(segment.words) - 1)]
+    # Lines count on a one-page slip only: an invoice's pages break where they please.
+    own = list(range(len(layout.lines))) if len(layout.pages) == 1 else []
     return Anchor(_label_before(layout, candidate), first.x0 / width, segment.y0 / height,
-                  1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate))
+                  1.0 - max(w.y1 for w in segment.words) / height, _printed_shape(candidate),
+                  lines_above=segment.line - own[0] if own else -1,
+                  lines_below=own[-1] - segment.line if own else -1)
+
+
+def amount_rows_below(candidates: Mapping[str, list[Candidate]], candidate: Candidate) -> int:
+    """How many lines holding an amount come after the candidate's on its page."""
+    lines = {c.segment.line for c in candidates.get("amount", [])
+             if c.segment.page == candidate.segment.page}
+    return sum(1 for line in lines if line > candidate.segment.line)
+
+
+def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                   candidate: Candidate, name: str) -> Anchor:
+    """The anchor, with the field's lexicon label and an amount's rows below it."""
+    core = core_label(layout, candidate, name)
+    anchor = replace(anchor_of(layout, candidate), core=core,
+                     core_rank=core_ranks(layout, candidates, name, core).get(id(candidate), -1))
+    if candidate.kind != "amount":
+        return anchor
+    return replace(anchor, rows_below=amount_rows_below(candidates, candidate))
+
+
+def core_ranks(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
+               core: str) -> dict[int, int]:
+    """id(candidate) → its line's place, from the top, among the lines whose candidates of
+    the field follow `core`."""
+    if not core:
+        return {}
+    kind = FIELD_KINDS.get(name, "")
+    cores = [(c, core_label(layout, c, name)) for c in candidates.get(kind, [])]
+    # The very label if the page prints it, else its longer forms.
+    after = [c for c, here in cores if here == core] or [
+        c for c, here in cores if _same_core(here, core)]
+    # By line: OCR reads one printed value twice as often as it splits a line.
+    lines = sorted({(c.segment.page, c.segment.line) for c in after})
+    rank = {line: index for index, line in enumerate(lines)}
+    return {id(c): rank[(c.segment.page, c.segment.line)] for c in after}
+
+
+def _same_core(here: str, remembered: str) -> bool:
+    """The remembered lexicon label, or a longer form of it ("total sales inclusive of
+    gst" for "total sales": OCR merged a line into the label once). Never a shorter one:
+    "total" is any total, "total payable" this supplier's."""
+    return bool(here) and (here == remembered or here.startswith(remembered + " "))
+
+
+def core_label(layout: Layout, candidate: Candidate, name: str) -> str:
+    """The lexicon's label of the field `name` nearest before the value, in its own segment
+    or the label segment the reader tied it to; "" when none is."""
+    own, tied = candidate.segment, candidate.label
+    found = [hit for hit in layout.hits.get(name, [])
+             if (hit.segment is own and hit.end <= candidate.word)
+             or (tied is not None and tied is not own and hit.segment is tied)]
+    if not found:
+        return ""
+    nearest = max(found, key=lambda hit: (hit.segment is own, hit.end))
+    return " ".join(nearest.label.tokens)
 
 
 def _printed_shape(candidate: Candidate) -> str:
@@ -278,6 +384,26 @@ def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name:
     return None
 
 
+def _misread_occurrence(candidates: Mapping[str, list[Candidate]], name: str, value: str
+                        ) -> Candidate | None:
+    """Where OCR printed the confirmed amount or date with one digit misread ("112.46"
+    for 112.45): the one value so close after the field's own label. The anchor is where
+    the supplier prints it, whatever OCR made of the digits."""
+    kind = FIELD_KINDS.get(name)
+    if kind not in ("amount", "date"):
+        return None
+    close = [c for c in candidates.get(kind, []) if _one_digit_off(c.value, value)
+             and _labelled_as(c, ("same", "left"), (name,))]
+    return close[0] if len({c.value for c in close}) == 1 else None
+
+
+def _one_digit_off(read: str, confirmed: str) -> bool:
+    if len(read) != len(confirmed):
+        return False
+    differ = [(a, b) for a, b in zip(read, confirmed, strict=True) if a != b]
+    return len(differ) == 1 and differ[0][0].isdigit() and differ[0][1].isdigit()
+
+
 def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
                  ) -> bool:
     return any(candidate.features.get(f"{d}:{r}", 0.0) > 0 for d in directions for r in roles)
@@ -306,8 +432,10 @@ def learn(memory: SupplierMemory, layout: Layout | None,
     for name, value in lesson.confirmed.items():
         anchor = None
         if layout is not None:
-            found = _occurrence(layout, candidates, name, value)
-            anchor = anchor_of(layout, found) if found is not None else None
+            found = _occurrence(layout, candidates, name, value) or _misread_occurrence(
+                candidates, name, value)
+            anchor = _placed_anchor(layout, candidates, found, name) if found is not None \
+                else None
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
     identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
                    if lesson.confirmed.get(n)}
@@ -320,7 +448,20 @@ def learn(memory: SupplierMemory, layout: Layout | None,
         marks=kept_marks(memory.marks, header_marks(layout)) if layout is not None
         else memory.marks,
         ledger_account=lesson.ledger_account or memory.ledger_account,
-        confirmations=memory.confirmations + 1)
+        confirmations=memory.confirmations + 1,
+        overruled=_overruled(memory.overruled, layout, lesson.confirmed))
+
+
+def _overruled(old: tuple[str, ...], layout: Layout | None, confirmed: Mapping[str, str]
+               ) -> tuple[str, ...]:
+    """The reasons kept, with this confirmed document's if the classifier called it
+    "other"."""
+    if layout is None:
+        return old
+    kind = classify(layout, has_amounts=bool(confirmed.get("total_amount")))
+    if kind.document_type != "other" or kind.reason in old:
+        return old
+    return (*old, kind.reason)
 
 
 def _folded(old: FieldHint | None, new: FieldHint) -> FieldHint:
@@ -438,6 +579,7 @@ class MemoryReading:
 class _Pick:
     candidate: Candidate
     full: bool  # label, shape and position all as remembered
+    placed: bool = False  # found by its place alone: the confirmed value had no label
 
 
 def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
@@ -451,6 +593,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     memory = recognition.memory
     if memory.not_invoice > memory.confirmations:
         return MemoryReading(out, "other", recognition)
+    document_type = _confirmed_type(layout, out, memory, recognition)
     candidates = with_glued_amounts(layout, candidates)
     picks = {name: _pick(layout, candidates, memory.hints[name])
              for name in ANCHORED_FIELDS if name in memory.hints}
@@ -472,29 +615,54 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     for name, why in doubts(confirmed, out).items():
         out[name] = doubted(out[name], why)
     total = memory.hints.get("total_amount")
-    if total is not None and _unrounded_total(layout, total.value, out.get("total_amount")):
+    if total is not None and _unrounded_total(layout, candidates, total.value,
+                                              out.get("total_amount")):
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
-    return MemoryReading(out, None, recognition)
+    return MemoryReading(out, document_type, recognition)
+
+
+def _confirmed_type(layout: Layout, fields: Mapping[str, ExtractedField],
+                    memory: SupplierMemory, recognition: Recognition) -> DocumentType | None:
+    """An invoice, when the classifier calls the page "other" for the very reason a person
+    overruled on this supplier's confirmed document, and the page names the supplier
+    itself (an identifier, its domain, its name), not only a layout alike."""
+    if not memory.overruled or recognition.how == "layout":
+        return None
+    total = fields.get("total_amount")
+    if total is None or total.value is None:
+        return None  # no amount read: nothing to post whatever its type
+    kind = classify(layout, has_amounts=True)
+    return "invoice" if kind.document_type == "other" and kind.reason in memory.overruled \
+        else None
 
 
 def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
           hint: FieldHint) -> _Pick | None:
     """The candidate at the remembered anchor; none when two values sit there alike."""
     anchor = hint.anchor
-    if anchor is None or not anchor.label:
+    if anchor is None:
         return None
-    # The very label beats one OCR may have blurred ("total ht" is near "total ttc"); at
-    # the remembered position beats elsewhere.
-    scored: list[tuple[tuple[bool, bool], Candidate]] = []
+    if not anchor.label:
+        return _placed_pick(layout, candidates, hint.field, anchor)
+    # The very label beats one OCR may have blurred ("total ht" is near "total ttc") or
+    # the same lexicon label among other OCR'd words; at the remembered position beats
+    # elsewhere; at the remembered place among the lines after that lexicon label breaks
+    # a tie (a tax summary's "Total" line after the slip's).
+    scored: list[tuple[tuple[bool, bool, bool], Candidate]] = []
+    ranks = core_ranks(layout, candidates, hint.field, anchor.core)
     for candidate in candidates.get(FIELD_KINDS[hint.field], []):
         here = anchor_of(layout, candidate)
-        if not _same_label(here.label, anchor.label) or not _same_shape(
-                candidate.kind, here.shape, anchor.shape):
+        if not _same_shape(candidate.kind, here.shape, anchor.shape):
             continue
-        near = abs(here.x - anchor.x) <= _NEAR and (
-            abs(here.y - anchor.y) <= _NEAR or abs(here.from_bottom - anchor.from_bottom) <= _NEAR)
-        scored.append(((here.label == anchor.label, near), candidate))
+        # OCR garbled the words around the label: the same lexicon label will do, at the
+        # same place among the values after it.
+        if not _same_label(here.label, anchor.label) and (
+                anchor.core_rank < 0 or ranks.get(id(candidate)) != anchor.core_rank):
+            continue
+        near = here.near(anchor)
+        ranked = anchor.core_rank >= 0 and ranks.get(id(candidate)) == anchor.core_rank
+        scored.append(((here.label == anchor.label, near, ranked), candidate))
     if not scored:
         return None
     best = max(score for score, _ in scored)
@@ -503,6 +671,31 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         return None
     candidate = next(c for score, c in scored if score == best)
     return _Pick(candidate, best[1])
+
+
+def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name: str,
+                 anchor: Anchor) -> _Pick | None:
+    """A value the supplier prints with no label (a table's row of totals, under column
+    heads): the one unlabelled candidate in its shape in its remembered column and, for an
+    amount, as many lines of amounts above the page's last as the confirmed one (a longer
+    table pushes the row down; without that count, its place from the top or the bottom).
+    None when two values sit there."""
+    found = set()
+    chosen = None
+    for candidate in candidates.get(FIELD_KINDS[name], []):
+        here = _placed_anchor(layout, candidates, candidate, name)
+        if here.label or not _same_shape(candidate.kind, here.shape, anchor.shape):
+            continue
+        if abs(here.x - anchor.x) > _NEAR:
+            continue
+        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else (
+                abs(here.y - anchor.y) <= _NEAR
+                or abs(here.from_bottom - anchor.from_bottom) <= _NEAR):
+            found.add(candidate.value)
+            chosen = candidate
+    if len(found) != 1 or chosen is None:
+        return None
+    return _Pick(chosen, full=False, placed=True)
 
 
 def _same_shape(kind: str, here: str, remembered: str) -> bool:
@@ -519,9 +712,11 @@ def _bare(shape: str) -> str:
 
 
 def _same_label(here: str, remembered: str) -> bool:
-    """The same label words, allowing for a misread letter or two (OCR)."""
-    return here == remembered or (len(remembered) >= 4 and
-                                  fuzz.ratio(here, remembered) >= _LABEL_ALIKE)
+    """The same label words, allowing for a misread letter or two (OCR): a short label
+    ("date", "data") with one letter misread is under any ratio, so one edit counts too."""
+    return here == remembered or (len(remembered) >= 4 and (
+        fuzz.ratio(here, remembered) >= _LABEL_ALIKE
+        or Levenshtein.distance(here, remembered) <= 1))
 
 
 def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedField]) -> bool:
@@ -546,6 +741,8 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         return read  # the amount after rounding is what was paid; the label's came before
     agrees = read is not None and read.value is not None and \
         same_value(name, read.value, candidate.value)
+    if pick.placed:
+        return _placed_field(name, pick, hint, read, adds_up=adds_up, agrees=agrees)
     cross_checked = agrees or (adds_up and name in AMOUNT_FIELDS)
     if pick.full and hint.trust >= 2 and cross_checked:
         confidence = _TRUSTED
@@ -569,8 +766,32 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
     elif read is not None and read.value is not None and (
             read.confidence >= confidence or not pick.full):
         return read  # the page's own evidence is stronger than an unchecked memory
-    why = (f"as confirmed {hint.trust}× for this supplier: after "
-           f"'{hint.anchor.label if hint.anchor else ''}'")
+    label = "" if hint.anchor is None else (
+        hint.anchor.label if not hint.anchor.core or hint.anchor.core in hint.anchor.label
+        else hint.anchor.core)
+    why = f"as confirmed {hint.trust}× for this supplier: after '{label}'"
+    return ExtractedField(candidate.value, round(confidence, 4),
+                          f"{candidate.evidence} [{why}]"[:240])
+
+
+def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None, *,
+                  adds_up: bool, agrees: bool) -> ExtractedField:
+    """A place alone is weak evidence (any number may sit there next month): it decides
+    only for an amount the page's arithmetic confirms, and otherwise leaves the reader's
+    value, or offers its own for review when the reader found none."""
+    candidate = pick.candidate
+    checked = adds_up and name in AMOUNT_FIELDS
+    if not checked or _ocr_hesitated(candidate, confirmed_twice=False):
+        if read is not None and read.value is not None:
+            return read
+        confidence = _LABEL_ONLY
+    else:
+        confidence = _TRUSTED if hint.trust >= 2 else _CROSS_CHECKED
+    if agrees and read is not None:
+        confidence = max(confidence, read.confidence)
+    why = f"in the column and row of the supplier's confirmed {name}, {hint.trust}×"
+    if checked:
+        why += "; the amounts add up"
     return ExtractedField(candidate.value, round(confidence, 4),
                           f"{candidate.evidence} [{why}]"[:240])
 
@@ -604,11 +825,16 @@ def _same_rounding(name: str, confirmed: str, value: str) -> bool:
     return not rounded or Decimal(value) % _ROUNDING_STEP == 0
 
 
-def _unrounded_total(layout: Layout, confirmed: str, total: ExtractedField | None) -> bool:
+def _unrounded_total(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                     confirmed: str, total: ExtractedField | None) -> bool:
     """A page with a rounding line, of a supplier whose confirmed total was rounded to
     five cents, pays its total so rounded: a total with other cents is the sum before
-    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none.)"""
+    rounding, or a misread one. (An "adjustment" line on an invoice in cents is none, nor
+    is a rounding line that rounds by nothing: that till did not round this slip, and a
+    confirmed total in five cents was one by chance.)"""
     if total is None or total.value is None or not layout.hits.get("rounding"):
+        return False
+    if rounds_by_nothing(candidates.get("amount", [])):
         return False
     return not _same_rounding("total_amount", confirmed, total.value)
 

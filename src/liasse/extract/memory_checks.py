@@ -117,5 +117,11 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     return any(other + step == value for other in others for step in rounding)
 
 
+def rounds_by_nothing(amounts: list[Candidate]) -> bool:
+    """The page's rounding lines all print zero ("Rounding : 0.00")."""
+    rounding = [Decimal(c.value) for c in amounts if _labelled(c, "rounding")]
+    return bool(rounding) and all(step == 0 for step in rounding)
+
+
 def _labelled(candidate: Candidate, role: str) -> bool:
     return any(candidate.features.get(f"{d}:{role}", 0.0) > 0 for d in ("same", "left"))

@@ -1,0 +1,81 @@
+"""Amounts a supplier prints with no label (a row of totals under the table's column
+heads): the row is the page's last line of amounts however many items push it down, and
+it decides only when its amounts add up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from liasse.app import learning
+from liasse.extract.fields.document import read_document
+from liasse.extract.layout import Page, Word
+from liasse.extract.memory import SupplierMemory
+from liasse.store import repo as store_repo
+from liasse.store.db import make_session_factory
+from liasse.store.memory_repo import MemoryRepo
+from liasse.store.suppliers_repo import SupplierRepo
+
+SURE = 0.85
+_COLUMNS = (220.0, 330.0, 440.0)  # net, tax, total
+
+
+def _line(y: float, *parts: tuple[str, float]) -> list[Word]:
+    return [Word(text, x, y, x + 7.0 * len(text), y + 10.0) for text, x in parts]
+
+
+def _invoice(items: list[str], number: str, *, total: str | None = None) -> list[Page]:
+    """Items priced net, 20 % tax each, then an unlabelled row: net, tax, total."""
+    words = [*_line(40, ("Acme", 40), ("Outillage", 80), ("SAS", 150)),
+             *_line(60, ("Invoice", 400), (number, 460)),
+             *_line(80, ("Date:", 400), ("03/02/2025", 440)),
+             *_line(120, ("Item", 40), ("Net", 220), ("Tax", 330), ("Gross", 440))]
+    net = tax = Decimal(0)
+    for index, price in enumerate(items):
+        item_tax = (Decimal(price) * Decimal("0.2")).quantize(Decimal("0.01"))
+        net, tax = net + Decimal(price), tax + item_tax
+        words += _line(140 + 20 * index, (f"Article{index}", 40), (price, _COLUMNS[0]),
+                       (str(item_tax), _COLUMNS[1]), (str(Decimal(price) + item_tax),
+                                                      _COLUMNS[2]))
+    row = 160 + 20 * len(items)
+    words += _line(row, (str(net), _COLUMNS[0]), (str(tax), _COLUMNS[1]),
+                   (total or str(net + tax), _COLUMNS[2]))
+    words += _line(row + 60, ("Thank", 40), ("you", 90))
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def _taught(engine: Engine, pages: list[Page], sets: dict[str, str]
+            ) -> tuple[SupplierMemory, ...]:
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
+                             read_document(pages).fields,
+                             {"supplier_name": "Acme Outillage SAS", **sets})
+        return tuple(memories.memories())
+
+
+def test_the_unlabelled_totals_row_is_read_again_when_its_amounts_add_up(
+        engine: Engine) -> None:
+    first = _invoice(["10.00", "20.00", "5.00"], "1001")
+    taught = _taught(engine, first, {"net_amount": "35.00", "tax_amount": "7.00",
+                                     "total_amount": "42.00"})
+    later = _invoice(["15.00", "12.50", "30.00", "7.50", "40.00", "3.00"], "1002")
+    fields = read_document(later, memories=taught).fields
+    assert (fields["net_amount"].value, fields["tax_amount"].value,
+            fields["total_amount"].value) == ("108.00", "21.60", "129.60")
+    assert fields["total_amount"].confidence >= SURE
+    assert "column and row" in fields["total_amount"].evidence
+
+
+def test_an_unlabelled_row_that_does_not_add_up_lifts_nothing(engine: Engine) -> None:
+    """A misread total in the row: its place alone is no reason to be sure of it."""
+    first = _invoice(["10.00", "20.00", "5.00"], "1001")
+    taught = _taught(engine, first, {"net_amount": "35.00", "tax_amount": "7.00",
+                                     "total_amount": "42.00"})
+    later = _invoice(["15.00", "12.50", "30.00"], "1002", total="68.40")
+    plain = read_document(later).fields["total_amount"]
+    learned = read_document(later, memories=taught).fields["total_amount"]
+    assert learned.confidence < SURE
+    assert learned.confidence <= max(plain.confidence, 0.7)
