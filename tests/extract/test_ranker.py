@@ -462,3 +462,29 @@ def test_a_count_or_a_total_before_gst_is_never_the_receipts_total() -> None:
     assert not amounts["91.42"].features.get("left:total_amount")
     assert amounts["51.42"].features.get("left:net_amount")
     assert amounts["54.50"].features.get("left:total_amount")
+
+
+def test_a_partys_block_ends_where_the_next_partys_begins_and_its_first_name_heads_it() -> None:
+    """"Verkäufer / Name: Groß und Breit Bau AG / … / Käufer / Name: Metallbau GmbH": the
+    buyer's name is not in the seller's block, and each block's first name is marked."""
+    rows = [(40, 20, "Verkäufer"), (40, 35, "Name:"), (120, 35, "Groß und Breit Bau AG"),
+            (40, 50, "Käufer/Leistungsempfänger"), (40, 65, "Name:"),
+            (120, 65, "Metallbau Leipzig GmbH"), (40, 80, "Pappelallee 15")]
+    seller, buyer = _name(rows, "Groß und Breit Bau AG"), _name(rows, "Metallbau Leipzig GmbH")
+    assert seller.features.get("in_seller") and seller.features.get("heads_seller")
+    assert not buyer.features.get("in_seller") and not buyer.features.get("heads_seller")
+    assert buyer.features.get("in_customer") and buyer.features.get("heads_customer")
+    assert not _name(rows, "Pappelallee 15").features.get("heads_customer")
+
+
+def test_a_sum_without_its_tax_is_a_net_and_falligkeit_heads_a_due_date() -> None:
+    """"Rechnungssumme ohne USt." ends with a tax word but names the net; "Fälligkeit" over
+    a date in its column is the due date."""
+    layout = build_layout([page_of([(40, 20, "Rechnungssumme ohne USt."), (300, 20, "3.600,00"),
+                                    (40, 35, "Steuerbetrag"), (300, 35, "684,00"),
+                                    (40, 60, "Fälligkeit"), (40, 75, "06.06.2025")])])
+    found = all_candidates(layout)
+    net = next(c for c in found["amount"] if c.value == "3600.00")
+    assert net.features.get("left:net_amount") and not net.features.get("left:tax_amount")
+    due = next(c for c in found["date"] if c.value == "2025-06-06")
+    assert due.features.get("above:due_date")

@@ -497,6 +497,16 @@ def _beside_code(segment: Segment, index: int) -> bool:
 # --- names (the supplier) -----------------------------------------------------------------
 
 def _names(context: _Context) -> Iterator[Candidate]:
+    """Every name-like segment; the first under a party's heading is marked as such."""
+    seller = _block_heads(context, "seller_block")
+    customer = _block_heads(context, "customer_block")
+    for candidate in _name_like(context):
+        candidate.features["heads_seller"] = float(id(candidate.segment) in seller)
+        candidate.features["heads_customer"] = float(id(candidate.segment) in customer)
+        yield candidate
+
+
+def _name_like(context: _Context) -> Iterator[Candidate]:
     layout = context.layout
     customer = _areas_under(context, "customer_block")
     seller = _areas_under(context, "seller_block")
@@ -744,22 +754,57 @@ def _lower_share(text: str) -> float:
     return sum(word[0].islower() for word in words) / len(words) if words else 0.0
 
 
+_BLOCK_ROLES = ("seller_block", "customer_block")
+_BLOCK_LINES = 6  # how far under its label a party's block reaches
+
+
 def _areas_under(context: _Context, role: str) -> set[int]:
     """Segments of a block a label opens ("Bill to", "Vendeur"): its own and those under it."""
+    return {id(segment) for block in _blocks_under(context, role) for segment in block}
+
+
+def _blocks_under(context: _Context, role: str) -> list[list[Segment]]:
+    """Each block a label of `role` opens: the label's segment, then the segments under it,
+    in reading order, down to the next party's label ("Verkäufer … Käufer": the seller's
+    block ends where the buyer's begins)."""
     layout = context.layout
-    area: set[int] = set()
+    blocks: list[list[Segment]] = []
     for hit in layout.hits.get(role, []):
         label = hit.segment
         if _contact(label.text):
             continue  # "tim.kleine@lieferant.com" holds the word "lieferant", heads no block
-        area.add(id(label))
-        for line in layout.lines[label.line + 1:label.line + 7]:
+        block = [label]
+        for line in layout.lines[label.line + 1:label.line + 1 + _BLOCK_LINES]:
             if line.page != label.page:
                 break
-            for other in line.segments:
-                if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10:
-                    area.add(id(other))
-    return area
+            under = [other for other in line.segments
+                     if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10]
+            if any(_opens_block(context, other) for other in under):
+                break
+            block.extend(under)
+        blocks.append(block)
+    return blocks
+
+
+def _opens_block(context: _Context, segment: Segment) -> bool:
+    return any(hit.label.role in _BLOCK_ROLES and hit.start == 0
+               for hit in context.hits_by_segment.get(id(segment), []))
+
+
+def _block_heads(context: _Context, role: str) -> set[int]:
+    """The first segment under each block's label that could be a name: where a party's
+    name is printed under its heading ("Destinataire / Communauté de communes … / 2 place
+    de la Mairie"), whatever comes after it."""
+    heads: set[int] = set()
+    for block in _blocks_under(context, role):
+        for segment in block[1:]:
+            text = segment.text.rstrip()
+            if text.endswith(":") or _only_labels(context, segment):
+                continue  # "Name:" heads the value beside it
+            if _could_be_name(_clean_name(text)):
+                heads.add(id(segment))
+                break
+    return heads
 
 
 def _contact(text: str) -> bool:

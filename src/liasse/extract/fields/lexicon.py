@@ -45,6 +45,12 @@ _NET = _labels(
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
     "sous total", "total hors taxe", "total excl gst", "total excluding gst",
     "total sales excluding gst", "total sales excl gst", "total sales ex gst",
+    # A sum "without" its tax is the net, whatever tax word ends the label: longest match
+    # makes "Rechnungssumme ohne USt." a net and not a tax.
+    "ohne ust", "ohne mwst", "summe ohne ust", "summe ohne mwst", "rechnungssumme ohne ust",
+    "rechnungssumme ohne mwst", "exkl ust", "exkl mwst", "hors tva", "total hors tva",
+    "montant hors tva", "sans tva", "excl vat", "excluding vat", "without vat", "excl btw",
+    "exclusief btw", "sin iva", "senza iva",
 )
 _TAX = _labels(
     "tax_amount", "strong",
@@ -78,7 +84,8 @@ _DUE_DATE = _labels(
     "payable avant le", "a regler avant le", "a regler le", "a payer le", "payable le",
     "date de reglement", "date de paiement", "due date", "payment due", "payable on", "payable by",
     "due on", "payment due date", "pay by", "due by", "faellig", "fallig", "faelligkeit",
-    "fallig am", "faellig am", "falligkeitsdatum", "zahlbar bis", "zahlbar am", "zahlungsziel",
+    "fallig am", "faellig am", "falligkeitsdatum", "falligkeit", "zahlbar bis", "zahlbar am",
+    "zahlungsziel",
     # Without accents "Facture à régler le" starts like "Facturé à" (the customer block).
     "facture a regler le", "facture a regler avant le", "facture a payer le",
     "facture a payer avant le", "facture payable le",
