@@ -488,3 +488,24 @@ def test_a_sum_without_its_tax_is_a_net_and_falligkeit_heads_a_due_date() -> Non
     assert net.features.get("left:net_amount") and not net.features.get("left:tax_amount")
     due = next(c for c in found["date"] if c.value == "2025-06-06")
     assert due.features.get("above:due_date")
+
+
+def test_a_contact_above_the_company_does_not_head_the_block() -> None:
+    """"Invoice to: / John Miller / ACME Company Inc": the party is the company; a row whose
+    label names something else ("Anschrift: | …") heads nothing."""
+    rows = [(40, 20, "Invoice to:"), (40, 35, "John Miller"), (40, 50, "ACME Company Inc"),
+            (40, 65, "2 Maple St")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_customer")] == ["ACME Company Inc"]
+    rows = [(40, 20, "Verkäufer"), (40, 35, "Anschrift:"), (250, 35, "Lieferantenstrasse 20"),
+            (40, 50, "Name:"), (250, 50, "Lieferant GmbH")]
+    assert _name(rows, "Lieferantenstrasse 20").features.get("beside_other_label")
+    assert _name(rows, "Lieferant GmbH").features.get("heads_seller")
+
+
+def test_a_name_after_its_partys_label_on_one_line_heads_its_block() -> None:
+    rows = [(40, 20, "Vendeur: Ma Societe SARL"), (40, 35, "Client: Client Test SAS"),
+            (40, 50, "Total HT: 1000.00 EUR")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_seller")] == ["Ma Societe SARL"]
+    assert [c.value for c in names if c.features.get("heads_customer")] == ["Client Test SAS"]

@@ -501,8 +501,13 @@ def _names(context: _Context) -> Iterator[Candidate]:
     seller = _block_heads(context, "seller_block")
     customer = _block_heads(context, "customer_block")
     for candidate in _name_like(context):
-        candidate.features["heads_seller"] = float(id(candidate.segment) in seller)
-        candidate.features["heads_customer"] = float(id(candidate.segment) in customer)
+        # On a label's own line only the words after the label are the name.
+        heads = not _opening_roles(context, candidate.segment) \
+            or bool(candidate.features.get("after_label"))
+        candidate.features["heads_seller"] = float(heads and id(candidate.segment) in seller)
+        candidate.features["heads_customer"] = float(heads and id(candidate.segment) in customer)
+        candidate.features["beside_other_label"] = float(
+            _beside_other_label(context, candidate.segment))
         yield candidate
 
 
@@ -779,11 +784,31 @@ def _blocks_under(context: _Context, role: str) -> list[list[Segment]]:
                 break
             under = [other for other in line.segments
                      if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10]
+            if under and under[-1].text.rstrip().endswith(":"):
+                # "Name: | Kunden AG": the value of a row of the block, in its own column.
+                under += [other for other in line.segments if other.x0 >= under[-1].x1][:1]
             if any(_opens_block(context, other) for other in under):
                 break
             block.extend(under)
         blocks.append(block)
     return blocks
+
+
+# Labels whose value beside them is a party's name ("Name: | Lieferant GmbH").
+_NAME_LABELS = frozenset({"name", "nom", "firma", "company", "company name", "societe",
+                          "raison sociale", "unternehmen", "naam", "bedrijf", "nome",
+                          "ragione sociale", "empresa", "nombre", "razon social"})
+
+
+def _beside_other_label(context: _Context, segment: Segment) -> bool:
+    """The value of a "Label: value" row whose label names no party ("Anschrift: | …",
+    "Rechnungsstandard: | Factur-x 1.0"): an address, a code or a setting, never a name."""
+    line = context.layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0]
+    if not left or not left[-1].text.rstrip().endswith(":"):
+        return False
+    label = normalise(left[-1].text)
+    return label not in _NAME_LABELS and not _opens_block(context, left[-1])
 
 
 def _opens_block(context: _Context, segment: Segment) -> bool:
@@ -797,14 +822,22 @@ def _block_heads(context: _Context, role: str) -> set[int]:
     de la Mairie"), whatever comes after it."""
     heads: set[int] = set()
     for block in _blocks_under(context, role):
-        for segment in block[1:]:
-            text = segment.text.rstrip()
-            if text.endswith(":") or _only_labels(context, segment):
-                continue  # "Name:" heads the value beside it
-            if _could_be_name(_clean_name(text)):
-                heads.add(id(segment))
-                break
+        if _after_label(context, block[0]):
+            heads.add(id(block[0]))  # "Vendeur : Ma Société SARL": the name follows its label
+            continue
+        names = [segment for segment in block[1:] if _names_a_party(context, segment)][:2]
+        if len(names) == 2 and not _has_form(names[0].text) and _has_form(names[1].text):
+            names = names[1:]  # "John Miller / ACME Company Inc": a contact above the company
+        heads.update(id(segment) for segment in names[:1])
     return heads
+
+
+def _names_a_party(context: _Context, segment: Segment) -> bool:
+    text = segment.text.rstrip()
+    if text.endswith(":") or _only_labels(context, segment) \
+            or _beside_other_label(context, segment):
+        return False  # "Name:" heads the value beside it; "Nummer: | 549910" is no name
+    return _could_be_name(_clean_name(text))
 
 
 def _contact(text: str) -> bool:
