@@ -509,3 +509,65 @@ def test_a_name_after_its_partys_label_on_one_line_heads_its_block() -> None:
     names = all_candidates(build_layout([page_of(rows)]))["name"]
     assert [c.value for c in names if c.features.get("heads_seller")] == ["Ma Societe SARL"]
     assert [c.value for c in names if c.features.get("heads_customer")] == ["Client Test SAS"]
+
+
+def test_an_orders_number_and_date_are_labelled_as_another_documents() -> None:
+    """"Bestellung Nr. Kunde: 2025-471331", "Rechnung gemäß Bestellung vom 01.11.2024": the
+    order's number and date, never the invoice's."""
+    layout = build_layout([page_of([(40, 20, "Handelsrechnung (380) Nr. 471102 vom 15.11.2024"),
+                                    (40, 35, "Bestellung Nr. Kunde:"), (250, 35, "2025-471331"),
+                                    (40, 50, "Rechnung gemäß Bestellung vom 01.11.2024.")])])
+    found = all_candidates(layout)
+    order = next(c for c in found["code"] if c.value == "2025-471331")
+    assert order.features.get("left:other_number")
+    ordered = next(c for c in found["date"] if c.value == "2024-11-01")
+    assert ordered.features.get("same:other_date")
+    issued = next(c for c in found["date"] if c.value == "2024-11-15")
+    assert not issued.features.get("same:other_date")
+
+
+def test_an_e_invoice_viewers_party_headings_open_blocks() -> None:
+    """"Informationen zum Käufer / Name: | …", "Informationen zum Verkäufer / Firmenname: | …"."""
+    rows = [(40, 20, "Informationen zum Käufer"), (40, 35, "Name:"),
+            (150, 35, "Untertänigster Leistungsempfänger"), (40, 50, "Ort:"),
+            (150, 50, "Glückstadt"), (40, 65, "Informationen zum Verkäufer"),
+            (40, 80, "Firmenname:"), (150, 80, "Hochwürdiger Leistungserbringer")]
+    assert _name(rows, "Hochwürdiger Leistungserbringer").features.get("heads_seller")
+    assert _name(rows, "Untertänigster Leistungsempfänger").features.get("heads_customer")
+    assert _name(rows, "Glückstadt").features.get("beside_other_label")
+
+
+def test_a_number_and_a_date_in_the_documents_title_line_are_labelled_by_it() -> None:
+    """"Rechnung Nr. 471102 vom 15.11.2024": the title labels the number and the date; the
+    order's date in "Rechnung gemäß Bestellung vom 01.11.2024" stays unlabelled."""
+    from liasse.extract.ranking import evidence_class
+
+    found = all_candidates(build_layout([page_of([
+        (40, 20, "Rechnung Nr. 471102 vom 15.11.2024"),
+        (40, 40, "Rechnung gemäß Bestellung vom 01.11.2024.")])]))
+    dates = {c.value: c for c in found["date"]}
+    number = next(c for c in found["code"] if c.value == "471102")
+    assert evidence_class("issue_date", dates["2024-11-15"], False, "text") == "labelled"
+    assert evidence_class("invoice_number", number, False, "text") == "labelled"
+    assert evidence_class("issue_date", dates["2024-11-01"], False, "text") != "labelled"
+
+
+def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
+    names = _candidate_values([(40, 20, "www.azimut.com"), (40, 35, "CASTAFIORE")], "name")
+    assert "www.azimut.com" not in names and "CASTAFIORE" in names
+
+
+def test_labelled_values_of_three_fields_share_one_calibration_map() -> None:
+    """A number, a date and a total each beside its own label are one kind of proof: one
+    map fitted on all of them, stored under each field's key."""
+    from liasse.extract.training import Example, Scored, _pooled_maps
+
+    example = Example("d", "s", "invoice", "text", {})
+    points = [Scored(example, name, "v", 0.5 + i / 100, key, 0.0, True)
+              for i, (name, key) in enumerate(
+                  [("total_amount", "any:labelled"), ("issue_date", "text:labelled"),
+                   ("invoice_number", "text:labelled")] * 7)]
+    maps = _pooled_maps(points)
+    assert maps[("total_amount", "any:labelled")] is maps[("issue_date", "text:labelled")]
+    assert maps[("issue_date", "text:labelled")](0.9) == _pessimistic(np.ones(21))
+    assert ("issue_date", "text:plain") not in maps

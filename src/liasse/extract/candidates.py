@@ -530,6 +530,8 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
         for segment in line.segments:
             if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
                 continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
+            if _contact(segment.text) and len(segment.text.split()) == 1:
+                continue  # "www.azimut.com": the seller's address, which spells no name
             if id(segment) in heads and len(line.segments) == 1:
                 continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
             text = _clean_name(segment.text)
@@ -795,7 +797,8 @@ def _blocks_under(context: _Context, role: str) -> list[list[Segment]]:
 
 
 # Labels whose value beside them is a party's name ("Name: | Lieferant GmbH").
-_NAME_LABELS = frozenset({"name", "nom", "firma", "company", "company name", "societe",
+_NAME_LABELS = frozenset({"name", "nom", "firma", "firmenname", "company", "company name",
+                          "societe",
                           "raison sociale", "unternehmen", "naam", "bedrijf", "nome",
                           "ragione sociale", "empresa", "nombre", "razon social"})
 

@@ -106,6 +106,8 @@ _CUSTOMER_BLOCK = _labels(
     "lieferadresse",
     "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
+    "informationen zum kaufer", "angaben zum kaufer", "daten des kaufers",
+    "informations sur l acheteur", "buyer information", "customer details",
 )
 # Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
 # them win over "rechnung" / "invoice", so that number is never taken for this document's.
@@ -184,6 +186,8 @@ _OTHER = (
             "kundennummer", "kunden nr", "kundennr", "order no", "order number", "po number",
             "purchase order", "commande n", "n de commande", "numero de commande",
             "bestellnummer", "bestell nr", "auftragsnummer", "auftrag nr", "lieferschein nr",
+            "bestellung nr", "bestellung", "bestellnr", "auftrag", "lieferschein",
+            "vertragsnr", "vertragsnummer",
             "bon de livraison", "delivery note", "klantnummer", "ordernummer", "tel", "phone",
             "telephone", "fax", "mobile", "telefon", "page", "seite", "cashier", "table",
             "counter", "pos", "terminal", "member", "gst reg no", "gst id", "company reg no")
@@ -192,7 +196,10 @@ _OTHER = (
               "bestelldatum", "periode", "period", "leistungszeitraum", "date d execution",
               "valid until", "valable jusqu au", "gultig bis", "leverdatum", "printed",
               "date d expiration", "expiration", "expiry date", "expiry", "exp date",
-              "valid thru", "date de naissance", "ablaufdatum")
+              "valid thru", "date de naissance", "ablaufdatum",
+              # "Rechnung gemäß Bestellung vom 01.11.2024": the order's date, not the invoice's.
+              "bestellung vom", "auftrag vom", "lieferschein vom", "commande du",
+              "order of", "bon de commande du")
 )
 # Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
 _SELLER_BLOCK = _labels(
@@ -201,6 +208,9 @@ _SELLER_BLOCK = _labels(
     "bill from", "issued by", "sold by", "verkaufer", "verkaeufer", "lieferant",
     "rechnungssteller", "leistungserbringer", "absender", "leverancier", "fornitore",
     "cedente", "emisor", "proveedor", "vendedor",
+    # The headings of e-invoice viewers ("Informationen zum Verkäufer").
+    "informationen zum verkaufer", "angaben zum verkaufer", "daten des verkaufers",
+    "informations sur le vendeur", "seller information", "supplier details",
 )
 # Marks that only the seller prints: a name on or near such a line is the supplier's.
 SELLER_MARKS: tuple[str, ...] = (
