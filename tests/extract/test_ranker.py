@@ -557,9 +557,9 @@ def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
     assert "www.azimut.com" not in names and "CASTAFIORE" in names
 
 
-def test_labelled_values_of_three_fields_share_one_calibration_map() -> None:
-    """A number, a date and a total each beside its own label are one kind of proof: one
-    map fitted on all of them, stored under each field's key."""
+def test_labelled_numbers_and_dates_share_one_calibration_map() -> None:
+    """A number and a date each beside its own label are one kind of proof: one map fitted
+    on both, stored under each field's key."""
     from liasse.extract.training import Example, Scored, _pooled_maps
 
     example = Example("d", "s", "invoice", "text", {})
@@ -568,6 +568,14 @@ def test_labelled_values_of_three_fields_share_one_calibration_map() -> None:
                   [("total_amount", "any:labelled"), ("issue_date", "text:labelled"),
                    ("invoice_number", "text:labelled")] * 7)]
     maps = _pooled_maps(points)
-    assert maps[("total_amount", "any:labelled")] is maps[("issue_date", "text:labelled")]
-    assert maps[("issue_date", "text:labelled")](0.9) == _pessimistic(np.ones(21))
+    assert maps[("invoice_number", "text:labelled")] is maps[("issue_date", "text:labelled")]
+    level = maps[("issue_date", "text:labelled")](0.9)
+    assert level == pytest.approx(_pessimistic(np.ones(14)), abs=1e-6)
+    assert ("total_amount", "any:labelled") not in maps  # its failures are its own
     assert ("issue_date", "text:plain") not in maps
+
+
+def test_a_name_joined_across_segments_does_not_head_a_block() -> None:
+    rows = [(40, 20, "Verkäufer"), (40, 35, "MUSTERLIEFERANT GMBH"), (300, 35, "MUSTER-KUNDE GMBH")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_seller")] == ["MUSTERLIEFERANT GMBH"]

@@ -502,7 +502,10 @@ def _names(context: _Context) -> Iterator[Candidate]:
     customer = _block_heads(context, "customer_block")
     for candidate in _name_like(context):
         # On a label's own line only the words after the label are the name.
-        heads = not _opening_roles(context, candidate.segment) \
+        # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
+        # is not the segment that heads the block.
+        own = candidate.value == _clean_name(candidate.segment.text)
+        heads = (own and not _opening_roles(context, candidate.segment)) \
             or bool(candidate.features.get("after_label"))
         candidate.features["heads_seller"] = float(heads and id(candidate.segment) in seller)
         candidate.features["heads_customer"] = float(heads and id(candidate.segment) in customer)

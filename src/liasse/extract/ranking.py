@@ -280,14 +280,14 @@ def _labelled_any_other(candidate: Candidate) -> bool:
                for direction in ("same", "left")
                for role in ("other_date", "other_number", "due_date", "related_invoice"))
 
-# Evidence classes that are one kind of proof whatever the field: a key value right beside
-# its own strong label (or in the document's title line), unambiguous. Each pool is
-# calibrated as one map on all its values (`training._pooled_maps`): three fields' worth of
-# documents, so that a map can earn its confidence out of fold, and one map's promise for
-# all of them.
+# Evidence classes that are one kind of proof whatever the field: a code or a date right
+# beside its own strong label (or in the document's title line) on the text layer, read one
+# way only. Each pool is calibrated as one map on all its values (`training._pooled_maps`):
+# two fields' worth of documents, so that a map can earn its confidence out of fold. The
+# total is left out: its failures are its own (a receipt's total before cash rounding,
+# beside its label and adding up), and its map already pools text and OCR.
 POOLED_EVIDENCE: tuple[frozenset[tuple[str, str]], ...] = (
-    frozenset({("total_amount", "any:labelled"), ("issue_date", "text:labelled"),
-               ("invoice_number", "text:labelled")}),
+    frozenset({("issue_date", "text:labelled"), ("invoice_number", "text:labelled")}),
 )
 
 
