@@ -237,7 +237,10 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
 
     - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
       with a net and a tax and has a total label at all: "labelled";
-    - an issue date beside a date label that reads one way only: "labelled";
+    - an issue date beside a date label, or after the "of" of the document's title line,
+      that reads one way only: "labelled";
+    - an invoice number beside its own strong label, or its number sign in the title line,
+      touching no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), or that carries a legal form inside the block a seller label opens:
