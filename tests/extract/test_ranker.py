@@ -462,3 +462,120 @@ def test_a_count_or_a_total_before_gst_is_never_the_receipts_total() -> None:
     assert not amounts["91.42"].features.get("left:total_amount")
     assert amounts["51.42"].features.get("left:net_amount")
     assert amounts["54.50"].features.get("left:total_amount")
+
+
+def test_a_partys_block_ends_where_the_next_partys_begins_and_its_first_name_heads_it() -> None:
+    """"Verkäufer / Name: Groß und Breit Bau AG / … / Käufer / Name: Metallbau GmbH": the
+    buyer's name is not in the seller's block, and each block's first name is marked."""
+    rows = [(40, 20, "Verkäufer"), (40, 35, "Name:"), (120, 35, "Groß und Breit Bau AG"),
+            (40, 50, "Käufer/Leistungsempfänger"), (40, 65, "Name:"),
+            (120, 65, "Metallbau Leipzig GmbH"), (40, 80, "Pappelallee 15")]
+    seller, buyer = _name(rows, "Groß und Breit Bau AG"), _name(rows, "Metallbau Leipzig GmbH")
+    assert seller.features.get("in_seller") and seller.features.get("heads_seller")
+    assert not buyer.features.get("in_seller") and not buyer.features.get("heads_seller")
+    assert buyer.features.get("in_customer") and buyer.features.get("heads_customer")
+    assert not _name(rows, "Pappelallee 15").features.get("heads_customer")
+
+
+def test_a_sum_without_its_tax_is_a_net_and_falligkeit_heads_a_due_date() -> None:
+    """"Rechnungssumme ohne USt." ends with a tax word but names the net; "Fälligkeit" over
+    a date in its column is the due date."""
+    layout = build_layout([page_of([(40, 20, "Rechnungssumme ohne USt."), (300, 20, "3.600,00"),
+                                    (40, 35, "Steuerbetrag"), (300, 35, "684,00"),
+                                    (40, 60, "Fälligkeit"), (40, 75, "06.06.2025")])])
+    found = all_candidates(layout)
+    net = next(c for c in found["amount"] if c.value == "3600.00")
+    assert net.features.get("left:net_amount") and not net.features.get("left:tax_amount")
+    due = next(c for c in found["date"] if c.value == "2025-06-06")
+    assert due.features.get("above:due_date")
+
+
+def test_a_contact_above_the_company_does_not_head_the_block() -> None:
+    """"Invoice to: / John Miller / ACME Company Inc": the party is the company; a row whose
+    label names something else ("Anschrift: | …") heads nothing."""
+    rows = [(40, 20, "Invoice to:"), (40, 35, "John Miller"), (40, 50, "ACME Company Inc"),
+            (40, 65, "2 Maple St")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_customer")] == ["ACME Company Inc"]
+    rows = [(40, 20, "Verkäufer"), (40, 35, "Anschrift:"), (250, 35, "Lieferantenstrasse 20"),
+            (40, 50, "Name:"), (250, 50, "Lieferant GmbH")]
+    assert _name(rows, "Lieferantenstrasse 20").features.get("beside_other_label")
+    assert _name(rows, "Lieferant GmbH").features.get("heads_seller")
+
+
+def test_a_name_after_its_partys_label_on_one_line_heads_its_block() -> None:
+    rows = [(40, 20, "Vendeur: Ma Societe SARL"), (40, 35, "Client: Client Test SAS"),
+            (40, 50, "Total HT: 1000.00 EUR")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_seller")] == ["Ma Societe SARL"]
+    assert [c.value for c in names if c.features.get("heads_customer")] == ["Client Test SAS"]
+
+
+def test_an_orders_number_and_date_are_labelled_as_another_documents() -> None:
+    """"Bestellung Nr. Kunde: 2025-471331", "Rechnung gemäß Bestellung vom 01.11.2024": the
+    order's number and date, never the invoice's."""
+    layout = build_layout([page_of([(40, 20, "Handelsrechnung (380) Nr. 471102 vom 15.11.2024"),
+                                    (40, 35, "Bestellung Nr. Kunde:"), (250, 35, "2025-471331"),
+                                    (40, 50, "Rechnung gemäß Bestellung vom 01.11.2024.")])])
+    found = all_candidates(layout)
+    order = next(c for c in found["code"] if c.value == "2025-471331")
+    assert order.features.get("left:other_number")
+    ordered = next(c for c in found["date"] if c.value == "2024-11-01")
+    assert ordered.features.get("same:other_date")
+    issued = next(c for c in found["date"] if c.value == "2024-11-15")
+    assert not issued.features.get("same:other_date")
+
+
+def test_an_e_invoice_viewers_party_headings_open_blocks() -> None:
+    """"Informationen zum Käufer / Name: | …", "Informationen zum Verkäufer / Firmenname: | …"."""
+    rows = [(40, 20, "Informationen zum Käufer"), (40, 35, "Name:"),
+            (150, 35, "Untertänigster Leistungsempfänger"), (40, 50, "Ort:"),
+            (150, 50, "Glückstadt"), (40, 65, "Informationen zum Verkäufer"),
+            (40, 80, "Firmenname:"), (150, 80, "Hochwürdiger Leistungserbringer")]
+    assert _name(rows, "Hochwürdiger Leistungserbringer").features.get("heads_seller")
+    assert _name(rows, "Untertänigster Leistungsempfänger").features.get("heads_customer")
+    assert _name(rows, "Glückstadt").features.get("beside_other_label")
+
+
+def test_a_number_and_a_date_in_the_documents_title_line_are_labelled_by_it() -> None:
+    """"Rechnung Nr. 471102 vom 15.11.2024": the title labels the number and the date; the
+    order's date in "Rechnung gemäß Bestellung vom 01.11.2024" stays unlabelled."""
+    from liasse.extract.ranking import evidence_class
+
+    found = all_candidates(build_layout([page_of([
+        (40, 20, "Rechnung Nr. 471102 vom 15.11.2024"),
+        (40, 40, "Rechnung gemäß Bestellung vom 01.11.2024.")])]))
+    dates = {c.value: c for c in found["date"]}
+    number = next(c for c in found["code"] if c.value == "471102")
+    assert evidence_class("issue_date", dates["2024-11-15"], False, "text") == "labelled"
+    assert evidence_class("invoice_number", number, False, "text") == "labelled"
+    assert evidence_class("issue_date", dates["2024-11-01"], False, "text") != "labelled"
+
+
+def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
+    names = _candidate_values([(40, 20, "www.azimut.com"), (40, 35, "CASTAFIORE")], "name")
+    assert "www.azimut.com" not in names and "CASTAFIORE" in names
+
+
+def test_labelled_numbers_and_dates_share_one_calibration_map() -> None:
+    """A number and a date each beside its own label are one kind of proof: one map fitted
+    on both, stored under each field's key."""
+    from liasse.extract.training import Example, Scored, _pooled_maps
+
+    example = Example("d", "s", "invoice", "text", {})
+    points = [Scored(example, name, "v", 0.5 + i / 100, key, 0.0, True)
+              for i, (name, key) in enumerate(
+                  [("total_amount", "any:labelled"), ("issue_date", "text:labelled"),
+                   ("invoice_number", "text:labelled")] * 7)]
+    maps = _pooled_maps(points)
+    assert maps[("invoice_number", "text:labelled")] is maps[("issue_date", "text:labelled")]
+    level = maps[("issue_date", "text:labelled")](0.9)
+    assert level == pytest.approx(_pessimistic(np.ones(14)), abs=1e-6)
+    assert ("total_amount", "any:labelled") not in maps  # its failures are its own
+    assert ("issue_date", "text:plain") not in maps
+
+
+def test_a_name_joined_across_segments_does_not_head_a_block() -> None:
+    rows = [(40, 20, "Verkäufer"), (40, 35, "MUSTERLIEFERANT GMBH"), (300, 35, "MUSTER-KUNDE GMBH")]
+    names = all_candidates(build_layout([page_of(rows)]))["name"]
+    assert [c.value for c in names if c.features.get("heads_seller")] == ["MUSTERLIEFERANT GMBH"]

@@ -497,6 +497,24 @@ def _beside_code(segment: Segment, index: int) -> bool:
 # --- names (the supplier) -----------------------------------------------------------------
 
 def _names(context: _Context) -> Iterator[Candidate]:
+    """Every name-like segment; the first under a party's heading is marked as such."""
+    seller = _block_heads(context, "seller_block")
+    customer = _block_heads(context, "customer_block")
+    for candidate in _name_like(context):
+        # On a label's own line only the words after the label are the name.
+        # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
+        # is not the segment that heads the block.
+        own = candidate.value == _clean_name(candidate.segment.text)
+        heads = (own and not _opening_roles(context, candidate.segment)) \
+            or bool(candidate.features.get("after_label"))
+        candidate.features["heads_seller"] = float(heads and id(candidate.segment) in seller)
+        candidate.features["heads_customer"] = float(heads and id(candidate.segment) in customer)
+        candidate.features["beside_other_label"] = float(
+            _beside_other_label(context, candidate.segment))
+        yield candidate
+
+
+def _name_like(context: _Context) -> Iterator[Candidate]:
     layout = context.layout
     customer = _areas_under(context, "customer_block")
     seller = _areas_under(context, "seller_block")
@@ -515,6 +533,8 @@ def _names(context: _Context) -> Iterator[Candidate]:
         for segment in line.segments:
             if segment.text.rstrip().endswith(":") or _only_labels(context, segment):
                 continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
+            if _contact(segment.text) and len(segment.text.split()) == 1:
+                continue  # "www.azimut.com": the seller's address, which spells no name
             if id(segment) in heads and len(line.segments) == 1:
                 continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
             text = _clean_name(segment.text)
@@ -744,22 +764,86 @@ def _lower_share(text: str) -> float:
     return sum(word[0].islower() for word in words) / len(words) if words else 0.0
 
 
+_BLOCK_ROLES = ("seller_block", "customer_block")
+_BLOCK_LINES = 6  # how far under its label a party's block reaches
+
+
 def _areas_under(context: _Context, role: str) -> set[int]:
     """Segments of a block a label opens ("Bill to", "Vendeur"): its own and those under it."""
+    return {id(segment) for block in _blocks_under(context, role) for segment in block}
+
+
+def _blocks_under(context: _Context, role: str) -> list[list[Segment]]:
+    """Each block a label of `role` opens: the label's segment, then the segments under it,
+    in reading order, down to the next party's label ("Verkäufer … Käufer": the seller's
+    block ends where the buyer's begins)."""
     layout = context.layout
-    area: set[int] = set()
+    blocks: list[list[Segment]] = []
     for hit in layout.hits.get(role, []):
         label = hit.segment
         if _contact(label.text):
             continue  # "tim.kleine@lieferant.com" holds the word "lieferant", heads no block
-        area.add(id(label))
-        for line in layout.lines[label.line + 1:label.line + 7]:
+        block = [label]
+        for line in layout.lines[label.line + 1:label.line + 1 + _BLOCK_LINES]:
             if line.page != label.page:
                 break
-            for other in line.segments:
-                if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10:
-                    area.add(id(other))
-    return area
+            under = [other for other in line.segments
+                     if other.x0 < label.x0 + 150 and other.x1 > label.x0 - 10]
+            if under and under[-1].text.rstrip().endswith(":"):
+                # "Name: | Kunden AG": the value of a row of the block, in its own column.
+                under += [other for other in line.segments if other.x0 >= under[-1].x1][:1]
+            if any(_opens_block(context, other) for other in under):
+                break
+            block.extend(under)
+        blocks.append(block)
+    return blocks
+
+
+# Labels whose value beside them is a party's name ("Name: | Lieferant GmbH").
+_NAME_LABELS = frozenset({"name", "nom", "firma", "firmenname", "company", "company name",
+                          "societe",
+                          "raison sociale", "unternehmen", "naam", "bedrijf", "nome",
+                          "ragione sociale", "empresa", "nombre", "razon social"})
+
+
+def _beside_other_label(context: _Context, segment: Segment) -> bool:
+    """The value of a "Label: value" row whose label names no party ("Anschrift: | …",
+    "Rechnungsstandard: | Factur-x 1.0"): an address, a code or a setting, never a name."""
+    line = context.layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0]
+    if not left or not left[-1].text.rstrip().endswith(":"):
+        return False
+    label = normalise(left[-1].text)
+    return label not in _NAME_LABELS and not _opens_block(context, left[-1])
+
+
+def _opens_block(context: _Context, segment: Segment) -> bool:
+    return any(hit.label.role in _BLOCK_ROLES and hit.start == 0
+               for hit in context.hits_by_segment.get(id(segment), []))
+
+
+def _block_heads(context: _Context, role: str) -> set[int]:
+    """The first segment under each block's label that could be a name: where a party's
+    name is printed under its heading ("Destinataire / Communauté de communes … / 2 place
+    de la Mairie"), whatever comes after it."""
+    heads: set[int] = set()
+    for block in _blocks_under(context, role):
+        if _after_label(context, block[0]):
+            heads.add(id(block[0]))  # "Vendeur : Ma Société SARL": the name follows its label
+            continue
+        names = [segment for segment in block[1:] if _names_a_party(context, segment)][:2]
+        if len(names) == 2 and not _has_form(names[0].text) and _has_form(names[1].text):
+            names = names[1:]  # "John Miller / ACME Company Inc": a contact above the company
+        heads.update(id(segment) for segment in names[:1])
+    return heads
+
+
+def _names_a_party(context: _Context, segment: Segment) -> bool:
+    text = segment.text.rstrip()
+    if text.endswith(":") or _only_labels(context, segment) \
+            or _beside_other_label(context, segment):
+        return False  # "Name:" heads the value beside it; "Nummer: | 549910" is no name
+    return _could_be_name(_clean_name(text))
 
 
 def _contact(text: str) -> bool:

@@ -237,7 +237,10 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
 
     - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
       with a net and a tax and has a total label at all: "labelled";
-    - an issue date beside a date label that reads one way only: "labelled";
+    - an issue date beside a date label, or after the "of" of the document's title line,
+      that reads one way only: "labelled";
+    - an invoice number beside its own strong label, or its number sign in the title line,
+      touching no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), or that carries a legal form inside the block a seller label opens:
@@ -249,10 +252,11 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
         if label >= 1.0 or (consistent and label > 0):
             return "labelled"
     if name == "issue_date" and not features.get("ambiguous") \
-            and _label_strength(candidate, "issue_date") > 0:
+            and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)):
         return "labelled"
-    if name == "invoice_number" and not features.get("beside_code") \
-            and _label_strength(candidate, "invoice_number") >= 1.0:
+    if name == "invoice_number" and not features.get("beside_code") and (
+            _label_strength(candidate, "invoice_number") >= 1.0
+            or (_in_title(candidate) and _label_strength(candidate, "invoice_number") > 0)):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
             features.get("domain_match") or features.get("legal_mention")
@@ -264,6 +268,30 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
 
 
 _LAYER_FREE = frozenset({("total_amount", "labelled")})
+
+
+def _in_title(candidate: Candidate) -> bool:
+    """In the document's own title line, after its number sign or its "of" ("Rechnung Nr.
+    471102 vom 15.11.2024", "Facture n° 12 du 03/04/2025"): the title labels the value."""
+    features = candidate.features
+    return bool(features.get("title_before")) and not _labelled_any_other(candidate) and (
+        candidate.kind != "date" or bool(features.get("after_from_word")))
+
+
+def _labelled_any_other(candidate: Candidate) -> bool:
+    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
+               for direction in ("same", "left")
+               for role in ("other_date", "other_number", "due_date", "related_invoice"))
+
+# Evidence classes that are one kind of proof whatever the field: a code or a date right
+# beside its own strong label (or in the document's title line) on the text layer, read one
+# way only. Each pool is calibrated as one map on all its values (`training._pooled_maps`):
+# two fields' worth of documents, so that a map can earn its confidence out of fold. The
+# total is left out: its failures are its own (a receipt's total before cash rounding,
+# beside its label and adding up), and its map already pools text and OCR.
+POOLED_EVIDENCE: tuple[frozenset[tuple[str, str]], ...] = (
+    frozenset({("issue_date", "text:labelled"), ("invoice_number", "text:labelled")}),
+)
 
 
 def _label_strength(candidate: Candidate, role: str) -> float:

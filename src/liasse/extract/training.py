@@ -29,6 +29,7 @@ from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.layout import Page, Word
 from liasse.extract.ranking import (
     FIELD_KINDS,
+    POOLED_EVIDENCE,
     Calibration,
     FieldModel,
     RankerModel,
@@ -239,20 +240,34 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
     `features` is the order `prepare` gave the examples' matrices.
     """
     model = _fit_unc(examples, features)
-    out_of_fold = _out_of_fold(examples, features)
+    # Calibrated on real documents only: the generated ones teach the ranker, but how
+    # often a value is right is a fact about the world, not about our generator.
+    out_of_fold = [point for point in _out_of_fold(examples, features)
+                   if point.value and point.example.kind != GENERATED]
+    pooled = _pooled_maps(out_of_fold)
     fields = {}
     for name, field_model in model.fields.items():
-        # Calibrated on real documents only: the generated ones teach the ranker, but how
-        # often a value is right is a fact about the world, not about our generator.
-        points = [point for point in out_of_fold if point.name == name and point.value
-                  and point.example.kind != GENERATED]
+        points = [point for point in out_of_fold if point.name == name]
         keys = sorted({point.calibration_key for point in points})
-        calibration = {key: _isotonic([p for p in points if p.calibration_key == key])
+        calibration = {key: pooled.get((name, key))
+                       or _isotonic([p for p in points if p.calibration_key == key])
                        for key in keys}
         fields[name] = FieldModel(field_model.features, field_model.mean, field_model.scale,
                                   field_model.weights, field_model.intercept, calibration)
     sources = sorted({example.source for example in examples})
     return RankerModel(fields, {"documents": len(examples), "sources": sources})
+
+
+def _pooled_maps(points: list[Scored]) -> dict[tuple[str, str], Calibration]:
+    """One map for every (field, key) of a pool (`ranking.POOLED_EVIDENCE`), fitted on all
+    their points together: the same kind of proof, seen on more documents."""
+    maps: dict[tuple[str, str], Calibration] = {}
+    for pool in POOLED_EVIDENCE:
+        members = [point for point in points if (point.name, point.calibration_key) in pool]
+        if members:
+            calibration = _isotonic(members)
+            maps.update(dict.fromkeys(pool, calibration))
+    return maps
 
 
 def _out_of_fold(examples: Sequence[Example], features: tuple[str, ...]) -> list[Scored]:

@@ -45,6 +45,12 @@ _NET = _labels(
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
     "sous total", "total hors taxe", "total excl gst", "total excluding gst",
     "total sales excluding gst", "total sales excl gst", "total sales ex gst",
+    # A sum "without" its tax is the net, whatever tax word ends the label: longest match
+    # makes "Rechnungssumme ohne USt." a net and not a tax.
+    "ohne ust", "ohne mwst", "summe ohne ust", "summe ohne mwst", "rechnungssumme ohne ust",
+    "rechnungssumme ohne mwst", "exkl ust", "exkl mwst", "hors tva", "total hors tva",
+    "montant hors tva", "sans tva", "excl vat", "excluding vat", "without vat", "excl btw",
+    "exclusief btw", "sin iva", "senza iva",
 )
 _TAX = _labels(
     "tax_amount", "strong",
@@ -78,7 +84,8 @@ _DUE_DATE = _labels(
     "payable avant le", "a regler avant le", "a regler le", "a payer le", "payable le",
     "date de reglement", "date de paiement", "due date", "payment due", "payable on", "payable by",
     "due on", "payment due date", "pay by", "due by", "faellig", "fallig", "faelligkeit",
-    "fallig am", "faellig am", "falligkeitsdatum", "zahlbar bis", "zahlbar am", "zahlungsziel",
+    "fallig am", "faellig am", "falligkeitsdatum", "falligkeit", "zahlbar bis", "zahlbar am",
+    "zahlungsziel",
     # Without accents "Facture à régler le" starts like "Facturé à" (the customer block).
     "facture a regler le", "facture a regler avant le", "facture a payer le",
     "facture a payer avant le", "facture payable le",
@@ -99,6 +106,8 @@ _CUSTOMER_BLOCK = _labels(
     "lieferadresse",
     "adresse a", "adressee a", "an", "auftraggeber", "kaufer", "kaeufer", "leistungsempfanger",
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
+    "informationen zum kaufer", "angaben zum kaufer", "daten des kaufers",
+    "informations sur l acheteur", "buyer information", "customer details",
 )
 # Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
 # them win over "rechnung" / "invoice", so that number is never taken for this document's.
@@ -177,6 +186,8 @@ _OTHER = (
             "kundennummer", "kunden nr", "kundennr", "order no", "order number", "po number",
             "purchase order", "commande n", "n de commande", "numero de commande",
             "bestellnummer", "bestell nr", "auftragsnummer", "auftrag nr", "lieferschein nr",
+            "bestellung nr", "bestellung", "bestellnr", "auftrag", "lieferschein",
+            "vertragsnr", "vertragsnummer",
             "bon de livraison", "delivery note", "klantnummer", "ordernummer", "tel", "phone",
             "telephone", "fax", "mobile", "telefon", "page", "seite", "cashier", "table",
             "counter", "pos", "terminal", "member", "gst reg no", "gst id", "company reg no")
@@ -185,7 +196,10 @@ _OTHER = (
               "bestelldatum", "periode", "period", "leistungszeitraum", "date d execution",
               "valid until", "valable jusqu au", "gultig bis", "leverdatum", "printed",
               "date d expiration", "expiration", "expiry date", "expiry", "exp date",
-              "valid thru", "date de naissance", "ablaufdatum")
+              "valid thru", "date de naissance", "ablaufdatum",
+              # "Rechnung gemäß Bestellung vom 01.11.2024": the order's date, not the invoice's.
+              "bestellung vom", "auftrag vom", "lieferschein vom", "commande du",
+              "order of", "bon de commande du")
 )
 # Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
 _SELLER_BLOCK = _labels(
@@ -194,6 +208,9 @@ _SELLER_BLOCK = _labels(
     "bill from", "issued by", "sold by", "verkaufer", "verkaeufer", "lieferant",
     "rechnungssteller", "leistungserbringer", "absender", "leverancier", "fornitore",
     "cedente", "emisor", "proveedor", "vendedor",
+    # The headings of e-invoice viewers ("Informationen zum Verkäufer").
+    "informationen zum verkaufer", "angaben zum verkaufer", "daten des verkaufers",
+    "informations sur le vendeur", "seller information", "supplier details",
 )
 # Marks that only the seller prints: a name on or near such a line is the supplier's.
 SELLER_MARKS: tuple[str, ...] = (
