@@ -1,8 +1,14 @@
-"""Layer 3: read scanned pages and photos with Tesseract into positioned, scored words.
+"""Layer 3: read scanned pages and photos into positioned, scored words.
 
-Pages are rendered at up to 300 dpi (pypdfium2 for PDFs, Pillow for JPEG/PNG), straightened
-(the skew angle is estimated from the rows of dark pixels), and handed to the `tesseract`
-program as a subprocess with TSV output. Pages run in parallel across cores from a thread
+Two engines (`OcrRequest.engine`, setting `[extraction] ocr_engine`): RapidOCR, the
+default (`extract.ocr_rapid`, models inside its Python package), which reads the real
+receipts' fields right far more often, and Tesseract, selectable, about half its CPU.
+
+Pages are rendered at up to 300 dpi (pypdfium2 for PDFs, Pillow for JPEG/PNG; a photo is
+scaled by the height of its text lines for Tesseract, kept at its size for RapidOCR),
+straightened (the skew angle is estimated from the rows of dark pixels), and handed to
+the engine: RapidOCR in this process on one thread, or the `tesseract` program as a
+subprocess with TSV output. Pages run in parallel across cores from a thread
 pool (threads suffice: the work happens in the child processes). Each Tesseract runs on
 one thread (OMP_THREAD_LIMIT=1): its OpenMP threads gain under 10 % on an idle machine and
 make it several times slower on a busy one, where they spin waiting for each other.
@@ -17,7 +23,8 @@ limited child process of `extract.worker`, under a deadline and an address-space
 
 Exceptions:
     OcrError                 Tesseract failed on a page, or the document cannot be rendered
-    └── OcrUnavailableError  the tesseract program or its language data is not installed
+    └── OcrUnavailableError  the chosen engine (tesseract and its languages, or the
+                             rapidocr-onnxruntime package) is not installed
 """
 
 from __future__ import annotations
@@ -29,10 +36,10 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Literal
 
 import numpy as np
@@ -44,12 +51,15 @@ from liasse.extract.ocr_rapid import (
     MAX_SIDE,
     NUMBER_GAP_SHARE,
     WORD_GAP_SHARE,
+    rapid_available,
     recognise_page_rapid,
 )
 
 OcrEngine = Literal["tesseract", "rapidocr"]
 OCR_ENGINES: tuple[OcrEngine, ...] = ("tesseract", "rapidocr")
-DEFAULT_ENGINE: OcrEngine = "tesseract"
+# Measured on the real receipts (bench/README.md, 2026-12-03): RapidOCR reads their fields
+# right 73 % of the time against 60-63 % for Tesseract, at about twice its CPU per page.
+DEFAULT_ENGINE: OcrEngine = "rapidocr"
 OCR_DPI = 300
 # 25 Mpx is an A3 page at 300 dpi with room to spare; greyscale, so about 25 MB per page.
 PAGE_PIXEL_BUDGET = 25_000_000
@@ -79,6 +89,9 @@ MESSAGES = {
                        "tesseract-ocr-deu"),
     "missing_languages": ("Tesseract has none of the languages {wanted} installed; install "
                           "tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-deu"),
+    "missing_rapidocr": ("the RapidOCR engine is not installed (Python package "
+                         "rapidocr-onnxruntime); install it or set [extraction] "
+                         "ocr_engine = \"tesseract\""),
     "failed": "Tesseract failed on page {page} (exit status {status}): {detail}",
     "timeout": "Tesseract took longer than {seconds} s on page {page}",
     "unreadable_pdf": "cannot render the PDF for OCR: {detail}",
@@ -160,21 +173,34 @@ def ocr_available(command: str = "tesseract") -> bool:
 
 def ocr_document(data: bytes, *, suffix: str, max_pages: int = 50, workers: int | None = None,
                  command: str = "tesseract", engine: OcrEngine = DEFAULT_ENGINE) -> list[Page]:
-    """OCR every page (the first `max_pages` of a PDF, or the single image) into words."""
+    """OCR every page (the first `max_pages` of a PDF, or the single image) into words.
+
+    RapidOCR reads photos at their own size (its recogniser scales each text line itself);
+    Tesseract gets them scaled to its preferred text height (`text_scale`).
+    """
+    recognise: Callable[[PageImage], Page]
     if engine == "rapidocr":
-        return [recognise_page_rapid(page.number, deskew(page.image), page.dpi)
-                for page in page_images(data, suffix.lower(), max_pages, upscale=False)]
-    languages = "+".join(installed_languages(command))
+        if not rapid_available():
+            raise OcrUnavailableError(MESSAGES["missing_rapidocr"])
+        recognise = _recognise_rapid
+    else:
+        languages = "+".join(installed_languages(command))
+        recognise = partial(recognise_page, languages=languages, command=command)
     cores = max(1, workers or os.cpu_count() or 1)
     parallel_pages = max(1, min(cores, count_pages(data, suffix.lower(), max_pages)))
     with ThreadPoolExecutor(max_workers=parallel_pages) as pool:
         futures: list[Future[Page]] = []
-        for page_image in page_images(data, suffix.lower(), max_pages):
+        for page_image in page_images(data, suffix.lower(), max_pages,
+                                      upscale=engine != "rapidocr"):
             if len(futures) > parallel_pages:
                 # Bound the rendered pages waiting in memory: wait for an older one first.
                 futures[-parallel_pages - 1].result()
-            futures.append(pool.submit(recognise_page, page_image, languages, command))
+            futures.append(pool.submit(recognise, page_image))
         return [future.result() for future in futures]
+
+
+def _recognise_rapid(page_image: PageImage) -> Page:
+    return recognise_page_rapid(page_image.number, deskew(page_image.image), page_image.dpi)
 
 
 def count_pages(data: bytes, suffix: str, max_pages: int) -> int:
