@@ -193,13 +193,14 @@ def print_documents(outcomes: Sequence[Outcome]) -> None:
               f"{perfect:>4} with every field ({100 * perfect / max(1, len(band)):.1f} %)")
 
 
-def run_real(corpus: Path, generated: int, ocr_engine: str = "tesseract",
+def run_real(corpus: Path, generated: int, ocr_engine: str | None = None,
              receipt_every: int = 1) -> None:
     """The real corpus, cross-validated by source: each source read by a model fitted
     (weights and calibration) without it. The generated documents only ever train.
     `ocr_engine` reads the scans; `receipt_every` keeps one receipt in N (quick runs)."""
     from liasse.extract.confidence import document_confidence
     from liasse.extract.fields.document import read_document
+    from liasse.extract.ocr import DEFAULT_ENGINE
     from liasse.extract.training import example_from_pages, held_out_models, prepare
     from liasse.samples.realcorpus import corpus_available, corpus_documents, read_words
 
@@ -207,6 +208,7 @@ def run_real(corpus: Path, generated: int, ocr_engine: str = "tesseract",
         print(f"\n== real corpus: not found at {corpus}")
         return
     started = time.perf_counter()
+    ocr_engine = ocr_engine or DEFAULT_ENGINE
     documents = real_subset(list(corpus_documents(corpus)), receipt_every)
     words = {d.id: read_words(d, REAL_CACHE, ocr_engine) for d in documents}  # type: ignore[arg-type]
     examples = [example_from_pages(d.id, d.source, d.group, words[d.id][1], d.truth,
@@ -629,8 +631,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--generated-training", type=int, default=200,
                         help="generated documents added to each fold's training")
     parser.add_argument("--only-real", action="store_true", help="only the real corpus")
-    parser.add_argument("--ocr-engine", choices=("tesseract", "rapidocr"), default="tesseract",
-                        help="the OCR engine that reads the real scans and receipts")
+    parser.add_argument("--ocr-engine", choices=("tesseract", "rapidocr"), default=None,
+                        help="the OCR engine that reads the real scans and receipts "
+                             "(default: the engine's default, rapidocr)")
     parser.add_argument("--receipt-every", type=int, default=1,
                         help="read one real receipt in N (quick runs)")
     parser.add_argument("--compare-ocr-every", type=int, default=10,

@@ -72,6 +72,8 @@ MAX_PAGE_INCHES = 47.0
 LANGUAGES = ("fra", "eng", "deu")
 PAGE_TIMEOUT_SECONDS = 180
 POINTS_PER_INCH = 72
+# RapidOCR reads a page of at most this many pixels (an A4 page at 200 dpi is 3.9 Mpx).
+RAPID_PIXEL_BUDGET = 4_000_000
 # Tesseract reads a photo best when its text lines are about this many pixels high
 # (ascender to descender); photos are scaled to it, not to OCR_DPI (`text_scale`).
 TESSERACT_LINE_PIXELS = 36
@@ -111,7 +113,8 @@ LEGACY_SIGNATURE = f"tesseract-{OCR_DPI}dpi-psm3"
 def ocr_signature(engine: OcrEngine) -> str:
     """The engine and the settings that change its words: caches of words key on it."""
     if engine == "rapidocr":
-        return f"rapidocr-1.4.4-side{MAX_SIDE}-gap{WORD_GAP_SHARE}-{NUMBER_GAP_SHARE}"
+        return (f"rapidocr-1.4.4-side{MAX_SIDE}-px{RAPID_PIXEL_BUDGET // 1_000_000}m"
+                f"-gap{WORD_GAP_SHARE}-{NUMBER_GAP_SHARE}")
     if TESSERACT_LINE_PIXELS:
         return f"{LEGACY_SIGNATURE}-photo-line{TESSERACT_LINE_PIXELS}"
     return LEGACY_SIGNATURE
@@ -200,7 +203,16 @@ def ocr_document(data: bytes, *, suffix: str, max_pages: int = 50, workers: int 
 
 
 def _recognise_rapid(page_image: PageImage) -> Page:
-    return recognise_page_rapid(page_image.number, deskew(page_image.image), page_image.dpi)
+    image, dpi = page_image.image, page_image.dpi
+    pixels = image.width * image.height
+    if pixels > RAPID_PIXEL_BUDGET:
+        # The detector's activations grow with the pixels: past this budget a page's
+        # reading no longer fits under the child's 2 GiB address-space limit.
+        shrink = math.sqrt(RAPID_PIXEL_BUDGET / pixels)
+        image = image.resize((max(1, round(image.width * shrink)),
+                              max(1, round(image.height * shrink))), Image.Resampling.LANCZOS)
+        dpi *= shrink
+    return recognise_page_rapid(page_image.number, deskew(image), dpi)
 
 
 def count_pages(data: bytes, suffix: str, max_pages: int) -> int:
