@@ -154,3 +154,22 @@ def test_rapidocr_reads_a_drawn_receipt_into_separate_positioned_words() -> None
     amount = next(word for word in page.words if word.text == "12.50")
     assert item.x1 < amount.x0 and abs(item.y0 - amount.y0) < 5  # one line, left to right
     assert 0 < item.confidence <= 1
+
+
+def test_rapidocr_gets_at_most_its_pixel_budget_at_the_same_page_size(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from liasse.extract import ocr
+    from liasse.extract.layout import Page
+
+    seen: list[tuple[int, int, float]] = []
+
+    def fake(number: int, image: Image.Image, dpi: float) -> Page:
+        seen.append((image.width, image.height, dpi))
+        return Page(number, image.width * 72 / dpi, image.height * 72 / dpi)
+
+    monkeypatch.setattr(ocr, "recognise_page_rapid", fake)
+    page = ocr._recognise_rapid(ocr.PageImage(1, Image.new("L", (3000, 4000), 255), 300.0))
+
+    ((width, height, _),) = seen
+    assert width * height <= ocr.RAPID_PIXEL_BUDGET
+    assert page.width == pytest.approx(3000 * 72 / 300, rel=0.01)  # still a 10-inch page
