@@ -178,3 +178,8 @@ def otsu_threshold(pixels: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
     mean_below = np.cumsum(share * np.arange(256))
     variance = (mean_below[-1] * below - mean_below) ** 2 / (below * (1 - below) + 1e-12)
     return int(np.argmax(variance))
+
+
+def release_engine() -> None:
+    """Drop the loaded models (a few hundred MB): for a process that read scans only once."""
+    _engine.cache_clear()
