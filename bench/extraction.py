@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -192,11 +193,14 @@ def print_documents(outcomes: Sequence[Outcome]) -> None:
               f"{perfect:>4} with every field ({100 * perfect / max(1, len(band)):.1f} %)")
 
 
-def run_real(corpus: Path, generated: int) -> None:
+def run_real(corpus: Path, generated: int, ocr_engine: str | None = None,
+             receipt_every: int = 1) -> None:
     """The real corpus, cross-validated by source: each source read by a model fitted
-    (weights and calibration) without it. The generated documents only ever train."""
+    (weights and calibration) without it. The generated documents only ever train.
+    `ocr_engine` reads the scans; `receipt_every` keeps one receipt in N (quick runs)."""
     from liasse.extract.confidence import document_confidence
     from liasse.extract.fields.document import read_document
+    from liasse.extract.ocr import DEFAULT_ENGINE
     from liasse.extract.training import example_from_pages, held_out_models, prepare
     from liasse.samples.realcorpus import corpus_available, corpus_documents, read_words
 
@@ -204,13 +208,15 @@ def run_real(corpus: Path, generated: int) -> None:
         print(f"\n== real corpus: not found at {corpus}")
         return
     started = time.perf_counter()
-    documents = list(corpus_documents(corpus))
-    words = {d.id: read_words(d, REAL_CACHE) for d in documents}
+    ocr_engine = ocr_engine or DEFAULT_ENGINE
+    documents = real_subset(list(corpus_documents(corpus)), receipt_every)
+    words = {d.id: read_words(d, REAL_CACHE, ocr_engine) for d in documents}  # type: ignore[arg-type]
     examples = [example_from_pages(d.id, d.source, d.group, words[d.id][1], d.truth,
                                    words[d.id][0]) for d in documents]
     examples += _generated_examples(generated)
     models = held_out_models(examples, prepare(examples), {d.source for d in documents})
-    print(f"\n== real corpus: {len(documents)} documents from {len(models)} sources, "
+    print(f"\n== real corpus: {len(documents)} documents from {len(models)} sources "
+          f"(OCR engine {ocr_engine}{_every_note(receipt_every)}), "
           f"models fitted leaving each source out in {time.perf_counter() - started:.0f} s")
     outcomes: list[Outcome] = []
     for document in documents:
@@ -419,6 +425,70 @@ def run_invoice2data(count: int, seed: int) -> None:
           f"{right}/{compared} compared fields right, {tried / seconds:.1f} files/s")
 
 
+# --- OCR engines on the real receipts (issue 11, point 6) -------------------------------------
+
+def real_subset(documents: list[Any], receipt_every: int) -> list[Any]:
+    """Every document, but only one receipt in `receipt_every` (the first, the N+1th...)."""
+    receipts = [d for d in documents if d.group == "receipt"]
+    kept = {d.id for d in receipts[::max(1, receipt_every)]}
+    return [d for d in documents if d.group != "receipt" or d.id in kept]
+
+
+def _every_note(receipt_every: int) -> str:
+    return f", one receipt in {receipt_every}" if receipt_every > 1 else ""
+
+
+def compare_ocr_engines(corpus: Path, every: int) -> None:
+    """Each OCR engine on one real receipt in `every`: CPU per page (the engine's own and
+    its children's), and how often the labelled total and date appear in its words; beside
+    a bare `tesseract image stdout tsv` on the same files, the issue's speed reference."""
+    from liasse.extract.ocr import OCR_ENGINES, installed_languages, ocr_available, ocr_document
+    from liasse.samples.realcorpus import corpus_available, corpus_documents
+
+    if not corpus_available(corpus) or not ocr_available():
+        print("\n== OCR engines: no corpus or no tesseract")
+        return
+    receipts = [d for d in corpus_documents(corpus) if d.group == "receipt"
+                and d.path.suffix.lower() in (".jpg", ".jpeg", ".png")][::max(1, every)]
+    languages = "+".join(installed_languages("tesseract"))
+    print(f"\n== OCR engines on {len(receipts)} real receipt images (one in {every}), "
+          f"one thread each, load average {os.getloadavg()[0]:.1f}")
+    bare = cpu_seconds()
+    for document in receipts:
+        subprocess.run(["tesseract", str(document.path), "stdout", "-l", languages, "tsv"],
+                       capture_output=True, check=False,
+                       env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    bare = (cpu_seconds() - bare) / len(receipts)
+    print(f"   {'bare tesseract (image as given)':<34} {bare:5.2f} s CPU a page")
+    for engine in OCR_ENGINES:
+        found = {"total_amount": 0, "issue_date": 0}
+        started = cpu_seconds()
+        for document in receipts:
+            pages = ocr_document(document.path.read_bytes(), suffix=document.path.suffix,
+                                 workers=1, engine=engine)
+            text = " ".join(page.text for page in pages)
+            for name in found:
+                found[name] += _shows(name, document.truth.get(name), text)
+        cpu = (cpu_seconds() - started) / len(receipts)
+        print(f"   {'liasse ' + engine:<34} {cpu:5.2f} s CPU a page "
+              f"({100 * (cpu / bare - 1):+.0f} % vs bare), labelled total in its words on "
+              f"{found['total_amount']} / {len(receipts)}, date on {found['issue_date']}")
+
+
+def _shows(name: str, truth: str | None, text: str) -> bool:
+    """Whether a labelled total or date appears in an OCR text (as printed, loosely)."""
+    if not truth:
+        return False
+    squeezed = re.sub(r"\s+", "", text)
+    if name == "total_amount":
+        whole, _, cents = truth.partition(".")
+        return any(form in squeezed for form in (f"{whole}.{cents}", f"{whole},{cents}"))
+    year, month, day = truth.split("-")
+    digits = re.sub(r"\D", "", squeezed)
+    return any(form in digits for form in (f"{day}{month}{year}", f"{day}{month}{year[2:]}",
+                                           f"{month}{day}{year}", f"{year}{month}{day}"))
+
+
 # --- OCR time per page against a bare tesseract call -----------------------------------------
 
 def time_ocr() -> None:
@@ -561,14 +631,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--generated-training", type=int, default=200,
                         help="generated documents added to each fold's training")
     parser.add_argument("--only-real", action="store_true", help="only the real corpus")
+    parser.add_argument("--ocr-engine", choices=("tesseract", "rapidocr"), default=None,
+                        help="the OCR engine that reads the real scans and receipts "
+                             "(default: the engine's default, rapidocr)")
+    parser.add_argument("--receipt-every", type=int, default=1,
+                        help="read one real receipt in N (quick runs)")
+    parser.add_argument("--compare-ocr-every", type=int, default=10,
+                        help="compare the OCR engines on one real receipt in N (0: skip)")
+    parser.add_argument("--only-ocr-engines", action="store_true",
+                        help="only the OCR engine comparison")
     args = parser.parse_args(argv)
+    if args.only_ocr_engines:
+        compare_ocr_engines(args.corpus, args.compare_ocr_every)
+        return
     if args.only_ocr_timing:
         time_ocr()
         return
     if args.only_speed:
         time_whole_process(args.corpus)
         return
-    run_real(args.corpus, args.generated_training)
+    run_real(args.corpus, args.generated_training, args.ocr_engine, args.receipt_every)
+    if args.compare_ocr_every > 0:
+        compare_ocr_engines(args.corpus, args.compare_ocr_every)
     time_whole_process(args.corpus)
     if args.only_real:
         return

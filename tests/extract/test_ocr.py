@@ -11,6 +11,7 @@ from PIL import Image
 
 from liasse.extract.layout import Page, Word
 from liasse.extract.ocr import (
+    OcrEngine,
     OcrError,
     OcrUnavailableError,
     estimate_skew,
@@ -20,6 +21,7 @@ from liasse.extract.ocr import (
     page_images,
     parse_tsv,
 )
+from liasse.extract.ocr_rapid import rapid_available
 from liasse.samples import formats
 from liasse.samples.corpus import build_document, build_spec
 from liasse.samples.scan import ScanSettings, rasterise, scan_document
@@ -34,14 +36,18 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " "))
 
 
-@needs_tesseract
-def test_a_scanned_invoice_comes_back_as_positioned_scored_words() -> None:
+@pytest.mark.parametrize("engine", [
+    pytest.param("tesseract", marks=needs_tesseract),
+    pytest.param("rapidocr", marks=pytest.mark.skipif(not rapid_available(),
+                                                      reason="rapidocr is not installed")),
+])
+def test_a_scanned_invoice_comes_back_as_positioned_scored_words(engine: OcrEngine) -> None:
     index = 0  # fr_classic_left: the invoice number sits top right, the total lower right
     spec = build_spec(index, seed=0)
     pdf = build_document(index, seed=0, scans=False).data
     png = scan_document(pdf, ".png", SCAN, seed=1)
 
-    (page,) = ocr_document(png, suffix=".png")
+    (page,) = ocr_document(png, suffix=".png", engine=engine)
 
     assert page.number == 1
     assert page.width == pytest.approx(595, abs=3) and page.height == pytest.approx(842, abs=3)
@@ -62,7 +68,7 @@ def test_pages_of_a_scanned_pdf_are_read_in_parallel_and_kept_in_order() -> None
     pdf = build_document(index, seed=0, scans=False).data
     scanned = scan_document(pdf, ".pdf", SCAN, seed=2)
 
-    pages = ocr_document(scanned, suffix=".pdf", workers=2)
+    pages = ocr_document(scanned, suffix=".pdf", workers=2, engine="tesseract")
 
     assert [page.number for page in pages] == list(range(1, len(pages) + 1))
     assert len(pages) >= 2 and all(len(page.words) > 30 for page in pages)
@@ -75,7 +81,8 @@ def test_pages_of_a_scanned_pdf_are_read_in_parallel_and_kept_in_order() -> None
 def test_a_missing_tesseract_is_a_clear_error() -> None:
     assert not ocr_available("no-such-tesseract")
     with pytest.raises(OcrUnavailableError, match=r"install the Debian packages tesseract-ocr"):
-        ocr_document(b"%PDF-1.4", suffix=".pdf", command="no-such-tesseract")
+        ocr_document(b"%PDF-1.4", suffix=".pdf", command="no-such-tesseract",
+                     engine="tesseract")
 
 
 def test_a_failing_tesseract_names_the_page_and_status(tmp_path: Path) -> None:
@@ -87,7 +94,7 @@ def test_a_failing_tesseract_names_the_page_and_status(tmp_path: Path) -> None:
     png = tmp_path / "page.png"
     image.save(png)
     with pytest.raises(OcrError, match=r"page 1 \(exit status 3\).*out of cheese"):
-        ocr_document(png.read_bytes(), suffix=".png", command=str(fake))
+        ocr_document(png.read_bytes(), suffix=".png", command=str(fake), engine="tesseract")
 
 
 @needs_tesseract

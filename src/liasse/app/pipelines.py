@@ -118,6 +118,7 @@ class CascadeExtractor:
             max_pages=self._settings.max_pages,
             time_limit_seconds=self._settings.time_limit_seconds,
             ocr_time_limit_seconds=self._settings.ocr_time_limit_seconds,
+            ocr_engine=self._settings.ocr_engine,
             own_names=context.own_names,
             own_identifiers=context.own_identifiers,
             memories=self._memories(context.workspace_id),

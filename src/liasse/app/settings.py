@@ -107,6 +107,8 @@ class ExtractionSettings(BaseModel):
     # The deadline of one document's OCR (every page), in the limited child process.
     ocr_time_limit_seconds: float = Field(default=300.0, gt=0)
     ocr: Literal["auto", "always", "never"] = "auto"
+    # Which OCR engine reads scans and photos; None: the default of `extract.ocr`.
+    ocr_engine: Literal["tesseract", "rapidocr"] | None = None
 
 
 class PrivacySettings(BaseModel):

@@ -61,6 +61,7 @@ class ExtractOptions:
     time_limit_seconds: float = 30.0  # 0 or less parses in this process (benchmarks only)
     # OCR (rendering, image decoding, Tesseract) runs in the limited child with this deadline.
     ocr_time_limit_seconds: float = 300.0
+    ocr_engine: Literal["tesseract", "rapidocr"] | None = None  # None: the OCR layer's default
     own_names: tuple[str, ...] = ()  # the workspace's own company: never the supplier
     own_identifiers: tuple[str, ...] = ()  # its VAT/SIREN/SIRET/IBAN
     # What the workspace learned from its people's corrections (`extract.memory`).
@@ -294,6 +295,8 @@ def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> li
     from liasse.extract.ocr import OcrRequest, run_ocr
 
     request = OcrRequest(data, suffix, options.max_pages)
+    if options.ocr_engine is not None:
+        request = replace(request, engine=options.ocr_engine)
     try:
         if options.time_limit_seconds <= 0:  # benchmarks only, like the PDF parse
             return run_ocr(request)

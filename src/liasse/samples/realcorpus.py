@@ -16,6 +16,7 @@ from pathlib import Path
 
 from liasse.extract.cascade import ExtractOptions, read_pages
 from liasse.extract.layout import Page
+from liasse.extract.ocr import DEFAULT_ENGINE, LEGACY_SIGNATURE, OcrEngine, ocr_signature
 from liasse.extract.training import cached_pages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
@@ -49,28 +50,48 @@ def corpus_available(corpus: Path = DEFAULT_CORPUS) -> bool:
     return (corpus / "manifest.json").is_file()
 
 
-def read_words(document: RealDocument, cache: Path | None) -> tuple[list[Page], str]:
-    """The document's words as the engine reads them, and the layer ("text" or "ocr")."""
+def read_words(document: RealDocument, cache: Path | None,
+               ocr_engine: OcrEngine = DEFAULT_ENGINE) -> tuple[list[Page], str]:
+    """The document's words as the engine reads them, and the layer ("text" or "ocr").
+
+    The cache keys a text layer by the bytes read, and OCR'd words by the bytes and the
+    OCR engine's settings (`ocr_signature`): another engine, or the same one set otherwise,
+    reads the page again instead of reusing another reading's words.
+    """
     data = document.path.read_bytes()
     # Keyed by the bytes read, not the manifest's hash: the manifest hashes some documents
     # as published (XML still embedded), and two of its entries share one hash.
     digest = hashlib.sha256(data).hexdigest()
     layer_file = cache / f"{digest}.layer" if cache is not None else None
+    known = layer_file.read_text("utf-8").strip() if layer_file and layer_file.exists() else None
     layers: list[str] = []
 
     def read(data: bytes) -> list[Page]:
         # The embedded XML is left out on purpose: the page is what is being measured.
         reading = read_pages(data, file=document.path.name,
-                             options=ExtractOptions(use_einvoice=False, time_limit_seconds=0))
+                             options=ExtractOptions(use_einvoice=False, time_limit_seconds=0,
+                                                    ocr_engine=ocr_engine))
         layers.append(reading.layer)
         if layer_file is not None:
             layer_file.parent.mkdir(parents=True, exist_ok=True)
             layer_file.write_text(reading.layer, "utf-8")
         return reading.pages
 
-    pages = cached_pages(data, digest, cache, read)
+    key = digest if known in (None, "text") else cache_key(digest, ocr_engine)
+    pages = cached_pages(data, key, cache, read)
+    if layers and layers[0] == "ocr" and key == digest and cache is not None:
+        # First reading: it turned out to need OCR, so its words go under the OCR key.
+        (cache / f"{digest}.json").rename(cache / f"{cache_key(digest, ocr_engine)}.json")
     if layers:
         return pages, layers[0]
-    if layer_file is not None and layer_file.exists():
-        return pages, layer_file.read_text("utf-8").strip()
-    return pages, "text"
+    return pages, known or "text"
+
+
+def cache_key(digest: str, ocr_engine: OcrEngine) -> str:
+    """The cache entry of OCR'd words: the bytes' digest, then the engine's settings.
+
+    The Tesseract reading with the settings used before entries were keyed keeps its
+    unsuffixed name, so caches built then are still used (and only by that reading).
+    """
+    signature = ocr_signature(ocr_engine)
+    return digest if signature == LEGACY_SIGNATURE else f"{digest}.{signature}"
