@@ -141,3 +141,18 @@ def test_a_child_that_grew_is_replaced_so_its_memory_goes_back() -> None:
         assert worker.run(eval, pid, seconds=30) != first  # grown past 768 MiB: replaced
     finally:
         worker.close()
+
+
+def test_a_child_of_a_large_parent_is_kept_while_it_stays_small() -> None:
+    # Linux's ru_maxrss survives exec: a child forked from a large process used to report
+    # the parent's size and be replaced after every answer.
+    ballast = b"\x01" * (900 * 1024**2)
+    pid = "__import__('os').getpid()"
+    worker = IsolatedWorker()
+    try:
+        first = worker.run(eval, pid, seconds=30)
+        worker.run(eval, "len(bytearray(64 * 1024**2))", seconds=30)
+        assert worker.run(eval, pid, seconds=30) == first
+    finally:
+        worker.close()
+        del ballast

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 A = TypeVar("A")
@@ -157,6 +158,20 @@ def _message(exc: Exception) -> str:
 
 
 def _peak_memory_bytes() -> int:
+    """The child's own peak resident memory.
+
+    Linux's `ru_maxrss` survives `exec`: a child started by a large parent reports the
+    parent's size before any work, and would be replaced after every answer. `VmHWM` is
+    the peak of this program's own address space, reset by `exec`; `ru_maxrss` is kept
+    where /proc is not there.
+    """
+    try:
+        status = Path("/proc/self/status").read_text("ascii")
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # in kB
     import resource  # local: POSIX only, and only in the child process
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
