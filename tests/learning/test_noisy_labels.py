@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from liasse.app import learning
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory import SupplierMemory, _same_label
-from liasse.store import repo as store_repo
-from liasse.store.db import make_session_factory
-from liasse.store.memory_repo import MemoryRepo
-from liasse.store.suppliers_repo import SupplierRepo
+from liasse.extract.memory import _same_label
+from slips import taught_slip
 
 SURE = 0.85
 
@@ -42,18 +38,8 @@ def _slip(items: list[str], total: str, noise: tuple[str, ...], summary: tuple[s
     return [Page(1, 600.0, 800.0, [*words, *_line(y + 120, ("THANK", 40), ("YOU", 100))])]
 
 
-def _taught(engine: Engine, pages: list[Page], total: str) -> tuple[SupplierMemory, ...]:
-    with make_session_factory(engine).begin() as session:
-        workspace = store_repo.create_workspace(session, "w", "W")
-        memories = MemoryRepo(session, workspace.id)
-        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
-                             read_document(pages, layer="ocr").fields,
-                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
-        return tuple(memories.memories())
-
-
 def test_the_lexicon_label_under_ocr_noise_finds_the_next_total(engine: Engine) -> None:
-    taught = _taught(engine, _slip(["6.00", "6.50"], "12.50", ("jq", "aipqr", "jtrs"),
+    taught = taught_slip(engine, _slip(["6.00", "6.50"], "12.50", ("jq", "aipqr", "jtrs"),
                                    ("11.79", "0.71")), "12.50")
     (memory,) = taught
     anchor = memory.hints["total_amount"].anchor
@@ -70,7 +56,7 @@ def test_a_value_after_the_lexicon_label_at_another_place_lifts_nothing(
     """The confirmed total followed the second "TOTAL" (the summary's): the next slip's
     first "TOTAL" is not where this supplier's confirmed value sat."""
     first = _slip(["6.00", "6.50"], "12.50", ("jq", "aipqr", "jtrs"), ("11.79", "12.40"))
-    taught = _taught(engine, first, "12.40")
+    taught = taught_slip(engine, first, "12.40")
     later = _slip(["4.00", "5.50", "7.00", "4.40"], "20.90", ("ID)", "5"), ("19.72", "1.18"))
     plain = read_document(later, layer="ocr").fields["total_amount"]
     learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
@@ -82,7 +68,7 @@ def test_the_longer_form_of_the_confirmed_lexicon_label_is_the_same_label(
         engine: Engine) -> None:
     """"Total Sales" confirmed (OCR blurred what followed), "Total Sales Inclusive of GST"
     printed in full on the next slip."""
-    taught = _taught(engine, _slip(["6.00", "6.50"], "12.50", ("Sales", "jq"),
+    taught = taught_slip(engine, _slip(["6.00", "6.50"], "12.50", ("Sales", "jq"),
                                    ("11.79", "0.71")), "12.50")
     later = _slip(["4.00", "5.50", "7.00", "4.40"], "20.90",
                   ("Sales", "Inclusive", "of", "GST"), ("19.72", "1.18"))
@@ -97,7 +83,7 @@ def test_a_confirmed_total_ocr_misread_by_one_digit_still_anchors_on_its_line(
     """The person typed 12.50; OCR printed "12.56" after the label: the line is still
     where this supplier prints its total."""
     first = _slip(["6.00", "6.50"], "12.56", ("Sales",), ("11.79", "0.71"))
-    (memory,) = _taught(engine, first, "12.50")
+    (memory,) = taught_slip(engine, first, "12.50")
     anchor = memory.hints["total_amount"].anchor
     assert anchor is not None and anchor.label == "total sales"
     assert memory.hints["total_amount"].value == "12.50"
@@ -105,14 +91,14 @@ def test_a_confirmed_total_ocr_misread_by_one_digit_still_anchors_on_its_line(
 
 def test_a_total_two_digits_away_is_no_anchor(engine: Engine) -> None:
     first = _slip(["6.00", "6.50"], "18.56", ("Sales",), ("11.79", "0.71"))
-    (memory,) = _taught(engine, first, "12.50")
+    (memory,) = taught_slip(engine, first, "12.50")
     assert memory.hints["total_amount"].anchor is None
 
 
 def test_a_shorter_lexicon_label_than_the_confirmed_one_is_not_the_same(
         engine: Engine) -> None:
     """"Total Payable" confirmed: a next page's bare "TOTAL" may total anything."""
-    taught = _taught(engine, _slip(["6.00", "6.50"], "12.50", ("Payable",),
+    taught = taught_slip(engine, _slip(["6.00", "6.50"], "12.50", ("Payable",),
                                    ("11.79", "0.71")), "12.50")
     (memory,) = taught
     anchor = memory.hints["total_amount"].anchor

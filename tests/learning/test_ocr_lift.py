@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from liasse.app import learning
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory import SupplierMemory
-from liasse.store import repo as store_repo
-from liasse.store.db import make_session_factory
-from liasse.store.memory_repo import MemoryRepo
-from liasse.store.suppliers_repo import SupplierRepo
+from slips import taught_slip
 
 SURE = 0.85
 
@@ -39,19 +34,9 @@ def _slip(item: str, total: str, *, total_ocr: float = 0.96,
     return [Page(1, 600.0, 800.0, words)]
 
 
-def _taught(engine: Engine, pages: list[Page], total: str) -> tuple[SupplierMemory, ...]:
-    with make_session_factory(engine).begin() as session:
-        workspace = store_repo.create_workspace(session, "w", "W")
-        memories = MemoryRepo(session, workspace.id)
-        learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
-                             read_document(pages, layer="ocr").fields,
-                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
-        return tuple(memories.memories())
-
-
 def test_an_ocr_total_at_the_confirmed_label_that_the_reader_chose_is_sure(
         engine: Engine) -> None:
-    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
     later = _slip("7.00", "8.50", total_ocr=0.72)
     plain = read_document(later, layer="ocr").fields["total_amount"]
     learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
@@ -63,7 +48,7 @@ def test_an_ocr_total_at_the_confirmed_label_that_the_reader_chose_is_sure(
 def test_an_ocr_total_far_from_sure_or_off_the_suppliers_rounding_gains_nothing(
         engine: Engine) -> None:
     """Memory lifts neither above what the reader itself says nor above review."""
-    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
     for later, value in ((_slip("7.00", "8.50", total_ocr=0.3), "8.50"),
                          (_slip("6.98", "8.48", total_ocr=0.72), "8.48")):
         plain = read_document(later, layer="ocr").fields["total_amount"]
@@ -74,7 +59,7 @@ def test_an_ocr_total_far_from_sure_or_off_the_suppliers_rounding_gains_nothing(
 
 def test_a_total_not_rounded_on_a_page_with_a_rounding_line_is_not_sure(
         engine: Engine) -> None:
-    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
     later = _slip("6.98", "8.48", rounding="0.02")
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.value == "8.48"
@@ -84,7 +69,7 @@ def test_a_total_not_rounded_on_a_page_with_a_rounding_line_is_not_sure(
 
 def test_an_adjustment_line_of_a_supplier_in_cents_casts_no_doubt(engine: Engine) -> None:
     """A supplier whose confirmed total was no multiple of five cents does not round."""
-    taught = _taught(engine, _slip("6.22", "7.72"), "7.72")
+    taught = taught_slip(engine, _slip("6.22", "7.72"), "7.72")
     later = _slip("6.98", "8.48", rounding="0.02")
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.value == "8.48"
@@ -94,7 +79,7 @@ def test_an_adjustment_line_of_a_supplier_in_cents_casts_no_doubt(engine: Engine
 def test_a_rounding_line_that_rounds_by_nothing_casts_no_doubt(engine: Engine) -> None:
     """"Rounding 0.00": that till did not round this slip; the confirmed total in five
     cents was one by chance."""
-    taught = _taught(engine, _slip("6.20", "7.70"), "7.70")
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
     later = _slip("6.98", "8.48", rounding="0.00")
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.value == "8.48"
