@@ -583,6 +583,36 @@ def test_proof_under_a_heading_is_labelled_evidence() -> None:
     assert evidence_class("supplier_name", seller, False, "ocr") != "marked"
 
 
+def test_a_header_over_its_cell_labels_a_date_and_a_number() -> None:
+    """"DATE DE FACTURE | NUMERO DE FACTURE" over "31 octobre 2017 | 2017-TEST-01": each
+    header labels the cell under it; a header with a row between does not."""
+    from liasse.extract.ranking import evidence_class
+
+    found = all_candidates(build_layout([page_of([
+        (200, 20, "DATE DE FACTURE"), (400, 20, "NUMERO DE FACTURE"),
+        (200, 35, "31 octobre 2017"), (400, 35, "2017-TEST-01"),
+        (40, 80, "Date de facture"), (40, 95, "Livraison BL45"), (40, 110, "23/10/2017")])]))
+    dates = {c.value: c for c in found["date"]}
+    number = next(c for c in found["code"] if c.value == "2017-TEST-01")
+    assert evidence_class("issue_date", dates["2017-10-31"], False, "text") == "labelled"
+    assert evidence_class("invoice_number", number, False, "text") == "labelled"
+    assert evidence_class("issue_date", dates["2017-10-23"], False, "text") != "labelled"
+
+
+def test_a_value_is_labelled_when_any_of_its_occurrences_is() -> None:
+    """A total printed beside "Total TTC" and again, unlabelled, on a line of its own is
+    labelled, whichever occurrence the ranker scored best; another value is not."""
+    from liasse.extract.ranking import _value_key
+
+    found = all_candidates(build_layout([page_of([
+        (40, 20, "Total TTC"), (300, 20, "632,00 €"), (300, 60, "632,00 €"),
+        (300, 80, "522,31 €")])]))["amount"]
+    bare = next(c for c in found if c.value == "632.00" and not c.features.get("left:any"))
+    assert _value_key("total_amount", "632.00", bare, found, False, "text") == "text:labelled"
+    other = next(c for c in found if c.value == "522.31")
+    assert _value_key("total_amount", "522.31", other, found, False, "text") != "text:labelled"
+
+
 def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
     names = _candidate_values([(40, 20, "www.azimut.com"), (40, 35, "CASTAFIORE")], "name")
     assert "www.azimut.com" not in names and "CASTAFIORE" in names

@@ -246,11 +246,12 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
     - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
       with a net and a tax and has a total label at all, beside it or heading its column
       ("Total:" over "522.31 | 109.69 | 632.00"): "labelled";
-    - an issue date beside a date label, or after the "of" of the document's title line,
+    - an issue date beside a date label, under its own strong label with nothing between
+      ("DATE DE FACTURE" over its cell), or after the "of" of the document's title line,
       that reads one way only: "labelled";
-    - an invoice number beside its own strong label, or its number sign in the title line
-      or under a strong label ("FACTURE" over "N° FA-2026-0001"), touching no other code:
-      "labelled";
+    - an invoice number beside or under its own strong label, or its number sign in the
+      title line or under a strong label ("FACTURE" over "N° FA-2026-0001"), touching no
+      other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
@@ -264,10 +265,12 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
         if label >= 1.0 or (consistent and label > 0):
             return "labelled"
     if name == "issue_date" and not features.get("ambiguous") \
-            and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)):
+            and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)
+                 or _under_own_label(candidate, "issue_date")):
         return "labelled"
     if name == "invoice_number" and not features.get("beside_code") and (
             _label_strength(candidate, "invoice_number") >= 1.0
+            or _under_own_label(candidate, "invoice_number")
             or (_label_strength(candidate, "invoice_number") > 0
                 and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0))):
         return "labelled"
@@ -279,6 +282,34 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
                                              and not features.get("after_label"))):
         return "marked"
     return evidence_kind(name, candidate, consistent)
+
+
+_PROOF = ("labelled", "marked")  # the classes of `evidence_class` that are proof
+
+
+def _under_own_label(candidate: Candidate, role: str) -> bool:
+    """Under its own strong label with nothing between (a header row over its cell: "DATE DE
+    FACTURE" over "31 octobre 2017"), and beside no label of another role."""
+    return candidate.features.get(f"above:{role}", 0.0) >= 1.0 \
+        and not _labelled_any_other(candidate) \
+        and not any(candidate.features.get(f"{d}:any", 0.0) for d in ("same", "left"))
+
+
+def _value_key(name: str, value: str, chosen: Candidate, found: list[Candidate],
+               consistent: bool, layer: str) -> str:
+    """The calibration key of a chosen value: the chosen occurrence's evidence, or proof
+    that another occurrence of the same value carries (a total printed under its "Total:"
+    header and again on the line below: the value is labelled wherever the ranker liked it
+    best)."""
+    key = evidence_key(name, chosen, consistent, layer)
+    if key.endswith(_PROOF):
+        return key
+    for other in found:
+        if other.value == value and other is not chosen:
+            alternative = evidence_key(name, other, consistent, layer)
+            if alternative.endswith(_PROOF):
+                return alternative
+    return key
 
 
 def _in_title(candidate: Candidate) -> bool:
@@ -341,7 +372,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         share = _share(ranked, picks[name])
         holds = consistent and name in AMOUNT_FIELDS
         field_model = model.fields[name]
-        key = evidence_key(name, candidate, holds, layer)
+        key = _value_key(name, value, candidate, candidates.get(FIELD_KINDS[name], []), holds,
+                         layer)
         calibrate = field_model.calibration.get(key)
         confidence = calibrate(share) if calibrate else 0.0
         if contradicted and name in AMOUNT_FIELDS:
