@@ -498,6 +498,18 @@ def test_a_sum_without_its_tax_is_a_net_and_falligkeit_heads_a_due_date() -> Non
     assert due.features.get("above:due_date")
 
 
+def test_a_gross_invoice_sum_is_a_total_and_a_net_one_a_net() -> None:
+    """"Rechnungssumme netto | 845,00 / zuzüglich 19% MwSt. | 160,55 / Rechnungssumme brutto
+    | 1.005,55": the gross sum is the total, beside its own strong label."""
+    layout = build_layout([page_of([(40, 20, "Rechnungssumme netto"), (300, 20, "845,00"),
+                                    (40, 35, "zuzüglich 19% MwSt."), (300, 35, "160,55"),
+                                    (40, 50, "Rechnungssumme brutto"), (300, 50, "1.005,55")])])
+    amounts = {c.value: c for c in all_candidates(layout)["amount"]}
+    assert amounts["1005.55"].features.get("left:total_amount") == 1.0
+    assert not amounts["1005.55"].features.get("left:net_amount")
+    assert amounts["845.00"].features.get("left:net_amount") == 1.0
+
+
 def test_a_contact_above_the_company_does_not_head_the_block() -> None:
     """"Invoice to: / John Miller / ACME Company Inc": the party is the company; a row whose
     label names something else ("Anschrift: | …") heads nothing."""
