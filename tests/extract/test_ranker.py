@@ -625,6 +625,26 @@ def test_a_value_is_labelled_when_any_of_its_occurrences_is() -> None:
     assert _value_key("total_amount", "522.31", other, found, False, "text") != "text:labelled"
 
 
+def test_a_letterhead_with_the_sellers_marks_under_it_is_marked() -> None:
+    """"Blanc-Conseil / 12 rue des Lices / SIRET … — TVA …": the first line, the seller's
+    marks under it. The same name without marks near it, or a customer's, is not marked."""
+    from liasse.extract.ranking import evidence_class
+
+    def supplier_class(rows: list[tuple[float, float, str]], name: str = "Blanc-Conseil") -> str:
+        names = all_candidates(build_layout([page_of(rows)]))["name"]
+        first = next(c for c in names if c.value == name)
+        return evidence_class("supplier_name", first, False, "text")
+
+    marks = (40, 50, "SIRET 81234567800019 — TVA FR32812345678")
+    assert supplier_class([(40, 20, "Blanc-Conseil"), (40, 35, "12 rue des Lices"),
+                           marks]) == "marked"
+    assert supplier_class([(40, 20, "Blanc-Conseil"), (40, 35, "12 rue des Lices"),
+                           (40, 50, "49100 Angers"), (40, 65, "France"),
+                           (40, 400, "Merci")]) != "marked"
+    assert supplier_class([(40, 20, "Facturé à : Atelier Bréal"), (40, 35, "8 quai Fosse"),
+                           marks], "Atelier Bréal") != "marked"
+
+
 def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
     names = _candidate_values([(40, 20, "www.azimut.com"), (40, 35, "CASTAFIORE")], "name")
     assert "www.azimut.com" not in names and "CASTAFIORE" in names

@@ -255,7 +255,8 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
-      or that carries a legal form inside that block: "marked".
+      that carries a legal form inside that block, or that is the page's letterhead (its
+      first line, the seller's marks under it): "marked".
     """
     features = candidate.features
     if name == "total_amount" and not features.get("ambiguous"):
@@ -277,6 +278,7 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
     if name == "supplier_name" and layer == "text" and (
             features.get("domain_match") or features.get("legal_mention")
             or features.get("heads_seller")
+            or _letterhead(candidate)
             or (features.get("in_seller")
                                              and features.get("has_form")
                                              and not features.get("after_label"))):
@@ -285,6 +287,14 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
 
 
 _PROOF = ("labelled", "marked")  # the classes of `evidence_class` that are proof
+
+
+def _letterhead(candidate: Candidate) -> bool:
+    """The page's first line, with the seller's marks (SIRET, VAT, phone, e-mail…) within two
+    lines of it, in no customer block and after no label: the letterhead of who bills."""
+    features = candidate.features
+    return bool(features.get("first_line") and features.get("mark_near")
+                and not features.get("in_customer") and not features.get("after_label"))
 
 
 def _under_own_label(candidate: Candidate, role: str) -> bool:
