@@ -17,7 +17,7 @@ from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS
 from liasse.extract.layout import Page
 from liasse.extract.ranking import RankerModel, choose, shipped_model
-from liasse.extract.training import _pessimistic, same_value
+from liasse.extract.training import _pessimistic
 from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_available, corpus_documents
 
 needs_corpus = pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")
@@ -45,19 +45,15 @@ def text_layer_invoices() -> list[tuple[str, list[Page], dict[str, str | None]]]
 
 
 @needs_corpus
-def test_a_document_typed_other_still_gets_its_fields() -> None:
-    """German e-invoice visualisations are typed "other"; their fields must still be read."""
-    others = 0
-    for _, pages, truth in text_layer_invoices():
+def test_no_real_invoice_is_typed_other_and_each_gets_its_fields() -> None:
+    """German e-invoice visualisations ("Handelsrechnung (380) Nr. …" over "Lieferschein:",
+    "Bestellung Nr. Kunde:" and a "Betreff:" remark) were typed "other"; every text-layer
+    invoice of the corpus is a financial document, and its fields are read."""
+    for name, pages, truth in text_layer_invoices():
         reading = read_document(pages)
-        if reading.document_type != "other":
-            continue
-        others += 1
-        assert reading.fields["total_amount"].value is not None
-        assert reading.fields["issue_date"].value is not None
-        assert same_value("total_amount", reading.fields["total_amount"].value,
-                          truth.get("total_amount")) or truth.get("total_amount") is None
-    assert others, "the corpus has documents the classifier calls other"
+        assert reading.document_type != "other", name
+        found = [field for field in truth if reading.fields[field].value is not None]
+        assert 2 * len(found) >= len(truth), name  # no silent gate: what it shows is read
 
 
 _FORMS = {normalise(form) for form in LEGAL_FORMS}
@@ -309,6 +305,18 @@ def test_a_phone_or_a_company_identifier_is_never_an_invoice_number() -> None:
     assert not codes & {"0600000002", "81265330100018", "03-9201"}
 
 
+def test_an_identifier_labelled_in_the_segment_to_its_left_or_after_it_is_no_number() -> None:
+    """German viewers print "USt.-Id.-Nr.: | DE123456789" and "4000001123452 (GLN)": the
+    "Nr." of a VAT id label does not make it the invoice's number."""
+    codes = _candidate_values([(40, 20, "Rechnung Nr. 471102"),
+                               (40, 40, "USt.-Id.-Nr.:"), (200, 40, "DE123456789"),
+                               (40, 55, "Steuernummer:"), (200, 55, "201/113/40209"),
+                               (40, 70, "Globale Nummer:"), (200, 70, "4000001123452 (GLN)"),
+                               (40, 85, "Kundennummer:"), (200, 85, "D75969813")], "code")
+    assert {"471102", "D75969813"} <= codes
+    assert not codes & {"DE123456789", "201/113/40209", "4000001123452"}
+
+
 def test_a_label_heads_a_value_below_it_only_when_nothing_sits_between() -> None:
     """"Référence facture" three lines above a table cell is not that cell's label."""
     layout = build_layout([page_of([(40, 20, "Référence facture : NR-2025-01"),
@@ -406,16 +414,16 @@ _LABELLED_INVOICE = [(40, 30, "Atelier Berthier SARL"), (40, 45, "contact@berthi
 
 
 def test_document_level_evidence_has_its_own_calibration_maps() -> None:
-    """A total beside its own label is one map across the text layer and OCR; a date beside
-    a date label, a number beside a number label and a supplier the page's e-mail domain
-    spells each have a map apart from the values without that evidence."""
+    """A total beside its own label, a date beside a date label, a number beside a number
+    label and a supplier the page's e-mail domain spells each have a map apart from the
+    values without that evidence, per layer: an OCR'd total fails in its own ways."""
     keys = _choice_keys(_LABELLED_INVOICE)
-    assert keys["total_amount"] == "any:labelled"
+    assert keys["total_amount"] == "text:labelled"
     assert keys["issue_date"] == "text:labelled"
     assert keys["invoice_number"] == "text:labelled"
     assert keys["supplier_name"] == "text:marked"
     ocr = _choice_keys(_LABELLED_INVOICE, layer="ocr")
-    assert ocr["total_amount"] == "any:labelled"
+    assert ocr["total_amount"] == "ocr:labelled"
     assert ocr["supplier_name"] != "text:marked"  # OCR spells domains and names apart
 
 
@@ -424,7 +432,7 @@ def test_an_ambiguous_date_or_a_total_without_a_label_has_no_document_level_evid
                          (330, 60, "Invoice date: 07/08/2026"), (330, 75, "Invoice No INV-118"),
                          (330, 90, "Thank you for your business"), (480, 410, "1,200.00")])
     assert keys["issue_date"] != "text:labelled"  # 7 August or 8 July
-    assert keys["total_amount"] != "any:labelled"
+    assert keys["total_amount"] != "text:labelled"
 
 
 def test_a_checked_vat_id_never_makes_an_unsure_supplier_name_sure() -> None:
@@ -490,6 +498,18 @@ def test_a_sum_without_its_tax_is_a_net_and_falligkeit_heads_a_due_date() -> Non
     assert due.features.get("above:due_date")
 
 
+def test_a_gross_invoice_sum_is_a_total_and_a_net_one_a_net() -> None:
+    """"Rechnungssumme netto | 845,00 / zuzüglich 19% MwSt. | 160,55 / Rechnungssumme brutto
+    | 1.005,55": the gross sum is the total, beside its own strong label."""
+    layout = build_layout([page_of([(40, 20, "Rechnungssumme netto"), (300, 20, "845,00"),
+                                    (40, 35, "zuzüglich 19% MwSt."), (300, 35, "160,55"),
+                                    (40, 50, "Rechnungssumme brutto"), (300, 50, "1.005,55")])])
+    amounts = {c.value: c for c in all_candidates(layout)["amount"]}
+    assert amounts["1005.55"].features.get("left:total_amount") == 1.0
+    assert not amounts["1005.55"].features.get("left:net_amount")
+    assert amounts["845.00"].features.get("left:net_amount") == 1.0
+
+
 def test_a_contact_above_the_company_does_not_head_the_block() -> None:
     """"Invoice to: / John Miller / ACME Company Inc": the party is the company; a row whose
     label names something else ("Anschrift: | …") heads nothing."""
@@ -552,27 +572,101 @@ def test_a_number_and_a_date_in_the_documents_title_line_are_labelled_by_it() ->
     assert evidence_class("issue_date", dates["2024-11-01"], False, "text") != "labelled"
 
 
+def test_proof_under_a_heading_is_labelled_evidence() -> None:
+    """"FACTURE / N° FA-2026-0001": a number sign under the title labels the number; a
+    total that adds up under a "Total:" column header is labelled by it; the name heading
+    the seller's block ("Verkäufer / Name: | …") is marked. A bare number sign, or an
+    amount under a header that does not add up, is not."""
+    from liasse.extract.ranking import evidence_class
+
+    found = all_candidates(build_layout([page_of([
+        (40, 20, "FACTURE"), (40, 35, "N° FA-2026-0001"), (300, 35, "N° 4711"),
+        (40, 60, "Verkäufer"), (40, 75, "Name:"), (120, 75, "Atelier Berthier"),
+        (40, 120, "Base:"), (150, 120, "Tax:"), (250, 120, "Total:"),
+        (40, 135, "522.31"), (150, 135, "109.69"), (250, 135, "632.00")])]))
+    codes = {c.value: c for c in found["code"]}
+    assert evidence_class("invoice_number", codes["FA-2026-0001"], False, "text") == "labelled"
+    assert evidence_class("invoice_number", codes["4711"], False, "text") != "labelled"
+    total = next(c for c in found["amount"] if c.value == "632.00")
+    assert evidence_class("total_amount", total, True, "text") == "labelled"
+    assert evidence_class("total_amount", total, False, "text") != "labelled"
+    seller = next(c for c in found["name"] if c.value == "Atelier Berthier")
+    assert evidence_class("supplier_name", seller, False, "text") == "marked"
+    assert evidence_class("supplier_name", seller, False, "ocr") != "marked"
+
+
+def test_a_header_over_its_cell_labels_a_date_and_a_number() -> None:
+    """"DATE DE FACTURE | NUMERO DE FACTURE" over "31 octobre 2017 | 2017-TEST-01": each
+    header labels the cell under it; a header with a row between does not."""
+    from liasse.extract.ranking import evidence_class
+
+    found = all_candidates(build_layout([page_of([
+        (200, 20, "DATE DE FACTURE"), (400, 20, "NUMERO DE FACTURE"),
+        (200, 35, "31 octobre 2017"), (400, 35, "2017-TEST-01"),
+        (40, 80, "Date de facture"), (40, 95, "Livraison BL45"), (40, 110, "23/10/2017")])]))
+    dates = {c.value: c for c in found["date"]}
+    number = next(c for c in found["code"] if c.value == "2017-TEST-01")
+    assert evidence_class("issue_date", dates["2017-10-31"], False, "text") == "labelled"
+    assert evidence_class("invoice_number", number, False, "text") == "labelled"
+    assert evidence_class("issue_date", dates["2017-10-23"], False, "text") != "labelled"
+
+
+def test_a_value_is_labelled_when_any_of_its_occurrences_is() -> None:
+    """A total printed beside "Total TTC" and again, unlabelled, on a line of its own is
+    labelled, whichever occurrence the ranker scored best; another value is not."""
+    from liasse.extract.ranking import _value_key
+
+    found = all_candidates(build_layout([page_of([
+        (40, 20, "Total TTC"), (300, 20, "632,00 €"), (300, 60, "632,00 €"),
+        (300, 80, "522,31 €")])]))["amount"]
+    bare = next(c for c in found if c.value == "632.00" and not c.features.get("left:any"))
+    assert _value_key("total_amount", "632.00", bare, found, False, "text") == "text:labelled"
+    other = next(c for c in found if c.value == "522.31")
+    assert _value_key("total_amount", "522.31", other, found, False, "text") != "text:labelled"
+
+
+def test_a_letterhead_with_the_sellers_marks_under_it_is_marked() -> None:
+    """"Blanc-Conseil / 12 rue des Lices / SIRET … — TVA …": the first line, the seller's
+    marks under it. The same name without marks near it, or a customer's, is not marked."""
+    from liasse.extract.ranking import evidence_class
+
+    def supplier_class(rows: list[tuple[float, float, str]], name: str = "Blanc-Conseil") -> str:
+        names = all_candidates(build_layout([page_of(rows)]))["name"]
+        first = next(c for c in names if c.value == name)
+        return evidence_class("supplier_name", first, False, "text")
+
+    marks = (40, 50, "SIRET 81234567800019 — TVA FR32812345678")
+    assert supplier_class([(40, 20, "Blanc-Conseil"), (40, 35, "12 rue des Lices"),
+                           marks]) == "marked"
+    assert supplier_class([(40, 20, "Blanc-Conseil"), (40, 35, "12 rue des Lices"),
+                           (40, 50, "49100 Angers"), (40, 65, "France"),
+                           (40, 400, "Merci")]) != "marked"
+    assert supplier_class([(40, 20, "Facturé à : Atelier Bréal"), (40, 35, "8 quai Fosse"),
+                           marks], "Atelier Bréal") != "marked"
+
+
 def test_a_web_address_alone_on_its_line_is_never_a_name() -> None:
     names = _candidate_values([(40, 20, "www.azimut.com"), (40, 35, "CASTAFIORE")], "name")
     assert "www.azimut.com" not in names and "CASTAFIORE" in names
 
 
-def test_labelled_numbers_and_dates_share_one_calibration_map() -> None:
-    """A number and a date each beside its own label are one kind of proof: one map fitted
-    on both, stored under each field's key."""
+def test_text_layer_proof_of_four_fields_shares_one_calibration_map() -> None:
+    """A number and a date beside their own labels, a total beside its label and a supplier
+    the seller's marks vouch for, on a text layer, are one kind of proof: one map fitted on
+    all, stored under each field's key; OCR'd totals and plain values keep their own."""
     from liasse.extract.training import Example, Scored, _pooled_maps
 
     example = Example("d", "s", "invoice", "text", {})
+    members = [("total_amount", "text:labelled"), ("issue_date", "text:labelled"),
+               ("invoice_number", "text:labelled"), ("supplier_name", "text:marked")]
+    others = [("total_amount", "ocr:labelled"), ("issue_date", "text:plain")]
     points = [Scored(example, name, "v", 0.5 + i / 100, key, 0.0, True)
-              for i, (name, key) in enumerate(
-                  [("total_amount", "any:labelled"), ("issue_date", "text:labelled"),
-                   ("invoice_number", "text:labelled")] * 7)]
+              for i, (name, key) in enumerate((members + others) * 4)]
     maps = _pooled_maps(points)
-    assert maps[("invoice_number", "text:labelled")] is maps[("issue_date", "text:labelled")]
+    assert all(maps[member] is maps[members[0]] for member in members)
     level = maps[("issue_date", "text:labelled")](0.9)
-    assert level == pytest.approx(_pessimistic(np.ones(14)), abs=1e-6)
-    assert ("total_amount", "any:labelled") not in maps  # its failures are its own
-    assert ("issue_date", "text:plain") not in maps
+    assert level == pytest.approx(_pessimistic(np.ones(16)), abs=1e-6)
+    assert not any(other in maps for other in others)
 
 
 def test_a_name_joined_across_segments_does_not_head_a_block() -> None:

@@ -431,7 +431,8 @@ def _codes(context: _Context) -> Iterator[Candidate]:
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
                     or _FILE_NAME.search(token):
                 continue
-            if parse_date(token) is not None or _after_other_number_label(segment, index) \
+            if parse_date(token) is not None \
+                    or _after_other_number_label(context, segment, index) \
                     or _BUSINESS_TERM.match(token):
                 continue
             digits = sum(char.isdigit() for char in token)
@@ -464,14 +465,29 @@ _BUSINESS_TERM = re.compile(r"^B[GT]-\d{1,3}$")
 _NOT_NUMBER_WORDS = frozenset({
     "tel", "tél", "telephone", "téléphone", "phone", "fax", "mobile", "mob", "gsm", "portable",
     "telefon", "telefax", "handy", "cell", "siret", "siren", "rcs", "iban", "bic", "swift",
-    "tva", "vat", "ust-idnr", "ust-id", "steuernummer", "kvk", "btw", "gln", "ape", "naf"})
+    "tva", "vat", "ustidnr", "ustid", "steuernummer", "steuernr", "kvk", "btw", "gln", "gtin",
+    "ean", "ape", "naf"})
+_IDENTIFIER_SUFFIXES = frozenset({"gln", "gtin", "ean"})
 
 
-def _after_other_number_label(segment: Segment, index: int) -> bool:
+def _after_other_number_label(context: _Context, segment: Segment, index: int) -> bool:
     """"Tel: 0600000002", "SIRET: 81265330100018": a phone or a company identifier, never an
-    invoice number. The label may sit a word or two before ("Tel : 03-9201 6281")."""
-    before = [word.text.lower().strip(":.;,()") for word in segment.words[max(0, index - 2):index]]
-    return any(word in _NOT_NUMBER_WORDS for word in before)
+    invoice number. The label may sit a word or two before ("Tel : 03-9201 6281"), end the
+    segment to the left ("USt.-Id.-Nr.: | DE123456789", "Steuernummer: | 201/113/40209"),
+    or name the identifier after it ("4000001123452 (GLN)")."""
+    before = list(segment.words[max(0, index - 2):index])
+    if index == 0:
+        line = context.layout.lines[segment.line]
+        left = [other for other in line.segments if other.x1 <= segment.x0]
+        before = list(left[-1].words[-2:]) if left else []
+    after = segment.words[index + 1:index + 2]
+    return any(_bare(word.text) in _NOT_NUMBER_WORDS for word in before) \
+        or any(_bare(word.text) in _IDENTIFIER_SUFFIXES for word in after)
+
+
+def _bare(word: str) -> str:
+    """A label word without case, dots and dashes ("USt.-Id.-Nr.:" → "ustidnr")."""
+    return "".join(char for char in word.lower() if char.isalnum())
 
 
 _GLUED_NUMBER_LABEL = re.compile(r"^(?:n[°º]|no|nr)[°º.:]?(?=[a-z0-9])|^n[°º]", re.IGNORECASE)

@@ -23,9 +23,13 @@ _ANYWHERE: dict[DocumentType, tuple[str, ...]] = {
     "receipt": ("cb sans contact", "paye par carte", "paid by card", "card payment",
                 "ec karte", "bezahlt mit karte", "ticket de caisse"),
 }
-_NOT_FINANCIAL = ("bon de livraison", "delivery note", "lieferschein", "objet", "subject",
-                  "betreff", "devis", "quote", "quotation", "angebot", "bon de commande",
-                  "purchase order", "bestellung")
+_NOT_FINANCIAL = ("bon de livraison", "delivery note", "lieferschein", "devis", "quote",
+                  "quotation", "angebot", "bon de commande", "purchase order", "bestellung")
+# A letter's subject line: it titles the document only when no invoice title is above it
+# (an invoice's remarks may carry a "Betreff:" too).
+_SUBJECT = ("objet", "subject", "betreff")
+# German compounds name an invoice by their last part ("Handelsrechnung", "Teilrechnung").
+_COMPOUND_INVOICE = "rechnung"
 # Order matters: a credit note also says "facture" ("facture d'avoir"), a receipt may too.
 _TITLE_ORDER: tuple[DocumentType, ...] = ("payment_confirmation", "credit_note", "receipt",
                                           "invoice")
@@ -48,12 +52,19 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
                                               "and no due date (a till receipt)")
     titles = _title_texts(layout)
     for phrase in _NOT_FINANCIAL:
-        if any(title.startswith(phrase) for title in titles):
+        if any(_titled(title, phrase) and not _reference(raw, phrase) for raw, title in titles):
+            return DocumentTypeReading("other", f"titled “{phrase}”")
+    first_typed = next((index for index, (_, title) in enumerate(titles)
+                        if _typed(title) is not None), len(titles))
+    for phrase in _SUBJECT:
+        if any(_titled(title, phrase) for _, title in titles[:first_typed]):
             return DocumentTypeReading("other", f"titled “{phrase}”")
     for document_type in _TITLE_ORDER:
         for word in DOCUMENT_TYPE_WORDS[document_type]:
-            if any(title == word or title.startswith(word + " ") for title in titles):
+            if any(_titled(title, word) for _, title in titles):
                 return DocumentTypeReading(document_type, f"titled “{word}”")
+    if any(_compound_invoice(title) for _, title in titles):
+        return DocumentTypeReading("invoice", f"titled “…{_COMPOUND_INVOICE}”")
     numbered = any(hit.label.strength == "strong" for hit in layout.hits.get("invoice_number", []))
     if has_amounts and (numbered or any(f" {word} " in text
                                         for word in DOCUMENT_TYPE_WORDS["invoice"])):
@@ -68,11 +79,38 @@ def _till_receipt(layout: Layout) -> bool:
         and not layout.hits.get("due_date")
 
 
-def _title_texts(layout: Layout) -> list[str]:
-    """Upper first-page segments, except "Bill to" blocks ("Facturé à" is not a title)."""
+def _title_texts(layout: Layout) -> list[tuple[str, str]]:
+    """Upper first-page segments in reading order, as printed and normalised, except "Bill
+    to" blocks ("Facturé à" is not a title)."""
     if not layout.pages:
         return []
     limit = layout.pages[0].height * _TITLE_SHARE
     customer_labels = {hit.segment for hit in layout.hits.get("customer_block", [])}
-    return [normalise(segment.text) for segment in layout.segments()
+    return [(segment.text, normalise(segment.text)) for segment in layout.segments()
             if segment.page == 1 and segment.y0 < limit and segment not in customer_labels]
+
+
+def _titled(title: str, phrase: str) -> bool:
+    """The title is the phrase or starts with it as whole words ("devise" is no "devis")."""
+    return title == phrase or title.startswith(phrase + " ")
+
+
+def _typed(title: str) -> DocumentType | None:
+    for document_type in _TITLE_ORDER:
+        if any(_titled(title, word) for word in DOCUMENT_TYPE_WORDS[document_type]):
+            return document_type
+    return "invoice" if _compound_invoice(title) else None
+
+
+def _compound_invoice(title: str) -> bool:
+    first = title.split(" ", 1)[0]
+    return len(first) > len(_COMPOUND_INVOICE) and first.endswith(_COMPOUND_INVOICE)
+
+
+def _reference(raw: str, phrase: str) -> bool:
+    """Another document's name used as a label, a reference to that document
+    ("Lieferschein: 27010181", "Bestellung Nr. Kunde: | 4444"), not the page's own title:
+    a colon follows the name or ends the segment."""
+    printed = raw.split()
+    words = len(phrase.split())
+    return raw.rstrip().endswith(":") or ":" in " ".join(printed[words - 1:words + 1])

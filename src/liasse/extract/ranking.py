@@ -138,12 +138,12 @@ class RankerModel:
     def from_json(cls, raw: dict[str, Any]) -> RankerModel:
         fields = {}
         for name, spec in raw["fields"].items():
+            calibration = {key: Calibration(tuple(points[0]), tuple(points[1]))
+                           for key, points in spec["calibration"].items()}
             fields[name] = FieldModel(
                 features=tuple(spec["features"]), mean=np.array(spec["mean"]),
                 scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
-                intercept=float(spec["intercept"]),
-                calibration={key: Calibration(tuple(points[0]), tuple(points[1]))
-                             for key, points in spec["calibration"].items()})
+                intercept=float(spec["intercept"]), calibration=_per_layer(calibration))
         return cls(fields, dict(raw.get("trained_on", {})))
 
     def to_json(self) -> dict[str, Any]:
@@ -154,6 +154,19 @@ class RankerModel:
                    "calibration": {key: [list(c.x), list(c.y)]
                                    for key, c in model.calibration.items()}}
             for name, model in self.fields.items()}}
+
+
+# A model trained before every class was calibrated per layer kept a labelled total's map
+# under this one key; read as both layers' until `scripts/train_extractor.py` is run again.
+_LEGACY_ANY_LAYER = "any:labelled"
+
+
+def _per_layer(calibration: dict[str, Calibration]) -> dict[str, Calibration]:
+    legacy = calibration.pop(_LEGACY_ANY_LAYER, None)
+    if legacy is not None:
+        for layer in ("text", "ocr"):
+            calibration.setdefault(calibration_key(layer, "labelled"), legacy)
+    return calibration
 
 
 def _rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
@@ -217,49 +230,55 @@ def calibration_key(layer: str, evidence: str) -> str:
     return f"{layer}:{evidence}"
 
 
-# Document-level evidence that does not depend on how the words were read: a value with it
-# is calibrated in one map across the text layer and OCR (twice the documents, so a map
-# can earn its confidence), apart from every value without it. A total beside its label
-# is such evidence; a date is not (OCR misreads a digit of a labelled date: "2047").
-ANY_LAYER = "any"
-
-
 def evidence_key(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
-    """The calibration map of a chosen value: its evidence class (see `evidence_class`)."""
-    evidence = evidence_class(name, candidate, consistent, layer)
-    if (name, evidence) in _LAYER_FREE:
-        return calibration_key(ANY_LAYER, evidence)
-    return calibration_key(layer, evidence)
+    """The calibration map of a chosen value: its layer and evidence class (`evidence_class`).
+
+    Every class is calibrated per layer: an OCR'd total beside its label fails in ways a
+    text layer's does not (a receipt's total before its cash rounding, beside its label and
+    adding up), so text-layer invoices never vouch for receipts, nor receipts for invoices.
+    """
+    return calibration_key(layer, evidence_class(name, candidate, consistent, layer))
 
 
 def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
     """The strongest independent evidence behind a value, as a class a map is fitted on.
 
     - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
-      with a net and a tax and has a total label at all: "labelled";
-    - an issue date beside a date label, or after the "of" of the document's title line,
+      with a net and a tax and has a total label at all, beside it or heading its column
+      ("Total:" over "522.31 | 109.69 | 632.00"): "labelled";
+    - an issue date beside a date label, under its own strong label with nothing between
+      ("DATE DE FACTURE" over its cell), or after the "of" of the document's title line,
       that reads one way only: "labelled";
-    - an invoice number beside its own strong label, or its number sign in the title line,
-      touching no other code: "labelled";
+    - an invoice number beside or under its own strong label, or its number sign in the
+      title line or under a strong label ("FACTURE" over "N° FA-2026-0001"), touching no
+      other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
-      share capital), or that carries a legal form inside the block a seller label opens:
-      "marked".
+      share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
+      that carries a legal form inside that block, or that is the page's letterhead (its
+      first line, the seller's marks under it): "marked".
     """
     features = candidate.features
     if name == "total_amount" and not features.get("ambiguous"):
         label = _label_strength(candidate, "total_amount")
+        if consistent:
+            label = max(label, features.get("above:total_amount", 0.0))
         if label >= 1.0 or (consistent and label > 0):
             return "labelled"
     if name == "issue_date" and not features.get("ambiguous") \
-            and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)):
+            and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)
+                 or _under_own_label(candidate, "issue_date")):
         return "labelled"
     if name == "invoice_number" and not features.get("beside_code") and (
             _label_strength(candidate, "invoice_number") >= 1.0
-            or (_in_title(candidate) and _label_strength(candidate, "invoice_number") > 0)):
+            or _under_own_label(candidate, "invoice_number")
+            or (_label_strength(candidate, "invoice_number") > 0
+                and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0))):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
             features.get("domain_match") or features.get("legal_mention")
+            or features.get("heads_seller")
+            or _letterhead(candidate)
             or (features.get("in_seller")
                                              and features.get("has_form")
                                              and not features.get("after_label"))):
@@ -267,7 +286,40 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
     return evidence_kind(name, candidate, consistent)
 
 
-_LAYER_FREE = frozenset({("total_amount", "labelled")})
+_PROOF = ("labelled", "marked")  # the classes of `evidence_class` that are proof
+
+
+def _letterhead(candidate: Candidate) -> bool:
+    """The page's first line, with the seller's marks (SIRET, VAT, phone, e-mail…) within two
+    lines of it, in no customer block and after no label: the letterhead of who bills."""
+    features = candidate.features
+    return bool(features.get("first_line") and features.get("mark_near")
+                and not features.get("in_customer") and not features.get("after_label"))
+
+
+def _under_own_label(candidate: Candidate, role: str) -> bool:
+    """Under its own strong label with nothing between (a header row over its cell: "DATE DE
+    FACTURE" over "31 octobre 2017"), and beside no label of another role."""
+    return candidate.features.get(f"above:{role}", 0.0) >= 1.0 \
+        and not _labelled_any_other(candidate) \
+        and not any(candidate.features.get(f"{d}:any", 0.0) for d in ("same", "left"))
+
+
+def _value_key(name: str, value: str, chosen: Candidate, found: list[Candidate],
+               consistent: bool, layer: str) -> str:
+    """The calibration key of a chosen value: the chosen occurrence's evidence, or proof
+    that another occurrence of the same value carries (a total printed under its "Total:"
+    header and again on the line below: the value is labelled wherever the ranker liked it
+    best)."""
+    key = evidence_key(name, chosen, consistent, layer)
+    if key.endswith(_PROOF):
+        return key
+    for other in found:
+        if other.value == value and other is not chosen:
+            alternative = evidence_key(name, other, consistent, layer)
+            if alternative.endswith(_PROOF):
+                return alternative
+    return key
 
 
 def _in_title(candidate: Candidate) -> bool:
@@ -283,14 +335,18 @@ def _labelled_any_other(candidate: Candidate) -> bool:
                for direction in ("same", "left")
                for role in ("other_date", "other_number", "due_date", "related_invoice"))
 
-# Evidence classes that are one kind of proof whatever the field: a code or a date right
-# beside its own strong label (or in the document's title line) on the text layer, read one
-# way only. Each pool is calibrated as one map on all its values (`training._pooled_maps`):
-# two fields' worth of documents, so that a map can earn its confidence out of fold. The
-# total is left out: its failures are its own (a receipt's total before cash rounding,
-# beside its label and adding up), and its map already pools text and OCR.
+# Evidence classes that are one kind of proof whatever the field, on the text layer: a code
+# or a date right beside its own strong label (or in the document's title line) read one
+# way only, a supplier's name the seller's marks vouch for, a total beside its label.
+# Each pool is calibrated as one map on all its values (`training._pooled_maps`): four
+# fields' worth of documents, so that a map can earn its confidence out of fold (with
+# k / (n + 3) a map needs seventeen right values in a row to reach 0.85, more than one
+# field's class gathers on a few dozen invoices). OCR'd values stay out: their failures
+# are their own (a misread digit of a labelled date, a receipt's total before its cash
+# rounding).
 POOLED_EVIDENCE: tuple[frozenset[tuple[str, str]], ...] = (
-    frozenset({("issue_date", "text:labelled"), ("invoice_number", "text:labelled")}),
+    frozenset({("issue_date", "text:labelled"), ("invoice_number", "text:labelled"),
+               ("supplier_name", "text:marked"), ("total_amount", "text:labelled")}),
 )
 
 
@@ -326,7 +382,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         share = _share(ranked, picks[name])
         holds = consistent and name in AMOUNT_FIELDS
         field_model = model.fields[name]
-        key = evidence_key(name, candidate, holds, layer)
+        key = _value_key(name, value, candidate, candidates.get(FIELD_KINDS[name], []), holds,
+                         layer)
         calibrate = field_model.calibration.get(key)
         confidence = calibrate(share) if calibrate else 0.0
         if contradicted and name in AMOUNT_FIELDS:

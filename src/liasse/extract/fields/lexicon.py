@@ -34,6 +34,7 @@ _TOTAL_STRONG = _labels(
     "gesamtbetrag", "rechnungsbetrag", "bruttosumme", "gesamt eur", "zu zahlen", "zahlbetrag",
     "endbetrag", "bruttobetrag",
     "gesamt brutto", "summe brutto", "gesamtsumme", "zu zahlender betrag", "total brutto",
+    "rechnungssumme brutto",
 )
 _TOTAL_WEAK = _labels("total_amount", "weak", "total", "montant", "summe", "gesamt", "betrag",
                       "amount", "montant total", "total amount")
@@ -43,6 +44,7 @@ _NET = _labels(
     "base ht", "total net ht", "subtotal", "sub total", "net amount", "total net", "net total",
     "total excl vat", "total excluding vat", "amount excl vat", "total before tax", "nettobetrag",
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
+    "rechnungssumme netto",
     "sous total", "total hors taxe", "total excl gst", "total excluding gst",
     "total sales excluding gst", "total sales excl gst", "total sales ex gst",
     # A sum "without" its tax is the net, whatever tax word ends the label: longest match

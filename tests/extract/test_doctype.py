@@ -1,0 +1,50 @@
+"""The document type: the page's own title decides, not the other documents it refers to."""
+
+from __future__ import annotations
+
+import pytest
+from textpages import page_of
+
+from liasse.extract.doctype import classify
+from liasse.extract.fields.geometry import build_layout
+
+_TOTALS = [(40, 500, "Bruttosumme"), (300, 500, "3.273,00")]
+
+
+def _type(rows: list[tuple[float, float, str]]) -> str:
+    return classify(build_layout([page_of(rows + _TOTALS)]), has_amounts=True).document_type
+
+
+def test_an_invoice_that_refers_to_its_order_and_delivery_note_is_an_invoice() -> None:
+    """German viewers print the order and the delivery note as labelled references above
+    the parties, and a "Betreff:" remark under them: the title line is what names it."""
+    rows = [(40, 60, "Handelsrechnung (380) Nr. 471102 vom 15.11.2024"),
+            (40, 80, "Bestellung Nr. Kunde:"), (300, 80, "4444444444"),
+            (40, 95, "Lieferschein:"), (300, 95, "27010181"),
+            (40, 200, "Betreff:"), (300, 200, "REG Regulatory information")]
+    assert _type(rows) == "invoice"
+
+
+@pytest.mark.parametrize("title", ["Teilrechnung Bau (875) Nr. 210111",
+                                   "Schlussrechnung Nr. 12"])
+def test_a_german_compound_ending_in_rechnung_titles_an_invoice(title: str) -> None:
+    assert _type([(40, 60, title)]) == "invoice"
+
+
+def test_a_word_that_only_starts_like_quote_does_not_make_a_quote() -> None:
+    """"Devise de la facture : Euro" (the currency) is no "devis" (a quote)."""
+    rows = [(40, 60, "Devise de la facture : Euro"), (40, 80, "FACTURE")]
+    assert _type(rows) == "invoice"
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([(40, 60, "BON DE LIVRAISON"), (40, 80, "Facture à suivre")], "other"),
+    ([(40, 60, "Lieferschein Nr. 27010181")], "other"),
+    ([(40, 60, "Objet : relance"), (40, 80, "Facture n° 12 impayée")], "other"),
+    ([(40, 60, "FACTURE"), (40, 80, "Objet : maintenance de mars")], "invoice"),
+])
+def test_a_delivery_note_or_a_letter_keeps_its_type(rows: list[tuple[float, float, str]],
+                                                    expected: str) -> None:
+    """A title that names another kind of document, or a subject line above any invoice
+    title, still makes it no invoice; a subject line under the invoice's title does not."""
+    assert _type(rows) == expected
