@@ -633,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--only-real", action="store_true", help="only the real corpus")
     parser.add_argument("--ocr-engine", choices=("tesseract", "rapidocr"), default=None,
                         help="the OCR engine that reads the real scans and receipts "
-                             "(default: the engine's default, rapidocr)")
+                             "(default: the engine's default, `ocr.DEFAULT_ENGINE`)")
     parser.add_argument("--receipt-every", type=int, default=1,
                         help="read one real receipt in N (quick runs)")
     parser.add_argument("--compare-ocr-every", type=int, default=10,

@@ -23,7 +23,7 @@ from statistics import median
 
 from rapidfuzz.distance import Levenshtein
 
-from liasse.extract.fields.dates import ParsedDate, parse_date
+from liasse.extract.fields.dates import ParsedDate, names_validity, parse_date
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -88,6 +88,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
+    _validity_labels(context, found["date"])
     found["amount"].extend(_tax_sums(found["amount"]))
     _amount_relations(found["amount"])
     _date_relations(found["date"])
@@ -188,6 +189,26 @@ def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> Label
         if above and blocked:
             return None
     return None
+
+
+_VALIDITY_REACH = 4  # how many words before a date its validity label may take
+
+
+def _validity_labels(context: _Context, dates: list[Candidate]) -> None:
+    """A date after an expiry or validity label is another date, even when OCR garbled the
+    label past the lexicon's exact match ("Date d'exflratigı: 31/05/18" on a card slip):
+    read tolerantly (`dates.names_validity`), and the "Date" it starts with is then no
+    issue-date label."""
+    for candidate in dates:
+        segment, word = candidate.segment, candidate.word
+        line = context.layout.lines[segment.line]
+        left = [other for other in line.segments if other.x1 <= segment.x0][-1:]
+        for direction, tokens in (
+                ("same", segment.tokens[max(0, word - _VALIDITY_REACH):word]),
+                ("left", tuple(left[0].tokens[-_VALIDITY_REACH:]) if left else ())):
+            if names_validity(tuple(token for words in tokens for token in words)):
+                candidate.features[f"{direction}:other_date"] = 1.0
+                candidate.features.pop(f"{direction}:issue_date", None)
 
 
 def _repetition(found: dict[str, list[Candidate]]) -> None:

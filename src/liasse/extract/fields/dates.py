@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
 from liasse.extract.confidence import Evidence
 from liasse.extract.fields.geometry import Found, Layout, normalise, values_near
+from liasse.extract.fields.lexicon import (
+    LABELS,
+    SALE_DATE_WORDS,
+    VALIDITY_PHRASES,
+    VALIDITY_WORDS,
+)
 from liasse.extract.fields.numbers import find_amounts
 from liasse.extract.fields.reading import NOT_FOUND, FieldReading
 
@@ -116,6 +124,49 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# A garbled long word is read as a validity word when no more than this share of its
+# letters differ, it starts with the same letter, and no other label word is as near.
+_VALIDITY_SIMILARITY = 0.6
+_LONG_WORD = 8  # letters of a validity word from which it is read with several slips
+_VALIDITY_SET = frozenset(VALIDITY_WORDS)
+# Every other label word long enough to be garbled: the words a garbled one is told from.
+_OTHER_LABEL_WORDS = tuple(sorted(
+    {token for label in LABELS for token in label.tokens if len(token) >= 5} - _VALIDITY_SET
+    | set(SALE_DATE_WORDS)))
+
+
+def names_validity(tokens: tuple[str, ...]) -> bool:
+    """Whether normalised label words name a date of validity or expiry, not of the sale.
+
+    Read tolerantly, because OCR garbles such labels ("Date d'exflratigı" is "Date
+    d'expiration"): a word counts when it is one of `VALIDITY_WORDS` give or take a few
+    letters and nearer to it than to any other label word ("opératlon" stays an operation).
+    """
+    padded = f" {' '.join(tokens)} "
+    return any(f" {phrase} " in padded for phrase in VALIDITY_PHRASES) \
+        or any(_validity_word(token) for token in tokens)
+
+
+@lru_cache(maxsize=1 << 14)
+def _validity_word(token: str) -> bool:
+    if token in _VALIDITY_SET:
+        return True
+    if len(token) < 5 or not token.isalpha():
+        return False
+    nearest = max(VALIDITY_WORDS, key=lambda word: Levenshtein.normalized_similarity(token, word))
+    similarity = Levenshtein.normalized_similarity(token, nearest)
+    if abs(len(token) - len(nearest)) > 2 or token[0] != nearest[0]:
+        return False
+    if len(nearest) < _LONG_WORD:
+        # A short word has few letters to spare: "expert" is not "expire", nor "variable"
+        # "valable"; one slip at most, away from its first two letters.
+        close = Levenshtein.distance(token, nearest) <= 1 and token[:2] == nearest[:2]
+    else:
+        close = similarity >= _VALIDITY_SIMILARITY
+    return close and all(Levenshtein.normalized_similarity(token, other) < similarity
+                         for other in _OTHER_LABEL_WORDS)
 
 
 # Payment terms, normalised. Each gives a number of days and whether to go to month end.

@@ -261,3 +261,26 @@ LEGAL_FORMS: tuple[str, ...] = (
     "S.L.", "SpA", "S.p.A.", "Sp. z o.o.", "AB", "ApS", "Oy", "Sdn Bhd", "Sdn", "Bhd", "S/B",
     "Pte", "Pte Ltd", "SAU", "S.A.S.", "S.A.", "GmbH & Co. KG", "Co", "Co.",
 )
+
+# Words of the labels of a date that is not the document's own: a card's or a voucher's
+# expiry, an offer's validity, a food's best-before ("Date d'expiration", "valable
+# jusqu'au", "gültig bis", "Ablaufdatum", "best before"). OCR garbles them past the exact
+# labels above ("Date d'exflratigı"), so `dates.names_validity` reads them tolerantly.
+VALIDITY_WORDS: tuple[str, ...] = (
+    "expiration", "expiry", "expires", "expire", "expiring", "validite", "validity",
+    "valable", "gultig", "gueltig", "gultigkeit", "ablauf", "ablaufdatum", "verfall",
+    "verfallsdatum", "haltbar", "geldig", "geldigheid", "caducidad",
+)
+# Whole tokens or phrases that only such labels use, matched exactly (too short to fuzz).
+VALIDITY_PHRASES: tuple[str, ...] = ("exp", "expir", "valid", "best before", "use by", "mhd",
+                                     "bbe", "dluo", "dlc", "valido", "valida", "valid thru",
+                                     "a consommer")
+# Words of the labels of the dates a receipt or a card slip is about (the sale, the
+# payment): a garbled word nearer one of these than a validity word is not a validity label.
+SALE_DATE_WORDS: tuple[str, ...] = (
+    "operation", "transaction", "emission", "impression", "edition", "paiement", "payment",
+    "purchase", "achat", "vente", "facture", "facturation", "invoice", "ticket", "commande",
+    "livraison", "delivery", "issued", "rechnung", "rechnungsdatum", "belegdatum", "kauf",
+    "verkauf", "datum", "fecha", "factuurdatum", "printed", "heure", "validation", "validated",
+    "validacion",
+)
