@@ -37,18 +37,52 @@ _CARD_SLIP = [(40, 30, "STATION SERVICE DU PONT"), (40, 60, "CARTE BANCAIRE"),
               (40, 120, "TOTAL"), (200, 120, "21,74 EUR")]
 
 
-def test_a_date_under_a_garbled_expiry_label_is_another_date_never_a_sure_issue_date() -> None:
+def test_a_date_after_a_garbled_expiry_label_is_no_issue_date() -> None:
     dates = all_candidates(build_layout([page_of(_CARD_SLIP)]))["date"]
-    expiry = next(candidate for candidate in dates if candidate.value == "2028-05-31")
-    assert expiry.features.get("left:other_date") == 1.0
-    assert not expiry.features.get("left:issue_date")  # its "Date" labels no issue date
+    assert "2028-05-31" not in {candidate.value for candidate in dates}
     value, confidence = _reading(_CARD_SLIP)["issue_date"]
-    assert value is None or confidence < SURE
+    assert value is None and confidence < SURE
 
 
-def test_the_sale_date_beside_a_garbled_expiry_date_stays_an_issue_date_candidate() -> None:
+def test_the_sale_date_beside_an_expiry_date_is_the_issue_date_candidate() -> None:
     rows = [*_CARD_SLIP, (40, 140, "Date d'opératlon:"), (200, 140, "07/04/2017")]
     dates = all_candidates(build_layout([page_of(rows)]))["date"]
-    sale = next(candidate for candidate in dates if candidate.value == "2017-04-07")
-    assert not sale.features.get("left:other_date")
-    assert sale.features.get("left:issue_date")
+    assert {candidate.value for candidate in dates} == {"2017-04-07"}
+    assert _reading(rows)["issue_date"][0] == "2017-04-07"
+
+
+def _values(rows: list[tuple[float, float, str]], kind: str) -> set[str]:
+    return {candidate.value for candidate in all_candidates(build_layout([page_of(rows)]))[kind]}
+
+
+def test_an_amount_glued_to_its_ringgit_mark_is_a_candidate() -> None:
+    """"SUBTOTAL RM53. 60": the mark glued to the figure, and OCR's space after the point."""
+    rows = [(40, 30, "LITTLE CRAVINGS SDN BHD"), (40, 60, "KUIH KETAYAP"), (200, 60, "RM2.70"),
+            (40, 80, "SUBTOTAL"), (200, 80, "RM53. 60"), (40, 100, "CASH"), (200, 100, "RM100.00")]
+    assert {"2.70", "53.60", "100.00"} <= _values(rows, "amount")
+
+
+def test_ocr_specks_around_a_name_in_capitals_are_dropped() -> None:
+    rows = [(40, 30, "mn"), (70, 30, "— — GARDENIA BAKERIES (KL) SDN BHD"),
+            (40, 60, "Ve MR. D.I.Y. (M) SDN BHD —~\\"), (40, 90, "Ma Société SARL")]
+    names = _values(rows, "name")
+    assert "GARDENIA BAKERIES (KL) SDN BHD" in names
+    assert "MR. D.I.Y. (M) SDN BHD" in names
+    assert "Ma Société SARL" in names
+    assert not any(name.startswith(("mn", "Ve ", "—")) for name in names)
+
+
+def test_only_a_names_tail_takes_the_line_above_it() -> None:
+    """"POPULAR BOOK" over "CO. (M) SDN BHD" is one name; a brand over a whole company
+    name ("Sarang Hae Yo" over "TRENDYMAX (M) SDN. BHD.") is not part of it."""
+    names = _values([(40, 30, "POPULAR BOOK"), (40, 45, "CO. (M) SDN BHD")], "name")
+    assert "POPULAR BOOK CO. (M) SDN BHD" in names
+    names = _values([(40, 30, "Sarang Hae Yo"), (40, 45, "TRENDYMAX (M) SDN. BHD.")], "name")
+    assert "TRENDYMAX (M) SDN. BHD." in names
+    assert "Sarang Hae Yo TRENDYMAX (M) SDN. BHD." not in names
+
+
+def test_a_till_slips_cashier_is_no_name_a_party_label_still_heads_one() -> None:
+    names = _values([(40, 30, "CASHIER: Manager"), (40, 60, "Vendeur : Ma Société")], "name")
+    assert "Manager" not in names
+    assert "Ma Société" in names

@@ -88,7 +88,9 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
-    _validity_labels(context, found["date"])
+    # A card's expiry or an offer's validity is no date of the contract: never offered.
+    found["date"] = [candidate for candidate in found["date"]
+                     if not _after_validity_label(context, candidate)]
     found["amount"].extend(_tax_sums(found["amount"]))
     _amount_relations(found["amount"])
     _date_relations(found["date"])
@@ -194,21 +196,18 @@ def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> Label
 _VALIDITY_REACH = 4  # how many words before a date its validity label may take
 
 
-def _validity_labels(context: _Context, dates: list[Candidate]) -> None:
-    """A date after an expiry or validity label is another date, even when OCR garbled the
-    label past the lexicon's exact match ("Date d'exflratigı: 31/05/18" on a card slip):
-    read tolerantly (`dates.names_validity`), and the "Date" it starts with is then no
-    issue-date label."""
-    for candidate in dates:
-        segment, word = candidate.segment, candidate.word
-        line = context.layout.lines[segment.line]
-        left = [other for other in line.segments if other.x1 <= segment.x0][-1:]
-        for direction, tokens in (
-                ("same", segment.tokens[max(0, word - _VALIDITY_REACH):word]),
-                ("left", tuple(left[0].tokens[-_VALIDITY_REACH:]) if left else ())):
-            if names_validity(tuple(token for words in tokens for token in words)):
-                candidate.features[f"{direction}:other_date"] = 1.0
-                candidate.features.pop(f"{direction}:issue_date", None)
+def _after_validity_label(context: _Context, candidate: Candidate) -> bool:
+    """A date after an expiry or validity label, in its own segment or the one to its left,
+    even when OCR garbled the label past the lexicon's exact match ("Date d'exflratigı:
+    31/05/18" on a card slip): read tolerantly, by `dates.names_validity`."""
+    segment, word = candidate.segment, candidate.word
+    line = context.layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0][-1:]
+    for tokens in (segment.tokens[max(0, word - _VALIDITY_REACH):word],
+                   left[0].tokens[-_VALIDITY_REACH:] if left else ()):
+        if names_validity(tuple(token for words in tokens for token in words)):
+            return True
+    return False
 
 
 def _repetition(found: dict[str, list[Candidate]]) -> None:
@@ -278,8 +277,13 @@ def _capital_before(segment: Segment, word: int) -> bool:
                for token in tokens)
 
 
+# A currency code glued to its figure ("RM53.60", "EUR12,00") starts an amount too.
+_GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF)\d", re.IGNORECASE)
+
+
 def _starts_number(text: str) -> bool:
-    return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£")
+    return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£"
+                           or bool(_GLUED_MARK.match(text)))
 
 
 def _payment_side(candidate: Candidate) -> bool:
@@ -565,7 +569,9 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
             yield _name_candidate(segment, text, order, len(first_page), customer,
                                   marks_lines, domains, seller=seller, opening=opening)
             after = _after_label(context, segment)
-            if _could_be_name(after):
+            # A party's label heads a name ("Vendeur : Ma Société"); another label, such
+            # as a till slip's "CASHIER: Manager", heads a person or a code, no party.
+            if _could_be_name(after) and opening & set(_BLOCK_ROLES):
                 yield _name_candidate(segment, after, order, len(first_page), customer,
                                       marks_lines, domains, seller=seller,
                                       after_label=True, opening=opening)
@@ -600,7 +606,10 @@ def _joined_names(context: _Context,
                 or not _could_head_name(context, line, whole):
             continue
         below = _clean_name(" ".join(segment.text for segment in following.segments))
-        if _ends_with_form(below) and ":" not in below:
+        # Only the tail of a name ("CO. (M) SDN BHD") takes the line above it: a company
+        # name whole on its own line ("TRENDYMAX (M) SDN. BHD.") is the legal name, and
+        # what sits above it a brand or a branch ("Sarang Hae Yo").
+        if _ends_with_form(below) and ":" not in below and not _could_be_name(below):
             yield order, f"{whole} {below}", line.segments[0], True
 
 
@@ -653,7 +662,33 @@ def _has_word(text: str) -> bool:
 def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
-    return _snap_legal_forms(_letters_for_digits(text.strip(" ,;:-–|*").strip()))
+    text = _without_debris(text.strip(" ,;:-–|*").strip())
+    return _snap_legal_forms(_letters_for_digits(text))
+
+
+_NO_CHARACTER = re.compile(r"^[\W_]+$")
+_SHORT_LOWER = re.compile(r"^(?=.*[a-z])[^\W\d_]{1,2}$")
+
+
+def _without_debris(text: str) -> str:
+    """OCR's specks around a name put right: marks with no letter or digit at its edges
+    ("— — GARDENIA BAKERIES", "SDN BHD —~\\"), and a stray one- or two-letter word in
+    lower case before or after a name printed in capitals ("mn GARDENIA", "Ve MR. D.I.Y.")."""
+    tokens = text.split()
+    while tokens and _NO_CHARACTER.match(tokens[0]):
+        tokens.pop(0)
+    while tokens and _NO_CHARACTER.match(tokens[-1]):
+        tokens.pop()
+    capitals = [token for token in tokens if any(char.isalpha() for char in token)]
+    if len(capitals) >= 3 and all(token.isupper() for token in capitals[1:-1]):
+        for edge in (0, -1):
+            if tokens and _SHORT_LOWER.match(tokens[edge]):
+                tokens.pop(edge)
+        while tokens and _NO_CHARACTER.match(tokens[0]):
+            tokens.pop(0)
+        while tokens and _NO_CHARACTER.match(tokens[-1]):
+            tokens.pop()
+    return " ".join(tokens)
 
 
 # OCR's digits for look-alike letters, fixed only inside a word of letters ("D.1.Y.").

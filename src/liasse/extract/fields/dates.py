@@ -216,8 +216,10 @@ def read_dates(layout: Layout, *, english: bool) -> dict[str, FieldReading]:
 
 
 def _labelled_date(layout: Layout, role: str, parse: _DateParser) -> FieldReading:
+    # "Date d'expiration": a validity label that starts with "Date" labels no issue date.
     found = [(hit.label.strength, near) for hit in layout.hits.get(role, [])
-             if (near := values_near(layout, hit, parse)) is not None]
+             if not names_validity(tuple(normalise(hit.segment.text).split()))
+             and (near := values_near(layout, hit, parse)) is not None]
     if not found:
         return NOT_FOUND
     strong = [near for strength, near in found if strength == "strong"]
@@ -254,6 +256,7 @@ def _unlabelled_date(layout: Layout, parse: _DateParser) -> FieldReading:
         parsed[0].value: line
         for line in layout.lines
         if first is not None and line.page == 1 and line.y0 < first.height / 2
+        and not names_validity(tuple(normalise(line.text).split()))
         and (parsed := parse(line.text)) is not None
     }
     if len(dates) != 1:

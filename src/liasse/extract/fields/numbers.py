@@ -16,8 +16,11 @@ CURRENCY_MARKS: dict[str, str] = {
     "US$": "USD", "£": "GBP", "GBP": "GBP", "CHF": "CHF", "FR.": "CHF", "SFR": "CHF",
     "CAD": "CAD", "AUD": "AUD", "JPY": "JPY", "¥": "JPY", "SEK": "SEK", "NOK": "NOK",
     "DKK": "DKK", "PLN": "PLN", "CZK": "CZK", "HUF": "HUF", "RON": "RON",
+    # Malaysia's ringgit, printed "RM" and glued to the figure on till slips ("RM53.60").
+    "RM": "MYR", "MYR": "MYR", "SGD": "SGD",
 }
-_MARK = r"(?:€|\$|£|¥|US\$|EUROS?|EUR|USD|GBP|CHF|SFR|Fr\.|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF|RON)"
+_MARK = (r"(?:€|\$|£|¥|US\$|EUROS?|EUR|USD|GBP|CHF|SFR|Fr\.|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF"
+         r"|RON|RM|MYR|SGD)")
 # OCR sometimes puts a space after a decimal point ("40. 35"): two digits still follow.
 # (Not after a comma: "10, 20" is a list more often than an amount.)
 _DIGITS = (r"\d{1,3}(?:[ \u00a0\u202f.,'’]\d{3})+(?:[.,]\d{1,2}|\. \d{2}(?!\d))?"
