@@ -7,7 +7,7 @@ from textpages import page_of
 
 from liasse.extract.candidates import all_candidates
 from liasse.extract.confidence import SURE
-from liasse.extract.fields.dates import names_validity
+from liasse.extract.fields.dates import names_validity, without_glued_time
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout, normalise
 
@@ -86,3 +86,42 @@ def test_a_till_slips_cashier_is_no_name_a_party_label_still_heads_one() -> None
     names = _values([(40, 30, "CASHIER: Manager"), (40, 60, "Vendeur : Ma Société")], "name")
     assert "Manager" not in names
     assert "Ma Société" in names
+
+
+def test_a_label_ocr_spelled_with_a_digit_for_a_letter_is_still_a_label() -> None:
+    layout = build_layout([page_of([(40, 30, "Grand Tota1"), (200, 30, "RM39.00"),
+                                    (40, 50, "A1 4711"), (200, 50, "12.00")])])
+    totals = [hit.segment.text for hit in layout.hits.get("total_amount", [])]
+    assert totals == ["Grand Tota1"]
+    assert layout.lines[1].segments[0].tokens == (("a1",), ("4711",))
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    ("23/03/20189:34:40AM", "2018-03-23"), ("Date:25-03-201809:42:19 AM", "2018-03-25"),
+    ("04-05-1812:50:51 PM", "2018-05-04"), ("05 Mar201818:24", "2018-03-05"),
+    ("24 Mar-201803:44:22 PM", "2018-03-24"), ("2018/02/2213:34:14", "2018-02-22"),
+    ("29/12/201711 :41", "2017-12-29")])
+def test_a_date_ocr_glued_to_its_time_is_a_candidate(printed: str, value: str) -> None:
+    rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed), (40, 90, "TOTAL"),
+            (200, 90, "12.50")]
+    assert value in _values(rows, "date")
+
+
+def test_an_amount_after_a_date_is_no_glued_time() -> None:
+    assert without_glued_time("12/03/201812.50") == "12/03/201812.50"
+
+
+def test_a_label_ocr_split_at_a_narrow_letter_is_still_a_label() -> None:
+    """RapidOCR's "Tota l" and "Invo i ce No": one label word in several tokens."""
+    layout = build_layout([page_of([(40, 30, "Tota l RM Incl. of GST"), (300, 30, "9.90"),
+                                    (40, 50, "Invo i ce No"), (300, 50, "A123"),
+                                    (40, 70, "to be paid"), (300, 70, "1.00")])])
+    totals = {hit.segment.text: hit.label.tokens for hit in layout.hits["total_amount"]}
+    assert totals == {"Tota l RM Incl. of GST": ("total", "rm")}
+    numbers = [hit for hit in layout.hits["invoice_number"] if hit.segment.text == "Invo i ce No"]
+    assert [(hit.start, hit.end) for hit in numbers] == [(0, 4)]
+
+
+def test_a_names_full_width_brackets_and_an_abbreviations_zero_are_put_right() -> None:
+    names = _values([(40, 30, "AEON C0. （M) BHD （126926-H)")], "name")
+    assert "AEON CO. (M) BHD" in names

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,12 @@ from statistics import median
 
 from rapidfuzz.distance import Levenshtein
 
-from liasse.extract.fields.dates import ParsedDate, names_validity, parse_date
+from liasse.extract.fields.dates import (
+    ParsedDate,
+    names_validity,
+    parse_date,
+    without_glued_time,
+)
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -355,7 +361,7 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            start = _unglued(segment.text_from(index))
+            start = without_glued_time(_unglued(segment.text_from(index)))
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
@@ -660,6 +666,8 @@ def _has_word(text: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
+    # RapidOCR reads some brackets as their full-width forms ("AEON CO. （M) BHD").
+    text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
@@ -693,12 +701,14 @@ def _without_debris(text: str) -> str:
 
 # OCR's digits for look-alike letters, fixed only inside a word of letters ("D.1.Y.").
 _LOOK_ALIKES = str.maketrans("0158", "OISB")
-_DIGIT_IN_LETTERS = re.compile(r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])")
+_DIGIT_IN_LETTERS = re.compile(
+    r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])|(?<=\b[A-Z])0(?=\.)")
 
 
 def _letters_for_digits(text: str) -> str:
     """"MR. D.1.Y." for "MR. D.I.Y.": a digit between two capitals (or two initials) is a
-    misread letter. A digit at a word's edge ("3M", "A1") stays what it is."""
+    misread letter, and so is the "0" of a capital's abbreviation ("C0." for "CO."). A
+    digit at a word's edge ("3M", "A1") stays what it is."""
     return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
 
 

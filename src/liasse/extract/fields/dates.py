@@ -53,6 +53,24 @@ _DAY_MONTH_NAME = re.compile(
 _MONTH_NAME_DAY = re.compile(rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})(?!\d)")
 
 
+# A date with the time glued to it, as RapidOCR reads a till slip's "23/03/2018 9:34:40"
+# ("23/03/20189:34:40", "04-05-1812:50:51", "05 Mar201818:24"): the date, then a time.
+_GLUED_TIME = re.compile(
+    r"^(?P<date>\d{1,2}(?P<cut>[./-])\d{1,2}(?P=cut)(?:(?:19|20)\d{2}|\d{2})"
+    r"|(?:19|20)\d{2}(?P<iso>[./-])\d{1,2}(?P=iso)\d{2}"
+    r"|\d{1,2} ?[A-Za-z]{3,9}\.?[ -]?(?:19|20)\d{2})(?=[0-2]?\d ?[:·] ?[0-5]\d)")
+_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)")
+
+
+def without_glued_time(text: str) -> str:
+    """`text` with a space between a date and the time glued after it, and between a month
+    name and the year glued to it; unchanged when it opens with no such date."""
+    match = _GLUED_TIME.match(text)
+    if match is None:
+        return text
+    return f"{_LETTER_DIGIT.sub(' ', match.group('date'))} {text[match.end():]}"
+
+
 @dataclass(frozen=True)
 class ParsedDate:
     value: date

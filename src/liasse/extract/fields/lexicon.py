@@ -284,3 +284,23 @@ SALE_DATE_WORDS: tuple[str, ...] = (
     "verkauf", "datum", "fecha", "factuurdatum", "printed", "heure", "validation", "validated",
     "validacion",
 )
+
+
+_LABEL_VOCABULARY = frozenset(token for label in LABELS for token in label.tokens)
+# OCR's digits for look-alike letters inside a word ("Tota1", "INV0ICE", "5ales").
+_LOOK_ALIKES = (str.maketrans("015", "ols"), str.maketrans("015", "ois"))
+
+
+def as_label_word(token: str) -> str:
+    """A normalised token, or the label word it spells with a digit OCR read for a letter.
+
+    Only ever a word of the lexicon: "tota1" becomes "total", while "a1" or "4711" stay.
+    """
+    digits = sum(char.isdigit() for char in token)
+    if not digits or digits >= sum(char.isalpha() for char in token) or len(token) < 3:
+        return token
+    for table in _LOOK_ALIKES:
+        fixed = token.translate(table)
+        if fixed in _LABEL_VOCABULARY:
+            return fixed
+    return token
