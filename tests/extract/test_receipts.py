@@ -125,3 +125,23 @@ def test_a_label_ocr_split_at_a_narrow_letter_is_still_a_label() -> None:
 def test_a_names_full_width_brackets_and_an_abbreviations_zero_are_put_right() -> None:
     names = _values([(40, 30, "AEON C0. （M) BHD （126926-H)")], "name")
     assert "AEON CO. (M) BHD" in names
+
+
+def test_an_amount_glued_to_its_label_by_a_colon_carries_that_label() -> None:
+    """"Rounding:-RM0.02" is the rounding line: the total paid is the one under it."""
+    rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, "Total Amount: RM7.72"),
+            (40, 80, "Rounding:-RM0.02"), (40, 100, "Nett Total: RM7.70")]
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    rounding = next(candidate for candidate in amounts if candidate.value == "-0.02")
+    assert rounding.features.get("same:rounding") == 1.0
+    assert _reading(rows)["total_amount"][0] == "7.70"
+
+
+def test_an_amount_with_a_space_ocr_put_before_its_point_is_read() -> None:
+    assert "71.00" in _values([(40, 30, "TOTAL :"), (200, 30, "71 .00")], "amount")
+    assert not _values([(40, 30, "Ref 12 .345")], "amount")
+
+
+def test_a_receipts_total_savings_is_no_total_label() -> None:
+    layout = build_layout([page_of([(40, 30, "Total Savings"), (200, 30, "-1.10")])])
+    assert "total_amount" not in layout.hits

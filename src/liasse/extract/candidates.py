@@ -166,8 +166,10 @@ def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]
 
 
 def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
+    # A label glued to the value by a colon ("Rounding:-RM0.02") sits in the value's word.
+    glued = bool(candidate.features.get("glued_label"))
     before = [hit for hit in context.hits_by_segment.get(id(candidate.segment), [])
-              if hit.end <= candidate.word]
+              if hit.end <= candidate.word or (glued and hit.start == candidate.word)]
     return max(before, key=lambda hit: hit.end, default=None)
 
 
@@ -235,14 +237,19 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             # An amount starts at this word: read it from here to the segment's end.
             if index < resume or (index and not _starts_number(segment.words[index].text)):
                 continue
-            amounts = find_amounts(segment.text_from(index))
-            if not amounts or not segment.words[index].text.startswith(amounts[0].text[:1]):
+            # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
+            text = _unglued(segment.text_from(index))
+            glued = len(text) < len(segment.text_from(index))
+            first = text.split(" ", 1)[0]
+            amounts = find_amounts(text)
+            if not amounts or not first.startswith(amounts[0].text[:1]):
                 continue
             amount = amounts[0]
             resume = index + len(amount.text.split())
             candidate = Candidate("amount", f"{amount.value.quantize(Decimal('0.01')):.2f}",
                                   segment, index)
             candidate.features.update({
+                "glued_label": float(glued),
                 "currency_mark": float(amount.currency is not None),
                 "negative": float(amount.value < 0),
                 "two_decimals": float(amount.decimals == 2),
@@ -361,7 +368,8 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            start = without_glued_time(_unglued(segment.text_from(index)))
+            unglued = _unglued(segment.text_from(index))
+            start = without_glued_time(unglued)
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
@@ -379,11 +387,12 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "ambiguous": float(reading.ambiguous),
                 "legal_text": float(_in_legal_text(text)),
                 "named_month": float(any(char.isalpha() for char in matched)),
+                "glued_label": float(len(unglued) < len(segment.text_from(index))),
             })
             yield candidate
 
 
-_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=\d)")
+_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=[-−(€$£]?(?:RM|MYR|SGD|EUR|USD)?\d)")
 
 
 def _unglued(text: str) -> str:

@@ -176,7 +176,10 @@ _RECEIPT = (
               "remise", "rabatt",
               # Counts and discounts that start with "total" (longest match beats it).
               "total qty", "total quantity", "total items", "total item", "total articles",
-              "nombre d articles", "anzahl artikel", "total discount", "total remise")
+              "nombre d articles", "anzahl artikel", "total discount", "total remise",
+              # What the customer saved: a negative "total" that is no total of the sale.
+              "total savings", "total saving", "you saved", "you save", "vous economisez",
+              "ihre ersparnis")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
