@@ -100,8 +100,10 @@ def test_a_label_ocr_spelled_with_a_digit_for_a_letter_is_still_a_label() -> Non
     ("23/03/20189:34:40AM", "2018-03-23"), ("Date:25-03-201809:42:19 AM", "2018-03-25"),
     ("04-05-1812:50:51 PM", "2018-05-04"), ("05 Mar201818:24", "2018-03-05"),
     ("24 Mar-201803:44:22 PM", "2018-03-24"), ("2018/02/2213:34:14", "2018-02-22"),
-    ("29/12/201711 :41", "2017-12-29")])
-def test_a_date_ocr_glued_to_its_time_is_a_candidate(printed: str, value: str) -> None:
+    ("29/12/201711 :41", "2017-12-29"), ("30May201818:24", "2018-05-30"),
+    ("Date : 5/ 3/2018 22:52: 33", "2018-03-05"), ("DATE : 10 0CT 2017 TUE", "2017-10-10")])
+def test_a_date_ocr_glued_to_its_time_or_misspelled_is_a_candidate(printed: str,
+                                                                     value: str) -> None:
     rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed), (40, 90, "TOTAL"),
             (200, 90, "12.50")]
     assert value in _values(rows, "date")
@@ -145,3 +147,10 @@ def test_an_amount_with_a_space_ocr_put_before_its_point_is_read() -> None:
 def test_a_receipts_total_savings_is_no_total_label() -> None:
     layout = build_layout([page_of([(40, 30, "Total Savings"), (200, 30, "-1.10")])])
     assert "total_amount" not in layout.hits
+
+
+def test_a_company_number_after_the_legal_form_is_no_part_of_the_name() -> None:
+    names = _values([(40, 30, "KING'S CONFECTIONERY S/B 273500-U"),
+                     (40, 60, "TQ FOR SHOPPING WITH myNEWS.com")], "name")
+    assert "KING'S CONFECTIONERY S/B" in names
+    assert not any("273500" in name or "SHOPPING" in name for name in names)

@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from liasse.extract.fields.dates import (
     ParsedDate,
+    date_words,
     names_validity,
     parse_date,
     without_glued_time,
@@ -439,7 +440,10 @@ _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 
 
 def _date_starts_here(text: str, matched: str) -> bool:
-    return normalise(text).startswith(normalise(matched)[:4]) or text.startswith(matched[:4])
+    start = normalise(matched)[:4]
+    # "10 0CT 2017" reads as "10 oct 2017": its month's look-alike digit read as a letter.
+    return normalise(text).startswith(start) or text.startswith(matched[:4]) \
+        or date_words(text).startswith(start)
 
 
 def _in_legal_text(text: str) -> bool:
@@ -660,6 +664,7 @@ def _could_be_name(text: str) -> bool:
 
 # A till slip's thanks and invitations, printed in a name's place at its top or bottom.
 _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
+             "for shopping", "shopping with",
              "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
              "gracias")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -680,7 +685,20 @@ def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
-    return _snap_legal_forms(_letters_for_digits(text))
+    return _without_trailing_registration(_snap_legal_forms(_letters_for_digits(text)))
+
+
+# A company number printed after the legal form without brackets ("S/B 273500-U").
+_REGISTRATION = re.compile(r"^[0-9A-Z]{4,9}-[A-Z]$")
+
+
+def _without_trailing_registration(text: str) -> str:
+    tokens = text.split()
+    if len(tokens) > 2 and normalise(tokens[-2]) in _FORM_WORDS \
+            and _REGISTRATION.match(tokens[-1]) \
+            and sum(char.isdigit() for char in tokens[-1]) >= 2:
+        return " ".join(tokens[:-1])
+    return text
 
 
 _NO_CHARACTER = re.compile(r"^[\W_]+$")

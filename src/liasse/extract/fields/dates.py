@@ -59,12 +59,16 @@ _GLUED_TIME = re.compile(
     r"^(?P<date>\d{1,2}(?P<cut>[./-])\d{1,2}(?P=cut)(?:(?:19|20)\d{2}|\d{2})"
     r"|(?:19|20)\d{2}(?P<iso>[./-])\d{1,2}(?P=iso)\d{2}"
     r"|\d{1,2} ?[A-Za-z]{3,9}\.?[ -]?(?:19|20)\d{2})(?=[0-2]?\d ?[:·] ?[0-5]\d)")
-_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)")
+_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+# OCR's space after a date's separator ("5/ 3/2018 22:52"): the date closed up again.
+_SPACED_DATE = re.compile(r"^(\d{1,2})([./-]) ?(\d{1,2})\2 ?((?:19|20)\d{2})(?!\d)")
 
 
 def without_glued_time(text: str) -> str:
-    """`text` with a space between a date and the time glued after it, and between a month
-    name and the year glued to it; unchanged when it opens with no such date."""
+    """`text` with a space between a date and the time glued after it, and around a month
+    name glued to its day or year ("30May201818:24"), and without a space OCR put after a
+    date's separator ("5/ 3/2018"); unchanged when it opens with no such date."""
+    text = _SPACED_DATE.sub(r"\1\2\3\2\4", text, count=1)
     match = _GLUED_TIME.match(text)
     if match is None:
         return text
@@ -117,8 +121,9 @@ def _iso(text: str) -> tuple[int, ParsedDate, str] | None:
 
 
 def _named(text: str) -> tuple[int, ParsedDate, str] | None:
-    """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026"."""
-    plain = normalise(text)
+    """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026",
+    and OCR's month with a digit for a letter ("10 0CT 2017")."""
+    plain = date_words(text)
     match = _DAY_MONTH_NAME.search(plain)
     if match is not None:
         value = _safe_date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
@@ -129,6 +134,22 @@ def _named(text: str) -> tuple[int, ParsedDate, str] | None:
         value = _safe_date(int(match.group(3)), _MONTHS[match.group(1)], int(match.group(2)))
     # Positions in the normalised text roughly follow the original: good enough to order.
     return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
+
+
+_MONTH_LOOK_ALIKES = str.maketrans("015", "ois")
+
+
+def date_words(text: str) -> str:
+    """The normalised text, a month name OCR spelled with a digit for a letter put right."""
+    return " ".join(_month_word(token) for token in normalise(text).split())
+
+
+
+def _month_word(token: str) -> str:
+    if token in _MONTHS or token.isdigit() or not any(char.isdigit() for char in token):
+        return token
+    fixed = token.translate(_MONTH_LOOK_ALIKES)
+    return fixed if fixed in _MONTHS else token
 
 
 def _year(digits: str) -> int:
