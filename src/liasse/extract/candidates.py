@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
@@ -679,7 +680,10 @@ def _has_word(text: str) -> bool:
     return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
 
 
+@lru_cache(maxsize=1 << 14)
 def _clean_name(text: str) -> str:
+    """The name a segment's text spells, OCR's and layout's debris taken off (cached: the
+    same texts are cleaned for several candidates)."""
     # RapidOCR reads some brackets as their full-width forms ("AEON CO. （M) BHD").
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations

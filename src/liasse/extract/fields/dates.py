@@ -139,9 +139,15 @@ def _named(text: str) -> tuple[int, ParsedDate, str] | None:
 _MONTH_LOOK_ALIKES = str.maketrans("015", "ois")
 
 
+_MIXED_TOKEN = re.compile(r"[a-z]\d|\d[a-z]")
+
+
 def date_words(text: str) -> str:
     """The normalised text, a month name OCR spelled with a digit for a letter put right."""
-    return " ".join(_month_word(token) for token in normalise(text).split())
+    plain = normalise(text)
+    if not _MIXED_TOKEN.search(plain):
+        return plain  # the common case, checked at C speed
+    return " ".join(_month_word(token) for token in plain.split())
 
 
 

@@ -205,9 +205,8 @@ def _labels_in(segment: Segment) -> Iterator[LabelHit]:
 def _longest_label_at(flat: list[tuple[str, int]],
                       position: int) -> tuple[Label, int] | None:
     """The longest label spelled from `position`, and how many tokens it took."""
-    first = flat[position][0]
     best: tuple[Label, int] | None = None
-    for label in (*_LABELS_BY_FIRST_TOKEN.get(first, ()), *_LABELS_BY_PREFIX.get(first, ())):
+    for label in _labels_starting(flat, position):
         used = _spelled(flat, position, label.tokens)
         if used is not None and (best is None or len(label.tokens) > len(best[0].tokens)):
             best = (label, used)
@@ -249,19 +248,17 @@ def _index_labels() -> dict[str, tuple[Label, ...]]:
     return {token: tuple(labels) for token, labels in index.items()}
 
 
-def _index_prefixes() -> dict[str, tuple[Label, ...]]:
-    """Labels by the proper prefixes of their first word: where an OCR-split one starts."""
-    index: dict[str, list[Label]] = {}
-    for label in LABELS:
-        first = label.tokens[0]
-        if len(first) >= _SPLIT_WORD_LETTERS:
-            for end in range(1, len(first)):
-                index.setdefault(first[:end], []).append(label)
-    return {prefix: tuple(labels) for prefix, labels in index.items()}
+def _labels_starting(flat: list[tuple[str, int]], position: int) -> Iterator[Label]:
+    """The labels whose first word is the token at `position`, or the next two or three
+    tokens run together (an OCR-split word): a lookup each, whatever the lexicon's size."""
+    joined = ""
+    for taken, (token, _) in enumerate(flat[position:position + _SPLIT_PIECES], start=1):
+        joined += token
+        if taken == 1 or len(joined) >= _SPLIT_WORD_LETTERS:
+            yield from _LABELS_BY_FIRST_TOKEN.get(joined, ())
 
 
 _LABELS_BY_FIRST_TOKEN = _index_labels()
-_LABELS_BY_PREFIX = _index_prefixes()
 
 def values_near(layout: Layout, hit: LabelHit,
                 parse: Callable[[str], tuple[T, str] | None]) -> Found[T] | None:

@@ -9,6 +9,7 @@ line the longer one wins, so "total tva" is a tax label and not a "total".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Strength = Literal["strong", "weak"]
@@ -294,11 +295,15 @@ _LABEL_VOCABULARY = frozenset(token for label in LABELS for token in label.token
 _LOOK_ALIKES = (str.maketrans("015", "ols"), str.maketrans("015", "ois"))
 
 
+@lru_cache(maxsize=1 << 15)
 def as_label_word(token: str) -> str:
     """A normalised token, or the label word it spells with a digit OCR read for a letter.
 
     Only ever a word of the lexicon: "tota1" becomes "total", while "a1" or "4711" stay.
+    Cached: the same tokens come back on every page.
     """
+    if token.isalpha() or token.isdigit():
+        return token
     digits = sum(char.isdigit() for char in token)
     if not digits or digits >= sum(char.isalpha() for char in token) or len(token) < 3:
         return token
