@@ -197,7 +197,9 @@ def run_real(corpus: Path, generated: int, ocr_engine: str | None = None,
              receipt_every: int = 1) -> None:
     """The real corpus, cross-validated by source: each source read by a model fitted
     (weights and calibration) without it. The generated documents only ever train.
-    `ocr_engine` reads the scans; `receipt_every` keeps one receipt in N (quick runs)."""
+    `ocr_engine` reads the scans, for the folds' fitting as for their measure: each engine
+    is judged with a ranker fitted on its own words; `receipt_every` keeps one receipt in N
+    (quick runs)."""
     from liasse.extract.confidence import document_confidence
     from liasse.extract.fields.document import read_document
     from liasse.extract.ocr import DEFAULT_ENGINE
@@ -633,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--only-real", action="store_true", help="only the real corpus")
     parser.add_argument("--ocr-engine", choices=("tesseract", "rapidocr"), default=None,
                         help="the OCR engine that reads the real scans and receipts "
-                             "(default: the engine's default, rapidocr)")
+                             "(default: the engine's default, `ocr.DEFAULT_ENGINE`)")
     parser.add_argument("--receipt-every", type=int, default=1,
                         help="read one real receipt in N (quick runs)")
     parser.add_argument("--compare-ocr-every", type=int, default=10,

@@ -1,12 +1,15 @@
 """Train the candidate ranker shipped in `src/liasse/extract/data/ranker.json`.
 
     .venv/bin/python scripts/train_extractor.py [--corpus ../shared/corpus] [--generated 120]
+                                                [--ocr-engine rapidocr|tesseract]
 
 Fits one logistic regression per field on every candidate of the real corpus (read from
 where it lies, never copied) and of a slice of the generated corpus, then calibrates each
 field's confidence on out-of-fold scores grouped by source (see `extract.training`).
 Reproducible: the same corpus and the same arguments give the same file. The words of
-each document are cached by content hash in `.cache/extract-pages` (OCR is slow).
+each document are cached by content hash in `.cache/extract-pages` (OCR is slow). Scans
+and receipts are read with the default OCR engine (`ocr.DEFAULT_ENGINE`), the one whose
+words the shipped model will be given: its calibration is a fact about those words.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import time
 from pathlib import Path
 
+from liasse.extract.ocr import DEFAULT_ENGINE, OCR_ENGINES, OcrEngine
 from liasse.extract.training import Example, example_from_pages, fit_ranker, prepare
 from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_documents, read_words
 
@@ -24,10 +28,11 @@ MODEL = ROOT / "src" / "liasse" / "extract" / "data" / "ranker.json"
 CACHE = ROOT / ".cache" / "extract-pages"
 
 
-def real_examples(corpus: Path, cache: Path) -> list[Example]:
+def real_examples(corpus: Path, cache: Path,
+                  engine: OcrEngine = DEFAULT_ENGINE) -> list[Example]:
     examples = []
     for document in corpus_documents(corpus):
-        pages, layer = read_words(document, cache)
+        pages, layer = read_words(document, cache, engine)
         examples.append(example_from_pages(document.id, document.source, document.group, layer,
                                            document.truth, pages))
     return examples
@@ -53,9 +58,12 @@ def main() -> None:
     parser.add_argument("--generated", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--ocr-engine", choices=OCR_ENGINES, default=DEFAULT_ENGINE,
+                        help="the OCR engine whose words the scans are read with")
     args = parser.parse_args()
     started = time.perf_counter()
-    examples = real_examples(args.corpus, CACHE) + generated_examples(args.generated, args.seed)
+    examples = real_examples(args.corpus, CACHE, args.ocr_engine) \
+        + generated_examples(args.generated, args.seed)
     features = prepare(examples)
     model = fit_ranker(examples, features)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -111,12 +111,13 @@ def test_a_total_is_anchored_on_its_total_line_not_the_amount_column_or_the_cash
 
 
 def _rounded_slip(subtotal: str, rounding: str, total: str) -> list[Page]:
-    """A till slip whose OCR glued the currency to the rounded total ("RM7.70")."""
+    """A till slip whose OCR glued the currency to the rounded total ("INR7.70"): a code the
+    page's reader does not start an amount with ("RM7.70" it now reads itself)."""
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
              *_line(100, ("Nasi", 40), ("Lemak", 86), (subtotal, 400)),
              *_line(140, ("Total", 40), ("Amount:", 86), (subtotal, 150)),
              *_line(160, ("Rounding:", 40), (rounding, 124)),
-             *_line(180, ("Nett", 40), ("Total:", 78), (f"RM{total}", 134)),
+             *_line(180, ("Nett", 40), ("Total:", 78), (f"INR{total}", 134)),
              *_line(220, ("THANK", 40), ("YOU", 100))]
     return [Page(1, 600.0, 800.0, words)]
 

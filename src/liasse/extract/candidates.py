@@ -14,16 +14,24 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
 
-from liasse.extract.fields.dates import ParsedDate, parse_date
+from liasse.extract.fields.dates import (
+    ParsedDate,
+    date_words,
+    names_validity,
+    parse_date,
+    without_glued_time,
+)
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -88,6 +96,9 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
+    # A card's expiry or an offer's validity is no date of the contract: never offered.
+    found["date"] = [candidate for candidate in found["date"]
+                     if not _after_validity_label(context, candidate)]
     found["amount"].extend(_tax_sums(found["amount"]))
     _amount_relations(found["amount"])
     _date_relations(found["date"])
@@ -157,8 +168,10 @@ def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]
 
 
 def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
+    # A label glued to the value by a colon ("Rounding:-RM0.02") sits in the value's word.
+    glued = bool(candidate.features.get("glued_label"))
     before = [hit for hit in context.hits_by_segment.get(id(candidate.segment), [])
-              if hit.end <= candidate.word]
+              if hit.end <= candidate.word or (glued and hit.start == candidate.word)]
     return max(before, key=lambda hit: hit.end, default=None)
 
 
@@ -190,6 +203,23 @@ def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> Label
     return None
 
 
+_VALIDITY_REACH = 4  # how many words before a date its validity label may take
+
+
+def _after_validity_label(context: _Context, candidate: Candidate) -> bool:
+    """A date after an expiry or validity label, in its own segment or the one to its left,
+    even when OCR garbled the label past the lexicon's exact match ("Date d'exflratigı:
+    31/05/18" on a card slip): read tolerantly, by `dates.names_validity`."""
+    segment, word = candidate.segment, candidate.word
+    line = context.layout.lines[segment.line]
+    left = [other for other in line.segments if other.x1 <= segment.x0][-1:]
+    for tokens in (segment.tokens[max(0, word - _VALIDITY_REACH):word],
+                   left[0].tokens[-_VALIDITY_REACH:] if left else ()):
+        if names_validity(tuple(token for words in tokens for token in words)):
+            return True
+    return False
+
+
 def _repetition(found: dict[str, list[Candidate]]) -> None:
     for candidates in found.values():
         counts = Counter(candidate.value for candidate in candidates)
@@ -209,14 +239,19 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             # An amount starts at this word: read it from here to the segment's end.
             if index < resume or (index and not _starts_number(segment.words[index].text)):
                 continue
-            amounts = find_amounts(segment.text_from(index))
-            if not amounts or not segment.words[index].text.startswith(amounts[0].text[:1]):
+            # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
+            text = _unglued(segment.text_from(index))
+            glued = len(text) < len(segment.text_from(index))
+            first = text.split(" ", 1)[0]
+            amounts = find_amounts(text)
+            if not amounts or not first.startswith(amounts[0].text[:1]):
                 continue
             amount = amounts[0]
             resume = index + len(amount.text.split())
             candidate = Candidate("amount", f"{amount.value.quantize(Decimal('0.01')):.2f}",
                                   segment, index)
             candidate.features.update({
+                "glued_label": float(glued),
                 "currency_mark": float(amount.currency is not None),
                 "negative": float(amount.value < 0),
                 "two_decimals": float(amount.decimals == 2),
@@ -257,8 +292,13 @@ def _capital_before(segment: Segment, word: int) -> bool:
                for token in tokens)
 
 
+# A currency code glued to its figure ("RM53.60", "EUR12,00") starts an amount too.
+_GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF)\d", re.IGNORECASE)
+
+
 def _starts_number(text: str) -> bool:
-    return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£")
+    return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£"
+                           or bool(_GLUED_MARK.match(text)))
 
 
 def _payment_side(candidate: Candidate) -> bool:
@@ -330,7 +370,8 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
                 continue
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            start = _unglued(segment.text_from(index))
+            unglued = _unglued(segment.text_from(index))
+            start = without_glued_time(unglued)
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
@@ -348,11 +389,12 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "ambiguous": float(reading.ambiguous),
                 "legal_text": float(_in_legal_text(text)),
                 "named_month": float(any(char.isalpha() for char in matched)),
+                "glued_label": float(len(unglued) < len(segment.text_from(index))),
             })
             yield candidate
 
 
-_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=\d)")
+_GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=[-−(€$£]?(?:RM|MYR|SGD|EUR|USD)?\d)")
 
 
 def _unglued(text: str) -> str:
@@ -399,7 +441,10 @@ _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 
 
 def _date_starts_here(text: str, matched: str) -> bool:
-    return normalise(text).startswith(normalise(matched)[:4]) or text.startswith(matched[:4])
+    start = normalise(matched)[:4]
+    # "10 0CT 2017" reads as "10 oct 2017": its month's look-alike digit read as a letter.
+    return normalise(text).startswith(start) or text.startswith(matched[:4]) \
+        or date_words(text).startswith(start)
 
 
 def _in_legal_text(text: str) -> bool:
@@ -560,7 +605,9 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
             yield _name_candidate(segment, text, order, len(first_page), customer,
                                   marks_lines, domains, seller=seller, opening=opening)
             after = _after_label(context, segment)
-            if _could_be_name(after):
+            # A party's label heads a name ("Vendeur : Ma Société"); another label, such
+            # as a till slip's "CASHIER: Manager", heads a person or a code, no party.
+            if _could_be_name(after) and opening & set(_BLOCK_ROLES):
                 yield _name_candidate(segment, after, order, len(first_page), customer,
                                       marks_lines, domains, seller=seller,
                                       after_label=True, opening=opening)
@@ -595,7 +642,10 @@ def _joined_names(context: _Context,
                 or not _could_head_name(context, line, whole):
             continue
         below = _clean_name(" ".join(segment.text for segment in following.segments))
-        if _ends_with_form(below) and ":" not in below:
+        # Only the tail of a name ("CO. (M) SDN BHD") takes the line above it: a company
+        # name whole on its own line ("TRENDYMAX (M) SDN. BHD.") is the legal name, and
+        # what sits above it a brand or a branch ("Sarang Hae Yo").
+        if _ends_with_form(below) and ":" not in below and not _could_be_name(below):
             yield order, f"{whole} {below}", line.segments[0], True
 
 
@@ -631,6 +681,7 @@ def _could_be_name(text: str) -> bool:
 
 # A till slip's thanks and invitations, printed in a name's place at its top or bottom.
 _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
+             "for shopping", "shopping with",
              "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
              "gracias")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -645,20 +696,66 @@ def _has_word(text: str) -> bool:
     return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
 
 
+@lru_cache(maxsize=1 << 14)
 def _clean_name(text: str) -> str:
+    """The name a segment's text spells, OCR's and layout's debris taken off (cached: the
+    same texts are cleaned for several candidates)."""
+    # RapidOCR reads some brackets as their full-width forms ("AEON CO. （M) BHD").
+    text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
-    return _snap_legal_forms(_letters_for_digits(text.strip(" ,;:-–|*").strip()))
+    text = _without_debris(text.strip(" ,;:-–|*").strip())
+    return _without_trailing_registration(_snap_legal_forms(_letters_for_digits(text)))
+
+
+# A company number printed after the legal form without brackets ("S/B 273500-U").
+_REGISTRATION = re.compile(r"^[0-9A-Z]{4,9}-[A-Z]$")
+
+
+def _without_trailing_registration(text: str) -> str:
+    tokens = text.split()
+    if len(tokens) > 2 and normalise(tokens[-2]) in _FORM_WORDS \
+            and _REGISTRATION.match(tokens[-1]) \
+            and sum(char.isdigit() for char in tokens[-1]) >= 2:
+        return " ".join(tokens[:-1])
+    return text
+
+
+_NO_CHARACTER = re.compile(r"^[\W_]+$")
+_SHORT_LOWER = re.compile(r"^(?=.*[a-z])[^\W\d_]{1,2}$")
+
+
+def _without_debris(text: str) -> str:
+    """OCR's specks around a name put right: marks with no letter or digit at its edges
+    ("— — GARDENIA BAKERIES", "SDN BHD —~\\"), and a stray one- or two-letter word in
+    lower case before or after a name printed in capitals ("mn GARDENIA", "Ve MR. D.I.Y.")."""
+    tokens = text.split()
+    while tokens and _NO_CHARACTER.match(tokens[0]):
+        tokens.pop(0)
+    while tokens and _NO_CHARACTER.match(tokens[-1]):
+        tokens.pop()
+    capitals = [token for token in tokens if any(char.isalpha() for char in token)]
+    if len(capitals) >= 3 and all(token.isupper() for token in capitals[1:-1]):
+        for edge in (0, -1):
+            if tokens and _SHORT_LOWER.match(tokens[edge]):
+                tokens.pop(edge)
+        while tokens and _NO_CHARACTER.match(tokens[0]):
+            tokens.pop(0)
+        while tokens and _NO_CHARACTER.match(tokens[-1]):
+            tokens.pop()
+    return " ".join(tokens)
 
 
 # OCR's digits for look-alike letters, fixed only inside a word of letters ("D.1.Y.").
 _LOOK_ALIKES = str.maketrans("0158", "OISB")
-_DIGIT_IN_LETTERS = re.compile(r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])")
+_DIGIT_IN_LETTERS = re.compile(
+    r"(?<=[A-Z]\.)[0158](?=\.[A-Z])|(?<=[A-Z])[0158](?=[A-Z])|(?<=\b[A-Z])0(?=\.)")
 
 
 def _letters_for_digits(text: str) -> str:
     """"MR. D.1.Y." for "MR. D.I.Y.": a digit between two capitals (or two initials) is a
-    misread letter. A digit at a word's edge ("3M", "A1") stays what it is."""
+    misread letter, and so is the "0" of a capital's abbreviation ("C0." for "CO."). A
+    digit at a word's edge ("3M", "A1") stays what it is."""
     return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
 
 

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
 from liasse.extract.confidence import Evidence
 from liasse.extract.fields.geometry import Found, Layout, normalise, values_near
+from liasse.extract.fields.lexicon import (
+    LABELS,
+    SALE_DATE_WORDS,
+    VALIDITY_PHRASES,
+    VALIDITY_WORDS,
+)
 from liasse.extract.fields.numbers import find_amounts
 from liasse.extract.fields.reading import NOT_FOUND, FieldReading
 
@@ -43,6 +51,28 @@ _ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th)? (?:of )?({_MONTH_WORD}) (\d{{4}})(?!\d)")
 _MONTH_NAME_DAY = re.compile(rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})(?!\d)")
+
+
+# A date with the time glued to it, as RapidOCR reads a till slip's "23/03/2018 9:34:40"
+# ("23/03/20189:34:40", "04-05-1812:50:51", "05 Mar201818:24"): the date, then a time.
+_GLUED_TIME = re.compile(
+    r"^(?P<date>\d{1,2}(?P<cut>[./-])\d{1,2}(?P=cut)(?:(?:19|20)\d{2}|\d{2})"
+    r"|(?:19|20)\d{2}(?P<iso>[./-])\d{1,2}(?P=iso)\d{2}"
+    r"|\d{1,2} ?[A-Za-z]{3,9}\.?[ -]?(?:19|20)\d{2})(?=[0-2]?\d ?[:·] ?[0-5]\d)")
+_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+# OCR's space after a date's separator ("5/ 3/2018 22:52"): the date closed up again.
+_SPACED_DATE = re.compile(r"^(\d{1,2})([./-]) ?(\d{1,2})\2 ?((?:19|20)\d{2})(?!\d)")
+
+
+def without_glued_time(text: str) -> str:
+    """`text` with a space between a date and the time glued after it, and around a month
+    name glued to its day or year ("30May201818:24"), and without a space OCR put after a
+    date's separator ("5/ 3/2018"); unchanged when it opens with no such date."""
+    text = _SPACED_DATE.sub(r"\1\2\3\2\4", text, count=1)
+    match = _GLUED_TIME.match(text)
+    if match is None:
+        return text
+    return f"{_LETTER_DIGIT.sub(' ', match.group('date'))} {text[match.end():]}"
 
 
 @dataclass(frozen=True)
@@ -91,8 +121,9 @@ def _iso(text: str) -> tuple[int, ParsedDate, str] | None:
 
 
 def _named(text: str) -> tuple[int, ParsedDate, str] | None:
-    """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026"."""
-    plain = normalise(text)
+    """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026",
+    and OCR's month with a digit for a letter ("10 0CT 2017")."""
+    plain = date_words(text)
     match = _DAY_MONTH_NAME.search(plain)
     if match is not None:
         value = _safe_date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
@@ -103,6 +134,28 @@ def _named(text: str) -> tuple[int, ParsedDate, str] | None:
         value = _safe_date(int(match.group(3)), _MONTHS[match.group(1)], int(match.group(2)))
     # Positions in the normalised text roughly follow the original: good enough to order.
     return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
+
+
+_MONTH_LOOK_ALIKES = str.maketrans("015", "ois")
+
+
+_MIXED_TOKEN = re.compile(r"[a-z]\d|\d[a-z]")
+
+
+def date_words(text: str) -> str:
+    """The normalised text, a month name OCR spelled with a digit for a letter put right."""
+    plain = normalise(text)
+    if not _MIXED_TOKEN.search(plain):
+        return plain  # the common case, checked at C speed
+    return " ".join(_month_word(token) for token in plain.split())
+
+
+
+def _month_word(token: str) -> str:
+    if token in _MONTHS or token.isdigit() or not any(char.isdigit() for char in token):
+        return token
+    fixed = token.translate(_MONTH_LOOK_ALIKES)
+    return fixed if fixed in _MONTHS else token
 
 
 def _year(digits: str) -> int:
@@ -116,6 +169,49 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# A garbled long word is read as a validity word when no more than this share of its
+# letters differ, it starts with the same letter, and no other label word is as near.
+_VALIDITY_SIMILARITY = 0.6
+_LONG_WORD = 8  # letters of a validity word from which it is read with several slips
+_VALIDITY_SET = frozenset(VALIDITY_WORDS)
+# Every other label word long enough to be garbled: the words a garbled one is told from.
+_OTHER_LABEL_WORDS = tuple(sorted(
+    {token for label in LABELS for token in label.tokens if len(token) >= 5} - _VALIDITY_SET
+    | set(SALE_DATE_WORDS)))
+
+
+def names_validity(tokens: tuple[str, ...]) -> bool:
+    """Whether normalised label words name a date of validity or expiry, not of the sale.
+
+    Read tolerantly, because OCR garbles such labels ("Date d'exflratigı" is "Date
+    d'expiration"): a word counts when it is one of `VALIDITY_WORDS` give or take a few
+    letters and nearer to it than to any other label word ("opératlon" stays an operation).
+    """
+    padded = f" {' '.join(tokens)} "
+    return any(f" {phrase} " in padded for phrase in VALIDITY_PHRASES) \
+        or any(_validity_word(token) for token in tokens)
+
+
+@lru_cache(maxsize=1 << 14)
+def _validity_word(token: str) -> bool:
+    if token in _VALIDITY_SET:
+        return True
+    if len(token) < 5 or not token.isalpha():
+        return False
+    nearest = max(VALIDITY_WORDS, key=lambda word: Levenshtein.normalized_similarity(token, word))
+    similarity = Levenshtein.normalized_similarity(token, nearest)
+    if abs(len(token) - len(nearest)) > 2 or token[0] != nearest[0]:
+        return False
+    if len(nearest) < _LONG_WORD:
+        # A short word has few letters to spare: "expert" is not "expire", nor "variable"
+        # "valable"; one slip at most, away from its first two letters.
+        close = Levenshtein.distance(token, nearest) <= 1 and token[:2] == nearest[:2]
+    else:
+        close = similarity >= _VALIDITY_SIMILARITY
+    return close and all(Levenshtein.normalized_similarity(token, other) < similarity
+                         for other in _OTHER_LABEL_WORDS)
 
 
 # Payment terms, normalised. Each gives a number of days and whether to go to month end.
@@ -165,8 +261,10 @@ def read_dates(layout: Layout, *, english: bool) -> dict[str, FieldReading]:
 
 
 def _labelled_date(layout: Layout, role: str, parse: _DateParser) -> FieldReading:
+    # "Date d'expiration": a validity label that starts with "Date" labels no issue date.
     found = [(hit.label.strength, near) for hit in layout.hits.get(role, [])
-             if (near := values_near(layout, hit, parse)) is not None]
+             if not names_validity(tuple(normalise(hit.segment.text).split()))
+             and (near := values_near(layout, hit, parse)) is not None]
     if not found:
         return NOT_FOUND
     strong = [near for strength, near in found if strength == "strong"]
@@ -203,6 +301,7 @@ def _unlabelled_date(layout: Layout, parse: _DateParser) -> FieldReading:
         parsed[0].value: line
         for line in layout.lines
         if first is not None and line.page == 1 and line.y0 < first.height / 2
+        and not names_validity(tuple(normalise(line.text).split()))
         and (parsed := parse(line.text)) is not None
     }
     if len(dates) != 1:

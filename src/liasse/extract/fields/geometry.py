@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Generic, Literal, TypeVar
 
-from liasse.extract.fields.lexicon import LABELS, Label
+from liasse.extract.fields.lexicon import LABELS, Label, as_label_word
 from liasse.extract.layout import Page, Word
 
 Geometry = Literal["inline", "right", "below", "anywhere"]
@@ -179,7 +179,10 @@ def _segments_of(page: int, line: int, words: list[Word]) -> Iterator[Segment]:
             if words[index].x0 - words[index - 1].x1 < height * _COLUMN_GAP_RATIO:
                 continue
         chunk = tuple(words[start:index])
-        yield Segment(page, line, chunk, tuple(tuple(normalise(w.text).split()) for w in chunk))
+        # Tokens for the labels: OCR's "Tota1" still reads as the label "total".
+        tokens = tuple(tuple(as_label_word(token) for token in normalise(w.text).split())
+                       for w in chunk)
+        yield Segment(page, line, chunk, tokens)
         start = index
 
 
@@ -189,23 +192,53 @@ def _labels_in(segment: Segment) -> Iterator[LabelHit]:
                                    for token in tokens]
     position = 0
     while position < len(flat):
-        label = _longest_label_at(flat, position)
-        if label is None:
+        found = _longest_label_at(flat, position)
+        if found is None:
             position += 1
             continue
-        last_word = flat[position + len(label.tokens) - 1][1]
+        label, used = found
+        last_word = flat[position + used - 1][1]
         yield LabelHit(label, segment, flat[position][1], last_word + 1)
-        position += len(label.tokens)
+        position += used
 
 
-def _longest_label_at(flat: list[tuple[str, int]], position: int) -> Label | None:
-    best: Label | None = None
-    for label in _LABELS_BY_FIRST_TOKEN.get(flat[position][0], ()):
-        size = len(label.tokens)
-        window = tuple(token for token, _ in flat[position:position + size])
-        if window == label.tokens and (best is None or size > len(best.tokens)):
-            best = label
+def _longest_label_at(flat: list[tuple[str, int]],
+                      position: int) -> tuple[Label, int] | None:
+    """The longest label spelled from `position`, and how many tokens it took."""
+    best: tuple[Label, int] | None = None
+    for label in _labels_starting(flat, position):
+        used = _spelled(flat, position, label.tokens)
+        if used is not None and (best is None or len(label.tokens) > len(best[0].tokens)):
+            best = (label, used)
     return best
+
+
+# OCR splits a word at a narrow letter ("Tota l", "Invo i ce"): a label word of this many
+# letters or more may be spelled by up to three tokens in a row.
+_SPLIT_WORD_LETTERS = 4
+_SPLIT_PIECES = 3
+
+
+def _spelled(flat: list[tuple[str, int]], position: int, tokens: tuple[str, ...]) -> int | None:
+    """How many tokens from `position` spell `tokens` (each whole, or OCR-split), or None."""
+    at = position
+    for token in tokens:
+        if at < len(flat) and flat[at][0] == token:
+            at += 1
+            continue
+        if len(token) < _SPLIT_WORD_LETTERS:
+            return None
+        piece = ""
+        for taken, (part, _) in enumerate(flat[at:at + _SPLIT_PIECES], start=1):
+            piece += part
+            if piece == token and taken > 1:
+                at += taken
+                break
+            if not token.startswith(piece):
+                return None
+        else:
+            return None
+    return at - position
 
 
 def _index_labels() -> dict[str, tuple[Label, ...]]:
@@ -213,6 +246,16 @@ def _index_labels() -> dict[str, tuple[Label, ...]]:
     for label in LABELS:
         index.setdefault(label.tokens[0], []).append(label)
     return {token: tuple(labels) for token, labels in index.items()}
+
+
+def _labels_starting(flat: list[tuple[str, int]], position: int) -> Iterator[Label]:
+    """The labels whose first word is the token at `position`, or the next two or three
+    tokens run together (an OCR-split word): a lookup each, whatever the lexicon's size."""
+    joined = ""
+    for taken, (token, _) in enumerate(flat[position:position + _SPLIT_PIECES], start=1):
+        joined += token
+        if taken == 1 or len(joined) >= _SPLIT_WORD_LETTERS:
+            yield from _LABELS_BY_FIRST_TOKEN.get(joined, ())
 
 
 _LABELS_BY_FIRST_TOKEN = _index_labels()

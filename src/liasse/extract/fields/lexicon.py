@@ -9,6 +9,7 @@ line the longer one wins, so "total tva" is a tax label and not a "total".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Strength = Literal["strong", "weak"]
@@ -178,7 +179,10 @@ _RECEIPT = (
               "remise", "rabatt",
               # Counts and discounts that start with "total" (longest match beats it).
               "total qty", "total quantity", "total items", "total item", "total articles",
-              "nombre d articles", "anzahl artikel", "total discount", "total remise")
+              "nombre d articles", "anzahl artikel", "total discount", "total remise",
+              # What the customer saved: a negative "total" that is no total of the sale.
+              "total savings", "total saving", "you saved", "you save", "vous economisez",
+              "ihre ersparnis")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
@@ -263,3 +267,50 @@ LEGAL_FORMS: tuple[str, ...] = (
     "S.L.", "SpA", "S.p.A.", "Sp. z o.o.", "AB", "ApS", "Oy", "Sdn Bhd", "Sdn", "Bhd", "S/B",
     "Pte", "Pte Ltd", "SAU", "S.A.S.", "S.A.", "GmbH & Co. KG", "Co", "Co.",
 )
+
+# Words of the labels of a date that is not the document's own: a card's or a voucher's
+# expiry, an offer's validity, a food's best-before ("Date d'expiration", "valable
+# jusqu'au", "gültig bis", "Ablaufdatum", "best before"). OCR garbles them past the exact
+# labels above ("Date d'exflratigı"), so `dates.names_validity` reads them tolerantly.
+VALIDITY_WORDS: tuple[str, ...] = (
+    "expiration", "expiry", "expires", "expire", "expiring", "validite", "validity",
+    "valable", "gultig", "gueltig", "gultigkeit", "ablauf", "ablaufdatum", "verfall",
+    "verfallsdatum", "haltbar", "geldig", "geldigheid", "caducidad",
+)
+# Whole tokens or phrases that only such labels use, matched exactly (too short to fuzz).
+VALIDITY_PHRASES: tuple[str, ...] = ("exp", "expir", "valid", "best before", "use by", "mhd",
+                                     "bbe", "dluo", "dlc", "valido", "valida", "valid thru",
+                                     "a consommer")
+# Words of the labels of the dates a receipt or a card slip is about (the sale, the
+# payment): a garbled word nearer one of these than a validity word is not a validity label.
+SALE_DATE_WORDS: tuple[str, ...] = (
+    "operation", "transaction", "emission", "impression", "edition", "paiement", "payment",
+    "purchase", "achat", "vente", "facture", "facturation", "invoice", "ticket", "commande",
+    "livraison", "delivery", "issued", "rechnung", "rechnungsdatum", "belegdatum", "kauf",
+    "verkauf", "datum", "fecha", "factuurdatum", "printed", "heure", "validation", "validated",
+    "validacion",
+)
+
+
+_LABEL_VOCABULARY = frozenset(token for label in LABELS for token in label.tokens)
+# OCR's digits for look-alike letters inside a word ("Tota1", "INV0ICE", "5ales").
+_LOOK_ALIKES = (str.maketrans("015", "ols"), str.maketrans("015", "ois"))
+
+
+@lru_cache(maxsize=1 << 15)
+def as_label_word(token: str) -> str:
+    """A normalised token, or the label word it spells with a digit OCR read for a letter.
+
+    Only ever a word of the lexicon: "tota1" becomes "total", while "a1" or "4711" stay.
+    Cached: the same tokens come back on every page.
+    """
+    if token.isalpha() or token.isdigit():
+        return token
+    digits = sum(char.isdigit() for char in token)
+    if not digits or digits >= sum(char.isalpha() for char in token) or len(token) < 3:
+        return token
+    for table in _LOOK_ALIKES:
+        fixed = token.translate(table)
+        if fixed in _LABEL_VOCABULARY:
+            return fixed
+    return token

@@ -16,12 +16,16 @@ CURRENCY_MARKS: dict[str, str] = {
     "US$": "USD", "£": "GBP", "GBP": "GBP", "CHF": "CHF", "FR.": "CHF", "SFR": "CHF",
     "CAD": "CAD", "AUD": "AUD", "JPY": "JPY", "¥": "JPY", "SEK": "SEK", "NOK": "NOK",
     "DKK": "DKK", "PLN": "PLN", "CZK": "CZK", "HUF": "HUF", "RON": "RON",
+    # Malaysia's ringgit, printed "RM" and glued to the figure on till slips ("RM53.60").
+    "RM": "MYR", "MYR": "MYR", "SGD": "SGD",
 }
-_MARK = r"(?:€|\$|£|¥|US\$|EUROS?|EUR|USD|GBP|CHF|SFR|Fr\.|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF|RON)"
+_MARK = (r"(?:€|\$|£|¥|US\$|EUROS?|EUR|USD|GBP|CHF|SFR|Fr\.|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF"
+         r"|RON|RM|MYR|SGD)")
 # OCR sometimes puts a space after a decimal point ("40. 35"): two digits still follow.
 # (Not after a comma: "10, 20" is a list more often than an amount.)
+# And RapidOCR one before it ("71 .00").
 _DIGITS = (r"\d{1,3}(?:[ \u00a0\u202f.,'’]\d{3})+(?:[.,]\d{1,2}|\. \d{2}(?!\d))?"
-           r"|\d+(?:[.,]\d{1,2}|\. \d{2}(?!\d))?")
+           r"|\d+(?:[.,]\d{1,2}|\. \d{2}(?!\d)| \.\d{2}(?![\d.,]))?")
 _AMOUNT = re.compile(
     r"(?<![\w.,/-])(?P<open>\()?(?P<sign>[-−–]\s?)?"
     rf"(?:(?P<before>{_MARK})\s?)?(?P<sign2>[-−]\s?)?"
@@ -86,7 +90,7 @@ def _amount_of(match: re.Match[str]) -> Amount | None:
 
 def parse_number(digits: str) -> tuple[Decimal, int] | None:
     """A printed number and how many decimals it showed; None when its separators clash."""
-    digits = re.sub(r"\. (\d{2})$", r".\1", digits)
+    digits = re.sub(r"(?:\. | \.)(\d{2})$", r".\1", digits)
     if re.match(r"0\d", digits):
         return None  # "090,74" is the tail of "5 090,74" split apart (OCR), not an amount
     decimal_part = re.search(r"[.,](\d{1,2})$", digits)

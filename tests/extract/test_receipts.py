@@ -1,0 +1,156 @@
+"""Receipts and scans read through OCR: the rules that keep their fields right or unsure."""
+
+from __future__ import annotations
+
+import pytest
+from textpages import page_of
+
+from liasse.extract.candidates import all_candidates
+from liasse.extract.confidence import SURE
+from liasse.extract.fields.dates import names_validity, without_glued_time
+from liasse.extract.fields.document import read_document
+from liasse.extract.fields.geometry import build_layout, normalise
+
+
+def _reading(rows: list[tuple[float, float, str]]) -> dict[str, tuple[str | None, float]]:
+    fields = read_document([page_of(rows)]).fields
+    return {name: (field.value, field.confidence) for name, field in fields.items()}
+
+
+@pytest.mark.parametrize("label", [
+    "Date d'expiration", "Date d’exflratigı", "Date d'expiratlon", "Card Expiry", "EXP",
+    "valable jusqu'au", "valabie jusqu'au", "Gültig bis", "Ablaufdatum", "Best before",
+    "Valid thru"])
+def test_a_validity_label_is_read_through_ocr_slips(label: str) -> None:
+    assert names_validity(tuple(normalise(label).split()))
+
+
+@pytest.mark.parametrize("label", [
+    "Date d'opération", "Date d'opératlon", "Date de transaction", "Datum", "Date",
+    "Invoice date", "Date printed", "Expert comptable", "Variable", "Empire"])
+def test_a_sale_date_label_is_no_validity_label(label: str) -> None:
+    assert not names_validity(tuple(normalise(label).split()))
+
+
+_CARD_SLIP = [(40, 30, "STATION SERVICE DU PONT"), (40, 60, "CARTE BANCAIRE"),
+              (40, 80, "Date d’exflratigı:"), (200, 80, "31/05/28"),
+              (40, 120, "TOTAL"), (200, 120, "21,74 EUR")]
+
+
+def test_a_date_after_a_garbled_expiry_label_is_no_issue_date() -> None:
+    dates = all_candidates(build_layout([page_of(_CARD_SLIP)]))["date"]
+    assert "2028-05-31" not in {candidate.value for candidate in dates}
+    value, confidence = _reading(_CARD_SLIP)["issue_date"]
+    assert value is None and confidence < SURE
+
+
+def test_the_sale_date_beside_an_expiry_date_is_the_issue_date_candidate() -> None:
+    rows = [*_CARD_SLIP, (40, 140, "Date d'opératlon:"), (200, 140, "07/04/2017")]
+    dates = all_candidates(build_layout([page_of(rows)]))["date"]
+    assert {candidate.value for candidate in dates} == {"2017-04-07"}
+    assert _reading(rows)["issue_date"][0] == "2017-04-07"
+
+
+def _values(rows: list[tuple[float, float, str]], kind: str) -> set[str]:
+    return {candidate.value for candidate in all_candidates(build_layout([page_of(rows)]))[kind]}
+
+
+def test_an_amount_glued_to_its_ringgit_mark_is_a_candidate() -> None:
+    """"SUBTOTAL RM53. 60": the mark glued to the figure, and OCR's space after the point."""
+    rows = [(40, 30, "LITTLE CRAVINGS SDN BHD"), (40, 60, "KUIH KETAYAP"), (200, 60, "RM2.70"),
+            (40, 80, "SUBTOTAL"), (200, 80, "RM53. 60"), (40, 100, "CASH"), (200, 100, "RM100.00")]
+    assert {"2.70", "53.60", "100.00"} <= _values(rows, "amount")
+
+
+def test_ocr_specks_around_a_name_in_capitals_are_dropped() -> None:
+    rows = [(40, 30, "mn"), (70, 30, "— — GARDENIA BAKERIES (KL) SDN BHD"),
+            (40, 60, "Ve MR. D.I.Y. (M) SDN BHD —~\\"), (40, 90, "Ma Société SARL")]
+    names = _values(rows, "name")
+    assert "GARDENIA BAKERIES (KL) SDN BHD" in names
+    assert "MR. D.I.Y. (M) SDN BHD" in names
+    assert "Ma Société SARL" in names
+    assert not any(name.startswith(("mn", "Ve ", "—")) for name in names)
+
+
+def test_only_a_names_tail_takes_the_line_above_it() -> None:
+    """"POPULAR BOOK" over "CO. (M) SDN BHD" is one name; a brand over a whole company
+    name ("Sarang Hae Yo" over "TRENDYMAX (M) SDN. BHD.") is not part of it."""
+    names = _values([(40, 30, "POPULAR BOOK"), (40, 45, "CO. (M) SDN BHD")], "name")
+    assert "POPULAR BOOK CO. (M) SDN BHD" in names
+    names = _values([(40, 30, "Sarang Hae Yo"), (40, 45, "TRENDYMAX (M) SDN. BHD.")], "name")
+    assert "TRENDYMAX (M) SDN. BHD." in names
+    assert "Sarang Hae Yo TRENDYMAX (M) SDN. BHD." not in names
+
+
+def test_a_till_slips_cashier_is_no_name_a_party_label_still_heads_one() -> None:
+    names = _values([(40, 30, "CASHIER: Manager"), (40, 60, "Vendeur : Ma Société")], "name")
+    assert "Manager" not in names
+    assert "Ma Société" in names
+
+
+def test_a_label_ocr_spelled_with_a_digit_for_a_letter_is_still_a_label() -> None:
+    layout = build_layout([page_of([(40, 30, "Grand Tota1"), (200, 30, "RM39.00"),
+                                    (40, 50, "A1 4711"), (200, 50, "12.00")])])
+    totals = [hit.segment.text for hit in layout.hits.get("total_amount", [])]
+    assert totals == ["Grand Tota1"]
+    assert layout.lines[1].segments[0].tokens == (("a1",), ("4711",))
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    ("23/03/20189:34:40AM", "2018-03-23"), ("Date:25-03-201809:42:19 AM", "2018-03-25"),
+    ("04-05-1812:50:51 PM", "2018-05-04"), ("05 Mar201818:24", "2018-03-05"),
+    ("24 Mar-201803:44:22 PM", "2018-03-24"), ("2018/02/2213:34:14", "2018-02-22"),
+    ("29/12/201711 :41", "2017-12-29"), ("30May201818:24", "2018-05-30"),
+    ("Date : 5/ 3/2018 22:52: 33", "2018-03-05"), ("DATE : 10 0CT 2017 TUE", "2017-10-10")])
+def test_a_date_ocr_glued_to_its_time_or_misspelled_is_a_candidate(printed: str,
+                                                                     value: str) -> None:
+    rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed), (40, 90, "TOTAL"),
+            (200, 90, "12.50")]
+    assert value in _values(rows, "date")
+
+
+def test_an_amount_after_a_date_is_no_glued_time() -> None:
+    assert without_glued_time("12/03/201812.50") == "12/03/201812.50"
+
+
+def test_a_label_ocr_split_at_a_narrow_letter_is_still_a_label() -> None:
+    """RapidOCR's "Tota l" and "Invo i ce No": one label word in several tokens."""
+    layout = build_layout([page_of([(40, 30, "Tota l RM Incl. of GST"), (300, 30, "9.90"),
+                                    (40, 50, "Invo i ce No"), (300, 50, "A123"),
+                                    (40, 70, "to be paid"), (300, 70, "1.00")])])
+    totals = {hit.segment.text: hit.label.tokens for hit in layout.hits["total_amount"]}
+    assert totals == {"Tota l RM Incl. of GST": ("total", "rm")}
+    numbers = [hit for hit in layout.hits["invoice_number"] if hit.segment.text == "Invo i ce No"]
+    assert [(hit.start, hit.end) for hit in numbers] == [(0, 4)]
+
+
+def test_a_names_full_width_brackets_and_an_abbreviations_zero_are_put_right() -> None:
+    names = _values([(40, 30, "AEON C0. （M) BHD （126926-H)")], "name")
+    assert "AEON CO. (M) BHD" in names
+
+
+def test_an_amount_glued_to_its_label_by_a_colon_carries_that_label() -> None:
+    """"Rounding:-RM0.02" is the rounding line: the total paid is the one under it."""
+    rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, "Total Amount: RM7.72"),
+            (40, 80, "Rounding:-RM0.02"), (40, 100, "Nett Total: RM7.70")]
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    rounding = next(candidate for candidate in amounts if candidate.value == "-0.02")
+    assert rounding.features.get("same:rounding") == 1.0
+    assert _reading(rows)["total_amount"][0] == "7.70"
+
+
+def test_an_amount_with_a_space_ocr_put_before_its_point_is_read() -> None:
+    assert "71.00" in _values([(40, 30, "TOTAL :"), (200, 30, "71 .00")], "amount")
+    assert not _values([(40, 30, "Ref 12 .345")], "amount")
+
+
+def test_a_receipts_total_savings_is_no_total_label() -> None:
+    layout = build_layout([page_of([(40, 30, "Total Savings"), (200, 30, "-1.10")])])
+    assert "total_amount" not in layout.hits
+
+
+def test_a_company_number_after_the_legal_form_is_no_part_of_the_name() -> None:
+    names = _values([(40, 30, "KING'S CONFECTIONERY S/B 273500-U"),
+                     (40, 60, "TQ FOR SHOPPING WITH myNEWS.com")], "name")
+    assert "KING'S CONFECTIONERY S/B" in names
+    assert not any("273500" in name or "SHOPPING" in name for name in names)
