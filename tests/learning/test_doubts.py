@@ -119,6 +119,18 @@ def test_the_payment_lines_cross_check_a_total() -> None:
     assert not paid_adds_up(rounded, "7.75")
 
 
+def test_a_total_printed_on_the_rounding_line_cross_checks_nothing() -> None:
+    """A till that prints the total on its rounding line ("Total After Rounding 65.10",
+    OCR'd from 85.10) and a zero elsewhere: zero plus the total is no arithmetic, nor is
+    a rounding of several units (a misread)."""
+    slip = _amounts(("Rounding", "Adjustment", "85.10", "6.00"),
+                    ("Total", "After", "Rounding", "65.10"), ("Tax", "0.00"))
+    assert not paid_adds_up(slip, "65.10")
+    assert not paid_adds_up(slip, "91.10")
+    steps = _amounts(("Total", "85.08"), ("Rounding", "0.02"), ("Tax", "0.00"))
+    assert paid_adds_up(steps, "85.10")
+
+
 def test_the_very_label_beats_one_alike_at_the_remembered_place(engine: Engine) -> None:
     """"Total HT" is one letter-edit away from "Total TTC": the confirmed total stays on
     the line with the very label the person confirmed."""

@@ -1,6 +1,7 @@
 """An OCR'd value the memory confirms: where the supplier's confirmed value sat, in its
-shape, chosen by the reader too, it may be sure though OCR was not quite sure of it; an
-amount in another rounding than the supplier's, or OCR far from sure, stays for review."""
+shape, chosen by the reader too, it may be sure though OCR was not quite sure of it, an
+amount only when the page's arithmetic checks its digits too; an amount in another
+rounding than the supplier's, or OCR far from sure, stays for review."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def _line(y: float, *parts: tuple[str, float], ocr: float = 0.96) -> list[Word]:
 
 
 def _slip(item: str, total: str, *, total_ocr: float = 0.96,
-          rounding: str | None = None) -> list[Page]:
-    change = f"{50 - float(total):.2f}"
+          rounding: str | None = None, change: str | None = None) -> list[Page]:
+    change = change or f"{50 - float(total):.2f}"
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
              *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
              *_line(80, ("Date:", 40), ("12/03/2018", 100)),
@@ -43,6 +44,21 @@ def test_an_ocr_total_at_the_confirmed_label_that_the_reader_chose_is_sure(
     assert plain.value == learned.value == "8.50"
     assert learned.confidence >= SURE
     assert "as confirmed" in learned.evidence
+
+
+def test_an_ocr_total_only_the_reader_agrees_with_stays_for_review(engine: Engine) -> None:
+    """The reader choosing the total at the confirmed label re-reads OCR's digits: that
+    checks nothing (a misread "65.10" for 85.10). The cash less the change given back
+    does: with it the same total is sure, without it it waits for a person."""
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
+    for change, sure in (("41.50", True), ("4.50", False)):
+        later = _slip("6.00", "8.50", total_ocr=0.72, change=change)
+        plain = read_document(later, layer="ocr").fields["total_amount"]
+        learned = read_document(later, layer="ocr", memories=taught).fields["total_amount"]
+        assert plain.value == learned.value == "8.50"
+        assert plain.confidence < SURE
+        assert (learned.confidence >= SURE) is sure
+        assert "as confirmed" in learned.evidence
 
 
 def test_an_ocr_total_far_from_sure_or_off_the_suppliers_rounding_gains_nothing(

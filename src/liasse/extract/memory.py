@@ -490,6 +490,7 @@ class Recognition:
     memory: SupplierMemory
     how: Recognised
     evidence: str
+    by_name_alike: bool = False  # its name nearly as confirmed, and nothing else
 
 
 def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
@@ -536,7 +537,8 @@ def _by_name_alike(layout: Layout, memories: Sequence[SupplierMemory]
     if len(scored) > 1 and scored[1][0] >= NAME_ALIKE:
         return None
     return Recognition(scored[0][1], "layout",
-                       f"its name {scored[0][1].supplier_name!r} nearly as printed")
+                       f"its name {scored[0][1].supplier_name!r} nearly as printed",
+                       by_name_alike=True)
 
 
 def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
@@ -759,7 +761,8 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
     else:
         confidence = _LABEL_ONLY
     if _ocr_hesitated(candidate, confirmed_twice=pick.full and agrees
-                      and _same_rounding(name, hint.value, candidate.value)):
+                      and _same_rounding(name, hint.value, candidate.value)
+                      and (adds_up or FIELD_KINDS[name] != "amount")):
         confidence = min(confidence, _UNCHECKED)
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
@@ -799,7 +802,9 @@ def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField 
 _ROUNDING_STEP = Decimal("0.05")
 # The OCR confidence under which a value is no cross-check even when the reader chose it
 # too at the remembered label, in the remembered shape: a date's digit misread is a
-# plausible other date, an amount's is checked by its cents (`_unrounded_total`).
+# plausible other date. An amount OCR hesitated on needs the page's arithmetic as well:
+# the reader choosing it re-reads the same misread digits ("65.10" for 85.10, at the
+# label of the confirmed total), and its cents are checked only when rounded.
 _OCR_FLOOR = {"amount": 0.5, "date": 0.7}
 
 
@@ -881,7 +886,8 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
         confidence = _BY_IDENTIFIER
     elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
         # Its header lines, and the name nearly as remembered (OCR misreads a letter).
-        alike = _printed_alike(candidates, hint.value)
+        alike = _printed_alike(candidates, hint.value) or _header_names_it(
+            layout, hint.value, recognition)
         confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
     elif not printed:
         return None
@@ -898,6 +904,14 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
     return ExtractedField(hint.value, confidence,
                           f"the supplier's own, as confirmed {hint.trust}× "
                           f"(recognised by {recognition.evidence})"[:240])
+
+
+def _header_names_it(layout: Layout, name: str, recognition: Recognition) -> bool:
+    """The header repeats the name nearly as confirmed, on a page recognised by something
+    else (its header's numbers, its header lines): two signals that agree. A page
+    recognised by that very likeness has only the one."""
+    return not recognition.by_name_alike and name_likeness(
+        name, header_lines(layout)) >= NAME_ALIKE
 
 
 def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:

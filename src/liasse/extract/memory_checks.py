@@ -33,6 +33,8 @@ _DISORDER_DAYS = 31
 # An invoice number read with less confidence is no evidence of the order.
 _NUMBER_READ = 0.8
 _NUMBER_DIGITS = 4
+# The largest step a till's rounding line prints (to the five or ten cents).
+_ROUNDING_AT_MOST = Decimal("0.10")
 # A doubted value is for a person: just under the auto band.
 DOUBTED = 0.8
 _DIGITS = re.compile(r"\d+")
@@ -112,9 +114,13 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     handed = {Decimal(c.value) for c in amounts if _labelled(c, "payment_line")} - {value}
     if any(given - value in handed for given in handed if given > value):
         return True
-    rounding = {Decimal(c.value) for c in amounts if _labelled(c, "rounding")} - {Decimal(0)}
+    # A rounding is a few cents: a larger amount on a rounding line is the total itself
+    # or a misread (a till prints the total on its rounding line), and "0.00 + 65.10"
+    # would cross-check any total so printed.
+    rounding = {step for step in (Decimal(c.value) for c in amounts if _labelled(c, "rounding"))
+                if 0 < abs(step) < _ROUNDING_AT_MOST}
     others = {Decimal(c.value) for c in amounts} - {value}
-    return any(other + step == value for other in others for step in rounding)
+    return any(other > 0 and other + step == value for other in others for step in rounding)
 
 
 def rounds_by_nothing(amounts: list[Candidate]) -> bool:
