@@ -17,6 +17,7 @@ from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
+from slips import taught_slip
 
 
 def _line(y: float, *parts: tuple[str, float]) -> list[Word]:
@@ -166,3 +167,37 @@ def test_the_paid_total_after_rounding_beats_the_confirmed_labels_sum(
     assert read_document(later, memories=taught).fields["total_amount"].value == "45.35"
     exact = _sales_slip("45.30")
     assert read_document(exact, memories=taught).fields["total_amount"].value == "45.30"
+
+
+def _bakery_slip(total: str, *, extra: tuple[str, str] | None = None) -> list[Page]:
+    """A slip whose totals block ends with "Total Payable", after two other totals."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
+             *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.39", 400)),
+             *_line(140, ("Total", 40), ("supplies", 86), ("(excl.", 156), ("GST):", 210),
+                    ("13.68", 400)),
+             *_line(160, ("Total", 40), ("supplies", 86), ("(inc.", 156), ("GST):", 202),
+                    ("14.50", 400)),
+             *_line(180, ("Total", 40), ("Payable:", 86), (total, 400))]
+    if extra is not None:
+        words += _line(200, (extra[0], 40), ("Total:", 86), (extra[1], 400))
+    words += _line(300, ("THANK", 40), ("YOU", 100))
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_a_total_ocr_could_not_read_is_remembered_at_its_label(engine: Engine) -> None:
+    """The person confirmed 94.19 where OCR printed "p49": the one total label with no
+    amount read after it is where the supplier prints its total."""
+    taught = taught_slip(engine, _bakery_slip("p49"), "94.19")
+    (memory,) = taught
+    anchor = memory.hints["total_amount"].anchor
+    assert anchor is not None and anchor.label == "total payable"
+    later = read_document(_bakery_slip("27.10"), layer="ocr", memories=taught)
+    assert later.fields["total_amount"].value == "27.10"
+    assert "as confirmed" in later.fields["total_amount"].evidence
+
+
+def test_two_totals_ocr_could_not_read_leave_no_anchor(engine: Engine) -> None:
+    taught = taught_slip(engine, _bakery_slip("p49", extra=("Grand", "~~")), "94.19")
+    (memory,) = taught
+    assert memory.hints["total_amount"].anchor is None

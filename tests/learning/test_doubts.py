@@ -12,7 +12,7 @@ from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory import SupplierMemory
-from liasse.extract.memory_checks import doubts, paid_adds_up
+from liasse.extract.memory_checks import doubts, paid_adds_up, totals_add_up
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
@@ -139,3 +139,16 @@ def test_the_very_label_beats_one_alike_at_the_remembered_place(engine: Engine) 
     later = read_document(_invoice("F-2017-0043", "14/04/2017"), memories=taught).fields
     assert later["total_amount"].value == "120.00"
     assert "as confirmed" in later["total_amount"].evidence
+
+
+def test_two_totals_above_the_total_cross_check_it_and_item_prices_do_not() -> None:
+    slip = _amounts(("ROTI", "12.60"), ("KAYA", "1.90"),
+                    ("Total", "supplies", "(inc.", "GST):", "14.50"),
+                    ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.10"))
+    total = next(c for c in slip if c.value == "27.10")
+    assert totals_add_up(slip, total)
+    # 12.60 + 1.90 = 14.50: two item prices, no totals; and nothing sums to 27.20.
+    assert not totals_add_up(slip, next(c for c in slip if c.value == "14.50"))
+    misread = _amounts(("Total", "supplies", "(inc.", "GST):", "14.50"),
+                       ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.20"))
+    assert not totals_add_up(misread, next(c for c in misread if c.value == "27.20"))

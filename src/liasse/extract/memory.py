@@ -14,9 +14,10 @@ memory only moves a field to another candidate of the page and sets its confiden
 rules a person can read:
 
 - several consistent confirmations and the same anchor make a value sure;
-- one confirmation makes it sure only when the page cross-checks it: the amounts add up,
-  the identifier's checksum passed, or the ranker chose the very same value at the same
-  anchor;
+- one confirmation makes it sure only when the page cross-checks it: the amounts add up
+  (net and tax, the totals above it, the cash less the change), the identifier's checksum
+  passed, or the ranker chose the very same value at the same anchor (for an amount OCR
+  hesitated on, that re-reads the same digits: the arithmetic must check it);
 - anything less lifts nothing above review.
 
 Nothing here touches a database: the store keeps `SupplierMemory` as JSON.
@@ -45,6 +46,7 @@ from liasse.extract.memory_checks import (
     doubts,
     paid_adds_up,
     rounds_by_nothing,
+    totals_add_up,
 )
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
@@ -397,6 +399,32 @@ def _misread_occurrence(candidates: Mapping[str, list[Candidate]], name: str, va
     return close[0] if len({c.value for c in close}) == 1 else None
 
 
+def _unreadable_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                       name: str, value: str) -> Anchor | None:
+    """Where the page printed a confirmed amount OCR could not read at all ("Total
+    Payable: p49" for 94.19): the one label of the field with no amount read after it on
+    its line. The anchor is that label's, in the confirmed value's shape; the next
+    documents, read better, print their amount there."""
+    if FIELD_KINDS.get(name) != "amount":
+        return None
+    amounts = candidates.get("amount", [])
+    found: list[Candidate] = []
+    for hit in layout.hits.get(name, []):
+        segment = hit.segment
+        end = segment.words[hit.end - 1].x1
+        if any(c.segment.page == segment.page and c.segment.line == segment.line
+               and c.segment.words[c.word].x0 >= end for c in amounts):
+            continue  # an amount was read after this label: not the unreadable one
+        line = layout.lines[segment.line]
+        after = [(segment, hit.end)] if hit.end < len(segment.words) else [
+            (other, 0) for other in line.segments if other.x0 >= segment.x1][:1]
+        found += [Candidate("amount", value, at, word, label=segment) for at, word in after]
+    if len(found) != 1:
+        return None
+    anchor = _placed_anchor(layout, candidates, found[0], name)
+    return replace(anchor, shape=_runs(value_shape(value)))
+
+
 def _one_digit_off(read: str, confirmed: str) -> bool:
     if len(read) != len(confirmed):
         return False
@@ -435,7 +463,7 @@ def learn(memory: SupplierMemory, layout: Layout | None,
             found = _occurrence(layout, candidates, name, value) or _misread_occurrence(
                 candidates, name, value)
             anchor = _placed_anchor(layout, candidates, found, name) if found is not None \
-                else None
+                else _unreadable_anchor(layout, candidates, name, value)
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
     identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
                    if lesson.confirmed.get(n)}
@@ -604,8 +632,10 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     adds_up = _adds_up(picks, out)
     for name, pick in picks.items():
         if pick is not None:
-            checked = adds_up or (name == "total_amount" and paid_adds_up(
-                candidates.get("amount", []), pick.candidate.value))
+            amounts = candidates.get("amount", [])
+            checked = adds_up or (name == "total_amount" and (
+                paid_adds_up(amounts, pick.candidate.value)
+                or totals_add_up(amounts, pick.candidate)))
             out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), checked)
     for name in CONSTANT_FIELDS:
         hint = memory.hints.get(name)

@@ -123,6 +123,25 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     return any(other > 0 and other + step == value for other in others for step in rounding)
 
 
+_TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount")
+
+
+def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
+    """Two amounts of the totals block above the total, each after a total, net or tax
+    label, add up to it ("Total 6% supplies (inc. GST) 14.50", "Total 0% supplies 12.60",
+    "Total Payable 27.10"): the page's own sum checks the total's digits. Item lines are
+    left out: among a slip's many prices some pair adds up to almost anything."""
+    value = Decimal(total.value)
+    if value <= 0:
+        return False
+    above = [Decimal(c.value) for c in amounts
+             if c.segment.page == total.segment.page and c.segment.line < total.segment.line
+             and any(_labelled(c, role) for role in _TOTALS_ROLES)]
+    parts = [part for part in above if 0 < part < value]
+    return any(parts[i] + parts[j] == value
+               for i in range(len(parts)) for j in range(i + 1, len(parts)))
+
+
 def rounds_by_nothing(amounts: list[Candidate]) -> bool:
     """The page's rounding lines all print zero ("Rounding : 0.00")."""
     rounding = [Decimal(c.value) for c in amounts if _labelled(c, "rounding")]
