@@ -201,3 +201,36 @@ def test_two_totals_ocr_could_not_read_leave_no_anchor(engine: Engine) -> None:
     taught = taught_slip(engine, _bakery_slip("p49", extra=("Grand", "~~")), "94.19")
     (memory,) = taught
     assert memory.hints["total_amount"].anchor is None
+
+
+def _unlabelled_date_slip(date: str, *, expiry: str | None = None) -> list[Page]:
+    """A slip that prints its date alone on a line under its tax summary, no label."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 86), ("SDN", 126), ("BHD", 158)),
+             *_line(60, ("JALAN", 40), ("BESAR", 86), ("KUALA", 134), ("LUMPUR", 182)),
+             *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.40", 400)),
+             *_line(160, ("TOTAL", 40), ("6.40", 400)),
+             *_line(200, (date, 40), ("18:18", 130))]
+    if expiry is not None:
+        words += _line(240, ("Valid", 40), ("until", 86), (expiry, 140))
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_the_pages_only_date_two_digits_misread_is_where_the_date_sits(
+        engine: Engine) -> None:
+    """OCR read 06/02/2016 for the confirmed 06/03/2018, with no label before it: the
+    slip's only date is the confirmed one's place. Two dates on the page: no guess."""
+    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016"), "6.40",
+                            date="2018-03-06")
+    anchor = memory.hints["issue_date"].anchor
+    assert anchor is not None and anchor.shape == "9/9/9"
+    assert anchor.label == "^total"
+    later = read_document(_unlabelled_date_slip("12/04/2018"), layer="ocr",
+                          memories=(memory,)).fields["issue_date"]
+    assert later.value == "2018-04-12"
+    assert "as confirmed" in later.evidence
+
+
+def test_a_misread_date_among_two_dates_leaves_no_anchor(engine: Engine) -> None:
+    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016", expiry="06/09/2018"),
+                            "6.40", date="2018-03-06")
+    assert memory.hints["issue_date"].anchor is None

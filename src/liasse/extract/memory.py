@@ -389,13 +389,21 @@ def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name:
 def _misread_occurrence(candidates: Mapping[str, list[Candidate]], name: str, value: str
                         ) -> Candidate | None:
     """Where OCR printed the confirmed amount or date with one digit misread ("112.46"
-    for 112.45): the one value so close after the field's own label. The anchor is where
-    the supplier prints it, whatever OCR made of the digits."""
+    for 112.45): the one value so close after the field's own label (a date: or the
+    page's only date, two digits off). The anchor is where the supplier prints it,
+    whatever OCR made of the digits."""
     kind = FIELD_KINDS.get(name)
     if kind not in ("amount", "date"):
         return None
-    close = [c for c in candidates.get(kind, []) if _one_digit_off(c.value, value)
+    close = [c for c in candidates.get(kind, []) if _digits_off(c.value, value, 1)
              and _labelled_as(c, ("same", "left"), (name,))]
+    if kind == "date" and not close:
+        # A slip prints its date without a label as often as not: the page's only date,
+        # two digits away at most ("06/02/2016" for 06/03/2018), is where it sits.
+        dates = candidates.get("date", [])
+        if len({c.value for c in dates}) != 1:
+            return None
+        close = [c for c in dates if _digits_off(c.value, value, 2)]
     return close[0] if len({c.value for c in close}) == 1 else None
 
 
@@ -425,11 +433,12 @@ def _unreadable_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]]
     return replace(anchor, shape=_runs(value_shape(value)))
 
 
-def _one_digit_off(read: str, confirmed: str) -> bool:
+def _digits_off(read: str, confirmed: str, most: int) -> bool:
+    """`read` is `confirmed` with one to `most` digits misread, nothing else."""
     if len(read) != len(confirmed):
         return False
     differ = [(a, b) for a, b in zip(read, confirmed, strict=True) if a != b]
-    return len(differ) == 1 and differ[0][0].isdigit() and differ[0][1].isdigit()
+    return 0 < len(differ) <= most and all(a.isdigit() and b.isdigit() for a, b in differ)
 
 
 def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
