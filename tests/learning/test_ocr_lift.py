@@ -5,10 +5,15 @@ rounding than the supplier's, or OCR far from sure, stays for review."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Engine
 
+from liasse.extract.candidates import all_candidates
 from liasse.extract.fields.document import read_document
+from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
+from liasse.extract.memory import apply_memory
 from slips import taught_slip
 
 SURE = 0.85
@@ -100,3 +105,40 @@ def test_a_rounding_line_that_rounds_by_nothing_casts_no_doubt(engine: Engine) -
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.value == "8.48"
     assert "rounding line" not in learned.evidence
+
+
+def test_an_ocr_total_read_alike_on_another_total_line_is_sure(engine: Engine) -> None:
+    """No arithmetic, but the slip prints its total again after another total label:
+    OCR read two printings alike, a misread digit would not be misread twice. A price of
+    an item equal to it is no second printing."""
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70")
+    again = _slip("6.00", "8.50", total_ocr=0.72, change="4.50")
+    again[0].words.extend(_line(240, ("Total", 40), ("Paid", 86), ("8.50", 400)))
+    item = _slip("8.50", "8.50", total_ocr=0.72, change="4.50")
+    read_again = read_document(again, layer="ocr", memories=taught).fields["total_amount"]
+    priced = read_document(item, layer="ocr", memories=taught).fields["total_amount"]
+    assert read_again.value == priced.value == "8.50"
+    assert read_again.confidence >= SURE > priced.confidence
+
+
+def _dated(date: str, ocr: float) -> list[Page]:
+    page = _slip("6.00", "8.50")[0]
+    words = [w for w in page.words if w.text not in ("Date:", "12/03/2018")]
+    return [Page(1, 600.0, 800.0, [*words, *_line(80, ("Date:", 40)),
+                                   *_line(80, (date, 100), ocr=ocr)])]
+
+
+def test_a_date_ocr_far_from_sure_off_the_suppliers_place_is_not_sure(
+        engine: Engine) -> None:
+    """The reader stated 0.92 for a date OCR read at 0.5, printed otherwise than where
+    the supplier's confirmed date sat: a misread digit is another plausible date, so it
+    waits for a person. OCR sure of it, the reader's confidence stands."""
+    taught = taught_slip(engine, _slip("6.20", "7.70"), "7.70", date="2018-03-12")
+    for ocr, sure in ((0.5, False), (0.96, True)):
+        pages = _dated("12-04-2018", ocr)
+        layout = build_layout(pages)
+        fields = dict(read_document(pages, layer="ocr").fields)
+        fields["issue_date"] = replace(fields["issue_date"], confidence=0.92)
+        read = apply_memory(layout, all_candidates(layout), fields, taught).fields
+        assert read["issue_date"].value == "2018-04-12"
+        assert (read["issue_date"].confidence >= SURE) is sure

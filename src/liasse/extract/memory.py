@@ -45,6 +45,7 @@ from liasse.extract.memory_checks import (
     doubted,
     doubts,
     paid_adds_up,
+    read_twice,
     rounds_by_nothing,
     totals_add_up,
 )
@@ -640,12 +641,16 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
         picks["total_amount"] = _after_rounding(candidates, picks["total_amount"])
     adds_up = _adds_up(picks, out)
     for name, pick in picks.items():
-        if pick is not None:
+        if pick is None:
+            out.update(_unplaced(candidates, name, out.get(name)))
+        else:
             amounts = candidates.get("amount", [])
             checked = adds_up or (name == "total_amount" and (
                 paid_adds_up(amounts, pick.candidate.value)
                 or totals_add_up(amounts, pick.candidate)))
-            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), checked)
+            again = read_twice(candidates.get(FIELD_KINDS[name], []), pick.candidate)
+            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name),
+                                        checked, again)
     for name in CONSTANT_FIELDS:
         hint = memory.hints.get(name)
         if hint is not None:
@@ -661,6 +666,23 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
     return MemoryReading(out, document_type, recognition)
+
+
+def _unplaced(candidates: Mapping[str, list[Candidate]], name: str,
+              read: ExtractedField | None) -> dict[str, ExtractedField]:
+    """The reader's date, doubted when nothing sat at the supplier's remembered place and
+    OCR was far from sure of its digits wherever the page prints it: the reader's own
+    confidence weighs where it read the date, not which digits OCR made of it ("23-01-16"
+    for 25-01-16 at 0.92), and a misread digit is another plausible date. (An amount
+    has its arithmetic, which the reader weighs.)"""
+    if FIELD_KINDS[name] != "date" or read is None or read.value is None \
+            or read.confidence <= DOUBTED:
+        return {}
+    printed = [c.features.get("ocr_conf", 1.0) for c in candidates.get("date", [])
+               if c.value == read.value]
+    if not printed or max(printed) >= _OCR_FLOOR["date"]:
+        return {}
+    return {name: doubted(read, "OCR unsure of it, and not where the supplier prints it")}
 
 
 def _confirmed_type(layout: Layout, fields: Mapping[str, ExtractedField],
@@ -775,7 +797,8 @@ def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedFi
 
 
 def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None,
-                    adds_up: bool) -> ExtractedField:
+                    adds_up: bool, again: bool = False) -> ExtractedField:
+    """`again`: OCR read the picked value alike on another line of the page."""
     candidate = pick.candidate
     if name == "total_amount" and read is not None and _rounded_of(read.value,
                                                                   candidate.value):
@@ -799,9 +822,11 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
-    if _ocr_hesitated(candidate, confirmed_twice=pick.full and agrees
-                      and _same_rounding(name, hint.value, candidate.value)
-                      and (adds_up or FIELD_KINDS[name] != "amount")):
+    chosen = agrees and _same_rounding(name, hint.value, candidate.value)
+    # Read alike twice checks the digits wherever the label sat; the reader's choice
+    # at the very anchor checks them only for what arithmetic checks too.
+    if _ocr_hesitated(candidate, confirmed_twice=chosen and pick.full and (
+            adds_up or again or FIELD_KINDS[name] != "amount"), read_again=chosen and again):
         confidence = min(confidence, _UNCHECKED)
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
@@ -847,11 +872,13 @@ _ROUNDING_STEP = Decimal("0.05")
 _OCR_FLOOR = {"amount": 0.5, "date": 0.7}
 
 
-def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool) -> bool:
+def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool,
+                   read_again: bool = False) -> bool:
     """OCR hesitated on the very characters: the value is for a person, unless the reader
-    chose it too where the supplier's confirmed value sat and OCR did not quite guess."""
+    chose it too where the supplier's confirmed value sat and OCR did not quite guess, or
+    read it alike on another line of the page (`memory_checks.read_twice`)."""
     ocr = candidate.features.get("ocr_conf", 1.0)
-    if ocr >= _OCR_TRUSTED:
+    if ocr >= _OCR_TRUSTED or read_again:
         return False
     return not confirmed_twice or ocr < _OCR_FLOOR.get(candidate.kind, _OCR_TRUSTED)
 

@@ -142,6 +142,25 @@ def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
                for i in range(len(parts)) for j in range(i + 1, len(parts)))
 
 
+# The lines a slip prints its total on again: a subtotal with no tax, the cash paid.
+_AGAIN_ROLES = ("total_amount", "net_amount", "payment_line")
+
+
+def read_twice(candidates: list[Candidate], chosen: Candidate) -> bool:
+    """OCR read the same value on another line of the page, two printings of it read
+    from other pixels ("Total Sales 31.00", "Total After Adj 31.00"; a date on top and
+    at the foot): a misread digit would not be misread alike twice. An amount counts
+    again only after a total or payment label (a one-item slip's price is no second
+    printing of its total, only as likely the same number)."""
+    for other in candidates:
+        if other.value != chosen.value or (other.segment.page, other.segment.line) == (
+                chosen.segment.page, chosen.segment.line):
+            continue
+        if chosen.kind != "amount" or any(_labelled(other, role) for role in _AGAIN_ROLES):
+            return True
+    return False
+
+
 def rounds_by_nothing(amounts: list[Candidate]) -> bool:
     """The page's rounding lines all print zero ("Rounding : 0.00")."""
     rounding = [Decimal(c.value) for c in amounts if _labelled(c, "rounding")]
