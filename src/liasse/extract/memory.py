@@ -49,6 +49,7 @@ from liasse.extract.memory_checks import (
     rounds_by_nothing,
     totals_add_up,
 )
+from liasse.extract.memory_dates import printed_order, scattered_date
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -122,13 +123,15 @@ class Anchor:
     # changes with the items.
     lines_above: int = -1
     lines_below: int = -1
+    # A date's order of day, month and year as the supplier prints it ("dmy"; "" unknown).
+    order: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
                 "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
                 "rows_below": self.rows_below, "core": self.core,
                 "core_rank": self.core_rank, "lines_above": self.lines_above,
-                "lines_below": self.lines_below}
+                "lines_below": self.lines_below, "order": self.order}
 
     def near(self, other: Anchor) -> bool:
         """At the same place: the same column, and the same height from the page's top or
@@ -146,7 +149,8 @@ class Anchor:
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
                    str(raw.get("shape", "")), int(raw.get("rows_below", -1)),
                    str(raw.get("core", "")), int(raw.get("core_rank", -1)),
-                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)))
+                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)),
+                   str(raw.get("order", "")))
 
 
 def _lines_near(here: int, remembered: int) -> bool:
@@ -259,6 +263,9 @@ def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
     core = core_label(layout, candidate, name)
     anchor = replace(anchor_of(layout, candidate), core=core,
                      core_rank=core_ranks(layout, candidates, name, core).get(id(candidate), -1))
+    if candidate.kind == "date":
+        return replace(anchor, order=printed_order(
+            candidate.segment.text_from(candidate.word), candidate.value))
     if candidate.kind != "amount":
         return anchor
     return replace(anchor, rows_below=amount_rows_below(candidates, candidate))
@@ -643,6 +650,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
     for name, pick in picks.items():
         if pick is None:
             out.update(_unplaced(candidates, name, out.get(name)))
+            out.update(_scattered(layout, memory.hints[name], out.get(name)))
         else:
             amounts = candidates.get("amount", [])
             checked = adds_up or (name == "total_amount" and (
@@ -683,6 +691,22 @@ def _unplaced(candidates: Mapping[str, list[Candidate]], name: str,
     if not printed or max(printed) >= _OCR_FLOOR["date"]:
         return {}
     return {name: doubted(read, "OCR unsure of it, and not where the supplier prints it")}
+
+
+def _scattered(layout: Layout, hint: FieldHint, read: ExtractedField | None
+               ) -> dict[str, ExtractedField]:
+    """A date the reader found none of, read from the digits after the supplier's own
+    date label in its order (`memory_dates`): for a person to check."""
+    anchor = hint.anchor
+    if (read is not None and read.value is not None) or anchor is None or not anchor.order \
+            or not anchor.label or anchor.label.startswith("^"):
+        return {}
+    value = scattered_date(layout, anchor.label.split(), anchor.order, hint.value)
+    if value is None:
+        return {}
+    return {hint.field: ExtractedField(value, _LABEL_ONLY, (
+        f"the digits after '{anchor.label}', in the supplier's order ({anchor.order}), "
+        f"as confirmed {hint.trust}×"))}
 
 
 def _confirmed_type(layout: Layout, fields: Mapping[str, ExtractedField],
