@@ -12,7 +12,12 @@ from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory import SupplierMemory
-from liasse.extract.memory_checks import doubts, paid_adds_up, totals_add_up
+from liasse.extract.memory_checks import (
+    doubts,
+    paid_adds_up,
+    rounded_from_above,
+    totals_add_up,
+)
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
@@ -152,3 +157,20 @@ def test_two_totals_above_the_total_cross_check_it_and_item_prices_do_not() -> N
     misread = _amounts(("Total", "supplies", "(inc.", "GST):", "14.50"),
                        ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.20"))
     assert not totals_add_up(misread, next(c for c in misread if c.value == "27.20"))
+
+
+def test_a_total_rounded_from_the_total_above_it_is_cross_checked() -> None:
+    """"Total Sales 45.34", its rounding step unread, "Rounding 45.35": the two printings'
+    digits agree to within the five cents. Not another amount, not without a rounding
+    line, not a total off by more than the rounding."""
+    def total(*lines: tuple[str, ...]) -> bool:
+        slip = _amounts(*lines)
+        return rounded_from_above(slip, slip[-1])
+
+    assert total(("Total", "Sales", "45.34"), ("Rounding", "Adjustment", "~01"),
+                 ("Rounding", "45.35"))
+    assert not total(("Total", "Sales", "45.34"), ("Rounding", "Adjustment", "~01"),
+                     ("Rounding", "46.35"))
+    assert not total(("Total", "Sales", "45.34"), ("Paid", "45.35"))
+    assert not total(("Sugar", "45.34"), ("Rounding", "Adjustment", "~01"),
+                     ("Rounding", "45.35"))

@@ -46,6 +46,7 @@ from liasse.extract.memory_checks import (
     doubts,
     paid_adds_up,
     read_twice,
+    rounded_from_above,
     rounds_by_nothing,
     totals_add_up,
 )
@@ -655,7 +656,8 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
             amounts = candidates.get("amount", [])
             checked = adds_up or (name == "total_amount" and (
                 paid_adds_up(amounts, pick.candidate.value)
-                or totals_add_up(amounts, pick.candidate)))
+                or totals_add_up(amounts, pick.candidate)
+                or rounded_from_above(amounts, pick.candidate)))
             again = read_twice(candidates.get(FIELD_KINDS[name], []), pick.candidate)
             out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name),
                                         checked, again)

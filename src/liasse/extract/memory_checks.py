@@ -142,6 +142,30 @@ def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
                for i in range(len(parts)) for j in range(i + 1, len(parts)))
 
 
+_CASH_STEP = Decimal("0.05")
+
+
+def rounded_from_above(amounts: list[Candidate], total: Candidate) -> bool:
+    """A total after a total label above it ("Total Sales (Inclusive GST)" reads as a tax
+    label too), rounded to the five cents cash is paid in, is this one ("Total Sales
+    45.34", "Rounding 45.35", its step unread): the two printings' digits
+    agree to within the rounding. Only on a page with a rounding line (`amounts` are the
+    page's, `total` among them)."""
+    value = Decimal(total.value)
+    if value <= 0 or value % _CASH_STEP != 0 or not any(
+            _labelled(c, "rounding") for c in amounts):
+        return False
+    for other in amounts:
+        exact = Decimal(other.value)
+        if other.segment.page != total.segment.page or other.segment.line >= \
+                total.segment.line or exact == value or not any(
+                    _labelled(other, role) for role in _TOTALS_ROLES):
+            continue
+        if abs(exact - value) < _CASH_STEP / 2 + Decimal("0.001"):
+            return True
+    return False
+
+
 # The lines a slip prints its total on again: a subtotal with no tax, the cash paid.
 _AGAIN_ROLES = ("total_amount", "net_amount", "payment_line")
 
