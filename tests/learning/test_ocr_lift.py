@@ -142,3 +142,33 @@ def test_a_date_ocr_far_from_sure_off_the_suppliers_place_is_not_sure(
         read = apply_memory(layout, all_candidates(layout), fields, taught).fields
         assert read["issue_date"].value == "2018-04-12"
         assert (read["issue_date"].confidence >= SURE) is sure
+
+
+def _gst_slip(net: str, tax: str, printed: tuple[str, ...], cash: str) -> list[Page]:
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
+             *_line(120, ("SPRAY", 40), ("PAINT", 90), (cash, 400)),
+             *_line(160, ("Net", 40), ("Amount", 70), (":", 124), (net, 400)),
+             *_line(180, ("Total", 40), ("GST", 86), (":", 118), (tax, 400)),
+             *_line(200, ("Total", 40), ("Sales", 86), ("(Inclusive", 132), ("GST)", 220),
+                    (":", 256), *((text, 400 + 40.0 * i) for i, text in enumerate(printed))),
+             *_line(220, ("CASH", 40), (":", 76), (cash, 400)),
+             *_line(240, ("Change", 40), (":", 92), ("0.00", 400)),
+             *_line(300, ("THANK", 40), ("YOU", 100))]
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_the_suppliers_total_label_printing_the_digits_garbled_cross_checks_the_total(
+        engine: Engine) -> None:
+    """OCR lost the decimal mark on the supplier's total line ("( 742)"): its digits are
+    the total that net + tax make, read on the cash line; sure. The line unreadable
+    ("EN"), the cash line alone says nothing of which amount is the total."""
+    taught = taught_slip(engine, _gst_slip("45.00", "2.70", ("47.70",), "47.70"), "47.70")
+    garbled = _gst_slip("7.00", "0.42", ("(", "742)"), "7.42")
+    unread = _gst_slip("7.00", "0.42", ("EN",), "7.42")
+    plain = read_document(garbled, layer="ocr").fields["total_amount"]
+    learned = read_document(garbled, layer="ocr", memories=taught).fields["total_amount"]
+    other = read_document(unread, layer="ocr", memories=taught).fields["total_amount"]
+    assert plain.value == learned.value == other.value == "7.42"
+    assert plain.confidence < SURE <= learned.confidence
+    assert other.confidence < SURE

@@ -50,7 +50,7 @@ from liasse.extract.memory_checks import (
     rounds_by_nothing,
     totals_add_up,
 )
-from liasse.extract.memory_dates import printed_order, scattered_date
+from liasse.extract.memory_dates import printed_order, scattered_date, texts_after
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -97,6 +97,7 @@ _ALNUM = re.compile(r"[A-Za-z]")
 _CURRENCY_WORDS = frozenset(mark.lower() for mark in CURRENCY_MARKS if mark.isalpha()) | {
     "rm", "myr", "sgd", "inr", "chf"}
 _DIGIT = re.compile(r"\d")
+_DIGITS_ONLY = re.compile(r"\D")
 
 Recognised = Literal["identifier", "domain", "name", "layout"]
 
@@ -652,6 +653,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
         if pick is None:
             out.update(_unplaced(candidates, name, out.get(name)))
             out.update(_scattered(layout, memory.hints[name], out.get(name)))
+            out.update(_garbled_total(layout, candidates, memory.hints[name], out))
         else:
             amounts = candidates.get("amount", [])
             checked = adds_up or (name == "total_amount" and (
@@ -693,6 +695,31 @@ def _unplaced(candidates: Mapping[str, list[Candidate]], name: str,
     if not printed or max(printed) >= _OCR_FLOOR["date"]:
         return {}
     return {name: doubted(read, "OCR unsure of it, and not where the supplier prints it")}
+
+
+def _garbled_total(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                   hint: FieldHint, fields: Mapping[str, ExtractedField]
+                   ) -> dict[str, ExtractedField]:
+    """The reader's total, cross-checked when the page's arithmetic makes it (net + tax,
+    the cash less the change) and the supplier's own total label prints its very digits
+    in a form OCR garbled past reading as an amount ("( 742)", "23:32" for 7.42, 23.32):
+    the arithmetic checks the digits, the label says it is the total."""
+    read = fields.get("total_amount")
+    anchor = hint.anchor
+    if hint.field != "total_amount" or read is None or read.value is None \
+            or read.confidence >= _CROSS_CHECKED or anchor is None:
+        return {}
+    digits = _DIGITS_ONLY.sub("", read.value)
+    labels = {tuple(text.lstrip("^").split()) for text in (anchor.label, anchor.core) if text}
+    printed = {_DIGITS_ONLY.sub("", text) for label in labels
+               for text in texts_after(layout, label)}
+    amounts = candidates.get("amount", [])
+    if len(digits) < 3 or digits not in printed or not (
+            _adds_up({}, fields) or paid_adds_up(amounts, read.value)):
+        return {}
+    return {"total_amount": ExtractedField(read.value, _CROSS_CHECKED, (
+        f"{read.evidence} [the supplier's total label prints its digits garbled; "
+        f"the amounts add up]")[:240])}
 
 
 def _scattered(layout: Layout, hint: FieldHint, read: ExtractedField | None

@@ -41,17 +41,23 @@ def scattered_date(layout: Layout, label: Sequence[str], order: str, confirmed: 
     if not label or order not in _ORDERS or remembered is None:
         return None
     found = set()
-    for line in layout.lines:
-        for after in _after_label(line, tuple(label)):
-            read = _as_date(_GROUPS.findall(after)[:3], order)
-            if read is not None and abs((read - remembered).days) <= _SPAN_DAYS:
-                found.add(read.isoformat())
+    for after in texts_after(layout, label):
+        read = _as_date(_GROUPS.findall(after)[:3], order)
+        if read is not None and abs((read - remembered).days) <= _SPAN_DAYS:
+            found.add(read.isoformat())
     return found.pop() if len(found) == 1 else None
+
+
+def texts_after(layout: Layout, label: Sequence[str]) -> list[str]:
+    """Each line's text after each printing of the label words on it."""
+    return [text for line in layout.lines for text in _after_label(line, tuple(label))]
 
 
 def _after_label(line: Line, label: tuple[str, ...]) -> list[str]:
     """The line's text after each printing of the label words (words holding a digit
     left out, as memory's labels leave them)."""
+    if not label:
+        return []
     words = [word.text for segment in line.segments for word in segment.words]
     tokens = [(token, index) for index, text in enumerate(words)
               for token in normalise(text).split() if not any(c.isdigit() for c in token)]
