@@ -172,3 +172,19 @@ def test_the_suppliers_total_label_printing_the_digits_garbled_cross_checks_the_
     assert plain.value == learned.value == other.value == "7.42"
     assert plain.confidence < SURE <= learned.confidence
     assert other.confidence < SURE
+
+
+def test_the_readers_amounts_that_add_up_beat_memorys_other_unchecked_one(
+        engine: Engine) -> None:
+    """Memory's net at the confirmed label is another amount than the reader's, and only
+    the reader's net, tax and total add up: the reader's stays. When the reader's do not
+    add up either, memory's place is the better guess."""
+    taught = taught_slip(engine, _gst_slip("45.00", "2.70", ("47.70",), "47.70"), "47.70")
+    assert "net_amount" in taught[0].hints
+    pages = _gst_slip("5.00", "0.42", ("7.42",), "7.42")
+    layout = build_layout(pages)
+    read = dict(read_document(pages, layer="ocr").fields)
+    for net, kept in (("7.00", "7.00"), ("7.10", "5.00")):
+        read["net_amount"] = replace(read["net_amount"], value=net, confidence=0.79)
+        applied = apply_memory(layout, all_candidates(layout), read, taught).fields
+        assert applied["net_amount"].value == kept

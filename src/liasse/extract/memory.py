@@ -648,7 +648,7 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
              for name in ANCHORED_FIELDS if name in memory.hints}
     if picks.get("total_amount") is not None and layout.hits.get("rounding"):
         picks["total_amount"] = _after_rounding(candidates, picks["total_amount"])
-    adds_up = _adds_up(picks, out)
+    adds_up, read_adds_up = _adds_up(picks, out), _adds_up({}, out)
     for name, pick in picks.items():
         if pick is None:
             out.update(_unplaced(candidates, name, out.get(name)))
@@ -660,6 +660,9 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
                 paid_adds_up(amounts, pick.candidate.value)
                 or totals_add_up(amounts, pick.candidate)
                 or rounded_from_above(amounts, pick.candidate)))
+            if name in AMOUNT_FIELDS and read_adds_up and not checked and not same_value(
+                    name, out[name].value, pick.candidate.value):
+                continue  # the reader's amounts add up, memory's other one alone does not
             again = read_twice(candidates.get(FIELD_KINDS[name], []), pick.candidate)
             out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name),
                                         checked, again)
