@@ -3,6 +3,7 @@ mark or an empty line above."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -169,8 +170,10 @@ def test_the_paid_total_after_rounding_beats_the_confirmed_labels_sum(
     assert read_document(exact, memories=taught).fields["total_amount"].value == "45.30"
 
 
-def _bakery_slip(total: str, *, extra: tuple[str, str] | None = None) -> list[Page]:
-    """A slip whose totals block ends with "Total Payable", after two other totals."""
+def _bakery_slip(total: str, *, extra: tuple[str, str] | None = None,
+                 ocr: float = 0.9) -> list[Page]:
+    """A slip whose totals block ends with "Total Payable", after two other totals; its
+    words OCR'd (`ocr`) or from a text layer (1.0)."""
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
              *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
              *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.39", 400)),
@@ -182,7 +185,7 @@ def _bakery_slip(total: str, *, extra: tuple[str, str] | None = None) -> list[Pa
     if extra is not None:
         words += _line(200, (extra[0], 40), ("Total:", 86), (extra[1], 400))
     words += _line(300, ("THANK", 40), ("YOU", 100))
-    return [Page(1, 600.0, 800.0, words)]
+    return [Page(1, 600.0, 800.0, [replace(word, confidence=ocr) for word in words])]
 
 
 def test_a_total_ocr_could_not_read_is_remembered_at_its_label(engine: Engine) -> None:
@@ -200,6 +203,13 @@ def test_a_total_ocr_could_not_read_is_remembered_at_its_label(engine: Engine) -
 def test_two_totals_ocr_could_not_read_leave_no_anchor(engine: Engine) -> None:
     taught = taught_slip(engine, _bakery_slip("p49", extra=("Grand", "~~")), "94.19")
     (memory,) = taught
+    assert memory.hints["total_amount"].anchor is None
+
+
+def test_a_text_layers_total_label_with_no_amount_is_no_anchor(engine: Engine) -> None:
+    """A text layer prints what there is: a total label with no amount after it is a
+    heading, not a total misread."""
+    (memory,) = taught_slip(engine, _bakery_slip("p49", ocr=1.0), "94.19")
     assert memory.hints["total_amount"].anchor is None
 
 

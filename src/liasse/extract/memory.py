@@ -434,6 +434,8 @@ def _unreadable_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]]
                and c.segment.words[c.word].x0 >= end for c in amounts):
             continue  # an amount was read after this label: not the unreadable one
         line = layout.lines[segment.line]
+        if all(word.confidence >= 1.0 for other in line.segments for word in other.words):
+            continue  # a text layer's line: what it prints is what there is, no misreading
         after = [(segment, hit.end)] if hit.end < len(segment.words) else [
             (other, 0) for other in line.segments if other.x0 >= segment.x1][:1]
         found += [Candidate("amount", value, at, word, label=segment) for at, word in after]
