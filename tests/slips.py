@@ -14,12 +14,15 @@ from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
 
 
-def taught_slip(engine: Engine, pages: list[Page], total: str) -> tuple[SupplierMemory, ...]:
-    """The memories left by confirming the slip's shop and total."""
+def taught_slip(engine: Engine, pages: list[Page], total: str, *,
+                date: str | None = None) -> tuple[SupplierMemory, ...]:
+    """The memories left by confirming the slip's shop and total (and its date)."""
+    sets = {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total}
+    if date is not None:
+        sets["issue_date"] = date
     with make_session_factory(engine).begin() as session:
         workspace = store_repo.create_workspace(session, "w", "W")
         memories = MemoryRepo(session, workspace.id)
         learning.learn_pages(SupplierRepo(session, workspace.id), memories, pages,
-                             read_document(pages, layer="ocr").fields,
-                             {"supplier_name": "KEDAI MAJU SDN BHD", "total_amount": total})
+                             read_document(pages, layer="ocr").fields, sets)
         return tuple(memories.memories())

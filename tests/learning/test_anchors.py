@@ -3,6 +3,7 @@ mark or an empty line above."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
+from slips import taught_slip
 
 
 def _line(y: float, *parts: tuple[str, float]) -> list[Word]:
@@ -167,3 +169,79 @@ def test_the_paid_total_after_rounding_beats_the_confirmed_labels_sum(
     assert read_document(later, memories=taught).fields["total_amount"].value == "45.35"
     exact = _sales_slip("45.30")
     assert read_document(exact, memories=taught).fields["total_amount"].value == "45.30"
+
+
+def _bakery_slip(total: str, *, extra: tuple[str, str] | None = None,
+                 ocr: float = 0.9) -> list[Page]:
+    """A slip whose totals block ends with "Total Payable", after two other totals; its
+    words OCR'd (`ocr`) or from a text layer (1.0)."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(60, ("JALAN", 40), ("BESAR", 100), ("KUALA", 160), ("LUMPUR", 220)),
+             *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.39", 400)),
+             *_line(140, ("Total", 40), ("supplies", 86), ("(excl.", 156), ("GST):", 210),
+                    ("13.68", 400)),
+             *_line(160, ("Total", 40), ("supplies", 86), ("(inc.", 156), ("GST):", 202),
+                    ("14.50", 400)),
+             *_line(180, ("Total", 40), ("Payable:", 86), (total, 400))]
+    if extra is not None:
+        words += _line(200, (extra[0], 40), ("Total:", 86), (extra[1], 400))
+    words += _line(300, ("THANK", 40), ("YOU", 100))
+    return [Page(1, 600.0, 800.0, [replace(word, confidence=ocr) for word in words])]
+
+
+def test_a_total_ocr_could_not_read_is_remembered_at_its_label(engine: Engine) -> None:
+    """The person confirmed 94.19 where OCR printed "p49": the one total label with no
+    amount read after it is where the supplier prints its total."""
+    taught = taught_slip(engine, _bakery_slip("p49"), "94.19")
+    (memory,) = taught
+    anchor = memory.hints["total_amount"].anchor
+    assert anchor is not None and anchor.label == "total payable"
+    later = read_document(_bakery_slip("27.10"), layer="ocr", memories=taught)
+    assert later.fields["total_amount"].value == "27.10"
+    assert "as confirmed" in later.fields["total_amount"].evidence
+
+
+def test_two_totals_ocr_could_not_read_leave_no_anchor(engine: Engine) -> None:
+    taught = taught_slip(engine, _bakery_slip("p49", extra=("Grand", "~~")), "94.19")
+    (memory,) = taught
+    assert memory.hints["total_amount"].anchor is None
+
+
+def test_a_text_layers_total_label_with_no_amount_is_no_anchor(engine: Engine) -> None:
+    """A text layer prints what there is: a total label with no amount after it is a
+    heading, not a total misread."""
+    (memory,) = taught_slip(engine, _bakery_slip("p49", ocr=1.0), "94.19")
+    assert memory.hints["total_amount"].anchor is None
+
+
+def _unlabelled_date_slip(date: str, *, expiry: str | None = None) -> list[Page]:
+    """A slip that prints its date alone on a line under its tax summary, no label."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 86), ("SDN", 126), ("BHD", 158)),
+             *_line(60, ("JALAN", 40), ("BESAR", 86), ("KUALA", 134), ("LUMPUR", 182)),
+             *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.40", 400)),
+             *_line(160, ("TOTAL", 40), ("6.40", 400)),
+             *_line(200, (date, 40), ("18:18", 130))]
+    if expiry is not None:
+        words += _line(240, ("Valid", 40), ("until", 86), (expiry, 140))
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_the_pages_only_date_two_digits_misread_is_where_the_date_sits(
+        engine: Engine) -> None:
+    """OCR read 06/02/2016 for the confirmed 06/03/2018, with no label before it: the
+    slip's only date is the confirmed one's place. Two dates on the page: no guess."""
+    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016"), "6.40",
+                            date="2018-03-06")
+    anchor = memory.hints["issue_date"].anchor
+    assert anchor is not None and anchor.shape == "9/9/9"
+    assert anchor.label == "^total"
+    later = read_document(_unlabelled_date_slip("12/04/2018"), layer="ocr",
+                          memories=(memory,)).fields["issue_date"]
+    assert later.value == "2018-04-12"
+    assert "as confirmed" in later.evidence
+
+
+def test_a_misread_date_among_two_dates_leaves_no_anchor(engine: Engine) -> None:
+    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016", expiry="06/09/2018"),
+                            "6.40", date="2018-03-06")
+    assert memory.hints["issue_date"].anchor is None

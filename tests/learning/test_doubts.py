@@ -12,7 +12,12 @@ from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory import SupplierMemory
-from liasse.extract.memory_checks import doubts, paid_adds_up
+from liasse.extract.memory_checks import (
+    doubts,
+    paid_adds_up,
+    rounded_from_above,
+    totals_add_up,
+)
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
@@ -119,6 +124,18 @@ def test_the_payment_lines_cross_check_a_total() -> None:
     assert not paid_adds_up(rounded, "7.75")
 
 
+def test_a_total_printed_on_the_rounding_line_cross_checks_nothing() -> None:
+    """A till that prints the total on its rounding line ("Total After Rounding 65.10",
+    OCR'd from 85.10) and a zero elsewhere: zero plus the total is no arithmetic, nor is
+    a rounding of several units (a misread)."""
+    slip = _amounts(("Rounding", "Adjustment", "85.10", "6.00"),
+                    ("Total", "After", "Rounding", "65.10"), ("Tax", "0.00"))
+    assert not paid_adds_up(slip, "65.10")
+    assert not paid_adds_up(slip, "91.10")
+    steps = _amounts(("Total", "85.08"), ("Rounding", "0.02"), ("Tax", "0.00"))
+    assert paid_adds_up(steps, "85.10")
+
+
 def test_the_very_label_beats_one_alike_at_the_remembered_place(engine: Engine) -> None:
     """"Total HT" is one letter-edit away from "Total TTC": the confirmed total stays on
     the line with the very label the person confirmed."""
@@ -127,3 +144,33 @@ def test_the_very_label_beats_one_alike_at_the_remembered_place(engine: Engine) 
     later = read_document(_invoice("F-2017-0043", "14/04/2017"), memories=taught).fields
     assert later["total_amount"].value == "120.00"
     assert "as confirmed" in later["total_amount"].evidence
+
+
+def test_two_totals_above_the_total_cross_check_it_and_item_prices_do_not() -> None:
+    slip = _amounts(("ROTI", "12.60"), ("KAYA", "1.90"),
+                    ("Total", "supplies", "(inc.", "GST):", "14.50"),
+                    ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.10"))
+    total = next(c for c in slip if c.value == "27.10")
+    assert totals_add_up(slip, total)
+    # 12.60 + 1.90 = 14.50: two item prices, no totals; and nothing sums to 27.20.
+    assert not totals_add_up(slip, next(c for c in slip if c.value == "14.50"))
+    misread = _amounts(("Total", "supplies", "(inc.", "GST):", "14.50"),
+                       ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.20"))
+    assert not totals_add_up(misread, next(c for c in misread if c.value == "27.20"))
+
+
+def test_a_total_rounded_from_the_total_above_it_is_cross_checked() -> None:
+    """"Total Sales 45.34", its rounding step unread, "Rounding 45.35": the two printings'
+    digits agree to within the five cents. Not another amount, not without a rounding
+    line, not a total off by more than the rounding."""
+    def total(*lines: tuple[str, ...]) -> bool:
+        slip = _amounts(*lines)
+        return rounded_from_above(slip, slip[-1])
+
+    assert total(("Total", "Sales", "45.34"), ("Rounding", "Adjustment", "~01"),
+                 ("Rounding", "45.35"))
+    assert not total(("Total", "Sales", "45.34"), ("Rounding", "Adjustment", "~01"),
+                     ("Rounding", "46.35"))
+    assert not total(("Total", "Sales", "45.34"), ("Paid", "45.35"))
+    assert not total(("Sugar", "45.34"), ("Rounding", "Adjustment", "~01"),
+                     ("Rounding", "45.35"))

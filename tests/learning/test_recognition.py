@@ -9,7 +9,7 @@ from liasse.app import learning
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory import SupplierMemory, recognise
+from liasse.extract.memory import Recognition, SupplierMemory, recognise
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo
@@ -57,6 +57,10 @@ def _taught(engine: Engine) -> tuple[SupplierMemory, ...]:
         return tuple(memories.memories())
 
 
+def _nobody() -> Recognition:
+    raise AssertionError("not recognised")
+
+
 def _recognised(pages: list[Page], taught: tuple[SupplierMemory, ...]) -> str | None:
     found = recognise(build_layout(pages), read_document(pages).fields, taught)
     return found.memory.supplier_name if found is not None else None
@@ -81,3 +85,20 @@ def test_another_shops_header_is_nobodys(engine: Engine) -> None:
     taught = _taught(engine)
     other = _later_slip(("KEDAI", "ZAINAL", "HARDWARE"), "009876543210", "8.50")
     assert _recognised(other, taught) is None
+
+
+def test_the_shops_number_and_its_name_nearly_printed_make_its_name_sure(
+        engine: Engine) -> None:
+    """Recognised by its registration number, and its header repeating the confirmed name
+    with a letter misread among other words: two signals agree. The number alone, the
+    name unreadable, is one: the name stays for a person to check."""
+    taught = _taught(engine)
+    both = _later_slip(("KEDAI", "MAJV", "STATIONERY", "SHOP", "(519537-X)", "SDN", "BHD"),
+                       "001531760640", "8.50")
+    alone = _later_slip(("KEDA1", "~~", "SH0P"), "001531760640", "8.50")
+    assert "number" in (recognise(build_layout(both), read_document(both).fields, taught)
+                        or _nobody()).evidence
+    named = read_document(both, memories=taught).fields["supplier_name"]
+    unnamed = read_document(alone, memories=taught).fields["supplier_name"]
+    assert named.value == unnamed.value == "KEDAI MAJU STATIONERY SHOP"
+    assert named.confidence >= 0.85 > unnamed.confidence

@@ -14,9 +14,10 @@ memory only moves a field to another candidate of the page and sets its confiden
 rules a person can read:
 
 - several consistent confirmations and the same anchor make a value sure;
-- one confirmation makes it sure only when the page cross-checks it: the amounts add up,
-  the identifier's checksum passed, or the ranker chose the very same value at the same
-  anchor;
+- one confirmation makes it sure only when the page cross-checks it: the amounts add up
+  (net and tax, the totals above it, the cash less the change), the identifier's checksum
+  passed, or the ranker chose the very same value at the same anchor (for an amount OCR
+  hesitated on, that re-reads the same digits: the arithmetic must check it);
 - anything less lifts nothing above review.
 
 Nothing here touches a database: the store keeps `SupplierMemory` as JSON.
@@ -44,8 +45,12 @@ from liasse.extract.memory_checks import (
     doubted,
     doubts,
     paid_adds_up,
+    read_twice,
+    rounded_from_above,
     rounds_by_nothing,
+    totals_add_up,
 )
+from liasse.extract.memory_dates import printed_order, scattered_date, texts_after
 from liasse.extract.memory_glued import with_glued_amounts
 from liasse.extract.memory_marks import (
     NAME_ALIKE,
@@ -92,6 +97,7 @@ _ALNUM = re.compile(r"[A-Za-z]")
 _CURRENCY_WORDS = frozenset(mark.lower() for mark in CURRENCY_MARKS if mark.isalpha()) | {
     "rm", "myr", "sgd", "inr", "chf"}
 _DIGIT = re.compile(r"\d")
+_DIGITS_ONLY = re.compile(r"\D")
 
 Recognised = Literal["identifier", "domain", "name", "layout"]
 
@@ -119,13 +125,15 @@ class Anchor:
     # changes with the items.
     lines_above: int = -1
     lines_below: int = -1
+    # A date's order of day, month and year as the supplier prints it ("dmy"; "" unknown).
+    order: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "x": round(self.x, 4), "y": round(self.y, 4),
                 "from_bottom": round(self.from_bottom, 4), "shape": self.shape,
                 "rows_below": self.rows_below, "core": self.core,
                 "core_rank": self.core_rank, "lines_above": self.lines_above,
-                "lines_below": self.lines_below}
+                "lines_below": self.lines_below, "order": self.order}
 
     def near(self, other: Anchor) -> bool:
         """At the same place: the same column, and the same height from the page's top or
@@ -143,7 +151,8 @@ class Anchor:
                    float(raw.get("y", 0.0)), float(raw.get("from_bottom", 0.0)),
                    str(raw.get("shape", "")), int(raw.get("rows_below", -1)),
                    str(raw.get("core", "")), int(raw.get("core_rank", -1)),
-                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)))
+                   int(raw.get("lines_above", -1)), int(raw.get("lines_below", -1)),
+                   str(raw.get("order", "")))
 
 
 def _lines_near(here: int, remembered: int) -> bool:
@@ -256,6 +265,9 @@ def _placed_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
     core = core_label(layout, candidate, name)
     anchor = replace(anchor_of(layout, candidate), core=core,
                      core_rank=core_ranks(layout, candidates, name, core).get(id(candidate), -1))
+    if candidate.kind == "date":
+        return replace(anchor, order=printed_order(
+            candidate.segment.text_from(candidate.word), candidate.value))
     if candidate.kind != "amount":
         return anchor
     return replace(anchor, rows_below=amount_rows_below(candidates, candidate))
@@ -387,21 +399,58 @@ def _occurrence(layout: Layout, candidates: Mapping[str, list[Candidate]], name:
 def _misread_occurrence(candidates: Mapping[str, list[Candidate]], name: str, value: str
                         ) -> Candidate | None:
     """Where OCR printed the confirmed amount or date with one digit misread ("112.46"
-    for 112.45): the one value so close after the field's own label. The anchor is where
-    the supplier prints it, whatever OCR made of the digits."""
+    for 112.45): the one value so close after the field's own label (a date: or the
+    page's only date, two digits off). The anchor is where the supplier prints it,
+    whatever OCR made of the digits."""
     kind = FIELD_KINDS.get(name)
     if kind not in ("amount", "date"):
         return None
-    close = [c for c in candidates.get(kind, []) if _one_digit_off(c.value, value)
+    close = [c for c in candidates.get(kind, []) if _digits_off(c.value, value, 1)
              and _labelled_as(c, ("same", "left"), (name,))]
+    if kind == "date" and not close:
+        # A slip prints its date without a label as often as not: the page's only date,
+        # two digits away at most ("06/02/2016" for 06/03/2018), is where it sits.
+        dates = candidates.get("date", [])
+        if len({c.value for c in dates}) != 1:
+            return None
+        close = [c for c in dates if _digits_off(c.value, value, 2)]
     return close[0] if len({c.value for c in close}) == 1 else None
 
 
-def _one_digit_off(read: str, confirmed: str) -> bool:
+def _unreadable_anchor(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                       name: str, value: str) -> Anchor | None:
+    """Where the page printed a confirmed amount OCR could not read at all ("Total
+    Payable: p49" for 94.19): the one label of the field with no amount read after it on
+    its line. The anchor is that label's, in the confirmed value's shape; the next
+    documents, read better, print their amount there."""
+    if FIELD_KINDS.get(name) != "amount":
+        return None
+    amounts = candidates.get("amount", [])
+    found: list[Candidate] = []
+    for hit in layout.hits.get(name, []):
+        segment = hit.segment
+        end = segment.words[hit.end - 1].x1
+        if any(c.segment.page == segment.page and c.segment.line == segment.line
+               and c.segment.words[c.word].x0 >= end for c in amounts):
+            continue  # an amount was read after this label: not the unreadable one
+        line = layout.lines[segment.line]
+        if all(word.confidence >= 1.0 for other in line.segments for word in other.words):
+            continue  # a text layer's line: what it prints is what there is, no misreading
+        after = [(segment, hit.end)] if hit.end < len(segment.words) else [
+            (other, 0) for other in line.segments if other.x0 >= segment.x1][:1]
+        found += [Candidate("amount", value, at, word, label=segment) for at, word in after]
+    if len(found) != 1:
+        return None
+    anchor = _placed_anchor(layout, candidates, found[0], name)
+    return replace(anchor, shape=_runs(value_shape(value)))
+
+
+def _digits_off(read: str, confirmed: str, most: int) -> bool:
+    """`read` is `confirmed` with one to `most` digits misread, nothing else."""
     if len(read) != len(confirmed):
         return False
     differ = [(a, b) for a, b in zip(read, confirmed, strict=True) if a != b]
-    return len(differ) == 1 and differ[0][0].isdigit() and differ[0][1].isdigit()
+    return 0 < len(differ) <= most and all(a.isdigit() and b.isdigit() for a, b in differ)
 
 
 def _labelled_as(candidate: Candidate, directions: Sequence[str], roles: Sequence[str]
@@ -435,7 +484,7 @@ def learn(memory: SupplierMemory, layout: Layout | None,
             found = _occurrence(layout, candidates, name, value) or _misread_occurrence(
                 candidates, name, value)
             anchor = _placed_anchor(layout, candidates, found, name) if found is not None \
-                else None
+                else _unreadable_anchor(layout, candidates, name, value)
         hints[name] = _folded(hints.get(name), FieldHint(name, value, anchor))
     identifiers = {compact(lesson.confirmed[n]) for n in IDENTIFIER_FIELDS
                    if lesson.confirmed.get(n)}
@@ -490,6 +539,7 @@ class Recognition:
     memory: SupplierMemory
     how: Recognised
     evidence: str
+    by_name_alike: bool = False  # its name nearly as confirmed, and nothing else
 
 
 def recognise(layout: Layout, fields: Mapping[str, ExtractedField],
@@ -536,7 +586,8 @@ def _by_name_alike(layout: Layout, memories: Sequence[SupplierMemory]
     if len(scored) > 1 and scored[1][0] >= NAME_ALIKE:
         return None
     return Recognition(scored[0][1], "layout",
-                       f"its name {scored[0][1].supplier_name!r} nearly as printed")
+                       f"its name {scored[0][1].supplier_name!r} nearly as printed",
+                       by_name_alike=True)
 
 
 def _by_name(layout: Layout, memories: Sequence[SupplierMemory]) -> Recognition | None:
@@ -599,12 +650,24 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
              for name in ANCHORED_FIELDS if name in memory.hints}
     if picks.get("total_amount") is not None and layout.hits.get("rounding"):
         picks["total_amount"] = _after_rounding(candidates, picks["total_amount"])
-    adds_up = _adds_up(picks, out)
+    adds_up, read_adds_up = _adds_up(picks, out), _adds_up({}, out)
     for name, pick in picks.items():
-        if pick is not None:
-            checked = adds_up or (name == "total_amount" and paid_adds_up(
-                candidates.get("amount", []), pick.candidate.value))
-            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name), checked)
+        if pick is None:
+            out.update(_unplaced(candidates, name, out.get(name)))
+            out.update(_scattered(layout, memory.hints[name], out.get(name)))
+            out.update(_garbled_total(layout, candidates, memory.hints[name], out))
+        else:
+            amounts = candidates.get("amount", [])
+            checked = adds_up or (name == "total_amount" and (
+                paid_adds_up(amounts, pick.candidate.value)
+                or totals_add_up(amounts, pick.candidate)
+                or rounded_from_above(amounts, pick.candidate)))
+            if name in AMOUNT_FIELDS and read_adds_up and not checked and not same_value(
+                    name, out[name].value, pick.candidate.value):
+                continue  # the reader's amounts add up, memory's other one alone does not
+            again = read_twice(candidates.get(FIELD_KINDS[name], []), pick.candidate)
+            out[name] = _anchored_field(name, pick, memory.hints[name], out.get(name),
+                                        checked, again)
     for name in CONSTANT_FIELDS:
         hint = memory.hints.get(name)
         if hint is not None:
@@ -620,6 +683,64 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
     return MemoryReading(out, document_type, recognition)
+
+
+def _unplaced(candidates: Mapping[str, list[Candidate]], name: str,
+              read: ExtractedField | None) -> dict[str, ExtractedField]:
+    """The reader's date, doubted when nothing sat at the supplier's remembered place and
+    OCR was far from sure of its digits wherever the page prints it: the reader's own
+    confidence weighs where it read the date, not which digits OCR made of it ("23-01-16"
+    for 25-01-16 at 0.92), and a misread digit is another plausible date. (An amount
+    has its arithmetic, which the reader weighs.)"""
+    if FIELD_KINDS[name] != "date" or read is None or read.value is None \
+            or read.confidence <= DOUBTED:
+        return {}
+    printed = [c.features.get("ocr_conf", 1.0) for c in candidates.get("date", [])
+               if c.value == read.value]
+    if not printed or max(printed) >= _OCR_FLOOR["date"]:
+        return {}
+    return {name: doubted(read, "OCR unsure of it, and not where the supplier prints it")}
+
+
+def _garbled_total(layout: Layout, candidates: Mapping[str, list[Candidate]],
+                   hint: FieldHint, fields: Mapping[str, ExtractedField]
+                   ) -> dict[str, ExtractedField]:
+    """The reader's total, cross-checked when the page's arithmetic makes it (net + tax,
+    the cash less the change) and the supplier's own total label prints its very digits
+    in a form OCR garbled past reading as an amount ("( 742)", "23:32" for 7.42, 23.32):
+    the arithmetic checks the digits, the label says it is the total."""
+    read = fields.get("total_amount")
+    anchor = hint.anchor
+    if hint.field != "total_amount" or read is None or read.value is None \
+            or read.confidence >= _CROSS_CHECKED or anchor is None:
+        return {}
+    digits = _DIGITS_ONLY.sub("", read.value)
+    labels = {tuple(text.lstrip("^").split()) for text in (anchor.label, anchor.core) if text}
+    printed = {_DIGITS_ONLY.sub("", text) for label in labels
+               for text in texts_after(layout, label)}
+    amounts = candidates.get("amount", [])
+    if len(digits) < 3 or digits not in printed or not (
+            _adds_up({}, fields) or paid_adds_up(amounts, read.value)):
+        return {}
+    return {"total_amount": ExtractedField(read.value, _CROSS_CHECKED, (
+        f"{read.evidence} [the supplier's total label prints its digits garbled; "
+        f"the amounts add up]")[:240])}
+
+
+def _scattered(layout: Layout, hint: FieldHint, read: ExtractedField | None
+               ) -> dict[str, ExtractedField]:
+    """A date the reader found none of, read from the digits after the supplier's own
+    date label in its order (`memory_dates`): for a person to check."""
+    anchor = hint.anchor
+    if (read is not None and read.value is not None) or anchor is None or not anchor.order \
+            or not anchor.label or anchor.label.startswith("^"):
+        return {}
+    value = scattered_date(layout, anchor.label.split(), anchor.order, hint.value)
+    if value is None:
+        return {}
+    return {hint.field: ExtractedField(value, _LABEL_ONLY, (
+        f"the digits after '{anchor.label}', in the supplier's order ({anchor.order}), "
+        f"as confirmed {hint.trust}×"))}
 
 
 def _confirmed_type(layout: Layout, fields: Mapping[str, ExtractedField],
@@ -734,7 +855,8 @@ def _adds_up(picks: Mapping[str, _Pick | None], fields: Mapping[str, ExtractedFi
 
 
 def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField | None,
-                    adds_up: bool) -> ExtractedField:
+                    adds_up: bool, again: bool = False) -> ExtractedField:
+    """`again`: OCR read the picked value alike on another line of the page."""
     candidate = pick.candidate
     if name == "total_amount" and read is not None and _rounded_of(read.value,
                                                                   candidate.value):
@@ -758,8 +880,11 @@ def _anchored_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedFiel
         confidence = _CROSS_CHECKED
     else:
         confidence = _LABEL_ONLY
-    if _ocr_hesitated(candidate, confirmed_twice=pick.full and agrees
-                      and _same_rounding(name, hint.value, candidate.value)):
+    chosen = agrees and _same_rounding(name, hint.value, candidate.value)
+    # Read alike twice checks the digits wherever the label sat; the reader's choice
+    # at the very anchor checks them only for what arithmetic checks too.
+    if _ocr_hesitated(candidate, confirmed_twice=chosen and pick.full and (
+            adds_up or again or FIELD_KINDS[name] != "amount"), read_again=chosen and again):
         confidence = min(confidence, _UNCHECKED)
     if agrees and read is not None:
         confidence = max(confidence, read.confidence)
@@ -799,15 +924,19 @@ def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField 
 _ROUNDING_STEP = Decimal("0.05")
 # The OCR confidence under which a value is no cross-check even when the reader chose it
 # too at the remembered label, in the remembered shape: a date's digit misread is a
-# plausible other date, an amount's is checked by its cents (`_unrounded_total`).
+# plausible other date. An amount OCR hesitated on needs the page's arithmetic as well:
+# the reader choosing it re-reads the same misread digits ("65.10" for 85.10, at the
+# label of the confirmed total), and its cents are checked only when rounded.
 _OCR_FLOOR = {"amount": 0.5, "date": 0.7}
 
 
-def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool) -> bool:
+def _ocr_hesitated(candidate: Candidate, *, confirmed_twice: bool,
+                   read_again: bool = False) -> bool:
     """OCR hesitated on the very characters: the value is for a person, unless the reader
-    chose it too where the supplier's confirmed value sat and OCR did not quite guess."""
+    chose it too where the supplier's confirmed value sat and OCR did not quite guess, or
+    read it alike on another line of the page (`memory_checks.read_twice`)."""
     ocr = candidate.features.get("ocr_conf", 1.0)
-    if ocr >= _OCR_TRUSTED:
+    if ocr >= _OCR_TRUSTED or read_again:
         return False
     return not confirmed_twice or ocr < _OCR_FLOOR.get(candidate.kind, _OCR_TRUSTED)
 
@@ -881,7 +1010,8 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
         confidence = _BY_IDENTIFIER
     elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
         # Its header lines, and the name nearly as remembered (OCR misreads a letter).
-        alike = _printed_alike(candidates, hint.value)
+        alike = _printed_alike(candidates, hint.value) or _header_names_it(
+            layout, hint.value, recognition)
         confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
     elif not printed:
         return None
@@ -898,6 +1028,14 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
     return ExtractedField(hint.value, confidence,
                           f"the supplier's own, as confirmed {hint.trust}× "
                           f"(recognised by {recognition.evidence})"[:240])
+
+
+def _header_names_it(layout: Layout, name: str, recognition: Recognition) -> bool:
+    """The header repeats the name nearly as confirmed, on a page recognised by something
+    else (its header's numbers, its header lines): two signals that agree. A page
+    recognised by that very likeness has only the one."""
+    return not recognition.by_name_alike and name_likeness(
+        name, header_lines(layout)) >= NAME_ALIKE
 
 
 def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:

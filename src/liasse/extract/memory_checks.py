@@ -33,6 +33,8 @@ _DISORDER_DAYS = 31
 # An invoice number read with less confidence is no evidence of the order.
 _NUMBER_READ = 0.8
 _NUMBER_DIGITS = 4
+# The largest step a till's rounding line prints (to the five or ten cents).
+_ROUNDING_AT_MOST = Decimal("0.10")
 # A doubted value is for a person: just under the auto band.
 DOUBTED = 0.8
 _DIGITS = re.compile(r"\d+")
@@ -112,9 +114,75 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     handed = {Decimal(c.value) for c in amounts if _labelled(c, "payment_line")} - {value}
     if any(given - value in handed for given in handed if given > value):
         return True
-    rounding = {Decimal(c.value) for c in amounts if _labelled(c, "rounding")} - {Decimal(0)}
+    # A rounding is a few cents: a larger amount on a rounding line is the total itself
+    # or a misread (a till prints the total on its rounding line), and "0.00 + 65.10"
+    # would cross-check any total so printed.
+    rounding = {step for step in (Decimal(c.value) for c in amounts if _labelled(c, "rounding"))
+                if 0 < abs(step) < _ROUNDING_AT_MOST}
     others = {Decimal(c.value) for c in amounts} - {value}
-    return any(other + step == value for other in others for step in rounding)
+    return any(other > 0 and other + step == value for other in others for step in rounding)
+
+
+_TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount")
+
+
+def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
+    """Two amounts of the totals block above the total, each after a total, net or tax
+    label, add up to it ("Total 6% supplies (inc. GST) 14.50", "Total 0% supplies 12.60",
+    "Total Payable 27.10"): the page's own sum checks the total's digits. Item lines are
+    left out: among a slip's many prices some pair adds up to almost anything."""
+    value = Decimal(total.value)
+    if value <= 0:
+        return False
+    above = [Decimal(c.value) for c in amounts
+             if c.segment.page == total.segment.page and c.segment.line < total.segment.line
+             and any(_labelled(c, role) for role in _TOTALS_ROLES)]
+    parts = [part for part in above if 0 < part < value]
+    return any(parts[i] + parts[j] == value
+               for i in range(len(parts)) for j in range(i + 1, len(parts)))
+
+
+_CASH_STEP = Decimal("0.05")
+
+
+def rounded_from_above(amounts: list[Candidate], total: Candidate) -> bool:
+    """A total after a total label above it ("Total Sales (Inclusive GST)" reads as a tax
+    label too), rounded to the five cents cash is paid in, is this one ("Total Sales
+    45.34", "Rounding 45.35", its step unread): the two printings' digits
+    agree to within the rounding. Only on a page with a rounding line (`amounts` are the
+    page's, `total` among them)."""
+    value = Decimal(total.value)
+    if value <= 0 or value % _CASH_STEP != 0 or not any(
+            _labelled(c, "rounding") for c in amounts):
+        return False
+    for other in amounts:
+        exact = Decimal(other.value)
+        if other.segment.page != total.segment.page or other.segment.line >= \
+                total.segment.line or exact == value or not any(
+                    _labelled(other, role) for role in _TOTALS_ROLES):
+            continue
+        if abs(exact - value) < _CASH_STEP / 2 + Decimal("0.001"):
+            return True
+    return False
+
+
+# The lines a slip prints its total on again: a subtotal with no tax, the cash paid.
+_AGAIN_ROLES = ("total_amount", "net_amount", "payment_line")
+
+
+def read_twice(candidates: list[Candidate], chosen: Candidate) -> bool:
+    """OCR read the same value on another line of the page, two printings of it read
+    from other pixels ("Total Sales 31.00", "Total After Adj 31.00"; a date on top and
+    at the foot): a misread digit would not be misread alike twice. An amount counts
+    again only after a total or payment label (a one-item slip's price is no second
+    printing of its total, only as likely the same number)."""
+    for other in candidates:
+        if other.value != chosen.value or (other.segment.page, other.segment.line) == (
+                chosen.segment.page, chosen.segment.line):
+            continue
+        if chosen.kind != "amount" or any(_labelled(other, role) for role in _AGAIN_ROLES):
+            return True
+    return False
 
 
 def rounds_by_nothing(amounts: list[Candidate]) -> bool:
