@@ -214,15 +214,16 @@ def test_a_text_layers_total_label_with_no_amount_is_no_anchor(engine: Engine) -
     assert memory.hints["total_amount"].anchor is None
 
 
-def _unlabelled_date_slip(date: str, *, expiry: str | None = None) -> list[Page]:
-    """A slip that prints its date alone on a line under its tax summary, no label."""
+def _unlabelled_date_slip(date: str, *, other_date: str | None = None) -> list[Page]:
+    """A slip that prints its date alone on a line under its tax summary, no label; an
+    `other_date` is printed bare too (a validity label would rule it out as a date)."""
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 86), ("SDN", 126), ("BHD", 158)),
              *_line(60, ("JALAN", 40), ("BESAR", 86), ("KUALA", 134), ("LUMPUR", 182)),
              *_line(120, ("ROTI", 40), ("PUTIH", 86), ("6.40", 400)),
              *_line(160, ("TOTAL", 40), ("6.40", 400)),
              *_line(200, (date, 40), ("18:18", 130))]
-    if expiry is not None:
-        words += _line(240, ("Valid", 40), ("until", 86), (expiry, 140))
+    if other_date is not None:
+        words += _line(240, (other_date, 40), ("18:20", 130))
     return [Page(1, 600.0, 800.0, words)]
 
 
@@ -242,6 +243,6 @@ def test_the_pages_only_date_two_digits_misread_is_where_the_date_sits(
 
 
 def test_a_misread_date_among_two_dates_leaves_no_anchor(engine: Engine) -> None:
-    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016", expiry="06/09/2018"),
+    (memory,) = taught_slip(engine, _unlabelled_date_slip("06/02/2016", other_date="06/09/2018"),
                             "6.40", date="2018-03-06")
     assert memory.hints["issue_date"].anchor is None
