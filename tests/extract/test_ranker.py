@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,25 @@ def test_the_shipped_model_round_trips_and_chooses_the_same_values() -> None:
         {k: (c.value, c.confidence) for k, c in second.items()}
     assert first["total_amount"].value == "1500.00"
     assert "Total TTC" in first["total_amount"].evidence
+
+
+def test_the_text_layer_is_read_with_its_own_weights_and_ocr_with_the_shared_ones() -> None:
+    """Receipts through OCR pulled the shared weights their way; the text layer has its own
+    (fitted on text-layer documents), OCR keeps those fitted on every document."""
+    model = shipped_model()
+    assert set(model.text_fields) == set(model.fields)
+    assert any(not np.allclose(model.text_fields[name].weights, model.fields[name].weights)
+               for name in model.fields)
+    flipped = {name: replace(field_model, weights=-field_model.weights)
+               for name, field_model in model.fields.items()}
+    mixed = replace(model, text_fields=flipped)
+    layout = build_layout([page_of([(330, 400, "Total TTC"), (480, 400, "1 500,00 €"),
+                                    (330, 420, "Acompte"), (480, 420, "15,00 €")])])
+    candidates = all_candidates(layout)
+    assert choose(mixed, candidates, layer="ocr")["total_amount"].value == "1500.00"
+    assert choose(mixed, candidates, layer="text")["total_amount"].value != "1500.00"
+    assert RankerModel.from_json(mixed.to_json()).layer_fields("text")["total_amount"] \
+        .weights.tolist() == pytest.approx((-model.fields["total_amount"].weights).tolist())
 
 
 def test_a_calibration_level_few_documents_support_never_reaches_sure() -> None:

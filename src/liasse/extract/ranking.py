@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -131,29 +131,57 @@ class FieldModel:
 
 @dataclass(frozen=True)
 class RankerModel:
+    """Weights per field fitted on every document (`fields`), and weights fitted on
+    text-layer documents only (`text_fields`), which read the text layer.
+
+    One set of weights for both layers let OCR'd receipts pull the invoices' weights their
+    way (a receipt's shop name is its first capitals line, an invoice's supplier the party
+    with the seller's marks): fitted apart, the real text-layer invoices read 90.5 % of
+    their fields right instead of 88.3 %, out of fold. OCR keeps the weights fitted on
+    everything: its own documents are too few to stand alone when a source is held out.
+    """
+
     fields: dict[str, FieldModel]
     trained_on: dict[str, Any]
+    text_fields: dict[str, FieldModel] = field(default_factory=dict)
+
+    def layer_fields(self, layer: str) -> dict[str, FieldModel]:
+        """The weights that read `layer`; a field the text layer had too few examples of
+        keeps the all-documents weights."""
+        if layer == "text" and self.text_fields:
+            return {**self.fields, **self.text_fields}
+        return self.fields
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> RankerModel:
-        fields = {}
-        for name, spec in raw["fields"].items():
-            calibration = {key: Calibration(tuple(points[0]), tuple(points[1]))
-                           for key, points in spec["calibration"].items()}
-            fields[name] = FieldModel(
-                features=tuple(spec["features"]), mean=np.array(spec["mean"]),
-                scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
-                intercept=float(spec["intercept"]), calibration=_per_layer(calibration))
-        return cls(fields, dict(raw.get("trained_on", {})))
+        return cls(_fields_from_json(raw["fields"]), dict(raw.get("trained_on", {})),
+                   _fields_from_json(raw.get("text_fields", {})))
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "trained_on": self.trained_on, "fields": {
-            name: {"features": list(model.features), "mean": _rounded(model.mean),
+        return {"version": 1, "trained_on": self.trained_on,
+                "fields": _fields_to_json(self.fields),
+                "text_fields": _fields_to_json(self.text_fields)}
+
+
+def _fields_from_json(raw: dict[str, Any]) -> dict[str, FieldModel]:
+    fields = {}
+    for name, spec in raw.items():
+        calibration = {key: Calibration(tuple(points[0]), tuple(points[1]))
+                       for key, points in spec["calibration"].items()}
+        fields[name] = FieldModel(
+            features=tuple(spec["features"]), mean=np.array(spec["mean"]),
+            scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
+            intercept=float(spec["intercept"]), calibration=_per_layer(calibration))
+    return fields
+
+
+def _fields_to_json(fields: dict[str, FieldModel]) -> dict[str, Any]:
+    return {name: {"features": list(model.features), "mean": _rounded(model.mean),
                    "scale": _rounded(model.scale), "weights": _rounded(model.weights),
                    "intercept": round(model.intercept, 6),
                    "calibration": {key: [list(c.x), list(c.y)]
                                    for key, c in model.calibration.items()}}
-            for name, model in self.fields.items()}}
+            for name, model in fields.items()}
 
 
 # A model trained before every class was calibrated per layer kept a labelled total's map
@@ -364,9 +392,10 @@ def evidence_kind(name: str, candidate: Candidate, consistent: bool) -> str:
 def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
            matrices: Matrices | None = None, *, layer: str = "text") -> dict[str, Choice]:
     """Each field's value; `matrices` (by kind, in the model's feature order) saves rebuilding."""
-    scored = {name: _score(model.fields[name], candidates[kind],
+    fields = model.layer_fields(layer)
+    scored = {name: _score(fields[name], candidates[kind],
                            matrices.get(kind) if matrices is not None else None)
-              for name, kind in FIELD_KINDS.items() if name in model.fields}
+              for name, kind in FIELD_KINDS.items() if name in fields}
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks) \
         or _totals_row(scored, picks, candidates.get("amount", []))
@@ -381,7 +410,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         value, _, candidate = ranked.values[picks[name]]
         share = _share(ranked, picks[name])
         holds = consistent and name in AMOUNT_FIELDS
-        field_model = model.fields[name]
+        field_model = fields[name]
         key = _value_key(name, value, candidate, candidates.get(FIELD_KINDS[name], []), holds,
                          layer)
         calibrate = field_model.calibration.get(key)

@@ -151,12 +151,20 @@ def _fit_weights(examples: Sequence[Example], name: str,
 
 
 def _fit_unc(examples: Sequence[Example], features: tuple[str, ...]) -> RankerModel:
+    """Uncalibrated weights: on every example, and on the text-layer ones for that layer
+    (see `RankerModel`)."""
+    text = [example for example in examples if example.layer == "text"]
+    return RankerModel(_fit_fields(examples, features), {}, _fit_fields(text, features))
+
+
+def _fit_fields(examples: Sequence[Example], features: tuple[str, ...]
+                ) -> dict[str, FieldModel]:
     fields = {}
     for name in FIELD_KINDS:
         model = _fit_weights(examples, name, features)
         if model is not None:
             fields[name] = model
-    return RankerModel(fields, {})
+    return fields
 
 
 @dataclass(frozen=True)
@@ -245,17 +253,26 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
     out_of_fold = [point for point in _out_of_fold(examples, features)
                    if point.value and point.example.kind != GENERATED]
     pooled = _pooled_maps(out_of_fold)
-    fields = {}
-    for name, field_model in model.fields.items():
+    calibrations = {}
+    for name in model.fields:
         points = [point for point in out_of_fold if point.name == name]
         keys = sorted({point.calibration_key for point in points})
-        calibration = {key: pooled.get((name, key))
-                       or _isotonic([p for p in points if p.calibration_key == key])
-                       for key in keys}
-        fields[name] = FieldModel(field_model.features, field_model.mean, field_model.scale,
-                                  field_model.weights, field_model.intercept, calibration)
+        calibrations[name] = {key: pooled.get((name, key))
+                              or _isotonic([p for p in points if p.calibration_key == key])
+                              for key in keys}
     sources = sorted({example.source for example in examples})
-    return RankerModel(fields, {"documents": len(examples), "sources": sources})
+    # Both weight sets carry every map: a key names its layer, and the out-of-fold points
+    # of each layer were scored by that layer's weights.
+    return RankerModel(_calibrated(model.fields, calibrations),
+                       {"documents": len(examples), "sources": sources},
+                       _calibrated(model.text_fields, calibrations))
+
+
+def _calibrated(fields: dict[str, FieldModel], calibrations: dict[str, dict[str, Calibration]]
+                ) -> dict[str, FieldModel]:
+    return {name: FieldModel(model.features, model.mean, model.scale, model.weights,
+                             model.intercept, calibrations.get(name, {}))
+            for name, model in fields.items()}
 
 
 def _pooled_maps(points: list[Scored]) -> dict[tuple[str, str], Calibration]:
