@@ -141,6 +141,9 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
         "apply_transitions": lambda: _not_found(lambda: a.apply_transitions(
             a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
             [(transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"), {})])),
+        "apply_transitions_to_many": lambda: _not_found(lambda: a.apply_transitions_to_many([(
+            a.session.get(type(own_document), b.document_id),  # type: ignore[list-item]
+            [(transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"), {})])])),
         "add_audit": lambda: _rows_belong(
             a.add_audit("document", "x", actor="t", reason="r"), a.workspace_id),
         "audit_trail": lambda: _assert_empty(a.audit_trail(b.document_id)),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liasse.domain.states import State, Transition
@@ -196,15 +196,52 @@ class DocumentRepo(BoundRepo):
         one conditional UPDATE from the first start to the last end, with an audit event
         for each move, as `apply_transition` one after the other would write them: the
         steps between are never seen outside this transaction."""
-        first, last = moves[0][0], moves[-1][0]
-        for (before, _), (after, _) in itertools.pairwise(moves):
-            if before.after is not after.before:
-                raise ValueError(f"{before.after.value} is not {after.before.value}")
+        first, last = _checked_moves(moves)
         self.apply_transition(document, replace(last, before=first.before), None,
                               audit=False)
         for move, details in moves:
             self.add_audit("document", document.id, actor=move.actor, before=move.before.value,
                            after=move.after.value, reason=move.reason, details=details)
+
+    def apply_transitions_to_many(
+            self, items: Sequence[tuple[Document, Sequence[tuple[Transition, dict[str, Any]]]]]
+    ) -> None:
+        """`apply_transitions` for several documents, written in three statements whatever
+        their number (their own changes, the conditional moves sent as one batch, their
+        audit events) instead of three a document; `StaleState` if any of them moved (the
+        caller's transaction then writes none of them)."""
+        if not self.session.get_bind().dialect.supports_sane_multi_rowcount:
+            for document, moves in items:
+                self.apply_transitions(document, moves)
+            return
+        now, rows = utcnow(), []
+        for document, moves in items:
+            first, last = _checked_moves(moves)
+            if document.workspace_id != self.workspace_id:
+                raise NotFound(f"document {document.id}")
+            if document.state != first.before.value:
+                raise StaleState(f"document {document.id} is {document.state}, "
+                                 f"not {first.before.value}")
+            rows.append({"b_id": document.id, "b_before": first.before.value,
+                         "b_after": last.after.value, "b_reason": last.reason})
+        self.session.flush()  # the steps' own changes to the rows go first
+        result = self.session.connection().execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.id == bindparam("b_id"), Document.state == bindparam("b_before"))
+            .values(state=bindparam("b_after"), state_reason=bindparam("b_reason"),
+                    updated_at=now, claim_owner=None, claim_until=None), rows)
+        if result.rowcount != len(rows):
+            raise StaleState("a document moved meanwhile")
+        for (document, moves), row in zip(items, rows, strict=True):
+            for name, value in (("state", row["b_after"]), ("state_reason", row["b_reason"]),
+                                ("updated_at", now), ("claim_owner", None),
+                                ("claim_until", None)):
+                set_committed_value(document, name, value)
+            for move, details in moves:
+                self.add_audit("document", document.id, actor=move.actor,
+                               before=move.before.value, after=move.after.value,
+                               reason=move.reason, details=details)
 
     # --- audit ----------------------------------------------------------------------------
 
@@ -236,3 +273,12 @@ class DocumentRepo(BoundRepo):
             .order_by(AuditEvent.id)
         ).all()
 
+
+def _checked_moves(moves: Sequence[tuple[Transition, dict[str, Any]]]
+                   ) -> tuple[Transition, Transition]:
+    """The first and the last of moves that follow each other (each one's end the next
+    one's start)."""
+    for (before, _), (after, _) in itertools.pairwise(moves):
+        if before.after is not after.before:
+            raise ValueError(f"{before.after.value} is not {after.before.value}")
+    return moves[0][0], moves[-1][0]

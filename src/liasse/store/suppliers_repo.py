@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from liasse.domain.documents import KnownDocument
@@ -327,6 +327,20 @@ class SupplierRepo:
             select(func.count(), func.max(Document.updated_at)).where(*self._in_history())
         ).one()
         return int(count), latest
+
+    def knowledge_version(self) -> tuple[tuple[int, int], tuple[int, datetime | None]]:
+        """`directory_version` and `postings_version` in one statement: an enricher checks
+        both before each document, and a round trip each cost more than the check."""
+        directory = (select(func.count().label("suppliers"),
+                            func.coalesce(func.sum(SupplierRow.revision), 0).label("revisions"))
+                     .where(SupplierRow.workspace_id == self.workspace_id).subquery())
+        history = (select(func.count().label("postings"),
+                          func.max(Document.updated_at).label("latest"))
+                   .where(*self._in_history()).subquery())
+        suppliers, revisions, postings, latest = self.session.execute(
+            select(directory.c.suppliers, directory.c.revisions, history.c.postings,
+                   history.c.latest).select_from(directory).join(history, true())).one()
+        return (int(suppliers), int(revisions)), (int(postings), latest)
 
     def _in_history(self) -> tuple[Any, ...]:
         return (Document.workspace_id == self.workspace_id,

@@ -106,8 +106,9 @@ class StoreEnricher:
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
-            directory = self._current_directory(repo)
-            version, history = self._current_history(repo)
+            directory_version, history_version = repo.knowledge_version()
+            directory = self._current_directory(repo, directory_version)
+            version, history = self._current_history(repo, history_version)
         classifier = self._classifiers.classifier(context.workspace_id, version, history)
         return WorkspaceKnowledge(
             directory=directory,
@@ -116,16 +117,16 @@ class StoreEnricher:
             history=history, classifier=classifier, duplicates=self._index(context),
         )
 
-    def _current_directory(self, repo: SupplierRepo) -> InMemoryDirectory:
-        version = repo.directory_version()
+    def _current_directory(self, repo: SupplierRepo, version: tuple[int, int]
+                           ) -> InMemoryDirectory:
         if self._directory is None or self._directory.version != version:
             self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
         return self._directory.directory
 
-    def _current_history(self, repo: SupplierRepo) -> tuple[HistoryVersion, list[Posting]]:
+    def _current_history(self, repo: SupplierRepo, version: HistoryVersion
+                         ) -> tuple[HistoryVersion, list[Posting]]:
         """The posting history, read again only when it changed (it grows with every
         posted document: reading it for each document made a window quadratic)."""
-        version = repo.postings_version()
         if self._history is None or self._history[0] != version:
             self._history = (version, repo.postings())
         return self._history

@@ -503,13 +503,14 @@ def _store_reads(pipeline: Pipeline, reads: list[_Read]) -> bool:
         with pipeline.sessions.begin() as session:
             repo = DocumentRepo(session, pipeline.workspace_id)
             documents = repo.documents_for_update([document_id for document_id, _, _ in reads])
+            moves = []
             for document_id, result, decision in reads:
                 document = documents.get(document_id)
                 if document is None:
                     raise StaleState(f"document {document_id} was erased")
-                repo.apply_transitions(document, [
-                    _extraction_move(document, result, pipeline.context),
-                    *_decision_moves(document, decision)])
+                moves.append((document, [_extraction_move(document, result, pipeline.context),
+                                         *_decision_moves(document, decision)]))
+            repo.apply_transitions_to_many(moves)
             if pipeline.jobs is not None and any(
                     decision.route == "approved" for _, _, decision in reads):
                 pipeline.jobs.documents_to_post(session)
