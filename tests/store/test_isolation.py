@@ -137,6 +137,7 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
             b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
         "claim_documents": lambda: _assert_empty(a.claim_documents(
             [b.document_id], [State.FETCHED], "me", NOW, NOW + timedelta(minutes=5))),
+        "documents_by_ids": lambda: _assert_empty(a.documents_by_ids([b.document_id])),
         "documents_for_update": lambda: _assert_empty(a.documents_for_update([b.document_id])),
         "apply_transitions": lambda: _not_found(lambda: a.apply_transitions(
             a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
@@ -159,6 +160,10 @@ def outbox_probes(a: OutboxRepo, b: Seeded) -> Probes:
         "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
         "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
         "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),
+        "enqueue_outbox_many": lambda: _assert_equal(a.enqueue_outbox_many(
+            "k", [(b.outbox_key, {}, None)]), {b.outbox_key}),  # its own, not b's
+        "claim_outbox_items": lambda: _assert_empty(a.claim_outbox_items(
+            [b.outbox_id], NOW, owner="me", until=NOW + timedelta(minutes=5))),
         "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(
             b.outbox_id, NOW, owner="me", until=NOW + timedelta(minutes=5))),
         "release_outbox_item": lambda: _not_found(lambda: a.release_outbox_item(b.outbox_id, NOW)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def autocommit_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose statements each stand alone, without BEGIN and COMMIT: for the
+    version checks made before each document, where a transaction's two round trips
+    cost more than the read. Each statement sees what was committed when it started, so
+    a version read here, then the content it stands for, gives content at least as new
+    as the version (a cache keyed on it reads again at worst once more). Not for writes."""
+    with sessions() as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
 
 
 def ping(engine: Engine) -> None:

@@ -28,6 +28,7 @@ from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
 from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
+from liasse.store.db import autocommit_session
 from liasse.store.suppliers_repo import SupplierRepo
 
 # The workspace's history trains the account classifier from this many postings on.
@@ -104,7 +105,9 @@ class StoreEnricher:
         return enrichment
 
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
-        with self._sessions.begin() as session:
+        # Without a transaction: a version check before each document, three round trips
+        # in one (what changed since is read again, see `autocommit_session`).
+        with autocommit_session(self._sessions) as session:
             repo = SupplierRepo(session, context.workspace_id)
             directory_version, history_version = repo.knowledge_version()
             directory = self._current_directory(repo, directory_version)
