@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, exc, text
 
 from liasse.store import db
-from liasse.store.db import make_engine
+from liasse.store.db import autocommit_session, make_engine, make_session_factory
 
 
 def _backend_pid(engine: Engine) -> int:
@@ -48,3 +48,23 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_database: str,
     finally:
         engine.dispose()
         killer.dispose()
+
+
+def test_a_pinged_connection_is_left_outside_any_transaction(postgres_database: str,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """The ping opens no transaction: a version check may then run in autocommit, and an
+    ordinary transaction still begins and rolls back as its own."""
+    engine = make_engine(postgres_database)
+    try:
+        _backend_pid(engine)
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        sessions = make_session_factory(engine)
+        with autocommit_session(sessions) as session:
+            assert session.execute(text("SELECT 1")).scalar_one() == 1
+        with sessions.begin() as session:
+            session.execute(text("SELECT 1"))
+            raw = session.connection().connection.driver_connection
+            assert raw is not None and raw.info.transaction_status.name == "INTRANS"
+    finally:
+        engine.dispose()

@@ -120,6 +120,7 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
     own_document = a.documents_in_states([State.FETCHED])[0]
     return {
         "document_by_sha256": lambda: _assert_none(a.document_by_sha256(f"{'b':0<64}")),
+        "documents_by_sha256": lambda: _assert_empty(a.documents_by_sha256([f"{'b':0<64}"])),
         "create_document": lambda: _rows_belong(a.create_document(
             sha256="c" * 64, size=1, file_name="c", media_type="x", actor="t"), a.workspace_id),
         "get_document": lambda: _not_found(lambda: a.get_document(b.document_id)),

@@ -49,11 +49,15 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
         return  # new, or used a moment ago
     try:
-        cursor = dbapi_connection.cursor()
+        # In autocommit: no BEGIN, and no transaction left open that would keep the
+        # session from choosing its own (`autocommit_session`).
+        dbapi_connection.autocommit = True
         try:
+            cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
-        finally:
             cursor.close()
+        finally:
+            dbapi_connection.autocommit = False
     except Exception as error:  # any driver error on a trivial statement: a dead link
         raise exc.InvalidatePoolError(str(error)) from error
 

@@ -204,12 +204,35 @@ def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
     if not downloaded:
         return
     with pipeline.sessions.begin() as session:
-        created = [document_id for item, (blob, media_type) in downloaded
-                   if (document_id := _attach_in_savepoint(session, pipeline, item, blob,
-                                                           media_type, counts)) is not None]
+        created = _attach_chunk(session, pipeline, downloaded, counts)
+        if created is None:  # one met another window's work: each file under its savepoint
+            created = [document_id for item, (blob, media_type) in downloaded
+                       if (document_id := _attach_in_savepoint(
+                           session, pipeline, item, blob, media_type, counts)) is not None]
         if created and pipeline.jobs is not None:
             session.flush()  # the job's row refers to documents that exist
             pipeline.jobs.documents_fetched(session, created)
+
+
+def _attach_chunk(session: Session, pipeline: Pipeline,
+                  downloaded: list[tuple[_Fetching, tuple[StoredBlob, str]]],
+                  counts: WindowCounts) -> list[str] | None:
+    """The chunk's files attached under one savepoint, the documents they may already have
+    looked up in one statement (two savepoints and a lookup a file cost more than the
+    attaching): the ids created, or None, and nothing written, when another window settled
+    one of these files first or created one of their documents meanwhile."""
+    counted = WindowCounts()
+    try:
+        with session.begin_nested():
+            known = DocumentRepo(session, pipeline.workspace_id).documents_by_sha256(
+                [stored.sha256 for _, (stored, _) in downloaded])
+            created = [document_id for item, (stored, media_type) in downloaded
+                       if (document_id := _attach_in(session, pipeline, item, stored,
+                                                     media_type, counted, known)) is not None]
+    except (StaleState, IntegrityError):
+        return None
+    counts.add(counted, "duplicates")
+    return created
 
 
 def _attach_in_savepoint(session: Session, pipeline: Pipeline, item: _Fetching,
@@ -271,13 +294,16 @@ def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, med
 
 
 def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
-               media_type: str, counts: WindowCounts) -> str | None:
+               media_type: str, counts: WindowCounts,
+               known: dict[str, Document] | None = None) -> str | None:
     """Attach the stored file to its document in the session's transaction: the id of
-    the document it created, None when the content was known (a duplicate)."""
+    the document it created, None when the content was known (a duplicate). `known`: the
+    documents by content already looked up, which the one created here joins."""
     file_id, entry = item.file_id, item.entry
     repo = DocumentRepo(session, pipeline.workspace_id)
     files = SourceFileRepo(session, pipeline.workspace_id)
-    existing = repo.document_by_sha256(stored.sha256)
+    existing = (repo.document_by_sha256(stored.sha256) if known is None
+                else known.get(stored.sha256))
     if existing is not None:
         _settle(files, file_id, existing.id, duplicate=True)
         repo.add_audit("document", existing.id, actor="step:fetch",
@@ -289,6 +315,8 @@ def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: St
     document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
                                     media_type=media_type, actor="step:fetch",
                                     source_kind=item.document_kind)
+    if known is not None:
+        known[stored.sha256] = document  # a second copy in the same chunk is its duplicate
     _settle(files, file_id, document.id, duplicate=False)
     return document.id
 
