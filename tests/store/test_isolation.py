@@ -113,6 +113,8 @@ def source_file_probes(a: SourceFileRepo, b: Seeded) -> Probes:
             a.count_source_files_by_status(), 1),
         "settle_fetched_file": lambda: _assert_false(
             a.settle_fetched_file(b.source_file_id, b.document_id, duplicate=False)),
+        "settle_fetched_files": lambda: _assert_false(
+            a.settle_fetched_files([(b.source_file_id, b.document_id, False)])),
     }
 
 

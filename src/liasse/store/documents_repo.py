@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from liasse.domain.states import State, Transition
 from liasse.store.repo import BoundRepo, NotFound, StaleState
-from liasse.store.tables import AuditEvent, Document, utcnow
+from liasse.store.tables import AuditEvent, Document, new_id, utcnow
 
 
 class DocumentRepo(BoundRepo):
@@ -34,9 +34,12 @@ class DocumentRepo(BoundRepo):
 
     def create_document(
         self, *, sha256: str, size: int, file_name: str, media_type: str, actor: str,
-        source_kind: str | None = None,
+        source_kind: str | None = None, flush: bool = True,
     ) -> Document:
+        """A new fetched document with its audit event; `flush=False` leaves both to the
+        next flush (a fetched chunk's documents then go in one INSERT)."""
         document = Document(
+            id=new_id(),
             workspace_id=self.workspace_id,
             sha256=sha256,
             size=size,
@@ -47,7 +50,8 @@ class DocumentRepo(BoundRepo):
             source_kind=source_kind,
         )
         self.session.add(document)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         self.add_audit(
             "document", document.id, actor=actor, before=State.DISCOVERED.value,
             after=State.FETCHED.value, reason="content stored",

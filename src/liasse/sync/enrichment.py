@@ -139,7 +139,8 @@ class StoreEnricher:
         change since the cache was read (else the next document reads it all again)."""
         cached = self._directory
         if cached is not None and version == (cached.version[0] + 1, cached.version[1] + 1):
-            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier))
+            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier),
+                                               cached.directory.with_supplier(supplier))
 
     def _index(self, context: WorkspaceContext) -> DuplicateIndex:
         if self._duplicates is None:
@@ -164,10 +165,11 @@ class StoreEnricher:
 class _CachedDirectory:
     version: tuple[int, int]  # `SupplierRepo.directory_version` when it was read
     suppliers: tuple[Supplier, ...]
+    grown: InMemoryDirectory | None = None  # the previous directory with the new supplier
 
     @cached_property
     def directory(self) -> InMemoryDirectory:
-        return InMemoryDirectory(self.suppliers)
+        return self.grown or InMemoryDirectory(self.suppliers)
 
 
 def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:

@@ -222,13 +222,19 @@ def _attach_chunk(session: Session, pipeline: Pipeline,
     attaching): the ids created, or None, and nothing written, when another window settled
     one of these files first or created one of their documents meanwhile."""
     counted = WindowCounts()
+    settles: list[tuple[str, str, bool]] = []
     try:
         with session.begin_nested():
             known = DocumentRepo(session, pipeline.workspace_id).documents_by_sha256(
                 [stored.sha256 for _, (stored, _) in downloaded])
             created = [document_id for item, (stored, media_type) in downloaded
                        if (document_id := _attach_in(session, pipeline, item, stored,
-                                                     media_type, counted, known)) is not None]
+                                                     media_type, counted, known, settles))
+                       is not None]
+            # The documents, their audit events and the files' settling: a batch each.
+            if not SourceFileRepo(session, pipeline.workspace_id).settle_fetched_files(
+                    settles):
+                raise StaleState("a file of the chunk was fetched by another window")
     except (StaleState, IntegrityError):
         return None
     counts.add(counted, "duplicates")
@@ -295,17 +301,26 @@ def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, med
 
 def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
                media_type: str, counts: WindowCounts,
-               known: dict[str, Document] | None = None) -> str | None:
+               known: dict[str, Document] | None = None,
+               settles: list[tuple[str, str, bool]] | None = None) -> str | None:
     """Attach the stored file to its document in the session's transaction: the id of
     the document it created, None when the content was known (a duplicate). `known`: the
-    documents by content already looked up, which the one created here joins."""
+    documents by content already looked up, which the one created here joins; `settles`:
+    where the file's settling is left for the caller to write (with its chunk's)."""
     file_id, entry = item.file_id, item.entry
     repo = DocumentRepo(session, pipeline.workspace_id)
     files = SourceFileRepo(session, pipeline.workspace_id)
+
+    def settle(document_id: str, *, duplicate: bool) -> None:
+        if settles is None:
+            _settle(files, file_id, document_id, duplicate=duplicate)
+        else:
+            settles.append((file_id, document_id, duplicate))
+
     existing = (repo.document_by_sha256(stored.sha256) if known is None
                 else known.get(stored.sha256))
     if existing is not None:
-        _settle(files, file_id, existing.id, duplicate=True)
+        settle(existing.id, duplicate=True)
         repo.add_audit("document", existing.id, actor="step:fetch",
                        reason=f"the same content arrived again as {entry.path}",
                        details={"source_file_id": file_id})
@@ -314,10 +329,10 @@ def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: St
     name = entry.path.rsplit("/", 1)[-1]
     document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
                                     media_type=media_type, actor="step:fetch",
-                                    source_kind=item.document_kind)
+                                    source_kind=item.document_kind, flush=settles is None)
     if known is not None:
         known[stored.sha256] = document  # a second copy in the same chunk is its duplicate
-    _settle(files, file_id, document.id, duplicate=False)
+    settle(document.id, duplicate=False)
     return document.id
 
 
