@@ -60,8 +60,8 @@ class SettledMeanwhile(LocalFolderSource):
                 assert files.settle_fetched_file(row.id, other.id, duplicate=False)
 
 
-def _fetch(engine: Engine, tmp_path: Path, settled: str | None) -> tuple[Chunks, Counter[str],
-                                                                         steps.WindowCounts]:
+def _fetch(engine: Engine, tmp_path: Path, settled: str | None, vanished: str | None = None
+           ) -> tuple[Chunks, Counter[str], steps.WindowCounts]:
     sessions = make_session_factory(engine)
     folder = tmp_path / "inbox"
     folder.mkdir()
@@ -84,6 +84,8 @@ def _fetch(engine: Engine, tmp_path: Path, settled: str | None) -> tuple[Chunks,
     holder.append(pipeline)
     counts = steps.WindowCounts()
     steps.intake(pipeline, connection_id, counts)
+    if vanished:
+        (folder / vanished).unlink()  # listed, then gone before its download
     steps.fetch(pipeline, counts)
     with sessions.begin() as session:
         names = Counter(session.scalars(select(Document.file_name)).all())
@@ -105,3 +107,17 @@ def test_a_file_another_window_settled_meanwhile_is_left_to_it(engine: Engine, t
     assert sorted(names) == ["a.pdf", "c.pdf", "d.pdf"] and max(names.values()) == 1
     assert [len(chunk) for chunk in jobs.chunks] == [2]  # a and d: c is not this one's
     assert counts.duplicates == 1  # b, counted once though the chunk was stored twice
+
+
+def test_a_file_gone_before_its_download_is_counted_once_and_the_rest_attached(
+        engine: Engine, tmp_path: Path) -> None:
+    """The chunk's files are downloaded side by side: one that vanished is marked and
+    counted once; the others become documents all the same."""
+    jobs, names, counts = _fetch(engine, tmp_path, settled=None, vanished="c.pdf")
+    assert sorted(names) == ["a.pdf", "d.pdf"]
+    assert [len(chunk) for chunk in jobs.chunks] == [2]
+    assert (counts.failed, counts.duplicates) == (1, 1)
+    with make_session_factory(engine).begin() as session:
+        statuses = dict(session.execute(select(SourceFile.path, SourceFile.status)).all())
+    assert [status for path, status in statuses.items() if path.endswith("c.pdf")] == [
+        "vanished"]

@@ -59,6 +59,9 @@ READ_STATES = frozenset({State.FETCHED.value, State.EXTRACTED.value})
 # transaction for each document cost more than the reading; small enough that a few
 # workers share a first sync evenly.
 READ_CHUNK = 8
+# Files of a chunk a fetch for workers downloads at once (sources and the blob store are
+# safe to call from several threads; the connectors' token refresh holds a lock).
+DOWNLOADS_AT_ONCE = 4
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -199,8 +202,7 @@ def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
     """Download a chunk of files, then store their documents and one read job for them in
     one transaction (each file in a savepoint, so one that another window settled first,
     or whose document another worker created a moment ago, costs only its own part)."""
-    downloaded = [(item, stored) for item, source in chunk
-                  if (stored := _download(pipeline, item, source, counts)) is not None]
+    downloaded = _download_side_by_side(pipeline, chunk, counts)
     if not downloaded:
         return
     with pipeline.sessions.begin() as session:
@@ -212,6 +214,25 @@ def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
         if created and pipeline.jobs is not None:
             session.flush()  # the job's row refers to documents that exist
             pipeline.jobs.documents_fetched(session, created)
+
+
+def _download_side_by_side(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
+                           counts: WindowCounts) -> list[tuple[_Fetching, tuple[StoredBlob, str]]]:
+    """The chunk's files downloaded a few at once, in their order: each mostly waits on the
+    source and on the disk's flush, and one after the other they held the window (and a
+    worker) for longer than reading them took."""
+    def download(pair: tuple[_Fetching, Any]) -> tuple[tuple[StoredBlob, str] | None,
+                                                       WindowCounts]:
+        mine = WindowCounts()  # counted apart: threads do not share a counter
+        return _download(pipeline, pair[0], pair[1], mine), mine
+
+    threads = max(1, min(len(chunk), DOWNLOADS_AT_ONCE))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-fetch") as pool:
+        results = list(pool.map(download, chunk))
+    for _, mine in results:
+        counts.add(mine, "failed")
+    return [(item, stored) for (item, _), (stored, _) in zip(chunk, results, strict=True)
+            if stored is not None]
 
 
 def _attach_chunk(session: Session, pipeline: Pipeline,
