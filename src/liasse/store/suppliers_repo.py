@@ -99,6 +99,19 @@ class SupplierRepo:
         ).all()
         return [_to_domain(row) for row in rows]
 
+    def live_supplier_ids(self) -> set[str]:
+        """The ids of `suppliers()`, in one narrow statement (what a cached directory lacks)."""
+        return set(self.session.scalars(
+            select(SupplierRow.id).where(SupplierRow.workspace_id == self.workspace_id,
+                                         SupplierRow.merged_into.is_(None))))
+
+    def suppliers_by_ids(self, supplier_ids: list[str]) -> list[Supplier]:
+        """These suppliers (live or merged), in the order given; unknown ids left out."""
+        rows = {row.id: row for row in self.session.scalars(
+            select(SupplierRow).where(SupplierRow.workspace_id == self.workspace_id,
+                                      SupplierRow.id.in_(supplier_ids)))}
+        return [_to_domain(rows[i]) for i in supplier_ids if i in rows]
+
     def directory_version(self) -> tuple[int, int]:
         """Changes whenever a supplier row is added, removed or updated (merges, renames,
         rules included): a cached directory with the same version is still right."""

@@ -122,9 +122,11 @@ class StoreEnricher:
 
     def _current_directory(self, repo: SupplierRepo, version: tuple[int, int]
                            ) -> InMemoryDirectory:
-        if self._directory is None or self._directory.version != version:
-            self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
-        return self._directory.directory
+        cached = self._directory
+        if cached is None or cached.version != version:
+            cached = self._directory = (_grown(repo, cached, version)
+                                        or _CachedDirectory(version, tuple(repo.suppliers())))
+        return cached.directory
 
     def _current_history(self, repo: SupplierRepo, version: HistoryVersion
                          ) -> tuple[HistoryVersion, list[Posting]]:
@@ -170,6 +172,25 @@ class _CachedDirectory:
     @cached_property
     def directory(self) -> InMemoryDirectory:
         return self.grown or InMemoryDirectory(self.suppliers)
+
+
+def _grown(repo: SupplierRepo, cached: _CachedDirectory | None, version: tuple[int, int]
+           ) -> _CachedDirectory | None:
+    """The cached directory with the suppliers others created since, when that is all that
+    changed: as many rows more as revisions more (a new row starts at revision 1, any change
+    to a row adds to its revision, none is deleted). Another worker creating sellers made
+    each document read and index the whole directory again. None: read it all."""
+    added = version[0] - cached.version[0] if cached is not None else 0
+    if cached is None or added <= 0 or version[1] - cached.version[1] != added:
+        return None
+    new_ids = repo.live_supplier_ids() - {supplier.id for supplier in cached.suppliers}
+    if len(new_ids) != added:
+        return None  # something else moved meanwhile
+    new = repo.suppliers_by_ids(sorted(new_ids))
+    directory = cached.directory
+    for supplier in new:
+        directory = directory.with_supplier(supplier)
+    return _CachedDirectory(version, (*cached.suppliers, *new), directory)
 
 
 def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:
