@@ -32,6 +32,12 @@ TIMED = (
     ("liasse.app.jobs.tasks", "post_job"),
     ("liasse.extract.cascade", "extract_document"),
     ("liasse.sync.enrichment", "StoreEnricher.enrich"),
+    ("liasse.sync.enrichment", "StoreEnricher._knowledge"),
+    ("liasse.sync.enrichment", "StoreEnricher._create_if_confident"),
+    ("liasse.enrich.classifier", "AccountClassifier.top"),
+    ("liasse.enrich.classifier", "AccountClassifier.train"),
+    ("liasse.enrich.directory", "resolve_supplier"),
+    ("liasse.enrich.duplicates", "DuplicateIndex.find"),
     ("liasse.app.pipelines", "CascadeExtractor._memories"),
     ("liasse.sync.steps", "_fetch_one"), ("liasse.sync.steps", "_claim_to_read"),
     ("liasse.sync.steps", "_store_read"), ("liasse.sync.posting", "drain_post_outbox"),
@@ -42,6 +48,8 @@ seconds: defaultdict[str, float] = defaultdict(float)
 cpu: defaultdict[str, float] = defaultdict(float)  # this thread's CPU (the machine is shared)
 calls: defaultdict[str, int] = defaultdict(int)
 statements: defaultdict[str, int] = defaultdict(int)
+# Statements by job kind and by their first words: which ones a document pays for.
+shapes: defaultdict[str, int] = defaultdict(int)
 current = threading.local()  # the job kind running in this thread
 
 
@@ -63,8 +71,10 @@ def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def count(*_: Any) -> None:
-    statements[getattr(current, "job", None) or "other"] += 1
+def count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    job = getattr(current, "job", None) or "other"
+    statements[job] += 1
+    shapes[f"{job}: {' '.join(statement.split())[:90]}"] += 1
 
 
 def install() -> None:
@@ -89,6 +99,8 @@ def dump(out: str) -> None:
     process = time.process_time()
     figures["process cpu"] = [1, round(process, 3), round(process, 3)]
     figures.update({f"sql {job}": [total, 0] for job, total in statements.items()})
+    figures.update({f"shape {shape}": [total, 0] for shape, total in
+                    sorted(shapes.items(), key=lambda item: -item[1])})
     Path(out).write_text(json.dumps(figures, indent=1), encoding="utf-8")
 
 

@@ -101,3 +101,26 @@ def test_iban_of_another_supplier_is_a_fraud_warning() -> None:
     assert found.supplier and found.supplier.id == "papeterie"
     assert any("possible fraud" in flag and COWORK.name in flag for flag in found.flags)
     assert found.confidence <= 0.5
+
+
+def test_a_grown_directory_finds_what_one_built_with_the_supplier_finds() -> None:
+    """`with_supplier` (a window's new supplier) answers every lookup as a directory built
+    with that supplier last, and leaves the directory it grew from as it was."""
+    first = [known(COWORK, "s1"), known(TELECOM, "s2")]
+    # Shares the VAT id of s1, the IBAN of s2, a domain and a name of its own.
+    added = Supplier("s3", "Papeterie Bis", vat_ids=(COWORK.vat_id,), ibans=(TELECOM.iban,),
+                     domains=("www.papeterie-bis.fr",), name_variants=("Papeterie 2",))
+    small = InMemoryDirectory(first)
+    grown, built = small.with_supplier(added), InMemoryDirectory([*first, added])
+    keys = {COWORK.vat_id.replace(" ", ""), *added.company_keys(), *first[1].company_keys()}
+    for key in keys:
+        assert grown.by_company_key(key) == built.by_company_key(key), key
+    for iban in (COWORK.iban, TELECOM.iban):
+        assert grown.by_iban(iban) == built.by_iban(iban)
+    assert grown.by_domain("papeterie-bis.fr") == built.by_domain("papeterie-bis.fr") == [added]
+    assert grown.names() == built.names()
+    assert [s.id for s in grown.by_company_key(next(iter(first[0].company_keys())))] == [
+        "s1", "s3"]
+    assert small.names() == InMemoryDirectory(first).names()
+    assert all(s.id != "s3" for key in keys for s in small.by_company_key(key))
+    assert [s.id for s in small.by_iban(TELECOM.iban)] == ["s2"]

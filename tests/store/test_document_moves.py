@@ -96,3 +96,51 @@ def test_a_chunk_claim_takes_the_free_documents_in_their_states_in_order(engine:
         taken = repo.claim_documents(ids, [State.FETCHED], "another", later,
                                      later + timedelta(minutes=10))
         assert [document.id for document in taken] == [ids[0], ids[1], ids[3]]
+
+
+REVIEW_MOVES = [*READ_MOVES[:2], (
+    transition(State.ENRICHED, State.IN_REVIEW, actor="step:route", reason="unsure"),
+    {"confidence": "0.4"})]
+
+
+def test_moves_of_many_documents_write_each_its_state_and_audit_events(engine: Engine
+                                                                       ) -> None:
+    workspace_id, ids = _documents(engine, 3)
+    with make_session_factory(engine).begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        documents = [repo.get_document(document_id) for document_id in ids]
+        documents[1].invoice_number = "F-2"  # a step's own change goes with the move
+        repo.apply_transitions_to_many([(documents[0], READ_MOVES), (documents[1], REVIEW_MOVES),
+                                        (documents[2], READ_MOVES)])
+    with make_session_factory(engine).begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        stored = [repo.get_document(document_id) for document_id in ids]
+        trails = [[(e.before, e.after, e.reason) for e in repo.audit_trail(document_id)[1:]]
+                  for document_id in ids]
+    assert [(d.state, d.state_reason, d.claim_owner) for d in stored] == [
+        ("approved", "confident", None), ("in_review", "unsure", None),
+        ("approved", "confident", None)]
+    assert stored[1].invoice_number == "F-2"
+    assert trails[1] == [("fetched", "extracted", "read"), ("extracted", "enriched", "enriched"),
+                         ("enriched", "in_review", "unsure")]
+    assert trails[0] == trails[2] == [*trails[1][:2], ("enriched", "approved", "confident")]
+
+
+def test_moves_of_many_documents_one_of_which_moved_meanwhile_are_stale(engine: Engine
+                                                                        ) -> None:
+    workspace_id, ids = _documents(engine, 2)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        stale = DocumentRepo(session, workspace_id).get_document(ids[1])
+        fresh = DocumentRepo(session, workspace_id).get_document(ids[0])
+    with sessions.begin() as session:  # another writer moves the second one meanwhile
+        repo = DocumentRepo(session, workspace_id)
+        repo.apply_transition(repo.get_document(ids[1]), READ_MOVES[0][0])
+    with pytest.raises(StaleState), sessions.begin() as session:  # rolled back
+        repo = DocumentRepo(session, workspace_id)
+        # Objects read before the other's move: the check happens in the database.
+        repo.apply_transitions_to_many([(session.merge(fresh, load=False), READ_MOVES),
+                                        (session.merge(stale, load=False), READ_MOVES)])
+    with sessions.begin() as session:
+        repo = DocumentRepo(session, workspace_id)
+        assert [repo.get_document(i).state for i in ids] == ["fetched", "extracted"]

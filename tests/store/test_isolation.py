@@ -113,6 +113,8 @@ def source_file_probes(a: SourceFileRepo, b: Seeded) -> Probes:
             a.count_source_files_by_status(), 1),
         "settle_fetched_file": lambda: _assert_false(
             a.settle_fetched_file(b.source_file_id, b.document_id, duplicate=False)),
+        "settle_fetched_files": lambda: _assert_false(
+            a.settle_fetched_files([(b.source_file_id, b.document_id, False)])),
     }
 
 
@@ -120,6 +122,7 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
     own_document = a.documents_in_states([State.FETCHED])[0]
     return {
         "document_by_sha256": lambda: _assert_none(a.document_by_sha256(f"{'b':0<64}")),
+        "documents_by_sha256": lambda: _assert_empty(a.documents_by_sha256([f"{'b':0<64}"])),
         "create_document": lambda: _rows_belong(a.create_document(
             sha256="c" * 64, size=1, file_name="c", media_type="x", actor="t"), a.workspace_id),
         "get_document": lambda: _not_found(lambda: a.get_document(b.document_id)),
@@ -137,10 +140,14 @@ def document_probes(a: DocumentRepo, b: Seeded) -> Probes:
             b.document_id, State.FETCHED, "me", NOW, NOW + timedelta(minutes=5))),
         "claim_documents": lambda: _assert_empty(a.claim_documents(
             [b.document_id], [State.FETCHED], "me", NOW, NOW + timedelta(minutes=5))),
+        "documents_by_ids": lambda: _assert_empty(a.documents_by_ids([b.document_id])),
         "documents_for_update": lambda: _assert_empty(a.documents_for_update([b.document_id])),
         "apply_transitions": lambda: _not_found(lambda: a.apply_transitions(
             a.session.get(type(own_document), b.document_id),  # type: ignore[arg-type]
             [(transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"), {})])),
+        "apply_transitions_to_many": lambda: _not_found(lambda: a.apply_transitions_to_many([(
+            a.session.get(type(own_document), b.document_id),  # type: ignore[list-item]
+            [(transition(State.FETCHED, State.EXTRACTED, actor="t", reason="r"), {})])])),
         "add_audit": lambda: _rows_belong(
             a.add_audit("document", "x", actor="t", reason="r"), a.workspace_id),
         "audit_trail": lambda: _assert_empty(a.audit_trail(b.document_id)),
@@ -156,6 +163,10 @@ def outbox_probes(a: OutboxRepo, b: Seeded) -> Probes:
         "get_outbox_item": lambda: _not_found(lambda: a.get_outbox_item(b.outbox_id)),
         "outbox_ready": lambda: _rows_belong(a.outbox_ready(NOW), a.workspace_id),
         "list_outbox": lambda: _rows_belong(a.list_outbox(), a.workspace_id),
+        "enqueue_outbox_many": lambda: _assert_equal(a.enqueue_outbox_many(
+            "k", [(b.outbox_key, {}, None)]), {b.outbox_key}),  # its own, not b's
+        "claim_outbox_items": lambda: _assert_empty(a.claim_outbox_items(
+            [b.outbox_id], NOW, owner="me", until=NOW + timedelta(minutes=5))),
         "claim_outbox_item": lambda: _assert_false(a.claim_outbox_item(
             b.outbox_id, NOW, owner="me", until=NOW + timedelta(minutes=5))),
         "release_outbox_item": lambda: _not_found(lambda: a.release_outbox_item(b.outbox_id, NOW)),

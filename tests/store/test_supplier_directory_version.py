@@ -38,3 +38,24 @@ def test_every_supplier_change_moves_the_directory_version(engine: Engine) -> No
     change("a merge", lambda r: r.merge(ids["a"], ids["b"]))
     with sessions.begin() as session:
         assert SupplierRepo(session, workspace_id).directory_version() == seen[-1]
+
+
+def test_the_knowledge_version_is_both_versions_in_one(engine: Engine) -> None:
+    """What an enricher checks before each document: the directory's and the history's
+    versions, the same as asked one by one, whatever changed."""
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+
+    def versions() -> tuple[object, object]:
+        with sessions.begin() as session:
+            repo = SupplierRepo(session, workspace_id)
+            apart = (repo.directory_version(), repo.postings_version())
+            assert repo.knowledge_version() == apart
+            return apart
+
+    empty = versions()
+    with sessions.begin() as session:
+        SupplierRepo(session, workspace_id).add(Supplier("", "Alpha SAS", sirens=("732829320",)))
+    added = versions()
+    assert added[0] != empty[0] and added[1] == empty[1]

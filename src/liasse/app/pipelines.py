@@ -19,6 +19,7 @@ from liasse.domain.receipts import ReceiptSink
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.memory import SupplierMemory
 from liasse.store.connections_repo import ConnectionRepo
+from liasse.store.db import autocommit_session
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.tables import Workspace
 from liasse.sync.bank_window import BankPipeline, BankWindowReport
@@ -128,7 +129,8 @@ class CascadeExtractor:
     def _memories(self, workspace_id: str) -> tuple[SupplierMemory, ...]:
         if self._sessions is None:
             return ()
-        with self._sessions.begin() as session:
+        # Without a transaction (its BEGIN and COMMIT were two of three round trips).
+        with autocommit_session(self._sessions) as session:
             memories = MemoryRepo(session, workspace_id)
             version = memories.memories_version()
             cached = self._memories_read.get(workspace_id)

@@ -66,13 +66,30 @@ class InMemoryDirectory:
         self._by_domain: dict[str, list[Supplier]] = defaultdict(list)
         self._names: list[tuple[str, Supplier]] = []
         for supplier in suppliers:
-            for key in supplier.company_keys():
-                self._by_key[key].append(supplier)
-            for iban in supplier.ibans:
-                self._by_iban[compact(iban)].append(supplier)
-            for domain in supplier.domains:
-                self._by_domain[_domain(domain)].append(supplier)
-            self._names.extend((normalise_name(name), supplier) for name in supplier.names)
+            self._add(supplier)
+
+    def with_supplier(self, supplier: Supplier) -> InMemoryDirectory:
+        """This directory with one supplier more, as if built with it last; this one is
+        left as it was. A window creating suppliers one after the other grew its directory
+        by indexing every supplier again each time (quadratic on a first sync)."""
+        grown = InMemoryDirectory(())
+        grown._by_key = defaultdict(list, self._by_key)
+        grown._by_iban = defaultdict(list, self._by_iban)
+        grown._by_domain = defaultdict(list, self._by_domain)
+        grown._names = list(self._names)
+        grown._add(supplier)
+        return grown
+
+    def _add(self, supplier: Supplier) -> None:
+        # New lists, never appended in place: a grown directory shares the others.
+        for key in supplier.company_keys():
+            self._by_key[key] = [*self._by_key.get(key, ()), supplier]
+        for iban in supplier.ibans:
+            self._by_iban[compact(iban)] = [*self._by_iban.get(compact(iban), ()), supplier]
+        for domain in supplier.domains:
+            name = _domain(domain)
+            self._by_domain[name] = [*self._by_domain.get(name, ()), supplier]
+        self._names.extend((normalise_name(name), supplier) for name in supplier.names)
 
     def by_company_key(self, key: str) -> Sequence[Supplier]:
         return self._by_key.get(key, [])

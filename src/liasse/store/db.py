@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled PostgreSQL connection idle at least this long is pinged before it is handed
+# out (a database restarted meanwhile left it dead). One in use a moment ago is not: a
+# ping at every checkout was a round trip for every transaction a worker runs.
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "liasse_checked_in_at"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -25,7 +32,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping`, for connections that sat idle: a dead one (the database restarted)
+    makes the pool drop every connection older than now and hand out a new one."""
+    checked_in = record.info.get(_CHECKED_IN_AT)
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return  # new, or used a moment ago
+    try:
+        # In autocommit: no BEGIN, and no transaction left open that would keep the
+        # session from choosing its own (`autocommit_session`).
+        dbapi_connection.autocommit = True
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        finally:
+            dbapi_connection.autocommit = False
+    except Exception as error:  # any driver error on a trivial statement: a dead link
+        raise exc.InvalidatePoolError(str(error)) from error
 
 
 def _ensure_sqlite_parent(url: str) -> None:
@@ -49,6 +83,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def autocommit_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose statements each stand alone, without BEGIN and COMMIT: for the
+    version checks made before each document, where a transaction's two round trips
+    cost more than the read. Each statement sees what was committed when it started, so
+    a version read here, then the content it stands for, gives content at least as new
+    as the version (a cache keyed on it reads again at worst once more). Not for writes."""
+    with sessions() as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
 
 
 def ping(engine: Engine) -> None:

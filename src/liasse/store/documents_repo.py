@@ -8,12 +8,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from liasse.domain.states import State, Transition
 from liasse.store.repo import BoundRepo, NotFound, StaleState
-from liasse.store.tables import AuditEvent, Document, utcnow
+from liasse.store.tables import AuditEvent, Document, new_id, utcnow
 
 
 class DocumentRepo(BoundRepo):
@@ -26,11 +26,20 @@ class DocumentRepo(BoundRepo):
             )
         ).first()
 
+    def documents_by_sha256(self, sha256s: Sequence[str]) -> dict[str, Document]:
+        """`document_by_sha256` for many contents in one statement, by content."""
+        return {document.sha256: document for document in self.session.scalars(
+            select(Document).where(Document.workspace_id == self.workspace_id,
+                                   Document.sha256.in_(list(sha256s))))}
+
     def create_document(
         self, *, sha256: str, size: int, file_name: str, media_type: str, actor: str,
-        source_kind: str | None = None,
+        source_kind: str | None = None, flush: bool = True,
     ) -> Document:
+        """A new fetched document with its audit event; `flush=False` leaves both to the
+        next flush (a fetched chunk's documents then go in one INSERT)."""
         document = Document(
+            id=new_id(),
             workspace_id=self.workspace_id,
             sha256=sha256,
             size=size,
@@ -41,7 +50,8 @@ class DocumentRepo(BoundRepo):
             source_kind=source_kind,
         )
         self.session.add(document)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         self.add_audit(
             "document", document.id, actor=actor, before=State.DISCOVERED.value,
             after=State.FETCHED.value, reason="content stored",
@@ -181,6 +191,12 @@ class DocumentRepo(BoundRepo):
                 after=move.after.value, reason=move.reason, details=details or {},
             )
 
+    def documents_by_ids(self, document_ids: Sequence[str]) -> dict[str, Document]:
+        """The documents by id, in one statement (those erased are missing)."""
+        return {document.id: document for document in self.session.scalars(
+            select(Document).where(Document.workspace_id == self.workspace_id,
+                                   Document.id.in_(list(document_ids))))}
+
     def documents_for_update(self, document_ids: Sequence[str]) -> dict[str, Document]:
         """The documents by id, their rows locked until the transaction ends (PostgreSQL:
         no other writer moves them meanwhile, so a state read here still holds at commit;
@@ -196,15 +212,52 @@ class DocumentRepo(BoundRepo):
         one conditional UPDATE from the first start to the last end, with an audit event
         for each move, as `apply_transition` one after the other would write them: the
         steps between are never seen outside this transaction."""
-        first, last = moves[0][0], moves[-1][0]
-        for (before, _), (after, _) in itertools.pairwise(moves):
-            if before.after is not after.before:
-                raise ValueError(f"{before.after.value} is not {after.before.value}")
+        first, last = _checked_moves(moves)
         self.apply_transition(document, replace(last, before=first.before), None,
                               audit=False)
         for move, details in moves:
             self.add_audit("document", document.id, actor=move.actor, before=move.before.value,
                            after=move.after.value, reason=move.reason, details=details)
+
+    def apply_transitions_to_many(
+            self, items: Sequence[tuple[Document, Sequence[tuple[Transition, dict[str, Any]]]]]
+    ) -> None:
+        """`apply_transitions` for several documents, written in three statements whatever
+        their number (their own changes, the conditional moves sent as one batch, their
+        audit events) instead of three a document; `StaleState` if any of them moved (the
+        caller's transaction then writes none of them)."""
+        if not self.session.get_bind().dialect.supports_sane_multi_rowcount:
+            for document, moves in items:
+                self.apply_transitions(document, moves)
+            return
+        now, rows = utcnow(), []
+        for document, moves in items:
+            first, last = _checked_moves(moves)
+            if document.workspace_id != self.workspace_id:
+                raise NotFound(f"document {document.id}")
+            if document.state != first.before.value:
+                raise StaleState(f"document {document.id} is {document.state}, "
+                                 f"not {first.before.value}")
+            rows.append({"b_id": document.id, "b_before": first.before.value,
+                         "b_after": last.after.value, "b_reason": last.reason})
+        self.session.flush()  # the steps' own changes to the rows go first
+        result = self.session.connection().execute(
+            update(Document)
+            .where(Document.workspace_id == self.workspace_id,
+                   Document.id == bindparam("b_id"), Document.state == bindparam("b_before"))
+            .values(state=bindparam("b_after"), state_reason=bindparam("b_reason"),
+                    updated_at=now, claim_owner=None, claim_until=None), rows)
+        if result.rowcount != len(rows):
+            raise StaleState("a document moved meanwhile")
+        for (document, moves), row in zip(items, rows, strict=True):
+            for name, value in (("state", row["b_after"]), ("state_reason", row["b_reason"]),
+                                ("updated_at", now), ("claim_owner", None),
+                                ("claim_until", None)):
+                set_committed_value(document, name, value)
+            for move, details in moves:
+                self.add_audit("document", document.id, actor=move.actor,
+                               before=move.before.value, after=move.after.value,
+                               reason=move.reason, details=details)
 
     # --- audit ----------------------------------------------------------------------------
 
@@ -236,3 +289,12 @@ class DocumentRepo(BoundRepo):
             .order_by(AuditEvent.id)
         ).all()
 
+
+def _checked_moves(moves: Sequence[tuple[Transition, dict[str, Any]]]
+                   ) -> tuple[Transition, Transition]:
+    """The first and the last of moves that follow each other (each one's end the next
+    one's start)."""
+    for (before, _), (after, _) in itertools.pairwise(moves):
+        if before.after is not after.before:
+            raise ValueError(f"{before.after.value} is not {after.before.value}")
+    return moves[0][0], moves[-1][0]

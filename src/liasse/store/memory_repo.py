@@ -6,7 +6,9 @@ confirmation is `liasse.app.learning`'s decision, kept out of here.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, String, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liasse.extract.memory import SupplierMemory
@@ -34,14 +36,8 @@ class MemoryRepo:
         """Changes whenever a memory is saved, forgotten or added (`save` sets `updated_at`)
         or a supplier changes (its name goes with its memory; merges move memories): a
         cached `memories()` read at the same version is still right. One row, one query."""
-        suppliers = (select(func.count(), func.coalesce(func.sum(SupplierRow.revision), 0))
-                     .where(SupplierRow.workspace_id == self.workspace_id).subquery())
-        row = self.session.execute(
-            select(func.count(SupplierMemoryRow.id), func.max(SupplierMemoryRow.updated_at),
-                   *suppliers.c)
-            .select_from(suppliers)
-            .outerjoin(SupplierMemoryRow, SupplierMemoryRow.workspace_id == self.workspace_id)
-            .group_by(*suppliers.c)).one()
+        row = self.session.execute(_MEMORIES_VERSION,
+                                   {"workspace_id": self.workspace_id}).one()
         return tuple(row)
 
     def memory_of(self, supplier_id: str) -> SupplierMemory | None:
@@ -97,3 +93,18 @@ def _to_memory(row: SupplierMemoryRow, name: str) -> SupplierMemory:
                                     ledger_account=row.ledger_account,
                                     confirmations=row.confirmations,
                                     not_invoice=row.not_invoice)
+
+
+def _memories_version() -> Select[Any]:
+    workspace_id: BindParameter[str] = bindparam("workspace_id", type_=String())
+    suppliers = (select(func.count(), func.coalesce(func.sum(SupplierRow.revision), 0))
+                 .where(SupplierRow.workspace_id == workspace_id).subquery())
+    return (select(func.count(SupplierMemoryRow.id), func.max(SupplierMemoryRow.updated_at),
+                   *suppliers.c)
+            .select_from(suppliers)
+            .outerjoin(SupplierMemoryRow, SupplierMemoryRow.workspace_id == workspace_id)
+            .group_by(*suppliers.c))
+
+
+# Built once: the extractor checks it before every document.
+_MEMORIES_VERSION = _memories_version()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from liasse.store.db import insert_unless_present
+from liasse.store.db import insert_many_unless_present, insert_unless_present
 from liasse.store.repo import BoundRepo, NotFound
 from liasse.store.tables import OutboxItem, new_id, utcnow
 
@@ -29,6 +29,22 @@ class OutboxRepo(BoundRepo):
             "created_at": utcnow(),
         }, unique=["workspace_id", "idempotency_key"])
         return self.outbox_item_by_key(idempotency_key), created
+
+    def enqueue_outbox_many(self, kind: str,
+                            intents: Sequence[tuple[str, dict[str, Any], str | None]]
+                            ) -> set[str]:
+        """`enqueue_outbox` for many (key, payload, document id) in one statement: the keys
+        recorded now (the others had their intent already, or got it meanwhile). They are
+        sent in the order given (`outbox_ready` goes by `created_at`, a microsecond apart)."""
+        now = utcnow()
+        taken = insert_many_unless_present(self.session, OutboxItem, [{
+            "id": new_id(), "workspace_id": self.workspace_id, "kind": kind,
+            "idempotency_key": key, "payload": payload, "document_id": document_id,
+            "status": "pending", "attempts": 0,
+            "created_at": now + timedelta(microseconds=index),
+        } for index, (key, payload, document_id) in enumerate(intents)],
+            unique=["workspace_id", "idempotency_key"])
+        return {str(key) for _, key in taken}
 
     def outbox_item_by_key(self, idempotency_key: str) -> OutboxItem:
         item = self.session.scalars(
@@ -92,6 +108,26 @@ class OutboxRepo(BoundRepo):
             .execution_options(synchronize_session="fetch")
         )
         return bool(getattr(result, "rowcount", 0))
+
+    def claim_outbox_items(self, item_ids: Sequence[str], now: datetime, *, owner: str,
+                           until: datetime) -> set[str]:
+        """`claim_outbox_item` for many items in one statement: the ids this call claimed."""
+        if not item_ids:
+            return set()
+        return set(self.session.scalars(
+            update(OutboxItem)
+            .where(
+                OutboxItem.workspace_id == self.workspace_id,
+                OutboxItem.id.in_(list(item_ids)),
+                OutboxItem.status == "pending",
+                or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now,
+                    OutboxItem.claim_owner == owner),
+            )
+            .values(attempts=OutboxItem.attempts + 1, next_attempt_at=until,
+                    claim_owner=owner)
+            .returning(OutboxItem.id)
+            .execution_options(synchronize_session="fetch")
+        ).all())
 
     def release_outbox_item(self, item_id: str, next_attempt_at: datetime | None) -> None:
         """End the attempt in flight: the item is due again at `next_attempt_at`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from liasse.domain.ports import SourceEntry
 from liasse.store.db import insert_many_unless_present, insert_unless_present
@@ -146,6 +146,29 @@ class SourceFileRepo(BoundRepo):
             .execution_options(synchronize_session="fetch")
         )
         return bool(getattr(result, "rowcount", 0))
+
+    def settle_fetched_files(self, settles: Sequence[tuple[str, str, bool]]) -> bool:
+        """`settle_fetched_file` for many (file id, document id, duplicate), sent as one
+        batch after the session's pending rows; False, and the caller's savepoint is to be
+        rolled back, when another window settled one of them first."""
+        if not settles:
+            return True
+        self.session.flush()  # the documents they point to go in first
+        if not self.session.get_bind().dialect.supports_sane_multi_rowcount:
+            return all(self.settle_fetched_file(file_id, document_id, duplicate=duplicate)
+                       for file_id, document_id, duplicate in settles)
+        result = self.session.connection().execute(
+            update(SourceFile)
+            .where(SourceFile.workspace_id == self.workspace_id,
+                   SourceFile.id == bindparam("b_id"),
+                   # Not IN (…): an executemany takes no expanding list.
+                   or_(SourceFile.status == "discovered", SourceFile.status == "fetch_failed"))
+            .values(document_id=bindparam("b_document"), duplicate=bindparam("b_duplicate"),
+                    status=bindparam("b_status")),
+            [{"b_id": file_id, "b_document": document_id, "b_duplicate": duplicate,
+              "b_status": "duplicate" if duplicate else "fetched"}
+             for file_id, document_id, duplicate in settles])
+        return bool(result.rowcount == len(settles))
 
     def source_files_of_document(self, document_id: str) -> Sequence[SourceFile]:
         return self.session.scalars(

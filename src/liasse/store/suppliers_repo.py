@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import BindParameter, Select, String, bindparam, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from liasse.domain.documents import KnownDocument
@@ -27,7 +27,7 @@ from liasse.domain.suppliers import (
     merge_suppliers,
     normalise_name,
 )
-from liasse.store.db import insert_unless_present
+from liasse.store.db import insert_many_unless_present
 from liasse.store.repo import NotFound
 from liasse.store.tables import Document, SupplierKey, SupplierRow
 
@@ -99,6 +99,19 @@ class SupplierRepo:
         ).all()
         return [_to_domain(row) for row in rows]
 
+    def live_supplier_ids(self) -> set[str]:
+        """The ids of `suppliers()`, in one narrow statement (what a cached directory lacks)."""
+        return set(self.session.scalars(
+            select(SupplierRow.id).where(SupplierRow.workspace_id == self.workspace_id,
+                                         SupplierRow.merged_into.is_(None))))
+
+    def suppliers_by_ids(self, supplier_ids: list[str]) -> list[Supplier]:
+        """These suppliers (live or merged), in the order given; unknown ids left out."""
+        rows = {row.id: row for row in self.session.scalars(
+            select(SupplierRow).where(SupplierRow.workspace_id == self.workspace_id,
+                                      SupplierRow.id.in_(supplier_ids)))}
+        return [_to_domain(rows[i]) for i in supplier_ids if i in rows]
+
     def directory_version(self) -> tuple[int, int]:
         """Changes whenever a supplier row is added, removed or updated (merges, renames,
         rules included): a cached directory with the same version is still right."""
@@ -127,12 +140,15 @@ class SupplierRepo:
         )
         self.session.add(row)
         self.session.flush()
-        # In a stable order, so two writers never wait on each other's keys crosswise.
-        for key in sorted(supplier.company_keys()):
-            if not insert_unless_present(self.session, SupplierKey, {
-                    "workspace_id": self.workspace_id, "key": key, "supplier_id": row.id},
-                    unique=["workspace_id", "key"]):
-                return self._already_known(row, key)
+        # In a stable order, so two writers never wait on each other's keys crosswise;
+        # in one statement (a round trip a key cost more than the rest of the insert).
+        keys = sorted(supplier.company_keys())
+        taken = insert_many_unless_present(self.session, SupplierKey, [
+            {"workspace_id": self.workspace_id, "key": key, "supplier_id": row.id}
+            for key in keys], unique=["workspace_id", "key"])
+        held = next((key for key in keys if (self.workspace_id, key) not in taken), None)
+        if held is not None:
+            return self._already_known(row, held)
         return _to_domain(row)
 
     def _already_known(self, fresh: SupplierRow, key: str) -> Supplier:
@@ -325,6 +341,13 @@ class SupplierRepo:
         ).one()
         return int(count), latest
 
+    def knowledge_version(self) -> tuple[tuple[int, int], tuple[int, datetime | None]]:
+        """`directory_version` and `postings_version` in one statement: an enricher checks
+        both before each document, and a round trip each cost more than the check."""
+        suppliers, revisions, postings, latest = tuple(self.session.execute(
+            _KNOWLEDGE_VERSION, {"workspace_id": self.workspace_id}).one())
+        return (int(suppliers), int(revisions)), (int(postings), latest)
+
     def _in_history(self) -> tuple[Any, ...]:
         return (Document.workspace_id == self.workspace_id,
                 Document.ledger_account.is_not(None), Document.state.in_(HISTORY_STATES))
@@ -337,6 +360,24 @@ class SupplierRepo:
                                    Document.state.not_in(NOT_YET_ENRICHED))
         ).all()
         return [known_document(row) for row in rows]
+
+
+def _knowledge_version() -> Select[Any]:
+    workspace_id: BindParameter[str] = bindparam("workspace_id", type_=String())
+    directory = (select(func.count().label("suppliers"),
+                        func.coalesce(func.sum(SupplierRow.revision), 0).label("revisions"))
+                 .where(SupplierRow.workspace_id == workspace_id).subquery())
+    history = (select(func.count().label("postings"),
+                      func.max(Document.updated_at).label("latest"))
+               .where(Document.workspace_id == workspace_id,
+                      Document.ledger_account.is_not(None),
+                      Document.state.in_(HISTORY_STATES)).subquery())
+    return (select(directory.c.suppliers, directory.c.revisions, history.c.postings,
+                   history.c.latest).select_from(directory).join(history, true()))
+
+
+# Built once: it runs before every document, and building it cost more than running it.
+_KNOWLEDGE_VERSION = _knowledge_version()
 
 
 def _union(have: list[str], more: tuple[str, ...]) -> list[str]:

@@ -28,6 +28,7 @@ from liasse.enrich import EnrichedDocument, WorkspaceKnowledge, enrich_document
 from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
+from liasse.store.db import autocommit_session
 from liasse.store.suppliers_repo import SupplierRepo
 
 # The workspace's history trains the account classifier from this many postings on.
@@ -104,10 +105,13 @@ class StoreEnricher:
         return enrichment
 
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
-        with self._sessions.begin() as session:
+        # Without a transaction: a version check before each document, three round trips
+        # in one (what changed since is read again, see `autocommit_session`).
+        with autocommit_session(self._sessions) as session:
             repo = SupplierRepo(session, context.workspace_id)
-            directory = self._current_directory(repo)
-            version, history = self._current_history(repo)
+            directory_version, history_version = repo.knowledge_version()
+            directory = self._current_directory(repo, directory_version)
+            version, history = self._current_history(repo, history_version)
         classifier = self._classifiers.classifier(context.workspace_id, version, history)
         return WorkspaceKnowledge(
             directory=directory,
@@ -116,16 +120,18 @@ class StoreEnricher:
             history=history, classifier=classifier, duplicates=self._index(context),
         )
 
-    def _current_directory(self, repo: SupplierRepo) -> InMemoryDirectory:
-        version = repo.directory_version()
-        if self._directory is None or self._directory.version != version:
-            self._directory = _CachedDirectory(version, tuple(repo.suppliers()))
-        return self._directory.directory
+    def _current_directory(self, repo: SupplierRepo, version: tuple[int, int]
+                           ) -> InMemoryDirectory:
+        cached = self._directory
+        if cached is None or cached.version != version:
+            cached = self._directory = (_grown(repo, cached, version)
+                                        or _CachedDirectory(version, tuple(repo.suppliers())))
+        return cached.directory
 
-    def _current_history(self, repo: SupplierRepo) -> tuple[HistoryVersion, list[Posting]]:
+    def _current_history(self, repo: SupplierRepo, version: HistoryVersion
+                         ) -> tuple[HistoryVersion, list[Posting]]:
         """The posting history, read again only when it changed (it grows with every
         posted document: reading it for each document made a window quadratic)."""
-        version = repo.postings_version()
         if self._history is None or self._history[0] != version:
             self._history = (version, repo.postings())
         return self._history
@@ -135,7 +141,8 @@ class StoreEnricher:
         change since the cache was read (else the next document reads it all again)."""
         cached = self._directory
         if cached is not None and version == (cached.version[0] + 1, cached.version[1] + 1):
-            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier))
+            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier),
+                                               cached.directory.with_supplier(supplier))
 
     def _index(self, context: WorkspaceContext) -> DuplicateIndex:
         if self._duplicates is None:
@@ -160,10 +167,30 @@ class StoreEnricher:
 class _CachedDirectory:
     version: tuple[int, int]  # `SupplierRepo.directory_version` when it was read
     suppliers: tuple[Supplier, ...]
+    grown: InMemoryDirectory | None = None  # the previous directory with the new supplier
 
     @cached_property
     def directory(self) -> InMemoryDirectory:
-        return InMemoryDirectory(self.suppliers)
+        return self.grown or InMemoryDirectory(self.suppliers)
+
+
+def _grown(repo: SupplierRepo, cached: _CachedDirectory | None, version: tuple[int, int]
+           ) -> _CachedDirectory | None:
+    """The cached directory with the suppliers others created since, when that is all that
+    changed: as many rows more as revisions more (a new row starts at revision 1, any change
+    to a row adds to its revision, none is deleted). Another worker creating sellers made
+    each document read and index the whole directory again. None: read it all."""
+    added = version[0] - cached.version[0] if cached is not None else 0
+    if cached is None or added <= 0 or version[1] - cached.version[1] != added:
+        return None
+    new_ids = repo.live_supplier_ids() - {supplier.id for supplier in cached.suppliers}
+    if len(new_ids) != added:
+        return None  # something else moved meanwhile
+    new = repo.suppliers_by_ids(sorted(new_ids))
+    directory = cached.directory
+    for supplier in new:
+        directory = directory.with_supplier(supplier)
+    return _CachedDirectory(version, (*cached.suppliers, *new), directory)
 
 
 def _with_supplier(known: KnownDocument, supplier: Supplier) -> KnownDocument:

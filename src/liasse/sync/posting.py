@@ -19,7 +19,7 @@ from liasse.domain.errors import NeedsReconnect, RejectedData, StepFailure
 from liasse.domain.money import Money
 from liasse.domain.outcome import POSTED_TYPES, posting_blocker
 from liasse.domain.ports import InvoiceToPost, PostResult
-from liasse.domain.states import State, transition
+from liasse.domain.states import State, Transition, transition
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.outbox_repo import OutboxRepo
 from liasse.store.repo import StaleState
@@ -43,7 +43,6 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
     An approved document that cannot be posted (not an invoice, unreadable, a sales
     document) is parked with the reason, never left approved in silence. Receipts and
     payment confirmations wait for the bank line they are attached to."""
-    created = 0
     unpostable: list[tuple[str, str]] = []
     with pipeline.sessions.begin() as session:
         repo = DocumentRepo(session, pipeline.workspace_id)
@@ -54,6 +53,7 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
         # already recorded are looked up once a pass, not written again one by one.
         intended = set(outbox.outbox_items_by_keys(
             [posting_key(pipeline.workspace_id, document.sha256) for document in approved]))
+        intents: list[tuple[str, dict[str, Any], str | None]] = []
         for document in approved:
             extraction = document.read_extraction()
             blocker = posting_blocker(document.document_type, document.source_kind, extraction)
@@ -71,12 +71,10 @@ def record_post_intents(pipeline: Pipeline, counts: WindowCounts | None = None) 
                 converted = Money(document.converted_minor, document.converted_currency)
                 facts["converted_total"] = converted.format_plain()
                 facts["converted_currency"] = converted.currency
-            _, is_new = outbox.enqueue_outbox(
-                OUTBOX_QONTO_INVOICE, key,
-                {"sha256": document.sha256, "file_name": document.file_name, "facts": facts},
-                document_id=document.id,
-            )
-            created += int(is_new)
+            intents.append((key, {"sha256": document.sha256, "file_name": document.file_name,
+                                  "facts": facts}, document.id))
+        # One statement for the pass (a statement an intent cost more than the rest).
+        created = len(outbox.enqueue_outbox_many(OUTBOX_QONTO_INVOICE, intents))
     for document_id, blocker in unpostable:
         fail_document(pipeline, document_id, RejectedData(blocker), "post")
         if counts is not None:
@@ -122,17 +120,20 @@ def _claim_batch(pipeline: Pipeline, drain: _Drain) -> list[InvoiceToPost]:
                                                    limit=POST_BATCH + len(drain.tried),
                                                    owner=pipeline.owner)
                 if item.id not in drain.tried]):
-            for item in fresh[:POST_BATCH - len(claimed)]:
-                drain.tried.add(item.id)
-                document = documents.get_document(item.document_id or "")
-                if document.state != State.APPROVED.value:
-                    continue  # it waits for its retry or was sent back to review
-                if not repo.claim_outbox_item(item.id, now, owner=pipeline.owner,
-                                              until=now + CLAIM_LEASE):
-                    continue  # another window or worker is sending it
-                facts = item.read_payload_as(InvoicePostPayload).facts
-                claimed.append((document.id, item.idempotency_key, document.file_name,
-                                document.sha256, dict(facts)))
+            take = fresh[:POST_BATCH - len(claimed)]
+            drain.tried.update(item.id for item in take)
+            # In one statement each: the documents, then the claims (not two a document).
+            approved = documents.documents_by_ids([item.document_id or "" for item in take])
+            # A document that is not approved waits for its retry or was sent back to review.
+            due = [(item, approved[item.document_id]) for item in take
+                   if item.document_id in approved
+                   and approved[item.document_id].state == State.APPROVED.value]
+            won = repo.claim_outbox_items([item.id for item, _ in due], now,
+                                          owner=pipeline.owner, until=now + CLAIM_LEASE)
+            # The others: another window or worker is sending them.
+            claimed += [(document.id, item.idempotency_key, document.file_name,
+                         document.sha256, dict(item.read_payload_as(InvoicePostPayload).facts))
+                        for item, document in due if item.id in won]
     return [InvoiceToPost(document_id=document_id, idempotency_key=key, file_name=file_name,
                           content=pipeline.blobs.read_bytes(sha256), facts=facts)
             for document_id, key, file_name, sha256, facts in claimed]
@@ -168,11 +169,15 @@ def _record_posts(pipeline: Pipeline, results: list[PostResult]) -> None:
                 for document in documents.values()}
         items = OutboxRepo(session, pipeline.workspace_id).outbox_items_by_keys(
             list(keys.values()))
+        moves = []
         for result in results:
             document = documents.get(result.document_id)
             if document is None:
                 raise StaleState(f"document {result.document_id} was erased")
-            _record_one_post(pipeline, repo, document, items[keys[document.id]], result)
+            move = _posted(pipeline, repo, document, items[keys[document.id]], result)
+            if move is not None:
+                moves.append((document, [move]))
+        repo.apply_transitions_to_many(moves)  # a batch's moves in a few statements
 
 
 def _record_post(pipeline: Pipeline, result: PostResult) -> None:
@@ -189,6 +194,15 @@ def _record_post(pipeline: Pipeline, result: PostResult) -> None:
 
 def _record_one_post(pipeline: Pipeline, repo: DocumentRepo, document: Document,
                      item: OutboxItem, result: PostResult) -> None:
+    move = _posted(pipeline, repo, document, item, result)
+    if move is not None:
+        repo.apply_transition(document, *move)
+
+
+def _posted(pipeline: Pipeline, repo: DocumentRepo, document: Document, item: OutboxItem,
+            result: PostResult) -> tuple[Transition, dict[str, Any]] | None:
+    """Set what the post brought; the move to posted, or None (only an audit event) when
+    the document is no longer approved."""
     document.qonto_invoice_id = result.remote_id
     item.status, item.remote_id, item.done_at = "done", result.remote_id, pipeline.clock()
     item.claim_owner = None
@@ -197,10 +211,9 @@ def _record_one_post(pipeline: Pipeline, repo: DocumentRepo, document: Document,
         repo.add_audit("document", document.id, actor="step:post",
                        reason=f"{reason} (while it was {document.state})",
                        details={"qonto_supplier_invoice_id": result.remote_id})
-        return
-    repo.apply_transition(document, transition(
-        State.APPROVED, State.POSTED, actor="step:post", reason=reason,
-    ), {"qonto_supplier_invoice_id": result.remote_id})
+        return None
+    return (transition(State.APPROVED, State.POSTED, actor="step:post", reason=reason),
+            {"qonto_supplier_invoice_id": result.remote_id})
 
 
 def _fail_batch(pipeline: Pipeline, batch: list[InvoiceToPost], error: StepFailure,

@@ -59,6 +59,9 @@ READ_STATES = frozenset({State.FETCHED.value, State.EXTRACTED.value})
 # transaction for each document cost more than the reading; small enough that a few
 # workers share a first sync evenly.
 READ_CHUNK = 8
+# Files of a chunk a fetch for workers downloads at once (sources and the blob store are
+# safe to call from several threads; the connectors' token refresh holds a lock).
+DOWNLOADS_AT_ONCE = 4
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
@@ -199,17 +202,64 @@ def _fetch_chunk(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
     """Download a chunk of files, then store their documents and one read job for them in
     one transaction (each file in a savepoint, so one that another window settled first,
     or whose document another worker created a moment ago, costs only its own part)."""
-    downloaded = [(item, stored) for item, source in chunk
-                  if (stored := _download(pipeline, item, source, counts)) is not None]
+    downloaded = _download_side_by_side(pipeline, chunk, counts)
     if not downloaded:
         return
     with pipeline.sessions.begin() as session:
-        created = [document_id for item, (blob, media_type) in downloaded
-                   if (document_id := _attach_in_savepoint(session, pipeline, item, blob,
-                                                           media_type, counts)) is not None]
+        created = _attach_chunk(session, pipeline, downloaded, counts)
+        if created is None:  # one met another window's work: each file under its savepoint
+            created = [document_id for item, (blob, media_type) in downloaded
+                       if (document_id := _attach_in_savepoint(
+                           session, pipeline, item, blob, media_type, counts)) is not None]
         if created and pipeline.jobs is not None:
             session.flush()  # the job's row refers to documents that exist
             pipeline.jobs.documents_fetched(session, created)
+
+
+def _download_side_by_side(pipeline: Pipeline, chunk: list[tuple[_Fetching, Any]],
+                           counts: WindowCounts) -> list[tuple[_Fetching, tuple[StoredBlob, str]]]:
+    """The chunk's files downloaded a few at once, in their order: each mostly waits on the
+    source and on the disk's flush, and one after the other they held the window (and a
+    worker) for longer than reading them took."""
+    def download(pair: tuple[_Fetching, Any]) -> tuple[tuple[StoredBlob, str] | None,
+                                                       WindowCounts]:
+        mine = WindowCounts()  # counted apart: threads do not share a counter
+        return _download(pipeline, pair[0], pair[1], mine), mine
+
+    threads = max(1, min(len(chunk), DOWNLOADS_AT_ONCE))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-fetch") as pool:
+        results = list(pool.map(download, chunk))
+    for _, mine in results:
+        counts.add(mine, "failed")
+    return [(item, stored) for (item, _), (stored, _) in zip(chunk, results, strict=True)
+            if stored is not None]
+
+
+def _attach_chunk(session: Session, pipeline: Pipeline,
+                  downloaded: list[tuple[_Fetching, tuple[StoredBlob, str]]],
+                  counts: WindowCounts) -> list[str] | None:
+    """The chunk's files attached under one savepoint, the documents they may already have
+    looked up in one statement (two savepoints and a lookup a file cost more than the
+    attaching): the ids created, or None, and nothing written, when another window settled
+    one of these files first or created one of their documents meanwhile."""
+    counted = WindowCounts()
+    settles: list[tuple[str, str, bool]] = []
+    try:
+        with session.begin_nested():
+            known = DocumentRepo(session, pipeline.workspace_id).documents_by_sha256(
+                [stored.sha256 for _, (stored, _) in downloaded])
+            created = [document_id for item, (stored, media_type) in downloaded
+                       if (document_id := _attach_in(session, pipeline, item, stored,
+                                                     media_type, counted, known, settles))
+                       is not None]
+            # The documents, their audit events and the files' settling: a batch each.
+            if not SourceFileRepo(session, pipeline.workspace_id).settle_fetched_files(
+                    settles):
+                raise StaleState("a file of the chunk was fetched by another window")
+    except (StaleState, IntegrityError):
+        return None
+    counts.add(counted, "duplicates")
+    return created
 
 
 def _attach_in_savepoint(session: Session, pipeline: Pipeline, item: _Fetching,
@@ -271,15 +321,27 @@ def _attach_content(pipeline: Pipeline, item: _Fetching, stored: StoredBlob, med
 
 
 def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: StoredBlob,
-               media_type: str, counts: WindowCounts) -> str | None:
+               media_type: str, counts: WindowCounts,
+               known: dict[str, Document] | None = None,
+               settles: list[tuple[str, str, bool]] | None = None) -> str | None:
     """Attach the stored file to its document in the session's transaction: the id of
-    the document it created, None when the content was known (a duplicate)."""
+    the document it created, None when the content was known (a duplicate). `known`: the
+    documents by content already looked up, which the one created here joins; `settles`:
+    where the file's settling is left for the caller to write (with its chunk's)."""
     file_id, entry = item.file_id, item.entry
     repo = DocumentRepo(session, pipeline.workspace_id)
     files = SourceFileRepo(session, pipeline.workspace_id)
-    existing = repo.document_by_sha256(stored.sha256)
+
+    def settle(document_id: str, *, duplicate: bool) -> None:
+        if settles is None:
+            _settle(files, file_id, document_id, duplicate=duplicate)
+        else:
+            settles.append((file_id, document_id, duplicate))
+
+    existing = (repo.document_by_sha256(stored.sha256) if known is None
+                else known.get(stored.sha256))
     if existing is not None:
-        _settle(files, file_id, existing.id, duplicate=True)
+        settle(existing.id, duplicate=True)
         repo.add_audit("document", existing.id, actor="step:fetch",
                        reason=f"the same content arrived again as {entry.path}",
                        details={"source_file_id": file_id})
@@ -288,8 +350,10 @@ def _attach_in(session: Session, pipeline: Pipeline, item: _Fetching, stored: St
     name = entry.path.rsplit("/", 1)[-1]
     document = repo.create_document(sha256=stored.sha256, size=stored.size, file_name=name,
                                     media_type=media_type, actor="step:fetch",
-                                    source_kind=item.document_kind)
-    _settle(files, file_id, document.id, duplicate=False)
+                                    source_kind=item.document_kind, flush=settles is None)
+    if known is not None:
+        known[stored.sha256] = document  # a second copy in the same chunk is its duplicate
+    settle(document.id, duplicate=False)
     return document.id
 
 
@@ -503,13 +567,14 @@ def _store_reads(pipeline: Pipeline, reads: list[_Read]) -> bool:
         with pipeline.sessions.begin() as session:
             repo = DocumentRepo(session, pipeline.workspace_id)
             documents = repo.documents_for_update([document_id for document_id, _, _ in reads])
+            moves = []
             for document_id, result, decision in reads:
                 document = documents.get(document_id)
                 if document is None:
                     raise StaleState(f"document {document_id} was erased")
-                repo.apply_transitions(document, [
-                    _extraction_move(document, result, pipeline.context),
-                    *_decision_moves(document, decision)])
+                moves.append((document, [_extraction_move(document, result, pipeline.context),
+                                         *_decision_moves(document, decision)]))
+            repo.apply_transitions_to_many(moves)
             if pipeline.jobs is not None and any(
                     decision.route == "approved" for _, _, decision in reads):
                 pipeline.jobs.documents_to_post(session)
