@@ -60,3 +60,21 @@ def test_doctor_names_a_file_others_can_read_and_init_fixes_it(settings: Setting
     assert fix == f"chmod -R go-rwx {settings.home}"
     initialise(settings)
     assert files_check(settings)[0] is True and mode(database) == 0o600
+
+
+def test_doctor_checks_the_ocr_engine_that_is_set(settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """RapidOCR is the default engine: the doctor checks it loads, not that Tesseract is
+    installed; with Tesseract set, it checks the program is on PATH."""
+    from liasse.app.doctor import _check_ocr
+    from liasse.app.settings import ExtractionSettings
+
+    assert _check_ocr(settings, rapid_loads=lambda: True).ok
+    broken = _check_ocr(settings, rapid_loads=lambda: False)
+    assert not broken.ok and "RapidOCR" in broken.detail and "ocr_engine" in broken.fix
+    tesseract = settings.model_copy(
+        update={"extraction": ExtractionSettings(ocr_engine="tesseract")})
+    monkeypatch.setenv("PATH", "/nonexistent")
+    missing = _check_ocr(tesseract, rapid_loads=lambda: False)
+    assert not missing.ok and "tesseract" in missing.detail
+    assert missing.fix.startswith("apt-get install tesseract-ocr")

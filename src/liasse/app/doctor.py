@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from liasse.app.privatefiles import loose_paths
 from liasse.app.services import NotInitialised, require_initialised
 from liasse.app.settings import Settings
+from liasse.extract.ocr import DEFAULT_ENGINE
+from liasse.extract.ocr_rapid import rapid_available
 from liasse.extract.ranking import shipped_model
 from liasse.store import migrate
 from liasse.store import repo as store_repo
@@ -27,7 +30,7 @@ class Check:
 def doctor(settings: Settings) -> list[Check]:
     """Each thing liasse needs, whether it is there, and how to fix it if not."""
     checks = [_check_database(settings), _check_keys(settings), _check_file_modes(settings),
-              _check_ocr(), _check_inbox(settings), _check_extractor()]
+              _check_ocr(settings), _check_inbox(settings), _check_extractor()]
     if checks[0].ok:
         checks += _check_connections(settings)
     return checks
@@ -98,12 +101,20 @@ def _check_file_modes(settings: Settings) -> Check:
     return Check("files", True, f"{settings.home} is private (0700, files 0600)")
 
 
-def _check_ocr() -> Check:
+def _check_ocr(settings: Settings, *,
+               rapid_loads: Callable[[], bool] = rapid_available) -> Check:
+    """The OCR engine this installation reads scans with (`[extraction] ocr_engine`)."""
+    if (settings.extraction.ocr_engine or DEFAULT_ENGINE) == "rapidocr":
+        if not rapid_loads():
+            return Check("ocr", False, "RapidOCR, the OCR engine set, does not load",
+                         "reinstall liasse (`make run` does it), or set [extraction] "
+                         'ocr_engine = "tesseract"')
+        return Check("ocr", True, "RapidOCR (its models ship inside the Python package)")
     binary = shutil.which("tesseract")
     if binary is None:
-        return Check("ocr", False, "tesseract is not installed",
+        return Check("ocr", False, "tesseract, the OCR engine set, is not installed",
                      "apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu")
-    return Check("ocr", True, binary)
+    return Check("ocr", True, f"Tesseract ({binary})")
 
 
 def _check_inbox(settings: Settings) -> Check:
