@@ -10,6 +10,7 @@ from liasse.extract.confidence import SURE
 from liasse.extract.fields.dates import names_validity, without_glued_time
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.layout import Page, Word
 
 
 def _reading(rows: list[tuple[float, float, str]]) -> dict[str, tuple[str | None, float]]:
@@ -154,3 +155,79 @@ def test_a_company_number_after_the_legal_form_is_no_part_of_the_name() -> None:
                      (40, 60, "TQ FOR SHOPPING WITH myNEWS.com")], "name")
     assert "KING'S CONFECTIONERY S/B" in names
     assert not any("273500" in name or "SHOPPING" in name for name in names)
+
+
+def _ocr_line(y: float, pieces: list[tuple[float, str]], *, confidence: float = 0.9,
+              ) -> list[Word]:
+    """OCR words on one line, 20 pt high, each at its x, 10 pt per character."""
+    return [Word(text, x, y, x + 10 * len(text), y + 20, confidence) for x, text in pieces]
+
+
+def _names_of(words: list[Word]) -> set[str]:
+    page = Page(number=1, width=595, height=842, words=words)
+    return {candidate.value for candidate in all_candidates(build_layout([page]))["name"]}
+
+
+# "GA RDENIA": OCR broke the word at a pixel gap of 2 pt; a space between words leaves 8.
+_SPLIT = [(40, "GA"), (62, "RDENIA"), (130, "BAKERIES"), (218, "SDN"), (256, "BHD")]
+
+
+def test_the_pieces_of_a_word_ocr_split_are_put_back_together() -> None:
+    names = _names_of(_ocr_line(30, _SPLIT))
+    assert "GARDENIA BAKERIES SDN BHD" in names
+    assert not any(name.startswith("GA ") for name in names)
+
+
+def test_a_text_layers_spaces_are_kept_however_narrow() -> None:
+    assert "GA RDENIA BAKERIES SDN BHD" in _names_of(_ocr_line(30, _SPLIT, confidence=1.0))
+
+
+def test_two_words_of_a_name_stay_apart_however_close() -> None:
+    """"KEDAI PAPAN" can stand as close as "GA RDENIA": neither is a short piece."""
+    names = _names_of(_ocr_line(30, [(40, "KEDAI"), (92, "PAPAN"), (150, "YEW")]))
+    assert "KEDAI PAPAN YEW" in names
+
+
+def test_a_narrow_gap_beside_a_digit_or_a_sign_keeps_its_space() -> None:
+    names = _names_of(_ocr_line(30, [(40, "KEDAI"), (92, "99"), (114, "&"), (126, "SONS")]))
+    assert "KEDAI 99 & SONS" in names
+
+
+def _amount_features(rows: list[tuple[float, float, str]], value: str) -> dict[str, float]:
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    return next(c.features for c in amounts if c.value == value)
+
+
+def test_a_tax_summarys_supplies_line_is_no_total() -> None:
+    """"Total 0% supplies: 9.36" shares the sale out by rate; "Total Payable" is the total."""
+    rows = [(40, 30, "GARDENIA BAKERIES SDN BHD"), (40, 60, "Total 0% supplies:"),
+            (200, 60, "9.36"), (40, 80, "Total Payable:"), (200, 80, "7.97")]
+    supplies = _amount_features(rows, "9.36")
+    assert supplies.get("left:line_item") and not supplies.get("left:total_amount")
+    assert _amount_features(rows, "7.97").get("left:total_amount")
+
+
+def test_the_total_paid_beside_the_change_is_money_handed_over() -> None:
+    rows = [(40, 30, "MOONLIGHT CAKE HOUSE"), (40, 60, "Grand Total"), (200, 60, "RM15.40"),
+            (40, 80, "Total Paid"), (200, 80, "RM50.00"), (40, 100, "Change"),
+            (200, 100, "RM34.60")]
+    paid = _amount_features(rows, "50.00")
+    assert paid.get("left:payment_line") and not paid.get("left:total_amount")
+
+
+_ROUNDED = [(40, 30, "TAN WOON YANN"), (40, 60, "Date: 03/01/2018"), (40, 80, "TOTAL AMT."),
+            (150, 80, "RM"), (200, 80, "60.31"), (40, 100, "ROUNDING ADJ ."), (200, 100, "10:0-"),
+            (40, 120, "RM"), (200, 120, "60.30"), (40, 140, "CASH"), (200, 140, "100.00")]
+
+
+def test_the_total_under_a_rounding_line_is_the_one_paid() -> None:
+    """OCR garbled the rounding's own figure ("10:0-"): the line still says the amount under
+    it is the rounded total, a cent from the one read beside TOTAL."""
+    assert _amount_features(_ROUNDED, "60.30").get("below_rounding")
+    assert not _amount_features(_ROUNDED, "60.31").get("below_rounding")
+    assert _reading(_ROUNDED)["total_amount"][0] == "60.30"
+
+
+def test_without_a_rounding_line_the_total_stays_the_labelled_one() -> None:
+    rows = [row for row in _ROUNDED if not row[2].startswith(("ROUNDING", "10:0"))]
+    assert _reading(rows)["total_amount"][0] == "60.31"

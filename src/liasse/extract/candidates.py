@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
@@ -101,6 +102,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
                      if not _after_validity_label(context, candidate)]
     found["amount"].extend(_tax_sums(found["amount"]))
     _amount_relations(found["amount"])
+    _below_rounding(context, found["amount"])
     _date_relations(found["date"])
     _repetition(found)
     return found
@@ -342,6 +344,21 @@ def _amount_relations(candidates: list[Candidate]) -> None:
             for other in top if other < value for rate in _RATES))
 
 
+_ROUNDING_REACH = 2  # how many lines under a rounding line the rounded total is printed
+
+
+def _below_rounding(context: _Context, candidates: list[Candidate]) -> None:
+    """Amounts on a rounding line or just under it ("ROUNDING ADJ / RM 60.30"): where the
+    rounded total, the one paid, is printed, even when OCR garbled the rounding's own
+    figure so that it is no amount ("ROUNDING ADJ . 10:0-")."""
+    lines = {(hit.segment.page, hit.segment.line)
+             for hit in context.layout.hits.get("rounding", [])}
+    for candidate in candidates:
+        page, line = candidate.segment.page, candidate.segment.line
+        candidate.features["below_rounding"] = float(any(
+            (page, line - step) in lines for step in range(_ROUNDING_REACH + 1)))
+
+
 # --- dates --------------------------------------------------------------------------------
 
 # English words that French, German or Dutch pages do not use ("total", "date" they do).
@@ -565,7 +582,7 @@ def _names(context: _Context) -> Iterator[Candidate]:
         # On a label's own line only the words after the label are the name.
         # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
         # is not the segment that heads the block.
-        own = candidate.value == _clean_name(candidate.segment.text)
+        own = candidate.value == _clean_name(_rejoined(candidate.segment))
         heads = (own and not _opening_roles(context, candidate.segment)) \
             or bool(candidate.features.get("after_label"))
         candidate.features["heads_seller"] = float(heads and id(candidate.segment) in seller)
@@ -598,7 +615,7 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
                 continue  # "www.azimut.com": the seller's address, which spells no name
             if id(segment) in heads and len(line.segments) == 1:
                 continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
-            text = _clean_name(segment.text)
+            text = _clean_name(_rejoined(segment))
             if not _could_be_name(text):
                 continue
             opening = _opening_roles(context, segment)
@@ -631,7 +648,7 @@ def _joined_names(context: _Context,
     "CO. | (M) SDN BHD" on one line, "POPULAR BOOK" above "CO. (M) SDN BHD" (the flag: over
     two lines)."""
     for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
-        whole = _clean_name(" ".join(segment.text for segment in line.segments))
+        whole = _clean_name(" ".join(_rejoined(segment) for segment in line.segments))
         if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole \
                 and _could_be_name(whole) \
                 and _could_head_name(context, line, line.segments[0].text):
@@ -641,12 +658,45 @@ def _joined_names(context: _Context,
                 or any(char.isdigit() or char == ":" for char in whole) \
                 or not _could_head_name(context, line, whole):
             continue
-        below = _clean_name(" ".join(segment.text for segment in following.segments))
+        below = _clean_name(" ".join(_rejoined(segment) for segment in following.segments))
         # Only the tail of a name ("CO. (M) SDN BHD") takes the line above it: a company
         # name whole on its own line ("TRENDYMAX (M) SDN. BHD.") is the legal name, and
         # what sits above it a brand or a branch ("Sarang Hae Yo").
         if _ends_with_form(below) and ":" not in below and not _could_be_name(below):
             yield order, f"{whole} {below}", line.segments[0], True
+
+
+# OCR's split inside a word ("GA RDENIA", "RI ANG") leaves a piece of one or two letters
+# closer to the rest than a space does: under this share of the line's height, one word.
+# Gaps alone do not tell ("KEDAI PAPAN" can stand as close as "GA RDENIA"): only a piece
+# too short to be a word of a name on its own is joined.
+_SPLIT_GAP_SHARE = 0.25
+_SPLIT_PIECE = 2
+
+
+def _rejoined(segment: Segment) -> str:
+    """The segment's text, the pieces of a word OCR broke at a pixel gap put back together.
+
+    Only between letters read by OCR (a text layer's spaces are the author's own), only at
+    a gap much narrower than the words' height, and only when one side is a short piece.
+    """
+    words = segment.words
+    if not words or all(word.confidence >= 1.0 for word in words):
+        return segment.text
+    parts = [words[0].text]
+    for left, right in pairwise(words):
+        height = min(left.y1 - left.y0, right.y1 - right.y0)
+        close = right.x0 - left.x1 < _SPLIT_GAP_SHARE * height
+        piece = min(_letters(left.text), _letters(right.text)) <= _SPLIT_PIECE
+        if close and piece and left.text[-1:].isalpha() and right.text[:1].isalpha():
+            parts[-1] += right.text
+        else:
+            parts.append(right.text)
+    return " ".join(parts)
+
+
+def _letters(text: str) -> int:
+    return sum(char.isalpha() for char in text)
 
 
 def _could_head_name(context: _Context, line: Line, text: str) -> bool:

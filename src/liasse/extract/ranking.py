@@ -544,12 +544,10 @@ def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
     if ranked is None or not ranked.values:
         return False
     value, _, chosen = ranked.values[picks["total_amount"]]
-    under = {(c.segment.page, c.segment.line + step) for c in amounts
-             if _labelled(c, "rounding") for step in (0, 1, 2)}
     for candidate in amounts:
-        where = (candidate.segment.page, candidate.segment.line)
         gap = abs(Decimal(candidate.value) - Decimal(value))
-        if where in under and candidate.segment.line > chosen.segment.line \
+        if candidate.features.get("below_rounding") \
+                and candidate.segment.line > chosen.segment.line \
                 and Decimal(0) < gap <= _ROUNDING_GAP and Decimal(candidate.value) > 0:
             picks["total_amount"] = _index(ranked, candidate.value)
             return True

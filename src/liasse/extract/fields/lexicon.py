@@ -169,7 +169,9 @@ _RECEIPT = (
     # Money handed over and given back, never the amount of the sale itself.
     + _labels("payment_line", "strong", "cash", "change", "tendered", "cash tendered",
               "change due", "especes", "rendu", "monnaie", "bar", "ruckgeld", "gegeben",
-              "cash received", "amount tendered", "paid amount")
+              "cash received", "amount tendered", "paid amount",
+              # "Total Paid RM50.00 / Change RM34.60": the money handed over, not the sale.
+              "total paid")
     + _labels("rounding", "strong", "rounding", "round adj", "rounding adj", "adjustment",
               "rounding adjustment", "round off", "arrondi", "rundung")
     + _labels("line_item", "strong", "qty", "quantity", "quantite", "qte", "menge", "anzahl",
@@ -182,7 +184,10 @@ _RECEIPT = (
               "nombre d articles", "anzahl artikel", "total discount", "total remise",
               # What the customer saved: a negative "total" that is no total of the sale.
               "total savings", "total saving", "you saved", "you save", "vous economisez",
-              "ihre ersparnis")
+              "ihre ersparnis",
+              # A tax summary's share of the sale at one rate ("Total 0% supplies: 9.36"),
+              # printed beside the word "total" but no total of the sale.
+              "supplies", "taxable supplies", "exempt supplies", "zero rated supplies")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
