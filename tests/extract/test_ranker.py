@@ -192,6 +192,27 @@ def test_the_calibration_map_is_monotone_and_never_above_what_it_saw() -> None:
     assert calibration.y[-1] <= sum(p.right for p in top) / len(top)
 
 
+def test_a_class_too_few_values_saw_takes_its_layers_map_for_values_without_proof() -> None:
+    """A plain date on the text layer had four out-of-fold values once nearly every date
+    there was labelled: its map read 0 whatever the share, and a right date refused the
+    document. It now takes the text layer's map of every field's plain values."""
+    from liasse.extract.training import Example, Scored, _class_map, _unproven_maps
+
+    example = Example("x", "s", "invoice", "text", {})
+    rng = np.random.default_rng(5)
+    plain = [Scored(example, "total_amount", "1.00", float(share), "text:plain", 0.0,
+                    bool(rng.random() < share)) for share in rng.random(200)]
+    few = [Scored(example, "issue_date", "2026-01-01", 0.98, "text:plain", 0.0, True)] * 4
+    unproven = _unproven_maps(plain + few)
+    assert set(unproven) == {"text"}
+    chosen = _class_map(few, unproven)
+    assert chosen == unproven["text"] and chosen(0.98) > 0.5
+    ocr_few = [Scored(example, "issue_date", "2026-01-01", 0.98, "ocr:plain", 0.0, True)] * 4
+    assert _class_map(ocr_few, unproven)(0.98) == 0.0  # no OCR map to lean on: nothing
+    enough = plain[:60]
+    assert _class_map(enough, unproven) != unproven["text"]
+
+
 def test_the_model_was_fitted_on_the_real_corpus_sources() -> None:
     sources = shipped_model().trained_on["sources"]
     assert "generated" in sources and len(sources) > 10

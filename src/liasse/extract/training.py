@@ -33,6 +33,7 @@ from liasse.extract.ranking import (
     Calibration,
     FieldModel,
     RankerModel,
+    calibration_key,
     choose,
     feature_matrix,
 )
@@ -253,12 +254,14 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
     out_of_fold = [point for point in _out_of_fold(examples, features)
                    if point.value and point.example.kind != GENERATED]
     pooled = _pooled_maps(out_of_fold)
+    unproven = _unproven_maps(out_of_fold)
     calibrations = {}
     for name in model.fields:
         points = [point for point in out_of_fold if point.name == name]
         keys = sorted({point.calibration_key for point in points})
         calibrations[name] = {key: pooled.get((name, key))
-                              or _isotonic([p for p in points if p.calibration_key == key])
+                              or _class_map([p for p in points if p.calibration_key == key],
+                                            unproven)
                               for key in keys}
     sources = sorted({example.source for example in examples})
     # Both weight sets carry every map: a key names its layer, and the out-of-fold points
@@ -273,6 +276,25 @@ def _calibrated(fields: dict[str, FieldModel], calibrations: dict[str, dict[str,
     return {name: FieldModel(model.features, model.mean, model.scale, model.weights,
                              model.intercept, calibrations.get(name, {}))
             for name, model in fields.items()}
+
+
+def _unproven_maps(points: list[Scored]) -> dict[str, Calibration]:
+    """Per layer, one map over every field's values that no proof backs ("plain")."""
+    layers = {point.calibration_key.partition(":")[0] for point in points}
+    return {layer: _isotonic([point for point in points
+                              if point.calibration_key == calibration_key(layer, "plain")])
+            for layer in layers}
+
+
+def _class_map(points: list[Scored], unproven: dict[str, Calibration]) -> Calibration:
+    """A class's own map; one that too few values saw takes its layer's map for values
+    without proof. Such a class (a date plain on the text layer, once nearly every date
+    there is labelled) used to read 0 whatever its share: a right date refused a document
+    that the review queue should have had."""
+    if len(points) >= _MIN_CALIBRATION_POINTS or not points:
+        return _isotonic(points)
+    layer = points[0].calibration_key.partition(":")[0]
+    return unproven.get(layer) or _isotonic(points)
 
 
 def _pooled_maps(points: list[Scored]) -> dict[tuple[str, str], Calibration]:
