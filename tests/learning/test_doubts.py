@@ -92,6 +92,21 @@ def test_a_few_weeks_disorder_or_an_unsure_number_is_no_doubt() -> None:
     assert weeks == unsure == other_shape == {}
 
 
+def test_money_or_another_series_in_the_number_field_is_no_order() -> None:
+    """An amount left in the number field, and a till's or a branch's own series (the
+    leading digits apart), say nothing of which document came first."""
+    money = doubts({"invoice_number": "62.00", "issue_date": "2018-04-28"},
+                   {"invoice_number": _field("59.00"), "issue_date": _field("2018-06-14")})
+    branch = doubts({"invoice_number": "7010385084", "issue_date": "2018-01-07"},
+                    {"invoice_number": _field("1010104759"),
+                     "issue_date": _field("2018-03-05")})
+    same_series = doubts({"invoice_number": "7010385084", "issue_date": "2018-01-07"},
+                         {"invoice_number": _field("7010384084"),
+                          "issue_date": _field("2018-03-05")})
+    assert money == branch == {}
+    assert set(same_series) == {"issue_date", "invoice_number"}
+
+
 def test_another_iban_labelled_on_the_page_is_kept_and_not_sure(engine: Engine) -> None:
     """The supplier changed banks: the page's labelled IBAN is this invoice's, the
     remembered one is only printed among the legal mentions; a person checks."""

@@ -10,6 +10,9 @@ checks a bookkeeper would make by eye:
   and dated over a month before it (or the reverse) has one of the two misread. Only a
   number read where the supplier prints its numbers counts (a receipt's other codes are
   no sequence), and a few weeks' disorder is a supplier's own (drafts numbered late).
+  A number printed as money ("62.00", an amount a reviewer left in the number field) and
+  two numbers too far apart to be one count (a till's or a branch's own series, "7010385084"
+  and "1010104759") say nothing of the order either.
 
 A doubted value keeps its reading; only its confidence drops below the auto band, with the
 reason in its evidence, so a person checks it.
@@ -33,6 +36,10 @@ _DISORDER_DAYS = 31
 # An invoice number read with less confidence is no evidence of the order.
 _NUMBER_READ = 0.8
 _NUMBER_DIGITS = 4
+# Two numbers of one supplier's count dated within two years: further apart than this, the
+# leading digits name another series (a branch, a till), not a later invoice.
+_SEQUENCE_GAP = 100_000
+_MONEY = re.compile(r"-?\d+[.,]\d{2}")
 # The largest step a till's rounding line prints (to the five or ten cents).
 _ROUNDING_AT_MOST = Decimal("0.10")
 # A doubted value is for a person: just under the auto band.
@@ -87,10 +94,10 @@ def _number_order(confirmed: str | None, found: ExtractedField | None) -> bool |
     as when the two are not printed in the same shape)."""
     if not confirmed or found is None or not found.value or found.confidence < _NUMBER_READ:
         return None
-    if _shape(confirmed) != _shape(found.value):
+    if _shape(confirmed) != _shape(found.value) or _MONEY.fullmatch(found.value.strip()):
         return None
     old, new = _number(confirmed), _number(found.value)
-    if old is None or new is None or old == new:
+    if old is None or new is None or old == new or abs(new - old) > _SEQUENCE_GAP:
         return None
     return new > old
 
