@@ -79,3 +79,45 @@ def test_an_unlabelled_row_that_does_not_add_up_lifts_nothing(engine: Engine) ->
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.confidence < SURE
     assert learned.confidence <= max(plain.confidence, 0.7)
+
+
+def _slip(date: str, items: int, *, ocr: float = 0.98) -> list[Page]:
+    """A till slip printing its date bare, between the till's codes, above the items."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 90), ("SDN", 130), ("BHD", 160)),
+             *_line(60, ("INVOICE", 40), ("NO:", 100), ("18341/103/T0138", 130)),
+             *_line(80, ("09:06PM", 40), ("569547", 110), (date, 300))]
+    for index in range(items):
+        words += _line(120 + 20 * index, (f"ITEM{index}", 40), ("RM1.00", 300))
+    row = 140 + 20 * items
+    words += _line(row, ("Total", 40), ("Sales", 80), (f"{items}.00", 300))
+    words += _line(row + 40, ("Thank", 40), ("you", 90))
+    return [Page(1, 600.0, 800.0, [Word(w.text, w.x0, w.y0, w.x1, w.y1, ocr) for w in words])]
+
+
+def _slip_memory(engine: Engine) -> tuple[SupplierMemory, ...]:
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        first = _slip("19-03-18", 1)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "issue_date": "2018-03-19"})
+        return tuple(memories.memories())
+
+
+def test_a_bare_date_at_its_place_the_reader_chose_too_is_sure(engine: Engine) -> None:
+    """The one date in the supplier's shape where its confirmed one sat, the reader's own
+    choice, OCR sure of it: two readings agree."""
+    taught = _slip_memory(engine)
+    later = _slip("03-02-18", 3)
+    plain = read_document(later).fields["issue_date"]
+    learned = read_document(later, memories=taught).fields["issue_date"]
+    assert plain.value == learned.value == "2018-02-03"
+    assert plain.confidence < SURE <= learned.confidence
+    assert "place of the supplier's confirmed date" in learned.evidence
+
+
+def test_a_bare_date_ocr_hesitated_on_stays_for_review(engine: Engine) -> None:
+    taught = _slip_memory(engine)
+    learned = read_document(_slip("03-02-18", 3, ocr=0.6), memories=taught).fields
+    assert learned["issue_date"].confidence < SURE

@@ -906,6 +906,13 @@ def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField 
     value, or offers its own for review when the reader found none."""
     candidate = pick.candidate
     checked = adds_up and name in AMOUNT_FIELDS
+    if agrees and name == "issue_date" and read is not None and not _ocr_hesitated(
+            candidate, confirmed_twice=False):
+        # A slip's unlabelled date: the one date in the supplier's shape at its place, the
+        # one the reader chose by itself, OCR sure of its digits: two readings agree.
+        return ExtractedField(candidate.value, max(_CROSS_CHECKED, read.confidence), (
+            f"{read.evidence} [at the place of the supplier's confirmed date, in its "
+            f"shape, {hint.trust}×]")[:240])
     if not checked or _ocr_hesitated(candidate, confirmed_twice=False):
         if read is not None and read.value is not None:
             return read
