@@ -1018,7 +1018,7 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
     elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
         # Its header lines, and the name nearly as remembered (OCR misreads a letter).
         alike = _printed_alike(candidates, hint.value) or _header_names_it(
-            layout, hint.value, recognition)
+            layout, hint.value, recognition) or _signals(layout, recognition.memory) >= 2
         confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
     elif not printed:
         return None
@@ -1043,6 +1043,17 @@ def _header_names_it(layout: Layout, name: str, recognition: Recognition) -> boo
     recognised by that very likeness has only the one."""
     return not recognition.by_name_alike and name_likeness(
         name, header_lines(layout)) >= NAME_ALIKE
+
+
+def _signals(layout: Layout, memory: SupplierMemory) -> int:
+    """How many of the supplier's independent layout signals this page shows: its name
+    nearly as confirmed in the header, a long number of its header (registration, phone),
+    its header lines. Two that agree are a cross-check; any one alone is not (a chain's
+    other branch shares a number, a supplier's look-alike shares lines)."""
+    lines = header_lines(layout)
+    return sum((name_likeness(memory.supplier_name, lines) >= NAME_ALIKE,
+                bool(set(memory.marks) & set(header_marks(layout))),
+                fingerprint_share(memory.fingerprint, layout) >= FINGERPRINT_FROM))
 
 
 def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:
