@@ -81,7 +81,7 @@ def test_an_unlabelled_row_that_does_not_add_up_lifts_nothing(engine: Engine) ->
     assert learned.confidence <= max(plain.confidence, 0.7)
 
 
-def _slip(date: str, items: int, *, ocr: float = 0.98) -> list[Page]:
+def _slip(date: str, items: int, *, ocr: float = 0.98, height: float = 800.0) -> list[Page]:
     """A till slip printing its date bare, between the till's codes, above the items."""
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 90), ("SDN", 130), ("BHD", 160)),
              *_line(60, ("INVOICE", 40), ("NO:", 100), ("18341/103/T0138", 130)),
@@ -91,14 +91,14 @@ def _slip(date: str, items: int, *, ocr: float = 0.98) -> list[Page]:
     row = 140 + 20 * items
     words += _line(row, ("Total", 40), ("Sales", 80), (f"{items}.00", 300))
     words += _line(row + 40, ("Thank", 40), ("you", 90))
-    return [Page(1, 600.0, 800.0, [Word(w.text, w.x0, w.y0, w.x1, w.y1, ocr) for w in words])]
+    return [Page(1, 600.0, height, [Word(w.text, w.x0, w.y0, w.x1, w.y1, ocr) for w in words])]
 
 
-def _slip_memory(engine: Engine) -> tuple[SupplierMemory, ...]:
+def _slip_memory(engine: Engine, height: float = 800.0) -> tuple[SupplierMemory, ...]:
     with make_session_factory(engine).begin() as session:
         workspace = store_repo.create_workspace(session, "w", "W")
         memories = MemoryRepo(session, workspace.id)
-        first = _slip("19-03-18", 1)
+        first = _slip("19-03-18", 1, height=height)
         learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
                              read_document(first).fields,
                              {"supplier_name": "KEDAI MAJU SDN BHD", "issue_date": "2018-03-19"})
@@ -121,3 +121,12 @@ def test_a_bare_date_ocr_hesitated_on_stays_for_review(engine: Engine) -> None:
     taught = _slip_memory(engine)
     learned = read_document(_slip("03-02-18", 3, ocr=0.6), memories=taught).fields
     assert learned["issue_date"].confidence < SURE
+
+
+def test_a_bare_date_keeps_its_header_lines_on_a_longer_slip(engine: Engine) -> None:
+    """Twenty items make the slip four times as tall: the date's share of the page moves,
+    its lines above it do not."""
+    taught = _slip_memory(engine, height=220.0)
+    learned = read_document(_slip("03-02-18", 20), memories=taught).fields["issue_date"]
+    assert learned.value == "2018-02-03"
+    assert "place of the supplier's confirmed date" in learned.evidence

@@ -799,7 +799,8 @@ def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name
     """A value the supplier prints with no label (a table's row of totals, under column
     heads): the one unlabelled candidate in its shape in its remembered column and, for an
     amount, as many lines of amounts above the page's last as the confirmed one (a longer
-    table pushes the row down; without that count, its place from the top or the bottom).
+    table pushes the row down; without that count, its place from the top or the bottom,
+    or its lines above or below).
     None when two values sit there."""
     found = set()
     chosen = None
@@ -809,9 +810,10 @@ def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name
             continue
         if abs(here.x - anchor.x) > _NEAR:
             continue
-        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else (
-                abs(here.y - anchor.y) <= _NEAR
-                or abs(here.from_bottom - anchor.from_bottom) <= _NEAR):
+        # Not a table's row: at the same height, as a share of the page or in lines (a
+        # slip's header keeps its lines however many items stretch the page).
+        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else \
+                here.near(anchor):
             found.add(candidate.value)
             chosen = candidate
     if len(found) != 1 or chosen is None:
