@@ -785,7 +785,10 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         ranked = anchor.core_rank >= 0 and ranks.get(id(candidate)) == anchor.core_rank
         scored.append(((here.label == anchor.label, near, ranked), candidate))
     if not scored:
-        return None
+        # The words of the line above are no label of the value's own: a slip's other
+        # lines move under it. Its place alone, as for a value printed with no label.
+        return _placed_pick(layout, candidates, hint.field, anchor) \
+            if anchor.label.startswith("^") else None
     best = max(score for score, _ in scored)
     values = {c.value for score, c in scored if score == best}
     if len(values) != 1:
