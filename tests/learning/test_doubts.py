@@ -174,6 +174,17 @@ def test_two_totals_above_the_total_cross_check_it_and_item_prices_do_not() -> N
     assert not totals_add_up(misread, next(c for c in misread if c.value == "27.20"))
 
 
+def test_a_credit_lines_negative_total_above_the_total_cross_checks_it() -> None:
+    slip = _amounts(("Total", "0%", "supplies:", "46.82"),
+                    ("Total", "6%", "supplies", "(Inc.", "GST):", "-0.76"),
+                    ("Total", "Payable:", "46.06"))
+    assert totals_add_up(slip, slip[-1])
+    misread = _amounts(("Total", "0%", "supplies:", "46.82"),
+                       ("Total", "6%", "supplies", "(Inc.", "GST):", "-0.76"),
+                       ("Total", "Payable:", "46.16"))
+    assert not totals_add_up(misread, misread[-1])
+
+
 def test_a_total_rounded_from_the_total_above_it_is_cross_checked() -> None:
     """"Total Sales 45.34", its rounding step unread, "Rounding 45.35": the two printings'
     digits agree to within the five cents. Not another amount, not without a rounding

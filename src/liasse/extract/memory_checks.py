@@ -136,7 +136,8 @@ _TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount")
 def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
     """Two amounts of the totals block above the total, each after a total, net or tax
     label, add up to it ("Total 6% supplies (inc. GST) 14.50", "Total 0% supplies 12.60",
-    "Total Payable 27.10"): the page's own sum checks the total's digits. Item lines are
+    "Total Payable 27.10", or a credit: 46.82 and -0.76 for 46.06): the page's own sum
+    checks the total's digits. Item lines are
     left out: among a slip's many prices some pair adds up to almost anything."""
     value = Decimal(total.value)
     if value <= 0:
@@ -144,7 +145,10 @@ def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
     above = [Decimal(c.value) for c in amounts
              if c.segment.page == total.segment.page and c.segment.line < total.segment.line
              and any(_labelled(c, role) for role in _TOTALS_ROLES)]
-    parts = [part for part in above if 0 < part < value]
+    # A credit line's negative total counts ("Total 0% supplies 46.82", "Total 6%
+    # supplies (Inc. GST) -0.76", "Total Payable 46.06"); the total being positive, one
+    # part at least is.
+    parts = [part for part in above if part != 0]
     return any(parts[i] + parts[j] == value
                for i in range(len(parts)) for j in range(i + 1, len(parts)))
 
