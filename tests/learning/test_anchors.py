@@ -142,6 +142,26 @@ def test_a_total_glued_to_its_currency_is_read_after_the_confirmed_label(
     assert "nett total" in learned.evidence
 
 
+def _dollar_slip(total: str, mark: str = "S") -> list[Page]:
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
+             *_line(100, ("Nasi", 40), ("Lemak", 86), (f"{mark}{total}", 400)),
+             *_line(140, ("Total", 40), ("Amount:", 86), (f"{mark}{total}", 150)),
+             *_line(160, ("GST@6%:", 40), (f"{mark}0.46", 124)),
+             *_line(180, ("Nett", 40), ("Total:", 78), (f"{mark}{total}", 134)),
+             *_line(200, ("CASH", 40), (f"${total}", 134)),
+             *_line(220, ("THANK", 40), ("YOU", 100))]
+    return [Page(1, 600.0, 800.0, words)]
+
+
+def test_a_total_whose_dollar_ocr_read_as_s_is_anchored_on_its_total_line(
+        engine: Engine) -> None:
+    """"Nett Total: S8.20": the confirmed total's only readable printing is the cash
+    handed over; the S before the price is OCR's dollar sign, and the total line is where
+    the next slips print their total."""
+    words = _dollar_slip("8.20")[0].words
+    assert _confirmed_total_anchor(engine, words, "8.20") == "nett total"
+
+
 def _sales_slip(total: str, rounding: tuple[str, str] | None = None) -> list[Page]:
     words = [*_line(40, ("KEDAI", 40), ("MAJU", 100), ("SDN", 150), ("BHD", 190)),
              *_line(100, ("Roti", 40), ("Canai", 86), (total, 400)),

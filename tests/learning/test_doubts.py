@@ -92,6 +92,21 @@ def test_a_few_weeks_disorder_or_an_unsure_number_is_no_doubt() -> None:
     assert weeks == unsure == other_shape == {}
 
 
+def test_money_or_another_series_in_the_number_field_is_no_order() -> None:
+    """An amount left in the number field, and a till's or a branch's own series (the
+    leading digits apart), say nothing of which document came first."""
+    money = doubts({"invoice_number": "62.00", "issue_date": "2018-04-28"},
+                   {"invoice_number": _field("59.00"), "issue_date": _field("2018-06-14")})
+    branch = doubts({"invoice_number": "7010385084", "issue_date": "2018-01-07"},
+                    {"invoice_number": _field("1010104759"),
+                     "issue_date": _field("2018-03-05")})
+    same_series = doubts({"invoice_number": "7010385084", "issue_date": "2018-01-07"},
+                         {"invoice_number": _field("7010384084"),
+                          "issue_date": _field("2018-03-05")})
+    assert money == branch == {}
+    assert set(same_series) == {"issue_date", "invoice_number"}
+
+
 def test_another_iban_labelled_on_the_page_is_kept_and_not_sure(engine: Engine) -> None:
     """The supplier changed banks: the page's labelled IBAN is this invoice's, the
     remembered one is only printed among the legal mentions; a person checks."""
@@ -157,6 +172,17 @@ def test_two_totals_above_the_total_cross_check_it_and_item_prices_do_not() -> N
     misread = _amounts(("Total", "supplies", "(inc.", "GST):", "14.50"),
                        ("Total", "0%", "supplies:", "12.60"), ("Total", "Payable:", "27.20"))
     assert not totals_add_up(misread, next(c for c in misread if c.value == "27.20"))
+
+
+def test_a_credit_lines_negative_total_above_the_total_cross_checks_it() -> None:
+    slip = _amounts(("Total", "0%", "supplies:", "46.82"),
+                    ("Total", "6%", "supplies", "(Inc.", "GST):", "-0.76"),
+                    ("Total", "Payable:", "46.06"))
+    assert totals_add_up(slip, slip[-1])
+    misread = _amounts(("Total", "0%", "supplies:", "46.82"),
+                       ("Total", "6%", "supplies", "(Inc.", "GST):", "-0.76"),
+                       ("Total", "Payable:", "46.16"))
+    assert not totals_add_up(misread, misread[-1])
 
 
 def test_a_total_rounded_from_the_total_above_it_is_cross_checked() -> None:

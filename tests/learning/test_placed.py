@@ -79,3 +79,88 @@ def test_an_unlabelled_row_that_does_not_add_up_lifts_nothing(engine: Engine) ->
     learned = read_document(later, memories=taught).fields["total_amount"]
     assert learned.confidence < SURE
     assert learned.confidence <= max(plain.confidence, 0.7)
+
+
+def _slip(date: str, items: int, *, ocr: float = 0.98, height: float = 800.0) -> list[Page]:
+    """A till slip printing its date bare, between the till's codes, above the items."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 90), ("SDN", 130), ("BHD", 160)),
+             *_line(60, ("INVOICE", 40), ("NO:", 100), ("18341/103/T0138", 130)),
+             *_line(80, ("09:06PM", 40), ("569547", 110), (date, 300))]
+    for index in range(items):
+        words += _line(120 + 20 * index, (f"ITEM{index}", 40), ("RM1.00", 300))
+    row = 140 + 20 * items
+    words += _line(row, ("Total", 40), ("Sales", 80), (f"{items}.00", 300))
+    words += _line(row + 40, ("Thank", 40), ("you", 90))
+    return [Page(1, 600.0, height, [Word(w.text, w.x0, w.y0, w.x1, w.y1, ocr) for w in words])]
+
+
+def _slip_memory(engine: Engine, height: float = 800.0) -> tuple[SupplierMemory, ...]:
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        first = _slip("19-03-18", 1, height=height)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "issue_date": "2018-03-19"})
+        return tuple(memories.memories())
+
+
+def test_a_bare_date_at_its_place_the_reader_chose_too_is_sure(engine: Engine) -> None:
+    """The one date in the supplier's shape where its confirmed one sat, the reader's own
+    choice, OCR sure of it: two readings agree."""
+    taught = _slip_memory(engine)
+    later = _slip("03-02-18", 3)
+    plain = read_document(later).fields["issue_date"]
+    learned = read_document(later, memories=taught).fields["issue_date"]
+    assert plain.value == learned.value == "2018-02-03"
+    assert plain.confidence < SURE <= learned.confidence
+    assert "place of the supplier's confirmed date" in learned.evidence
+
+
+def test_a_bare_date_ocr_hesitated_on_stays_for_review(engine: Engine) -> None:
+    taught = _slip_memory(engine)
+    learned = read_document(_slip("03-02-18", 3, ocr=0.6), memories=taught).fields
+    assert learned["issue_date"].confidence < SURE
+
+
+def test_a_bare_date_keeps_its_header_lines_on_a_longer_slip(engine: Engine) -> None:
+    """Twenty items make the slip four times as tall: the date's share of the page moves,
+    its lines above it do not."""
+    taught = _slip_memory(engine, height=220.0)
+    learned = read_document(_slip("03-02-18", 20), memories=taught).fields["issue_date"]
+    assert learned.value == "2018-02-03"
+    assert "place of the supplier's confirmed date" in learned.evidence
+
+
+def _footer_slip(date: str, items: int, summary_x: float) -> list[Page]:
+    """A slip printing its date bare in its footer, under the tax summary's line."""
+    words = [*_line(40, ("KEDAI", 40), ("MAJU", 90), ("SDN", 130), ("BHD", 160)),
+             *_line(60, ("TAX", 40), ("INVOICE", 80))]
+    for index in range(items):
+        words += _line(100 + 20 * index, (f"ITEM{index}", 40), ("1.00", 300))
+    row = 120 + 20 * items
+    words += _line(row, ("TOTAL", 40), (f"{items}.00", 300))
+    words += _line(row + 20, ("GST", summary_x), ("S@6%", summary_x + 30), ("0.36", 300))
+    words += _line(row + 40, (date, 40), ("7:23", 110), ("SH01", 150))
+    words += _line(row + 60, ("THANK", 40), ("YOU", 90))
+    return [Page(1, 600.0, 800.0, [Word(w.text, w.x0, w.y0, w.x1, w.y1, 0.98)
+                                   for w in words])]
+
+
+def test_a_date_under_another_line_than_the_confirmed_one_is_found_at_its_place(
+        engine: Engine) -> None:
+    """The confirmed date sat under the tax summary's words; the next slip prints them
+    elsewhere on that line: the date is where the supplier prints it all the same."""
+    with make_session_factory(engine).begin() as session:
+        workspace = store_repo.create_workspace(session, "w", "W")
+        memories = MemoryRepo(session, workspace.id)
+        first = _footer_slip("19-09-17", 2, 40.0)
+        learning.learn_pages(SupplierRepo(session, workspace.id), memories, first,
+                             read_document(first).fields,
+                             {"supplier_name": "KEDAI MAJU SDN BHD", "issue_date": "2017-09-19"})
+        taught = tuple(memories.memories())
+    assert taught[0].hints["issue_date"].anchor is not None
+    assert taught[0].hints["issue_date"].anchor.label.startswith("^")
+    learned = read_document(_footer_slip("02-03-18", 4, 200.0), memories=taught).fields
+    assert learned["issue_date"].value == "2018-03-02"
+    assert "place of the supplier's confirmed date" in learned["issue_date"].evidence

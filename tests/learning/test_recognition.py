@@ -102,3 +102,17 @@ def test_the_shops_number_and_its_name_nearly_printed_make_its_name_sure(
     unnamed = read_document(alone, memories=taught).fields["supplier_name"]
     assert named.value == unnamed.value == "KEDAI MAJU STATIONERY SHOP"
     assert named.confidence >= 0.85 > unnamed.confidence
+
+
+def test_the_shops_number_over_its_own_header_lines_make_its_name_sure(
+        engine: Engine) -> None:
+    """The name unreadable, but the shop's number and the slip's header lines as
+    confirmed: two signals agree. The number over another till's header is one signal:
+    the name stays for a person to check."""
+    taught = _taught(engine)
+    same_header = _slip(("KEDA1", "~~", "SH0P"), "001531760640", "SETIA", "8.50")
+    other_header = _later_slip(("KEDA1", "~~", "SH0P"), "001531760640", "8.50")
+    sure = read_document(same_header, memories=taught).fields["supplier_name"]
+    unsure = read_document(other_header, memories=taught).fields["supplier_name"]
+    assert sure.value == unsure.value == "KEDAI MAJU STATIONERY SHOP"
+    assert sure.confidence >= 0.85 > unsure.confidence

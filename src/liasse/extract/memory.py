@@ -785,7 +785,10 @@ def _pick(layout: Layout, candidates: Mapping[str, list[Candidate]],
         ranked = anchor.core_rank >= 0 and ranks.get(id(candidate)) == anchor.core_rank
         scored.append(((here.label == anchor.label, near, ranked), candidate))
     if not scored:
-        return None
+        # The words of the line above are no label of the value's own: a slip's other
+        # lines move under it. Its place alone, as for a value printed with no label.
+        return _placed_pick(layout, candidates, hint.field, anchor) \
+            if anchor.label.startswith("^") else None
     best = max(score for score, _ in scored)
     values = {c.value for score, c in scored if score == best}
     if len(values) != 1:
@@ -799,7 +802,8 @@ def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name
     """A value the supplier prints with no label (a table's row of totals, under column
     heads): the one unlabelled candidate in its shape in its remembered column and, for an
     amount, as many lines of amounts above the page's last as the confirmed one (a longer
-    table pushes the row down; without that count, its place from the top or the bottom).
+    table pushes the row down; without that count, its place from the top or the bottom,
+    or its lines above or below).
     None when two values sit there."""
     found = set()
     chosen = None
@@ -809,9 +813,10 @@ def _placed_pick(layout: Layout, candidates: Mapping[str, list[Candidate]], name
             continue
         if abs(here.x - anchor.x) > _NEAR:
             continue
-        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else (
-                abs(here.y - anchor.y) <= _NEAR
-                or abs(here.from_bottom - anchor.from_bottom) <= _NEAR):
+        # Not a table's row: at the same height, as a share of the page or in lines (a
+        # slip's header keeps its lines however many items stretch the page).
+        if (here.rows_below == anchor.rows_below) if anchor.rows_below >= 0 else \
+                here.near(anchor):
             found.add(candidate.value)
             chosen = candidate
     if len(found) != 1 or chosen is None:
@@ -906,6 +911,13 @@ def _placed_field(name: str, pick: _Pick, hint: FieldHint, read: ExtractedField 
     value, or offers its own for review when the reader found none."""
     candidate = pick.candidate
     checked = adds_up and name in AMOUNT_FIELDS
+    if agrees and name == "issue_date" and read is not None and not _ocr_hesitated(
+            candidate, confirmed_twice=False):
+        # A slip's unlabelled date: the one date in the supplier's shape at its place, the
+        # one the reader chose by itself, OCR sure of its digits: two readings agree.
+        return ExtractedField(candidate.value, max(_CROSS_CHECKED, read.confidence), (
+            f"{read.evidence} [at the place of the supplier's confirmed date, in its "
+            f"shape, {hint.trust}×]")[:240])
     if not checked or _ocr_hesitated(candidate, confirmed_twice=False):
         if read is not None and read.value is not None:
             return read
@@ -1011,7 +1023,7 @@ def _constant_field(layout: Layout, candidates: Mapping[str, list[Candidate]],
     elif hint.field == "supplier_name" and not printed and recognition.how == "layout":
         # Its header lines, and the name nearly as remembered (OCR misreads a letter).
         alike = _printed_alike(candidates, hint.value) or _header_names_it(
-            layout, hint.value, recognition)
+            layout, hint.value, recognition) or _signals(layout, recognition.memory) >= 2
         confidence = (_TRUSTED if hint.trust >= 2 else _CROSS_CHECKED) if alike else _UNCHECKED
     elif not printed:
         return None
@@ -1036,6 +1048,17 @@ def _header_names_it(layout: Layout, name: str, recognition: Recognition) -> boo
     recognised by that very likeness has only the one."""
     return not recognition.by_name_alike and name_likeness(
         name, header_lines(layout)) >= NAME_ALIKE
+
+
+def _signals(layout: Layout, memory: SupplierMemory) -> int:
+    """How many of the supplier's independent layout signals this page shows: its name
+    nearly as confirmed in the header, a long number of its header (registration, phone),
+    its header lines. Two that agree are a cross-check; any one alone is not (a chain's
+    other branch shares a number, a supplier's look-alike shares lines)."""
+    lines = header_lines(layout)
+    return sum((name_likeness(memory.supplier_name, lines) >= NAME_ALIKE,
+                bool(set(memory.marks) & set(header_marks(layout))),
+                fingerprint_share(memory.fingerprint, layout) >= FINGERPRINT_FROM))
 
 
 def _printed_alike(candidates: Mapping[str, list[Candidate]], name: str) -> bool:

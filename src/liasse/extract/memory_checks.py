@@ -10,6 +10,9 @@ checks a bookkeeper would make by eye:
   and dated over a month before it (or the reverse) has one of the two misread. Only a
   number read where the supplier prints its numbers counts (a receipt's other codes are
   no sequence), and a few weeks' disorder is a supplier's own (drafts numbered late).
+  A number printed as money ("62.00", an amount a reviewer left in the number field) and
+  two numbers too far apart to be one count (a till's or a branch's own series, "7010385084"
+  and "1010104759") say nothing of the order either.
 
 A doubted value keeps its reading; only its confidence drops below the auto band, with the
 reason in its evidence, so a person checks it.
@@ -33,6 +36,10 @@ _DISORDER_DAYS = 31
 # An invoice number read with less confidence is no evidence of the order.
 _NUMBER_READ = 0.8
 _NUMBER_DIGITS = 4
+# Two numbers of one supplier's count dated within two years: further apart than this, the
+# leading digits name another series (a branch, a till), not a later invoice.
+_SEQUENCE_GAP = 100_000
+_MONEY = re.compile(r"-?\d+[.,]\d{2}")
 # The largest step a till's rounding line prints (to the five or ten cents).
 _ROUNDING_AT_MOST = Decimal("0.10")
 # A doubted value is for a person: just under the auto band.
@@ -87,10 +94,10 @@ def _number_order(confirmed: str | None, found: ExtractedField | None) -> bool |
     as when the two are not printed in the same shape)."""
     if not confirmed or found is None or not found.value or found.confidence < _NUMBER_READ:
         return None
-    if _shape(confirmed) != _shape(found.value):
+    if _shape(confirmed) != _shape(found.value) or _MONEY.fullmatch(found.value.strip()):
         return None
     old, new = _number(confirmed), _number(found.value)
-    if old is None or new is None or old == new:
+    if old is None or new is None or old == new or abs(new - old) > _SEQUENCE_GAP:
         return None
     return new > old
 
@@ -129,7 +136,8 @@ _TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount")
 def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
     """Two amounts of the totals block above the total, each after a total, net or tax
     label, add up to it ("Total 6% supplies (inc. GST) 14.50", "Total 0% supplies 12.60",
-    "Total Payable 27.10"): the page's own sum checks the total's digits. Item lines are
+    "Total Payable 27.10", or a credit: 46.82 and -0.76 for 46.06): the page's own sum
+    checks the total's digits. Item lines are
     left out: among a slip's many prices some pair adds up to almost anything."""
     value = Decimal(total.value)
     if value <= 0:
@@ -137,7 +145,10 @@ def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
     above = [Decimal(c.value) for c in amounts
              if c.segment.page == total.segment.page and c.segment.line < total.segment.line
              and any(_labelled(c, role) for role in _TOTALS_ROLES)]
-    parts = [part for part in above if 0 < part < value]
+    # A credit line's negative total counts ("Total 0% supplies 46.82", "Total 6%
+    # supplies (Inc. GST) -0.76", "Total Payable 46.06"); the total being positive, one
+    # part at least is.
+    parts = [part for part in above if part != 0]
     return any(parts[i] + parts[j] == value
                for i in range(len(parts)) for j in range(i + 1, len(parts)))
 

@@ -18,9 +18,11 @@ from liasse.extract.fields.geometry import LabelHit, Layout
 
 # A code of letters glued to a price with two decimals ("RM7.70", "MYR-0.02", "-RM0.02").
 _GLUED = re.compile(
-    r"^(?P<before>-?)(?P<code>[A-Za-z]{2,3})(?P<sign>-?)(?P<units>\d{1,7})[.,](?P<cents>\d{2})$")
+    r"^(?P<before>-?)(?P<code>[A-Za-z]{1,3})(?P<sign>-?)(?P<units>\d{1,7})[.,](?P<cents>\d{2})$")
 CURRENCY_CODES = frozenset({"rm", "myr", "sgd", "inr", "usd", "eur", "gbp", "chf", "aud",
                             "cad", "jpy"})
+# OCR reads a dollar sign as a capital S ("Nett Total: S8.20"): the one letter taken so.
+_DOLLAR_MISREAD = "S"
 
 
 def with_glued_amounts(layout: Layout, candidates: Mapping[str, list[Candidate]]
@@ -39,7 +41,7 @@ def _glued(layout: Layout) -> Iterator[Candidate]:
     for segment in layout.segments():
         for index, word in enumerate(segment.words):
             match = _GLUED.match(word.text)
-            if match is None or match.group("code").lower() not in CURRENCY_CODES:
+            if match is None or not _currency(match.group("code")):
                 continue
             sign = "-" if match.group("before") or match.group("sign") else ""
             value = f"{sign}{int(match.group('units'))}.{match.group('cents')}"
@@ -48,6 +50,10 @@ def _glued(layout: Layout) -> Iterator[Candidate]:
                 "glued": 1.0})
             _label(layout, candidate, hits)
             yield candidate
+
+
+def _currency(code: str) -> bool:
+    return code == _DOLLAR_MISREAD if len(code) == 1 else code.lower() in CURRENCY_CODES
 
 
 def _label(layout: Layout, candidate: Candidate, hits: Mapping[int, list[LabelHit]]) -> None:
