@@ -730,3 +730,21 @@ def test_a_total_printed_on_one_row_with_its_net_and_tax_is_labelled() -> None:
     apart = total_key([*header, (209, 130, "1153.34"), (346, 160, "239.66"),
                        (470, 190, "1393.00 EUR")])
     assert apart != "text:labelled"
+
+
+def test_a_number_sign_under_the_title_line_is_a_labelled_invoice_number() -> None:
+    """"Facture du 29/01/2021" over "n° 1234567890": the title heads the number under it;
+    the same number sign under another line, or beside a client label, is not labelled."""
+    from liasse.extract.ranking import evidence_class
+
+    def number(*rows: tuple[float, float, str]) -> Candidate:
+        found = all_candidates(build_layout([page_of(list(rows))]))
+        return next(c for c in found["code"] if c.value == "1234567890")
+
+    titled = number((220, 20, "Facture du 29/01/2021"), (220, 35, "n° 1234567890"))
+    assert evidence_class("invoice_number", titled, False, "text") == "labelled"
+    assert evidence_class("invoice_number", titled, False, "ocr") != "labelled"
+    untitled = number((220, 20, "Relevé du 29/01/2021"), (220, 35, "n° 1234567890"))
+    assert evidence_class("invoice_number", untitled, False, "text") != "labelled"
+    client = number((220, 20, "Facture du 29/01/2021"), (220, 35, "N° client : 1234567890"))
+    assert evidence_class("invoice_number", client, False, "text") != "labelled"

@@ -283,8 +283,9 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
       the only date the document prints, under its number's label ("INVOICE I/00002" over
       "Apr 01, 2015"; text layer only), that reads one way only: "labelled";
     - an invoice number beside or under its own strong label, or its number sign in the
-      title line or under a strong label ("FACTURE" over "N° FA-2026-0001"), touching no
-      other code: "labelled";
+      title line, under a strong label ("FACTURE" over "N° FA-2026-0001") or, on the text
+      layer, under the title line ("Facture du 29/01/2021" over "n° 1234567890"), touching
+      no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
@@ -308,7 +309,9 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
             _label_strength(candidate, "invoice_number") >= 1.0
             or _under_own_label(candidate, "invoice_number")
             or (_label_strength(candidate, "invoice_number") > 0
-                and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0))):
+                and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0
+                     or (layer == "text" and candidate.under_title
+                         and not _labelled_any_other(candidate))))):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
             features.get("domain_match") or features.get("legal_mention")
