@@ -714,3 +714,58 @@ def test_a_name_joined_across_segments_does_not_head_a_block() -> None:
     rows = [(40, 20, "Verkäufer"), (40, 35, "MUSTERLIEFERANT GMBH"), (300, 35, "MUSTER-KUNDE GMBH")]
     names = all_candidates(build_layout([page_of(rows)]))["name"]
     assert [c.value for c in names if c.features.get("heads_seller")] == ["MUSTERLIEFERANT GMBH"]
+
+
+def test_the_only_date_under_the_invoice_number_is_a_labelled_issue_date() -> None:
+    """"INVOICE I/00002" over "Apr 01, 2015", the document's only date: labelled. The same
+    date beside a second one, or under a due-date label, is not."""
+    from liasse.extract.ranking import evidence_class
+
+    def date_under_title(*rows: tuple[float, float, str]) -> Candidate:
+        found = all_candidates(build_layout([page_of([
+            (450, 20, "INVOICE I/00002"), (450, 35, "Apr 01, 2015"), *rows])]))
+        return next(c for c in found["date"] if c.value == "2015-04-01")
+
+    assert evidence_class("issue_date", date_under_title(), False, "text") == "labelled"
+    two_dates = date_under_title((40, 200, "Delivered on Mar 20, 2015"))
+    assert evidence_class("issue_date", two_dates, False, "text") != "labelled"
+    found = all_candidates(build_layout([page_of([
+        (450, 20, "Due date"), (450, 35, "Apr 01, 2015")])]))
+    due = next(c for c in found["date"] if c.value == "2015-04-01")
+    assert evidence_class("issue_date", due, False, "text") != "labelled"
+
+
+def test_a_total_printed_on_one_row_with_its_net_and_tax_is_labelled() -> None:
+    """A recap row "1153.34 | 239.66 | 1393.00 EUR" whose "Total:" header sits off its column:
+    the page's largest amount, beside the net and tax it adds up from, is labelled by the
+    row; the same total with its net and tax printed elsewhere is not."""
+    def total_key(rows: list[tuple[float, float, str]]) -> str:
+        found = all_candidates(build_layout([page_of(rows)]))
+        return choose(shipped_model(), found)["total_amount"].calibration
+
+    header = [(40, 20, "Sports Shop NV"), (330, 20, "Invoice 2015-07"),
+              (110, 100, "Base amount:"), (255, 100, "Tax amount:"), (386, 100, "Total:")]
+    on_row = total_key([*header, (209, 130, "1153.34"), (346, 130, "239.66"),
+                        (470, 130, "1393.00 EUR")])
+    assert on_row == "text:labelled"
+    apart = total_key([*header, (209, 130, "1153.34"), (346, 160, "239.66"),
+                       (470, 190, "1393.00 EUR")])
+    assert apart != "text:labelled"
+
+
+def test_a_number_sign_under_the_title_line_is_a_labelled_invoice_number() -> None:
+    """"Facture du 29/01/2021" over "n° 1234567890": the title heads the number under it;
+    the same number sign under another line, or beside a client label, is not labelled."""
+    from liasse.extract.ranking import evidence_class
+
+    def number(*rows: tuple[float, float, str]) -> Candidate:
+        found = all_candidates(build_layout([page_of(list(rows))]))
+        return next(c for c in found["code"] if c.value == "1234567890")
+
+    titled = number((220, 20, "Facture du 29/01/2021"), (220, 35, "n° 1234567890"))
+    assert evidence_class("invoice_number", titled, False, "text") == "labelled"
+    assert evidence_class("invoice_number", titled, False, "ocr") != "labelled"
+    untitled = number((220, 20, "Relevé du 29/01/2021"), (220, 35, "n° 1234567890"))
+    assert evidence_class("invoice_number", untitled, False, "text") != "labelled"
+    client = number((220, 20, "Facture du 29/01/2021"), (220, 35, "N° client : 1234567890"))
+    assert evidence_class("invoice_number", client, False, "text") != "labelled"

@@ -68,6 +68,10 @@ class Candidate:
     word: int  # index of the first word of the value in its segment
     features: dict[str, float] = field(default_factory=dict)
     label: Segment | None = None  # the nearest label's segment, when one was found
+    # Under the document's title line (`_under_title`): evidence for the calibration's
+    # classes only, kept out of the ranker's features (as one, it pulled the title's own
+    # digits, "eRechnung © 2025", up the numbers' ranking).
+    under_title: bool = False
 
     @property
     def evidence(self) -> str:
@@ -265,6 +269,18 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
                 "share_capital": float(_capital_before(segment, index)),
             })
             yield candidate
+
+
+def _under_title(context: _Context, segment: Segment) -> bool:
+    """The first segment above, over this one, opens with the document's title ("Facture du
+    29/01/2021" over "n° 1234567890"): the title heads what is printed under it."""
+    lines = context.layout.lines
+    for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
+        above = [other for other in line.segments
+                 if other.x0 <= segment.x1 and other.x1 >= segment.x0]
+        if line.page != segment.page or above:
+            return line.page == segment.page and _title_before(above[0], 1)
+    return False
 
 
 def _tax_sums(candidates: list[Candidate]) -> list[Candidate]:
@@ -514,6 +530,7 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                 "beside_code": float(_beside_code(segment, index)),
                 "share_capital": float(_capital_before(segment, index)),
             })
+            candidate.under_title = _under_title(context, segment)
             yield candidate
 
 

@@ -258,28 +258,34 @@ def calibration_key(layer: str, evidence: str) -> str:
     return f"{layer}:{evidence}"
 
 
-def evidence_key(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
+def evidence_key(name: str, candidate: Candidate, consistent: bool, layer: str, *,
+                 row: bool = False) -> str:
     """The calibration map of a chosen value: its layer and evidence class (`evidence_class`).
 
     Every class is calibrated per layer: an OCR'd total beside its label fails in ways a
     text layer's does not (a receipt's total before its cash rounding, beside its label and
     adding up), so text-layer invoices never vouch for receipts, nor receipts for invoices.
     """
-    return calibration_key(layer, evidence_class(name, candidate, consistent, layer))
+    return calibration_key(layer, evidence_class(name, candidate, consistent, layer, row=row))
 
 
-def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str) -> str:
+def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str, *,
+                   row: bool = False) -> str:
     """The strongest independent evidence behind a value, as a class a map is fitted on.
 
     - a total beside its own strong label ("Total TTC", "Grand Total"), or one that adds up
       with a net and a tax and has a total label at all, beside it or heading its column
-      ("Total:" over "522.31 | 109.69 | 632.00"): "labelled";
+      ("Total:" over "522.31 | 109.69 | 632.00"), or the page's largest amount printed on
+      one line with the net and the tax it adds up from (`row`: a totals row, "1153.34 |
+      239.66 | 1393.00 EUR", whose header sits off its column; text layer only): "labelled";
     - an issue date beside a date label, under its own strong label with nothing between
-      ("DATE DE FACTURE" over its cell), or after the "of" of the document's title line,
-      that reads one way only: "labelled";
+      ("DATE DE FACTURE" over its cell), after the "of" of the document's title line, or
+      the only date the document prints, under its number's label ("INVOICE I/00002" over
+      "Apr 01, 2015"; text layer only), that reads one way only: "labelled";
     - an invoice number beside or under its own strong label, or its number sign in the
-      title line or under a strong label ("FACTURE" over "N° FA-2026-0001"), touching no
-      other code: "labelled";
+      title line, under a strong label ("FACTURE" over "N° FA-2026-0001") or, on the text
+      layer, under the title line ("Facture du 29/01/2021" over "n° 1234567890"), touching
+      no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
@@ -291,17 +297,21 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
         label = _label_strength(candidate, "total_amount")
         if consistent:
             label = max(label, features.get("above:total_amount", 0.0))
-        if label >= 1.0 or (consistent and label > 0):
+        if label >= 1.0 or (consistent and label > 0) \
+                or (layer == "text" and consistent and row and features.get("is_max")):
             return "labelled"
     if name == "issue_date" and not features.get("ambiguous") \
             and (_label_strength(candidate, "issue_date") > 0 or _in_title(candidate)
-                 or _under_own_label(candidate, "issue_date")):
+                 or _under_own_label(candidate, "issue_date")
+                 or (layer == "text" and _sole_date_under_number(candidate))):
         return "labelled"
     if name == "invoice_number" and not features.get("beside_code") and (
             _label_strength(candidate, "invoice_number") >= 1.0
             or _under_own_label(candidate, "invoice_number")
             or (_label_strength(candidate, "invoice_number") > 0
-                and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0))):
+                and (_in_title(candidate) or features.get("above:invoice_number", 0.0) >= 1.0
+                     or (layer == "text" and candidate.under_title
+                         and not _labelled_any_other(candidate))))):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
             features.get("domain_match") or features.get("legal_mention")
@@ -325,6 +335,17 @@ def _letterhead(candidate: Candidate) -> bool:
                 and not features.get("in_customer") and not features.get("after_label"))
 
 
+def _sole_date_under_number(candidate: Candidate) -> bool:
+    """The only date on the document, under the invoice number's strong label with nothing
+    between (the title "INVOICE I/00002" over "Apr 01, 2015") and beside no other label: a
+    document that prints one date under its number prints its issue date."""
+    features = candidate.features
+    return features.get("above:invoice_number", 0.0) >= 1.0 \
+        and bool(features.get("earliest")) and bool(features.get("latest")) \
+        and not _labelled_any_other(candidate) \
+        and not any(features.get(f"{d}:any", 0.0) for d in ("same", "left"))
+
+
 def _under_own_label(candidate: Candidate, role: str) -> bool:
     """Under its own strong label with nothing between (a header row over its cell: "DATE DE
     FACTURE" over "31 octobre 2017"), and beside no label of another role."""
@@ -334,17 +355,17 @@ def _under_own_label(candidate: Candidate, role: str) -> bool:
 
 
 def _value_key(name: str, value: str, chosen: Candidate, found: list[Candidate],
-               consistent: bool, layer: str) -> str:
+               consistent: bool, layer: str, *, row: bool = False) -> str:
     """The calibration key of a chosen value: the chosen occurrence's evidence, or proof
     that another occurrence of the same value carries (a total printed under its "Total:"
     header and again on the line below: the value is labelled wherever the ranker liked it
     best)."""
-    key = evidence_key(name, chosen, consistent, layer)
+    key = evidence_key(name, chosen, consistent, layer, row=row)
     if key.endswith(_PROOF):
         return key
     for other in found:
         if other.value == value and other is not chosen:
-            alternative = evidence_key(name, other, consistent, layer)
+            alternative = evidence_key(name, other, consistent, layer, row=row)
             if alternative.endswith(_PROOF):
                 return alternative
     return key
@@ -403,6 +424,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
+    row = consistent and _on_one_row(scored, picks, candidates.get("amount", []))
     choices: dict[str, Choice] = {}
     for name, ranked in scored.items():
         if not ranked.values:
@@ -412,7 +434,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         holds = consistent and name in AMOUNT_FIELDS
         field_model = fields[name]
         key = _value_key(name, value, candidate, candidates.get(FIELD_KINDS[name], []), holds,
-                         layer)
+                         layer, row=row)
         calibrate = field_model.calibration.get(key)
         confidence = calibrate(share) if calibrate else 0.0
         if contradicted and name in AMOUNT_FIELDS:
@@ -527,6 +549,19 @@ def _totals_row(scored: dict[str, _Scored], picks: dict[str, int],
                     picks["tax_amount"] = _index(scored["tax_amount"], tax.value)
                     return True
     return False
+
+
+def _on_one_row(scored: dict[str, _Scored], picks: dict[str, int],
+                amounts: list[Candidate]) -> bool:
+    """The chosen net, tax and total are printed together on one line: a totals row."""
+    wanted = [Decimal(scored[name].values[picks[name]][0]) for name in AMOUNT_FIELDS]
+    if len(set(wanted)) < len(wanted):
+        return False  # a zero tax or a net equal to its total proves nothing
+    lines: dict[tuple[int, int], set[Decimal]] = {}
+    for candidate in amounts:
+        where = (candidate.segment.page, candidate.segment.line)
+        lines.setdefault(where, set()).add(Decimal(candidate.value))
+    return any(all(value in values for value in wanted) for values in lines.values())
 
 
 def _index(ranked: _Scored, value: str) -> int:
