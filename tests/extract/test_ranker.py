@@ -211,6 +211,10 @@ def test_a_class_too_few_values_saw_takes_its_layers_map_for_values_without_proo
     assert _class_map(ocr_few, unproven)(0.98) == 0.0  # no OCR map to lean on: nothing
     enough = plain[:60]
     assert _class_map(enough, unproven) != unproven["text"]
+    # And a class no value saw at all: every field of the shipped model maps a plain value.
+    for layer in ("text", "ocr"):
+        for field_model in shipped_model().layer_fields(layer).values():
+            assert f"{layer}:plain" in field_model.calibration
 
 
 def test_the_model_was_fitted_on_the_real_corpus_sources() -> None:

@@ -203,7 +203,7 @@ def test_a_tax_summarys_supplies_line_is_no_total() -> None:
     rows = [(40, 30, "GARDENIA BAKERIES SDN BHD"), (40, 60, "Total 0% supplies:"),
             (200, 60, "9.36"), (40, 80, "Total Payable:"), (200, 80, "7.97")]
     supplies = _amount_features(rows, "9.36")
-    assert supplies.get("left:line_item") and not supplies.get("left:total_amount")
+    assert supplies.get("left:rate_share") and not supplies.get("left:total_amount")
     assert _amount_features(rows, "7.97").get("left:total_amount")
 
 

@@ -130,7 +130,7 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     return any(other > 0 and other + step == value for other in others for step in rounding)
 
 
-_TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount")
+_TOTALS_ROLES = ("total_amount", "net_amount", "tax_amount", "rate_share")
 
 
 def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:

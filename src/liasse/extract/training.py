@@ -263,6 +263,9 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
                               or _class_map([p for p in points if p.calibration_key == key],
                                             unproven)
                               for key in keys}
+        for layer, calibration in unproven.items():
+            # A field with no value left without proof on a layer still meets one there.
+            calibrations[name].setdefault(calibration_key(layer, "plain"), calibration)
     sources = sorted({example.source for example in examples})
     # Both weight sets carry every map: a key names its layer, and the out-of-fold points
     # of each layer were scored by that layer's weights.
@@ -290,7 +293,7 @@ def _class_map(points: list[Scored], unproven: dict[str, Calibration]) -> Calibr
     """A class's own map; one that too few values saw takes its layer's map for values
     without proof. Such a class (a date plain on the text layer, once nearly every date
     there is labelled) used to read 0 whatever its share: a right date refused a document
-    that the review queue should have had."""
+    that the review queue should have had (and a class no value saw at all had no map)."""
     if len(points) >= _MIN_CALIBRATION_POINTS or not points:
         return _isotonic(points)
     layer = points[0].calibration_key.partition(":")[0]

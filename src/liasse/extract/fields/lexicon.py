@@ -184,10 +184,12 @@ _RECEIPT = (
               "nombre d articles", "anzahl artikel", "total discount", "total remise",
               # What the customer saved: a negative "total" that is no total of the sale.
               "total savings", "total saving", "you saved", "you save", "vous economisez",
-              "ihre ersparnis",
-              # A tax summary's share of the sale at one rate ("Total 0% supplies: 9.36"),
-              # printed beside the word "total" but no total of the sale.
-              "supplies", "taxable supplies", "exempt supplies", "zero rated supplies")
+              "ihre ersparnis")
+    # A tax summary's share of the sale at one rate ("Total 0% supplies: 9.36"), printed
+    # beside the word "total" but no total of the sale; the shares add up to it, which
+    # item prices do not (`memory_checks.totals_add_up`), hence a role of their own.
+    + _labels("rate_share", "strong", "supplies", "taxable supplies", "exempt supplies",
+              "zero rated supplies")
 )
 # Numbers and dates of *other* things (the customer, the order, the delivery): their
 # labels must count against a value, not for it.
