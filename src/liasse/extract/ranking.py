@@ -171,7 +171,7 @@ def _fields_from_json(raw: dict[str, Any]) -> dict[str, FieldModel]:
         fields[name] = FieldModel(
             features=tuple(spec["features"]), mean=np.array(spec["mean"]),
             scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
-            intercept=float(spec["intercept"]), calibration=_per_layer(calibration))
+            intercept=float(spec["intercept"]), calibration=calibration)
     return fields
 
 
@@ -182,19 +182,6 @@ def _fields_to_json(fields: dict[str, FieldModel]) -> dict[str, Any]:
                    "calibration": {key: [list(c.x), list(c.y)]
                                    for key, c in model.calibration.items()}}
             for name, model in fields.items()}
-
-
-# A model trained before every class was calibrated per layer kept a labelled total's map
-# under this one key; read as both layers' until `scripts/train_extractor.py` is run again.
-_LEGACY_ANY_LAYER = "any:labelled"
-
-
-def _per_layer(calibration: dict[str, Calibration]) -> dict[str, Calibration]:
-    legacy = calibration.pop(_LEGACY_ANY_LAYER, None)
-    if legacy is not None:
-        for layer in ("text", "ocr"):
-            calibration.setdefault(calibration_key(layer, "labelled"), legacy)
-    return calibration
 
 
 def _rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
