@@ -181,9 +181,14 @@ def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
     return max(before, key=lambda hit: hit.end, default=None)
 
 
-def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
+def _segments_left_of(context: _Context, segment: Segment) -> list[Segment]:
+    """The segments of `segment`'s line that end before it starts, in reading order."""
     line = context.layout.lines[segment.line]
-    left = [other for other in line.segments if other.x1 <= segment.x0]
+    return [other for other in line.segments if other.x1 <= segment.x0]
+
+
+def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
+    left = _segments_left_of(context, segment)
     for other in reversed(left):
         hits = context.hits_by_segment.get(id(other), [])
         if hits:
@@ -217,8 +222,7 @@ def _after_validity_label(context: _Context, candidate: Candidate) -> bool:
     even when OCR garbled the label past the lexicon's exact match ("Date d'exflratigı:
     31/05/18" on a card slip): read tolerantly, by `dates.names_validity`."""
     segment, word = candidate.segment, candidate.word
-    line = context.layout.lines[segment.line]
-    left = [other for other in line.segments if other.x1 <= segment.x0][-1:]
+    left = _segments_left_of(context, segment)[-1:]
     for tokens in (segment.tokens[max(0, word - _VALIDITY_REACH):word],
                    left[0].tokens[-_VALIDITY_REACH:] if left else ()):
         if names_validity(tuple(token for words in tokens for token in words)):
@@ -556,8 +560,7 @@ def _after_other_number_label(context: _Context, segment: Segment, index: int) -
     or name the identifier after it ("4000001123452 (GLN)")."""
     before = list(segment.words[max(0, index - 2):index])
     if index == 0:
-        line = context.layout.lines[segment.line]
-        left = [other for other in line.segments if other.x1 <= segment.x0]
+        left = _segments_left_of(context, segment)
         before = list(left[-1].words[-2:]) if left else []
     after = segment.words[index + 1:index + 2]
     return any(_bare(word.text) in _NOT_NUMBER_WORDS for word in before) \
@@ -989,8 +992,7 @@ _NAME_LABELS = frozenset({"name", "nom", "firma", "firmenname", "company", "comp
 def _beside_other_label(context: _Context, segment: Segment) -> bool:
     """The value of a "Label: value" row whose label names no party ("Anschrift: | …",
     "Rechnungsstandard: | Factur-x 1.0"): an address, a code or a setting, never a name."""
-    line = context.layout.lines[segment.line]
-    left = [other for other in line.segments if other.x1 <= segment.x0]
+    left = _segments_left_of(context, segment)
     if not left or not left[-1].text.rstrip().endswith(":"):
         return False
     label = normalise(left[-1].text)
