@@ -329,16 +329,19 @@ def _sole_date_under_number(candidate: Candidate) -> bool:
     features = candidate.features
     return features.get("above:invoice_number", 0.0) >= 1.0 \
         and bool(features.get("earliest")) and bool(features.get("latest")) \
-        and not _labelled_any_other(candidate) \
-        and not any(features.get(f"{d}:any", 0.0) for d in ("same", "left"))
+        and _beside_no_label(candidate)
 
 
 def _under_own_label(candidate: Candidate, role: str) -> bool:
     """Under its own strong label with nothing between (a header row over its cell: "DATE DE
     FACTURE" over "31 octobre 2017"), and beside no label of another role."""
-    return candidate.features.get(f"above:{role}", 0.0) >= 1.0 \
-        and not _labelled_any_other(candidate) \
-        and not any(candidate.features.get(f"{d}:any", 0.0) for d in ("same", "left"))
+    return candidate.features.get(f"above:{role}", 0.0) >= 1.0 and _beside_no_label(candidate)
+
+
+def _beside_no_label(candidate: Candidate) -> bool:
+    """No label before it on its line, of another role or of any."""
+    return not _labelled_any_other(candidate) and not any(
+        candidate.features.get(f"{direction}:any", 0.0) for direction in ("same", "left"))
 
 
 def _value_key(name: str, value: str, chosen: Candidate, found: list[Candidate],
