@@ -30,7 +30,7 @@ from liasse.domain.extraction import ExtractedField
 from liasse.extract.candidates import Candidate
 
 # The longest plausible gap between two documents of one supplier in one workspace.
-_DATE_SPAN_DAYS = 2 * 366
+DATE_SPAN_DAYS = 2 * 366
 # How far a number and a date may disagree in order before one of them is doubted.
 _DISORDER_DAYS = 31
 # An invoice number read with less confidence is no evidence of the order.
@@ -57,7 +57,7 @@ def doubts(confirmed: Mapping[str, str], fields: Mapping[str, ExtractedField]
     read = _read_date(fields.get("issue_date"))
     if remembered is None or read is None:
         return found
-    if abs((read - remembered).days) > _DATE_SPAN_DAYS:
+    if abs((read - remembered).days) > DATE_SPAN_DAYS:
         found["issue_date"] = (f"years away from the supplier's confirmed document of "
                                f"{remembered.isoformat()}")
         return found

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from liasse.extract.fields.geometry import Layout, Line, normalise
+from liasse.extract.memory_checks import DATE_SPAN_DAYS
 
 _GROUPS = re.compile(r"\d+")
 _ORDERS = ("dmy", "mdy", "ymd")
-# The longest plausible gap between two documents of one supplier (as `memory_checks`).
-_SPAN_DAYS = 2 * 366
 
 
 def printed_order(printed: str, confirmed: str) -> str:
@@ -43,7 +42,7 @@ def scattered_date(layout: Layout, label: Sequence[str], order: str, confirmed: 
     found = set()
     for after in texts_after(layout, label):
         read = _as_date(_GROUPS.findall(after)[:3], order)
-        if read is not None and abs((read - remembered).days) <= _SPAN_DAYS:
+        if read is not None and abs((read - remembered).days) <= DATE_SPAN_DAYS:
             found.add(read.isoformat())
     return found.pop() if len(found) == 1 else None
 
