@@ -36,3 +36,21 @@ def test_reading_without_a_workspace_imports_neither_store_nor_pdf_writer() -> N
                             check=True).stdout
     for heavy in ("liasse.store", "sqlalchemy", "pypdf", "numpy", "sklearn"):
         assert f"'{heavy}'" not in loaded
+
+
+def test_the_parent_gets_fields_without_importing_the_reader(tmp_path: Path) -> None:
+    # The child reads the fields; the parent only prints them. Were the child's answer the
+    # reader's own types, unpickling it would import numpy, the model and every rule here.
+    document = next(d for d in generate(8, 5, scans=False) if d.suffix == ".pdf")
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(document.data)
+    probe = ("import sys; from pathlib import Path; "
+             "from liasse.app.reading import read_file, reading_options; "
+             f"result = read_file(Path({str(path)!r}), reading_options(use_einvoice=False)); "
+             "print(result.fields['total_amount'].value); "
+             "print(sorted(m for m in sys.modules if m == 'numpy' or "
+             "m.startswith(('liasse.extract.fields', 'liasse.extract.ranking'))))")
+    lines = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert lines[0] == document.truth["total_amount"]
+    assert lines[1] == "[]"

@@ -30,7 +30,6 @@ from liasse.extract.text import ParsedPdf, PdfRequest, parse_pdf
 from liasse.extract.worker import WorkerError, shared_worker
 
 if TYPE_CHECKING:
-    from liasse.extract.fields.document import DocumentReading
     from liasse.extract.memory import SupplierMemory
 
 Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
@@ -186,8 +185,13 @@ class _TextPdfRequest:
 
 @dataclass(frozen=True)
 class _TextPdf:
-    parsed: ParsedPdf  # its pages emptied when `reading` is given: the fields are read
-    reading: DocumentReading | None = None
+    """What the child sends back. The fields come as the contract's own plain types, not
+    as the reader's `DocumentReading`: unpickling that would import the whole reader (numpy,
+    the model, every rule) into the parent, which never reads fields itself."""
+
+    parsed: ParsedPdf  # its pages emptied when `fields` is given: the fields are read
+    fields: dict[str, ExtractedField] | None = None
+    document_type: DocumentType = "other"
     text: str = ""
 
 
@@ -205,7 +209,8 @@ def parse_and_read_pdf(request: _TextPdfRequest) -> _TextPdf:
     reading = read_document(pages, own_names=request.own_names,
                             own_identifiers=request.own_identifiers, layer="text",
                             memories=request.memories)
-    return _TextPdf(replace(parsed, pages=[]), reading, page_text(pages))
+    return _TextPdf(replace(parsed, pages=[]), reading.fields, reading.document_type,
+                    page_text(pages))
 
 
 def _needs_ocr(text_pages: list[Page], ocr: Literal["auto", "always", "never"]) -> bool:
@@ -240,8 +245,8 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft, *, read_field
         _cross_check(parsed.einvoice, parsed.pages, draft)
         draft.text = page_text(parsed.pages)
         return
-    if outcome.reading is not None:
-        draft.fields, draft.document_type = outcome.reading.fields, outcome.reading.document_type
+    if outcome.fields is not None:
+        draft.fields, draft.document_type = outcome.fields, outcome.document_type
         draft.text = outcome.text
         return
     _read_pages(data, ".pdf", parsed.pages, options, draft)
