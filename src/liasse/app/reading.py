@@ -47,7 +47,8 @@ def read_files(paths: Iterable[Path], options: ExtractOptions) -> Iterator[Extra
     the cores all read. At most twice as many files as threads are in flight, which
     bounds the memory a long list of large files can hold."""
     threads = max(2, os.cpu_count() or 1)
-    warm_reader()
+    paths = list(paths)
+    warm_reader(len(paths))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-read") as pool:
         pending = []
         for path in paths:

@@ -100,9 +100,23 @@ def extract_document(data: bytes, *, file: str,
     return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
 
 
-def warm_reader() -> None:
-    """Start the reader's child processes now, each importing the reader, for a batch."""
-    shared_worker().warm(__name__)
+def warm_reader(documents: int | None = None) -> None:
+    """Start the reader's child processes now, for a batch of `documents` (None: as many
+    as the pool holds), each importing all that reading a PDF needs."""
+    shared_worker().warm(prepare_reader, count=documents)
+
+
+def prepare_reader(_: None) -> None:
+    """What a child runs before its first document: the imports and the model that reading
+    a born-digital PDF needs (pdfium, the attachment scanner, the field reader), paid while
+    the parent is still starting rather than on the first document."""
+    import pypdfium2  # noqa: F401 - imported for its start-up cost, see above
+
+    from liasse.extract import attachments  # noqa: F401
+    from liasse.extract.fields import document  # noqa: F401
+    from liasse.extract.ranking import shipped_model
+
+    shipped_model()
 
 
 @dataclass(frozen=True)

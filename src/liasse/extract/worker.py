@@ -15,7 +15,6 @@ to the system. A small pool of children keeps several documents reading at once.
 from __future__ import annotations
 
 import atexit
-import importlib
 import os
 import pickle
 import queue
@@ -188,49 +187,67 @@ def _limit_memory(limit: int | None) -> None:
 
 
 class WorkerPool:
-    """A few `IsolatedWorker`s: a caller takes an idle one, or waits for one to be free."""
+    """A few `IsolatedWorker`s: a caller takes an idle one, or waits for one to be free.
+
+    A worker's child starts when the worker is first used, so a pool costs only the
+    children its callers need: one document, one child. While some children are warming
+    up (`warm`), a caller waits for one of them rather than starting another from scratch,
+    which would cost a second start-up for no sooner an answer.
+    """
 
     def __init__(self, size: int, *, memory_limit_bytes: int | None = MEMORY_LIMIT_BYTES
                  ) -> None:
         self._all = [IsolatedWorker(memory_limit_bytes=memory_limit_bytes)
                      for _ in range(max(1, size))]
         self._idle: queue.SimpleQueue[IsolatedWorker] = queue.SimpleQueue()
-        for worker in self._all:
-            self._idle.put(worker)
+        self._unused = list(self._all)  # never handed out: no child started yet
+        self._warming = 0
+        self._lock = threading.Lock()
 
     def run(self, function: Callable[[A], R], argument: A, *, seconds: float) -> R:
-        worker = self._idle.get()
+        worker = self._take()
         try:
             return worker.run(function, argument, seconds=seconds)
         finally:
             self._idle.put(worker)
 
-    def warm(self, module: str, *, seconds: float = 60.0) -> None:
-        """Start every child now and have it import `module`, in the background: a batch
-        then pays the children's start-up once, side by side, instead of one after the
-        other as documents first reach them. A child that fails to warm up is started
-        again by the first document it is given, whose error then says why."""
+    def _take(self) -> IsolatedWorker:
+        with self._lock:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                if self._unused and not self._warming:
+                    return self._unused.pop(0)
+        return self._idle.get()
+
+    def warm(self, prepare: Callable[[None], object], *, count: int | None = None,
+             seconds: float = 60.0) -> None:
+        """Start up to `count` children (all by default) now and have each run `prepare`
+        (its imports), in the background: a batch then pays the children's start-up side
+        by side and while the parent starts, instead of as documents first reach them. A
+        child that fails to warm up is started again by the first document it is given,
+        whose error then says why."""
         def start(worker: IsolatedWorker) -> None:
             try:
-                worker.run(import_module, module, seconds=seconds)
+                worker.run(prepare, None, seconds=seconds)
             except WorkerError:
                 pass
             finally:
+                with self._lock:
+                    self._warming -= 1
                 self._idle.put(worker)
 
-        for _ in self._all:
-            worker = self._idle.get()
+        with self._lock:
+            wanted = len(self._unused) if count is None else max(0, count)
+            taken, self._unused = self._unused[:wanted], self._unused[wanted:]
+            self._warming += len(taken)
+        for worker in taken:
             threading.Thread(target=start, args=(worker,), daemon=True,
                              name="liasse-worker-warm").start()
 
     def close(self) -> None:
         for worker in self._all:
             worker.close()
-
-
-def import_module(name: str) -> None:
-    """What `WorkerPool.warm` runs in a child (returns nothing: a module does not pickle)."""
-    importlib.import_module(name)
 
 
 _pools: dict[str, WorkerPool] = {}
