@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -339,29 +340,77 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     # built once, so each candidate's arithmetic is a set lookup.
     sums = {big + other for big in top if big > 0 for other in positive if other != big}
     parts = {big - other for big in top for other in positive if big - other > 0}
+    paid = [_payment_side(candidate) for candidate in candidates]
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
-    sale = sorted({Decimal(c.value) for c in candidates if not _payment_side(c)}, reverse=True)
-    handed = {Decimal(c.value) for c in candidates if _payment_side(c) and Decimal(c.value) > 0}
-    for candidate in candidates:
+    sale = sorted({Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
+                   if not side}, reverse=True)
+    handed = {Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
+              if side and Decimal(c.value) > 0}
+    sale_rank = {value: rank for rank, value in enumerate(sale)}
+    rank = {value: position for position, value in enumerate(values)}
+    rates = _RateArithmetic(top)
+    for candidate, side in zip(candidates, paid, strict=True):
         value = Decimal(candidate.value)
         features = candidate.features
-        features["is_max_sale"] = float(bool(sale) and value == sale[0]
-                                        and not _payment_side(candidate))
-        features["rank_sale"] = (sale.index(value) if value in sale else len(sale)) / 10
+        features["is_max_sale"] = float(bool(sale) and value == sale[0] and not side)
+        features["rank_sale"] = sale_rank.get(value, len(sale)) / 10
         features["is_max"] = float(bool(values) and value == values[0])
-        features["rank"] = (values.index(value) if value in values else len(values)) / 10
+        features["rank"] = rank.get(value, len(values)) / 10
         features["sum_of_two"] = float(value in sums)
         features["part_of_sum"] = float(value > 0 and value in parts)
         # Cash handed over less the change given back is what the sale cost.
         features["tendered_less_change"] = float(
-            value > 0 and not _payment_side(candidate)
+            value > 0 and not side
             and any(given - value in handed for given in handed if given > value))
-        features["tax_of_other"] = float(value > 0 and any(
-            rate > 0 and abs(other * rate / 100 - value) <= Decimal("0.02")
-            for other in top if other > value for rate in _RATES))
-        features["net_of_other"] = float(value > 0 and any(
-            rate > 0 and abs(value * rate / 100 - other) <= Decimal("0.02")
-            for other in top if other < value for rate in _RATES))
+        features["tax_of_other"] = float(value > 0 and rates.tax_of_other(value))
+        features["net_of_other"] = float(value > 0 and rates.net_of_other(value))
+
+
+_RATE_GAP = Decimal("0.02")  # how far from a rate's exact result a printed amount may be
+# The sorted searches below look a little wider than the gap; the exact test then decides.
+_RATE_WINDOW = Decimal("0.03")
+
+
+class _RateArithmetic:
+    """Is an amount a VAT rate of one of the largest amounts, or are they its rate?
+
+    Asked for every amount candidate, against every one of the largest amounts at every
+    rate: the products are computed once and searched in order, and each distinct value
+    is answered once."""
+
+    def __init__(self, top: list[Decimal]) -> None:
+        self._top = top
+        self._ascending = sorted(top)
+        # (the rate's share of a large amount, that amount), by share.
+        self._taxes = sorted((other * rate / 100, other) for other in top
+                             for rate in _RATES if rate > 0)
+        self._tax_keys = [tax for tax, _ in self._taxes]
+        self._answers: dict[tuple[str, Decimal], bool] = {}
+
+    def tax_of_other(self, value: Decimal) -> bool:
+        """`value` is, to the cent or two, a rate of a larger amount among the top ones."""
+        key = ("tax", value)
+        if key not in self._answers:
+            start = bisect_left(self._tax_keys, value - _RATE_WINDOW)
+            self._answers[key] = any(
+                other > value and abs(tax - value) <= _RATE_GAP
+                for tax, other in self._taxes[start:bisect_right(self._tax_keys,
+                                                                 value + _RATE_WINDOW)])
+        return self._answers[key]
+
+    def net_of_other(self, value: Decimal) -> bool:
+        """A rate of `value` is, to the cent or two, a smaller amount among the top ones."""
+        key = ("net", value)
+        if key not in self._answers:
+            self._answers[key] = any(self._rate_hits(value, value * rate / 100)
+                                     for rate in _RATES if rate > 0)
+        return self._answers[key]
+
+    def _rate_hits(self, value: Decimal, tax: Decimal) -> bool:
+        start = bisect_left(self._ascending, tax - _RATE_WINDOW)
+        end = bisect_right(self._ascending, tax + _RATE_WINDOW)
+        return any(other < value and abs(tax - other) <= _RATE_GAP
+                   for other in self._ascending[start:end])
 
 
 _ROUNDING_REACH = 2  # how many lines under a rounding line the rounded total is printed
