@@ -84,8 +84,12 @@ def _words_of(textpage: object, page_height: float) -> list[Word]:
 
     raw_page = textpage.raw  # type: ignore[attr-defined]
     text = _page_characters(pdfium_c, raw_page)
+    # What ends a word without a box being asked for, decided once per distinct character.
+    breaks = {char for char in set(text) if char.isspace() or not char.isprintable()}
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
+    # The box's four floats (left, top, right, bottom) read in one go, not field by field.
+    box = memoryview(rect).cast("B").cast("f")
     char_box = pdfium_c.FPDFText_GetLooseCharBox
     words: list[Word] = []
     chars: list[str] = []
@@ -93,20 +97,29 @@ def _words_of(textpage: object, page_height: float) -> list[Word]:
     for index, char in enumerate(text):
         # The loose box spans the glyph's advance width, so the gap to the next glyph is
         # the real spacing whatever the ink of "1" or "." looks like.
-        if char.isspace() or not char.isprintable() or not char_box(raw_page, index, rect_ref):
+        if char in breaks or not char_box(raw_page, index, rect_ref):
             if chars:
                 words.append(Word("".join(chars), x0, page_height - top, x1,
                                   page_height - bottom))
                 chars = []
             continue
-        left, right, char_top, char_bottom = rect.left, rect.right, rect.top, rect.bottom
+        left, char_top, right, char_bottom = box
         if chars:
-            height = max(char_top - char_bottom, 1.0)
+            # Comparisons written out, not min/max: the same results without four calls.
+            height = char_top - char_bottom
+            if height < 1.0:
+                height = 1.0
             gap = left - x1
             if char_bottom < top and char_top > bottom and -height < gap < height * _WORD_GAP_RATIO:
                 chars.append(char)
-                x0, x1 = min(x0, left), max(x1, right)
-                top, bottom = max(top, char_top), min(bottom, char_bottom)
+                if left < x0:
+                    x0 = left
+                if right > x1:
+                    x1 = right
+                if char_top > top:
+                    top = char_top
+                if char_bottom < bottom:
+                    bottom = char_bottom
                 continue
             words.append(Word("".join(chars), x0, page_height - top, x1, page_height - bottom))
         chars = [char]
