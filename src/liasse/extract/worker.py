@@ -27,6 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from liasse.extract.zygote import ForkedChild, Zygote, zygotes_work
+
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -55,7 +57,15 @@ class IsolatedWorker:
     def __init__(self, *, memory_limit_bytes: int | None = MEMORY_LIMIT_BYTES) -> None:
         self._memory_limit = memory_limit_bytes
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | ForkedChild | None = None
+        self._zygote: Zygote | None = None
+
+    def start_from(self, zygote: Zygote | None) -> None:
+        """Start the child now, forked from `zygote` when it can (else a fresh interpreter);
+        a child that later crashes, times out or is recycled is forked from it again."""
+        with self._lock:
+            self._zygote = zygote
+            self._ensure_started()
 
     def run(self, function: Callable[[A], R], argument: A, *, seconds: float) -> R:
         """`function(argument)` in the child; raises `WorkerError` with the child's error."""
@@ -84,10 +94,14 @@ class IsolatedWorker:
         with self._lock:
             self._stop()
 
-    def _ensure_started(self) -> subprocess.Popen[bytes]:
+    def _ensure_started(self) -> subprocess.Popen[bytes] | ForkedChild:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._stop()
+        if self._zygote is not None:
+            self._process = self._zygote.fork()
+            if self._process is not None:
+                return self._process
         environment = dict(os.environ)
         if self._memory_limit is not None:
             environment["LIASSE_WORKER_MEMORY_LIMIT"] = str(self._memory_limit)
@@ -200,9 +214,11 @@ class WorkerPool:
         self._all = [IsolatedWorker(memory_limit_bytes=memory_limit_bytes)
                      for _ in range(max(1, size))]
         self._idle: queue.SimpleQueue[IsolatedWorker] = queue.SimpleQueue()
+        self._memory_limit = memory_limit_bytes
         self._unused = list(self._all)  # never handed out: no child started yet
         self._warming = 0
         self._lock = threading.Lock()
+        self._zygotes: list[Zygote] = []
 
     def run(self, function: Callable[[A], R], argument: A, *, seconds: float) -> R:
         worker = self._take()
@@ -222,32 +238,67 @@ class WorkerPool:
 
     def warm(self, prepare: Callable[[None], object], *, count: int | None = None,
              seconds: float = 60.0) -> None:
-        """Start up to `count` children (all by default) now and have each run `prepare`
-        (its imports), in the background: a batch then pays the children's start-up side
-        by side and while the parent starts, instead of as documents first reach them. A
-        child that fails to warm up is started again by the first document it is given,
-        whose error then says why."""
-        def start(worker: IsolatedWorker) -> None:
-            try:
-                worker.run(prepare, None, seconds=seconds)
-            except WorkerError:
-                pass
-            finally:
-                with self._lock:
-                    self._warming -= 1
-                self._idle.put(worker)
-
+        """Start up to `count` children (all by default) now, in the background, each
+        ready after `prepare` (its imports): a batch then pays the start-up while the
+        parent starts, instead of as documents first reach them. Two children or more are
+        forked from one zygote that ran `prepare` once (`extract.zygote`), so the imports
+        are paid once; where that cannot be, each child is a fresh interpreter that runs
+        `prepare` itself. A child that fails to warm up is started again by the first
+        document it is given, whose error then says why."""
         with self._lock:
             wanted = len(self._unused) if count is None else max(0, count)
             taken, self._unused = self._unused[:wanted], self._unused[wanted:]
             self._warming += len(taken)
+        if len(taken) > 1 and zygotes_work():
+            threading.Thread(target=self._fork_warm, args=(prepare, taken, seconds),
+                             daemon=True, name="liasse-worker-zygote").start()
+            return
         for worker in taken:
-            threading.Thread(target=start, args=(worker,), daemon=True,
-                             name="liasse-worker-warm").start()
+            threading.Thread(target=self._spawn_warm, args=(prepare, worker, seconds),
+                             daemon=True, name="liasse-worker-warm").start()
+
+    def _fork_warm(self, prepare: Callable[[None], object], taken: list[IsolatedWorker],
+                   seconds: float) -> None:
+        zygote: Zygote | None = None
+        try:
+            zygote = Zygote(memory_limit_bytes=self._memory_limit, seconds=seconds)
+            if not zygote.prepare(prepare):
+                zygote = None
+        except OSError:
+            zygote = None
+        if zygote is None:  # no zygote: each child a fresh interpreter, side by side
+            for worker in taken:
+                threading.Thread(target=self._spawn_warm, args=(prepare, worker, seconds),
+                                 daemon=True, name="liasse-worker-warm").start()
+            return
+        self._zygotes.append(zygote)
+        for worker in taken:
+            try:
+                worker.start_from(zygote)
+            except (OSError, subprocess.SubprocessError):
+                pass  # started again by its first document
+            finally:
+                self._ready(worker)
+
+    def _spawn_warm(self, prepare: Callable[[None], object], worker: IsolatedWorker,
+                    seconds: float) -> None:
+        try:
+            worker.run(prepare, None, seconds=seconds)
+        except WorkerError:
+            pass
+        finally:
+            self._ready(worker)
+
+    def _ready(self, worker: IsolatedWorker) -> None:
+        with self._lock:
+            self._warming -= 1
+        self._idle.put(worker)
 
     def close(self) -> None:
         for worker in self._all:
             worker.close()
+        for zygote in self._zygotes:
+            zygote.close()
 
 
 _pools: dict[str, WorkerPool] = {}

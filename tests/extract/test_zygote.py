@@ -1,0 +1,86 @@
+"""Reader children forked from one zygote: imports paid once, every safety kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from liasse.extract.worker import TimeLimitExceeded, WorkerError, WorkerPool
+from liasse.extract.zygote import Zygote, zygotes_work
+
+pytestmark = pytest.mark.skipif(not zygotes_work(), reason="needs Linux pidfds")
+
+PARENT = "__import__('os').getppid()"
+SLOW_PARENT = "__import__('time').sleep(1) or __import__('os').getppid()"
+
+
+def _parents(pool: WorkerPool) -> set[int]:
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        return set(threads.map(lambda _: pool.run(eval, SLOW_PARENT, seconds=30), range(2)))
+
+
+def test_a_warmed_pool_forks_its_children_from_one_zygote() -> None:
+    pool = WorkerPool(2)
+    try:
+        pool.warm(bool)
+        (parent,) = _parents(pool)  # both children have the same parent
+        assert parent != os.getpid()
+    finally:
+        pool.close()
+
+
+def test_a_forked_child_past_its_deadline_is_killed_with_its_programs(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    pool = WorkerPool(2)
+    try:
+        pool.warm(bool)
+        (zygote,) = _parents(pool)
+        with pytest.raises(TimeLimitExceeded):
+            pool.run(subprocess.call, ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"],
+                     seconds=1.0)
+        grandchild = Path(f"/proc/{pid_file.read_text().strip()}/stat")
+        deadline = time.monotonic() + 5
+        while grandchild.exists() and grandchild.read_text().split()[2] != "Z" \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not grandchild.exists() or grandchild.read_text().split()[2] == "Z"
+        # The next document is read by a child forked again from the same zygote.
+        assert _parents(pool) == {zygote}
+    finally:
+        pool.close()
+
+
+def test_a_forked_child_keeps_the_memory_limit() -> None:
+    pool = WorkerPool(2, memory_limit_bytes=512 * 1024**2)
+    try:
+        pool.warm(bool)
+        with pytest.raises(WorkerError, match="memory"):
+            pool.run(eval, "len(bytearray(1024**3))", seconds=30)
+        assert pool.run(eval, "1 + 1", seconds=30) == 2
+    finally:
+        pool.close()
+
+
+def test_a_zygote_with_a_second_thread_refuses_to_fork() -> None:
+    zygote = Zygote(memory_limit_bytes=None)
+    try:
+        assert zygote.prepare(exec, "import threading, time\n"
+                              "threading.Thread(target=time.sleep, args=(30,), daemon=True)"
+                              ".start()")
+        assert zygote.fork() is None
+    finally:
+        zygote.close()
+
+
+def test_a_zygote_whose_warm_up_fails_leaves_fresh_interpreters() -> None:
+    pool = WorkerPool(2)
+    try:
+        pool.warm(int)  # int(None) raises in the zygote: the children start from scratch
+        assert _parents(pool) == {os.getpid()}
+    finally:
+        pool.close()
