@@ -12,10 +12,17 @@ runs until every document rests (posted, in review, refused…) and no job waits
 
 Prints documents/s with 1 and with 2 workers and their ratio (target >= 1.7 on 2 cores),
 the one-worker pipeline as a share of `liasse extract` on the same files in one process
-(target >= 60 %), and a 2-worker run in which a worker is SIGKILLed three times (and
-started again) that prints `lost N duplicated M`: documents missing in Qonto (uploaded but
-never read, approved but never posted, or posted with an id Qonto does not have) and
-documents posted twice (target 0 and 0).
+(target >= 60 %; also on one core each, like for like), and a 2-worker run in which a
+worker is SIGKILLed three times (and started again) that prints `lost N duplicated M`:
+documents missing in Qonto (uploaded but never read, approved but never posted, or posted
+with an id Qonto does not have) and documents posted twice (target 0 and 0).
+
+Worker N runs on core N (`os.sched_setaffinity`, inherited by its reader children), as a
+worker given one core of a host: a worker left on every core reads with a child per core
+and already keeps 1.3 of the 2 cores busy alone, so a second one could add at most 0.7.
+`--no-pin` leaves them on every core. `cores busy` is the CPU of workers, PostgreSQL and
+emulators over the run's wall time: the machine is shared, so CPU ms a document are the
+figures to compare between runs.
 
 Routing thresholds are set to 0 so that every readable invoice is posted: the bench
 measures the whole path to Qonto, not the reader's confidence. Asserts nothing.
@@ -122,8 +129,9 @@ class Run:
 
     def __init__(self, admin_url: str, documents: list[CorpusDocument],
                  profile: Path | None = None, concurrency: int = 1,
-                 script: str = "scripts/profile_worker.py") -> None:
+                 script: str = "scripts/profile_worker.py", pin: bool = True) -> None:
         self.documents = documents
+        self.pin = pin
         self.profile = profile
         self.script = script
         self.concurrency = concurrency
@@ -142,7 +150,7 @@ class Run:
         }
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str, core: int) -> None:
         log = (self.home / f"{name}.log").open("ab")
         # `--profile`: the worker's jobs run under cProfile (`--timings`: timers and
         # statement counts), written when it stops.
@@ -151,7 +159,8 @@ class Run:
         self.workers[name] = subprocess.Popen(
             [sys.executable, *command, "worker", "--name", name,
              "--concurrency", str(self.concurrency)],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env)
+            stdout=log, stderr=subprocess.STDOUT, env=self.env,
+            preexec_fn=on_core(core) if self.pin else None)
 
     def wait_ready(self, name: str) -> None:
         log = self.home / f"{name}.log"
@@ -166,6 +175,13 @@ class Run:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def on_core(core: int) -> Callable[[], None]:
+    """What a child runs before its program: it and every process it starts (a worker's
+    reader children) run on this one core only, as a worker given one core of a host."""
+    cores = sorted(os.sched_getaffinity(0))
+    return lambda: os.sched_setaffinity(0, {cores[core % len(cores)]})
 
 
 def wait(condition: Callable[[], bool], seconds: float) -> None:
@@ -262,8 +278,8 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
                  kills: int = 0, profile: Path | None = None, concurrency: int = 1,
-                 script: str = "scripts/profile_worker.py") -> Outcome:
-    run = Run(admin_url, documents, profile, concurrency, script)
+                 script: str = "scripts/profile_worker.py", pin: bool = True) -> Outcome:
+    run = Run(admin_url, documents, profile, concurrency, script, pin)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -295,8 +311,8 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
     connections.connect_qonto_api_key(services, API_KEY, base_url=f"http://127.0.0.1:{port}",
                                       emulator=True)
     names = [f"w{index}" for index in range(workers)]
-    for name in names:
-        run.start_worker(name)
+    for core, name in enumerate(names):
+        run.start_worker(name, core)
     for name in names:
         run.wait_ready(name)
     app = make_defer_app(services)
@@ -314,7 +330,7 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         print(f"  killed worker {names[-1]} at {read_documents(services)} read", flush=True)
-        run.start_worker(names[-1])
+        run.start_worker(names[-1], len(names) - 1)
     wait(lambda: settled(services, count), TIMEOUT_SECONDS)
     seconds = time.perf_counter() - began
     # A killed worker's CPU goes with it: the SIGKILL run has no CPU figure.
@@ -324,9 +340,11 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
     return result
 
 
-def extract_alone(documents: list[CorpusDocument]) -> tuple[float, float]:
+def extract_alone(documents: list[CorpusDocument], core: int | None = None
+                  ) -> tuple[float, float]:
     """`liasse extract` on the same files, one process: files/s and CPU seconds a file
-    (with its reader children), its start-up left out."""
+    (with its reader children), its start-up left out; on one core when `core` is given
+    (its reader children share it), else on every core."""
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-files-"))
     paths = []
     for index, document in enumerate(documents):
@@ -339,7 +357,8 @@ def extract_alone(documents: list[CorpusDocument]) -> tuple[float, float]:
     def seconds(files: list[str]) -> tuple[float, float]:
         began, cpu = time.perf_counter(), children_cpu()
         subprocess.run([sys.executable, "-m", "liasse", "extract", "--json", *files],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+                       check=True, env=env, stdout=subprocess.DEVNULL,
+                       preexec_fn=on_core(core) if core is not None else None)
         return time.perf_counter() - began, children_cpu() - cpu
 
     startup, startup_cpu = seconds(paths[:1])
@@ -359,8 +378,17 @@ def describe(label: str, result: Outcome) -> None:
     if result.cpu:
         shares = ", ".join(f"{name} {seconds * 1000 / result.documents:.1f}"
                            for name, seconds in result.cpu.items())
-        print(f"  CPU ms a document: {shares}; load average "
-              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+        busy = cores_busy(sum(result.cpu.values()) / result.seconds)
+        print(f"  CPU ms a document: {shares} ({busy} cores busy); load average {load()}",
+              flush=True)
+
+
+def cores_busy(cpu_seconds_a_second: float) -> str:
+    return f"{cpu_seconds_a_second:.2f}"
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -375,6 +403,8 @@ def main() -> None:
     parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
                         "and SQL statements per job kind into this JSON file "
                         "(scripts/time_worker.py, no profiler), and stop after its run")
+    parser.add_argument("--no-pin", action="store_true", help="workers on every core (by "
+                        "default worker N runs on core N, its reader children with it)")
     args = parser.parse_args()
     script = "scripts/profile_worker.py"
     if args.timings:
@@ -382,19 +412,26 @@ def main() -> None:
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
+    pin = not args.no_pin
     alone, alone_cpu = (0.0, 0.0) if args.profile else extract_alone(documents)
     print(f"liasse extract, one process: {alone:.1f} files/s, CPU {alone_cpu * 1000:.1f} ms "
-          f"a file; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+          f"a file ({cores_busy(alone * alone_cpu)} cores busy); load average "
+          f"{load()}", flush=True)
+    on_one, on_one_cpu = (0.0, 0.0) if args.profile else extract_alone(documents, core=0)
+    if on_one:
+        print(f"liasse extract on one core: {on_one:.1f} files/s, CPU "
+              f"{on_one_cpu * 1000:.1f} ms a file", flush=True)
     with postgresql() as admin_url:
         one = pipeline_run(admin_url, documents, 1, profile=args.profile,
-                           concurrency=args.concurrency, script=script)
-        describe("1 worker", one)
+                           concurrency=args.concurrency, script=script, pin=pin)
+        describe("1 worker" + (" (on one core)" if pin else ""), one)
         if args.profile:
             return
-        two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency)
-        describe("2 workers", two)
+        two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency, pin=pin)
+        describe("2 workers" + (" (one core each)" if pin else ""), two)
         print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
-        print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %)")
+        print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %); on one "
+              f"core each: {one.rate / on_one:.0%}")
         if one.cpu and alone_cpu:
             print(f"CPU a document, liasse extract / 1 worker's processes: "
                   f"{alone_cpu * one.documents / one.cpu['workers']:.0%}; / everything "
@@ -404,7 +441,7 @@ def main() -> None:
             print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
         if not args.skip_kill:
             killed = pipeline_run(admin_url, documents, 2, kills=3,
-                                  concurrency=args.concurrency)
+                                  concurrency=args.concurrency, pin=pin)
             describe("2 workers, one SIGKILLed 3 times", killed)
             print(f"SIGKILL run: lost {killed.lost} duplicated {killed.duplicated}")
 
