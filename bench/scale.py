@@ -89,8 +89,9 @@ class Outcome:
 
 
 @contextmanager
-def postgresql() -> Iterator[str]:
-    """A throwaway cluster (the one `make test` uses), stopped whatever happens."""
+def postgresql(statements: bool = False) -> Iterator[str]:
+    """A throwaway cluster (the one `make test` uses), stopped whatever happens;
+    `statements`: with pg_stat_statements (for `--pg-statements`)."""
     global CLUSTER
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-pg-"))
     folder.chmod(0o755)  # the cluster runs as `postgres`, which must reach its folder
@@ -99,10 +100,40 @@ def postgresql() -> Iterator[str]:
                          check=True, capture_output=True, text=True).stdout.strip()
     CLUSTER = folder / "pg"
     try:
+        if statements:
+            track_statements(CLUSTER)
         yield url
     finally:
         CLUSTER = None
         subprocess.run([str(REPO / "scripts/pg.sh"), "stop", str(folder / "pg")], check=False)
+
+
+def track_statements(cluster: Path) -> None:
+    """Load pg_stat_statements (a restart: it is a preloaded library)."""
+    with (cluster / "data" / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        conf.write("shared_preload_libraries = 'pg_stat_statements'\n"
+                   "pg_stat_statements.track_planning = on\n")
+    pg_ctl = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    # The server's output to its log: a pipe kept open by it would never end the call.
+    subprocess.run([*as_postgres, str(pg_ctl), "-D", str(cluster / "data"), "-l",
+                    str(cluster / "log"), "-w", "restart"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def write_statements(database_url: str, out: Path) -> None:
+    """The database's statements by time spent (planning and execution), costliest first."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        rows = connection.execute(text(
+            "SELECT calls, round((total_plan_time + total_exec_time)::numeric, 1) AS ms, "
+            "rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM "
+            "pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
+            "current_database()) ORDER BY 2 DESC LIMIT 60")).all()
+    engine.dispose()
+    out.write_text("".join(f"{calls}\t{ms}\t{count}\t{query}\n"
+                           for calls, ms, count, query in rows), encoding="utf-8")
 
 
 def new_database(admin_url: str) -> str:
@@ -278,7 +309,8 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
                  kills: int = 0, profile: Path | None = None, concurrency: int = 1,
-                 script: str = "scripts/profile_worker.py", pin: bool = True) -> Outcome:
+                 script: str = "scripts/profile_worker.py", pin: bool = True,
+                 statements: Path | None = None) -> Outcome:
     run = Run(admin_url, documents, profile, concurrency, script, pin)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
@@ -296,7 +328,10 @@ def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, 
             initialise(settings)
             services = open_services(settings)
             try:
-                return _timed(run, services, bank, workers, kills, port)
+                result = _timed(run, services, bank, workers, kills, port)
+                if statements is not None:
+                    write_statements(run.env["LIASSE_DATABASE_URL"], statements)
+                return result
             finally:
                 services.close()
                 run.stop()
@@ -403,6 +438,8 @@ def main() -> None:
     parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
                         "and SQL statements per job kind into this JSON file "
                         "(scripts/time_worker.py, no profiler), and stop after its run")
+    parser.add_argument("--pg-statements", type=Path, help="the one-worker run's SQL "
+                        "statements by PostgreSQL time (pg_stat_statements) into this file")
     parser.add_argument("--no-pin", action="store_true", help="workers on every core (by "
                         "default worker N runs on core N, its reader children with it)")
     args = parser.parse_args()
@@ -421,9 +458,10 @@ def main() -> None:
     if on_one:
         print(f"liasse extract on one core: {on_one:.1f} files/s, CPU "
               f"{on_one_cpu * 1000:.1f} ms a file", flush=True)
-    with postgresql() as admin_url:
+    with postgresql(statements=args.pg_statements is not None) as admin_url:
         one = pipeline_run(admin_url, documents, 1, profile=args.profile,
-                           concurrency=args.concurrency, script=script, pin=pin)
+                           concurrency=args.concurrency, script=script, pin=pin,
+                           statements=args.pg_statements)
         describe("1 worker" + (" (on one core)" if pin else ""), one)
         if args.profile:
             return
