@@ -13,12 +13,15 @@ from liasse.app.pipelines import CascadeExtractor
 from liasse.app.settings import load_settings
 from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import WorkspaceContext
+from liasse.domain.states import State
 from liasse.domain.suppliers import Supplier
 from liasse.samples.demo import CABINET, COWORK, DEMO_COMPANY, DemoSupplier
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
+from liasse.store.documents_repo import DocumentRepo
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
+from liasse.sync import enrichment
 from liasse.sync.enrichment import StoreEnricher
 
 
@@ -92,3 +95,32 @@ def test_a_job_reads_the_memories_version_once(engine: Engine,
     engine_._memories(workspace_id)
     engine_.for_job()._memories(workspace_id)
     assert len(versions) == 4
+
+
+def test_a_jobs_history_is_read_again_only_after_a_while(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+    context = WorkspaceContext(workspace_id, (DEMO_COMPANY.name,), (), Decimal("0.5"),
+                               Decimal("0.8"))
+    reads: list[int] = []
+    original = SupplierRepo.postings
+    monkeypatch.setattr(SupplierRepo, "postings", lambda self: reads.append(1) or original(self))
+    enricher = StoreEnricher(sessions)
+
+    def approve(number: str) -> None:  # a document joins the history
+        with sessions.begin() as session:
+            document = DocumentRepo(session, workspace_id).create_document(
+                sha256=number.ljust(64, "0"), size=1, file_name=f"{number}.pdf",
+                media_type="application/pdf", actor="test")
+            document.state, document.ledger_account = State.APPROVED, "6064"
+
+    enricher.for_job()._knowledge(context)
+    approve("a1")
+    assert len(enricher.for_job()._knowledge(context).history) == 0  # read a moment ago
+    assert len(enricher._knowledge(context).history) == 1  # a window's enricher: at once
+    approve("a2")
+    monkeypatch.setattr(enrichment, "JOB_HISTORY_SECONDS", 0.0)
+    assert len(enricher.for_job()._knowledge(context).history) == 2
+    assert len(reads) == 3

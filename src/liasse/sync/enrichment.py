@@ -39,6 +39,11 @@ CLASSIFIER_FROM = 10
 # older than RETRAIN_SECONDS (an account a person corrected reaches it within that time).
 RETRAIN_GROWTH = 1.5
 RETRAIN_SECONDS = 600.0
+# A job's view reads the posting history again at most this often: every job of a first
+# sync approves documents (history is approved and posted ones), so each job read it
+# whole again (a row a posted document, quadratic over a backfill). An account suggestion
+# learns from postings a few seconds old at worst; a window's enricher reads it at once.
+JOB_HISTORY_SECONDS = 2.0
 HistoryVersion = tuple[int, datetime | None]
 
 
@@ -89,6 +94,7 @@ class _Caches:
     duplicates: DuplicateIndex | None = None
     directory: _CachedDirectory | None = None
     history: tuple[HistoryVersion, list[Posting]] | None = None
+    history_read_at: float = 0.0  # time.monotonic() when `history` was read
 
 
 class StoreEnricher:
@@ -164,9 +170,11 @@ class StoreEnricher:
                          ) -> tuple[HistoryVersion, list[Posting]]:
         """The posting history, read again only when it changed (it grows with every
         posted document: reading it for each document made a window quadratic)."""
-        if self._cache.history is None or self._cache.history[0] != version:
-            self._cache.history = (version, repo.postings())
-        return self._cache.history
+        cache = self._cache
+        recent = self._job and time.monotonic() - cache.history_read_at < JOB_HISTORY_SECONDS
+        if cache.history is None or (cache.history[0] != version and not recent):
+            cache.history, cache.history_read_at = (version, repo.postings()), time.monotonic()
+        return cache.history
 
     def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
         """Keep the cache current after adding `supplier`, when that row is the only
