@@ -60,7 +60,7 @@ def test_classifier_scores_as_scikit_learn_does() -> None:
     # `top` scores one text from the fitted parts, not through scikit-learn's pipeline
     # call (ten times its cost): the probabilities must be the pipeline's own.
     two_accounts = [p for p in HISTORY if p.account != "6226"]
-    page = " ".join(["Facture n° 2024-117 Billet de train TGV Paris Lyon 1re classe"] * 40)
+    page = " ".join(["Facture n° 2024-117 à Billet de train\tTGV Paris  Lyon 1re classe"] * 40)
     for history in (HISTORY, two_accounts):
         classifier = AccountClassifier.train(history)
         assert classifier is not None

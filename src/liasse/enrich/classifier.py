@@ -88,31 +88,67 @@ class _Scorer:
 
     def __init__(self, model: Any) -> None:
         union, regression = model.steps[0][1], model.steps[-1][1]
-        self._parts: list[tuple[Callable[[str], list[str]], dict[str, int], Any, int, bool]]
-        self._parts, offset = [], 0
+        self._parts: list[_Part] = []
+        offset = 0
         for _, vectoriser in union.transformer_list:
-            self._parts.append((vectoriser.build_analyzer(), vectoriser.vocabulary_,
-                                vectoriser.idf_, offset, bool(vectoriser.sublinear_tf)))
+            self._parts.append(_Part(vectoriser.build_analyzer(), vectoriser.vocabulary_,
+                                     vectoriser.idf_, offset, bool(vectoriser.sublinear_tf),
+                                     {} if vectoriser.analyzer == "char_wb" else None))
             offset += len(vectoriser.vocabulary_)
         self._coef = np.asarray(regression.coef_, dtype=np.float64)
         self._intercept = np.asarray(regression.intercept_, dtype=np.float64)
 
     def probabilities(self, text: str) -> Any:
         logits = self._intercept.copy()
-        for analyse, vocabulary, idf, offset, sublinear in self._parts:
-            counts = Counter(index for term in analyse(text)
-                             if (index := vocabulary.get(term)) is not None)
+        for part in self._parts:
+            counts = part.counts(text)
             if not counts:
                 continue  # a part with no known term adds nothing (l2 of zeros is zeros)
             indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
             weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            if sublinear:
+            if part.sublinear:
                 weights = np.log(weights) + 1.0
-            weights *= idf[indices]
+            weights *= part.idf[indices]
             weights /= np.sqrt(np.dot(weights, weights))
-            logits += self._coef[:, offset + indices] @ weights
+            logits += self._coef[:, part.offset + indices] @ weights
         if self._coef.shape[0] == 1:  # two accounts: one logistic for the second
             second = 1.0 / (1.0 + np.exp(-logits[0]))
             return np.array([1.0 - second, second])
         exponents = np.exp(logits - logits.max())
         return exponents / exponents.sum()
+
+
+# Words whose known n-grams a part keeps; past this it starts again (a worker's memory).
+WORDS_KEPT = 50_000
+
+
+@dataclass
+class _Part:
+    """One vectoriser of the union: how it cuts a text, its vocabulary and idf weights,
+    where its columns start among the coefficients."""
+
+    analyse: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: Any
+    offset: int
+    sublinear: bool
+    # Character n-grams within words ("char_wb") depend on the word alone: a page's words
+    # repeat, and so do a workspace's from page to page, so each word is cut once.
+    by_word: dict[str, tuple[int, ...]] | None
+
+    def counts(self, text: str) -> Counter[int]:
+        if self.by_word is None:
+            return Counter(index for term in self.analyse(text)
+                           if (index := self.vocabulary.get(term)) is not None)
+        if len(self.by_word) > WORDS_KEPT:
+            self.by_word.clear()
+        counts: Counter[int] = Counter()
+        for word, times in Counter(text.split()).items():
+            indices = self.by_word.get(word)
+            if indices is None:
+                indices = self.by_word[word] = tuple(
+                    index for term in self.analyse(word)
+                    if (index := self.vocabulary.get(term)) is not None)
+            for index in indices:
+                counts[index] += times
+        return counts
