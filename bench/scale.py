@@ -263,7 +263,11 @@ def postmaster_pid(cluster: Path) -> int:
 
 def cpu_now(run: Run) -> dict[str, float]:
     own = os.times()
-    return {"workers": tree_cpu([p.pid for p in run.workers.values()]),
+    pids = [p.pid for p in run.workers.values()]
+    workers = tree_cpu(pids)
+    # What the workers spent outside their reader children (which do the reading).
+    alone = sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
+    return {"workers": workers, "of which reader children": workers - alone,
             "postgresql": tree_cpu([postmaster_pid(CLUSTER)]) if CLUSTER else 0.0,
             "emulators": own.user + own.system}
 
@@ -413,9 +417,13 @@ def describe(label: str, result: Outcome) -> None:
     if result.cpu:
         shares = ", ".join(f"{name} {seconds * 1000 / result.documents:.1f}"
                            for name, seconds in result.cpu.items())
-        busy = cores_busy(sum(result.cpu.values()) / result.seconds)
+        busy = cores_busy(total_cpu(result.cpu) / result.seconds)
         print(f"  CPU ms a document: {shares} ({busy} cores busy); load average {load()}",
               flush=True)
+
+
+def total_cpu(cpu: dict[str, float]) -> float:
+    return sum(seconds for name, seconds in cpu.items() if not name.startswith("of which"))
 
 
 def cores_busy(cpu_seconds_a_second: float) -> str:
@@ -474,7 +482,7 @@ def main() -> None:
             print(f"CPU a document, liasse extract / 1 worker's processes: "
                   f"{alone_cpu * one.documents / one.cpu['workers']:.0%}; / everything "
                   f"(workers, PostgreSQL, emulators): "
-                  f"{alone_cpu * one.documents / sum(one.cpu.values()):.0%}")
+                  f"{alone_cpu * one.documents / total_cpu(one.cpu):.0%}")
         for label, result in (("1 worker", one), ("2 workers", two)):
             print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
         if not args.skip_kill:
