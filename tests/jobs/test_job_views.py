@@ -15,7 +15,7 @@ from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import WorkspaceContext
 from liasse.domain.states import State
 from liasse.domain.suppliers import Supplier
-from liasse.samples.demo import CABINET, COWORK, DEMO_COMPANY, DemoSupplier
+from liasse.samples.demo import CABINET, COWORK, DEMO_COMPANY, PAPETERIE, DemoSupplier
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.documents_repo import DocumentRepo
@@ -124,3 +124,32 @@ def test_a_jobs_history_is_read_again_only_after_a_while(
     monkeypatch.setattr(enrichment, "JOB_HISTORY_SECONDS", 0.0)
     assert len(enricher.for_job()._knowledge(context).history) == 2
     assert len(reads) == 3
+
+
+def test_suppliers_created_here_and_elsewhere_are_read_without_the_others(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, checks: list[int]) -> None:
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+    context = WorkspaceContext(workspace_id, (DEMO_COMPANY.name,),
+                               (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
+                               Decimal("0.5"), Decimal("0.8"))
+    enricher = StoreEnricher(sessions)
+    job = enricher.for_job()
+    cowork = job.enrich(invoice_of(COWORK, "CR-1"), context, document_id="d1")
+    full_reads: list[int] = []
+    read_all = SupplierRepo.suppliers
+    monkeypatch.setattr(SupplierRepo, "suppliers",
+                        lambda self: full_reads.append(1) or read_all(self))
+    with sessions.begin() as session:  # another worker creates a seller meanwhile
+        cabinet = SupplierRepo(session, workspace_id).add(Supplier(
+            "", CABINET.name, vat_ids=(CABINET.vat_id,), sirens=(CABINET.siren,)))
+    papeterie = job.enrich(invoice_of(PAPETERIE, "PA-1"), context, document_id="d2")
+    again = job.enrich(invoice_of(PAPETERIE, "PA-2"), context, document_id="d3")
+    assert papeterie.supplier_id is not None and again.supplier_id == papeterie.supplier_id
+    assert len(checks) == 1  # the job still checked once, on its first document
+    directory = enricher.for_job()._knowledge(context).directory
+    assert full_reads == []  # the next job reads only the seller the other worker made
+    for seller, supplier_id in ((COWORK, cowork.supplier_id), (CABINET, cabinet.id),
+                                (PAPETERIE, papeterie.supplier_id)):
+        assert [s.id for s in directory.by_company_key(seller.siren)] == [supplier_id]

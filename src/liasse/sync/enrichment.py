@@ -176,15 +176,18 @@ class StoreEnricher:
             cache.history, cache.history_read_at = (version, repo.postings()), time.monotonic()
         return cache.history
 
-    def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
-        """Keep the cache current after adding `supplier`, when that row is the only
-        change since the cache was read (else the next document reads it all again)."""
+    def _remember(self, supplier: Supplier) -> None:
+        """Keep the cache current after adding `supplier`: one row more than it had (a new
+        row has revision 1). When others changed the directory too, the next check finds
+        only theirs missing and reads those (`_grown`); a job's view goes on without
+        checking before its next document (two workers creating sellers made each of its
+        documents check and read again), and no version is read after the insert."""
         cached = self._cache.directory
-        if cached is not None and version == (cached.version[0] + 1, cached.version[1] + 1):
-            self._cache.directory = _CachedDirectory(version, (*cached.suppliers, supplier),
-                                                     cached.directory.with_supplier(supplier))
-        else:
-            self._checked = None  # a job's view reads what changed before its next document
+        if cached is None or any(known.id == supplier.id for known in cached.suppliers):
+            return
+        self._cache.directory = _CachedDirectory(
+            (cached.version[0] + 1, cached.version[1] + 1), (*cached.suppliers, supplier),
+            cached.directory.with_supplier(supplier))
 
     def _index(self, context: WorkspaceContext) -> DuplicateIndex:
         if self._cache.duplicates is None:
@@ -201,8 +204,8 @@ class StoreEnricher:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
             supplier = repo.add(proposal.to_supplier(""))
-            self._remember(supplier, repo.directory_version())
-            return supplier
+        self._remember(supplier)
+        return supplier
 
 
 @dataclass(frozen=True)
