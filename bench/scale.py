@@ -12,10 +12,17 @@ runs until every document rests (posted, in review, refused…) and no job waits
 
 Prints documents/s with 1 and with 2 workers and their ratio (target >= 1.7 on 2 cores),
 the one-worker pipeline as a share of `liasse extract` on the same files in one process
-(target >= 60 %), and a 2-worker run in which a worker is SIGKILLed three times (and
-started again) that prints `lost N duplicated M`: documents missing in Qonto (uploaded but
-never read, approved but never posted, or posted with an id Qonto does not have) and
-documents posted twice (target 0 and 0).
+(target >= 60 %; also on one core each, like for like), and a 2-worker run in which a
+worker is SIGKILLed three times (and started again) that prints `lost N duplicated M`:
+documents missing in Qonto (uploaded but never read, approved but never posted, or posted
+with an id Qonto does not have) and documents posted twice (target 0 and 0).
+
+Worker N runs on core N (`os.sched_setaffinity`, inherited by its reader children), as a
+worker given one core of a host: a worker left on every core reads with a child per core
+and already keeps 1.3 of the 2 cores busy alone, so a second one could add at most 0.7.
+`--no-pin` leaves them on every core. `cores busy` is the CPU of workers, PostgreSQL and
+emulators over the run's wall time: the machine is shared, so CPU ms a document are the
+figures to compare between runs.
 
 Routing thresholds are set to 0 so that every readable invoice is posted: the bench
 measures the whole path to Qonto, not the reader's confidence. Asserts nothing.
@@ -82,8 +89,9 @@ class Outcome:
 
 
 @contextmanager
-def postgresql() -> Iterator[str]:
-    """A throwaway cluster (the one `make test` uses), stopped whatever happens."""
+def postgresql(statements: bool = False) -> Iterator[str]:
+    """A throwaway cluster (the one `make test` uses), stopped whatever happens;
+    `statements`: with pg_stat_statements (for `--pg-statements`)."""
     global CLUSTER
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-pg-"))
     folder.chmod(0o755)  # the cluster runs as `postgres`, which must reach its folder
@@ -92,10 +100,40 @@ def postgresql() -> Iterator[str]:
                          check=True, capture_output=True, text=True).stdout.strip()
     CLUSTER = folder / "pg"
     try:
+        if statements:
+            track_statements(CLUSTER)
         yield url
     finally:
         CLUSTER = None
         subprocess.run([str(REPO / "scripts/pg.sh"), "stop", str(folder / "pg")], check=False)
+
+
+def track_statements(cluster: Path) -> None:
+    """Load pg_stat_statements (a restart: it is a preloaded library)."""
+    with (cluster / "data" / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        conf.write("shared_preload_libraries = 'pg_stat_statements'\n"
+                   "pg_stat_statements.track_planning = on\n")
+    pg_ctl = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    # The server's output to its log: a pipe kept open by it would never end the call.
+    subprocess.run([*as_postgres, str(pg_ctl), "-D", str(cluster / "data"), "-l",
+                    str(cluster / "log"), "-w", "restart"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def write_statements(database_url: str, out: Path) -> None:
+    """The database's statements by time spent (planning and execution), costliest first."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        rows = connection.execute(text(
+            "SELECT calls, round((total_plan_time + total_exec_time)::numeric, 1) AS ms, "
+            "rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM "
+            "pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
+            "current_database()) ORDER BY 2 DESC LIMIT 60")).all()
+    engine.dispose()
+    out.write_text("".join(f"{calls}\t{ms}\t{count}\t{query}\n"
+                           for calls, ms, count, query in rows), encoding="utf-8")
 
 
 def new_database(admin_url: str) -> str:
@@ -122,8 +160,9 @@ class Run:
 
     def __init__(self, admin_url: str, documents: list[CorpusDocument],
                  profile: Path | None = None, concurrency: int = 1,
-                 script: str = "scripts/profile_worker.py") -> None:
+                 script: str = "scripts/profile_worker.py", pin: bool = True) -> None:
         self.documents = documents
+        self.pin = pin
         self.profile = profile
         self.script = script
         self.concurrency = concurrency
@@ -142,7 +181,7 @@ class Run:
         }
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str, core: int) -> None:
         log = (self.home / f"{name}.log").open("ab")
         # `--profile`: the worker's jobs run under cProfile (`--timings`: timers and
         # statement counts), written when it stops.
@@ -151,7 +190,8 @@ class Run:
         self.workers[name] = subprocess.Popen(
             [sys.executable, *command, "worker", "--name", name,
              "--concurrency", str(self.concurrency)],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env)
+            stdout=log, stderr=subprocess.STDOUT, env=self.env,
+            preexec_fn=on_core(core) if self.pin else None)
 
     def wait_ready(self, name: str) -> None:
         log = self.home / f"{name}.log"
@@ -166,6 +206,13 @@ class Run:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def on_core(core: int) -> Callable[[], None]:
+    """What a child runs before its program: it and every process it starts (a worker's
+    reader children) run on this one core only, as a worker given one core of a host."""
+    cores = sorted(os.sched_getaffinity(0))
+    return lambda: os.sched_setaffinity(0, {cores[core % len(cores)]})
 
 
 def wait(condition: Callable[[], bool], seconds: float) -> None:
@@ -216,7 +263,11 @@ def postmaster_pid(cluster: Path) -> int:
 
 def cpu_now(run: Run) -> dict[str, float]:
     own = os.times()
-    return {"workers": tree_cpu([p.pid for p in run.workers.values()]),
+    pids = [p.pid for p in run.workers.values()]
+    workers = tree_cpu(pids)
+    # What the workers spent outside their reader children (which do the reading).
+    alone = sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
+    return {"workers": workers, "of which reader children": workers - alone,
             "postgresql": tree_cpu([postmaster_pid(CLUSTER)]) if CLUSTER else 0.0,
             "emulators": own.user + own.system}
 
@@ -262,8 +313,9 @@ def outcome(services: Services, bank: QontoState, count: int, seconds: float) ->
 
 def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, *,
                  kills: int = 0, profile: Path | None = None, concurrency: int = 1,
-                 script: str = "scripts/profile_worker.py") -> Outcome:
-    run = Run(admin_url, documents, profile, concurrency, script)
+                 script: str = "scripts/profile_worker.py", pin: bool = True,
+                 statements: Path | None = None) -> Outcome:
+    run = Run(admin_url, documents, profile, concurrency, script, pin)
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -280,7 +332,10 @@ def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, 
             initialise(settings)
             services = open_services(settings)
             try:
-                return _timed(run, services, bank, workers, kills, port)
+                result = _timed(run, services, bank, workers, kills, port)
+                if statements is not None:
+                    write_statements(run.env["LIASSE_DATABASE_URL"], statements)
+                return result
             finally:
                 services.close()
                 run.stop()
@@ -295,8 +350,8 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
     connections.connect_qonto_api_key(services, API_KEY, base_url=f"http://127.0.0.1:{port}",
                                       emulator=True)
     names = [f"w{index}" for index in range(workers)]
-    for name in names:
-        run.start_worker(name)
+    for core, name in enumerate(names):
+        run.start_worker(name, core)
     for name in names:
         run.wait_ready(name)
     app = make_defer_app(services)
@@ -314,7 +369,7 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         print(f"  killed worker {names[-1]} at {read_documents(services)} read", flush=True)
-        run.start_worker(names[-1])
+        run.start_worker(names[-1], len(names) - 1)
     wait(lambda: settled(services, count), TIMEOUT_SECONDS)
     seconds = time.perf_counter() - began
     # A killed worker's CPU goes with it: the SIGKILL run has no CPU figure.
@@ -324,9 +379,11 @@ def _timed(run: Run, services: Services, bank: QontoState, workers: int, kills: 
     return result
 
 
-def extract_alone(documents: list[CorpusDocument]) -> tuple[float, float]:
+def extract_alone(documents: list[CorpusDocument], core: int | None = None
+                  ) -> tuple[float, float]:
     """`liasse extract` on the same files, one process: files/s and CPU seconds a file
-    (with its reader children), its start-up left out."""
+    (with its reader children), its start-up left out; on one core when `core` is given
+    (its reader children share it), else on every core."""
     folder = Path(tempfile.mkdtemp(prefix="liasse-scale-files-"))
     paths = []
     for index, document in enumerate(documents):
@@ -339,7 +396,8 @@ def extract_alone(documents: list[CorpusDocument]) -> tuple[float, float]:
     def seconds(files: list[str]) -> tuple[float, float]:
         began, cpu = time.perf_counter(), children_cpu()
         subprocess.run([sys.executable, "-m", "liasse", "extract", "--json", *files],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+                       check=True, env=env, stdout=subprocess.DEVNULL,
+                       preexec_fn=on_core(core) if core is not None else None)
         return time.perf_counter() - began, children_cpu() - cpu
 
     startup, startup_cpu = seconds(paths[:1])
@@ -359,8 +417,21 @@ def describe(label: str, result: Outcome) -> None:
     if result.cpu:
         shares = ", ".join(f"{name} {seconds * 1000 / result.documents:.1f}"
                            for name, seconds in result.cpu.items())
-        print(f"  CPU ms a document: {shares}; load average "
-              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+        busy = cores_busy(total_cpu(result.cpu) / result.seconds)
+        print(f"  CPU ms a document: {shares} ({busy} cores busy); load average {load()}",
+              flush=True)
+
+
+def total_cpu(cpu: dict[str, float]) -> float:
+    return sum(seconds for name, seconds in cpu.items() if not name.startswith("of which"))
+
+
+def cores_busy(cpu_seconds_a_second: float) -> str:
+    return f"{cpu_seconds_a_second:.2f}"
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -375,6 +446,10 @@ def main() -> None:
     parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
                         "and SQL statements per job kind into this JSON file "
                         "(scripts/time_worker.py, no profiler), and stop after its run")
+    parser.add_argument("--pg-statements", type=Path, help="the one-worker run's SQL "
+                        "statements by PostgreSQL time (pg_stat_statements) into this file")
+    parser.add_argument("--no-pin", action="store_true", help="workers on every core (by "
+                        "default worker N runs on core N, its reader children with it)")
     args = parser.parse_args()
     script = "scripts/profile_worker.py"
     if args.timings:
@@ -382,29 +457,37 @@ def main() -> None:
     # A SIGTERM (or the end of a `timeout`) still stops the workers and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     documents = born_digital(args.docs, args.seed)
+    pin = not args.no_pin
     alone, alone_cpu = (0.0, 0.0) if args.profile else extract_alone(documents)
     print(f"liasse extract, one process: {alone:.1f} files/s, CPU {alone_cpu * 1000:.1f} ms "
-          f"a file; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
-    with postgresql() as admin_url:
+          f"a file ({cores_busy(alone * alone_cpu)} cores busy); load average "
+          f"{load()}", flush=True)
+    on_one, on_one_cpu = (0.0, 0.0) if args.profile else extract_alone(documents, core=0)
+    if on_one:
+        print(f"liasse extract on one core: {on_one:.1f} files/s, CPU "
+              f"{on_one_cpu * 1000:.1f} ms a file", flush=True)
+    with postgresql(statements=args.pg_statements is not None) as admin_url:
         one = pipeline_run(admin_url, documents, 1, profile=args.profile,
-                           concurrency=args.concurrency, script=script)
-        describe("1 worker", one)
+                           concurrency=args.concurrency, script=script, pin=pin,
+                           statements=args.pg_statements)
+        describe("1 worker" + (" (on one core)" if pin else ""), one)
         if args.profile:
             return
-        two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency)
-        describe("2 workers", two)
+        two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency, pin=pin)
+        describe("2 workers" + (" (one core each)" if pin else ""), two)
         print(f"ratio 2/1: {two.rate / one.rate:.2f} (target >= 1.7)")
-        print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %)")
+        print(f"1 worker / liasse extract: {one.rate / alone:.0%} (target >= 60 %); on one "
+              f"core each: {one.rate / on_one:.0%}")
         if one.cpu and alone_cpu:
             print(f"CPU a document, liasse extract / 1 worker's processes: "
                   f"{alone_cpu * one.documents / one.cpu['workers']:.0%}; / everything "
                   f"(workers, PostgreSQL, emulators): "
-                  f"{alone_cpu * one.documents / sum(one.cpu.values()):.0%}")
+                  f"{alone_cpu * one.documents / total_cpu(one.cpu):.0%}")
         for label, result in (("1 worker", one), ("2 workers", two)):
             print(f"{label}: lost {result.lost} duplicated {result.duplicated}")
         if not args.skip_kill:
             killed = pipeline_run(admin_url, documents, 2, kills=3,
-                                  concurrency=args.concurrency)
+                                  concurrency=args.concurrency, pin=pin)
             describe("2 workers, one SIGKILLed 3 times", killed)
             print(f"SIGKILL run: lost {killed.lost} duplicated {killed.duplicated}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from liasse.domain.pcg import label_of, pcg_accounts
 from liasse.domain.suppliers import Posting, Supplier, SupplierRule
 from liasse.enrich.accounts import suggest_account
-from liasse.enrich.classifier import AccountClassifier
+from liasse.enrich.classifier import AccountClassifier, _features
 
 TELECOM = Supplier("tel", "Fibre Ouest Télécom")
 
@@ -54,6 +54,24 @@ def test_classifier_learns_the_workspace_and_gives_a_top_three() -> None:
     assert found.source == "classifier" and found.account == "6511"
     assert "learnt from this workspace" in found.reasons[0]
     assert len(found.alternatives) == 3
+
+
+def test_classifier_scores_as_scikit_learn_does() -> None:
+    # `top` scores one text from the fitted parts, not through scikit-learn's pipeline
+    # call (ten times its cost): the probabilities must be the pipeline's own.
+    two_accounts = [p for p in HISTORY if p.account != "6226"]
+    page = " ".join(["Facture n° 2024-117 à Billet de train\tTGV Paris  Lyon 1re classe"] * 40)
+    for history in (HISTORY, two_accounts):
+        classifier = AccountClassifier.train(history)
+        assert classifier is not None
+        accounts = len({posting.account for posting in history})
+        for text, supplier in (("licence logiciel annuelle", None), (page, "s1"),
+                               ("zzz qqq", None), ("", "u2")):
+            ours = {g.account: g.probability for g in classifier.top(text, supplier, accounts)}
+            theirs = classifier._model.predict_proba(  # type: ignore[attr-defined]
+                [_features(text, supplier)])[0]
+            for account, probability in zip(classifier._accounts, theirs, strict=True):
+                assert abs(ours[account] - probability) < 1e-9
 
 
 def test_classifier_refuses_too_little_history() -> None:

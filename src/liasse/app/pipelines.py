@@ -4,6 +4,8 @@ source, export destinations)."""
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import replace
 from decimal import Decimal
 
@@ -111,6 +113,16 @@ class CascadeExtractor:
         # By workspace: the memories and the versions they were read at. Each document
         # checks the versions (one row) instead of reading every memory again.
         self._memories_read: dict[str, tuple[object, tuple[SupplierMemory, ...]]] = {}
+        # A job's view (`for_job`): the memories by workspace once checked in this job.
+        self._job: dict[str, tuple[SupplierMemory, ...]] | None = None
+        self._job_lock = threading.Lock()
+
+    def for_job(self) -> CascadeExtractor:
+        """This engine for one job's documents, read side by side: the memories' version is
+        checked once for the job, not for each document (a statement each)."""
+        view = copy.copy(self)
+        view._job, view._job_lock = {}, threading.Lock()
+        return view
 
     def extract(self, data: bytes, *, file_name: str, context: WorkspaceContext
                 ) -> ExtractionResult:
@@ -129,6 +141,15 @@ class CascadeExtractor:
     def _memories(self, workspace_id: str) -> tuple[SupplierMemory, ...]:
         if self._sessions is None:
             return ()
+        if self._job is None:
+            return self._current_memories(workspace_id)
+        with self._job_lock:  # the job's threads start together: one of them checks
+            if workspace_id not in self._job:
+                self._job[workspace_id] = self._current_memories(workspace_id)
+            return self._job[workspace_id]
+
+    def _current_memories(self, workspace_id: str) -> tuple[SupplierMemory, ...]:
+        assert self._sessions is not None
         # Without a transaction (its BEGIN and COMMIT were two of three round trips).
         with autocommit_session(self._sessions) as session:
             memories = MemoryRepo(session, workspace_id)

@@ -8,8 +8,11 @@ in well under a second for a few thousand postings, and says nothing when unsure
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from liasse.domain.suppliers import Posting, normalise_name
 
@@ -36,6 +39,7 @@ class AccountClassifier:
     def __init__(self, model: object, accounts: Sequence[str]) -> None:
         self._model = model
         self._accounts = list(accounts)
+        self._scorer = _Scorer(model)
 
     @staticmethod
     def preload() -> None:
@@ -68,8 +72,83 @@ class AccountClassifier:
         return cls(model, [str(label) for label in model.classes_])
 
     def top(self, text: str, supplier_id: str | None, k: int = TOP) -> list[AccountGuess]:
-        probabilities = self._model.predict_proba(  # type: ignore[attr-defined]
-            [_features(text, supplier_id)])[0]
+        probabilities = self._scorer.probabilities(_features(text, supplier_id))
         ranked = sorted(zip(self._accounts, probabilities, strict=True),
                         key=lambda pair: -pair[1])
         return [AccountGuess(account, float(probability)) for account, probability in ranked[:k]]
+
+
+class _Scorer:
+    """The fitted pipeline's `predict_proba` for one text, computed from its fitted parts
+    (vocabularies, idf weights, coefficients) in a few array operations. scikit-learn's
+    own call for one text went through its union's job dispatch and input validation
+    for each part: about 3 ms a document, where the arithmetic takes a tenth of that.
+    Same model, same formulas (sublinear tf x idf, l2 norm per part, the parts side by
+    side, softmax or the binary logistic), so the same probabilities to rounding."""
+
+    def __init__(self, model: Any) -> None:
+        union, regression = model.steps[0][1], model.steps[-1][1]
+        self._parts: list[_Part] = []
+        offset = 0
+        for _, vectoriser in union.transformer_list:
+            self._parts.append(_Part(vectoriser.build_analyzer(), vectoriser.vocabulary_,
+                                     vectoriser.idf_, offset, bool(vectoriser.sublinear_tf),
+                                     {} if vectoriser.analyzer == "char_wb" else None))
+            offset += len(vectoriser.vocabulary_)
+        self._coef = np.asarray(regression.coef_, dtype=np.float64)
+        self._intercept = np.asarray(regression.intercept_, dtype=np.float64)
+
+    def probabilities(self, text: str) -> Any:
+        logits = self._intercept.copy()
+        for part in self._parts:
+            counts = part.counts(text)
+            if not counts:
+                continue  # a part with no known term adds nothing (l2 of zeros is zeros)
+            indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if part.sublinear:
+                weights = np.log(weights) + 1.0
+            weights *= part.idf[indices]
+            weights /= np.sqrt(np.dot(weights, weights))
+            logits += self._coef[:, part.offset + indices] @ weights
+        if self._coef.shape[0] == 1:  # two accounts: one logistic for the second
+            second = 1.0 / (1.0 + np.exp(-logits[0]))
+            return np.array([1.0 - second, second])
+        exponents = np.exp(logits - logits.max())
+        return exponents / exponents.sum()
+
+
+# Words whose known n-grams a part keeps; past this it starts again (a worker's memory).
+WORDS_KEPT = 50_000
+
+
+@dataclass
+class _Part:
+    """One vectoriser of the union: how it cuts a text, its vocabulary and idf weights,
+    where its columns start among the coefficients."""
+
+    analyse: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: Any
+    offset: int
+    sublinear: bool
+    # Character n-grams within words ("char_wb") depend on the word alone: a page's words
+    # repeat, and so do a workspace's from page to page, so each word is cut once.
+    by_word: dict[str, tuple[int, ...]] | None
+
+    def counts(self, text: str) -> Counter[int]:
+        if self.by_word is None:
+            return Counter(index for term in self.analyse(text)
+                           if (index := self.vocabulary.get(term)) is not None)
+        if len(self.by_word) > WORDS_KEPT:
+            self.by_word.clear()
+        counts: Counter[int] = Counter()
+        for word, times in Counter(text.split()).items():
+            indices = self.by_word.get(word)
+            if indices is None:
+                indices = self.by_word[word] = tuple(
+                    index for term in self.analyse(word)
+                    if (index := self.vocabulary.get(term)) is not None)
+            for index in indices:
+                counts[index] += times
+        return counts

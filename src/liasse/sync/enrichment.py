@@ -10,6 +10,7 @@ the same window still meet.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -38,6 +39,11 @@ CLASSIFIER_FROM = 10
 # older than RETRAIN_SECONDS (an account a person corrected reaches it within that time).
 RETRAIN_GROWTH = 1.5
 RETRAIN_SECONDS = 600.0
+# A job's view reads the posting history again at most this often: every job of a first
+# sync approves documents (history is approved and posted ones), so each job read it
+# whole again (a row a posted document, quadratic over a backfill). An account suggestion
+# learns from postings a few seconds old at worst; a window's enricher reads it at once.
+JOB_HISTORY_SECONDS = 2.0
 HistoryVersion = tuple[int, datetime | None]
 
 
@@ -81,14 +87,36 @@ class ClassifierCache:
                 or time.monotonic() - trained.at >= self._max_age)
 
 
+@dataclass
+class _Caches:
+    """What an enricher read from the store, shared by its views for jobs (`for_job`)."""
+
+    duplicates: DuplicateIndex | None = None
+    directory: _CachedDirectory | None = None
+    history: tuple[HistoryVersion, list[Posting]] | None = None
+    history_read_at: float = 0.0  # time.monotonic() when `history` was read
+
+
 class StoreEnricher:
     def __init__(self, sessions: sessionmaker[Session],
                  classifiers: ClassifierCache | None = None) -> None:
         self._sessions = sessions
-        self._duplicates: DuplicateIndex | None = None
         self._classifiers = classifiers or ClassifierCache()
-        self._directory: _CachedDirectory | None = None
-        self._history: tuple[HistoryVersion, list[Posting]] | None = None
+        self._cache = _Caches()
+        # A job's view: the knowledge checked on its first document, kept for the others.
+        self._job: bool = False
+        self._checked: tuple[HistoryVersion, list[Posting]] | None = None
+
+    def for_job(self) -> StoreEnricher:
+        """This enricher for one job's documents (a read job's chunk, read side by side):
+        the store's version of the directory and the history is checked on the job's first
+        document only, not on each (a statement a document, an aggregate over the
+        workspace's suppliers and documents). Suppliers it creates are still known to the
+        next document, and one another worker created meanwhile is found by its company
+        identifier when this one would create it again (`SupplierRepo.add`)."""
+        view = copy.copy(self)
+        view._job, view._checked = True, None
+        return view
 
     def enrich(self, extraction: ExtractionResult, context: WorkspaceContext, *,
                document_id: str = "") -> Enrichment:
@@ -105,13 +133,13 @@ class StoreEnricher:
         return enrichment
 
     def _knowledge(self, context: WorkspaceContext) -> WorkspaceKnowledge:
-        # Without a transaction: a version check before each document, three round trips
-        # in one (what changed since is read again, see `autocommit_session`).
-        with autocommit_session(self._sessions) as session:
-            repo = SupplierRepo(session, context.workspace_id)
-            directory_version, history_version = repo.knowledge_version()
-            directory = self._current_directory(repo, directory_version)
-            version, history = self._current_history(repo, history_version)
+        if self._checked is not None and self._cache.directory is not None:
+            directory = self._cache.directory.directory  # with what this job created
+            version, history = self._checked
+        else:
+            directory, (version, history) = self._read_knowledge(context)
+            if self._job:
+                self._checked = (version, history)
         classifier = self._classifiers.classifier(context.workspace_id, version, history)
         return WorkspaceKnowledge(
             directory=directory,
@@ -120,11 +148,21 @@ class StoreEnricher:
             history=history, classifier=classifier, duplicates=self._index(context),
         )
 
+    def _read_knowledge(self, context: WorkspaceContext
+                        ) -> tuple[InMemoryDirectory, tuple[HistoryVersion, list[Posting]]]:
+        # Without a transaction: a version check, three round trips in one (what changed
+        # since is read again, see `autocommit_session`).
+        with autocommit_session(self._sessions) as session:
+            repo = SupplierRepo(session, context.workspace_id)
+            directory_version, history_version = repo.knowledge_version()
+            directory = self._current_directory(repo, directory_version)
+            return directory, self._current_history(repo, history_version)
+
     def _current_directory(self, repo: SupplierRepo, version: tuple[int, int]
                            ) -> InMemoryDirectory:
-        cached = self._directory
+        cached = self._cache.directory
         if cached is None or cached.version != version:
-            cached = self._directory = (_grown(repo, cached, version)
+            cached = self._cache.directory = (_grown(repo, cached, version)
                                         or _CachedDirectory(version, tuple(repo.suppliers())))
         return cached.directory
 
@@ -132,24 +170,31 @@ class StoreEnricher:
                          ) -> tuple[HistoryVersion, list[Posting]]:
         """The posting history, read again only when it changed (it grows with every
         posted document: reading it for each document made a window quadratic)."""
-        if self._history is None or self._history[0] != version:
-            self._history = (version, repo.postings())
-        return self._history
+        cache = self._cache
+        recent = self._job and time.monotonic() - cache.history_read_at < JOB_HISTORY_SECONDS
+        if cache.history is None or (cache.history[0] != version and not recent):
+            cache.history, cache.history_read_at = (version, repo.postings()), time.monotonic()
+        return cache.history
 
-    def _remember(self, supplier: Supplier, version: tuple[int, int]) -> None:
-        """Keep the cache current after adding `supplier`, when that row is the only
-        change since the cache was read (else the next document reads it all again)."""
-        cached = self._directory
-        if cached is not None and version == (cached.version[0] + 1, cached.version[1] + 1):
-            self._directory = _CachedDirectory(version, (*cached.suppliers, supplier),
-                                               cached.directory.with_supplier(supplier))
+    def _remember(self, supplier: Supplier) -> None:
+        """Keep the cache current after adding `supplier`: one row more than it had (a new
+        row has revision 1). When others changed the directory too, the next check finds
+        only theirs missing and reads those (`_grown`); a job's view goes on without
+        checking before its next document (two workers creating sellers made each of its
+        documents check and read again), and no version is read after the insert."""
+        cached = self._cache.directory
+        if cached is None or any(known.id == supplier.id for known in cached.suppliers):
+            return
+        self._cache.directory = _CachedDirectory(
+            (cached.version[0] + 1, cached.version[1] + 1), (*cached.suppliers, supplier),
+            cached.directory.with_supplier(supplier))
 
     def _index(self, context: WorkspaceContext) -> DuplicateIndex:
-        if self._duplicates is None:
+        if self._cache.duplicates is None:
             with self._sessions.begin() as session:
                 known = SupplierRepo(session, context.workspace_id).known_documents()
-            self._duplicates = DuplicateIndex(known)
-        return self._duplicates
+            self._cache.duplicates = DuplicateIndex(known)
+        return self._cache.duplicates
 
     def _create_if_confident(self, result: EnrichedDocument, context: WorkspaceContext
                              ) -> Supplier | None:
@@ -159,8 +204,8 @@ class StoreEnricher:
         with self._sessions.begin() as session:
             repo = SupplierRepo(session, context.workspace_id)
             supplier = repo.add(proposal.to_supplier(""))
-            self._remember(supplier, repo.directory_version())
-            return supplier
+        self._remember(supplier)
+        return supplier
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import replace
 
-from liasse.app.pipelines import build_pipeline, run_bank_window
+from liasse.app.pipelines import CascadeExtractor, build_pipeline, run_bank_window
 from liasse.app.scheduler import LEASE, WindowScheduler
 from liasse.app.services import Services
 from liasse.app.wiring import wiring_for
@@ -21,7 +21,7 @@ from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import steps
-from liasse.sync.enrichment import ClassifierCache
+from liasse.sync.enrichment import ClassifierCache, StoreEnricher
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
@@ -52,7 +52,19 @@ class PipelineCache:
                 cached = (now, build_pipeline(self._services, slug,
                                               classifiers=self._classifiers))
                 self._pipelines[slug] = cached
-        return replace(cached[1], owner=owner, jobs=jobs)
+        return for_job(cached[1], owner=owner, jobs=jobs)
+
+
+def for_job(pipeline: Pipeline, *, owner: str, jobs: JobSink) -> Pipeline:
+    """The cached pipeline for one job: its owner, its job sink, and views of its engine
+    and enricher that check the store's versions (memories, directory, history) on the
+    job's first document only."""
+    extractor, enricher = pipeline.extractor, pipeline.enricher
+    return replace(pipeline, owner=owner, jobs=jobs,
+                   extractor=extractor.for_job() if isinstance(
+                       extractor, CascadeExtractor) else extractor,
+                   enricher=enricher.for_job() if isinstance(
+                       enricher, StoreEnricher) else enricher)
 
 
 def window_job(services: Services, jobs: JobSink, slug: str, connection_id: str, *,
