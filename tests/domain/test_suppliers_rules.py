@@ -86,3 +86,14 @@ def test_own_company_from_a_mixed_identifier_list() -> None:
 def test_a_number_cut_short_by_the_bank_is_alike_but_never_certain() -> None:
     similarity = name_similarity("COMPAGNIE STUDIO 2", "COMPAGNIE STUDIO 286")
     assert 85 <= similarity <= 90
+
+
+def test_page_texts_are_normalised_but_not_kept_in_the_name_cache() -> None:
+    from liasse.domain import suppliers
+
+    page = "Facture n° 12 — Télécom S.A. " * 40  # a page text, far longer than any name
+    before = suppliers._normalise_cached.cache_info().currsize
+    assert normalise_name(page).startswith("FACTURE N 12 TELECOM")
+    assert suppliers._normalise_cached.cache_info().currsize == before
+    assert normalise_name("Télécom S.A.") == "TELECOM"
+    assert suppliers._normalise_cached.cache_info().currsize <= before + 1

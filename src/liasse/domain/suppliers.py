@@ -28,9 +28,25 @@ _DOTTED_INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}")
 OWN_NAME_SIMILARITY = 92.0
 
 
-@lru_cache(maxsize=100_000)
+# Names repeat (a directory's, a bank line's) and are worth remembering; whole page texts
+# also pass through here (duplicates, account words) and would fill the cache with
+# megabytes that never come back, so only name-sized strings are kept.
+CACHED_NAME_CHARS = 200
+
+
 def normalise_name(raw: str) -> str:
     """Accents, punctuation and legal forms stripped, upper case: "Télécom S.A." → "TELECOM"."""
+    if len(raw) > CACHED_NAME_CHARS:
+        return _normalise(raw)
+    return _normalise_cached(raw)
+
+
+@lru_cache(maxsize=100_000)
+def _normalise_cached(raw: str) -> str:
+    return _normalise(raw)
+
+
+def _normalise(raw: str) -> str:
     decomposed = unicodedata.normalize("NFKD", raw)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).upper()
     plain = _DOTTED_INITIALS.sub(lambda match: match.group(0).replace(".", ""), plain)
