@@ -329,3 +329,21 @@ def test_a_date_ocr_broke_in_a_tills_ways_is_a_candidate_never_sure(printed: str
 
 def test_a_number_with_a_slash_is_no_date_when_its_separators_are_not_misread() -> None:
     assert not _values([(40, 30, "Ref 2412/2019"), (40, 50, "TOTAL 12.50")], "date")
+
+
+def test_cash_printed_negative_still_counts_as_handed_over() -> None:
+    """"Cash -20.00 / CHANGE 10.10": the sale cost 9.90, whatever sign the till printed."""
+    rows = [(40, 30, "POPULAR BOOK CO. (M) SDN BHD"), (40, 60, "2pc @ 5.50"), (200, 60, "11.00"),
+            (40, 80, "Member Discount"), (200, 80, "-1.10"),
+            (40, 100, "Total RM Incl. of GST"), (200, 100, "9.90"),
+            (40, 120, "Cash"), (200, 120, "-20.00"), (40, 140, "CHANGE"), (200, 140, "10.10")]
+    assert _amount_features(rows, "9.90").get("tendered_less_change")
+    assert not _amount_features(rows, "11.00").get("tendered_less_change")
+
+
+def test_a_currency_code_in_brackets_names_the_currency() -> None:
+    """"Total H.T.(EUR)" heads a column of figures printed without a mark."""
+    rows = [(40, 30, "QUINCAILLERIE DU CENTRE"), (40, 60, "Description"),
+            (300, 60, "Total H.T.(EUR)"), (40, 80, "Vis inox"), (300, 80, "12,50"),
+            (40, 100, "TOTAL T.T.C."), (300, 100, "15,00")]
+    assert _reading(rows)["currency"][0] == "EUR"

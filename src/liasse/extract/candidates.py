@@ -448,7 +448,9 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     parts = {big - other for big in top for other in positive if big - other > 0}
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c in candidates if not _payment_side(c)}, reverse=True)
-    handed = {Decimal(c.value) for c in candidates if _payment_side(c) and Decimal(c.value) > 0}
+    # Some tills print the cash handed over as negative ("Cash -50.00"): its size counts.
+    handed = {abs(Decimal(c.value)) for c in candidates
+              if _payment_side(c) and Decimal(c.value) != 0}
     for candidate in candidates:
         value = Decimal(candidate.value)
         features = candidate.features
