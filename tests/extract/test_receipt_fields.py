@@ -309,6 +309,9 @@ def test_a_letterhead_ocr_cut_into_pieces_is_offered_whole() -> None:
     line = _ocr_line(30, [(40, "SIN"), (150, "THYE"), (300, "&"), (325, "COMPANY")])
     address = _ocr_line(60, [(40, "NO.54,"), (110, "JALAN"), (170, "IPOH")])
     assert "SIN THYE & COMPANY" in _names_of(line + address)
+    # A shop's name may hold a payment word ("CASH & CARRY"): its letterhead still joins.
+    shop = _ocr_line(30, [(40, "SLF"), (150, "CASH"), (300, "&"), (325, "CARRY")])
+    assert "SLF CASH & CARRY" in _names_of(shop + address)
     # A text layer's columns are its author's: they are never joined into one name.
     columns = _ocr_line(30, [(40, "SIN"), (150, "THYE"), (300, "&"), (325, "COMPANY")],
                         confidence=1.0)
@@ -347,3 +350,11 @@ def test_a_currency_code_in_brackets_names_the_currency() -> None:
             (300, 60, "Total H.T.(EUR)"), (40, 80, "Vis inox"), (300, 80, "12,50"),
             (40, 100, "TOTAL T.T.C."), (300, 100, "15,00")]
     assert _reading(rows)["currency"][0] == "EUR"
+
+
+def test_a_letter_o_for_the_zero_of_a_few_cents_is_read_as_zero() -> None:
+    """"Rounding Adjustment RMO.02": OCR's O after the ringgit mark; "ROOM O.50" stays text."""
+    rows = [(40, 30, "SUPER SEVEN CASH & CARRY"), (40, 60, "Total Sales"), (200, 60, "RM28.03"),
+            (40, 80, "Rounding Adjustment"), (200, 80, "RMO.02"), (40, 100, "ROOM O.50")]
+    amounts = _values(rows, "amount")
+    assert "0.02" in amounts and "0.50" not in amounts

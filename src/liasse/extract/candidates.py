@@ -135,8 +135,9 @@ _CENTS = re.compile(r"\d([.,]) ?\d{2}\D*$")
 def _decimal_mark(layout: Layout) -> str | None:
     """The mark the page splits its cents with, when its two-decimal amounts agree on one
     ("12.50" and "3.20", never "12,50"): the other mark is then its grouping mark."""
-    marks = Counter(match.group(1) for line in layout.lines
-                    for amount in find_amounts(line.text) if amount.decimals == 2
+    # By segment, as `_amounts` reads them: the same texts, so `find_amounts`' cache serves.
+    marks = Counter(match.group(1) for segment in layout.segments()
+                    for amount in find_amounts(segment.text) if amount.decimals == 2
                     for match in [_CENTS.search(amount.text)] if match)
     if not marks:
         return None
@@ -283,6 +284,7 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
             text = _unglued(segment.text_from(index))
             glued = len(text) < len(segment.text_from(index))
+            text = _ZERO_LOOK_ALIKE.sub(r"\g<1>0", text, count=1)
             first = text.split(" ", 1)[0]
             amounts = find_amounts(text)
             if not amounts or not first.startswith(amounts[0].text[:1]) \
@@ -425,9 +427,14 @@ def _capital_before(segment: Segment, word: int) -> bool:
 _GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF)\d", re.IGNORECASE)
 
 
+# OCR's letter O for the zero of a few cents after a currency mark ("RMO.02", "$O.50").
+_ZERO_LOOK_ALIKE = re.compile(r"^((?:RM|MYR|SGD|EUR|USD|GBP|CHF|[€$£])\s?)O(?=[.,]\d{2}(?!\d))",
+                              re.IGNORECASE)
+
+
 def _starts_number(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£"
-                           or bool(_GLUED_MARK.match(text)))
+                           or bool(_GLUED_MARK.match(text)) or bool(_ZERO_LOOK_ALIKE.match(text)))
 
 
 def _payment_side(candidate: Candidate) -> bool:
@@ -564,6 +571,8 @@ _MISREAD_SEPARATOR = (re.compile(r"^(\d{2})[17](\d{2})[./\-]((?:19|20)\d{2})(?!\
 def _broken_date(text: str) -> tuple[ParsedDate, str] | None:
     """A day, a month and a four-digit year whose separators OCR broke: kept as a candidate,
     flagged ambiguous so that it is never sure."""
+    if not text[:2].isdigit():
+        return None  # every broken shape opens with the day's two digits
     match = _BROKEN_DATE.match(text)
     if match is None or _DATE_SHAPE.match(match.group(0)):
         match = next((found for found in (pattern.match(text) for pattern in _MISREAD_SEPARATOR)
@@ -603,6 +612,8 @@ _SPLIT_YEAR = re.compile(r"^(\d{1,2}([./-])\d{1,2}\2)((?:19|20)) (\d{2})(?=\s+\d
 
 def _closed_year(text: str) -> tuple[str, bool]:
     """The text with a cut year closed up, and whether it was (the date is then a guess)."""
+    if not text[:1].isdigit():
+        return text, False
     closed = _SPLIT_YEAR.sub(r"\1\3\4", text, count=1)
     return closed, closed != text
 
@@ -799,9 +810,10 @@ def _joined_names(context: _Context,
     two lines)."""
     for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
         whole = _clean_name(" ".join(_rejoined(segment) for segment in line.segments))
-        if len(line.segments) > 1 and (_ends_with_form(whole) or _spaced_out(line, order)) \
+        spaced = _spaced_out(line, order)
+        if len(line.segments) > 1 and (_ends_with_form(whole) or spaced) \
                 and ":" not in whole and _could_be_name(whole) \
-                and _could_head_name(context, line, line.segments[0].text):
+                and _could_head_name(context, line, line.segments[0].text, letterhead=spaced):
             yield order, whole, line.segments[0], False
         following = lines[order + 1] if order + 1 < len(lines) else None
         if following is None or following.page != line.page or _has_form(whole) \
@@ -861,11 +873,15 @@ def _letters(text: str) -> int:
     return sum(char.isalpha() for char in text)
 
 
-def _could_head_name(context: _Context, line: Line, text: str) -> bool:
+def _could_head_name(context: _Context, line: Line, text: str, *,
+                     letterhead: bool = False) -> bool:
     """The first line of a name broken over two: never a label ("Destinataire"), a title
-    ("FACTURE") or a contact ("contact@…"), which only sit above the name."""
+    ("FACTURE") or a contact ("contact@…"), which only sit above the name. A till slip's
+    letterhead may hold a payment word: "SLF | CASH | & CARRY" is a shop's name."""
     plain = normalise(text)
-    return not (any(context.hits_by_segment.get(id(segment)) for segment in line.segments)
+    hits = [hit for segment in line.segments for hit in context.hits_by_segment.get(id(segment), [])
+            if not (letterhead and hit.label.role == "payment_line")]
+    return not (hits
                 or "@" in text or "www" in plain.split()
                 or any(token.startswith(_TITLE_WORDS) or "rechnung" in token
                        for token in plain.split()))
@@ -990,6 +1006,8 @@ _UPPER_FORMS = frozenset(form.upper() for form in LEGAL_FORMS if len(form) >= 3)
 def _look_alike_forms(text: str) -> str:
     """A word that spells a legal form once OCR's look-alike digits are read as letters, and
     has a letter besides them: only ever such a form, never a number ("5/8")."""
+    if not any(char.isdigit() for char in text):
+        return text
     tokens = text.split()
     for index, token in enumerate(tokens):
         if any(char.isdigit() for char in token) and any(char.isalpha() for char in token):
