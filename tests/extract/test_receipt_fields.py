@@ -231,3 +231,130 @@ def test_the_total_under_a_rounding_line_is_the_one_paid() -> None:
 def test_without_a_rounding_line_the_total_stays_the_labelled_one() -> None:
     rows = [row for row in _ROUNDED if not row[2].startswith(("ROUNDING", "10:0"))]
     assert _reading(rows)["total_amount"][0] == "60.31"
+
+
+def test_a_figure_grouped_by_the_pages_decimal_point_is_no_amount() -> None:
+    """"RM3.655" (OCR glued a tax code "S" to "RM3.65") on a slip of "RM2.85", "RM24.40":
+    the point splits cents there, so the figure is no three thousand ringgit."""
+    rows = [(40, 30, "SPEED MART"), (40, 60, "COKE ZERO"), (200, 60, "RM2.85"),
+            (40, 80, "MINYAK MASAK"), (200, 80, "RM24.40"), (40, 100, "CINTAN MI"),
+            (200, 100, "RM3.655"), (40, 120, "Total Sales"), (200, 120, "31.00")]
+    amounts = _values(rows, "amount")
+    assert "3655.00" not in amounts and {"2.85", "24.40", "31.00"} <= amounts
+    # A page that splits its cents with a comma groups its thousands with the point.
+    rows = [(40, 30, "GARAGE DU PONT"), (40, 60, "Pièces"), (200, 60, "120,50 €"),
+            (40, 80, "Main d'oeuvre"), (200, 80, "80,00 €"), (40, 100, "Reprise"),
+            (200, 100, "1.500 €")]
+    assert "1500.00" in _values(rows, "amount")
+
+
+def test_the_total_with_its_cash_rounding_is_the_total_paid() -> None:
+    """"Grand Total 87.08 / Rounding Adjustment 0.02" paid 87.10, though OCR misread the
+    "Net Total" under them (87.16)."""
+    rows = [(40, 30, "UROKO JAPANESE CUISINE SDN BHD"), (40, 50, "Date: 14/05/2018"),
+            (40, 80, "Grand Total :"), (200, 80, "87.08"),
+            (40, 100, "Rounding Adjustment:"), (200, 100, "0.02"),
+            (40, 120, "Net Total :"), (200, 120, "87.16")]
+    paid = next(c for c in all_candidates(build_layout([page_of(rows)]))["amount"]
+                if c.value == "87.10")
+    assert paid.features.get("paid_total") and "87.08" in paid.evidence
+    value, confidence = _reading(rows)["total_amount"]
+    assert value == "87.10" and confidence < SURE
+
+
+def test_a_rounding_that_makes_no_five_cents_is_no_total_paid() -> None:
+    """26.82 + 0.02 is 26.84: no cash rounding ends there (the slip printed the rounding
+    unsigned), so nothing is worked out and the labelled figures stay."""
+    rows = [(40, 30, "HAPPY SNACKS"), (40, 80, "Total :"), (200, 80, "26.82"),
+            (40, 100, "Rounding Adjustment:"), (200, 100, "0.02"),
+            (40, 120, "Amount To Be Paid :"), (200, 120, "26.80")]
+    assert "26.84" not in _values(rows, "amount")
+
+
+def test_the_cash_less_the_change_is_the_total_paid_beside_a_rounding_line() -> None:
+    """The rounding's figure garbled ("RMO.01"): 50.00 handed over, 34.60 back, 15.40 paid."""
+    rows = [(40, 30, "MOONLIGHT CAKE HOUSE SDN BHD"), (40, 50, "Date: 09/06/2018"),
+            (40, 80, "Total (Incl GST, 0%)"), (200, 80, "RM15.39"),
+            (40, 100, "Rounding"), (200, 100, "RMO.01"), (40, 120, "Total Paid"),
+            (200, 120, "RM50.00"), (40, 140, "Change"), (200, 140, "RM34.60")]
+    assert _reading(rows)["total_amount"][0] == "15.40"
+    # Without a rounding line the slip shows no cash rounding: nothing is worked out.
+    unrounded = [row for row in rows if row[2] not in ("Rounding", "RMO.01")]
+    assert "15.40" not in _values(unrounded, "amount")
+
+
+def test_a_names_last_bracket_only_is_its_registration() -> None:
+    """"THE STORE （MALAYSIA SDN BHD （8199K）": OCR lost the first bracket's end."""
+    names = _values([(40, 30, "THE STORE （MALAYSIA SDN BHD （8199K）")], "name")
+    assert "THE STORE (MALAYSIA SDN BHD" in names
+
+
+def test_a_legal_form_ocr_spelled_with_look_alike_digits_is_put_right() -> None:
+    names = _values([(40, 30, "99 SPEED MART 5/B (519537-X)"), (40, 60, "KEDAI MAJU 5DN 8HD")],
+                    "name")
+    assert {"99 SPEED MART S/B", "KEDAI MAJU SDN BHD"} <= names
+    assert "ROOM 5/8" in _values([(40, 30, "ROOM 5/8")], "name")
+
+
+def test_a_heading_ocr_glued_and_a_sales_policy_are_no_names() -> None:
+    rows = [(40, 20, "GOODS SOLD ARE NOT RETURNABLE. THANK YOU"), (40, 40, "SLF CASH & CARRY"),
+            (40, 200, "GSTSUMMARY"), (40, 220, "Barang yang dibeli tidak boleh dikembalikan")]
+    names = _values(rows, "name")
+    assert "SLF CASH & CARRY" in names
+    assert not any(name.startswith(("GOODS", "GST")) for name in names)
+
+
+def test_a_letterhead_ocr_cut_into_pieces_is_offered_whole() -> None:
+    """"SIN | THYE | & COMPANY": a name printed wide, read by OCR as three segments."""
+    line = _ocr_line(30, [(40, "SIN"), (150, "THYE"), (300, "&"), (325, "COMPANY")])
+    address = _ocr_line(60, [(40, "NO.54,"), (110, "JALAN"), (170, "IPOH")])
+    assert "SIN THYE & COMPANY" in _names_of(line + address)
+    # A shop's name may hold a payment word ("CASH & CARRY"): its letterhead still joins.
+    shop = _ocr_line(30, [(40, "SLF"), (150, "CASH"), (300, "&"), (325, "CARRY")])
+    assert "SLF CASH & CARRY" in _names_of(shop + address)
+    # A text layer's columns are its author's: they are never joined into one name.
+    columns = _ocr_line(30, [(40, "SIN"), (150, "THYE"), (300, "&"), (325, "COMPANY")],
+                        confidence=1.0)
+    assert "SIN THYE & COMPANY" not in _names_of(columns)
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    ("Date/Time : 20180428/191204", "2018-04-28"), ("DATE:13707/2017", "2017-07-13"),
+    ("Date : 06-05-20 18 12:43:19", "2018-05-06")])
+def test_a_date_ocr_broke_in_a_tills_ways_is_a_candidate_never_sure(printed: str,
+                                                                    value: str) -> None:
+    rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed), (40, 90, "TOTAL"),
+            (200, 90, "12.50")]
+    assert value in _values(rows, "date")
+    if value != "2018-04-28":  # a separator or a year guessed: never sure
+        assert _reading(rows)["issue_date"][1] < SURE
+
+
+def test_a_number_with_a_slash_is_no_date_when_its_separators_are_not_misread() -> None:
+    assert not _values([(40, 30, "Ref 2412/2019"), (40, 50, "TOTAL 12.50")], "date")
+
+
+def test_cash_printed_negative_still_counts_as_handed_over() -> None:
+    """"Cash -20.00 / CHANGE 10.10": the sale cost 9.90, whatever sign the till printed."""
+    rows = [(40, 30, "POPULAR BOOK CO. (M) SDN BHD"), (40, 60, "2pc @ 5.50"), (200, 60, "11.00"),
+            (40, 80, "Member Discount"), (200, 80, "-1.10"),
+            (40, 100, "Total RM Incl. of GST"), (200, 100, "9.90"),
+            (40, 120, "Cash"), (200, 120, "-20.00"), (40, 140, "CHANGE"), (200, 140, "10.10")]
+    assert _amount_features(rows, "9.90").get("tendered_less_change")
+    assert not _amount_features(rows, "11.00").get("tendered_less_change")
+
+
+def test_a_currency_code_in_brackets_names_the_currency() -> None:
+    """"Total H.T.(EUR)" heads a column of figures printed without a mark."""
+    rows = [(40, 30, "QUINCAILLERIE DU CENTRE"), (40, 60, "Description"),
+            (300, 60, "Total H.T.(EUR)"), (40, 80, "Vis inox"), (300, 80, "12,50"),
+            (40, 100, "TOTAL T.T.C."), (300, 100, "15,00")]
+    assert _reading(rows)["currency"][0] == "EUR"
+
+
+def test_a_letter_o_for_the_zero_of_a_few_cents_is_read_as_zero() -> None:
+    """"Rounding Adjustment RMO.02": OCR's O after the ringgit mark; "ROOM O.50" stays text."""
+    rows = [(40, 30, "SUPER SEVEN CASH & CARRY"), (40, 60, "Total Sales"), (200, 60, "RM28.03"),
+            (40, 80, "Rounding Adjustment"), (200, 80, "RMO.02"), (40, 100, "ROOM O.50")]
+    amounts = _values(rows, "amount")
+    assert "0.02" in amounts and "0.50" not in amounts

@@ -73,9 +73,13 @@ class Candidate:
     # classes only, kept out of the ranker's features (as one, it pulled the title's own
     # digits, "eRechnung © 2025", up the numbers' ranking).
     under_title: bool = False
+    # A value worked out from printed ones ("87.08 + 0.02 = 87.10"), said as such.
+    derivation: str | None = None
 
     @property
     def evidence(self) -> str:
+        if self.derivation is not None:
+            return f"p{self.segment.page}: {self.derivation}"[:200]
         if self.label is None or self.label is self.segment or self.kind == "name":
             return f"p{self.segment.page}: {self.segment.text}"[:200]
         return f"p{self.segment.page}: {self.label.text} → {self.segment.text}"[:200]
@@ -88,6 +92,7 @@ class _Context:
     layout: Layout
     hits_by_segment: dict[int, list[LabelHit]]
     median_height: float
+    decimal_mark: str | None = None  # the page's own decimal point, when it shows one
 
 
 def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
@@ -106,6 +111,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     found["date"] = [candidate for candidate in found["date"]
                      if not _after_validity_label(context, candidate)]
     found["amount"].extend(_tax_sums(found["amount"]))
+    found["amount"].extend(_paid_totals(context, found["amount"]))
     _amount_relations(found["amount"])
     _below_rounding(context, found["amount"])
     _date_relations(found["date"])
@@ -120,7 +126,33 @@ def _context(layout: Layout) -> _Context:
             hits.setdefault(id(hit.segment), []).append(hit)
     heights = [word.y1 - word.y0 for page in layout.pages for word in page.words
                if word.y1 > word.y0]
-    return _Context(layout, hits, median(heights) if heights else 10.0)
+    return _Context(layout, hits, median(heights) if heights else 10.0,
+                    _decimal_mark(layout))
+
+
+_CENTS = re.compile(r"\d([.,]) ?\d{2}\D*$")
+
+
+def _decimal_mark(layout: Layout) -> str | None:
+    """The mark the page splits its cents with, when its two-decimal amounts agree on one
+    ("12.50" and "3.20", never "12,50"): the other mark is then its grouping mark."""
+    # By segment, as `_amounts` reads them: the same texts, so `find_amounts`' cache serves.
+    marks = Counter(match.group(1) for segment in layout.segments()
+                    for amount in find_amounts(segment.text) if amount.decimals == 2
+                    for match in [_CENTS.search(amount.text)] if match)
+    if not marks:
+        return None
+    mark, count = marks.most_common(1)[0]
+    # OCR may misread one point as a comma: a mark nine amounts in ten agree on stands.
+    return mark if count >= 2 and count >= 9 * (marks.total() - count) else None
+
+
+def _clashes_with_page(context: _Context, text: str, decimals: int) -> bool:
+    """A figure grouped by the page's own decimal mark ("RM3.655", "2.200 RM / litre" on a
+    slip that prints "24.40"): OCR's glued tax code or a unit price to three decimals,
+    never three thousand ringgit."""
+    return decimals == 0 and context.decimal_mark is not None \
+        and context.decimal_mark in text
 
 
 # --- features every kind shares -----------------------------------------------------------
@@ -253,9 +285,11 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
             text = _unglued(segment.text_from(index))
             glued = len(text) < len(segment.text_from(index))
+            text = _ZERO_LOOK_ALIKE.sub(r"\g<1>0", text, count=1)
             first = text.split(" ", 1)[0]
             amounts = find_amounts(text)
-            if not amounts or not first.startswith(amounts[0].text[:1]):
+            if not amounts or not first.startswith(amounts[0].text[:1]) \
+                    or _clashes_with_page(context, amounts[0].text, amounts[0].decimals):
                 continue
             amount = amounts[0]
             resume = index + len(amount.text.split())
@@ -305,6 +339,81 @@ def _tax_sums(candidates: list[Candidate]) -> list[Candidate]:
     return [summed]
 
 
+# Cash rounding moves a sale to the nearest five cents (Malaysia, Switzerland, …) and by
+# no more than that.
+_CASH_STEP = Decimal("0.05")
+
+
+def _paid_totals(context: _Context, candidates: list[Candidate]) -> list[Candidate]:
+    """The total a till slip's customer paid, when it is printed nowhere whole: the total
+    with its cash rounding ("Grand Total 87.08 / Rounding 0.02" makes 87.10), or, on a slip
+    that prints a rounding line (its figure garbled: "Rounding RMO.01"), the cash handed
+    over less the change ("Total Paid 50.00 / Change 34.60" makes 15.40, beside a "Total
+    15.39"). Kept only when the result is a multiple of five cents a few cents from a
+    labelled total that is not one: what cash rounding does, and no coincidence does
+    often. Each is offered on the rounding or change line, under the total, so that the
+    ranking's rounding rule moves the total to it."""
+    if not context.layout.hits.get("rounding"):
+        return []
+    totals = [c for c in candidates if _total_labelled(c) and not _payment_side(c)]
+    derived: list[Candidate] = []
+    for rounding in (c for c in candidates if _rounding_labelled(c)):
+        step = Decimal(rounding.value)
+        for total in _totals_above(totals, rounding):
+            derived += _paid(total, Decimal(total.value) + step, rounding,
+                             f"{_said(total)} {step:+.2f} (rounding)")
+    handed = [c for c in candidates if _labelled_role(c, "payment_line")
+              and Decimal(c.value) > 0]
+    for given in handed:
+        for back in handed:
+            paid = Decimal(given.value) - Decimal(back.value)
+            if back.segment.line > given.segment.line and paid > 0:
+                for total in totals:
+                    derived += _paid(total, paid, back,
+                                     f"{_said(given)} − {_said(back)} (cash less change)")
+    return derived
+
+
+def _said(candidate: Candidate) -> str:
+    """A printed amount with its label, as the evidence quotes it."""
+    label = candidate.label
+    before = f"{label.text} " if label is not None and label is not candidate.segment else ""
+    return f"{before}{candidate.segment.text}"
+
+
+def _paid(total: Candidate, paid: Decimal, where: Candidate, how: str) -> list[Candidate]:
+    gap = abs(paid - Decimal(total.value))
+    if not Decimal(0) < gap < _CASH_STEP or paid % _CASH_STEP \
+            or where.segment.line <= total.segment.line:
+        return []
+    candidate = Candidate("amount", f"{paid:.2f}", where.segment, where.word,
+                          dict(total.features), total.label,
+                          derivation=f"{how} = {paid:.2f}")
+    candidate.features["paid_total"] = 1.0
+    return [candidate]
+
+
+def _totals_above(totals: list[Candidate], rounding: Candidate) -> list[Candidate]:
+    """The labelled totals printed on the few lines over a rounding line, nearest first."""
+    above = [total for total in totals if total.segment.page == rounding.segment.page
+             and 0 < rounding.segment.line - total.segment.line <= _ROUNDING_REACH + 1]
+    return sorted(above, key=lambda total: -total.segment.line)[:1]
+
+
+def _labelled_role(candidate: Candidate, role: str) -> bool:
+    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
+               for direction in ("same", "left"))
+
+
+def _total_labelled(candidate: Candidate) -> bool:
+    return _labelled_role(candidate, "total_amount")
+
+
+def _rounding_labelled(candidate: Candidate) -> bool:
+    return _labelled_role(candidate, "rounding") \
+        and Decimal(0) < abs(Decimal(candidate.value)) < _CASH_STEP
+
+
 _CAPITAL_WORDS = frozenset({"capital", "stammkapital", "grundkapital", "kapital",
                             "capitale", "kapitaal"})
 
@@ -319,9 +428,14 @@ def _capital_before(segment: Segment, word: int) -> bool:
 _GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF)\d", re.IGNORECASE)
 
 
+# OCR's letter O for the zero of a few cents after a currency mark ("RMO.02", "$O.50").
+_ZERO_LOOK_ALIKE = re.compile(r"^((?:RM|MYR|SGD|EUR|USD|GBP|CHF|[€$£])\s?)O(?=[.,]\d{2}(?!\d))",
+                              re.IGNORECASE)
+
+
 def _starts_number(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£"
-                           or bool(_GLUED_MARK.match(text)))
+                           or bool(_GLUED_MARK.match(text)) or bool(_ZERO_LOOK_ALIKE.match(text)))
 
 
 def _payment_side(candidate: Candidate) -> bool:
@@ -344,8 +458,9 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
                    if not side}, reverse=True)
-    handed = {Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
-              if side and Decimal(c.value) > 0}
+    # Some tills print the cash handed over as negative ("Cash -50.00"): its size counts.
+    handed = {abs(Decimal(c.value)) for c, side in zip(candidates, paid, strict=True)
+              if side and Decimal(c.value) != 0}
     sale_rank = {value: rank for rank, value in enumerate(sale)}
     rank = {value: position for position, value in enumerate(values)}
     rates = _RateArithmetic(top)
@@ -457,12 +572,14 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 continue
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
             unglued = _unglued(segment.text_from(index))
-            start = without_glued_time(unglued)
+            start, split_year = _closed_year(without_glued_time(unglued))
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
                 continue
             reading, matched = parsed
+            if split_year:
+                reading = ParsedDate(reading.value, True)
             if not _date_starts_here(start, matched):
                 continue
             candidate = Candidate("date", reading.value.isoformat(), segment, index)
@@ -493,11 +610,22 @@ def _unglued(text: str) -> str:
 _BROKEN_DATE = re.compile(r"^(\d{2})(?: ?[./:\-] ?| )(\d{2}) ?[./\-]? ?((?:19|20)\d{2})(?!\d)")
 
 
+# And one misread as the digit it looks like, a "1" or a "7" ("13707/2017" for 13/07/2017);
+# the other separator stays, so that two separators are never guessed at once.
+_MISREAD_SEPARATOR = (re.compile(r"^(\d{2})[17](\d{2})[./\-]((?:19|20)\d{2})(?!\d)"),
+                      re.compile(r"^(\d{2})[./\-](\d{2})[17]((?:19|20)\d{2})(?!\d)"))
+
+
 def _broken_date(text: str) -> tuple[ParsedDate, str] | None:
     """A day, a month and a four-digit year whose separators OCR broke: kept as a candidate,
     flagged ambiguous so that it is never sure."""
+    if not text[:2].isdigit():
+        return None  # every broken shape opens with the day's two digits
     match = _BROKEN_DATE.match(text)
     if match is None or _DATE_SHAPE.match(match.group(0)):
+        match = next((found for found in (pattern.match(text) for pattern in _MISREAD_SEPARATOR)
+                      if found is not None), None)
+    if match is None:
         return None
     day, month, year = (int(group) for group in match.groups())
     try:
@@ -506,11 +634,13 @@ def _broken_date(text: str) -> tuple[ParsedDate, str] | None:
         return None
 
 
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_COMPACT_DATE = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})(?:[/\-T]?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?)?$")
 
 
 def _compact_date(word: str) -> tuple[ParsedDate, str] | None:
-    """"20260815", the form of the e-invoice XML, printed as it is by some generators."""
+    """"20260815", the form of the e-invoice XML, printed as it is by some generators, and
+    by tills with the time after it ("20180428/191204")."""
     match = _COMPACT_DATE.match(word.strip(".,;:·"))
     if match is None:
         return None
@@ -524,6 +654,16 @@ def _compact_date(word: str) -> tuple[ParsedDate, str] | None:
 
 
 _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
+# A four-digit year OCR cut in two, a time after it ("06-05-20 18 12:43:19").
+_SPLIT_YEAR = re.compile(r"^(\d{1,2}([./-])\d{1,2}\2)((?:19|20)) (\d{2})(?=\s+\d{1,2}:\d{2}|$)")
+
+
+def _closed_year(text: str) -> tuple[str, bool]:
+    """The text with a cut year closed up, and whether it was (the date is then a guess)."""
+    if not text[:1].isdigit():
+        return text, False
+    closed = _SPLIT_YEAR.sub(r"\1\3\4", text, count=1)
+    return closed, closed != text
 
 
 def _date_starts_here(text: str, matched: str) -> bool:
@@ -718,9 +858,10 @@ def _joined_names(context: _Context,
     two lines)."""
     for order, line in enumerate(lines[:_JOINED_NAME_LINES]):
         whole = _clean_name(" ".join(_rejoined(segment) for segment in line.segments))
-        if len(line.segments) > 1 and _ends_with_form(whole) and ":" not in whole \
-                and _could_be_name(whole) \
-                and _could_head_name(context, line, line.segments[0].text):
+        spaced = _spaced_out(line, order)
+        if len(line.segments) > 1 and (_ends_with_form(whole) or spaced) \
+                and ":" not in whole and _could_be_name(whole) \
+                and _could_head_name(context, line, line.segments[0].text, letterhead=spaced):
             yield order, whole, line.segments[0], False
         following = lines[order + 1] if order + 1 < len(lines) else None
         if following is None or following.page != line.page or _has_form(whole) \
@@ -733,6 +874,18 @@ def _joined_names(context: _Context,
         # what sits above it a brand or a branch ("Sarang Hae Yo").
         if _ends_with_form(below) and ":" not in below and not _could_be_name(below):
             yield order, f"{whole} {below}", line.segments[0], True
+
+
+_SPACED_LINES = 3  # how far down a till slip's letterhead sits
+
+
+def _spaced_out(line: Line, order: int) -> bool:
+    """A letterhead printed wide that OCR cut into pieces ("SLF | CASH | & CARRY", "SIN |
+    THYE | & COMPANY"): one of the slip's top lines, words only. A text layer's columns are
+    its author's own and stay apart."""
+    words = [word for segment in line.segments for word in segment.words]
+    return order < _SPACED_LINES and any(word.confidence < 1.0 for word in words) \
+        and len(words) <= 6 and not any(char.isdigit() for word in words for char in word.text)
 
 
 # OCR's split inside a word ("GA RDENIA", "RI ANG") leaves a piece of one or two letters
@@ -768,11 +921,15 @@ def _letters(text: str) -> int:
     return sum(char.isalpha() for char in text)
 
 
-def _could_head_name(context: _Context, line: Line, text: str) -> bool:
+def _could_head_name(context: _Context, line: Line, text: str, *,
+                     letterhead: bool = False) -> bool:
     """The first line of a name broken over two: never a label ("Destinataire"), a title
-    ("FACTURE") or a contact ("contact@…"), which only sit above the name."""
+    ("FACTURE") or a contact ("contact@…"), which only sit above the name. A till slip's
+    letterhead may hold a payment word: "SLF | CASH | & CARRY" is a shop's name."""
     plain = normalise(text)
-    return not (any(context.hits_by_segment.get(id(segment)) for segment in line.segments)
+    hits = [hit for segment in line.segments for hit in context.hits_by_segment.get(id(segment), [])
+            if not (letterhead and hit.label.role == "payment_line")]
+    return not (hits
                 or "@" in text or "www" in plain.split()
                 or any(token.startswith(_TITLE_WORDS) or "rechnung" in token
                        for token in plain.split()))
@@ -794,15 +951,23 @@ def _could_be_name(text: str) -> bool:
         return False
     plain = " ".join(tokens)
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
-                or plain in _GENERIC_WORDS or not _has_word(text)
+                or _generic(plain) or not _has_word(text)
                 or any(f" {phrase} " in f" {plain} " for phrase in _COURTESY))
 
 
-# A till slip's thanks and invitations, printed in a name's place at its top or bottom.
+def _generic(plain: str) -> bool:
+    """A generic word or heading, its spaces kept or glued by OCR ("GSTSUMMARY")."""
+    return plain in _GENERIC_WORDS or plain.replace(" ", "") in _GLUED_GENERIC_WORDS
+
+
+# A till slip's thanks, invitations and sales policy, printed in a name's place at its top
+# or bottom ("GOODS SOLD ARE NOT RETURNABLE").
 _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
              "for shopping", "shopping with",
              "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
-             "gracias")
+             "gracias", "returnable", "refundable", "exchangeable", "no refund", "no refunds",
+             "goods sold", "ni repris", "ni echange", "ni echanges", "kein umtausch",
+             "umtausch")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -821,10 +986,13 @@ def _clean_name(text: str) -> str:
     same texts are cleaned for several candidates)."""
     # RapidOCR reads some brackets as their full-width forms ("AEON CO. （M) BHD").
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\s*\((?:[^)]*\d[^)]*)\)\s*$", "", text)  # "(0005583085-K)" registrations
+    # "(0005583085-K)" registrations; only the last bracket: in "THE STORE (MALAYSIA SDN
+    # BHD (8199K)" OCR lost the first one's end, and the name is all that comes before.
+    text = re.sub(r"\s*\((?:[^()]*\d[^()]*)\)\s*$", "", text)
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
-    return _without_trailing_registration(_snap_legal_forms(_letters_for_digits(text)))
+    return _without_trailing_registration(
+        _snap_legal_forms(_look_alike_forms(_letters_for_digits(text))))
 
 
 # A company number printed after the legal form without brackets ("S/B 273500-U").
@@ -876,6 +1044,25 @@ def _letters_for_digits(text: str) -> str:
     misread letter, and so is the "0" of a capital's abbreviation ("C0." for "CO."). A
     digit at a word's edge ("3M", "A1") stays what it is."""
     return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
+
+
+# OCR's digits for the letters of a legal form ("5/B" for "S/B", "SDN 8HD" for "SDN BHD").
+_FORM_LOOK_ALIKES = str.maketrans("5801", "SBOI")
+_UPPER_FORMS = frozenset(form.upper() for form in LEGAL_FORMS if len(form) >= 3)
+
+
+def _look_alike_forms(text: str) -> str:
+    """A word that spells a legal form once OCR's look-alike digits are read as letters, and
+    has a letter besides them: only ever such a form, never a number ("5/8")."""
+    if not any(char.isdigit() for char in text):
+        return text
+    tokens = text.split()
+    for index, token in enumerate(tokens):
+        if any(char.isdigit() for char in token) and any(char.isalpha() for char in token):
+            fixed = token.translate(_FORM_LOOK_ALIKES)
+            if fixed.upper() == fixed and fixed.rstrip(".,") in _UPPER_FORMS:
+                tokens[index] = fixed
+    return " ".join(tokens)
 
 
 _FORM_TOKENS = sorted({form.upper() for form in LEGAL_FORMS
@@ -970,7 +1157,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "one_short_word": float(len(tokens) == 1 and len(plain) <= 5),
         "long_text": float(len(tokens) > 6),
         "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
-        "generic_word": float(plain in _GENERIC_WORDS),
+        "generic_word": float(_generic(plain)),
         "lowercase": float(bool(letters) and all(char.islower() for char in letters)),
         # "Lesbarmachung der XML-Daten von elektronischen Rechnungen": words that start in
         # lower case make a sentence or a heading; a name has one at most ("Groß und Breit").
@@ -989,6 +1176,10 @@ _GENERIC_WORDS = frozenset({
     "balance", "discount", "quantity", "price", "unit price", "signature", "customer copy",
     "duplicate", "original", "copy", "member", "points", "welcome", "thank you please come again",
 })
+
+
+_GLUED_GENERIC_WORDS = frozenset(word.replace(" ", "") for word in _GENERIC_WORDS
+                                 if " " in word)
 
 
 def _lower_share(text: str) -> float:

@@ -561,7 +561,8 @@ def _index(ranked: _Scored, value: str) -> int:
 def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
                     amounts: list[Candidate]) -> bool:
     """A total printed under a rounding line, a few cents from the chosen one, is the total
-    paid ("TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90"): the debit the bank shows.
+    paid ("TOTAL 33.92 / ROUNDING -0.02 / TOTAL ROUNDED 33.90"): the debit the bank shows;
+    so is the paid total worked out from the rounding or the change (`candidates`).
 
     True when the chosen total was moved to it.
     """
@@ -571,7 +572,7 @@ def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
     value, _, chosen = ranked.values[picks["total_amount"]]
     for candidate in amounts:
         gap = abs(Decimal(candidate.value) - Decimal(value))
-        if candidate.features.get("below_rounding") \
+        if (candidate.features.get("below_rounding") or candidate.features.get("paid_total")) \
                 and candidate.segment.line > chosen.segment.line \
                 and Decimal(0) < gap <= _ROUNDING_GAP and Decimal(candidate.value) > 0:
             picks["total_amount"] = _index(ranked, candidate.value)

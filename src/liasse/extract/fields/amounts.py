@@ -211,6 +211,7 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
 
 
 def _currency_codes(text: str) -> set[str]:
-    words = set(text.upper().replace("€", " EUR ").split())
+    # A code in brackets heads a column or a total ("Total H.T.(EUR)", "Amount (RM)").
+    words = set(text.upper().replace("€", " EUR ").replace("(", " ").replace(")", " ").split())
     return {CURRENCY_MARKS[word] for word in words
             if word in CURRENCY_MARKS and len(word) == 3 and word.isalpha()}
