@@ -236,3 +236,50 @@ def test_a_sole_traders_status_is_no_part_of_the_name() -> None:
                      (40, 50, "Micro-entrepreneur Jean Dupont")], "name")
     assert {"Abderraouf", "Jean Dupont"} <= names
     assert not any("entrepreneur" in name.lower() for name in names)
+
+
+def test_a_laws_date_in_the_boilerplate_is_no_due_date() -> None:
+    """French invoices cite the late-payment law, "loi n° 2008-776 du 4 août 2008", in their
+    boilerplate: a date inside legal text is flagged so, and never read as the due date."""
+    from liasse.extract.cascade import ExtractOptions, read_pages
+    from liasse.samples.corpus import generate
+
+    options = ExtractOptions(use_einvoice=False, time_limit_seconds=0)
+    checked = 0
+    for document in generate(40, 3, scans=False):
+        pages = read_pages(document.data, file=document.name, options=options).pages
+        if "2008-776" not in " ".join(word.text for page in pages for word in page.words):
+            continue
+        assert read_document(pages).fields["due_date"].value != "2008-08-04", document.name
+        checked += 1
+    assert checked
+    law = _candidates([(40, 700, "En cas de retard de paiement, pénalités (art. L441-10 du "
+                                 "Code de commerce, loi n° 2008-776 du 4 août 2008).")], "date")
+    assert law and all(c.features.get("legal_text") for c in law)
+
+
+def test_spanish_bill_to_and_balance_due_are_labels() -> None:
+    """"COBRAR A | ENVIE A" over the buyer's name twice, "Saldo adeudado | 1721.00": Spanish
+    bill-to and balance-due labels the lexicon lacked."""
+    rows = [(74, 20, "FACTURA"), (74, 35, "TECNATIVA"), (74, 90, "COBRAR A"),
+            (314, 90, "ENVIE A"), (74, 105, "Anita Oliver"), (314, 105, "Anita Oliver"),
+            (369, 300, "Saldo adeudado"), (501, 300, "1721.00")]
+    assert _name(rows, "Anita Oliver").features.get("heads_customer")
+    assert not _values(rows, "name") & {"COBRAR A", "ENVIE A"}
+    total = next(c for c in _candidates(rows, "amount") if c.value == "1721.00")
+    assert total.features.get("left:total_amount") == 1.0
+
+
+def test_a_sentence_that_mentions_the_brand_is_not_marked_by_the_domain() -> None:
+    """A telecom bill prints its brand only in "Vos services Bouygues Telecom" and its web
+    address: the sentence matched the domain and was stated at 0.92 as the supplier. The
+    domain marks a name printed as one, every word capitalised."""
+    from liasse.extract.ranking import evidence_class
+
+    rows = [(40, 20, "Bouygues Telecom"), (318, 60, "ALEXINUX SARL"),
+            (40, 200, "Vos services Bouygues Telecom"), (40, 700, "www.bouyguestelecom.fr")]
+    brand, sentence = _name(rows, "Bouygues Telecom"), _name(rows, "Vos services Bouygues Telecom")
+    assert brand.features.get("domain_match") and sentence.features.get("domain_match")
+    assert evidence_class("supplier_name", brand, False, "text") == "marked"
+    assert evidence_class("supplier_name", sentence, False, "text") != "marked"
+

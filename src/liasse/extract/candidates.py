@@ -72,6 +72,10 @@ class Candidate:
     # classes only, kept out of the ranker's features (as one, it pulled the title's own
     # digits, "eRechnung © 2025", up the numbers' ranking).
     under_title: bool = False
+    # A name the page's own web domain spells, printed as a name ("Bouygues Telecom" by
+    # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
+    # calibration's classes only, like `under_title`.
+    domain_leads: bool = False
 
     @property
     def evidence(self) -> str:
@@ -946,6 +950,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
     letters = [char for char in text if char.isalpha()]
     nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
     candidate = Candidate("name", text, segment, 0)
+    candidate.domain_leads = _domain_leads(text, tokens, domains)
     candidate.features.update({
         "line_order": min(order / 10, 3.0),
         "first_line": float(order == 0),
@@ -1138,6 +1143,13 @@ def _domains(layout: Layout) -> set[str]:
         if len(labels) >= 2:
             found.add(labels[-2])
     return found - {"gmail", "yahoo", "hotmail", "outlook", "orange", "free", "gmx", "web"}
+
+
+def _domain_leads(text: str, tokens: list[str], domains: set[str]) -> bool:
+    """The page's own domain spells the name, and the name reads as one: every word capital
+    ("Atelier Berthier SARL" by berthier.fr), no sentence that mentions the brand ("Vos
+    services Bouygues Telecom" by bouyguestelecom.fr)."""
+    return bool(_domain_match(tokens, domains)) and _lower_share(text) == 0.0
 
 
 def _domain_match(tokens: list[str], domains: set[str]) -> float:

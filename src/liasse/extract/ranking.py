@@ -279,6 +279,7 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
       layer, under the title line ("Facture du 29/01/2021" over "n° 1234567890"), touching
       no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
+      every word of it capitalised (no sentence that mentions the brand),
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
       that carries a legal form inside that block, or that is the page's letterhead (its
@@ -306,7 +307,7 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
                          and not _labelled_any_other(candidate))))):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
-            features.get("domain_match") or features.get("legal_mention")
+            candidate.domain_leads or features.get("legal_mention")
             or features.get("heads_seller")
             or _letterhead(candidate)
             or (features.get("in_seller")

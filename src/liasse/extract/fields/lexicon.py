@@ -118,6 +118,7 @@ _CUSTOMER_BLOCK = _labels(
     "direccion de facturacion", "nombre cliente", "nombre del cliente", "customer name",
     "client name", "nom du client", "nom client", "dati cliente", "intestatario",
     "indirizzo di fatturazione", "factuuradres", "kundenname firma", "kunde firma", "pour",
+    "cobrar a", "facturar a", "enviar a", "envie a", "fatturare a",
 )
 # Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
 # them win over "rechnung" / "invoice", so that number is never taken for this document's.
@@ -141,7 +142,7 @@ _SOUTH_NORTH = (
             "totaal", "te betalen", "totaal incl btw", "totaal te betalen", "totaalbedrag",
             "totale", "totale fattura", "importo totale", "totale documento", "netto a pagare",
             "totale da pagare", "importe total", "total factura", "total a pagar",
-            "importe a pagar")
+            "importe a pagar", "saldo adeudado", "importe adeudado", "saldo a pagar")
     + _labels("net_amount", "strong",
               "totaal excl btw", "subtotaal", "netto bedrag", "imponibile", "totale imponibile",
               "base imponible", "importe neto", "subtotal sin iva", "total parcial",
