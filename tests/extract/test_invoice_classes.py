@@ -49,6 +49,25 @@ def test_a_share_capital_a_figure_before_its_currency_and_a_copyright_year_are_n
     assert not codes & {"8500000000", "1200", "2025"}
 
 
+def test_a_phone_number_by_its_shape_is_no_number() -> None:
+    """A scanned invoice printed "416-555-1212" twice with no label: it was stated at 0.87
+    as the invoice number, whose label "Invoice Number: 14" sat two lines below."""
+    codes = _values([(40, 20, "416-555-1212"), (300, 20, "01.02.03.04.05"),
+                     (300, 40, "Invoice Number: 14"), (300, 55, "Ref 2024-555-0001")], "code")
+    assert "14" in codes and "2024-555-0001" in codes
+    assert not codes & {"416-555-1212", "01.02.03.04.05"}
+
+
+def test_a_purchase_orders_number_is_labelled_as_another_documents() -> None:
+    """"P.O./S.O. Number: AD29094" under "Invoice Number: 14": its "Number" made it an
+    invoice number's, and it was stated at 0.87 over the real one."""
+    codes = {c.value: c for c in _candidates([(400, 20, "Invoice Number: 14"),
+                                              (400, 35, "P.O./S.O. Number: AD29094")], "code")}
+    assert codes["AD29094"].features.get("same:other_number")
+    assert not codes["AD29094"].features.get("same:invoice_number")
+    assert codes["14"].features.get("same:invoice_number") == 1.0
+
+
 def test_a_decimal_quantity_is_no_number() -> None:
     """An e-invoice viewer's quantities "0.5000", "20.000" won the number of a page whose
     number sits in its title line."""

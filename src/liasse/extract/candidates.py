@@ -574,13 +574,19 @@ def _digit_groups(context: _Context, segment: Segment) -> str:
 _DECIMAL_QUANTITY = re.compile(r"^\d{1,3}[.,]\d*0$")
 
 
+# A telephone number by its shape, whatever its label: "416-555-1212" (North America),
+# "01.02.03.04.05" (France). A scan printed one twice and no label said so.
+_PHONE = re.compile(r"^\d{3}[-.]\d{3}[-.]\d{4}$|^0\d(?:[.\-]\d{2}){4}$")
+
+
 def _money_or_quantity(segment: Segment, index: int, token: str) -> bool:
     """The company's share capital ("Capital de 8500000000 €"), a figure its currency
-    follows ("8500000000 €"), or a decimal quantity: an amount or a count, never the
+    follows ("8500000000 €"), a decimal quantity or a phone number: never the
     invoice's number. The ranker had to learn this from the few sources that print one,
     and a source held out that prints its capital as a bare figure lost its number to it."""
     following = segment.words[index + 1:index + 2]
     return _capital_before(segment, index) or bool(_DECIMAL_QUANTITY.match(token)) \
+        or bool(_PHONE.match(token)) \
         or any(word.text.strip(".,;:").upper() in CURRENCY_MARKS for word in following) \
         or _after_copyright(segment, index)
 

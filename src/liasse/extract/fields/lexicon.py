@@ -207,6 +207,8 @@ _OTHER = (
             "kundennummer", "kunden nr", "kundennr", "order no", "order number", "po number",
             "purchase order", "commande n", "n de commande", "numero de commande",
             "bestellnummer", "bestell nr", "auftragsnummer", "auftrag nr", "lieferschein nr",
+            # "P.O./S.O. Number: AD29094" reads "p o s o number": an order's, not the invoice's.
+            "p o number", "p o no", "p o s o number", "s o number", "po no", "p o box",
             "bestellung nr", "bestellung", "bestellnr", "auftrag", "lieferschein",
             "vertragsnr", "vertragsnummer",
             "bon de livraison", "delivery note", "klantnummer", "ordernummer", "tel", "phone",
