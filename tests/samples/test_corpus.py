@@ -145,3 +145,12 @@ def test_scanned_variants_have_no_text_layer_and_scanner_resolution() -> None:
             image = Image.open(io.BytesIO(doc.data))
             assert 200 <= round(image.info["dpi"][0]) <= 300
             assert image.width > 600
+
+
+def test_the_corpus_cites_a_laws_date_in_its_boilerplate(born_digital: list[CorpusDocument],
+                                                           ) -> None:
+    """A class no real document shows (issue 11, point 7): the late-payment law's own date
+    in French boilerplate ("loi n° 2008-776 du 4 août 2008"), which is no due date."""
+    texts = [(document, page_text(document.data)) for document in born_digital]
+    legal = [document for document, text in texts if "2008-776" in text]
+    assert legal and all(d.truth.get("due_date") != "2008-08-04" for d in legal)

@@ -36,7 +36,7 @@ from liasse.extract.fields.dates import (
 )
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
-from liasse.extract.fields.numbers import find_amounts, find_rate
+from liasse.extract.fields.numbers import CURRENCY_MARKS, find_amounts, find_rate
 
 _LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
 _STRENGTH = {"strong": 1.0, "weak": 0.5}
@@ -75,6 +75,10 @@ class Candidate:
     under_title: bool = False
     # A value worked out from printed ones ("87.08 + 0.02 = 87.10"), said as such.
     derivation: str | None = None
+    # A name the page's own web domain spells, printed as a name ("Bouygues Telecom" by
+    # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
+    # calibration's classes only, like `under_title`.
+    domain_leads: bool = False
 
     @property
     def evidence(self) -> str:
@@ -697,6 +701,11 @@ def _date_relations(candidates: list[Candidate]) -> None:
 
 def _codes(context: _Context) -> Iterator[Candidate]:
     for segment in context.layout.segments():
+        grouped = _digit_groups(context, segment)
+        if grouped:
+            # Its groups are pieces of it, no numbers of their own.
+            yield _code_candidate(context, segment, 0, grouped, grouped, beside_code=False)
+            continue
         for index, word in enumerate(segment.words):
             token = _unlabelled_code(word.text.strip(":#°.,;()"))
             if not _CODE.match(token) or not any(char.isdigit() for char in token) \
@@ -704,27 +713,78 @@ def _codes(context: _Context) -> Iterator[Candidate]:
                 continue
             if parse_date(token) is not None \
                     or _after_other_number_label(context, segment, index) \
-                    or _BUSINESS_TERM.match(token):
+                    or _BUSINESS_TERM.match(token) or _money_or_quantity(segment, index, token):
                 continue
-            digits = sum(char.isdigit() for char in token)
-            candidate = Candidate("code", token, segment, index)
-            candidate.features.update({
-                "digits": min(digits / 10, 2.0),
-                "letters": min(sum(char.isalpha() for char in token) / 10, 2.0),
-                "separators": float(any(char in "-/_." for char in token)),
-                "length": min(len(token) / 15, 2.0),
-                "all_digits": float(token.isdigit()),
-                "looks_amount": float(bool(find_amounts(token))),
-                "short": float(len(token) <= 3),
-                "long_number": float(token.isdigit() and len(token) >= 9),
-                "after_colon": float(index > 0 and segment.words[index - 1].text.endswith(
-                    (":", "#", "°"))),
-                "has_hash": float("#" in word.text or "°" in word.text),
-                "beside_code": float(_beside_code(segment, index)),
-                "share_capital": float(_capital_before(segment, index)),
-            })
-            candidate.under_title = _under_title(context, segment)
-            yield candidate
+            yield _code_candidate(context, segment, index, token, word.text,
+                                  beside_code=_beside_code(segment, index))
+
+
+def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
+                    printed: str, *, beside_code: bool) -> Candidate:
+    digits = sum(char.isdigit() for char in token)
+    candidate = Candidate("code", token, segment, index)
+    candidate.features.update({
+        "digits": min(digits / 10, 2.0),
+        "letters": min(sum(char.isalpha() for char in token) / 10, 2.0),
+        "separators": float(any(char in "-/_." for char in token)),
+        "length": min(len(token) / 15, 2.0),
+        "all_digits": float(token.isdigit()),
+        "looks_amount": float(bool(find_amounts(token))),
+        "short": float(len(token) <= 3),
+        "long_number": float(token.isdigit() and len(token) >= 9),
+        "after_colon": float(index > 0 and segment.words[index - 1].text.endswith(
+            (":", "#", "°"))),
+        "has_hash": float("#" in printed or "°" in printed),
+        "beside_code": float(beside_code),
+    })
+    candidate.under_title = _under_title(context, segment)
+    return candidate
+
+
+_GROUP = re.compile(r"^\d+$")
+
+
+def _digit_groups(context: _Context, segment: Segment) -> str:
+    """A number printed in groups of digits ("Factura | 1 24 0005 0001201345"), as one code,
+    when an invoice number's label is to its left: each group alone is only a piece of it.
+    Thousands grouped by threes ("1 250 000") are an amount's; without the label a row of
+    digit groups is as often a phone number."""
+    words = [word.text for word in segment.words]
+    label = _label_left(context, segment)
+    if len(words) < 3 or not all(_GROUP.match(word) for word in words) \
+            or label is None or label.label.role != "invoice_number" \
+            or all(len(word) == 3 for word in words[1:]):
+        return ""
+    return " ".join(words)
+
+
+# A number printed with decimals that end in zeros ("0.5000", "20.000", "3,00"): a quantity
+# or a price, never a document's number, whose digits are its own.
+_DECIMAL_QUANTITY = re.compile(r"^\d{1,3}[.,]\d*0$")
+
+
+# A telephone number by its shape, whatever its label: "416-555-1212" (North America),
+# "01.02.03.04.05" (France). A scan printed one twice and no label said so.
+_PHONE = re.compile(r"^\d{3}[-.]\d{3}[-.]\d{4}$|^0\d(?:[.\-]\d{2}){4}$")
+
+
+def _money_or_quantity(segment: Segment, index: int, token: str) -> bool:
+    """The company's share capital ("Capital de 8500000000 €"), a figure its currency
+    follows ("8500000000 €"), a decimal quantity or a phone number: never the
+    invoice's number. The ranker had to learn this from the few sources that print one,
+    and a source held out that prints its capital as a bare figure lost its number to it."""
+    following = segment.words[index + 1:index + 2]
+    return _capital_before(segment, index) or bool(_DECIMAL_QUANTITY.match(token)) \
+        or bool(_PHONE.match(token)) \
+        or any(word.text.strip(".,;:").upper() in CURRENCY_MARKS for word in following) \
+        or _after_copyright(segment, index)
+
+
+def _after_copyright(segment: Segment, index: int) -> bool:
+    """"Visualisierung eRechnung © DWC 2025": a copyright's year, printed on every page of
+    some viewers' output, beside a title word."""
+    return any("©" in word.text or word.text.lower() in ("(c)", "copyright")
+               for word in segment.words[:index])
 
 
 # EN 16931's business-term references ("BT-22", "BG-25"), printed beside each value by the
@@ -822,6 +882,8 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
                 continue  # "Stylesheet-Version:", "Verkäufer": a label, never a name
             if _contact(segment.text) and len(segment.text.split()) == 1:
                 continue  # "www.azimut.com": the seller's address, which spells no name
+            if _identifier_row(segment.text):
+                continue  # "Siret : 4567890", "Email : …": an identifier's row, no name
             if id(segment) in heads and len(line.segments) == 1:
                 continue  # "POPULAR BOOK" over "CO. (M) SDN BHD": the name is the two lines
             text = _clean_name(_rejoined(segment))
@@ -951,7 +1013,7 @@ def _could_be_name(text: str) -> bool:
         return False
     plain = " ".join(tokens)
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
-                or _generic(plain) or not _has_word(text)
+                or _generic(plain) or plain in _COUNTRIES or not _has_word(text)
                 or any(f" {phrase} " in f" {plain} " for phrase in _COURTESY))
 
 
@@ -991,8 +1053,14 @@ def _clean_name(text: str) -> str:
     text = re.sub(r"\s*\((?:[^()]*\d[^()]*)\)\s*$", "", text)
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
+    text = _STATUS_PREFIX.sub("", text) or text
     return _without_trailing_registration(
         _snap_legal_forms(_look_alike_forms(_letters_for_digits(text))))
+
+
+# A sole trader's status printed before the name ("Auto entrepreneur Abderraouf"): the
+# status is no part of the name it qualifies.
+_STATUS_PREFIX = re.compile(r"^(?:auto|micro)[\s\-]entrepreneur\s+(?=\S)", re.IGNORECASE)
 
 
 # A company number printed after the legal form without brackets ("S/B 273500-U").
@@ -1124,6 +1192,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
     letters = [char for char in text if char.isalpha()]
     nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
     candidate = Candidate("name", text, segment, 0)
+    candidate.domain_leads = _domain_leads(text, tokens, domains)
     candidate.features.update({
         "line_order": min(order / 10, 3.0),
         "first_line": float(order == 0),
@@ -1180,6 +1249,19 @@ _GENERIC_WORDS = frozenset({
 
 _GLUED_GENERIC_WORDS = frozenset(word.replace(" ", "") for word in _GENERIC_WORDS
                                  if " " in word)
+
+# A country alone on its line ends an address block, and names no party.
+_COUNTRIES = frozenset({
+    "france", "deutschland", "germany", "allemagne", "espana", "spain", "espagne", "italia",
+    "italy", "italie", "nederland", "netherlands", "the netherlands", "pays bas", "belgique",
+    "belgie", "belgium", "belgien", "schweiz", "suisse", "switzerland", "svizzera",
+    "osterreich", "austria", "autriche", "luxembourg", "luxemburg", "portugal", "ireland",
+    "irlande", "united kingdom", "uk", "royaume uni", "england", "great britain",
+    "united states", "usa", "etats unis", "canada", "polska", "poland", "pologne", "danmark",
+    "denmark", "sverige", "sweden", "norge", "norway", "suomi", "finland", "finlande",
+    "india", "china", "japan", "malaysia", "singapore", "australia", "colombia", "mexico",
+    "brasil", "brazil", "maroc", "morocco", "tunisie", "algerie", "monaco",
+})
 
 
 def _lower_share(text: str) -> float:
@@ -1268,6 +1350,18 @@ def _names_a_party(context: _Context, segment: Segment) -> bool:
     return _could_be_name(_clean_name(text))
 
 
+_CONTACT_WORDS = frozenset({"email", "mail", "courriel", "web", "website", "site", "url",
+                            "internet", "homepage"})
+
+
+def _identifier_row(text: str) -> bool:
+    """A row that opens with an identifier's or a contact's label and its colon ("Siret :
+    4567890K", "TVA : TEST", "Email : contact@…"): what follows is that identifier."""
+    label, colon, _ = text.partition(":")
+    words = {_bare(word) for word in label.split()}
+    return bool(colon) and len(words) <= 3 and bool(words & (_NOT_NUMBER_WORDS | _CONTACT_WORDS))
+
+
 def _contact(text: str) -> bool:
     lowered = text.lower()
     return "@" in lowered or "www." in lowered or "http" in lowered
@@ -1279,15 +1373,28 @@ def _seller_mark_lines(layout: Layout) -> list[int]:
 
 
 _DOMAIN = re.compile(r"(?:@|www\.|https?://)((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)
+# A web address printed bare ("Gracias por comprar en decathlon.es"): only with a common
+# top-level domain, so that "S.A.U." or "Nr.1" never read as one.
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@.\-])((?:[a-z0-9\-]{3,}\.)+(?:com|fr|de|es|it|nl|be|ch|at|eu|net|org|io|co\.uk|"
+    r"lu|pt|ie|pl|se|dk|fi|no))(?![\w\-]|\.\w)")
 
 
 def _domains(layout: Layout) -> set[str]:
     found: set[str] = set()
-    for match in _DOMAIN.finditer(layout.text):
+    matches = [*_DOMAIN.finditer(layout.text), *_BARE_DOMAIN.finditer(layout.text)]
+    for match in matches:
         labels = match.group(1).lower().split(".")
         if len(labels) >= 2:
             found.add(labels[-2])
     return found - {"gmail", "yahoo", "hotmail", "outlook", "orange", "free", "gmx", "web"}
+
+
+def _domain_leads(text: str, tokens: list[str], domains: set[str]) -> bool:
+    """The page's own domain spells the name, and the name reads as one: every word capital
+    ("Atelier Berthier SARL" by berthier.fr), no sentence that mentions the brand ("Vos
+    services Bouygues Telecom" by bouyguestelecom.fr)."""
+    return bool(_domain_match(tokens, domains)) and _lower_share(text) == 0.0
 
 
 def _domain_match(tokens: list[str], domains: set[str]) -> float:

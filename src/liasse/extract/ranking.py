@@ -51,6 +51,11 @@ AMBIGUOUS_CEILING = 0.75
 CONTRADICTED_CEILING = 0.6
 # A value whose own label names something else, or a code that is one piece of a longer one.
 MISPLACED_CEILING = 0.75
+# A value the ranker itself scores unlikely, chosen because nothing else was likelier
+# ("31000 Toulouse", a postcode, the only code of a page whose number is "November#6"):
+# its share of the candidates says it won, not that it is right.
+UNLIKELY_PROBABILITY = 0.05
+UNLIKELY_CEILING = 0.5
 # The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
@@ -274,6 +279,7 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
       layer, under the title line ("Facture du 29/01/2021" over "n° 1234567890"), touching
       no other code: "labelled";
     - a supplier's name on the text layer that the page's own e-mail or web domain spells,
+      every word of it capitalised (no sentence that mentions the brand),
       that its legal mention gives ("X SARL au capital de …": only the seller prints its
       share capital), that heads the block a seller label opens ("Verkäufer / Name: | …"),
       that carries a legal form inside that block, or that is the page's letterhead (its
@@ -301,7 +307,7 @@ def evidence_class(name: str, candidate: Candidate, consistent: bool, layer: str
                          and not _labelled_any_other(candidate))))):
         return "labelled"
     if name == "supplier_name" and layer == "text" and (
-            features.get("domain_match") or features.get("legal_mention")
+            candidate.domain_leads or features.get("legal_mention")
             or features.get("heads_seller")
             or _letterhead(candidate)
             or (features.get("in_seller")
@@ -419,7 +425,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     for name, ranked in scored.items():
         if not ranked.values:
             continue
-        value, _, candidate = ranked.values[picks[name]]
+        value, probability, candidate = ranked.values[picks[name]]
         share = _share(ranked, picks[name])
         holds = consistent and name in AMOUNT_FIELDS
         field_model = fields[name]
@@ -436,6 +442,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
             confidence = min(confidence, AMBIGUOUS_CEILING)
         if _misplaced(name, candidate):
             confidence = min(confidence, MISPLACED_CEILING)
+        if probability < UNLIKELY_PROBABILITY and not holds:
+            confidence = min(confidence, UNLIKELY_CEILING)
         choices[name] = Choice(value, confidence, share, holds, candidate, key,
                                field_model.reasons(candidate))
     return choices

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from liasse.extract.candidates import Candidate, all_candidates
+from liasse.extract.confidence import SURE
 from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.layout import Page, Word
 from liasse.extract.ranking import (
@@ -46,6 +47,9 @@ _NEGATIVES_PER_DOCUMENT = 40
 # Pessimism of a calibration level: k right of n count as k / (n + this).
 _CALIBRATION_PRIOR = 3
 _MIN_CALIBRATION_POINTS = 5
+# A level at SURE or above must rest on values from this many sources (`_source_backed`).
+_SURE_SOURCES = 3
+_THIN_CEILING = round(SURE - 0.01, 2)
 
 
 @dataclass
@@ -208,8 +212,8 @@ def _isotonic(points: list[Scored]) -> Calibration:
     shares = np.array([point.share for point in ordered])
     rights = np.array([float(point.right) for point in ordered])
     levels = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(shares, rights)
-    blocks = _blocks(levels)
-    values = [_pessimistic(rights[start:stop]) for start, stop in blocks]
+    sources = [point.example.source for point in ordered]
+    blocks, values = _source_backed(_blocks(levels), rights, sources)
     # Pessimism can break the order (a small block above a large one); the minimum over
     # the blocks to the right restores it without ever raising a level.
     values = list(np.minimum.accumulate(values[::-1])[::-1])
@@ -221,6 +225,31 @@ def _isotonic(points: list[Scored]) -> Calibration:
                 xs.append(round(float(x), 6))
                 ys.append(round(float(value), 6))
     return Calibration(tuple(xs), tuple(ys))
+
+
+def _source_backed(blocks: list[tuple[int, int]], rights: np.ndarray[Any, np.dtype[np.float64]],
+                   sources: list[str]) -> tuple[list[tuple[int, int]], list[float]]:
+    """Each block's pessimistic level, a level at SURE or above backed by several sources.
+
+    A source fails in its own ways (one generator's layout, one viewer's labels): a block
+    whose values reach SURE but come from fewer than `_SURE_SOURCES` sources promises what
+    one or two sources showed. Such a block is merged with the block below it, until its
+    values span enough sources or its level falls under SURE; the lowest block, if still
+    thin, stays just under SURE.
+    """
+    merged = list(blocks)
+    index = len(merged) - 1
+    while index > 0:
+        start, stop = merged[index]
+        if _pessimistic(rights[start:stop]) >= SURE \
+                and len(set(sources[start:stop])) < _SURE_SOURCES:
+            merged[index - 1:index + 1] = [(merged[index - 1][0], stop)]
+        index -= 1
+    values = [_pessimistic(rights[start:stop]) for start, stop in merged]
+    if merged and values[0] >= SURE \
+            and len(set(sources[merged[0][0]:merged[0][1]])) < _SURE_SOURCES:
+        values[0] = _THIN_CEILING
+    return merged, values
 
 
 def _blocks(levels: np.ndarray[Any, np.dtype[np.float64]]) -> list[tuple[int, int]]:

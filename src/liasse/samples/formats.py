@@ -133,9 +133,11 @@ LEGAL: dict[str, dict[Language, str]] = {
             "de": "USt-IdNr. {value}"},
     "iban": {"fr": "IBAN {value}", "en": "IBAN {value}", "de": "IBAN {value}"},
     "bic": {"fr": "BIC {value}", "en": "BIC {value}", "de": "BIC {value}"},
+    # The law's own date ("loi du 4 août 2008") sits in the boilerplate, never a due date.
     "penalties": {"fr": ("En cas de retard de paiement, pénalités au taux de 3 fois le taux "
                          "d'intérêt légal et indemnité forfaitaire de 40 € pour frais de "
-                         "recouvrement."),
+                         "recouvrement (art. L441-10 du Code de commerce, loi n° 2008-776 "
+                         "du 4 août 2008)."),
                   "en": "Late payments incur interest at the statutory rate.",
                   "de": "Bei Zahlungsverzug berechnen wir Verzugszinsen."},
     "thanks": {"fr": "Merci de votre confiance.", "en": "Thank you for your business.",

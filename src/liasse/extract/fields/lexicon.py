@@ -35,7 +35,7 @@ _TOTAL_STRONG = _labels(
     "gesamtbetrag", "rechnungsbetrag", "bruttosumme", "gesamt eur", "zu zahlen", "zahlbetrag",
     "endbetrag", "bruttobetrag",
     "gesamt brutto", "summe brutto", "gesamtsumme", "zu zahlender betrag", "total brutto",
-    "rechnungssumme brutto",
+    "rechnungssumme brutto", "gesamtbetrag brutto",
 )
 _TOTAL_WEAK = _labels("total_amount", "weak", "total", "montant", "summe", "gesamt", "betrag",
                       "amount", "montant total", "total amount")
@@ -45,7 +45,7 @@ _NET = _labels(
     "base ht", "total net ht", "subtotal", "sub total", "net amount", "total net", "net total",
     "total excl vat", "total excluding vat", "amount excl vat", "total before tax", "nettobetrag",
     "summe netto", "gesamt netto", "nettosumme", "total netto", "netto", "zwischensumme",
-    "rechnungssumme netto",
+    "rechnungssumme netto", "gesamtbetrag netto",
     "sous total", "total hors taxe", "total excl gst", "total excluding gst",
     "total sales excluding gst", "total sales excl gst", "total sales ex gst",
     # A sum "without" its tax is the net, whatever tax word ends the label: longest match
@@ -60,6 +60,8 @@ _TAX = _labels(
     "tva", "total tva", "montant tva", "montant de la tva", "total vat", "vat", "vat amount",
     "tax", "total tax", "sales tax", "mwst", "ust", "umsatzsteuer", "mehrwertsteuer",
     "zzgl mwst", "zzgl ust", "summe mwst", "summe ust", "gesamt mwst", "tax amount",
+    # "Gesamtbetrag Steuer:" is the tax, not a total: longest match beats "gesamtbetrag".
+    "gesamtbetrag steuer", "summe steuer", "steuerbetrag", "gesamtsteuer", "steuer gesamt",
 )
 _NUMBER = _labels(
     "invoice_number", "strong",
@@ -86,7 +88,8 @@ _DUE_DATE = _labels(
     "echeance", "date d echeance", "date limite de paiement", "a payer avant le",
     "payable avant le", "a regler avant le", "a regler le", "a payer le", "payable le",
     "date de reglement", "date de paiement", "due date", "payment due", "payable on", "payable by",
-    "due on", "payment due date", "pay by", "due by", "faellig", "fallig", "faelligkeit",
+    "due on", "payment due date", "pay by", "due by", "date due", "faellig", "fallig",
+    "faelligkeit",
     "fallig am", "faellig am", "falligkeitsdatum", "falligkeit", "zahlbar bis", "zahlbar am",
     "zahlungsziel",
     # Without accents "Facture à régler le" starts like "Facturé à" (the customer block).
@@ -111,6 +114,11 @@ _CUSTOMER_BLOCK = _labels(
     "leistungsempfaenger", "acheteur", "buyer", "klant", "afnemer", "cliente", "destinatario",
     "informationen zum kaufer", "angaben zum kaufer", "daten des kaufers",
     "informations sur l acheteur", "buyer information", "customer details",
+    "informacion de cliente", "informacion del cliente", "datos del cliente",
+    "direccion de facturacion", "nombre cliente", "nombre del cliente", "customer name",
+    "client name", "nom du client", "nom client", "dati cliente", "intestatario",
+    "indirizzo di fatturazione", "factuuradres", "kundenname firma", "kunde firma", "pour",
+    "cobrar a", "facturar a", "enviar a", "envie a", "fatturare a",
 )
 # Labels of the *other* invoice a credit note or a payment refers to: longest-match makes
 # them win over "rechnung" / "invoice", so that number is never taken for this document's.
@@ -134,7 +142,7 @@ _SOUTH_NORTH = (
             "totaal", "te betalen", "totaal incl btw", "totaal te betalen", "totaalbedrag",
             "totale", "totale fattura", "importo totale", "totale documento", "netto a pagare",
             "totale da pagare", "importe total", "total factura", "total a pagar",
-            "importe a pagar")
+            "importe a pagar", "saldo adeudado", "importe adeudado", "saldo a pagar")
     + _labels("net_amount", "strong",
               "totaal excl btw", "subtotaal", "netto bedrag", "imponibile", "totale imponibile",
               "base imponible", "importe neto", "subtotal sin iva", "total parcial",
@@ -199,6 +207,8 @@ _OTHER = (
             "kundennummer", "kunden nr", "kundennr", "order no", "order number", "po number",
             "purchase order", "commande n", "n de commande", "numero de commande",
             "bestellnummer", "bestell nr", "auftragsnummer", "auftrag nr", "lieferschein nr",
+            # "P.O./S.O. Number: AD29094" reads "p o s o number": an order's, not the invoice's.
+            "p o number", "p o no", "p o s o number", "s o number", "po no", "p o box",
             "bestellung nr", "bestellung", "bestellnr", "auftrag", "lieferschein",
             "vertragsnr", "vertragsnummer",
             "bon de livraison", "delivery note", "klantnummer", "ordernummer", "tel", "phone",
@@ -224,6 +234,8 @@ _SELLER_BLOCK = _labels(
     # The headings of e-invoice viewers ("Informationen zum Verkäufer").
     "informationen zum verkaufer", "angaben zum verkaufer", "daten des verkaufers",
     "informations sur le vendeur", "seller information", "supplier details",
+    # French "De : | Gandi SAS" over "Pour : | Squilik": heading its block alone only.
+    "de",
 )
 # Marks that only the seller prints: a name on or near such a line is the supplier's.
 SELLER_MARKS: tuple[str, ...] = (
