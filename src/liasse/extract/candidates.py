@@ -360,14 +360,19 @@ def _paid_totals(context: _Context, candidates: list[Candidate]) -> list[Candida
     if not context.layout.hits.get("rounding"):
         return []
     totals = [c for c in candidates if _total_labelled(c) and not _payment_side(c)]
+    handed = [c for c in candidates if _labelled_role(c, "payment_line")
+              and Decimal(c.value) > 0]
+    # What the cash less the change says was paid: a total it equals was paid unrounded,
+    # whatever the rounding line says (a till that rounds only card payments, say).
+    settled = {Decimal(given.value) - Decimal(back.value) for given in handed
+               for back in handed if back.segment.line > given.segment.line}
     derived: list[Candidate] = []
     for rounding in (c for c in candidates if _rounding_labelled(c)):
         step = Decimal(rounding.value)
         for total in _totals_above(totals, rounding):
-            derived += _paid(total, Decimal(total.value) + step, rounding,
-                             f"{_said(total)} {step:+.2f} (rounding)")
-    handed = [c for c in candidates if _labelled_role(c, "payment_line")
-              and Decimal(c.value) > 0]
+            if Decimal(total.value) not in settled:
+                derived += _paid(total, Decimal(total.value) + step, rounding,
+                                 f"{_said(total)} {step:+.2f} (rounding)")
     for given in handed:
         for back in handed:
             paid = Decimal(given.value) - Decimal(back.value)
