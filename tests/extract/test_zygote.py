@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from liasse.extract.worker import TimeLimitExceeded, WorkerError, WorkerPool
 from liasse.extract.zygote import Zygote, zygotes_work
+from processes import assert_ended
 
 pytestmark = pytest.mark.skipif(not zygotes_work(), reason="needs Linux pidfds")
 
@@ -43,12 +43,7 @@ def test_a_forked_child_past_its_deadline_is_killed_with_its_programs(tmp_path: 
         with pytest.raises(TimeLimitExceeded):
             pool.run(subprocess.call, ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"],
                      seconds=1.0)
-        grandchild = Path(f"/proc/{pid_file.read_text().strip()}/stat")
-        deadline = time.monotonic() + 5
-        while grandchild.exists() and grandchild.read_text().split()[2] != "Z" \
-                and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not grandchild.exists() or grandchild.read_text().split()[2] == "Z"
+        assert_ended(pid_file)
         # The next document is read by a child forked again from the same zygote.
         assert _parents(pool) == {zygote}
     finally:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from liasse.app.pipelines import CascadeExtractor
 from liasse.app.settings import load_settings
@@ -46,14 +47,20 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
-def test_a_job_checks_the_directory_once_and_creates_each_supplier_once(
-        engine: Engine, checks: list[int]) -> None:
+def _workspace(engine: Engine) -> tuple[sessionmaker[Session], WorkspaceContext]:
+    """A new workspace of the demo company, and what its enricher is told of it."""
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
-    context = WorkspaceContext(workspace_id, (DEMO_COMPANY.name,),
-                               (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
-                               Decimal("0.5"), Decimal("0.8"))
+    return sessions, WorkspaceContext(workspace_id, (DEMO_COMPANY.name,),
+                                      (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
+                                      Decimal("0.5"), Decimal("0.8"))
+
+
+def test_a_job_checks_the_directory_once_and_creates_each_supplier_once(
+        engine: Engine, checks: list[int]) -> None:
+    sessions, context = _workspace(engine)
+    workspace_id = context.workspace_id
     enricher = StoreEnricher(sessions)
     job = enricher.for_job()
     first = job.enrich(invoice_of(COWORK, "CR-1"), context, document_id="d1")
@@ -128,12 +135,8 @@ def test_a_jobs_history_is_read_again_only_after_a_while(
 
 def test_suppliers_created_here_and_elsewhere_are_read_without_the_others(
         engine: Engine, monkeypatch: pytest.MonkeyPatch, checks: list[int]) -> None:
-    sessions = make_session_factory(engine)
-    with sessions.begin() as session:
-        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
-    context = WorkspaceContext(workspace_id, (DEMO_COMPANY.name,),
-                               (DEMO_COMPANY.vat_id, DEMO_COMPANY.siren),
-                               Decimal("0.5"), Decimal("0.8"))
+    sessions, context = _workspace(engine)
+    workspace_id = context.workspace_id
     enricher = StoreEnricher(sessions)
     job = enricher.for_job()
     cowork = job.enrich(invoice_of(COWORK, "CR-1"), context, document_id="d1")

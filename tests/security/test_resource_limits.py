@@ -27,6 +27,7 @@ from liasse.samples.hostile import big_jpeg, huge_page_pdf
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.documents_repo import DocumentRepo
+from processes import assert_ended
 
 needs_tesseract = pytest.mark.skipif(not ocr_available(), reason="tesseract is not installed")
 
@@ -64,12 +65,7 @@ def test_the_deadline_kills_the_child_and_the_programs_it_started(tmp_path: Path
                        seconds=1.0)
     finally:
         worker.close()
-    grandchild = Path(f"/proc/{pid_file.read_text().strip()}/stat")
-    deadline = time.monotonic() + 5
-    while grandchild.exists() and grandchild.read_text().split()[2] != "Z" \
-            and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not grandchild.exists() or grandchild.read_text().split()[2] == "Z"
+    assert_ended(pid_file)
 
 
 @needs_tesseract
