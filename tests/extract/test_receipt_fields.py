@@ -375,3 +375,28 @@ def test_a_letter_o_for_the_zero_of_a_few_cents_is_read_as_zero() -> None:
             (40, 80, "Rounding Adjustment"), (200, 80, "RMO.02"), (40, 100, "ROOM O.50")]
     amounts = _values(rows, "amount")
     assert "0.02" in amounts and "0.50" not in amounts
+
+
+
+def test_a_zero_tax_beside_an_unlabelled_total_proves_no_sum() -> None:
+    """"SUB-TOTAL 45.28 / TAX 0.00" under an item of 45.28 (the column headed AMOUNT) adds
+    45.28 up with itself: that says nothing of the "TOTAL 48.00" under them, and makes no
+    total sure (the item's 45.28 was read as the total at 0.89)."""
+    def line(y: float, *parts: tuple[str, float]) -> list[Word]:
+        return [Word(text, x, y, x + 12.0 * len(text), y + 26.0, 0.97) for text, x in parts]
+
+    words = [*line(140, ("SLF", 170), ("CASH", 220), ("&", 280), ("CARRY", 300)),
+             *line(450, ("RECEIPT", 46), ("#:", 148), ("CS00241867", 187), ("DATE:", 325),
+                   ("02/02/2018", 404)),
+             *line(555, ("ITEM", 45), ("QTY", 272), ("U/P", 374), ("AMOUNT", 451)),
+             *line(608, ("6194020100124", 49), ("4", 280), ("11.32", 374), ("45.28", 451),
+                   ("S", 530)),
+             *line(720, ("SUB-TOTAL", 45), ("45.28", 451)), *line(750, ("DISC", 45), ("0.00", 460)),
+             *line(780, ("TAX", 45), ("0.00", 460)), *line(810, ("ROUNDING", 45), ("0.00", 460)),
+             *line(840, ("TOTAL", 45), ("48.00", 451)), *line(870, ("CASH", 45), ("48.00", 451)),
+             *line(900, ("CHANGE", 45), ("0.00", 460)),
+             *line(990, ("SR", 45), ("45.28", 200), ("6", 300), ("2.72", 451)),
+             *line(1020, ("TAX", 45), ("TOTAL:", 100), ("2.72", 451))]
+    total = read_document([Page(1, 595.0, 1400.0, words)], layer="ocr").fields["total_amount"]
+    assert "net + tax = total" not in total.evidence
+    assert total.value == "48.00" or total.confidence < SURE

@@ -521,9 +521,12 @@ def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
         _labelled(candidate, other) for other in AMOUNT_FIELDS if other != role)
 
 
-def _plausible_tax(tax: str, candidate: Candidate) -> bool:
-    """A zero tax adds up with any amount printed twice: it counts only when labelled."""
-    return Decimal(tax) != 0 or _labelled(candidate, "tax_amount")
+def _plausible_tax(tax: str, candidate: Candidate, total: Candidate) -> bool:
+    """A zero tax adds up with any amount printed twice: it counts only when labelled, and
+    only beside a total labelled as one (a till's "SUB-TOTAL 45.28 / TAX 0.00" makes 45.28
+    a sum with itself, whatever the "TOTAL 48.00" under them says)."""
+    return Decimal(tax) != 0 or (_labelled(candidate, "tax_amount")
+                                 and _labelled(total, "total_amount"))
 
 
 def _totals_row(scored: dict[str, _Scored], picks: dict[str, int],
@@ -599,7 +602,7 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
         for j, (tax, p_tax, tax_at) in enumerate(lists[1]):
             for k, (total, p_total, total_at) in enumerate(lists[2]):
                 if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
-                        or not _plausible_tax(tax, tax_at) \
+                        or not _plausible_tax(tax, tax_at, total_at) \
                         or _labelled_otherwise(net_at, "net_amount") \
                         or _labelled_otherwise(tax_at, "tax_amount") \
                         or _labelled_otherwise(total_at, "total_amount"):
