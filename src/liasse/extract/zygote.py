@@ -185,7 +185,7 @@ def _receive_exactly(connection: socket.socket, size: int) -> bytes:
 
 def _serve_zygote(control: socket.socket) -> None:
     """Warm up once, then fork a child per request until the parent goes away."""
-    from liasse.extract.worker import _limit_memory
+    from liasse.extract.worker import _limit_memory  # local: worker imports this module
 
     limit = os.environ.get("LIASSE_WORKER_MEMORY_LIMIT")
     _limit_memory(int(limit) if limit else None)
@@ -230,7 +230,7 @@ def _fork_child(control: socket.socket, requests: int, replies: int) -> int:
             os.dup2(replies, 1)
             os.close(requests)
             os.close(replies)
-            from liasse.extract.worker import _serve
+            from liasse.extract.worker import _serve  # local: worker imports this module
 
             _serve()
         except BaseException:
