@@ -80,6 +80,11 @@ class Candidate:
     # calibration's classes only, like `under_title`.
     domain_leads: bool = False
 
+    def labelled(self, role: str) -> bool:
+        """Whether a label of `role` stands before this value on its line or left of it."""
+        return any(self.features.get(f"{direction}:{role}", 0.0) > 0
+                   for direction in ("same", "left"))
+
     @property
     def evidence(self) -> str:
         if self.derivation is not None:
@@ -360,7 +365,7 @@ def _paid_totals(context: _Context, candidates: list[Candidate]) -> list[Candida
     if not context.layout.hits.get("rounding"):
         return []
     totals = [c for c in candidates if _total_labelled(c) and not _payment_side(c)]
-    handed = [c for c in candidates if _labelled_role(c, "payment_line")
+    handed = [c for c in candidates if c.labelled("payment_line")
               and Decimal(c.value) > 0]
     # What the cash less the change says was paid: a total it equals was paid unrounded,
     # whatever the rounding line says (a till that rounds only card payments, say).
@@ -409,17 +414,12 @@ def _totals_above(totals: list[Candidate], rounding: Candidate) -> list[Candidat
     return sorted(above, key=lambda total: -total.segment.line)[:1]
 
 
-def _labelled_role(candidate: Candidate, role: str) -> bool:
-    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
-               for direction in ("same", "left"))
-
-
 def _total_labelled(candidate: Candidate) -> bool:
-    return _labelled_role(candidate, "total_amount")
+    return candidate.labelled("total_amount")
 
 
 def _rounding_labelled(candidate: Candidate) -> bool:
-    return _labelled_role(candidate, "rounding") \
+    return candidate.labelled("rounding") \
         and Decimal(0) < abs(Decimal(candidate.value)) < _CASH_STEP
 
 
@@ -448,8 +448,7 @@ def _starts_number(text: str) -> bool:
 
 
 def _payment_side(candidate: Candidate) -> bool:
-    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
-               for direction in ("same", "left") for role in ("payment_line", "rounding"))
+    return candidate.labelled("payment_line") or candidate.labelled("rounding")
 
 
 def _amount_relations(candidates: list[Candidate]) -> None:

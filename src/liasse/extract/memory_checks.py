@@ -118,13 +118,13 @@ def paid_adds_up(amounts: list[Candidate], total: str) -> bool:
     value = Decimal(total)
     if value <= 0:
         return False
-    handed = {Decimal(c.value) for c in amounts if _labelled(c, "payment_line")} - {value}
+    handed = {Decimal(c.value) for c in amounts if c.labelled("payment_line")} - {value}
     if any(given - value in handed for given in handed if given > value):
         return True
     # A rounding is a few cents: a larger amount on a rounding line is the total itself
     # or a misread (a till prints the total on its rounding line), and "0.00 + 65.10"
     # would cross-check any total so printed.
-    rounding = {step for step in (Decimal(c.value) for c in amounts if _labelled(c, "rounding"))
+    rounding = {step for step in (Decimal(c.value) for c in amounts if c.labelled("rounding"))
                 if 0 < abs(step) < _ROUNDING_AT_MOST}
     others = {Decimal(c.value) for c in amounts} - {value}
     return any(other > 0 and other + step == value for other in others for step in rounding)
@@ -144,7 +144,7 @@ def totals_add_up(amounts: list[Candidate], total: Candidate) -> bool:
         return False
     above = [Decimal(c.value) for c in amounts
              if c.segment.page == total.segment.page and c.segment.line < total.segment.line
-             and any(_labelled(c, role) for role in _TOTALS_ROLES)]
+             and any(c.labelled(role) for role in _TOTALS_ROLES)]
     # A credit line's negative total counts ("Total 0% supplies 46.82", "Total 6%
     # supplies (Inc. GST) -0.76", "Total Payable 46.06"); the total being positive, one
     # part at least is.
@@ -164,13 +164,13 @@ def rounded_from_above(amounts: list[Candidate], total: Candidate) -> bool:
     page's, `total` among them)."""
     value = Decimal(total.value)
     if value <= 0 or value % _CASH_STEP != 0 or not any(
-            _labelled(c, "rounding") for c in amounts):
+            c.labelled("rounding") for c in amounts):
         return False
     for other in amounts:
         exact = Decimal(other.value)
         if other.segment.page != total.segment.page or other.segment.line >= \
                 total.segment.line or exact == value or not any(
-                    _labelled(other, role) for role in _TOTALS_ROLES):
+                    other.labelled(role) for role in _TOTALS_ROLES):
             continue
         if abs(exact - value) < _CASH_STEP / 2 + Decimal("0.001"):
             return True
@@ -191,16 +191,12 @@ def read_twice(candidates: list[Candidate], chosen: Candidate) -> bool:
         if other.value != chosen.value or (other.segment.page, other.segment.line) == (
                 chosen.segment.page, chosen.segment.line):
             continue
-        if chosen.kind != "amount" or any(_labelled(other, role) for role in _AGAIN_ROLES):
+        if chosen.kind != "amount" or any(other.labelled(role) for role in _AGAIN_ROLES):
             return True
     return False
 
 
 def rounds_by_nothing(amounts: list[Candidate]) -> bool:
     """The page's rounding lines all print zero ("Rounding : 0.00")."""
-    rounding = [Decimal(c.value) for c in amounts if _labelled(c, "rounding")]
+    rounding = [Decimal(c.value) for c in amounts if c.labelled("rounding")]
     return bool(rounding) and all(step == 0 for step in rounding)
-
-
-def _labelled(candidate: Candidate, role: str) -> bool:
-    return any(candidate.features.get(f"{d}:{role}", 0.0) > 0 for d in ("same", "left"))

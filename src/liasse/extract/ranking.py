@@ -376,8 +376,7 @@ def _in_title(candidate: Candidate) -> bool:
 
 
 def _labelled_any_other(candidate: Candidate) -> bool:
-    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
-               for direction in ("same", "left")
+    return any(candidate.labelled(role)
                for role in ("other_date", "other_number", "due_date", "related_invoice"))
 
 # Evidence classes that are one kind of proof whatever the field, on the text layer: a code
@@ -500,33 +499,28 @@ def _same_party(one: str, other: str) -> bool:
     return bool(first and second) and (first in second or second in first)
 
 
-def _labelled(candidate: Candidate, role: str) -> bool:
-    return any(candidate.features.get(f"{direction}:{role}", 0.0) > 0
-               for direction in ("same", "left"))
-
-
 def _misplaced(name: str, candidate: Candidate) -> bool:
     """Never sure: a value its own label gives to another field, unless that label also
     names this one, and an invoice number touching another code in its segment."""
     if name == "invoice_number" and candidate.features.get("beside_code"):
         return True
     others = _OTHER_ROLES.get(name, ())
-    return not _labelled(candidate, name) and any(_labelled(candidate, o) for o in others)
+    return not candidate.labelled(name) and any(candidate.labelled(o) for o in others)
 
 
 def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
     """Its own label names another of the three amounts ("Montant HT" beside a "tax"):
     arithmetic among line amounts must not put it in that place."""
-    return not _labelled(candidate, role) and any(
-        _labelled(candidate, other) for other in AMOUNT_FIELDS if other != role)
+    return not candidate.labelled(role) and any(
+        candidate.labelled(other) for other in AMOUNT_FIELDS if other != role)
 
 
 def _plausible_tax(tax: str, candidate: Candidate, total: Candidate) -> bool:
     """A zero tax adds up with any amount printed twice: it counts only when labelled, and
     only beside a total labelled as one (a till's "SUB-TOTAL 45.28 / TAX 0.00" makes 45.28
     a sum with itself, whatever the "TOTAL 48.00" under them says)."""
-    return Decimal(tax) != 0 or (_labelled(candidate, "tax_amount")
-                                 and _labelled(total, "total_amount"))
+    return Decimal(tax) != 0 or (candidate.labelled("tax_amount")
+                                 and total.labelled("total_amount"))
 
 
 def _totals_row(scored: dict[str, _Scored], picks: dict[str, int],
