@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import typer
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 from liasse.cli.extract import register
+from liasse.cli.extract_run import ExtractRequest, plain_extract_request
 from liasse.domain.extraction import FIELD_NAMES
 
 TOP_KEYS = {"file", "sha256", "layer", "einvoice", "document_type", "fields", "confidence",
@@ -98,3 +102,68 @@ def test_a_file_that_cannot_be_read_prints_only_its_error_and_exits_1(tmp_path: 
     assert lines.exit_code == 1
     assert [json.loads(line)["errors"] != [] for line in lines.stdout.splitlines()] == [
         True, True, True]
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["extract", "a.pdf"], ExtractRequest([Path("a.pdf")])),
+    (["extract", "a.pdf", "--json", "b.xml", "--ocr", "never", "--no-einvoice"],
+     ExtractRequest([Path("a.pdf"), Path("b.xml")], as_json=True, no_einvoice=True,
+                    ocr="never")),
+    (["extract", "--ocr=always", "--workspace=acme", "a=b.pdf"],
+     ExtractRequest([Path("a=b.pdf")], ocr="always", workspace="acme")),
+])
+def test_a_plain_extract_line_is_run_without_typer(argv: list[str],
+                                                   expected: ExtractRequest) -> None:
+    assert plain_extract_request(argv) == expected
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["status"], ["extract"], ["extract", "--help"], ["extract", "a.pdf", "-h"],
+    ["extract", "a.pdf", "--ocr", "sometimes"], ["extract", "a.pdf", "--ocr"],
+    ["extract", "a.pdf", "--ocr", "--json"], ["extract", "a.pdf", "--jsn"],
+    ["extract", "--", "a.pdf"], ["extract", "-"], ["extract", ""],
+    ["extract", "a.pdf", "--json=yes"], ["extract", "a.pdf", "--workspace="],
+    ["--help", "extract", "a.pdf"],
+])
+def test_any_other_line_goes_to_typer(argv: list[str]) -> None:
+    assert plain_extract_request(argv) is None
+
+
+def _liasse(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "liasse", *args], capture_output=True,
+                          text=True, check=False, timeout=120)
+
+
+def _without_seconds(stdout: str) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    for line in lines:
+        line.pop("seconds")
+    return lines
+
+
+def test_the_plain_path_prints_what_the_typer_command_prints(tmp_path: Path) -> None:
+    pdf = small_invoice(tmp_path / "a.pdf")
+    missing = tmp_path / "missing.pdf"
+    plain = _liasse("extract", str(pdf), str(missing), "--json")
+    typed = CliRunner().invoke(cli(), ["extract", str(pdf), str(missing), "--json"])
+    assert plain.returncode == typed.exit_code == 1
+    assert _without_seconds(plain.stdout) == _without_seconds(typed.stdout)
+    table = _liasse("extract", str(missing))
+    assert (table.returncode, table.stdout) == (1, "")
+    assert table.stderr == CliRunner().invoke(cli(), ["extract", str(missing)]).stderr
+
+
+def test_the_plain_path_never_imports_typer(tmp_path: Path) -> None:
+    script = ("import sys\nfrom liasse.cli import main\nsys.argv = ['liasse', 'extract', "
+              f"'--json', {str(tmp_path / 'missing.pdf')!r}]\n"
+              "try:\n    main()\nexcept SystemExit as exit:\n"
+              "    print(exit.code, 'typer' in sys.modules, 'pydantic' in sys.modules)\n")
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert ran.stdout.splitlines()[-1] == "1 False False"
+
+
+def test_typer_still_answers_help_and_usage_errors() -> None:
+    assert "--no-einvoice" in _liasse("extract", "--help").stdout
+    refused = _liasse("extract", "a.pdf", "--ocr", "sometimes")
+    assert refused.returncode == 2 and "sometimes" in refused.stderr

@@ -1,34 +1,34 @@
-"""The `liasse` command: a thin Typer layer over the services.
+"""The `liasse` command: a thin Typer layer over the services (the app: `cli.commands`).
 
-Each area keeps its commands in its own module here; heavy imports stay inside the command
-functions so that `liasse --help` starts fast.
+Importing this package costs nothing: `liasse extract FILE...` in its plain form runs
+without Typer (`cli.extract_run`), every other command line builds the Typer app. `app`
+is still importable from here (tests drive it with Typer's runner).
 """
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import TYPE_CHECKING, Any
 
-from liasse.cli import backfill, connect, core, db, extract, match, privacy, receipts, users
-from liasse.cli.errors import FriendlyGroup
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="liasse",
-    help="Invoice pipeline: cloud folder in, structured invoices out, posted to Qonto.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    cls=FriendlyGroup,
-)
-core.register(app)
-connect.register(app)
-extract.register(app)
-match.register(app)
-receipts.register(app)
-backfill.register(app)
-users.register(app)
-privacy.register(app)
-db.register(app)
+    app: typer.Typer
 
 
 def main() -> None:
-    app()
+    from liasse.cli.extract_run import run_plain_extract
+
+    if not run_plain_extract(sys.argv[1:]):
+        from liasse.cli.commands import app
+
+        app()
+
+
+def __getattr__(name: str) -> Any:
+    """`liasse.cli.app`, built on first use (PEP 562)."""
+    if name == "app":
+        from liasse.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,14 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from liasse.cli import messages as msg
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """The failures whose message is the whole story (imported late: `--help` stays fast)."""
-    from liasse.app.errors import EXPECTED
-
-    return EXPECTED
+from liasse.cli.extract_run import failure_message
 
 
 class FriendlyGroup(TyperGroup):
@@ -38,8 +31,4 @@ class FriendlyGroup(TyperGroup):
 
 
 def _report(exc: Exception) -> None:
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, _expected_errors()):
-        typer.echo(msg.ERROR.format(detail=text), err=True)
-        return
-    typer.echo(msg.UNEXPECTED.format(kind=type(exc).__name__, detail=text), err=True)
+    typer.echo(failure_message(exc), err=True)

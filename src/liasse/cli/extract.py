@@ -7,17 +7,14 @@ per file), and the exit status is 1 when any file could not be read.
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from liasse.cli import messages as msg
-
-if TYPE_CHECKING:
-    from liasse.domain.extraction import ExtractionResult
+from liasse.cli.extract_run import ExtractRequest, OcrMode, print_results
 
 HELP = {
     "command": "Read documents (PDF, e-invoice XML, JPEG, PNG) into invoice fields.",
@@ -25,10 +22,6 @@ HELP = {
     "json": "Print one JSON object per file per line (the extraction contract).",
     "no_einvoice": "Ignore embedded e-invoice XML and read the visible page instead.",
     "ocr": "When to run OCR: auto (pages without text), always, or never.",
-}
-MESSAGES = {
-    "title": "{file} — {document_type} via {layer}, confidence {confidence:.0%}",
-    "file_error": "error: {file}: {error}",
 }
 
 
@@ -54,51 +47,18 @@ def extract_command(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", metavar="SLUG", help=msg.EXTRACT_WORKSPACE_HELP)] = None,
 ) -> None:
-    from liasse.app.reading import read_files, reading_options
-    from liasse.cli.options import cli_settings
-
-    settings = None if workspace is None else cli_settings(workspace or None)
-    options = reading_options(use_einvoice=not no_einvoice, ocr=_ocr_mode(ocr),
-                              settings=settings, workspace=workspace)
-    unreadable = 0
-    for path, result in zip(files, read_files(files, options), strict=True):
-        unreadable += bool(result.errors)
-        if as_json:
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        elif result.errors:
-            for line in result.errors:
-                typer.echo(MESSAGES["file_error"].format(file=path, error=line), err=True)
-        else:
-            _print_table(result)
-    if unreadable:
-        raise typer.Exit(1)
+    # The plain command lines never get here (`cli.extract_run` runs them without Typer);
+    # both print through `print_results`.
+    status = print_results(ExtractRequest(files, as_json, no_einvoice, _ocr_mode(ocr),
+                                          workspace))
+    if status:
+        raise typer.Exit(status)
 
 
-def _ocr_mode(choice: OcrChoice) -> Literal["auto", "always", "never"]:
+def _ocr_mode(choice: OcrChoice) -> OcrMode:
     if choice is OcrChoice.always:
         return "always"
     return "never" if choice is OcrChoice.never else "auto"
-
-
-def _print_table(result: ExtractionResult) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from liasse.domain.extraction import FIELD_NAMES
-
-    table = Table(title=escape(MESSAGES["title"].format(**result.to_json())),
-                  title_justify="left")
-    for column in ("field", "value", "confidence", "evidence"):
-        table.add_column(column)
-    for name in FIELD_NAMES:
-        field = result.to_json()["fields"][name]
-        table.add_row(name, escape(field["value"] or "—"), f"{field['confidence']:.2f}",
-                      escape(field["evidence"]))
-    console = Console()
-    console.print(table)
-    for line in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
 
 
 

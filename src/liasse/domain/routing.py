@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from liasse.domain.suppliers import SupplierRule
+if TYPE_CHECKING:  # annotations only: the supplier matching (rapidfuzz, stdnum) stays
+    # out of the processes that only weigh confidences, `liasse extract`'s among them
+    from liasse.domain.suppliers import SupplierRule
 
 Route = Literal["refused", "review", "approved"]
 ROUTES: tuple[Route, ...] = ("refused", "review", "approved")

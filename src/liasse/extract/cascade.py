@@ -24,7 +24,6 @@ from liasse.domain.extraction import (
     Layer,
 )
 from liasse.extract.confidence import document_confidence
-from liasse.extract.einvoice import EInvoiceError, EInvoiceReading, cross_check, read_einvoice
 from liasse.extract.layout import Page
 from liasse.extract.text import ParsedPdf, PdfRequest, parse_pdf
 from liasse.extract.worker import WorkerError, shared_worker
@@ -166,6 +165,11 @@ def sniff(data: bytes) -> Kind:
 
 
 def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
+    # Deferred (here and below): lxml and the e-invoice rules are paid by the processes
+    # that read an e-invoice, not by every `liasse extract` (the PDFs are parsed in the
+    # reader's children, whose answers import it when they carry one).
+    from liasse.extract.einvoice import EInvoiceError, read_einvoice
+
     try:
         reading = read_einvoice(data, source=file)
     except EInvoiceError as exc:
@@ -176,6 +180,8 @@ def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
 
 
 def _take_einvoice(reading: object, draft: _Draft) -> None:
+    from liasse.extract.einvoice import EInvoiceReading  # deferred: see _read_xml
+
     assert isinstance(reading, EInvoiceReading)
     draft.layer, draft.einvoice = "einvoice", reading.info
     draft.document_type = reading.document_type
@@ -267,6 +273,8 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft, *, read_field
 
 
 def _cross_check(reading: object, pages: list[Page], draft: _Draft) -> None:
+    from liasse.extract.einvoice import EInvoiceReading, cross_check  # deferred: _read_xml
+
     assert isinstance(reading, EInvoiceReading)
     problems = cross_check(reading, "\n".join(page.text for page in pages))
     if problems:

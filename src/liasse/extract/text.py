@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from liasse.extract.einvoice import read_embedded_einvoice
 from liasse.extract.layout import Page, Word
 
 # A gap wider than this fraction of the character height starts a new word even without a
@@ -177,5 +176,9 @@ def parse_pdf(request: PdfRequest) -> ParsedPdf:
 
 
 def _embedded_einvoice(request: PdfRequest) -> tuple[object | None, list[str]]:
+    # Deferred: the e-invoice reader (lxml) is paid where PDFs are parsed, not by every
+    # process that imports the cascade.
+    from liasse.extract.einvoice import read_embedded_einvoice
+
     embedded = read_embedded_einvoice(request.data)
     return embedded.reading, list(embedded.warnings)
