@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pypdf
@@ -194,3 +196,18 @@ def test_cross_check_on_the_public_factur_x_sample_pdf() -> None:
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert cross_check(outcome.reading, text) == []
 
+
+
+def test_the_reader_answers_an_e_invoice_pdf_in_plain_types(tmp_path: Path) -> None:
+    """The parent unpickles the child's answer: pypdf's or lxml's own string types in it
+    would import them (a tenth of a second each) into a process that never parses."""
+    pdf = tmp_path / "facture.pdf"
+    pdf.write_bytes(pdf_with([("factur-x.xml", sample("facturx/factur-x-en16931.xml"))],
+                             "FACTURE N° F20260023", "Net à payer : 104,90 €"))
+    script = ("import sys\nfrom liasse.extract.cascade import extract_document\n"
+              f"result = extract_document(open({str(pdf)!r}, 'rb').read(), file='f.pdf')\n"
+              "print(result.layer, result.value('invoice_number'))\n"
+              "print([name for name in ('pypdf', 'lxml') if name in sys.modules])\n")
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert ran.stdout.splitlines() == ["einvoice F20260023", "[]"]

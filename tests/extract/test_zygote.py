@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
+import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from liasse.extract.worker import TimeLimitExceeded, WorkerError, WorkerPool
-from liasse.extract.zygote import Zygote, zygotes_work
+from liasse.extract.zygote import Zygote, _serve_zygote, zygotes_work
 from processes import assert_ended
 
 pytestmark = pytest.mark.skipif(not zygotes_work(), reason="needs Linux pidfds")
@@ -79,3 +82,25 @@ def test_a_zygote_whose_warm_up_fails_leaves_fresh_interpreters() -> None:
         assert _parents(pool) == {os.getpid()}
     finally:
         pool.close()
+
+
+def test_the_warm_up_is_frozen_out_of_the_childrens_collections() -> None:
+    pool = WorkerPool(2)
+    try:
+        pool.warm(bool)
+        frozen = pool.run(eval, "__import__('gc').get_freeze_count()", seconds=30)
+        assert frozen > 0  # what the zygote imported, which a fresh interpreter has not
+    finally:
+        pool.close()
+
+
+def test_a_zygote_whose_parent_left_before_its_answer_ends_quietly() -> None:
+    ours, theirs = socket.socketpair()
+    message = pickle.dumps((bool, None))
+    ours.sendall(len(message).to_bytes(8, "big") + message)
+    ours.close()  # an XML-only batch: the parent is done before the zygote is ready
+    try:
+        _serve_zygote(theirs)  # returns, rather than raising BrokenPipeError
+    finally:
+        gc.unfreeze()
+        theirs.close()

@@ -176,17 +176,40 @@ def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
         draft.layer = "einvoice"
         draft.errors.append(MESSAGES["xml"].format(detail=exc))
         return
-    _take_einvoice(reading, draft)
+    _take_einvoice(_taken(reading), draft)
 
 
-def _take_einvoice(reading: object, draft: _Draft) -> None:
-    from liasse.extract.einvoice import EInvoiceReading  # deferred: see _read_xml
+@dataclass(frozen=True)
+class _EInvoiceTaken:
+    """An e-invoice as the result takes it, in the contract's own plain types: a child
+    sends this back rather than the `EInvoiceReading`, so that the parent never imports
+    the e-invoice reader (lxml) to unpickle it."""
+
+    info: EInvoiceInfo
+    document_type: DocumentType
+    fields: dict[str, ExtractedField]
+    warnings: list[str]
+    # What the printed page contradicts (`einvoice.cross_check`); None for a bare XML file.
+    problems: list[str] | None = None
+
+
+def _taken(reading: object, visible_text: str | None = None) -> _EInvoiceTaken:
+    from liasse.extract.einvoice import EInvoiceReading, cross_check  # deferred: _read_xml
 
     assert isinstance(reading, EInvoiceReading)
-    draft.layer, draft.einvoice = "einvoice", reading.info
-    draft.document_type = reading.document_type
-    draft.fields = dict(reading.fields)
-    draft.warnings.extend(reading.warnings)
+    problems = None if visible_text is None else cross_check(reading, visible_text)
+    return _EInvoiceTaken(reading.info, reading.document_type, dict(reading.fields),
+                          list(reading.warnings), problems)
+
+
+def _take_einvoice(taken: _EInvoiceTaken, draft: _Draft) -> None:
+    draft.layer, draft.einvoice = "einvoice", taken.info
+    draft.document_type = taken.document_type
+    draft.fields = dict(taken.fields)
+    draft.warnings.extend(taken.warnings)
+    if taken.problems:
+        draft.warnings.extend(taken.problems)
+        draft.confidence = CROSS_CHECK_CEILING
 
 
 @dataclass(frozen=True)
@@ -209,17 +232,22 @@ class _TextPdf:
     as the reader's `DocumentReading`: unpickling that would import the whole reader (numpy,
     the model, every rule) into the parent, which never reads fields itself."""
 
-    parsed: ParsedPdf  # its pages emptied when `fields` is given: the fields are read
+    parsed: ParsedPdf  # its pages (and e-invoice) emptied when `fields` or `einvoice` is given
     fields: dict[str, ExtractedField] | None = None
     document_type: DocumentType = "other"
     text: str = ""
+    einvoice: _EInvoiceTaken | None = None
 
 
 def parse_and_read_pdf(request: _TextPdfRequest) -> _TextPdf:
     """The child's side of `_read_pdf` (module level: it is sent to the child by name)."""
     parsed = parse_pdf(request.pdf)
     pages = parsed.pages
-    if (not request.read_fields or parsed.error is not None or parsed.einvoice is not None
+    if parsed.einvoice is not None:
+        taken = _taken(parsed.einvoice, "\n".join(page.text for page in pages))
+        return _TextPdf(replace(parsed, pages=[], einvoice=None), einvoice=taken,
+                        text=page_text(pages))
+    if (not request.read_fields or parsed.error is not None
             or _needs_ocr(pages, request.ocr)):
         return _TextPdf(parsed)
     # Deferred (here and in `_read_fields`): the field reader's imports (numpy, the model)
@@ -260,26 +288,15 @@ def _read_pdf(data: bytes, options: ExtractOptions, draft: _Draft, *, read_field
     if parsed.page_count > options.max_pages:
         draft.warnings.append(MESSAGES["pages_skipped"].format(read=options.max_pages,
                                                                total=parsed.page_count))
-    if parsed.einvoice is not None:
-        _take_einvoice(parsed.einvoice, draft)
-        _cross_check(parsed.einvoice, parsed.pages, draft)
-        draft.text = page_text(parsed.pages)
+    if outcome.einvoice is not None:
+        _take_einvoice(outcome.einvoice, draft)
+        draft.text = outcome.text
         return
     if outcome.fields is not None:
         draft.fields, draft.document_type = outcome.fields, outcome.document_type
         draft.text = outcome.text
         return
     _read_pages(data, ".pdf", parsed.pages, options, draft)
-
-
-def _cross_check(reading: object, pages: list[Page], draft: _Draft) -> None:
-    from liasse.extract.einvoice import EInvoiceReading, cross_check  # deferred: _read_xml
-
-    assert isinstance(reading, EInvoiceReading)
-    problems = cross_check(reading, "\n".join(page.text for page in pages))
-    if problems:
-        draft.warnings.extend(problems)
-        draft.confidence = CROSS_CHECK_CEILING
 
 
 def _read_image(data: bytes, file: str, options: ExtractOptions, draft: _Draft) -> None:

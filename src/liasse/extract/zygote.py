@@ -18,6 +18,7 @@ keeps its pid from being reused) until the parent has killed the group and says 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import select
@@ -195,9 +196,17 @@ def _serve_zygote(control: socket.socket) -> None:
     try:
         prepare(argument)
     except Exception:  # the parent then starts fresh interpreters, whose errors say why
-        control.sendall(b"0")
+        with contextlib.suppress(OSError):
+            control.sendall(b"0")
         return
-    control.sendall(b"1")
+    # What the warm-up made (modules, the model) is never freed: moved out of the
+    # collector's sight, it is neither walked by the children's collections nor copied
+    # into each child by them (the collector writes in every object it visits).
+    gc.freeze()
+    try:
+        control.sendall(b"1")
+    except OSError:  # the parent ended before its batch needed us (an XML-only batch)
+        return
     while True:
         try:
             message, descriptors, _, _ = socket.recv_fds(control, 1, 2)
