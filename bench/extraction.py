@@ -636,20 +636,27 @@ def time_whole_process(corpus: Path) -> None:
     beside = Path(sys.executable).parent / "liasse"
     liasse = str(beside) if beside.exists() else shutil.which("liasse") or "liasse"
     with tempfile.TemporaryDirectory() as home:
-        commands = {"text layer alone (pypdfium2)": [sys.executable, "-c", _TEXT_ONLY, *files],
-                    "liasse extract --json": [liasse, "extract", "--json", *files]}
+        commands = {"text layer alone (pypdfium2)": [sys.executable, "-c", _TEXT_ONLY],
+                    "liasse extract --json": [liasse, "extract", "--json"]}
         environment["HOME"] = home
-        rounds: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        rounds: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)
         for _ in range(4):  # the first round warms the caches and is dropped
             for name, command in commands.items():
-                rounds[name].append(_timed(command, environment))
-    best = {name: min(times[1:]) for name, times in rounds.items()}
-    base_wall, base_cpu = best["text layer alone (pypdfium2)"]
+                for batch in (files, files[:1]):
+                    rounds[name, len(batch)].append(_timed([*command, *batch], environment))
+    best = {key: min(times[1:]) for key, times in rounds.items()}
+    base_wall, base_cpu = best["text layer alone (pypdfium2)", len(files)]
     print(f"\n== whole process over {len(files)} born-digital PDFs of the real corpus "
           f"(best of 3, load average {os.getloadavg()[0]:.1f})")
-    for name, (wall, cpu) in best.items():
+    for name in commands:
+        wall, cpu = best[name, len(files)]
         print(f"   {name:<30} {wall:6.2f} s wall {cpu:6.2f} s CPU   "
               f"x{wall / base_wall:.1f} wall x{cpu / base_cpu:.1f} CPU")
+    # Where the time goes: the start-up (one file) and what each further file adds.
+    for name in commands:
+        one, every = best[name, 1][1], best[name, len(files)][1]
+        print(f"   {name:<30} start-up (one file) {one:5.2f} s CPU, each further file "
+              f"{1000 * (every - one) / max(1, len(files) - 1):5.1f} ms CPU")
 
 
 def _has_text_layer(path: Path) -> bool:
