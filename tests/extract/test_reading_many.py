@@ -54,3 +54,18 @@ def test_the_parent_gets_fields_without_importing_the_reader(tmp_path: Path) -> 
                            check=True).stdout.splitlines()
     assert lines[0] == document.truth["total_amount"]
     assert lines[1] == "[]"
+
+
+def test_a_batch_without_pdf_or_image_starts_no_reader_child(tmp_path: Path) -> None:
+    paths = [tmp_path / "note.xml", tmp_path / "missing.pdf"]
+    paths[0].write_bytes(b"<?xml version='1.0'?><note>not an invoice</note>")
+    probe = ("import threading; from pathlib import Path; "
+             "from liasse.app.reading import read_files, reading_options; "
+             "from liasse.extract.worker import shared_worker; "
+             f"results = list(read_files([Path(p) for p in {list(map(str, paths))!r}], "
+             "reading_options())); pool = shared_worker(); "
+             "print(len(results), threading.active_count(), pool._unused == pool._all)")
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=120)
+    # No thread starting a child, and every child of the pool still unstarted.
+    assert ran.stdout.split() == ["2", "1", "True"]

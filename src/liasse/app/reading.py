@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from liasse.domain.extraction import ExtractionResult
-from liasse.extract.cascade import ExtractOptions, extract_document, warm_reader
+from liasse.extract.cascade import ExtractOptions, extract_document, sniff, warm_reader
 
 if TYPE_CHECKING:
     from liasse.app.settings import Settings
@@ -48,7 +48,7 @@ def read_files(paths: Iterable[Path], options: ExtractOptions) -> Iterator[Extra
     bounds the memory a long list of large files can hold."""
     threads = max(2, os.cpu_count() or 1)
     paths = list(paths)
-    warm_reader(len(paths))
+    warm_reader(sum(_read_in_a_child(path) for path in paths))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-read") as pool:
         pending = []
         for path in paths:
@@ -57,6 +57,17 @@ def read_files(paths: Iterable[Path], options: ExtractOptions) -> Iterator[Extra
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+
+
+def _read_in_a_child(path: Path) -> bool:
+    """Whether the reader's children parse this file (a PDF or an image), by its first
+    bytes: a batch of e-invoice XML files, or of missing ones, starts no child at all."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(1024)  # what `sniff` looks at to tell a PDF or an image
+    except OSError:
+        return False
+    return sniff(head) in ("pdf", "image")
 
 
 def read_file(path: Path, options: ExtractOptions) -> ExtractionResult:
