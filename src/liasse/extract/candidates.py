@@ -573,7 +573,10 @@ def looks_english(layout: Layout) -> bool:
 def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         text = segment.text
-        for index in range(len(segment.words)):
+        # Every date has digits: past the segment's last word with one, none can start.
+        last_digits = max((index for index, word in enumerate(segment.words)
+                           if any(char.isdigit() for char in word.text)), default=-1)
+        for index in range(last_digits + 1):
             word = segment.words[index].text
             # A date opens with a digit, or with a month name ("March 3, 2024").
             if not any(char.isdigit() for char in word) and not word[:1].isalpha():
