@@ -657,6 +657,31 @@ def time_whole_process(corpus: Path) -> None:
         one, every = best[name, 1][1], best[name, len(files)][1]
         print(f"   {name:<30} start-up (one file) {one:5.2f} s CPU, each further file "
               f"{1000 * (every - one) / max(1, len(files) - 1):5.1f} ms CPU")
+    print_reading_steps([Path(file) for file in files])
+
+
+def print_reading_steps(files: Sequence[Path]) -> None:
+    """A child's work on each file, step by step, in this process (CPU per file)."""
+    from liasse.extract.cascade import prepare_reader
+    from liasse.extract.einvoice import read_embedded_einvoice
+    from liasse.extract.fields.document import read_document
+    from liasse.extract.text import read_text_layer
+
+    prepare_reader(None)
+    spent: dict[str, float] = defaultdict(float)
+    for path in files:
+        data = path.read_bytes()
+        started = time.process_time()
+        read_embedded_einvoice(data)
+        attached = time.process_time()
+        layer = read_text_layer(data, max_pages=50)
+        read = time.process_time()
+        read_document(layer.pages, own_names=(), own_identifiers=(), layer="text")
+        spent["attachments (pypdf)"] += attached - started
+        spent["text layer (pdfium, words)"] += read - attached
+        spent["fields (candidates, ranker)"] += time.process_time() - read
+    print("   per file in a reader child: " + ", ".join(
+        f"{name} {1000 * seconds / len(files):.1f} ms" for name, seconds in spent.items()))
 
 
 def _has_text_layer(path: Path) -> bool:
