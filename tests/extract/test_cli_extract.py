@@ -14,6 +14,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
+from liasse.cli import extract_run
+from liasse.cli import messages as msg
 from liasse.cli.extract import register
 from liasse.cli.extract_run import ExtractRequest, plain_extract_request
 from liasse.domain.extraction import FIELD_NAMES
@@ -167,3 +169,20 @@ def test_typer_still_answers_help_and_usage_errors() -> None:
     assert "--no-einvoice" in _liasse("extract", "--help").stdout
     refused = _liasse("extract", "a.pdf", "--ocr", "sometimes")
     assert refused.returncode == 2 and "sometimes" in refused.stderr
+
+
+def test_a_failure_on_the_plain_path_is_one_friendly_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(_: ExtractRequest) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(extract_run, "print_results", broken)
+    monkeypatch.delenv("LIASSE_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        extract_run.run_plain_extract(["extract", "a.pdf"])
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == msg.UNEXPECTED.format(
+        kind="RuntimeError", detail="disk on fire") + "\n"
+    monkeypatch.setenv("LIASSE_DEBUG", "1")  # whoever debugs it gets the trace
+    with pytest.raises(RuntimeError):
+        extract_run.run_plain_extract(["extract", "a.pdf"])
