@@ -165,9 +165,9 @@ def sniff(data: bytes) -> Kind:
 
 
 def _read_xml(data: bytes, file: str, draft: _Draft) -> None:
-    # Deferred (here and below): lxml and the e-invoice rules are paid by the processes
-    # that read an e-invoice, not by every `liasse extract` (the PDFs are parsed in the
-    # reader's children, whose answers import it when they carry one).
+    # Deferred (here and in `_taken`): lxml and the e-invoice rules are paid by the
+    # processes that read an e-invoice, not by every `liasse extract` (a PDF's embedded
+    # one is read in the reader's child, which answers in plain types: `_EInvoiceTaken`).
     from liasse.extract.einvoice import EInvoiceError, read_einvoice
 
     try:
