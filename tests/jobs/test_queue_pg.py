@@ -246,3 +246,23 @@ def test_the_window_limit_holds_with_two_workers(world: tuple[Settings, Services
     text_ = "".join(log.read_text() for _, log in workers)
     assert text_.count("window ran") == 1, text_[-2000:]
     assert text_.count("window not due") >= 2
+
+
+def test_a_worker_reading_beside_its_windows_stops_cleanly_on_sigterm(
+        world: tuple[Settings, Services], tmp_path: Path) -> None:
+    """Its two procrastinate workers (documents; windows and posting) stop together, each
+    after the job in hand, and the process ends as one that was asked to."""
+    process, log = _worker(tmp_path, "w-stop")
+    try:
+        _wait(lambda: "runs jobs" in log.read_text(errors="replace"))
+        _wait(lambda: _registered_workers(world[1]) == 2)
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    finally:
+        _stop(process)
+
+
+def _registered_workers(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.execute(text(
+            "SELECT count(*) FROM procrastinate_workers")).scalar() or 0)
