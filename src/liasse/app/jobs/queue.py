@@ -125,8 +125,27 @@ async def retry_stalled_jobs(app: procrastinate.App, seconds: float) -> int:
     for job in stalled:
         log.warning("job %s (%s) of a silent worker goes back to the queue", job.id,
                     job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate_errors.UniqueViolation:
+            # A twin waits under its queueing lock (a post job queued by approvals while
+            # this one ran): the twin could never run, the stalled job holding the lock,
+            # and the stalled job could never go back: nothing moved again. The stalled
+            # job goes back (its owner id takes back its claims at once), the twin goes.
+            await _drop_waiting_twins(app, job)
+            await app.job_manager.retry_job(job)
     return len(stalled)
+
+
+async def _drop_waiting_twins(app: procrastinate.App, job: procrastinate.jobs.Job) -> None:
+    """Delete the waiting jobs of the same task and arguments under `job`'s queueing lock
+    (they would do what `job` does); a different waiting job is left, and the retry fails
+    again as it did."""
+    for waiting in await app.job_manager.list_jobs_async(queueing_lock=job.queueing_lock,
+                                                          status="todo"):
+        if waiting.task_name == job.task_name and waiting.task_kwargs == job.task_kwargs:
+            log.warning("job %s waits for what job %s does: dropped", waiting.id, job.id)
+            await app.job_manager.cancel_job_by_id_async(waiting.id or 0, delete_job=True)
 
 
 def connector_url(database_url: str) -> str:
