@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from reliability import facturx_pdf, siren_with_check
 
+from liasse.app.jobs import queue
 from liasse.app.jobs.queue import QueueJobs, defer_window, make_defer_app
 from liasse.app.services import Services, open_services
 from liasse.app.settings import Settings, load_settings
@@ -246,3 +248,59 @@ def test_the_window_limit_holds_with_two_workers(world: tuple[Settings, Services
     text_ = "".join(log.read_text() for _, log in workers)
     assert text_.count("window ran") == 1, text_[-2000:]
     assert text_.count("window not due") >= 2
+
+
+def test_a_worker_reading_beside_its_windows_stops_cleanly_on_sigterm(
+        world: tuple[Settings, Services], tmp_path: Path) -> None:
+    """Its two procrastinate workers (documents; windows and posting) stop together, each
+    after the job in hand, and the process ends as one that was asked to."""
+    process, log = _worker(tmp_path, "w-stop")
+    try:
+        _wait(lambda: "runs jobs" in log.read_text(errors="replace"))
+        _wait(lambda: _registered_workers(world[1]) == 2)
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    finally:
+        _stop(process)
+
+
+def _registered_workers(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.execute(text(
+            "SELECT count(*) FROM procrastinate_workers")).scalar() or 0)
+
+
+def test_a_stalled_post_job_goes_back_though_its_twin_waits(
+        world: tuple[Settings, Services]) -> None:
+    """Approvals queue a post job while one runs; when the running one's worker dies, its
+    retry met the waiting twin's queueing lock, failed at every recovery, and the twin
+    waited forever on the dead job's lock (seen in bench/scale.py's SIGKILL run: 530
+    documents left approved). The dead job goes back, the twin goes."""
+    settings, services = world
+    app = make_defer_app(services)
+    workspace_id = queue.services_workspace_id(services, settings.workspace)
+
+    def defer_post() -> None:
+        with services.sessions.begin() as session:
+            assert queue.defer_in(session, app, "post",
+                                  queueing_lock=jobs_repo.post_lock(workspace_id),
+                                  lock=f"posting:{workspace_id}", slug=settings.workspace)
+
+    defer_post()
+    with services.sessions.begin() as session:
+        dead = session.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                    "VALUES (now() - interval '1 hour') RETURNING id")).scalar()
+        session.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"),
+                        {"w": dead})
+    defer_post()  # the twin, queued while the first one ran
+
+    async def recover() -> int:
+        worker_app = queue.make_app(services)
+        async with worker_app.open_async():
+            return await queue.retry_stalled_jobs(worker_app, 60)
+
+    assert asyncio.run(recover()) == 1
+    with services.sessions.begin() as session:
+        jobs = session.execute(text(
+            "SELECT status::text, attempts FROM procrastinate_jobs ORDER BY id")).all()
+    assert [tuple(job) for job in jobs] == [("todo", 1)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import procrastinate
 import pytest
 
 from liasse.app.jobs import queue
@@ -30,8 +29,7 @@ def test_the_reader_is_warm_before_the_worker_is_ready(
         monkeypatch.setattr(queue._Worker, name, getattr(queue._Worker, name))
     monkeypatch.setattr(queue, "warm_reader", lambda: seen.append("reader warming"))
     monkeypatch.setattr(queue, "warm_reading", lambda: seen.append("samples read"))
-    monkeypatch.setattr(procrastinate.App, "run_worker",
-                        lambda self, **options: seen.append("running jobs"))
+    monkeypatch.setattr(queue, "run_slots", lambda app, slots: seen.append("running jobs"))
     try:
         queue.run_worker(services, on_ready=lambda: seen.append("ready"))
     finally:
@@ -46,3 +44,20 @@ def test_each_reader_child_reads_a_sample(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(queue.os, "cpu_count", lambda: 3)
     queue.warm_reading()
     assert read == [b"%PDF-"] * 3
+
+
+def test_windows_and_posting_run_beside_the_reading() -> None:
+    """A window or a post job (mostly waiting on the source, the disk, Qonto) never holds
+    the slot a read job would use: they are two procrastinate workers of one process."""
+    assert queue.worker_slots(None, "w0") == [
+        {"queues": ["documents"], "name": "w0/documents"},
+        {"queues": ["windows", "outbox"], "name": "w0/windows+outbox"}]
+    assert queue.worker_slots(["documents", "outbox"], None) == [
+        {"queues": ["documents"], "name": "worker/documents"},
+        {"queues": ["outbox"], "name": "worker/outbox"}]
+
+
+def test_a_worker_of_one_kind_of_queue_is_one_procrastinate_worker() -> None:
+    assert queue.worker_slots(["windows", "outbox"], "io") == [
+        {"queues": ["windows", "outbox"], "name": "io"}]
+    assert queue.worker_slots(["documents"], None) == [{"queues": ["documents"]}]

@@ -30,3 +30,21 @@ def test_a_supplier_sharing_one_identifier_is_the_known_one(engine: Engine) -> N
     assert again.id == known.id
     assert rows == {known.id, fresh.id}
     assert keys == {A: fresh.id, B: known.id, C: fresh.id}
+
+
+def test_a_new_supplier_is_given_back_as_the_store_reads_it(engine: Engine) -> None:
+    """`add` writes with two Core statements and builds its answer itself: it must be the
+    supplier a read gives back (tuples, an empty rule, a fresh id), at revision 1."""
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        workspace_id = store_repo.create_workspace(session, "acme", "Acme").id
+        repo = SupplierRepo(session, workspace_id)
+        added = repo.add(Supplier("ignored", "Papeterie SAS", name_variants=("PAPETERIE",),
+                                  vat_ids=("FR40443061841",), domains=("papeterie.fr",),
+                                  default_account="606400"))
+    with sessions.begin() as session:
+        repo = SupplierRepo(session, workspace_id)
+        assert repo.get(added.id) == added
+        assert added.id != "ignored"
+        assert session.get(SupplierRow, added.id).revision == 1  # type: ignore[union-attr]
+        assert repo.directory_version() == (1, 1)

@@ -128,6 +128,10 @@ def insert_many_unless_present(session: Session, table: Any, rows: list[dict[str
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     core = table.__table__
-    statement = (insert(core).values(rows).on_conflict_do_nothing(index_elements=unique)
+    # The rows as parameters of one statement (SQLAlchemy sends them as one multi-row
+    # INSERT, "insertmanyvalues"), not inlined in it: an inlined statement is new SQL for
+    # every call, compiled again each time (a supplier's keys cost more to compile than
+    # to insert).
+    statement = (insert(core).on_conflict_do_nothing(index_elements=unique)
                  .returning(*(core.c[name] for name in unique)))
-    return {tuple(row) for row in session.execute(statement)}
+    return {tuple(row) for row in session.execute(statement, rows)}

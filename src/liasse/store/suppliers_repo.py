@@ -8,11 +8,23 @@ caller's job (`liasse.app.actions`), in the same transaction.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BindParameter, Select, String, bindparam, delete, func, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from liasse.domain.documents import KnownDocument
@@ -29,8 +41,10 @@ from liasse.domain.suppliers import (
 )
 from liasse.store.db import insert_many_unless_present
 from liasse.store.repo import NotFound
-from liasse.store.tables import Document, SupplierKey, SupplierRow
+from liasse.store.tables import Document, SupplierKey, SupplierRow, new_id
 
+# The table itself, for Core statements (compiled once, no unit of work).
+_SUPPLIERS = cast(Table, SupplierRow.__table__)
 POSTED_STATES = ("posted", "matched", "filed_back")
 NOT_YET_ENRICHED = ("discovered", "fetched", "extracted")
 HISTORY_STATES = ("approved", *POSTED_STATES)
@@ -131,33 +145,35 @@ class SupplierRepo:
         """Store a new supplier (its id is assigned here), or return the one that already
         holds one of its company identifiers: two windows meeting a new seller at the
         same moment create it once (`supplier_keys` decides who was first)."""
-        row = SupplierRow(
-            workspace_id=self.workspace_id, legal_name=supplier.legal_name,
-            name_variants=list(supplier.name_variants), vat_ids=list(supplier.vat_ids),
-            sirens=list(supplier.sirens), sirets=list(supplier.sirets),
-            ibans=list(supplier.ibans), domains=list(supplier.domains),
-            default_account=supplier.default_account, rule={},
-        )
-        self.session.add(row)
-        self.session.flush()
+        # Core statements, compiled once: a first sync creates a supplier every other
+        # document, and the ORM's unit of work cost more than the two inserts.
+        stored = replace(supplier, id=new_id(), name_variants=tuple(supplier.name_variants),
+                         vat_ids=tuple(supplier.vat_ids), sirens=tuple(supplier.sirens),
+                         sirets=tuple(supplier.sirets), ibans=tuple(supplier.ibans),
+                         domains=tuple(supplier.domains), rule=SupplierRule())
+        self.session.execute(insert(_SUPPLIERS), {
+            "id": stored.id, "workspace_id": self.workspace_id, "legal_name": stored.legal_name,
+            "name_variants": list(stored.name_variants), "vat_ids": list(stored.vat_ids),
+            "sirens": list(stored.sirens), "sirets": list(stored.sirets),
+            "ibans": list(stored.ibans), "domains": list(stored.domains),
+            "default_account": stored.default_account, "rule": {}})
         # In a stable order, so two writers never wait on each other's keys crosswise;
         # in one statement (a round trip a key cost more than the rest of the insert).
         keys = sorted(supplier.company_keys())
         taken = insert_many_unless_present(self.session, SupplierKey, [
-            {"workspace_id": self.workspace_id, "key": key, "supplier_id": row.id}
+            {"workspace_id": self.workspace_id, "key": key, "supplier_id": stored.id}
             for key in keys], unique=["workspace_id", "key"])
         held = next((key for key in keys if (self.workspace_id, key) not in taken), None)
         if held is not None:
-            return self._already_known(row, held)
-        return _to_domain(row)
+            return self._already_known(stored.id, held)
+        return stored
 
-    def _already_known(self, fresh: SupplierRow, key: str) -> Supplier:
+    def _already_known(self, fresh_id: str, key: str) -> Supplier:
         """Another writer holds `key`: drop the row just made, give back theirs (the
         supplier it was merged into, if it was)."""
         self.session.execute(delete(SupplierKey).where(
-            SupplierKey.workspace_id == self.workspace_id, SupplierKey.supplier_id == fresh.id))
-        self.session.delete(fresh)
-        self.session.flush()
+            SupplierKey.workspace_id == self.workspace_id, SupplierKey.supplier_id == fresh_id))
+        self.session.execute(delete(_SUPPLIERS).where(_SUPPLIERS.c.id == fresh_id))
         owner = self.session.scalars(select(SupplierKey.supplier_id).where(
             SupplierKey.workspace_id == self.workspace_id, SupplierKey.key == key)).one()
         row = self.session.get(SupplierRow, owner)

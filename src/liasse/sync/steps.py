@@ -56,9 +56,10 @@ POST_BATCH = 20
 # The states a read job works from (a job retried after its worker died may find either).
 READ_STATES = frozenset({State.FETCHED.value, State.EXTRACTED.value})
 # Documents a fetch stores in one transaction, and a read job reads: a job and a
-# transaction for each document cost more than the reading; small enough that a few
-# workers share a first sync evenly.
-READ_CHUNK = 8
+# transaction for each document cost more than the reading (at 8, procrastinate's round
+# trips and a job's set-up and statements were still a tenth of a worker's own CPU);
+# small enough that a few workers share a first sync evenly (a chunk reads in a second).
+READ_CHUNK = 16
 # Files of a chunk a fetch for workers downloads at once (sources and the blob store are
 # safe to call from several threads; the connectors' token refresh holds a lock).
 DOWNLOADS_AT_ONCE = 4

@@ -21,8 +21,10 @@ the retried job's owner id is its job id, so it takes back its claims at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -123,8 +125,27 @@ async def retry_stalled_jobs(app: procrastinate.App, seconds: float) -> int:
     for job in stalled:
         log.warning("job %s (%s) of a silent worker goes back to the queue", job.id,
                     job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate_errors.UniqueViolation:
+            # A twin waits under its queueing lock (a post job queued by approvals while
+            # this one ran): the twin could never run, the stalled job holding the lock,
+            # and the stalled job could never go back: nothing moved again. The stalled
+            # job goes back (its owner id takes back its claims at once), the twin goes.
+            await _drop_waiting_twins(app, job)
+            await app.job_manager.retry_job(job)
     return len(stalled)
+
+
+async def _drop_waiting_twins(app: procrastinate.App, job: procrastinate.jobs.Job) -> None:
+    """Delete the waiting jobs of the same task and arguments under `job`'s queueing lock
+    (they would do what `job` does); a different waiting job is left, and the retry fails
+    again as it did."""
+    for waiting in await app.job_manager.list_jobs_async(queueing_lock=job.queueing_lock,
+                                                          status="todo"):
+        if waiting.task_name == job.task_name and waiting.task_kwargs == job.task_kwargs:
+            log.warning("job %s waits for what job %s does: dropped", waiting.id, job.id)
+            await app.job_manager.cancel_job_by_id_async(waiting.id or 0, delete_job=True)
 
 
 def connector_url(database_url: str) -> str:
@@ -277,10 +298,6 @@ def run_worker(services: Services, *, concurrency: int = 1,
         "delete_jobs": "successful",  # failed ones stay, for `liasse status` and a person
         "install_signal_handlers": True,
     }
-    if queues:
-        options["queues"] = queues
-    if name:
-        options["name"] = name
     # The reader's children start now, side by side with the classifier's import, not in
     # the worker's first read job (seen as a first job three to eight times as long).
     warm_reader()
@@ -288,4 +305,58 @@ def run_worker(services: Services, *, concurrency: int = 1,
     warm_reading()
     if on_ready is not None:
         on_ready()
-    app.run_worker(**options)
+    run_slots(app, [{**options, **slot} for slot in worker_slots(queues, name)])
+
+
+# Queues whose jobs mostly wait (on the source, the blob store's disk, Qonto): they run
+# beside the reading, not in its place.
+WAITING_QUEUES = ("windows", "outbox")
+
+
+def worker_slots(queues: Sequence[str] | None, name: str | None) -> list[dict[str, Any]]:
+    """The procrastinate workers of one `liasse worker`: the documents queue, and beside it
+    the windows and the posting. With one set of slots for every queue, a window (a first
+    sync fetched 700 files in 4.8 s, mostly waiting) or a post job held the slot, and the
+    worker's core was idle for that long: a seventh of a one-worker run, a third of each
+    worker's time in a two-worker one. Each gets `--concurrency` slots."""
+    chosen = list(queues or QUEUES)
+    groups = [group for group in ([queue for queue in chosen if queue not in WAITING_QUEUES],
+                                  [queue for queue in chosen if queue in WAITING_QUEUES])
+              if group]
+    if len(groups) == 1:
+        return [{"queues": groups[0], **({"name": name} if name else {})}]
+    label = name or "worker"
+    return [{"queues": group, "name": f"{label}/{'+'.join(group)}"} for group in groups]
+
+
+def run_slots(app: procrastinate.App, slots: list[dict[str, Any]]) -> None:
+    """Run these procrastinate workers side by side in one event loop until SIGINT or
+    SIGTERM; each finishes the jobs in hand first (procrastinate's graceful stop)."""
+    if len(slots) == 1:
+        app.run_worker(**slots[0])
+        return
+    asyncio.run(_side_by_side(app, slots))
+
+
+async def _side_by_side(app: procrastinate.App, slots: list[dict[str, Any]]) -> None:
+    async with app.open_async():
+        runs = [asyncio.create_task(app.run_worker_async(
+            **{**slot, "install_signal_handlers": False})) for slot in slots]
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            # A cancelled worker stops as procrastinate's own signal handler stops it.
+            loop.add_signal_handler(signum, lambda: [run.cancel() for run in runs])
+        try:
+            # One that fails (its database gone) stops the others: the process exits and
+            # its supervisor restarts it whole.
+            await asyncio.wait(runs, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for run in runs:
+                run.cancel()
+            outcomes = await asyncio.gather(*runs, return_exceptions=True)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        failed = next((outcome for outcome in outcomes if isinstance(outcome, Exception)),
+                      None)
+        if failed is not None:
+            raise failed
