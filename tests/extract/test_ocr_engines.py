@@ -175,14 +175,14 @@ def test_rapidocr_gets_at_most_its_pixel_budget_at_the_same_page_size(
     assert page.width == pytest.approx(3000 * 72 / 300, rel=0.01)  # still a 10-inch page
 
 
-def test_the_rapidocr_signature_follows_the_detector_budget_and_the_line_width_step(
+def test_the_rapidocr_signature_follows_the_detector_budget_and_the_line_batches(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from liasse.extract import ocr
 
     before = ocr_signature("rapidocr")
     monkeypatch.setattr(ocr, "DETECT_PIXELS", ocr.DETECT_PIXELS * 2)
     assert ocr_signature("rapidocr") != before  # another detector budget: caches re-read
-    monkeypatch.setattr(ocr, "REC_WIDTH_STEP", ocr.REC_WIDTH_STEP * 2)
+    monkeypatch.setattr(ocr, "REC_BATCH", 6)
     assert len({before, ocr_signature("rapidocr")}) == 2
 
 
@@ -215,7 +215,7 @@ def test_the_detector_sees_a_small_copy_and_its_lines_land_on_the_full_page(
 
 
 @needs_rapidocr
-def test_a_short_line_is_read_at_its_own_width_with_its_characters_in_place() -> None:
+def test_a_short_line_read_alone_has_its_characters_in_place() -> None:
     import numpy as np  # only these tests look at raw pixels
 
     from liasse.extract import ocr_rapid
@@ -230,8 +230,9 @@ def test_a_short_line_is_read_at_its_own_width_with_its_characters_in_place() ->
     assert text == "9.90" and "".join(chars) == "9.90"
     lefts = [min(point[0] for point in quad) for quad in char_boxes]
     rights = [max(point[0] for point in quad) for quad in char_boxes]
-    # Unpadded, the recogniser's columns still map onto the ink: first character at its
-    # left edge, last at its right, in order (padding mis-scaled would stretch them).
+    # Read alone, padded to 320 px, the recogniser's columns still map onto the ink: first
+    # character at its left edge, last at its right, in order (padding mis-scaled would
+    # stretch them).
     assert lefts == sorted(lefts)
     assert abs(lefts[0] - ink[0]) < 12 and abs(rights[-1] - ink[-1]) < 12
 

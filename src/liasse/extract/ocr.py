@@ -53,7 +53,7 @@ from liasse.extract.layout import Page, Word
 from liasse.extract.ocr_rapid import (
     DETECT_PIXELS,
     NUMBER_GAP_SHARE,
-    REC_WIDTH_STEP,
+    REC_BATCH,
     WORD_GAP_SHARE,
     rapid_available,
     recognise_page_rapid,
@@ -125,7 +125,7 @@ def ocr_signature(engine: OcrEngine) -> str:
     """The engine and the settings that change its words: caches of words key on it."""
     if engine == "rapidocr":
         return (f"rapidocr-1.4.4-px{RAPID_PIXEL_BUDGET // 1_000_000}m"
-                f"-det{DETECT_PIXELS // 1000}k-nocls-rec{REC_WIDTH_STEP}"
+                f"-det{DETECT_PIXELS // 1000}k-nocls-batch{REC_BATCH}"
                 f"-gap{WORD_GAP_SHARE}-{NUMBER_GAP_SHARE}")
     if TESSERACT_LINE_PIXELS:
         return f"{LEGACY_SIGNATURE}-photo-line{TESSERACT_LINE_PIXELS}"

@@ -10,8 +10,8 @@ words get theirs (`ocr.font_box`), so gaps and heights mean the same for both en
 
 The engine's parts are driven here rather than through its own call (`read_lines`): the
 detector sees a copy of the page of at most DETECT_PIXELS (finding lines needs far fewer
-pixels than reading them), each line is cut from the full-size page and read at its own
-width, not padded to the recogniser's 320-pixel default, and the angle classifier, which
+pixels than reading them), each line is cut from the full-size page and read on its own,
+not padded to the widest of a batch of six, and the angle classifier, which
 only turns upside-down lines of rotated photos, is skipped. Together they cut the CPU a
 receipt by more than half and keep a page's peak memory under the reader child's recycle
 threshold (bench/extraction.py --only-ocr-timing).
@@ -48,8 +48,8 @@ NUMBER_CHARS = frozenset("0123456789.,:-/")
 # The lines themselves are read from the page as liasse renders it (within
 # `ocr.RAPID_PIXEL_BUDGET`): the recogniser brings each to 48 pixels high anyway.
 DETECT_PIXELS = 1_000_000
-# The recogniser's output has one column per 8 pixels of a line's width.
-REC_WIDTH_STEP = 8
+# Lines are read one at a time, each padded to at least the recogniser's 320 pixels.
+REC_BATCH = 1
 
 MESSAGES = {
     "missing": ("RapidOCR is not installed (the Python package rapidocr-onnxruntime); "
@@ -114,9 +114,8 @@ def read_lines(engine: Any, image: Image.Image,
 
     RapidOCR's own call detects and reads at one resolution, turns each line upright with
     an angle classifier (upright pages need none: a line upside down is a page upside
-    down), and pads every line to at least 320 x 48 pixels before reading it. Most of a
-    receipt's lines (a price, a quantity) are far shorter: the padding was a third of the
-    page's CPU.
+    down), and reads lines in batches padded to the widest: a price padded to the width
+    of the shop's address beside it costs the address's CPU.
     """
     boxes = detect_lines(engine, image)
     if not boxes:
@@ -148,22 +147,19 @@ def detect_lines(engine: Any, image: Image.Image) -> list[Any]:
 
 
 def recognise_line(recogniser: Any, crop: np.ndarray[Any, np.dtype[np.uint8]]) -> Any:
-    """(text, score, character columns) of one greyscale line, read at its own width.
+    """(text, score, character columns) of one greyscale line, read on its own.
 
-    The recogniser reads lines 48 pixels high; the width keeps the line's proportions,
-    rounded up to a multiple of REC_WIDTH_STEP (a column of its output covers 8 pixels)
-    and filled with the grey its training padded with.
+    RapidOCR reads lines six at a time, each padded to the widest of the six; alone, a
+    line is padded only to the recogniser's minimum (320 x 48 pixels, as it was trained:
+    read unpadded, short lines lost a point of the receipts' fields, bench/extraction.py).
     """
-    channels, height, _ = recogniser.rec_image_shape
+    _, height, width = recogniser.rec_image_shape
     ratio = crop.shape[1] / max(1, crop.shape[0])
-    resized = max(1, math.ceil(height * ratio))
-    width = math.ceil(resized / REC_WIDTH_STEP) * REC_WIDTH_STEP
-    line = Image.fromarray(crop).resize((resized, height), Image.Resampling.BILINEAR)
-    batch = np.zeros((1, channels, height, width), dtype=np.float32)
-    batch[0, :, :, :resized] = np.asarray(line, dtype=np.float32) / 127.5 - 1.0
-    scores = recogniser.session(batch)[0]
+    widest = max(width / height, ratio)
+    line = recogniser.resize_norm_img(np.repeat(crop[:, :, np.newaxis], 3, axis=2), widest)
+    scores = recogniser.session(line[np.newaxis])[0]
     return recogniser.postprocess_op(scores, True, wh_ratio_list=[ratio],
-                                     max_wh_ratio=width / height)[0]
+                                     max_wh_ratio=widest)[0]
 
 
 def line_words(line: Sequence[Any], scale: float,
