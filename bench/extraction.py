@@ -545,6 +545,7 @@ def time_ocr() -> None:
         readers = _ocr_readers(images, scanned)
         for reader in readers.values():
             reader()  # warm-up: model loads and first-call allocations are not per page
+        peaks = {name: _peak_memory(reader) for name, reader in readers.items()}
         # Interleaved rounds, best of three: other work on the machine skews single runs.
         for _ in range(3):
             rounds["bare"].append(bare_tesseract(images, languages))
@@ -562,7 +563,8 @@ def time_ocr() -> None:
         note = ("issue 11: within 20 %" if name.startswith("liasse tesseract, same")
                 else "informative")
         print(f"   {name:<44} {cpu:5.2f} s CPU {wall:5.2f} s wall  "
-              f"{100 * (cpu / bare_cpu - 1):+4.0f} % CPU vs bare ({note})")
+              f"{100 * (cpu / bare_cpu - 1):+4.0f} % CPU vs bare ({note}), "
+              f"peak {peaks[name]}")
     print(f"   pixels read: {pixels}")
 
 
@@ -583,6 +585,22 @@ def _read_images(images: Sequence[Path], engine: OcrEngine) -> None:
 
     for path in images:
         ocr_document(path.read_bytes(), suffix=".png", workers=1, engine=engine)
+
+
+def _peak_memory(reader: Callable[[], object]) -> str:
+    """The resident memory a reader peaks at: this process (the models, RapidOCR's
+    arrays) and its largest child so far (a tesseract program). Linux only: the peak of
+    this process is reset first through /proc/self/clear_refs."""
+    status = Path("/proc/self/status")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return "unknown (no /proc)"
+    reader()
+    peak = next(int(line.split()[1]) for line in status.read_text().splitlines()
+                if line.startswith("VmHWM:"))
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return f"{peak / 1024:.0f} MB, largest child {child / 1024:.0f} MB"
 
 
 def _per_page(reader: Callable[[], object], pages: int) -> tuple[float, float]:

@@ -173,3 +173,88 @@ def test_rapidocr_gets_at_most_its_pixel_budget_at_the_same_page_size(
     ((width, height, _),) = seen
     assert width * height <= ocr.RAPID_PIXEL_BUDGET
     assert page.width == pytest.approx(3000 * 72 / 300, rel=0.01)  # still a 10-inch page
+
+
+def test_the_rapidocr_signature_follows_the_detector_budget_and_the_line_batches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from liasse.extract import ocr
+
+    before = ocr_signature("rapidocr")
+    monkeypatch.setattr(ocr, "DETECT_PIXELS", ocr.DETECT_PIXELS * 2)
+    assert ocr_signature("rapidocr") != before  # another detector budget: caches re-read
+    monkeypatch.setattr(ocr, "REC_BATCH", 6)
+    assert len({before, ocr_signature("rapidocr")}) == 2
+
+
+@needs_rapidocr
+def test_the_detector_sees_a_small_copy_and_its_lines_land_on_the_full_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from liasse.extract import ocr_rapid
+
+    engine = ocr_rapid._engine()
+    detector = engine.text_det
+    seen: list[tuple[int, ...]] = []
+
+    def recording(pixels):  # type: ignore[no-untyped-def]
+        seen.append(pixels.shape[:2])  # the real detector, noting the size it is given
+        return detector(pixels)
+
+    monkeypatch.setattr(engine, "text_det", recording)
+    photo = receipt_photo(24, 48)  # 900 x 2364 px: 2.1 Mpx, over the detector's budget
+    page = ocr_rapid.recognise_page_rapid(1, photo, 72.0)  # 72 dpi: points are pixels
+
+    ((height, width),) = seen
+    assert width * height <= 1.01 * ocr_rapid.DETECT_PIXELS  # its budget, to the rounding
+    assert width * height < 0.5 * photo.width * photo.height
+    amounts = sorted((word for word in page.words if word.text == "12.50"),
+                     key=lambda word: word.y0)
+    assert len(amounts) == 24  # every line found on the small copy...
+    for row, amount in enumerate(amounts):  # ...and read where it is on the page
+        ink_top = 30 + row * 96
+        assert ink_top - 24 < amount.y0 < ink_top + 24 < amount.y1 < ink_top + 96
+
+
+@needs_rapidocr
+def test_a_short_line_read_alone_has_its_characters_in_place() -> None:
+    import numpy as np  # only these tests look at raw pixels
+
+    from liasse.extract import ocr_rapid
+
+    image = Image.new("L", (600, 90), 255)
+    ImageDraw.Draw(image).text((40, 20), "9.90", fill=0, font=ImageFont.load_default(size=40))
+    ink = np.nonzero(np.asarray(image).min(axis=0) < 128)[0]
+
+    lines = ocr_rapid.read_lines(ocr_rapid._engine(), image, np.asarray(image))
+
+    ((_, text, _, char_boxes, chars, _),) = lines
+    assert text == "9.90" and "".join(chars) == "9.90"
+    lefts = [min(point[0] for point in quad) for quad in char_boxes]
+    rights = [max(point[0] for point in quad) for quad in char_boxes]
+    # Read alone, padded to 320 px, the recogniser's columns still map onto the ink: first
+    # character at its left edge, last at its right, in order (padding mis-scaled would
+    # stretch them).
+    assert lefts == sorted(lefts)
+    assert abs(lefts[0] - ink[0]) < 12 and abs(rights[-1] - ink[-1]) < 12
+
+
+@needs_rapidocr
+def test_a_reader_child_is_kept_after_reading_a_receipt_with_rapidocr() -> None:
+    import io
+
+    from liasse.extract.ocr import OcrRequest, run_ocr
+    from liasse.extract.worker import IsolatedWorker
+
+    data = io.BytesIO()
+    receipt_photo(30, 40).save(data, format="PNG")
+    request = OcrRequest(data.getvalue(), ".png", engine="rapidocr")
+    pid = "__import__('os').getpid()"
+    worker = IsolatedWorker()
+    try:
+        first = worker.run(eval, pid, seconds=60)
+        for _ in range(2):
+            assert worker.run(run_ocr, request, seconds=120)[0].words
+        # Its peak stays under RECYCLE_AFTER_BYTES: the models are not loaded again for
+        # every scan (RapidOCR used to peak past it and cost a new child each time).
+        assert worker.run(eval, pid, seconds=60) == first
+    finally:
+        worker.close()

@@ -51,11 +51,13 @@ from PIL import Image, ImageOps
 
 from liasse.extract.layout import Page, Word
 from liasse.extract.ocr_rapid import (
-    MAX_SIDE,
+    DETECT_PIXELS,
     NUMBER_GAP_SHARE,
+    REC_BATCH,
     WORD_GAP_SHARE,
     rapid_available,
     recognise_page_rapid,
+    release_freed_memory,
 )
 
 OcrEngine = Literal["tesseract", "rapidocr"]
@@ -122,7 +124,8 @@ LEGACY_SIGNATURE = f"tesseract-{OCR_DPI}dpi-psm3"
 def ocr_signature(engine: OcrEngine) -> str:
     """The engine and the settings that change its words: caches of words key on it."""
     if engine == "rapidocr":
-        return (f"rapidocr-1.4.4-side{MAX_SIDE}-px{RAPID_PIXEL_BUDGET // 1_000_000}m"
+        return (f"rapidocr-1.4.4-px{RAPID_PIXEL_BUDGET // 1_000_000}m"
+                f"-det{DETECT_PIXELS // 1000}k-nocls-batch{REC_BATCH}"
                 f"-gap{WORD_GAP_SHARE}-{NUMBER_GAP_SHARE}")
     if TESSERACT_LINE_PIXELS:
         return f"{LEGACY_SIGNATURE}-photo-line{TESSERACT_LINE_PIXELS}"
@@ -215,13 +218,15 @@ def _recognise_rapid(page_image: PageImage) -> Page:
     image, dpi = page_image.image, page_image.dpi
     pixels = image.width * image.height
     if pixels > RAPID_PIXEL_BUDGET:
-        # The detector's activations grow with the pixels: past this budget a page's
-        # reading no longer fits under the child's 2 GiB address-space limit.
+        # The lines are cut from this image and each brought to 48 pixels high: more
+        # pixels read no better, and cost decoding, straightening and cutting.
         shrink = math.sqrt(RAPID_PIXEL_BUDGET / pixels)
         image = image.resize((max(1, round(image.width * shrink)),
                               max(1, round(image.height * shrink))), Image.Resampling.LANCZOS)
         dpi *= shrink
-    return recognise_page_rapid(page_image.number, deskew(image), dpi)
+    page = recognise_page_rapid(page_image.number, deskew(image), dpi)
+    release_freed_memory()
+    return page
 
 
 def count_pages(data: bytes, suffix: str, max_pages: int) -> int:

@@ -8,12 +8,23 @@ a word ends at a space or where the gap to the next character is wider than a fr
 the line's character width. Each word gets its line's box for its height, as Tesseract's
 words get theirs (`ocr.font_box`), so gaps and heights mean the same for both engines.
 
+The engine's parts are driven here rather than through its own call (`read_lines`): the
+detector sees a copy of the page of at most DETECT_PIXELS (finding lines needs far fewer
+pixels than reading them), each line is cut from the full-size page and read on its own,
+not padded to the widest of a batch of six, and the angle classifier, which
+only turns upside-down lines of rotated photos, is skipped. Together they cut the CPU a
+receipt by more than half and keep a page's peak memory under the reader child's recycle
+threshold (bench/extraction.py --only-ocr-timing).
+
 The models load once per process (about 0.3 s) and run on one thread, like Tesseract here:
 the machine's other cores read other pages or documents.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,9 +42,14 @@ WORD_GAP_SHARE = 0.35
 # of its cell blank ("174.90" must not become "174 .90").
 NUMBER_GAP_SHARE = 0.65
 NUMBER_CHARS = frozenset("0123456789.,:-/")
-# The recogniser's longest side: RapidOCR's default (2000) shrinks a long receipt's text
-# below what it reads well; 3000 keeps 2-3 mm text legible on a 30 cm till roll.
-MAX_SIDE = 3000
+# The text detector's pixel budget: on the real receipts it finds the lines of a shrunk
+# copy as well as those of the page (bench/extraction.py), at a fraction of the CPU and
+# memory; an A4 page at this budget is about 100 dpi, where 8-point text is 11 px high.
+# The lines themselves are read from the page as liasse renders it (within
+# `ocr.RAPID_PIXEL_BUDGET`): the recogniser brings each to 48 pixels high anyway.
+DETECT_PIXELS = 1_000_000
+# Lines are read one at a time, each padded to at least the recogniser's 320 pixels.
+REC_BATCH = 1
 
 MESSAGES = {
     "missing": ("RapidOCR is not installed (the Python package rapidocr-onnxruntime); "
@@ -72,20 +88,78 @@ def _engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as exc:
         raise RapidUnavailableError(MESSAGES["missing"]) from exc
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, max_side_len=MAX_SIDE,
-                    print_verbose=False)
+    # The detector is handed a copy already brought to DETECT_PIXELS (`detect_lines`): a
+    # longest side of at most DETECT_PIXELS is no limit, and keeps it from resizing that
+    # copy again (its default, "min" at 736 px, enlarges every narrow receipt).
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, det_limit_type="max",
+                    det_limit_side_len=DETECT_PIXELS, print_verbose=False)
 
 
 def recognise_page_rapid(number: int, image: Image.Image, dpi: float) -> Page:
     """Positioned words (PDF points) of one greyscale page image read at `dpi`."""
-    grey = np.asarray(image.convert("L"))
-    lines, _ = _engine()(np.asarray(image.convert("RGB")), return_word_box=True)
+    grey = image if image.mode == "L" else image.convert("L")
+    pixels = np.asarray(grey)
     scale = 72.0 / dpi
     words: list[Word] = []
-    for line in lines or ():
-        words.extend(line_words(line, scale, blank_gaps(grey, line[0])))
+    for line in read_lines(_engine(), grey, pixels):
+        words.extend(line_words(line, scale, blank_gaps(pixels, line[0])))
     return Page(number=number, width=image.width * scale, height=image.height * scale,
                 words=words)
+
+
+def read_lines(engine: Any, image: Image.Image,
+               pixels: np.ndarray[Any, np.dtype[np.uint8]]) -> list[list[Any]]:
+    """RapidOCR's lines, [box, text, score, char boxes, chars, char scores], in pixels of
+    the greyscale `image`: found on a small copy, each read from the full-size `pixels`.
+
+    RapidOCR's own call detects and reads at one resolution, turns each line upright with
+    an angle classifier (upright pages need none: a line upside down is a page upside
+    down), and reads lines in batches padded to the widest: a price padded to the width
+    of the shop's address beside it costs the address's CPU.
+    """
+    boxes = detect_lines(engine, image)
+    if not boxes:
+        return []
+    crops = engine.get_crop_img_list(pixels, boxes)
+    read = [recognise_line(engine.text_rec, crop) for crop in crops]
+    lines = engine.cal_rec_boxes(crops, boxes, read)
+    return [[box.tolist(), *line] for box, line in zip(boxes, lines, strict=True)
+            if float(line[1]) >= engine.text_score]
+
+
+def detect_lines(engine: Any, image: Image.Image) -> list[Any]:
+    """The text lines' boxes (4 corners, float32, pixels of `image`), top to bottom.
+
+    The detector only tells text from paper, and its CPU and memory grow with the pixels
+    it sees (an A4 page at 4 Mpx peaked at over 1 GB): it sees a copy of at most
+    DETECT_PIXELS, and its boxes are scaled back to the page.
+    """
+    shrink = min(1.0, math.sqrt(DETECT_PIXELS / (image.width * image.height)))
+    size = (max(1, round(image.width * shrink)), max(1, round(image.height * shrink)))
+    small = image if shrink == 1.0 else image.resize(size, Image.Resampling.BOX)
+    found, _ = engine.text_det(np.repeat(np.asarray(small)[:, :, np.newaxis], 3, axis=2))
+    if found is None or len(found) == 0:
+        return []
+    boxes = np.asarray(found, dtype=np.float32)
+    boxes[:, :, 0] *= image.width / size[0]
+    boxes[:, :, 1] *= image.height / size[1]
+    return list(engine.sorted_boxes(boxes))
+
+
+def recognise_line(recogniser: Any, crop: np.ndarray[Any, np.dtype[np.uint8]]) -> Any:
+    """(text, score, character columns) of one greyscale line, read on its own.
+
+    RapidOCR reads lines six at a time, each padded to the widest of the six; alone, a
+    line is padded only to the recogniser's minimum (320 x 48 pixels, as it was trained:
+    read unpadded, short lines lost a point of the receipts' fields, bench/extraction.py).
+    """
+    _, height, width = recogniser.rec_image_shape
+    ratio = crop.shape[1] / max(1, crop.shape[0])
+    widest = max(width / height, ratio)
+    line = recogniser.resize_norm_img(np.repeat(crop[:, :, np.newaxis], 3, axis=2), widest)
+    scores = recogniser.session(line[np.newaxis])[0]
+    return recogniser.postprocess_op(scores, True, wh_ratio_list=[ratio],
+                                     max_wh_ratio=widest)[0]
 
 
 def line_words(line: Sequence[Any], scale: float,
@@ -178,6 +252,17 @@ def otsu_threshold(pixels: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
     mean_below = np.cumsum(share * np.arange(256))
     variance = (mean_below[-1] * below - mean_below) ** 2 / (below * (1 - below) + 1e-12)
     return int(np.argmax(variance))
+
+
+def release_freed_memory() -> None:
+    """Give the memory a page's reading freed back to the system.
+
+    glibc keeps freed heap memory resident for later: without this a reader child grows
+    by about 0.1 GB a receipt until it is recycled (`worker.RECYCLE_AFTER_BYTES`), with
+    it it stays near its models' size. A no-op where the C library has no malloc_trim.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def release_engine() -> None:
