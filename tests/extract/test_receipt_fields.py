@@ -400,3 +400,97 @@ def test_a_zero_tax_beside_an_unlabelled_total_proves_no_sum() -> None:
     total = read_document([Page(1, 595.0, 1400.0, words)], layer="ocr").fields["total_amount"]
     assert "net + tax = total" not in total.evidence
     assert total.value == "48.00" or total.confidence < SURE
+
+
+@pytest.mark.parametrize("text", [
+    "Total Sales (Inclusive of GST) :", "Total Sales (lnclusive GsT) RM", "Total RM Incl. of GST",
+    "Total Due (GST Inc):", "Gesamtbetrag inkl. MwSt.", "Total Sales (h.clusive cf GST)"])
+def test_a_tax_word_a_total_says_it_includes_labels_the_total(text: str) -> None:
+    """The tax word qualifies the total: the amount beside it is the total, never the tax."""
+    layout = build_layout([page_of([(40, 30, text), (300, 30, "11.50")])])
+    assert "total_amount" in layout.hits and "tax_amount" not in layout.hits
+    amount = next(c for c in all_candidates(layout)["amount"] if c.value == "11.50")
+    assert amount.labelled("total_amount") and not amount.labelled("tax_amount")
+
+
+@pytest.mark.parametrize("text", ["Total 6% GST", "TOTAL GST", "inkl. MwSt 19%"])
+def test_a_tax_word_no_inclusion_word_qualifies_stays_a_tax_label(text: str) -> None:
+    assert "tax_amount" in build_layout([page_of([(40, 30, text), (300, 30, "0.42")])]).hits
+
+
+# "Pay 20.00" under the sale's 19.20, over "Change 0.80": the cash handed over, by its sum.
+_HANDED = [(40, 30, "KING'S CONFECTIONERY S/B"), (40, 60, "French Loaf 8 x 2.40"),
+           (300, 60, "19.20"), (40, 80, "Rounding Adj"), (300, 80, "0.00"),
+           (40, 100, "ang"), (300, 100, "19.20"), (40, 120, "Pay"), (300, 120, "20.00"),
+           (40, 140, "Change"), (300, 140, "0.80")]
+
+
+def test_money_handed_over_is_known_by_the_change_under_it() -> None:
+    assert _amount_features(_HANDED, "20.00")["handed_over"] == 1.0
+    assert _amount_features(_HANDED, "19.20")["handed_over"] == 0.0
+    assert _amount_features(_HANDED, "19.20")["is_max_sale"] == 1.0
+    assert _reading(_HANDED)["total_amount"][0] == "19.20"
+
+
+def test_no_sum_without_a_sale_above_it_is_money_handed_over() -> None:
+    """A total that happens to equal an amount below it plus the change is still the sale."""
+    rows = [(40, 30, "SHOP"), (40, 60, "Total"), (300, 60, "20.00"), (40, 80, "Cash"),
+            (300, 80, "50.00"), (40, 100, "Change"), (300, 100, "30.00")]
+    assert _amount_features(rows, "20.00")["handed_over"] == 0.0
+
+
+def test_cash_less_change_is_no_net_and_tax_of_a_total() -> None:
+    """"CASH 52.00" is "CHONGE 40.50" (a misread change) plus the 11.50 sale: arithmetic that
+    holds, but no net + tax = total; the total stays the labelled 11.50."""
+    rows = [(40, 30, "99 SPEED MART S/B"), (40, 60, "CRISPI ROLL"), (300, 60, "6.85"),
+            (40, 80, "H/COVER NOT"), (300, 80, "4.65"),
+            (40, 100, "Total Sales (inclusive GsT) RM"), (300, 100, "11.50"),
+            (40, 120, "CASH RM"), (300, 120, "52.00"), (40, 140, "CHONGE RM"),
+            (300, 140, "40.50")]
+    fields = read_document([page_of(rows)], layer="ocr").fields
+    assert fields["total_amount"].value == "11.50"
+    assert "(net + tax = total)" not in fields["total_amount"].evidence
+
+
+def test_words_ocr_glued_in_a_letterhead_are_cut_at_trade_words() -> None:
+    names = _names_of(_ocr_line(30, [(40, "SANYUSTATIONERYSHOP")])
+                      + _ocr_line(60, [(40, "VIVOPACMARKETINGSDN"), (240, "BHD")]))
+    assert "SANYU STATIONERY SHOP" in names
+    assert "VIVOPAC MARKETING SDN BHD" in names
+
+
+@pytest.mark.parametrize("word", ["BOOKSTORES", "HYPERMARKETS", "CONFECTIONERY",
+                                  "AIKHUATHARDMARE"])
+def test_a_long_word_no_trade_word_cuts_cleanly_stays_whole(word: str) -> None:
+    assert word in _names_of(_ocr_line(30, [(40, word)]))
+
+
+def test_a_text_layers_long_words_are_never_cut() -> None:
+    assert "SANYUSTATIONERYSHOP" in _names_of(_ocr_line(30, [(40, "SANYUSTATIONERYSHOP")],
+                                                        confidence=1.0))
+
+
+def test_a_lone_letter_a_little_apart_still_joins_its_word() -> None:
+    """"BA K ERIES": a single letter stands up to three tenths of the height from its word."""
+    names = _names_of(_ocr_line(30, [(40, "BA"), (65, "K"), (80, "ERIES"), (140, "SDN"),
+                                     (180, "BHD")]))
+    assert "BAKERIES SDN BHD" in names
+
+
+def test_only_the_amount_right_over_the_change_can_be_money_handed_over() -> None:
+    """"SUBTOTAL 53.60 / CASH 100.00 / CHANGE 46.40": 53.60 less the change is an item's
+    7.20 by chance; the cash, printed between, is what was handed over."""
+    rows = [(40, 30, "LITTLE CRAVINGS SDN BHD"), (40, 60, "CHEE CHEONG FUN"),
+            (300, 60, "RM7.20"), (40, 80, "SUBTOTAL"), (300, 80, "RM53.60"),
+            (40, 100, "CASH"), (300, 100, "RM100.00"), (40, 120, "CHANGE"),
+            (300, 120, "RM46.40")]
+    assert _amount_features(rows, "53.60")["handed_over"] == 0.0
+
+
+def test_a_total_chosen_that_is_money_handed_over_moves_to_the_sale() -> None:
+    rows = [(40, 30, "SANJUNG REALITI SDN. BHD."), (40, 60, "Pay parking ticket"),
+            (300, 60, "1.50 RM"), (40, 80, "Total amount"), (300, 80, "1.50 RM"),
+            (40, 100, "Accepted total"), (300, 100, "2.00 RM"), (40, 120, "Change"),
+            (300, 120, "0.50 RM")]
+    assert _amount_features(rows, "2.00")["handed_over"] == 1.0
+    assert _reading(rows)["total_amount"][0] == "1.50"

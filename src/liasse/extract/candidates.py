@@ -35,7 +35,7 @@ from liasse.extract.fields.dates import (
     without_glued_time,
 )
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
-from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS
+from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS, TRADE_WORDS
 from liasse.extract.fields.numbers import CURRENCY_MARKS, find_amounts, find_rate
 
 _LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
@@ -462,7 +462,8 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     # built once, so each candidate's arithmetic is a set lookup.
     sums = {big + other for big in top if big > 0 for other in positive if other != big}
     parts = {big - other for big in top for other in positive if big - other > 0}
-    paid = [_payment_side(candidate) for candidate in candidates]
+    handed_over = _handed_over(candidates)
+    paid = [_payment_side(candidate) or id(candidate) in handed_over for candidate in candidates]
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
                    if not side}, reverse=True)
@@ -475,6 +476,7 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     for candidate, side in zip(candidates, paid, strict=True):
         value = Decimal(candidate.value)
         features = candidate.features
+        features["handed_over"] = float(id(candidate) in handed_over)
         features["is_max_sale"] = float(bool(sale) and value == sale[0] and not side)
         features["rank_sale"] = sale_rank.get(value, len(sale)) / 10
         features["is_max"] = float(bool(values) and value == values[0])
@@ -487,6 +489,47 @@ def _amount_relations(candidates: list[Candidate]) -> None:
             and any(given - value in handed for given in handed if given > value))
         features["tax_of_other"] = float(value > 0 and rates.tax_of_other(value))
         features["net_of_other"] = float(value > 0 and rates.net_of_other(value))
+
+
+# The labels of the change a till gives back ("Change 0.80", "Rendu 5,00"), among the
+# payment words: the change tells the money handed over from the sale.
+_CHANGE_WORDS = frozenset({"change", "rendu", "monnaie", "ruckgeld", "wechselgeld", "cambio",
+                           "vuelto", "wisselgeld", "resto"})
+
+
+def _gives_change(candidate: Candidate) -> bool:
+    label = candidate.label
+    return candidate.labelled("payment_line") and label is not None \
+        and any(token in _CHANGE_WORDS for tokens in label.tokens for token in tokens)
+
+
+def _handed_over(candidates: list[Candidate]) -> set[int]:
+    """The money handed over, known by its arithmetic when its label is not ("Pay 20.00",
+    "Received 150.00", "Accepted total 2.00"): the amount printed right over the change
+    (on the last line above it that holds one), with a sale amount above it, that is the
+    sale plus the change to the cent. Left unknown, it passed for the total: the page's
+    largest amount, and a sum of two."""
+    changes = [c for c in candidates if _gives_change(c) and Decimal(c.value) > 0]
+    if not changes:
+        return set()
+    sales = [c for c in candidates if not _payment_side(c) and Decimal(c.value) > 0]
+    by_value: dict[Decimal, list[Candidate]] = {}
+    for sale in sales:
+        by_value.setdefault(Decimal(sale.value), []).append(sale)
+    found: set[int] = set()
+    for change in changes:
+        where = (change.segment.page, change.segment.line)
+        above = [c.segment.line for c in candidates if c.segment.page == where[0]
+                 and c.segment.line < where[1]]
+        for given in sales:
+            if not above or (given.segment.page, given.segment.line) != (where[0], max(above)):
+                continue
+            rest = Decimal(given.value) - Decimal(change.value)
+            if any(sale.segment.page == given.segment.page
+                   and sale.segment.line < given.segment.line
+                   for sale in by_value.get(rest, [])):
+                found.add(id(given))
+    return found
 
 
 _RATE_GAP = Decimal("0.02")  # how far from a rate's exact result a printed amount may be
@@ -963,6 +1006,9 @@ def _spaced_out(line: Line, order: int) -> bool:
 # too short to be a word of a name on its own is joined.
 _SPLIT_GAP_SHARE = 0.25
 _SPLIT_PIECE = 2
+# A single letter stands a little further from the rest of its word ("BA K ERIES"): on the
+# real receipts no lone letter that close was a word of its own.
+_SPLIT_LETTER_GAP_SHARE = 0.3
 
 
 def _rejoined(segment: Segment) -> str:
@@ -977,13 +1023,56 @@ def _rejoined(segment: Segment) -> str:
     parts = [words[0].text]
     for left, right in pairwise(words):
         height = min(left.y1 - left.y0, right.y1 - right.y0)
-        close = right.x0 - left.x1 < _SPLIT_GAP_SHARE * height
-        piece = min(_letters(left.text), _letters(right.text)) <= _SPLIT_PIECE
-        if close and piece and left.text[-1:].isalpha() and right.text[:1].isalpha():
+        piece = min(_letters(left.text), _letters(right.text))
+        share = _SPLIT_LETTER_GAP_SHARE if piece == 1 else _SPLIT_GAP_SHARE
+        close = right.x0 - left.x1 < share * height
+        if close and piece <= _SPLIT_PIECE and left.text[-1:].isalpha() \
+                and right.text[:1].isalpha():
             parts[-1] += right.text
         else:
             parts.append(right.text)
-    return " ".join(parts)
+    return " ".join(_split_glued(part) for part in parts)
+
+
+_TRADE_WORDS = sorted(TRADE_WORDS, key=len, reverse=True)
+_GLUED_LETTERS = 12  # a word in capitals this long may be several OCR glued together
+_KEPT_PIECE = 3  # letters of the least piece left beside a trade word (a brand, "SANYU")
+
+
+@lru_cache(maxsize=1 << 12)
+def _split_glued(token: str) -> str:
+    """A word in capitals that OCR glued from several ("SANYUSTATIONERYSHOP"), cut where
+    the words of shop and company names stand inside it ("SANYU STATIONERY SHOP"); a word
+    that no such cut leaves in pieces of three letters or more stays whole."""
+    letters = token.rstrip(".,")
+    if len(letters) < _GLUED_LETTERS or not letters.isalpha() or not letters.isupper() \
+            or letters in TRADE_WORDS:
+        return token
+    pieces = _trade_pieces(letters)
+    return " ".join(pieces) + token[len(letters):] if pieces else token
+
+
+def _trade_pieces(letters: str) -> list[str] | None:
+    """`letters` as trade words and pieces of three letters or more, around the longest
+    trade word that leaves such pieces; None when no trade word does."""
+    for word in _TRADE_WORDS:
+        at = letters.find(word)
+        if at < 0:
+            continue
+        before, after = letters[:at], letters[at + len(word):]
+        sides = [_piece(before), _piece(after)]
+        if all(side is not None for side in sides):
+            return [*(sides[0] or []), word, *(sides[1] or [])]
+    return None
+
+
+def _piece(letters: str) -> list[str] | None:
+    if not letters:
+        return []
+    if letters in TRADE_WORDS:
+        return [letters]
+    found = _trade_pieces(letters) if len(letters) > _KEPT_PIECE else None
+    return found or ([letters] if len(letters) >= _KEPT_PIECE else None)
 
 
 def _letters(text: str) -> int:

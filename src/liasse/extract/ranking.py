@@ -415,6 +415,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks) \
         or _totals_row(scored, picks, candidates.get("amount", []))
+    if _handed_over_chosen(scored, picks):
+        consistent = False  # the sum that held was the cash: sale plus change
     if _after_rounding(scored, picks, candidates.get("amount", [])):
         consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
@@ -585,6 +587,30 @@ def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
     return False
 
 
+def _handed_over_chosen(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
+    """The chosen total is the money handed over, its arithmetic says (the sale above it
+    plus the change under it: `candidates._handed_over`): the total is the best value that
+    is not. True when the total was moved."""
+    ranked = scored.get("total_amount")
+    if ranked is None or not ranked.values \
+            or not ranked.values[picks["total_amount"]][2].features.get("handed_over"):
+        return False
+    others = [index for index, (_, _, candidate) in enumerate(ranked.values)
+              if not candidate.features.get("handed_over")]
+    if not others:
+        return False
+    picks["total_amount"] = others[0]
+    return True
+
+
+def _paid_over(candidate: Candidate) -> bool:
+    """Money handed over, given back or rounded away ("CASH 52.00", "CHANGE 40.50"): the
+    cash less the change is the sale, an arithmetic that holds but says no net + tax."""
+    paid = candidate.labelled("payment_line") or candidate.labelled("rounding") \
+        or bool(candidate.features.get("handed_over"))
+    return paid and not candidate.labelled("total_amount")
+
+
 def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """Prefer net + tax = total among the best few values of each; True when one holds."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
@@ -596,6 +622,7 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
         for j, (tax, p_tax, tax_at) in enumerate(lists[1]):
             for k, (total, p_total, total_at) in enumerate(lists[2]):
                 if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
+                        or any(_paid_over(at) for at in (net_at, tax_at, total_at)) \
                         or not _plausible_tax(tax, tax_at, total_at) \
                         or _labelled_otherwise(net_at, "net_amount") \
                         or _labelled_otherwise(tax_at, "tax_amount") \

@@ -150,11 +150,42 @@ def build_layout(pages: list[Page]) -> Layout:
     hits: dict[str, list[LabelHit]] = {}
     for line in lines:
         for segment in line.segments:
-            for hit in _labels_in(segment):
+            found = list(_labels_in(segment))
+            for before, hit in zip([None, *found], found, strict=False):
                 if hit.label.role in _STANDALONE_ROLES and not hit.stands_alone:
                     continue  # "client" or "an" inside a sentence is not a "Bill to" block
+                if _qualifies_sum(before, hit):
+                    continue  # "Total Sales (Inclusive of GST)": the total's label, no tax's
                 hits.setdefault(hit.label.role, []).append(hit)
     return Layout(pages=pages, lines=lines, hits=hits)
+
+
+_SUM_ROLES = frozenset({"total_amount", "net_amount"})
+_INCLUSION_WORDS = frozenset({"incl", "inc", "including", "inclusive", "included", "includes",
+                              "include", "inkl", "inklusive", "inclus", "incluse", "compris",
+                              "with", "avec", "mit"})
+_INCLUSION_GAP = 3  # words between a sum's label and the tax word it says it includes
+
+
+def _qualifies_sum(before: LabelHit | None, hit: LabelHit) -> bool:
+    """A tax word that a sum's label says it includes ("Total Sales (Inclusive of GST)",
+    "Gesamtbetrag inkl. MwSt.", "Total Due (GST Inc)"): it qualifies that sum, and labels
+    no tax of its own. Without an inclusion word between or after ("Total 6% GST") the tax
+    word stays a label. OCR's slips in the inclusion word ("lnclusive", "h.clusive") count.
+    """
+    if before is None or hit.label.role != "tax_amount" or before.label.role not in _SUM_ROLES:
+        return False
+    between = [token for tokens in hit.segment.tokens[before.end:hit.start] for token in tokens]
+    after = [token for tokens in hit.segment.tokens[hit.end:hit.end + 1] for token in tokens]
+    if hit.start - before.end > _INCLUSION_GAP:
+        return False
+    return any(_inclusion(token) for token in between) \
+        or any(_inclusion(token) for token in after)
+
+
+def _inclusion(token: str) -> bool:
+    return token in _INCLUSION_WORDS or "clus" in token \
+        or token.startswith(("incl", "lncl", "inkl", "1ncl"))
 
 
 def _group_lines(words: list[Word]) -> list[list[Word]]:

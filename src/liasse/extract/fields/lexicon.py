@@ -287,6 +287,23 @@ LEGAL_FORMS: tuple[str, ...] = (
     "Pte", "Pte Ltd", "SAU", "S.A.S.", "S.A.", "GmbH & Co. KG", "Co", "Co.",
 )
 
+# Words shop and company names are made of, in capitals (English, Malay, French, German):
+# OCR glues a letterhead's words together ("SANYUSTATIONERYSHOP", "VIVOPACMARKETINGSDN"),
+# and these are where it is cut again (`candidates._split_glued`).
+TRADE_WORDS: tuple[str, ...] = (
+    "SHOP", "STORE", "STORES", "STATIONERY", "STATIONERS", "MARKETING", "TRADING", "TRADERS",
+    "ENTERPRISE", "ENTERPRISES", "HOLDINGS", "INDUSTRIES", "INTERNATIONAL", "RESTAURANT",
+    "BAKERY", "BAKERIES", "CAFE", "HARDWARE", "ELECTRICAL", "ELECTRONICS", "SUPPLIES",
+    "SUPPLY", "SERVICES", "SERVICE", "CENTRE", "CENTER", "SUPERMARKET", "HYPERMARKET",
+    "MINIMARKET", "PHARMACY", "KITCHEN", "FOODS", "BOOKSTORE", "BOOKS", "MOTORS", "PETROL",
+    "STATION", "GROUP", "COMPANY", "CORPORATION", "RETAIL", "MART", "HOUSE", "NOODLE",
+    "SEAFOOD", "CONFECTIONERY", "AGENCY", "HOTEL", "PARKING", "BEAUTY", "HEALTH",
+    "FURNITURE", "TEXTILE", "FASHION", "GIFTS", "COMPUTER", "PRINTING", "OPTICAL", "CLINIC",
+    "MEDICAL", "EXPRESS", "PERNIAGAAN", "SYARIKAT", "KEDAI", "RESTORAN", "SDN", "BHD",
+    "LIMITED", "BOULANGERIE", "PATISSERIE", "PHARMACIE", "LIBRAIRIE", "EPICERIE", "BUCHHANDLUNG",
+    "BAECKEREI", "APOTHEKE", "HANDEL",
+)
+
 # Words of the labels of a date that is not the document's own: a card's or a voucher's
 # expiry, an offer's validity, a food's best-before ("Date d'expiration", "valable
 # jusqu'au", "gültig bis", "Ablaufdatum", "best before"). OCR garbles them past the exact
