@@ -65,11 +65,13 @@ OCR_ENGINES: tuple[OcrEngine, ...] = ("tesseract", "rapidocr")
 # Measured on all 317 real receipts and scans, cross-validated by source, each engine with a
 # ranker fitted on its own words (bench/extraction.py --only-real --ocr-engine E, 2026-12-04):
 # RapidOCR reads 82.4 % of their labelled fields right against 69.6 % for Tesseract, with no
-# wrong value at >= 0.85 for either, at about 1.3 times Tesseract's CPU per page (1.9 s
-# against 1.5 s, --only-ocr-engines). The shipped ranker and its calibration are fitted on
-# RapidOCR's words (scripts/train_extractor.py reads scans with this default): a workspace
-# that selects Tesseract gets values ranked right less often and confidences calibrated on
-# the other engine's words, so retrain with --ocr-engine tesseract before relying on them.
+# wrong value at >= 0.85 for either. Since it detects on a 1 Mpx copy (2026-12-06) a 2-page
+# A4 scan costs 4.3 s CPU a page against 1.6 s for a bare tesseract call (--only-ocr-timing;
+# the receipts' per-page comparison, --only-ocr-engines, was not re-run). The shipped ranker
+# and its calibration are fitted on RapidOCR's words (scripts/train_extractor.py reads scans
+# with this default): a workspace that selects Tesseract gets values ranked right less often
+# and confidences calibrated on the other engine's words, so retrain with --ocr-engine
+# tesseract before relying on them.
 DEFAULT_ENGINE: OcrEngine = "rapidocr"
 OCR_DPI = 300
 # 25 Mpx is an A3 page at 300 dpi with room to spare; greyscale, so about 25 MB per page.
