@@ -162,3 +162,18 @@ def test_a_parse_that_hangs_is_stopped_at_the_time_limit() -> None:
             worker.run(int, "not a number", seconds=10)
     finally:
         worker.close()
+
+
+def test_an_ocr_failure_is_one_line_without_the_engines_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import liasse.extract.ocr as ocr
+
+    def failing(request: object) -> None:
+        raise RuntimeError('Traceback (most recent call last):\n  File "/venv/lib/infer.py",'
+                           ' line 196, in __call__\n    return self.session.run()\n'
+                           "RuntimeException: Status Message: std::bad_alloc\n")
+
+    monkeypatch.setattr(ocr, "run_ocr", failing)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    result = extract_document(png, file="scan.png", options=IN_PROCESS)
+    assert result.errors == ["OCR failed: RuntimeException: Status Message: std::bad_alloc"]

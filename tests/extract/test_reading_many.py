@@ -4,12 +4,11 @@ the store (its start-up is what a user waits for on one file)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from liasse.app.reading import read_file, read_files, reading_options
 from liasse.samples.corpus import generate
+from processes import python_lines
 
 
 def test_many_files_come_back_in_order_and_match_one_by_one(tmp_path: Path) -> None:
@@ -32,8 +31,7 @@ def test_reading_without_a_workspace_imports_neither_store_nor_pdf_writer() -> N
     probe = ("import sys, liasse.app.reading; "
              "print(sorted({m.split('.')[0] if not m.startswith('liasse.') else "
              "'.'.join(m.split('.')[:2]) for m in sys.modules}))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True).stdout
+    loaded = "\n".join(python_lines(probe))
     for heavy in ("liasse.store", "sqlalchemy", "pypdf", "numpy", "sklearn"):
         assert f"'{heavy}'" not in loaded
 
@@ -50,8 +48,7 @@ def test_the_parent_gets_fields_without_importing_the_reader(tmp_path: Path) -> 
              "print(result.fields['total_amount'].value); "
              "print(sorted(m for m in sys.modules if m == 'numpy' or "
              "m.startswith(('liasse.extract.fields', 'liasse.extract.ranking'))))")
-    lines = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
+    lines = python_lines(probe)
     assert lines[0] == document.truth["total_amount"]
     assert lines[1] == "[]"
 
@@ -65,7 +62,5 @@ def test_a_batch_without_pdf_or_image_starts_no_reader_child(tmp_path: Path) -> 
              f"results = list(read_files([Path(p) for p in {list(map(str, paths))!r}], "
              "reading_options())); pool = shared_worker(); "
              "print(len(results), threading.active_count(), pool._unused == pool._all)")
-    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, timeout=120)
     # No thread starting a child, and every child of the pool still unstarted.
-    assert ran.stdout.split() == ["2", "1", "True"]
+    assert " ".join(python_lines(probe)).split() == ["2", "1", "True"]

@@ -346,8 +346,15 @@ def _ocr(data: bytes, suffix: str, options: ExtractOptions, draft: _Draft) -> li
             return run_ocr(request)
         return shared_worker().run(run_ocr, request, seconds=options.ocr_time_limit_seconds)
     except Exception as exc:  # OCR is an outside program: its failure is this file's error
-        draft.errors.append(MESSAGES["ocr_failed"].format(detail=exc))
+        draft.errors.append(MESSAGES["ocr_failed"].format(detail=_last_line(exc)))
         return []
+
+
+def _last_line(exc: Exception) -> str:
+    """The cause an engine's error ends with: ONNX Runtime puts a whole Python traceback,
+    with the install's paths, in its message, and a bookkeeper reads one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def _read_fields(pages: list[Page], options: ExtractOptions, draft: _Draft) -> None:
