@@ -19,7 +19,9 @@ from liasse.extract.fields.lexicon import LEGAL_FORMS
 from liasse.extract.layout import Page
 from liasse.extract.ranking import RankerModel, choose, shipped_model
 from liasse.extract.training import _pessimistic
+from liasse.samples.corpus import generate
 from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_available, corpus_documents
+from processes import python_lines
 
 needs_corpus = pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")
 
@@ -162,7 +164,7 @@ def test_the_text_layer_is_read_with_its_own_weights_and_ocr_with_the_shared_one
     assert set(model.text_fields) == set(model.fields)
     assert any(not np.allclose(model.text_fields[name].weights, model.fields[name].weights)
                for name in model.fields)
-    flipped = {name: replace(field_model, weights=-field_model.weights)
+    flipped = {name: replace(field_model, weights=tuple(-w for w in field_model.weights))
                for name, field_model in model.fields.items()}
     mixed = replace(model, text_fields=flipped)
     layout = build_layout([page_of([(330, 400, "Total TTC"), (480, 400, "1 500,00 €"),
@@ -170,8 +172,8 @@ def test_the_text_layer_is_read_with_its_own_weights_and_ocr_with_the_shared_one
     candidates = all_candidates(layout)
     assert choose(mixed, candidates, layer="ocr")["total_amount"].value == "1500.00"
     assert choose(mixed, candidates, layer="text")["total_amount"].value != "1500.00"
-    assert RankerModel.from_json(mixed.to_json()).layer_fields("text")["total_amount"] \
-        .weights.tolist() == pytest.approx((-model.fields["total_amount"].weights).tolist())
+    assert list(RankerModel.from_json(mixed.to_json()).layer_fields("text")["total_amount"]
+                .weights) == pytest.approx([-w for w in model.fields["total_amount"].weights])
 
 
 def test_a_calibration_level_few_documents_support_never_reaches_sure() -> None:
@@ -773,3 +775,62 @@ def test_a_number_sign_under_the_title_line_is_a_labelled_invoice_number() -> No
     assert evidence_class("invoice_number", untitled, False, "text") != "labelled"
     client = number((220, 20, "Facture du 29/01/2021"), (220, 35, "N° client : 1234567890"))
     assert evidence_class("invoice_number", client, False, "text") != "labelled"
+
+
+def test_the_calibration_maps_a_share_as_numpy_interp_does_to_the_last_bit() -> None:
+    """Reading a document never imports numpy: the isotonic map is interpolated by hand,
+    with numpy's own operations (below, on and above every knot, and between them)."""
+    from liasse.extract.ranking import Calibration
+
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        xs = tuple(sorted({round(float(x), 6) for x in rng.uniform(0, 1, rng.integers(1, 15))}))
+        ys = tuple(sorted(round(float(y), 6) for y in rng.uniform(0, 1, len(xs))))
+        calibrate = Calibration(xs, ys)
+        for share in [*rng.uniform(-0.1, 1.1, 40).tolist(), *xs, 0.0, 1.0]:
+            assert calibrate(share) == float(np.interp(share, xs, ys))
+    assert Calibration((), ())(0.5) == 0.0
+
+
+def test_scores_without_numpy_match_the_matrix_scores_and_pick_the_same_values() -> None:
+    """A document's candidates are scored from their own features (only those they set);
+    the training scores the same candidates as one matrix with numpy: the same scores to
+    rounding, so the same values, the same evidence and the same confidence."""
+    from liasse.extract.ranking import FIELD_KINDS, feature_matrix
+
+    model = shipped_model()
+    candidates = all_candidates(build_layout([page_of([
+        (40, 20, "ACME SARL"), (40, 35, "12 rue des Lilas 75011 Paris"),
+        (330, 60, "Facture N° FA-2026-0042"), (330, 75, "Date : 03/04/2026"),
+        (330, 90, "Échéance : 03/05/2026"), (330, 400, "Total HT"), (480, 400, "100,00 €"),
+        (330, 415, "TVA 20 %"), (480, 415, "20,00 €"), (330, 430, "Total TTC"),
+        (480, 430, "120,00 €")])]))
+    features = model.fields["total_amount"].features
+    matrices = {kind: feature_matrix(found, features) for kind, found in candidates.items()}
+    for name, kind in FIELD_KINDS.items():
+        plain = model.fields[name].logits(candidates[kind])
+        matrix = model.fields[name].logits(candidates[kind], matrices[kind])
+        assert plain == pytest.approx(matrix, rel=1e-12, abs=1e-12)
+    for layer in ("text", "ocr"):
+        alone, together = choose(model, candidates, layer=layer), \
+            choose(model, candidates, matrices, layer=layer)
+        assert {name: (c.value, round(c.confidence, 9), c.evidence)
+                for name, c in alone.items()} == {
+            name: (c.value, round(c.confidence, 9), c.evidence)
+            for name, c in together.items()}
+    assert alone["total_amount"].value == "120.00"
+
+
+def test_a_reader_child_reads_a_pdf_without_importing_numpy(tmp_path: Path) -> None:
+    """numpy costs a reader process more CPU to import than reading several PDFs; only
+    OCR and training need it."""
+    document = next(d for d in generate(8, 5, scans=False) if d.suffix == ".pdf")
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(document.data)
+    probe = ("import sys; from pathlib import Path; "
+             "from liasse.extract.cascade import ExtractOptions, extract_document, "
+             "prepare_reader; prepare_reader(None); "
+             f"result = extract_document(Path({str(path)!r}).read_bytes(), file='x.pdf', "
+             "options=ExtractOptions(use_einvoice=False, time_limit_seconds=0)); "
+             "print(result.fields['total_amount'].value, 'numpy' in sys.modules)")
+    assert python_lines(probe) == [f"{document.truth['total_amount']} False"]

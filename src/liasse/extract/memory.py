@@ -60,7 +60,6 @@ from liasse.extract.memory_marks import (
     name_likeness,
 )
 from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
-from liasse.extract.training import same_value as labelled_value
 
 SURE = 0.85
 # Several consistent confirmations at the same anchor.
@@ -371,6 +370,9 @@ def same_value(name: str, left: str | None, right: str | None) -> bool:
     """The labels' rule, and identifiers alike whatever their spacing ("FR 34 999…")."""
     if name in IDENTIFIER_FIELDS and left is not None and right is not None:
         return compact(left) == compact(right)
+    # Deferred: training imports numpy, which reading a document never needs otherwise.
+    from liasse.extract.training import same_value as labelled_value
+
     return labelled_value(name, left, right)
 
 

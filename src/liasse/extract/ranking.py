@@ -3,8 +3,9 @@
 The model is one logistic regression per field over the candidates' features
 (`extract.candidates`), trained by `scripts/train_extractor.py` on the real corpus and the
 generated one, and shipped as `extract/data/ranker.json`: weights a person can read, no
-pickle, nothing downloaded. Only numpy runs here; scikit-learn is needed to train, not to
-read.
+pickle, nothing downloaded. scikit-learn is needed to train, not to read; numpy only to
+score many documents at once (training, benches): reading one document scores its
+candidates in plain Python, so that a reader process never imports numpy.
 
 Confidence is the calibrated probability that the chosen value is right: an isotonic map,
 fitted out of fold (the documents it maps were scored by a model that had not seen their
@@ -16,18 +17,27 @@ that holds is independent evidence.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from liasse.extract.candidates import Candidate
 from liasse.extract.fields.geometry import normalise
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Matrix = np.ndarray[Any, np.dtype[np.float64]]
+    # A model's per-feature numbers: tuples as read from the shipped file, numpy arrays
+    # as training fits them.
+    Vector = tuple[float, ...] | Matrix
+    Matrices = dict[str, Matrix]
 
 FIELD_KINDS: dict[str, str] = {
     "supplier_name": "name",
@@ -72,22 +82,44 @@ class Calibration:
     y: tuple[float, ...]
 
     def __call__(self, share: float) -> float:
-        if not self.x:
+        """`numpy.interp(share, x, y)`, step for step (the same float operations, so the
+        same result to the last bit), without numpy."""
+        xs, ys = self.x, self.y
+        if not xs:
             return 0.0
-        return float(np.interp(share, self.x, self.y))
+        if share < xs[0]:
+            return ys[0]
+        if share >= xs[-1]:
+            return ys[-1]
+        at = bisect_right(xs, share) - 1
+        if xs[at] == share:
+            return ys[at]
+        slope = (ys[at + 1] - ys[at]) / (xs[at + 1] - xs[at])
+        return slope * (share - xs[at]) + ys[at]
 
 
-def feature_matrix(candidates: list[Candidate],
-                   features: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.float64]]:
+def feature_matrix(candidates: list[Candidate], features: tuple[str, ...]) -> Matrix:
     """The candidates' features as rows, in the order of `features` (absent ones are 0)."""
-    rows = np.zeros((len(candidates), len(features)))
-    index = {name: column for column, name in enumerate(features)}
+    # Deferred: numpy for the callers that score many documents at once (training).
+    import numpy as np
+
+    # Filled as one Python list and converted once: numpy's item assignment costs more
+    # than the work, for the few dozen features each of a page's candidates sets.
+    index = _feature_index(features)
+    width = len(features)
+    flat = [0.0] * (len(candidates) * width)
     for row, candidate in enumerate(candidates):
+        start = row * width
         for name, value in candidate.features.items():
             column = index.get(name)
             if column is not None:
-                rows[row, column] = value
-    return rows
+                flat[start + column] = value
+    return np.array(flat, dtype=np.float64).reshape(len(candidates), width)
+
+
+@lru_cache(maxsize=16)
+def _feature_index(features: tuple[str, ...]) -> dict[str, int]:
+    return {name: column for column, name in enumerate(features)}
 
 
 _DIRECTION_WORDS = {"same": "after", "left": "right of", "above": "under"}
@@ -107,30 +139,59 @@ def feature_words(feature: str) -> str:
 @dataclass(frozen=True)
 class FieldModel:
     features: tuple[str, ...]
-    mean: np.ndarray[Any, np.dtype[np.float64]]
-    scale: np.ndarray[Any, np.dtype[np.float64]]
-    weights: np.ndarray[Any, np.dtype[np.float64]]
+    mean: Vector
+    scale: Vector
+    weights: Vector
     intercept: float
     calibration: dict[str, Calibration]  # by `calibration_key`; a missing key means 0
 
-    def matrix(self, candidates: list[Candidate]) -> np.ndarray[Any, np.dtype[np.float64]]:
-        raw = feature_matrix(candidates, self.features)
-        return np.asarray((raw - self.mean) / self.scale, dtype=np.float64)
+    def logits(self, candidates: list[Candidate], raw: Matrix | None = None) -> list[float]:
+        """One score per candidate; `raw` is their feature matrix when already built (the
+        training's matrices, scored with numpy), else each is scored from its features."""
+        if raw is None or not candidates:
+            return [self.logit(candidate) for candidate in candidates]
+        # Deferred: numpy is there already, since the caller built `raw` with it.
+        import numpy as np
 
-    def logits(self, candidates: list[Candidate],
-               raw: np.ndarray[Any, np.dtype[np.float64]] | None = None,
-               ) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """One score per candidate; `raw` is their feature matrix when already built."""
-        if not candidates:
-            return np.zeros(0)
-        if raw is None:
-            raw = feature_matrix(candidates, self.features)
-        return np.asarray(((raw - self.mean) / self.scale) @ self.weights + self.intercept)
+        scores = ((raw - np.asarray(self.mean)) / np.asarray(self.scale)) \
+            @ np.asarray(self.weights) + self.intercept
+        return [float(score) for score in scores]
+
+    def logit(self, candidate: Candidate) -> float:
+        """The candidate's score, the standardised features' weighted sum, in plain Python:
+        a page's candidates set a few dozen of the model's features, and every feature
+        left at 0 adds the same term to every candidate (`_absent_score`), so only the
+        features a candidate sets are looked at."""
+        terms = self._terms
+        score = self.intercept + self._absent_score
+        for name, value in candidate.features.items():
+            term = terms.get(name)
+            if term is not None:
+                mean, scale, weight, absent = term
+                score += ((value - mean) / scale) * weight - absent
+        return score
+
+    @cached_property
+    def _terms(self) -> dict[str, tuple[float, float, float, float]]:
+        """Each feature's mean, scale, weight, and its term when the feature is 0."""
+        return {name: (float(mean), float(scale), float(weight),
+                       ((0.0 - float(mean)) / float(scale)) * float(weight))
+                for name, mean, scale, weight in zip(self.features, self.mean, self.scale,
+                                                     self.weights, strict=True)}
+
+    @cached_property
+    def _absent_score(self) -> float:
+        return sum(term[3] for term in self._terms.values())
 
     def reasons(self, candidate: Candidate, count: int = 3) -> str:
         """The features that pushed this candidate up the most, in words for the evidence."""
-        contributions = self.matrix([candidate])[0] * self.weights
-        order = np.argsort(-contributions)[:count]
+        # Every feature's own term, a feature left at 0 included (one the training found
+        # usually set, and weighed against, pushes up by its absence).
+        values = candidate.features
+        contributions = [((values.get(name, 0.0) - mean) / scale) * weight
+                         for name, (mean, scale, weight, _) in self._terms.items()]
+        order = heapq.nsmallest(count, range(len(contributions)),
+                                key=lambda index: -contributions[index])
         return ", ".join(feature_words(self.features[i]) for i in order if contributions[i] > 0)
 
 
@@ -174,8 +235,9 @@ def _fields_from_json(raw: dict[str, Any]) -> dict[str, FieldModel]:
         calibration = {key: Calibration(tuple(points[0]), tuple(points[1]))
                        for key, points in spec["calibration"].items()}
         fields[name] = FieldModel(
-            features=tuple(spec["features"]), mean=np.array(spec["mean"]),
-            scale=np.array(spec["scale"]), weights=np.array(spec["weights"]),
+            features=tuple(spec["features"]), mean=tuple(map(float, spec["mean"])),
+            scale=tuple(map(float, spec["scale"])),
+            weights=tuple(map(float, spec["weights"])),
             intercept=float(spec["intercept"]), calibration=calibration)
     return fields
 
@@ -189,7 +251,7 @@ def _fields_to_json(fields: dict[str, FieldModel]) -> dict[str, Any]:
             for name, model in fields.items()}
 
 
-def _rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float]:
+def _rounded(values: Vector) -> list[float]:
     return [round(float(value), 6) for value in values]
 
 
@@ -223,9 +285,6 @@ class _Scored:
     """A field's distinct values, best first, each with its best occurrence and its share."""
 
     values: list[tuple[str, float, Candidate]]  # value, probability, best occurrence
-
-
-Matrices = dict[str, np.ndarray[Any, np.dtype[np.float64]]]
 
 
 # Independent evidence that a field's chosen value is what it seems: a value with it is
@@ -450,12 +509,10 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     return choices
 
 
-def _score(model: FieldModel, candidates: list[Candidate],
-           raw: np.ndarray[Any, np.dtype[np.float64]] | None) -> _Scored:
-    logits = model.logits(candidates, raw)
+def _score(model: FieldModel, candidates: list[Candidate], raw: Matrix | None) -> _Scored:
     best: dict[str, tuple[float, Candidate]] = {}
-    for candidate, logit in zip(candidates, logits, strict=True):
-        probability = 1.0 / (1.0 + math.exp(-float(logit)))
+    for candidate, logit in zip(candidates, model.logits(candidates, raw), strict=True):
+        probability = 1.0 / (1.0 + math.exp(-logit))
         if candidate.value not in best or probability > best[candidate.value][0]:
             best[candidate.value] = (probability, candidate)
     values = sorted(((value, p, c) for value, (p, c) in best.items()),
