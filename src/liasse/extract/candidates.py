@@ -102,6 +102,12 @@ class _Context:
     hits_by_segment: dict[int, list[LabelHit]]
     median_height: float
     decimal_mark: str | None = None  # the page's own decimal point, when it shows one
+    # What several candidates of one segment (or line) ask for again, by `id` of the
+    # segment: every amount, date and code of a table row has the same labels around it.
+    left_of: dict[int, list[Segment]] = field(default_factory=dict)
+    label_left: dict[int, LabelHit | None] = field(default_factory=dict)
+    label_above: dict[tuple[int, bool], LabelHit | None] = field(default_factory=dict)
+    line_words: dict[int, float] = field(default_factory=dict)
 
 
 def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
@@ -179,7 +185,7 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
         "first_page": float(segment.page == 1),
         "last_page": float(segment.page == len(context.layout.pages)),
         "size": min(height / max(context.median_height, 1.0), 4.0),
-        "line_words": min(len(context.layout.lines[segment.line].text.split()) / 20, 2.0),
+        "line_words": _line_words(context, segment.line),
         "segment_words": min(len(segment.words) / 10, 2.0),
         "ocr_conf": segment.word_confidence(candidate.word),
         "title_before": float(_title_before(segment, candidate.word)),
@@ -192,6 +198,14 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
 # "Handelsrechnung (380) Nr. 4711 vom 15.11.2025" give the number and the date after it.
 _TITLE_WORDS = ("facture", "invoice", "rechnung", "factuur", "fattura", "factura", "avoir",
                 "gutschrift", "creditnota")
+
+
+def _line_words(context: _Context, line: int) -> float:
+    known = context.line_words.get(line)
+    if known is None:
+        known = context.line_words[line] = min(
+            len(context.layout.lines[line].text.split()) / 20, 2.0)
+    return known
 
 
 def _title_before(segment: Segment, word: int) -> bool:
@@ -224,23 +238,40 @@ def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
 
 
 def _segments_left_of(context: _Context, segment: Segment) -> list[Segment]:
-    """The segments of `segment`'s line that end before it starts, in reading order."""
-    line = context.layout.lines[segment.line]
-    return [other for other in line.segments if other.x1 <= segment.x0]
+    """The segments of `segment`'s line that end before it starts, in reading order (the
+    list is shared: not to be changed)."""
+    known = context.left_of.get(id(segment))
+    if known is None:
+        line = context.layout.lines[segment.line]
+        start = segment.x0
+        known = context.left_of[id(segment)] = [other for other in line.segments
+                                                if other.x1 <= start]
+    return known
 
 
 def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
-    left = _segments_left_of(context, segment)
-    for other in reversed(left):
-        hits = context.hits_by_segment.get(id(other), [])
+    if id(segment) in context.label_left:
+        return context.label_left[id(segment)]
+    found = None
+    for other in reversed(_segments_left_of(context, segment)):
+        hits = context.hits_by_segment.get(id(other))
         if hits:
-            return max(hits, key=lambda hit: hit.end)
-    return None
+            found = max(hits, key=lambda hit: hit.end)
+            break
+    context.label_left[id(segment)] = found
+    return found
 
 
 def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> LabelHit | None:
     """The label heading the value's column a few lines up; for a value (`blocked`), only
     when nothing else sits between them (a table's header row heads the cells under it)."""
+    key = (id(segment), blocked)
+    if key not in context.label_above:
+        context.label_above[key] = _heading_label(context, segment, blocked=blocked)
+    return context.label_above[key]
+
+
+def _heading_label(context: _Context, segment: Segment, *, blocked: bool) -> LabelHit | None:
     lines = context.layout.lines
     for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
         if line.page != segment.page:
@@ -616,16 +647,20 @@ def looks_english(layout: Layout) -> bool:
 def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         text = segment.text
-        # Every date has digits: past the segment's last word with one, none can start.
-        last_digits = max((index for index, word in enumerate(segment.words)
-                           if any(char.isdigit() for char in word.text)), default=-1)
+        if not _has_digit(text):
+            continue  # every date has digits
+        # Past the segment's last word with a digit, none can start.
+        words = segment.words
+        last_digits = next(index for index in range(len(words) - 1, -1, -1)
+                           if _has_digit(words[index].text))
         for index in range(last_digits + 1):
-            word = segment.words[index].text
+            word = words[index].text
             # A date opens with a digit, or with a month name ("March 3, 2024").
-            if not any(char.isdigit() for char in word) and not word[:1].isalpha():
+            if not word[:1].isalpha() and not _has_digit(word):
                 continue
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            unglued = _unglued(segment.text_from(index))
+            rest = segment.text_from(index)
+            unglued = _unglued(rest)
             start, split_year = _closed_year(without_glued_time(unglued))
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
@@ -646,9 +681,20 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "ambiguous": float(reading.ambiguous),
                 "legal_text": float(_in_legal_text(text)),
                 "named_month": float(any(char.isalpha() for char in matched)),
-                "glued_label": float(len(unglued) < len(segment.text_from(index))),
+                "glued_label": float(len(unglued) < len(rest)),
             })
             yield candidate
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _has_digit(text: str) -> bool:
+    """Whether any character of `text` is a digit (`str.isdigit`): one regular-expression
+    search for the ASCII text of most pages, where only 0-9 are digits."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(char.isdigit() for char in text)
 
 
 _GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=[-−(€$£]?(?:RM|MYR|SGD|EUR|USD)?\d)")

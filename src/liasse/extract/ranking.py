@@ -17,7 +17,6 @@ that holds is independent evidence.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 from bisect import bisect_right
@@ -161,15 +160,16 @@ class FieldModel:
         """The candidate's score, the standardised features' weighted sum, in plain Python:
         a page's candidates set a few dozen of the model's features, and every feature
         left at 0 adds the same term to every candidate (`_absent_score`), so only the
-        features a candidate sets are looked at."""
-        terms = self._terms
-        score = self.intercept + self._absent_score
-        for name, value in candidate.features.items():
-            term = terms.get(name)
-            if term is not None:
-                mean, scale, weight, absent = term
-                score += ((value - mean) / scale) * weight - absent
-        return score
+        features a candidate sets are looked at, each adding its value times its slope
+        (what setting it moves the score by, per unit)."""
+        slopes = self._slopes
+        return self.intercept + self._absent_score + sum(
+            [value * slopes[name] for name, value in candidate.features.items()
+             if name in slopes])
+
+    @cached_property
+    def _slopes(self) -> dict[str, float]:
+        return {name: weight / scale for name, (_, scale, weight, _) in self._terms.items()}
 
     @cached_property
     def _terms(self) -> dict[str, tuple[float, float, float, float]]:
@@ -184,15 +184,39 @@ class FieldModel:
         return sum(term[3] for term in self._terms.values())
 
     def reasons(self, candidate: Candidate, count: int = 3) -> str:
-        """The features that pushed this candidate up the most, in words for the evidence."""
-        # Every feature's own term, a feature left at 0 included (one the training found
-        # usually set, and weighed against, pushes up by its absence).
-        values = candidate.features
-        contributions = [((values.get(name, 0.0) - mean) / scale) * weight
-                         for name, (mean, scale, weight, _) in self._terms.items()]
-        order = heapq.nsmallest(count, range(len(contributions)),
-                                key=lambda index: -contributions[index])
-        return ", ".join(feature_words(self.features[i]) for i in order if contributions[i] > 0)
+        """The features that pushed this candidate up the most, in words for the evidence.
+
+        Every feature's own term counts, a feature left at 0 included (one the training
+        found usually set, and weighed against, pushes up by its absence); ties go to the
+        feature first in the model's order."""
+        terms, columns = self._terms, self._columns
+        ranked: list[tuple[float, int]] = []
+        for name, value in candidate.features.items():
+            term = terms.get(name)
+            if term is not None:
+                mean, scale, weight, _ = term
+                ranked.append((-(((value - mean) / scale) * weight), columns[name]))
+        present = {column for _, column in ranked}
+        # The terms of absent features are the same for every candidate, ranked once: the
+        # best few the candidate does not set are all that can join its top.
+        joined = 0
+        for item in self._absent_ranked:
+            if joined == count:
+                break
+            if item[1] not in present:
+                ranked.append(item)
+                joined += 1
+        return ", ".join(feature_words(self.features[column])
+                         for negative, column in sorted(ranked)[:count] if negative < 0)
+
+    @cached_property
+    def _columns(self) -> dict[str, int]:
+        return {name: column for column, name in enumerate(self.features)}
+
+    @cached_property
+    def _absent_ranked(self) -> list[tuple[float, int]]:
+        """(minus the term of the feature at 0, its column), best first."""
+        return sorted((-term[3], self._columns[name]) for name, term in self._terms.items())
 
 
 @dataclass(frozen=True)
