@@ -89,7 +89,8 @@ def _words_of(textpage: object, page_height: float) -> list[Word]:
     rect_ref = ctypes.byref(rect)
     # The box's four floats (left, top, right, bottom) read in one go, not field by field.
     box = memoryview(rect).cast("B").cast("f")
-    char_box = pdfium_c.FPDFText_GetLooseCharBox
+    char_box = _unchecked(pdfium_c, "FPDFText_GetLooseCharBox")
+    raw_page = ctypes.c_void_p(ctypes.cast(raw_page, ctypes.c_void_p).value)
     words: list[Word] = []
     chars: list[str] = []
     x0 = x1 = top = bottom = 0.0
@@ -126,6 +127,26 @@ def _words_of(textpage: object, page_height: float) -> list[Word]:
     if chars:
         words.append(Word("".join(chars), x0, page_height - top, x1, page_height - bottom))
     return words
+
+
+_UNCHECKED: dict[str, Any] = {}
+
+
+def _unchecked(pdfium_c: Any, name: str) -> Any:
+    """pdfium's C function `name`, called without ctypes checking and converting its
+    arguments (two thirds of the cost of a call made once per character): its callers pass
+    exactly the C types it takes, a `c_void_p` for a pointer, a Python int for an `int`, a
+    `byref` for an out-parameter."""
+    import ctypes  # local: see read_text_layer
+
+    if name in _UNCHECKED:
+        return _UNCHECKED[name]
+    function = getattr(pdfium_c, name)
+    unchecked = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    unchecked.argtypes = None
+    unchecked.restype = function.restype
+    _UNCHECKED[name] = unchecked
+    return unchecked
 
 
 def _page_characters(pdfium_c: Any, raw_page: object) -> str:

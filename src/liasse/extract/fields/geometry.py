@@ -36,6 +36,8 @@ def normalise(text: str) -> str:
 
     Cached: the readers ask for the same lines and segments again and again.
     """
+    if text.isascii():  # nothing to decompose nor drop: the same result, without the walk
+        return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
     ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NON_WORD.sub(" ", ascii_only.lower()).strip()

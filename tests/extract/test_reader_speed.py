@@ -1,0 +1,78 @@
+"""The reader's shortcuts give what the long way gives: each one is checked against it."""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import string
+import unicodedata
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+from test_text_layer import pdf_with
+from textpages import page_of
+
+from liasse.extract.candidates import _context, _has_digit, _label_left, _segments_left_of
+from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
+from liasse.extract.text import _unchecked
+
+
+def _normalised_the_long_way(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", ascii_only.lower()).strip()
+
+
+def test_ascii_text_is_normalised_as_the_unicode_walk_does() -> None:
+    rng = random.Random(7)
+    texts = [chr(code) for code in range(128)] + [
+        "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 40)))
+        for _ in range(2000)] + ["Total TTC : 1 500,00", "N°", "Straße", "Échéance"]
+    for text in texts:
+        assert normalise(text) == _normalised_the_long_way(text)
+    assert normalise("Échéance  Straße") == "echeance strasse"
+
+
+def test_digits_are_found_as_str_isdigit_finds_them() -> None:
+    for text in ("", "abc", "Total 12", "x٣", "m²", "Ⅻ", "①", "no digit here", "2026"):
+        assert _has_digit(text) == any(char.isdigit() for char in text)
+
+
+def test_unchecked_character_boxes_are_the_checked_ones() -> None:
+    """The text layer calls pdfium's box function without ctypes' argument checks, once per
+    character: the same boxes as the checked call, character for character."""
+    document = pypdfium2.PdfDocument(pdf_with([(50, 100, "Facture N° 12 du 03/04/2026"),
+                                               (300, 400, "Total TTC 1 500,00 €")]))
+    try:
+        textpage = document[0].get_textpage()
+        raw = textpage.raw
+        pointer = ctypes.c_void_p(ctypes.cast(raw, ctypes.c_void_p).value)
+        checked, unchecked = pdfium_c.FS_RECTF(), pdfium_c.FS_RECTF()
+        fast = _unchecked(pdfium_c, "FPDFText_GetLooseCharBox")
+        count = pdfium_c.FPDFText_CountChars(raw)
+        assert count > 40
+        for index in range(count):
+            found = pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(checked))
+            assert fast(pointer, index, ctypes.byref(unchecked)) == found
+            assert (unchecked.left, unchecked.top, unchecked.right, unchecked.bottom) == (
+                checked.left, checked.top, checked.right, checked.bottom)
+        assert _unchecked(pdfium_c, "FPDFText_GetLooseCharBox") is fast
+    finally:
+        document.close()
+
+
+def test_a_segments_left_neighbours_and_label_are_worked_out_once_and_alike() -> None:
+    """A table row's values ask for the same left label again: the answer is kept, and is
+    the one a first asking gives."""
+    layout = build_layout([page_of([(40, 100, "Total TTC"), (300, 100, "120,00 €"),
+                                    (450, 100, "EUR")])])
+    context = _context(layout)
+    segments = list(layout.segments())
+    last = segments[-1]
+    first = _segments_left_of(context, last)
+    assert [s.text for s in first] == ["Total TTC", "120,00 €"]
+    assert _segments_left_of(context, last) is first
+    label = _label_left(context, last)
+    assert label is not None and label.label.role == "total_amount"
+    assert _label_left(context, last) is label
+    assert _label_left(context, segments[0]) is None
