@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import ctypes
+import io
 import random
 import string
 import unicodedata
 
+import pypdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 from test_text_layer import pdf_with
 from textpages import page_of
 
 from liasse.extract.candidates import _context, _has_digit, _label_left, _segments_left_of
+from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.text import _unchecked
+from liasse.extract.warm_up import warm_up_pdf
+from processes import python_lines
 
 
 def _normalised_the_long_way(text: str) -> str:
@@ -76,3 +81,24 @@ def test_a_segments_left_neighbours_and_label_are_worked_out_once_and_alike() ->
     assert label is not None and label.label.role == "total_amount"
     assert _label_left(context, last) is label
     assert _label_left(context, segments[0]) is None
+
+
+def test_the_warm_up_invoice_is_a_pdf_the_reader_reads_through() -> None:
+    """What a reader child reads before its first document must take the paths a real
+    invoice takes: a page of words, labels, amounts that add up, a seller's marks."""
+    reading = extract_document(warm_up_pdf(), file="warm-up.pdf",
+                               options=ExtractOptions(time_limit_seconds=0))
+    assert reading.errors == [] and reading.layer == "text"
+    values = {name: field.value for name, field in reading.fields.items()}
+    assert values["total_amount"] == "3000.00" and values["net_amount"] == "2500.00"
+    assert values["invoice_number"] == "FA-2026-0001"
+    assert values["supplier_siret"] == "73282932000074"
+    assert pypdf.PdfReader(io.BytesIO(warm_up_pdf()), strict=True).pages[0] is not None
+
+
+def test_a_prepared_reader_has_read_the_warm_up_without_numpy() -> None:
+    probe = ("import sys; from liasse.extract.cascade import prepare_reader; "
+             "prepare_reader(None); "
+             "print('liasse.extract.einvoice' in sys.modules, 'numpy' in sys.modules, "
+             "sys.modules['liasse.extract.fields.geometry'].normalise.cache_info().currsize > 0)")
+    assert python_lines(probe) == ["True False True"]

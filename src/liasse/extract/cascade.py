@@ -107,15 +107,18 @@ def warm_reader(documents: int | None = None) -> None:
 
 def prepare_reader(_: None) -> None:
     """What a child runs before its first document: the imports and the model that reading
-    a born-digital PDF needs (pdfium, the attachment scanner, the field reader), paid while
-    the parent is still starting rather than on the first document."""
+    a born-digital PDF needs (pdfium, the attachment scanner, the e-invoice reader, the
+    field reader), then a small invoice read through (`extract.warm_up`), paid while the
+    parent is still starting rather than on the first document."""
     import pypdfium2  # noqa: F401 - imported for its start-up cost, see above
 
-    from liasse.extract import attachments  # noqa: F401
+    from liasse.extract import attachments, einvoice  # noqa: F401
     from liasse.extract.fields import document  # noqa: F401
     from liasse.extract.ranking import shipped_model
+    from liasse.extract.warm_up import read_warm_up
 
     shipped_model()
+    read_warm_up()
 
 
 @dataclass(frozen=True)
