@@ -595,10 +595,11 @@ def test_an_s_for_the_dollar_sign_is_read_where_the_page_prints_dollars() -> Non
 
 def test_a_legal_form_glued_to_the_only_word_is_no_legal_form() -> None:
     """"KG.BATU" is a village (Kampung Batu), no limited partnership; "ACME KG" is one."""
-    found = all_candidates(build_layout([page_of([(40, 30, "KG.BATU,"),
-                                                  (40, 60, "ACME KG")])]))["name"]
+    found = all_candidates(build_layout([page_of([(40, 30, "KG.BATU,"), (40, 60, "ACME KG"),
+                                                  (40, 90, "Muster-GmbH")])]))["name"]
     forms = {c.value: c.features["has_form"] for c in found}
-    assert forms["KG.BATU"] == 0.0 and forms["ACME KG"] == 1.0
+    assert forms["KG.BATU"] == 0.0
+    assert forms["ACME KG"] == 1.0 and forms["Muster-GmbH"] == 1.0
 
 
 def test_a_trade_words_piece_before_a_bracket_still_joins() -> None:
@@ -633,3 +634,4 @@ def test_specks_in_lower_case_on_a_top_line_are_no_letterhead_printed_wide() -> 
     shop = _ocr_line(90, [(40, "KEDAI"), (100, "PAPAN"), (160, "YEW"), (200, "CHUAN")])
     names = _names_of(specks + shop)
     assert "KEDAI PAPAN YEW CHUAN" in names and "ele R" not in names
+

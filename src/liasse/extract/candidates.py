@@ -1396,9 +1396,8 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "first_line": float(order == 0),
         "top_three": float(order < 3),
         "bottom": float(order >= lines - 6),
-        # "KG.BATU" (a village, Kampung Batu): a form glued to the only word is no form.
         "has_form": float(any(token in _FORM_WORDS for token in tokens)
-                          and (len(text.split()) > 1 or len(tokens) == 1)),
+                          and not _form_glued_before(text, tokens)),
         "only_form": float(bool(tokens) and all(token in _FORM_WORDS for token in tokens)),
         "upper": float(bool(letters) and sum(char.isupper() for char in letters)
                        > 0.8 * len(letters)),
@@ -1433,6 +1432,13 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "lower_words": _lower_share(text),
     })
     return candidate
+
+
+def _form_glued_before(text: str, tokens: list[str]) -> bool:
+    """"KG.BATU" (a village, Kampung Batu): a form glued before the only word is no form,
+    which follows its name ("ACME-GmbH" keeps its form)."""
+    return len(text.split()) == 1 and len(tokens) > 1 and tokens[0] in _FORM_WORDS \
+        and not any(token in _FORM_WORDS for token in tokens[1:])
 
 
 _GENERIC_WORDS = frozenset({
