@@ -337,7 +337,8 @@ def test_a_letterhead_ocr_cut_into_pieces_is_offered_whole() -> None:
 
 @pytest.mark.parametrize(("printed", "value"), [
     ("Date/Time : 20180428/191204", "2018-04-28"), ("DATE:13707/2017", "2017-07-13"),
-    ("Date : 06-05-20 18 12:43:19", "2018-05-06")])
+    ("Date : 06-05-20 18 12:43:19", "2018-05-06"),
+    ("Date : 04-06-2 018 15 :5 3 :52", "2018-06-04"), ("04-06-201 8", "2018-06-04")])
 def test_a_date_ocr_broke_in_a_tills_ways_is_a_candidate_never_sure(printed: str,
                                                                     value: str) -> None:
     rows = [(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed), (40, 90, "TOTAL"),
@@ -441,16 +442,33 @@ def test_no_sum_without_a_sale_above_it_is_money_handed_over() -> None:
 
 def test_cash_less_change_is_no_net_and_tax_of_a_total() -> None:
     """"CASH 52.00" is "CHONGE 40.50" (a misread change) plus the 11.50 sale: arithmetic that
-    holds, but no net + tax = total: no amount is vouched for by it."""
+    holds, but no net + tax = total: no amount is vouched for by it, and the cash is no
+    total. (The two items, 6.85 + 4.65, do add up to the sale: the total is right, the
+    items taken for a net and a tax stay unsure.)"""
     rows = [(40, 30, "99 SPEED MART S/B"), (40, 60, "CRISPI ROLL"), (300, 60, "6.85"),
             (40, 80, "H/COVER NOT"), (300, 80, "4.65"),
             (40, 100, "Total Sales (inclusive GsT) RM"), (300, 100, "11.50"),
             (40, 120, "CASH RM"), (300, 120, "52.00"), (40, 140, "CHONGE RM"),
             (300, 140, "40.50")]
     fields = read_document([page_of(rows)], layer="ocr").fields
+    assert fields["total_amount"].value == "11.50"
     for name in ("net_amount", "tax_amount", "total_amount"):
-        assert "(net + tax = total)" not in fields[name].evidence
+        assert "52.00" not in fields[name].evidence and fields[name].value != "52.00"
+    for name in ("net_amount", "tax_amount"):
         assert fields[name].confidence < SURE
+
+
+def test_the_cash_handed_over_is_no_sum_of_the_sale_and_the_change() -> None:
+    """"CASH 23.00" is the 22.90 sale plus "CHANGE 0.10": that sum is the till's, no total's
+    of a net and a tax, and it makes the sale no part of any sum."""
+    rows = [(40, 30, "MR. D.I.Y. (M) SDN BHD"), (40, 60, "9067903 1 X 4.80"), (300, 60, "4.80"),
+            (40, 80, "9080456 1 X 18.10"), (300, 80, "18.10"),
+            (40, 100, "Total Incl. GST@6%"), (300, 100, "RM 22.90"),
+            (40, 120, "CASH"), (300, 120, "RM 23.00"), (40, 140, "CHANGE"),
+            (300, 140, "RM 0.10")]
+    assert _amount_features(rows, "23.00")["sum_of_two"] == 0.0
+    assert _amount_features(rows, "22.90")["part_of_sum"] == 0.0
+    assert _amount_features(rows, "22.90")["sum_of_two"] == 1.0  # 4.80 + 18.10: the sale's
 
 
 def test_words_ocr_glued_in_a_letterhead_are_cut_at_trade_words() -> None:
@@ -495,3 +513,125 @@ def test_a_total_chosen_that_is_money_handed_over_moves_to_the_sale() -> None:
             (300, 120, "0.50 RM")]
     assert _amount_features(rows, "2.00")["handed_over"] == 1.0
     assert _reading(rows)["total_amount"][0] == "1.50"
+
+
+def test_a_legal_form_or_a_new_word_ocr_set_close_is_not_glued_on() -> None:
+    """"AEON CO." and "TF Value-Mart" stay apart however narrow OCR's gap; "Jessie M Horne"
+    keeps its initial apart; "GA RDENIA" is still one word."""
+    words = [*_ocr_line(30, [(40, "AEON"), (82, "CO."), (120, "(M)"), (160, "BHD")]),
+             *_ocr_line(60, [(40, "TF"), (62, "Value-Mart"), (170, "Sdn"), (205, "Bhd")]),
+             *_ocr_line(90, [(40, "Jessie"), (102, "M"), (114, "Horne")]),
+             *_ocr_line(120, _SPLIT)]
+    names = _names_of(words)
+    assert {"AEON CO. (M) BHD", "TF Value-Mart Sdn Bhd", "Jessie M Horne",
+            "GARDENIA BAKERIES SDN BHD"} <= names
+    assert not any(name.startswith(("AEONCO", "TFValue", "JessieM")) for name in names)
+
+
+def test_a_trade_word_ocr_split_at_any_gap_is_put_back_together() -> None:
+    """"HOL DINGS", "ENTERPR ISE", "BAKERI ES": one short piece, the two spelling a trade
+    word; "BOOK STORE" (STORE is one) and "SUPER MARKET" (no short piece) stay two words."""
+    words = [*_ocr_line(30, [(40, "SINNATHAMBY"), (160, "HOL"), (200, "DINGS"), (260, "SDN.")]),
+             *_ocr_line(60, [(40, "SWC"), (80, "ENTERPR"), (160, "ISE"), (200, "SDN"),
+                             (240, "BHD")]),
+             *_ocr_line(90, [(40, "Becon"), (100, "Enterpri"), (190, "se"), (220, "Sdn"),
+                             (255, "Bhd")]),
+             *_ocr_line(120, [(40, "CITY"), (90, "BOOK"), (140, "STORE")]),
+             *_ocr_line(150, [(40, "SUPER"), (100, "MARKET"), (170, "JAYA")])]
+    names = _names_of(words)
+    assert {"SINNATHAMBY HOLDINGS SDN.", "SWC ENTERPRISE SDN BHD", "Becon Enterprise Sdn Bhd",
+            "CITY BOOK STORE", "SUPER MARKET JAYA"} <= names
+
+
+def test_the_text_layers_words_are_never_rejoined_into_trade_words() -> None:
+    words = _ocr_line(30, [(40, "HOL"), (90, "DINGS"), (150, "LTD")], confidence=1.0)
+    assert "HOL DINGS LTD" in _names_of(words)
+
+
+@pytest.mark.parametrize(("printed", "name"), [
+    ("GARDENIA BAKERIES(KL)SDNBHD(139386X)", "GARDENIA BAKERIES(KL)SDN BHD"),
+    ("MOONLIGHT CAKE HOUSE SDN BHD BOZTZ5-U", "MOONLIGHT CAKE HOUSE SDN BHD"),
+    ("SASKIA SDN BHD", "SASKIA SDN BHD"),  # "SAS" leads no legal form here
+    ("SARLAT BHD", "SARLAT BHD"),
+    ("KING'S CONFECTIONERY S/B 273500-U", "KING'S CONFECTIONERY S/B"),
+    ("ACME SDN BHD MAJU-A", "ACME SDN BHD MAJU-A"),  # no digit: a word of the name
+])
+def test_legal_forms_ocr_glued_and_a_misread_registration_are_put_right(printed: str,
+                                                                        name: str) -> None:
+    assert name in _values([(40, 30, printed)], "name")
+
+
+@pytest.mark.parametrize("title", ["SIMPLIFIEDTAX INVOICE", "SIMPLIFIED TAX INVOICE",
+                                   "Cash Sale", "OFFICIAL RECEIPT", "POSTED"])
+def test_a_till_slips_title_or_stamp_is_no_name(title: str) -> None:
+    names = _values([(40, 30, title), (40, 60, "SIN THYE & COMPANY")], "name")
+    assert "SIN THYE & COMPANY" in names and normalise(title) not in {
+        normalise(name) for name in names}
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    ("30 Dec 17 18:40:57", "2017-12-30"), ("30-Dec-17", "2017-12-30"),
+    ("30 Dec 2017", "2017-12-30")])
+def test_a_tills_month_name_with_a_two_digit_year_is_a_date(printed: str, value: str) -> None:
+    assert value in _values([(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed)], "date")
+
+
+@pytest.mark.parametrize("printed", ["le 3 mars 12 articles", "12 March 15 items",
+                                     "04-06-3 018 15:53", "Lot 12/03/2 0 1"])
+def test_no_two_digit_year_nor_cut_year_is_guessed_where_none_is_printed(printed: str) -> None:
+    assert not _values([(40, 30, "KEDAI MAJU SDN BHD"), (40, 60, printed)], "date")
+
+
+def test_an_s_for_the_dollar_sign_is_read_where_the_page_prints_dollars() -> None:
+    rows = [(40, 30, "UNIHAKKA SDN BHD"), (40, 60, "$5.50"), (200, 60, "$2.70"),
+            (40, 80, "Total Amount: S8.20"), (40, 100, "CASH"), (200, 100, "$8.20")]
+    total = next(c for c in all_candidates(build_layout([page_of(rows)]))["amount"]
+                 if c.value == "8.20" and c.segment.line == 2)
+    assert total.labelled("total_amount") and total.features["currency_mark"] == 1.0
+    # Without a "$" on the page, "S8.20" is a code (a size, a shelf), no amount.
+    plain = [(40, 30, "UNIHAKKA SDN BHD"), (40, 80, "Shelf S8.20"), (40, 100, "TOTAL 5.00")]
+    assert "8.20" not in _values(plain, "amount")
+
+
+def test_a_legal_form_glued_to_the_only_word_is_no_legal_form() -> None:
+    """"KG.BATU" is a village (Kampung Batu), no limited partnership; "ACME KG" is one."""
+    found = all_candidates(build_layout([page_of([(40, 30, "KG.BATU,"), (40, 60, "ACME KG"),
+                                                  (40, 90, "Muster-GmbH")])]))["name"]
+    forms = {c.value: c.features["has_form"] for c in found}
+    assert forms["KG.BATU"] == 0.0
+    assert forms["ACME KG"] == 1.0 and forms["Muster-GmbH"] == 1.0
+
+
+def test_a_trade_words_piece_before_a_bracket_still_joins() -> None:
+    words = _ocr_line(30, [(40, "GARDENIA"), (130, "BAKERI"), (200, "ES(KL)"), (270, "SDN"),
+                           (310, "BHD")])
+    assert "GARDENIA BAKERIES(KL) SDN BHD" in _names_of(words)
+
+
+@pytest.mark.parametrize(("printed", "name"), [
+    ("YONG CEN ENTERPRISE POSTED", "YONG CEN ENTERPRISE"), ("ACME SHOP PAID", "ACME SHOP"),
+    ("PRE PAID", "PRE PAID"), ("Bill Paid Ltd", "Bill Paid Ltd")])
+def test_a_stamp_read_on_the_letterheads_line_is_no_part_of_the_name(printed: str,
+                                                                     name: str) -> None:
+    assert name in _values([(40, 30, printed)], "name")
+
+
+def test_a_sum_of_tax_summary_lines_is_never_the_largest_amount() -> None:
+    """"Total 6% supplies (excl. GST) 13.68" and "(Inc. GST) 14.50" summed make 28.18, past
+    the 27.10 payable: printed nowhere, it is no page's largest amount."""
+    rows = [(40, 30, "GARDENIA BAKERIES (KL) SDN BHD"), (40, 60, "Total 0% supplies:"),
+            (300, 60, "12.60"), (40, 80, "Total 6% supplies (excl. GST):"), (300, 80, "13.68"),
+            (40, 100, "GST:"), (300, 100, "0.82"), (40, 120, "Total 6% supplies (Inc. GST):"),
+            (300, 120, "14.50"), (40, 140, "Total Payable:"), (300, 140, "27.10")]
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    largest = {c.value for c in amounts if c.features["is_max"]}
+    assert largest == {"27.10"}
+    assert _amount_features(rows, "27.10")["is_max_sale"] == 1.0
+
+
+def test_specks_in_lower_case_on_a_top_line_are_no_letterhead_printed_wide() -> None:
+    specks = _ocr_line(30, [(40, "ele"), (300, "R")])
+    shop = _ocr_line(90, [(40, "KEDAI"), (100, "PAPAN"), (160, "YEW"), (200, "CHUAN")])
+    names = _names_of(specks + shop)
+    assert "KEDAI PAPAN YEW CHUAN" in names and "ele R" not in names
+

@@ -313,6 +313,7 @@ def _repetition(found: dict[str, list[Candidate]]) -> None:
 # --- amounts ------------------------------------------------------------------------------
 
 def _amounts(context: _Context) -> Iterator[Candidate]:
+    dollars = "$" in context.layout.text  # OCR's "S8.20" is "$8.20" where "$" is printed
     for segment in context.layout.segments():
         line = context.layout.lines[segment.line]
         line_amounts = sum(len(find_amounts(other.text)) for other in line.segments)
@@ -320,12 +321,16 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
         resume = 0  # words of an amount already read ("1 250,00") start none of their own
         for index in range(len(segment.words)):
             # An amount starts at this word: read it from here to the segment's end.
-            if index < resume or (index and not _starts_number(segment.words[index].text)):
+            word = segment.words[index].text
+            misread = dollars and bool(_DOLLAR_LOOK_ALIKE.match(word))
+            if index < resume or (index and not _starts_number(word) and not misread):
                 continue
             # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
             text = _unglued(segment.text_from(index))
             glued = len(text) < len(segment.text_from(index))
             text = _ZERO_LOOK_ALIKE.sub(r"\g<1>0", text, count=1)
+            if misread:
+                text = "$" + text[1:]
             first = text.split(" ", 1)[0]
             amounts = find_amounts(text)
             if not amounts or not first.startswith(amounts[0].text[:1]) \
@@ -473,6 +478,10 @@ _ZERO_LOOK_ALIKE = re.compile(r"^((?:RM|MYR|SGD|EUR|USD|GBP|CHF|[€$£])\s?)O(?
                               re.IGNORECASE)
 
 
+# OCR's letter S for the dollar sign glued to a figure with its cents ("Total: S8.20").
+_DOLLAR_LOOK_ALIKE = re.compile(r"^S\d{1,6}[.,]\d{2}$")
+
+
 def _starts_number(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-−(€$£"
                            or bool(_GLUED_MARK.match(text)) or bool(_ZERO_LOOK_ALIKE.match(text)))
@@ -488,16 +497,27 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     values = sorted({Decimal(candidate.value) for candidate in candidates
                      if not candidate.features.get("share_capital")}, reverse=True)
     top = values[:40]  # the largest distinct amounts carry the totals; bound the pairs
-    positive = [value for value in values if value > 0]
-    # Every "one of the largest plus another amount" and "one of the largest less another":
-    # built once, so each candidate's arithmetic is a set lookup.
-    sums = {big + other for big in top if big > 0 for other in positive if other != big}
-    parts = {big - other for big in top for other in positive if big - other > 0}
     handed_over = _handed_over(candidates)
     paid = [_payment_side(candidate) or id(candidate) in handed_over for candidate in candidates]
     # The amounts of the sale itself: not the cash handed over, the change, the rounding.
     sale = sorted({Decimal(c.value) for c, side in zip(candidates, paid, strict=True)
                    if not side}, reverse=True)
+    # The sum of the per-rate tax lines adds up with a net, but is printed nowhere: never
+    # the page's largest amount (a tax summary's "Total 6% supplies (Inc. GST)" lines,
+    # summed past the total).
+    summed = {Decimal(c.value) for c in candidates if c.features.get("tax_sum")} - {
+        Decimal(c.value) for c in candidates if not c.features.get("tax_sum")}
+    printed = [value for value in values if value not in summed]
+    sale_printed = [value for value in sale if value not in summed]
+    # Every "one of the largest plus another amount" and "one of the largest less another",
+    # among the sale's amounts: the cash handed over is the sale plus the change, a sum of
+    # two that says nothing of a net and a tax (and made the sale "part of a sum").
+    # Built once, so each candidate's arithmetic is a set lookup.
+    counted = set(values)  # the share capital left out
+    positive = [value for value in sale if value > 0 and value in counted]
+    sale_top = [value for value in sale if value in counted][:40]
+    sums = {big + other for big in sale_top if big > 0 for other in positive if other != big}
+    parts = {big - other for big in sale_top for other in positive if big - other > 0}
     # Some tills print the cash handed over as negative ("Cash -50.00"): its size counts.
     handed = {abs(Decimal(c.value)) for c, side in zip(candidates, paid, strict=True)
               if side and Decimal(c.value) != 0}
@@ -508,9 +528,10 @@ def _amount_relations(candidates: list[Candidate]) -> None:
         value = Decimal(candidate.value)
         features = candidate.features
         features["handed_over"] = float(id(candidate) in handed_over)
-        features["is_max_sale"] = float(bool(sale) and value == sale[0] and not side)
+        features["is_max_sale"] = float(bool(sale_printed) and value == sale_printed[0]
+                                        and not side)
         features["rank_sale"] = sale_rank.get(value, len(sale)) / 10
-        features["is_max"] = float(bool(values) and value == values[0])
+        features["is_max"] = float(bool(printed) and value == printed[0])
         features["rank"] = rank.get(value, len(values)) / 10
         features["sum_of_two"] = float(value in sums)
         features["part_of_sum"] = float(value > 0 and value in parts)
@@ -754,16 +775,21 @@ def _compact_date(word: str) -> tuple[ParsedDate, str] | None:
 
 
 _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
-# A four-digit year OCR cut in two, a time after it ("06-05-20 18 12:43:19").
-_SPLIT_YEAR = re.compile(r"^(\d{1,2}([./-])\d{1,2}\2)((?:19|20)) (\d{2})(?=\s+\d{1,2}:\d{2}|$)")
+# A four-digit year OCR cut in two, a time after it ("06-05-20 18 12:43:19", "04-06-2 018
+# 15 :5 3 :52": cut after any of its first three digits, the time's colon spaced too).
+_SPLIT_YEAR = re.compile(r"^(\d{1,2}([./-])\d{1,2}\2)(2|20|201|1|19|199) (\d{1,3})"
+                         r"(?=\s+\d{1,2} ?:|$)")
 
 
 def _closed_year(text: str) -> tuple[str, bool]:
     """The text with a cut year closed up, and whether it was (the date is then a guess)."""
     if not text[:1].isdigit():
         return text, False
-    closed = _SPLIT_YEAR.sub(r"\1\3\4", text, count=1)
-    return closed, closed != text
+    match = _SPLIT_YEAR.match(text)
+    year = match.group(3) + match.group(4) if match else ""
+    if match is None or len(year) != 4 or not year.startswith(("19", "20")):
+        return text, False
+    return f"{match.group(1)}{year}{text[match.end():]}", True
 
 
 def _date_starts_here(text: str, matched: str) -> bool:
@@ -1042,8 +1068,10 @@ def _spaced_out(line: Line, order: int) -> bool:
     THYE | & COMPANY"): one of the slip's top lines, words only. A text layer's columns are
     its author's own and stay apart."""
     words = [word for segment in line.segments for word in segment.words]
+    # Printed wide, a letterhead is in capitals: OCR's specks ("ele | R") are not.
     return order < _SPACED_LINES and any(word.confidence < 1.0 for word in words) \
-        and len(words) <= 6 and not any(char.isdigit() for word in words for char in word.text)
+        and len(words) <= 6 and not any(char.isdigit() for word in words for char in word.text) \
+        and not any(word.text[:1].islower() for word in words)
 
 
 # OCR's split inside a word ("GA RDENIA", "RI ANG") leaves a piece of one or two letters
@@ -1073,11 +1101,54 @@ def _rejoined(segment: Segment) -> str:
         share = _SPLIT_LETTER_GAP_SHARE if piece == 1 else _SPLIT_GAP_SHARE
         close = right.x0 - left.x1 < share * height
         if close and piece <= _SPLIT_PIECE and left.text[-1:].isalpha() \
-                and right.text[:1].isalpha():
+                and right.text[:1].isalpha() and _one_word(parts[-1], right.text):
             parts[-1] += right.text
         else:
             parts.append(right.text)
-    return " ".join(_split_glued(part) for part in parts)
+    return " ".join(_split_glued(part) for part in _trade_words_rejoined(parts))
+
+
+def _one_word(left: str, right: str) -> bool:
+    """Whether two pieces OCR set close may be one word: not when one is a legal form on
+    its own ("AEON | CO."), nor where the case says a new word starts: a capital after a
+    lower-case letter ("Jessie | M"), or a capitalised word after another ("TF | Value")."""
+    if any(normalise(piece) in _FORM_WORDS for piece in (left, right)):
+        return False
+    starts_word = right[:1].isupper() and (left[-1:].islower() or right[1:2].islower())
+    return not starts_word
+
+
+# OCR's split inside a trade word ("HOL DINGS", "ENTERPR ISE", "BAKERI ES") leaves a piece
+# of this many letters or fewer, whatever the gap: the word the pieces spell is rejoined.
+_TRADE_PIECE = 3
+_TRADE_WORD_SET = frozenset(TRADE_WORDS)
+
+
+def _trade_words_rejoined(parts: list[str]) -> list[str]:
+    """Two neighbouring pieces whose letters spell a trade word together, one of them
+    short and neither a trade word alone, put back as one word ("BOOK STORE" stays: STORE
+    is one; "SUPER MARKET" stays: no piece is short)."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _spell_trade_word(joined[-1], part):
+            joined[-1] += part
+        else:
+            joined.append(part)
+    return joined
+
+
+_LEADING_LETTERS = re.compile(r"^[^\W\d_]+")
+
+
+def _spell_trade_word(left: str, right: str) -> bool:
+    """Only the right piece's leading letters count ("BAKERI | ES(KL)")."""
+    found = _LEADING_LETTERS.match(right)
+    tail = found.group(0) if found else ""
+    if not left.isalpha() or not tail:
+        return False
+    return (left + tail).upper() in _TRADE_WORD_SET and min(len(left), len(tail)) <= _TRADE_PIECE \
+        and left.upper() not in _TRADE_WORD_SET and tail.upper() not in _TRADE_WORD_SET \
+        and (left.isupper() == tail.isupper() or tail.islower())
 
 
 _TRADE_WORDS = sorted(TRADE_WORDS, key=len, reverse=True)
@@ -1196,8 +1267,27 @@ def _clean_name(text: str) -> str:
     text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
     text = _STATUS_PREFIX.sub("", text) or text
+    text = _without_stamp(text)
     return _without_trailing_registration(
-        _snap_legal_forms(_look_alike_forms(_letters_for_digits(text))))
+        _snap_legal_forms(_look_alike_forms(_unglued_forms(_letters_for_digits(text)))))
+
+
+# Two legal forms OCR glued into one word, alone or after a bracket ("(KL)SDNBHD").
+_GLUED_FORMS = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(sorted({form.upper() for form in LEGAL_FORMS
+                                         if form.isalpha() and len(form) >= 3}, key=len,
+                                        reverse=True)) + r")(?=[A-Z]{3,}\b)")
+
+
+def _unglued_forms(text: str) -> str:
+    """"SDNBHD" as "SDN BHD": a word in capitals made of two legal forms, cut between them
+    (only when what follows the first is a legal form too: "SASKIA" stays whole)."""
+    def cut(match: re.Match[str]) -> str:
+        rest = re.match(r"[A-Z]*", text[match.end():])
+        return f"{match.group(1)} " if rest and rest.group(0) in _UPPER_FORMS \
+            else match.group(1)
+
+    return _GLUED_FORMS.sub(cut, text)
 
 
 # A sole trader's status printed before the name ("Auto entrepreneur Abderraouf"): the
@@ -1205,7 +1295,19 @@ def _clean_name(text: str) -> str:
 _STATUS_PREFIX = re.compile(r"^(?:auto|micro)[\s\-]entrepreneur\s+(?=\S)", re.IGNORECASE)
 
 
-# A company number printed after the legal form without brackets ("S/B 273500-U").
+# A bookkeeper's rubber stamp OCR read on the letterhead's line ("YONG CEN ENTERPRISE
+# POSTED"): in capitals after a name of two words or more, no word of the name.
+_STAMPS = frozenset({"POSTED", "PAID", "ENTERED", "RECEIVED"})
+
+
+def _without_stamp(text: str) -> str:
+    tokens = text.split()
+    return " ".join(tokens[:-1]) if len(tokens) >= 3 and tokens[-1] in _STAMPS else text
+
+
+# A company number printed after the legal form without brackets ("S/B 273500-U"), its
+# digits maybe read by OCR as look-alike letters ("SDN BHD BOZTZ5-U"): a word of a name
+# never ends in a hyphen and one letter after a legal form.
 _REGISTRATION = re.compile(r"^[0-9A-Z]{4,9}-[A-Z]$")
 
 
@@ -1213,7 +1315,7 @@ def _without_trailing_registration(text: str) -> str:
     tokens = text.split()
     if len(tokens) > 2 and normalise(tokens[-2]) in _FORM_WORDS \
             and _REGISTRATION.match(tokens[-1]) \
-            and sum(char.isdigit() for char in tokens[-1]) >= 2:
+            and sum(char.isdigit() for char in tokens[-1]) >= 1:
         return " ".join(tokens[:-1])
     return text
 
@@ -1340,7 +1442,8 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "first_line": float(order == 0),
         "top_three": float(order < 3),
         "bottom": float(order >= lines - 6),
-        "has_form": float(any(token in _FORM_WORDS for token in tokens)),
+        "has_form": float(any(token in _FORM_WORDS for token in tokens)
+                          and not _form_glued_before(text, tokens)),
         "only_form": float(bool(tokens) and all(token in _FORM_WORDS for token in tokens)),
         "upper": float(bool(letters) and sum(char.isupper() for char in letters)
                        > 0.8 * len(letters)),
@@ -1377,6 +1480,13 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
     return candidate
 
 
+def _form_glued_before(text: str, tokens: list[str]) -> bool:
+    """"KG.BATU" (a village, Kampung Batu): a form glued before the only word is no form,
+    which follows its name ("ACME-GmbH" keeps its form)."""
+    return len(text.split()) == 1 and len(tokens) > 1 and tokens[0] in _FORM_WORDS \
+        and not any(token in _FORM_WORDS for token in tokens[1:])
+
+
 _GENERIC_WORDS = frozenset({
     "from", "to", "email", "e mail", "tel", "fax", "phone", "date", "page", "total", "tva",
     "vat", "invoice", "facture", "rechnung", "receipt", "customer", "client", "kunde", "bill",
@@ -1386,6 +1496,9 @@ _GENERIC_WORDS = frozenset({
     "summary", "gst summary", "adjustment", "rounding adjustment", "subtotal", "sub total",
     "balance", "discount", "quantity", "price", "unit price", "signature", "customer copy",
     "duplicate", "original", "copy", "member", "points", "welcome", "thank you please come again",
+    # A till slip's own titles and its office's stamps ("SIMPLIFIED TAX INVOICE", "POSTED").
+    "simplified tax invoice", "full tax invoice", "official receipt", "cash receipt",
+    "sales receipt", "cash bill", "cash sale", "cash sales", "posted", "paid",
 })
 
 

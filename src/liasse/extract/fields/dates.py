@@ -48,8 +48,11 @@ _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 # Year first: ISO "2018-02-22", and the slashes or dots of Asian till slips ("2018/02/22").
 _ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
+# A till prints the year in two digits after a month's name ("30 Dec 17 18:40:57"): taken
+# only at the text's end or before a time, where no count or amount follows the month.
 _DAY_MONTH_NAME = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th)? (?:of )?({_MONTH_WORD}) (\d{{4}})(?!\d)")
+    rf"(?<!\d)(\d{{1,2}})(?:er|st|nd|rd|th)? (?:of )?({_MONTH_WORD}) "
+    rf"(\d{{4}}(?!\d)|\d{{2}}(?=$| \d{{1,2}} [0-5]\d(?!\d)))")
 _MONTH_NAME_DAY = re.compile(rf"\b({_MONTH_WORD}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})(?!\d)")
 
 
@@ -126,7 +129,7 @@ def _named(text: str) -> tuple[int, ParsedDate, str] | None:
     plain = date_words(text)
     match = _DAY_MONTH_NAME.search(plain)
     if match is not None:
-        value = _safe_date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
+        value = _safe_date(_year(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
     else:
         match = _MONTH_NAME_DAY.search(plain)
         if match is None:
