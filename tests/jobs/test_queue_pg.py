@@ -316,19 +316,38 @@ def _post_jobs(services: Services) -> list[tuple[str, float]]:
     return [(str(status), float(seconds)) for status, seconds in rows]
 
 
-def test_approvals_queue_one_post_job_a_moment_ahead(world: tuple[Settings, Services]
-                                                     ) -> None:
-    """The first approval queues the post job `POST_DELAY_SECONDS` ahead; the approvals
-    that follow meanwhile find it waiting and join its pass (76 passes for 700 documents
-    when it was due at once)."""
+def test_approvals_queue_one_post_job_a_moment_ahead_while_reads_wait(
+        world: tuple[Settings, Services]) -> None:
+    """While read jobs wait, the first approval queues the post job `POST_DELAY_SECONDS`
+    ahead and the approvals that follow meanwhile join its pass (76 passes for 700
+    documents when it was due at once); the last approvals, no read job waiting, make it
+    due at once (the delay would only be a wait)."""
     settings, services = world
     jobs = QueueJobs(make_defer_app(services), services, settings.workspace)
+    with services.sessions.begin() as session:
+        jobs.documents_fetched(session, ["a-document-to-read"])
     for _ in range(3):
         with services.sessions.begin() as session:
             jobs.documents_to_post(session)
     [(status, due_in)] = _post_jobs(services)
     assert status == "todo"
     assert 0 < due_in <= queue.POST_DELAY_SECONDS
+    with services.sessions.begin() as session:
+        session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'liasse:read'"))
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    [(status, due_in)] = _post_jobs(services)
+    assert status == "todo" and due_in <= 0
+
+
+def test_with_no_read_waiting_an_approval_queues_the_post_job_due_at_once(
+        world: tuple[Settings, Services]) -> None:
+    settings, services = world
+    jobs = QueueJobs(make_defer_app(services), services, settings.workspace)
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    [(status, due_in)] = _post_jobs(services)
+    assert status == "todo" and due_in <= 0
 
 
 def _fetch_post_job(services: Services, worker_id: int) -> int | None:
@@ -371,9 +390,9 @@ def test_an_approval_queues_another_post_job_when_the_waiting_one_just_started(
         jobs.documents_to_post(session)
     hold = jobs_repo.hold_waiting_job
 
-    def started_meanwhile(session: Session, queueing_lock: str) -> bool:
+    def started_meanwhile(session: Session, queueing_lock: str, *, due_now: bool) -> bool:
         session.execute(text("UPDATE procrastinate_jobs SET status = 'doing'"))
-        return hold(session, queueing_lock)
+        return hold(session, queueing_lock, due_now=due_now)
 
     monkeypatch.setattr(jobs_repo, "hold_waiting_job", started_meanwhile)
     with services.sessions.begin() as session:

@@ -46,13 +46,25 @@ def window_lock(connection_id: str) -> str:
     return f"{WINDOW_LOCK}{connection_id}"
 
 
-def hold_waiting_job(session: Session, queueing_lock: str) -> bool:
+def hold_waiting_job(session: Session, queueing_lock: str, *, due_now: bool = False) -> bool:
     """Lock the job waiting under `queueing_lock` until the session's transaction ends
-    (workers fetch with `SKIP LOCKED`, so none starts it meanwhile); False when none waits
-    (it started, or was never there)."""
-    return session.execute(text(
-        "SELECT id FROM procrastinate_jobs WHERE queueing_lock = :lock AND status = 'todo' "
-        "FOR SHARE"), {"lock": queueing_lock}).first() is not None
+    (workers fetch with `SKIP LOCKED`, so none starts it meanwhile), and make it due at
+    once when `due_now`; False when none waits (it started, or was never there)."""
+    if due_now:  # an update locks the row as well (NULL: due at once already)
+        statement = ("UPDATE procrastinate_jobs SET scheduled_at = least(scheduled_at, now()) "
+                     "WHERE queueing_lock = :lock AND status = 'todo' RETURNING id")
+    else:
+        statement = ("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :lock "
+                     "AND status = 'todo' FOR SHARE")
+    return session.execute(text(statement), {"lock": queueing_lock}).first() is not None
+
+
+def jobs_waiting(session: Session, task_name: str, slug: str) -> bool:
+    """Whether jobs of this task wait for the workspace `slug` (its argument)."""
+    return bool(session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
+        "AND status = 'todo' AND args ->> 'slug' = :slug)"),
+        {"task": task_name, "slug": slug}).scalar())
 
 
 def documents_without_read_job(session: Session, workspace_id: str, limit: int = 500

@@ -30,7 +30,9 @@ from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
 from liasse.store.db import autocommit_session
+from liasse.store.memory_repo import MemoryRepo, SharedModel
 from liasse.store.suppliers_repo import SupplierRepo
+from liasse.sync.pipeline import utc_now
 
 # The workspace's history trains the account classifier from this many postings on.
 CLASSIFIER_FROM = 10
@@ -55,14 +57,40 @@ class _Trained:
     classifier: AccountClassifier | None
 
 
+class SharedClassifiers:
+    """The account classifiers the workers of an installation share through the store: a
+    worker whose model is due to be fitted again loads the one another fitted, when that
+    one is not due itself (the same rule), instead of fitting it on the same history."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def facts(self, workspace_id: str) -> SharedModel | None:
+        with autocommit_session(self._sessions) as session:
+            return MemoryRepo(session, workspace_id).shared_model()
+
+    def load(self, workspace_id: str) -> AccountClassifier | None:
+        with autocommit_session(self._sessions) as session:
+            data = MemoryRepo(session, workspace_id).shared_model_bytes()
+        return AccountClassifier.from_bytes(data) if data is not None else None
+
+    def share(self, workspace_id: str, facts: SharedModel, classifier: AccountClassifier
+              ) -> None:
+        with self._sessions.begin() as session:
+            MemoryRepo(session, workspace_id).share_model(facts, classifier.to_bytes())
+
+
 class ClassifierCache:
     """The account classifiers of one process, by workspace. A worker rebuilds its
     pipelines (and enrichers) every half minute; fitting the classifier again each time
-    cost more than reading the documents in between, so the fitted model outlives them."""
+    cost more than reading the documents in between, so the fitted model outlives them.
+    With `shared`, a model due to be fitted again is first looked for among the other
+    workers' (each worker fitted its own, on the same history)."""
 
-    def __init__(self, *, growth: float = RETRAIN_GROWTH, max_age: float = RETRAIN_SECONDS
-                 ) -> None:
+    def __init__(self, *, growth: float = RETRAIN_GROWTH, max_age: float = RETRAIN_SECONDS,
+                 shared: SharedClassifiers | None = None) -> None:
         self._growth, self._max_age = growth, max_age
+        self._shared = shared
         self._trained: dict[str, _Trained] = {}
         self._lock = threading.Lock()
 
@@ -71,16 +99,43 @@ class ClassifierCache:
         with self._lock:  # the threads of a worker share it: one fit at a time
             trained = self._trained.get(workspace_id)
             if self._stale(trained, version, len(history)):
-                trained = _Trained(version, len(history), time.monotonic(),
-                                   AccountClassifier.train(history))
+                trained = (self._from_others(workspace_id, version, len(history))
+                           or self._fit(workspace_id, version, history))
                 self._trained[workspace_id] = trained
             return trained.classifier if trained is not None else None
+
+    def _from_others(self, workspace_id: str, version: HistoryVersion, postings: int
+                     ) -> _Trained | None:
+        """The shared model, when it is not due to be fitted again itself."""
+        facts = self._shared.facts(workspace_id) if self._shared is not None else None
+        if facts is None or self._shared is None:
+            return None
+        age = max(0.0, (utc_now() - facts.fitted_at).total_seconds())
+        theirs = _Trained(facts.history_version, facts.postings, time.monotonic() - age,
+                          None)
+        if self._due(theirs, version, postings):
+            return None
+        classifier = self._shared.load(workspace_id)
+        return replace(theirs, classifier=classifier) if classifier is not None else None
+
+    def _fit(self, workspace_id: str, version: HistoryVersion, history: list[Posting]
+             ) -> _Trained:
+        trained = _Trained(version, len(history), time.monotonic(),
+                           AccountClassifier.train(history))
+        if self._shared is not None and trained.classifier is not None:
+            self._shared.share(workspace_id, SharedModel(len(history), version, utc_now()),
+                               trained.classifier)
+        return trained
 
     def _stale(self, trained: _Trained | None, version: HistoryVersion, postings: int) -> bool:
         if postings < CLASSIFIER_FROM:
             return False  # too little history: the classifier stays as it is (or absent)
         if trained is None or trained.classifier is None:
             return trained is None or trained.version != version
+        return self._due(trained, version, postings)
+
+    def _due(self, trained: _Trained, version: HistoryVersion, postings: int) -> bool:
+        """Whether a fitted model is due to be fitted again on this history."""
         if trained.version == version:
             return False
         return (postings >= trained.postings * self._growth

@@ -51,10 +51,11 @@ log = logging.getLogger("liasse.app.jobs")
 NAMESPACE = "liasse"
 QUEUES = ("windows", "documents", "outbox")
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5)
-# An approval queues its workspace's post job this long ahead, so that the approvals of the
-# read jobs ending meanwhile find it waiting and join its pass: due at once, a pass ran
-# after nearly every read job (76 passes for 700 documents), each reading every approved
-# document again and paying a job's round trips.
+# While read jobs wait, an approval queues its workspace's post job this long ahead, so
+# that the approvals of the read jobs ending meanwhile find it waiting and join its pass:
+# due at once, a pass ran after nearly every read job (76 passes for 700 documents), each
+# reading every approved document again and paying a job's round trips. Once no read job
+# waits, the last approvals are posted at once (the delay was then only a wait).
 POST_DELAY_SECONDS = 1.0
 # How often the slot that runs windows and posting looks for a job that came due: a job
 # queued ahead sends no notification when its time comes, and procrastinate's own poll
@@ -219,8 +220,9 @@ def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lo
 
 def defer_post(session: Session, app: procrastinate.App, slug: str, workspace_id: str
                ) -> None:
-    """The workspace's post job, queued `POST_DELAY_SECONDS` ahead in the session's
-    transaction, or the one already waiting held until that transaction ends.
+    """The workspace's post job, queued in the session's transaction (`POST_DELAY_SECONDS`
+    ahead while read jobs wait, else due at once), or the one already waiting held until
+    that transaction ends (and made due at once when no read job waits).
 
     Why hold it: a post job that starts between this approval's refused insert and its
     commit would not see the approval, and nothing would post it until the next window.
@@ -228,12 +230,13 @@ def defer_post(session: Session, app: procrastinate.App, slug: str, workspace_id
     pass it by until then, so the pass that absorbs an approval always sees it (and a
     finished pass needs no follow-up pass "in case")."""
     queueing_lock = jobs_repo.post_lock(workspace_id)
+    last = not jobs_repo.jobs_waiting(session, f"{NAMESPACE}:read", slug)
     for _ in range(POST_DEFER_ATTEMPTS):
         if defer_in(session, app, "post", queueing_lock=queueing_lock,
-                    lock=f"posting:{workspace_id}", schedule_in=POST_DELAY_SECONDS,
-                    slug=slug):
+                    lock=f"posting:{workspace_id}",
+                    schedule_in=None if last else POST_DELAY_SECONDS, slug=slug):
             return
-        if jobs_repo.hold_waiting_job(session, queueing_lock):
+        if jobs_repo.hold_waiting_job(session, queueing_lock, due_now=last):
             return
         # The waiting one started meanwhile (it will not see this approval): queue another.
     raise RuntimeError(f"no post job could be queued for workspace {slug!r}")

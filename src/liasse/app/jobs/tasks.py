@@ -21,7 +21,7 @@ from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import steps
-from liasse.sync.enrichment import ClassifierCache, StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, SharedClassifiers, StoreEnricher
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
@@ -39,8 +39,9 @@ class PipelineCache:
         self._services = services
         self._ttl = ttl
         # Rebuilt pipelines keep the fitted account classifiers (fitting one again each
-        # time cost seconds); it is fitted again as the history grows.
-        self._classifiers = ClassifierCache()
+        # time cost seconds); it is fitted again as the history grows, by one worker and
+        # loaded by the others (each fitted its own on the same history).
+        self._classifiers = ClassifierCache(shared=SharedClassifiers(services.sessions))
         self._pipelines: dict[str, tuple[float, Pipeline]] = {}
         self._lock = threading.Lock()
 
