@@ -299,6 +299,8 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
             "shared_model": lambda: _assert_none(repo_a.shared_model()),
             "shared_model_bytes": lambda: _assert_none(repo_a.shared_model_bytes()),
             "share_model": lambda: repo_a.share_model(facts, b"alpha's model"),
+            # A's turn (its own lock key): B's model is left as it is, checked below.
+            "take_model_fit": lambda: _assert_equal(repo_a.take_model_fit(wait=False), True),
         }
         public = {name for name, _ in inspect.getmembers(MemoryRepo, inspect.isfunction)
                   if not name.startswith("_")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -188,6 +190,28 @@ def test_workers_share_a_fitted_classifier_instead_of_each_fitting_it(
     assert fits == [12, 18]
     assert one.classifier(workspace, (18, None), _postings(18)) is not None
     assert fits == [12, 18]
+
+
+def test_a_worker_goes_on_with_its_classifier_while_another_fits_the_next(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers whose models came due together fitted one each; the one that does not
+    get the turn keeps its model (fitted on a slightly shorter history) for now."""
+
+    class AnotherFits(SharedClassifiers):
+        @contextmanager
+        def fitting(self, workspace_id: str, *, wait: bool) -> Iterator[MemoryRepo | None]:
+            yield None
+
+    cache = ClassifierCache(shared=SharedClassifiers(pipeline.sessions))
+    first = cache.classifier(pipeline.workspace_id, (12, None), _postings(12))
+    assert first is not None
+    monkeypatch.setattr(cache, "_shared", AnotherFits(pipeline.sessions))
+    monkeypatch.setattr(AccountClassifier, "train", staticmethod(_no_fit))
+    assert cache.classifier(pipeline.workspace_id, (18, None), _postings(18)) is first
+
+
+def _no_fit(postings: list[Posting]) -> AccountClassifier | None:
+    raise AssertionError("another worker fits this one")
 
 
 def test_the_extractor_reads_the_memories_again_only_once_they_changed(

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, String, bindparam, delete, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,6 +115,22 @@ class MemoryRepo:
             return None
         return SharedModel(int(row.postings), (int(row.history_count), row.history_latest),
                            row.fitted_at)
+
+    def take_model_fit(self, *, wait: bool) -> bool:
+        """The turn to fit the workspace's classifier, held until the transaction ends: on
+        PostgreSQL an advisory lock (`wait`: until the worker fitting it now is done), so
+        two workers whose models came due together do not both fit one. SQLite has one
+        process: always its turn."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        key = {"workspace": self.workspace_id}
+        if wait:
+            self.session.execute(text("SELECT pg_advisory_xact_lock("
+                                      "hashtext('liasse:account-model:' || :workspace))"), key)
+            return True
+        return bool(self.session.execute(text(
+            "SELECT pg_try_advisory_xact_lock(hashtext('liasse:account-model:' || :workspace))"),
+            key).scalar())
 
     def shared_model_bytes(self) -> bytes | None:
         return self.session.scalar(select(AccountModelRow.model).where(

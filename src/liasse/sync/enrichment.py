@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -74,10 +76,14 @@ class SharedClassifiers:
             data = MemoryRepo(session, workspace_id).shared_model_bytes()
         return AccountClassifier.from_bytes(data) if data is not None else None
 
-    def share(self, workspace_id: str, facts: SharedModel, classifier: AccountClassifier
-              ) -> None:
+    @contextmanager
+    def fitting(self, workspace_id: str, *, wait: bool) -> Iterator[MemoryRepo | None]:
+        """This worker's turn to fit the workspace's model (the repo to share it through,
+        in the turn's transaction), or None while another worker fits it (`wait`: until
+        it is done, then the turn is this one's)."""
         with self._sessions.begin() as session:
-            MemoryRepo(session, workspace_id).share_model(facts, classifier.to_bytes())
+            repo = MemoryRepo(session, workspace_id)
+            yield repo if repo.take_model_fit(wait=wait) else None
 
 
 class ClassifierCache:
@@ -99,10 +105,39 @@ class ClassifierCache:
         with self._lock:  # the threads of a worker share it: one fit at a time
             trained = self._trained.get(workspace_id)
             if self._stale(trained, version, len(history)):
-                trained = (self._from_others(workspace_id, version, len(history))
-                           or self._fit(workspace_id, version, history))
-                self._trained[workspace_id] = trained
+                trained = self._renewed(workspace_id, trained, version, history)
+                if trained is not None:
+                    self._trained[workspace_id] = trained
             return trained.classifier if trained is not None else None
+
+    def _renewed(self, workspace_id: str, trained: _Trained | None, version: HistoryVersion,
+                 history: list[Posting]) -> _Trained | None:
+        """The model for this history: fitted here, or by another worker (shared)."""
+        if self._shared is None:
+            return self._fitted(version, history)
+        found = self._from_others(workspace_id, version, len(history))
+        if found is not None:
+            return found
+        # A worker with a model goes on with it while another fits the next (the history
+        # a suggestion learns from is a few seconds old at worst, as in `JOB_HISTORY_
+        # SECONDS`); one without waits for it, and suggests as it would have.
+        has_model = trained is not None and trained.classifier is not None
+        with self._shared.fitting(workspace_id, wait=not has_model) as turn:
+            if turn is None:
+                return trained
+            found = self._from_others(workspace_id, version, len(history))  # done meanwhile
+            if found is not None:
+                return found
+            fitted = self._fitted(version, history)
+            if fitted.classifier is not None:
+                turn.share_model(SharedModel(len(history), version, utc_now()),
+                                 fitted.classifier.to_bytes())
+            return fitted
+
+    @staticmethod
+    def _fitted(version: HistoryVersion, history: list[Posting]) -> _Trained:
+        return _Trained(version, len(history), time.monotonic(),
+                        AccountClassifier.train(history))
 
     def _from_others(self, workspace_id: str, version: HistoryVersion, postings: int
                      ) -> _Trained | None:
@@ -117,15 +152,6 @@ class ClassifierCache:
             return None
         classifier = self._shared.load(workspace_id)
         return replace(theirs, classifier=classifier) if classifier is not None else None
-
-    def _fit(self, workspace_id: str, version: HistoryVersion, history: list[Posting]
-             ) -> _Trained:
-        trained = _Trained(version, len(history), time.monotonic(),
-                           AccountClassifier.train(history))
-        if self._shared is not None and trained.classifier is not None:
-            self._shared.share(workspace_id, SharedModel(len(history), version, utc_now()),
-                               trained.classifier)
-        return trained
 
     def _stale(self, trained: _Trained | None, version: HistoryVersion, postings: int) -> bool:
         if postings < CLASSIFIER_FROM:
