@@ -12,7 +12,10 @@ Locks:
 - queueing locks: one waiting read job per document, one waiting post job per workspace,
   one waiting window job per connection (a scheduler that defers twice adds nothing);
 - locks: a document's jobs run one at a time, and so do a connection's windows and a
-  workspace's posting, whichever worker fetches them.
+  workspace's posting, whichever worker fetches them;
+- a post job is queued a second ahead while read jobs wait (their approvals join its
+  pass), and an approval that finds one waiting holds its row until it commits, so no
+  worker starts that pass without it (`defer_post`).
 
 Stalled jobs: every worker sends a heartbeat; a periodic task in every worker retries the
 running jobs of workers silent for `jobs.stalled_seconds` (a worker killed mid-job), and
