@@ -208,9 +208,12 @@ def test_a_worker_goes_on_with_its_classifier_while_another_fits_the_next(
     monkeypatch.setattr(cache, "_shared", AnotherFits(pipeline.sessions))
     monkeypatch.setattr(AccountClassifier, "train", staticmethod(_no_fit))
     assert cache.classifier(pipeline.workspace_id, (18, None), _postings(18)) is first
+    # Nor is the store asked again before each document meanwhile.
+    monkeypatch.setattr(AnotherFits, "facts", _no_fit)
+    assert cache.classifier(pipeline.workspace_id, (19, None), _postings(19)) is first
 
 
-def _no_fit(postings: list[Posting]) -> AccountClassifier | None:
+def _no_fit(*_: object) -> AccountClassifier | None:
     raise AssertionError("another worker fits this one")
 
 

@@ -49,6 +49,9 @@ RETRAIN_SECONDS = 600.0
 # learns from postings a few seconds old at worst; a window's enricher reads it at once.
 JOB_HISTORY_SECONDS = 2.0
 HistoryVersion = tuple[int, datetime | None]
+# While another worker fits a workspace's classifier, one with a model of its own looks
+# for the new one this often, not before each document (two statements each).
+OTHERS_FIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class ClassifierCache:
         self._growth, self._max_age = growth, max_age
         self._shared = shared
         self._trained: dict[str, _Trained] = {}
+        self._others_fit_until: dict[str, float] = {}  # time.monotonic(), by workspace
         self._lock = threading.Lock()
 
     def classifier(self, workspace_id: str, version: HistoryVersion,
@@ -115,15 +119,18 @@ class ClassifierCache:
         """The model for this history: fitted here, or by another worker (shared)."""
         if self._shared is None:
             return self._fitted(version, history)
+        has_model = trained is not None and trained.classifier is not None
+        if has_model and time.monotonic() < self._others_fit_until.get(workspace_id, 0.0):
+            return trained  # another worker fits it: not asked again for each document
         found = self._from_others(workspace_id, version, len(history))
         if found is not None:
             return found
         # A worker with a model goes on with it while another fits the next (the history
         # a suggestion learns from is a few seconds old at worst, as in `JOB_HISTORY_
         # SECONDS`); one without waits for it, and suggests as it would have.
-        has_model = trained is not None and trained.classifier is not None
         with self._shared.fitting(workspace_id, wait=not has_model) as turn:
             if turn is None:
+                self._others_fit_until[workspace_id] = time.monotonic() + OTHERS_FIT_SECONDS
                 return trained
             found = self._from_others(workspace_id, version, len(history))  # done meanwhile
             if found is not None:
