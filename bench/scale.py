@@ -164,6 +164,7 @@ class Run:
         self.documents = documents
         self.pin = pin
         self.profile = profile
+        self.by_name = False  # one profile file a worker (set for runs of several)
         self.script = script
         self.concurrency = concurrency
         self.home = Path(tempfile.mkdtemp(prefix="liasse-scale-home-"))
@@ -185,8 +186,11 @@ class Run:
         log = (self.home / f"{name}.log").open("ab")
         # `--profile`: the worker's jobs run under cProfile (`--timings`: timers and
         # statement counts), written when it stops.
-        command = ([str(REPO / self.script), str(self.profile)] if self.profile
-                   else ["-m", "liasse"])
+        # With `--workers 2`, each worker's file is OUT with its name: OUT.w0, OUT.w1.
+        out = self.profile
+        if out is not None and self.by_name:
+            out = out.with_name(f"{out.name}.{name}")
+        command = [str(REPO / self.script), str(out)] if out else ["-m", "liasse"]
         self.workers[name] = subprocess.Popen(
             [sys.executable, *command, "worker", "--name", name,
              "--concurrency", str(self.concurrency)],
@@ -317,6 +321,7 @@ def pipeline_run(admin_url: str, documents: list[CorpusDocument], workers: int, 
                  script: str = "scripts/profile_worker.py", pin: bool = True,
                  statements: Path | None = None) -> Outcome:
     run = Run(admin_url, documents, profile, concurrency, script, pin)
+    run.by_name = workers > 1
     dropbox = DropboxState(token=TOKEN)
     dropbox.create_folder(FOLDER)
     for index, document in enumerate(documents):
@@ -447,6 +452,9 @@ def main() -> None:
     parser.add_argument("--timings", type=Path, help="the one worker's job and step times "
                         "and SQL statements per job kind into this JSON file "
                         "(scripts/time_worker.py, no profiler), and stop after its run")
+    parser.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                        help="with --profile or --timings: profile this many workers (2: "
+                        "each into OUT.w0 and OUT.w1)")
     parser.add_argument("--pg-statements", type=Path, help="the one-worker run's SQL "
                         "statements by PostgreSQL time (pg_stat_statements) into this file")
     parser.add_argument("--no-pin", action="store_true", help="workers on every core (by "
@@ -468,10 +476,11 @@ def main() -> None:
         print(f"liasse extract on one core: {on_one:.1f} files/s, CPU "
               f"{on_one_cpu * 1000:.1f} ms a file", flush=True)
     with postgresql(statements=args.pg_statements is not None) as admin_url:
-        one = pipeline_run(admin_url, documents, 1, profile=args.profile,
+        one = pipeline_run(admin_url, documents, args.workers, profile=args.profile,
                            concurrency=args.concurrency, script=script, pin=pin,
                            statements=args.pg_statements)
-        describe("1 worker" + (" (on one core)" if pin else ""), one)
+        describe("1 worker" + (" (on one core)" if pin else "") if args.workers == 1
+                 else "2 workers" + (" (one core each)" if pin else ""), one)
         if args.profile:
             return
         two = pipeline_run(admin_url, documents, 2, concurrency=args.concurrency, pin=pin)

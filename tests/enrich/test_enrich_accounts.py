@@ -93,3 +93,18 @@ def test_keywords_prefer_the_most_specific_and_admit_ignorance() -> None:
     assert suggest_account("Frais bancaires trimestre", None, []).account == "6278"
     nothing = suggest_account("zzzz qqqq", None, [])
     assert nothing.account is None and nothing.source == "none"
+
+
+def test_a_classifier_loaded_from_its_bytes_suggests_exactly_the_same() -> None:
+    """Workers share a fitted classifier through the store (no pickle: NumPy arrays):
+    the one loaded gives the same accounts with the same probabilities, to the bit."""
+    two_accounts = [p for p in HISTORY if p.account in {"6511", "6226"}]
+    page = " ".join(["Facture n° 2024-117 à Billet de train\tTGV Paris  Lyon 1re classe"] * 40)
+    for history in (HISTORY, two_accounts):
+        fitted = AccountClassifier.train(history)
+        assert fitted is not None
+        loaded = AccountClassifier.from_bytes(fitted.to_bytes())
+        for text, supplier in (("licence logiciel annuelle", None), (page, "s1"),
+                               ("zzz qqq", None), ("", "u2"), *((p.text, p.supplier_id)
+                                                                for p in history)):
+            assert loaded.top(text, supplier, 5) == fitted.top(text, supplier, 5)

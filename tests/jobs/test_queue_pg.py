@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
@@ -304,3 +305,127 @@ def test_a_stalled_post_job_goes_back_though_its_twin_waits(
         jobs = session.execute(text(
             "SELECT status::text, attempts FROM procrastinate_jobs ORDER BY id")).all()
     assert [tuple(job) for job in jobs] == [("todo", 1)]
+
+
+def _post_jobs(services: Services) -> list[tuple[str, float]]:
+    """(status, seconds until due) of every post job."""
+    with services.sessions.begin() as session:
+        rows = session.execute(text(
+            "SELECT status::text, extract(epoch FROM coalesce(scheduled_at, now()) - now()) "
+            "FROM procrastinate_jobs WHERE task_name = 'liasse:post' ORDER BY id")).all()
+    return [(str(status), float(seconds)) for status, seconds in rows]
+
+
+def test_approvals_queue_one_post_job_a_moment_ahead_while_reads_wait(
+        world: tuple[Settings, Services]) -> None:
+    """While read jobs wait, the first approval queues the post job `POST_DELAY_SECONDS`
+    ahead and the approvals that follow meanwhile join its pass (76 passes for 700
+    documents when it was due at once); the last approvals, no read job waiting, make it
+    due at once (the delay would only be a wait)."""
+    settings, services = world
+    jobs = QueueJobs(make_defer_app(services), services, settings.workspace)
+    with services.sessions.begin() as session:
+        jobs.documents_fetched(session, ["a-document-to-read"])
+    for _ in range(3):
+        with services.sessions.begin() as session:
+            jobs.documents_to_post(session)
+    [(status, due_in)] = _post_jobs(services)
+    assert status == "todo"
+    assert 0 < due_in <= queue.POST_DELAY_SECONDS
+    with services.sessions.begin() as session:
+        session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'liasse:read'"))
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    [(status, due_in)] = _post_jobs(services)
+    assert status == "todo" and due_in <= 0
+
+
+def test_with_no_read_waiting_an_approval_queues_the_post_job_due_at_once(
+        world: tuple[Settings, Services]) -> None:
+    settings, services = world
+    jobs = QueueJobs(make_defer_app(services), services, settings.workspace)
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    [(status, due_in)] = _post_jobs(services)
+    assert status == "todo" and due_in <= 0
+
+
+def _fetch_post_job(services: Services, worker_id: int) -> int | None:
+    """What a worker's fetch (procrastinate's own function) takes from the outbox queue."""
+    with services.sessions.begin() as session:
+        return session.execute(text(
+            "SELECT id FROM procrastinate_fetch_job_v2(ARRAY['outbox']::varchar[], :worker)"),
+            {"worker": worker_id}).scalar()
+
+
+def test_a_waiting_post_job_starts_only_after_the_approval_that_joined_it(
+        world: tuple[Settings, Services]) -> None:
+    """An approval that finds the post job waiting holds it until it commits: a worker
+    that fetched it in between would post without that approval, and nothing would post
+    it until the next window."""
+    settings, services = world
+    app = make_defer_app(services)
+    workspace_id = queue.services_workspace_id(services, settings.workspace)
+    with services.sessions.begin() as session:  # due at once, to be fetched
+        assert queue.defer_in(session, app, "post",
+                              queueing_lock=jobs_repo.post_lock(workspace_id),
+                              lock=f"posting:{workspace_id}", slug=settings.workspace)
+        worker_id = int(session.execute(text(
+            "INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")).scalar() or 0)
+    jobs = QueueJobs(app, services, settings.workspace)
+    with services.sessions.begin() as approval:
+        jobs.documents_to_post(approval)  # finds it waiting: holds it
+        assert _fetch_post_job(services, worker_id) is None
+    assert _fetch_post_job(services, worker_id) is not None
+    assert [status for status, _ in _post_jobs(services)] == ["doing"]
+
+
+def test_an_approval_queues_another_post_job_when_the_waiting_one_just_started(
+        world: tuple[Settings, Services], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between the refused insert and the hold, a worker took the waiting job: it will not
+    see this approval, so the approval queues the next one."""
+    settings, services = world
+    jobs = QueueJobs(make_defer_app(services), services, settings.workspace)
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    hold = jobs_repo.hold_waiting_job
+
+    def started_meanwhile(session: Session, queueing_lock: str, *, due_now: bool) -> bool:
+        session.execute(text("UPDATE procrastinate_jobs SET status = 'doing'"))
+        return hold(session, queueing_lock, due_now=due_now)
+
+    monkeypatch.setattr(jobs_repo, "hold_waiting_job", started_meanwhile)
+    with services.sessions.begin() as session:
+        jobs.documents_to_post(session)
+    assert [status for status, _ in _post_jobs(services)] == ["doing", "todo"]
+
+
+def test_a_worker_process_counts_as_one_live_worker(world: tuple[Settings, Services],
+                                                    tmp_path: Path) -> None:
+    """A `liasse worker` runs two procrastinate workers (documents; windows and posting):
+    `liasse status`, the status page and `/metrics` count processes, not those."""
+    process, log = _worker(tmp_path, "w-count")
+    try:
+        _wait(lambda: "runs jobs" in log.read_text(errors="replace"))
+        _wait(lambda: _registered_workers(world[1]) == 2)
+        _wait(lambda: _named_workers(world[1]) == 2)
+        assert _live_workers(world[1]) == 1
+        with world[1].sessions.begin() as session:  # one started by other means
+            session.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        assert _live_workers(world[1]) == 2
+    finally:
+        _stop(process)
+    assert _named_workers(world[1]) == 0  # unregistered as it stopped: its names went too
+
+
+def _named_workers(services: Services) -> int:
+    with services.sessions.begin() as session:
+        return int(session.execute(text(
+            "SELECT count(*) FROM procrastinate_worker_processes")).scalar() or 0)
+
+
+def _live_workers(services: Services) -> int:
+    with services.sessions.begin() as session:
+        figures = jobs_repo.queue_figures(session, live_within_seconds=60)
+    assert figures is not None
+    return figures.live_workers

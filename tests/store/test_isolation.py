@@ -272,7 +272,7 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
     """Every public MemoryRepo method, aimed at workspace B's memory through A's repo."""
     from liasse.domain.suppliers import Supplier
     from liasse.extract.memory import FieldHint, SupplierMemory
-    from liasse.store.memory_repo import MemoryRepo
+    from liasse.store.memory_repo import MemoryRepo, SharedModel
     from liasse.store.suppliers_repo import SupplierRepo
 
     sessions = make_session_factory(engine)
@@ -284,6 +284,8 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
                                     hints={"currency": FieldHint("currency", "EUR", None)},
                                     confirmations=1)
         MemoryRepo(session, b.workspace_id).save(remembered)
+        facts = SharedModel(12, (12, None), NOW)
+        MemoryRepo(session, b.workspace_id).share_model(facts, b"beta's model")
     with sessions.begin() as session:
         repo_a = MemoryRepo(session, a.workspace_id)
         probes_a = {
@@ -294,6 +296,11 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
             "forget": lambda: _assert_false(repo_a.forget(supplier.id)),
             "move": lambda: repo_a.move(supplier.id, "elsewhere"),
             "save": lambda: _raises_lookup(lambda: repo_a.save(remembered)),
+            "shared_model": lambda: _assert_none(repo_a.shared_model()),
+            "shared_model_bytes": lambda: _assert_none(repo_a.shared_model_bytes()),
+            "share_model": lambda: repo_a.share_model(facts, b"alpha's model"),
+            # A's turn (its own lock key): B's model is left as it is, checked below.
+            "take_model_fit": lambda: _assert_equal(repo_a.take_model_fit(wait=False), True),
         }
         public = {name for name, _ in inspect.getmembers(MemoryRepo, inspect.isfunction)
                   if not name.startswith("_")}
@@ -303,6 +310,7 @@ def test_supplier_memories_stay_in_their_workspace(engine: Engine) -> None:
     with sessions.begin() as session:
         kept = MemoryRepo(session, b.workspace_id).memory_of(supplier.id)
         assert kept is not None and kept.hints["currency"].value == "EUR"
+        assert MemoryRepo(session, b.workspace_id).shared_model_bytes() == b"beta's model"
 
 
 def _raises_lookup(call: Callable[[], Any]) -> None:

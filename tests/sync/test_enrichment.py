@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -13,13 +15,14 @@ from liasse.domain.extraction import ExtractedField, ExtractionResult
 from liasse.domain.ports import InvoiceToPost, PostResult
 from liasse.domain.states import State
 from liasse.domain.suppliers import Posting, Supplier
+from liasse.enrich.classifier import AccountClassifier
 from liasse.extract.memory import SupplierMemory
 from liasse.samples.demo import COWORK, DEMO_COMPANY
 from liasse.store.documents_repo import DocumentRepo
 from liasse.store.memory_repo import MemoryRepo
 from liasse.store.suppliers_repo import SupplierRepo
 from liasse.store.tables import utcnow
-from liasse.sync.enrichment import ClassifierCache, StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, SharedClassifiers, StoreEnricher
 from liasse.sync.pipeline import Pipeline
 from liasse.sync.window import run_window
 from scripted import PipelineFactory, inbox_of, invoice_file
@@ -156,6 +159,62 @@ def test_a_classifier_older_than_its_age_limit_is_fitted_again_once_the_history_
     assert cache.classifier("ws", (12, None), _postings(12)) is first  # nothing changed
     corrected = utcnow()  # a person moved one posting to another account
     assert cache.classifier("ws", (12, corrected), _postings(12)) is not first
+
+
+def test_workers_share_a_fitted_classifier_instead_of_each_fitting_it(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker process fitted its own classifier on the same history; now one fits it,
+    the others load it from the store while it is not due to be fitted again, and one due
+    is fitted again by whichever worker gets there and shared in turn."""
+    fits: list[int] = []
+    train = AccountClassifier.train
+
+    def counted(postings: list[Posting]) -> AccountClassifier | None:
+        fits.append(len(postings))
+        return train(postings)
+
+    monkeypatch.setattr(AccountClassifier, "train", staticmethod(counted))
+    shared = SharedClassifiers(pipeline.sessions)
+    one, two = ClassifierCache(shared=shared), ClassifierCache(shared=shared)
+    workspace = pipeline.workspace_id
+    fitted = one.classifier(workspace, (12, None), _postings(12))
+    loaded = two.classifier(workspace, (12, None), _postings(12))
+    assert fits == [12] and fitted is not None and loaded is not None
+    for posting in _postings(12):
+        assert loaded.top(posting.text, posting.supplier_id) == fitted.top(
+            posting.text, posting.supplier_id)
+    late = ClassifierCache(shared=shared)  # a worker started later, history grew a little
+    assert late.classifier(workspace, (16, None), _postings(16)) is not None
+    assert fits == [12]
+    assert two.classifier(workspace, (18, None), _postings(18)) is not None  # grew by half
+    assert fits == [12, 18]
+    assert one.classifier(workspace, (18, None), _postings(18)) is not None
+    assert fits == [12, 18]
+
+
+def test_a_worker_goes_on_with_its_classifier_while_another_fits_the_next(
+        pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers whose models came due together fitted one each; the one that does not
+    get the turn keeps its model (fitted on a slightly shorter history) for now."""
+
+    class AnotherFits(SharedClassifiers):
+        @contextmanager
+        def fitting(self, workspace_id: str, *, wait: bool) -> Iterator[MemoryRepo | None]:
+            yield None
+
+    cache = ClassifierCache(shared=SharedClassifiers(pipeline.sessions))
+    first = cache.classifier(pipeline.workspace_id, (12, None), _postings(12))
+    assert first is not None
+    monkeypatch.setattr(cache, "_shared", AnotherFits(pipeline.sessions))
+    monkeypatch.setattr(AccountClassifier, "train", staticmethod(_no_fit))
+    assert cache.classifier(pipeline.workspace_id, (18, None), _postings(18)) is first
+    # Nor is the store asked again before each document meanwhile.
+    monkeypatch.setattr(AnotherFits, "facts", _no_fit)
+    assert cache.classifier(pipeline.workspace_id, (19, None), _postings(19)) is first
+
+
+def _no_fit(*_: object) -> AccountClassifier | None:
+    raise AssertionError("another worker fits this one")
 
 
 def test_the_extractor_reads_the_memories_again_only_once_they_changed(

@@ -7,6 +7,7 @@ in well under a second for a few thousand postings, and says nothing when unsure
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,15 @@ class AccountGuess:
     probability: float
 
 
+def _vectorisers() -> list[Any]:
+    """The union's parts, unfitted: character n-grams within words, then words and pairs."""
+    # Local, as in `AccountClassifier.train`.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return [TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True),
+            TfidfVectorizer(analyzer="word", ngram_range=(1, 2))]
+
+
 def _features(text: str, supplier_id: str | None) -> str:
     # the supplier id as a word of its own lets one supplier's habit weigh in
     supplier = f" supplier_{supplier_id} supplier_{supplier_id}" if supplier_id else ""
@@ -36,10 +46,10 @@ def _features(text: str, supplier_id: str | None) -> str:
 class AccountClassifier:
     """Use `train`; `top` answers the three likeliest accounts with their probabilities."""
 
-    def __init__(self, model: object, accounts: Sequence[str]) -> None:
-        self._model = model
+    def __init__(self, scorer: _Scorer, accounts: Sequence[str], model: object = None) -> None:
         self._accounts = list(accounts)
-        self._scorer = _Scorer(model)
+        self._scorer = scorer
+        self._model = model  # scikit-learn's pipeline, when fitted here (what tests compare)
 
     @staticmethod
     def preload() -> None:
@@ -58,18 +68,42 @@ class AccountClassifier:
             return None
         # Local: scikit-learn costs about a second to import, and only a workspace with
         # enough history fits a classifier.
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
-        vectoriser = make_union(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True),
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2)),
-        )
-        model = make_pipeline(vectoriser, LogisticRegression(max_iter=2000, C=10.0))
+        model = make_pipeline(make_union(*_vectorisers()),
+                              LogisticRegression(max_iter=2000, C=10.0))
         model.fit([_features(p.text, p.supplier_id) for p in postings],
                   [p.account for p in postings])
-        return cls(model, [str(label) for label in model.classes_])
+        return cls(_Scorer.of(model), [str(label) for label in model.classes_], model)
+
+    def to_bytes(self) -> bytes:
+        """The fitted model as arrays (NumPy's format, no pickle): other workers load it
+        instead of fitting it again on the same history (`from_bytes`)."""
+        arrays: dict[str, Any] = {"accounts": np.array(self._accounts, dtype=str),
+                                  "coef": self._scorer.coef,
+                                  "intercept": self._scorer.intercept}
+        for index, part in enumerate(self._scorer.parts):
+            terms = sorted(part.vocabulary, key=part.vocabulary.__getitem__)
+            arrays[f"terms{index}"] = np.array(terms, dtype=str)
+            arrays[f"idf{index}"] = part.idf
+        out = io.BytesIO()
+        np.savez(out, **arrays)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AccountClassifier:
+        """The classifier `to_bytes` wrote: the same parameters, the same probabilities."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            parts = []
+            offset = 0
+            for index, vectoriser in enumerate(_vectorisers()):
+                terms = [str(term) for term in arrays[f"terms{index}"]]
+                parts.append(_Part.of(vectoriser, {term: i for i, term in enumerate(terms)},
+                                      np.array(arrays[f"idf{index}"]), offset))
+                offset += len(terms)
+            scorer = _Scorer(parts, np.array(arrays["coef"]), np.array(arrays["intercept"]))
+            return cls(scorer, [str(account) for account in arrays["accounts"]])
 
     def top(self, text: str, supplier_id: str | None, k: int = TOP) -> list[AccountGuess]:
         probabilities = self._scorer.probabilities(_features(text, supplier_id))
@@ -86,21 +120,25 @@ class _Scorer:
     Same model, same formulas (sublinear tf x idf, l2 norm per part, the parts side by
     side, softmax or the binary logistic), so the same probabilities to rounding."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, parts: list[_Part], coef: Any, intercept: Any) -> None:
+        self.parts = parts
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+
+    @classmethod
+    def of(cls, model: Any) -> _Scorer:
+        """The scorer of a fitted pipeline (its union of vectorisers, then the regression)."""
         union, regression = model.steps[0][1], model.steps[-1][1]
-        self._parts: list[_Part] = []
+        parts: list[_Part] = []
         offset = 0
         for _, vectoriser in union.transformer_list:
-            self._parts.append(_Part(vectoriser.build_analyzer(), vectoriser.vocabulary_,
-                                     vectoriser.idf_, offset, bool(vectoriser.sublinear_tf),
-                                     {} if vectoriser.analyzer == "char_wb" else None))
+            parts.append(_Part.of(vectoriser, vectoriser.vocabulary_, vectoriser.idf_, offset))
             offset += len(vectoriser.vocabulary_)
-        self._coef = np.asarray(regression.coef_, dtype=np.float64)
-        self._intercept = np.asarray(regression.intercept_, dtype=np.float64)
+        return cls(parts, regression.coef_, regression.intercept_)
 
     def probabilities(self, text: str) -> Any:
-        logits = self._intercept.copy()
-        for part in self._parts:
+        logits = self.intercept.copy()
+        for part in self.parts:
             counts = part.counts(text)
             if not counts:
                 continue  # a part with no known term adds nothing (l2 of zeros is zeros)
@@ -110,8 +148,8 @@ class _Scorer:
                 weights = np.log(weights) + 1.0
             weights *= part.idf[indices]
             weights /= np.sqrt(np.dot(weights, weights))
-            logits += self._coef[:, part.offset + indices] @ weights
-        if self._coef.shape[0] == 1:  # two accounts: one logistic for the second
+            logits += self.coef[:, part.offset + indices] @ weights
+        if self.coef.shape[0] == 1:  # two accounts: one logistic for the second
             second = 1.0 / (1.0 + np.exp(-logits[0]))
             return np.array([1.0 - second, second])
         exponents = np.exp(logits - logits.max())
@@ -135,6 +173,13 @@ class _Part:
     # Character n-grams within words ("char_wb") depend on the word alone: a page's words
     # repeat, and so do a workspace's from page to page, so each word is cut once.
     by_word: dict[str, tuple[int, ...]] | None
+
+    @classmethod
+    def of(cls, vectoriser: Any, vocabulary: dict[str, int], idf: Any, offset: int) -> _Part:
+        """A part cutting texts as `vectoriser` does (fitted or not: its settings alone)."""
+        return cls(vectoriser.build_analyzer(), vocabulary, idf, offset,
+                   bool(vectoriser.sublinear_tf),
+                   {} if vectoriser.analyzer == "char_wb" else None)
 
     def counts(self, text: str) -> Counter[int]:
         if self.by_word is None:

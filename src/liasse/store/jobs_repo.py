@@ -3,7 +3,7 @@ status`, the status page and `/metrics`. Cross-workspace: the queue serves every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +46,27 @@ def window_lock(connection_id: str) -> str:
     return f"{WINDOW_LOCK}{connection_id}"
 
 
+def hold_waiting_job(session: Session, queueing_lock: str, *, due_now: bool = False) -> bool:
+    """Lock the job waiting under `queueing_lock` until the session's transaction ends
+    (workers fetch with `SKIP LOCKED`, so none starts it meanwhile), and make it due at
+    once when `due_now`; False when none waits (it started, or was never there)."""
+    if due_now:  # an update locks the row as well (NULL: due at once already)
+        statement = ("UPDATE procrastinate_jobs SET scheduled_at = least(scheduled_at, now()) "
+                     "WHERE queueing_lock = :lock AND status = 'todo' RETURNING id")
+    else:
+        statement = ("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :lock "
+                     "AND status = 'todo' FOR SHARE")
+    return session.execute(text(statement), {"lock": queueing_lock}).first() is not None
+
+
+def jobs_waiting(session: Session, task_name: str, slug: str) -> bool:
+    """Whether jobs of this task wait for the workspace `slug` (its argument)."""
+    return bool(session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
+        "AND status = 'todo' AND args ->> 'slug' = :slug)"),
+        {"task": task_name, "slug": slug}).scalar())
+
+
 def documents_without_read_job(session: Session, workspace_id: str, limit: int = 500
                                ) -> list[str]:
     """Documents to read or route that no waiting or running job will take (a job of
@@ -68,6 +89,14 @@ def approved_without_post_job(session: Session, workspace_id: str) -> bool:
         "AND d.state = 'approved') AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j "
         "WHERE j.status = 'todo' AND j.queueing_lock = :lock)"),
         {"workspace": workspace_id, "lock": post_lock(workspace_id)}).scalar())
+
+
+def record_worker_process(session: Session, worker_ids: Sequence[int], process: str) -> None:
+    """Name the process these procrastinate workers run in (one `liasse worker`)."""
+    session.execute(text(
+        "INSERT INTO procrastinate_worker_processes (worker_id, process) "
+        "VALUES (:worker, :process) ON CONFLICT (worker_id) DO NOTHING"),
+        [{"worker": worker_id, "process": process} for worker_id in worker_ids])
 
 
 @dataclass(frozen=True)
@@ -94,9 +123,13 @@ def queue_figures(session: Session, *, live_within_seconds: float) -> QueueFigur
         "SELECT min(e.at) FROM procrastinate_jobs j JOIN procrastinate_events e "
         "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo' "
         "AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())")).scalar()
+    # Processes, not procrastinate workers: a `liasse worker` runs two of them. One that
+    # names no process (started by other means) counts as a process of its own.
     workers = session.execute(text(
-        "SELECT count(*) FROM procrastinate_workers "
-        "WHERE last_heartbeat >= now() - make_interval(secs => :within)"),
+        "SELECT count(DISTINCT coalesce(p.process, 'worker:' || w.id)) "
+        "FROM procrastinate_workers w LEFT JOIN procrastinate_worker_processes p "
+        "ON p.worker_id = w.id "
+        "WHERE w.last_heartbeat >= now() - make_interval(secs => :within)"),
         {"within": live_within_seconds}).scalar()
     return QueueFigures(
         waiting=int(counts.get("todo", 0)), running=int(counts.get("doing", 0)),

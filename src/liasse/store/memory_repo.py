@@ -1,4 +1,5 @@
-"""The workspace's supplier memories, from the store (bound to one workspace).
+"""The workspace's supplier memories, and the account classifier its workers share, from
+the store (bound to one workspace).
 
 It hands out `extract.memory.SupplierMemory` objects, never rows; what to learn from a
 confirmation is `liasse.app.learning`'s decision, kept out of here.
@@ -6,14 +7,36 @@ confirmation is `liasse.app.learning`'s decision, kept out of here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, String, bindparam, delete, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liasse.extract.memory import SupplierMemory
 from liasse.store.tables import SupplierRow, utcnow
-from liasse.store.tables_memory import SupplierMemoryRow
+from liasse.store.tables_memory import AccountModelRow, SupplierMemoryRow
+
+
+@dataclass(frozen=True)
+class SharedModel:
+    """What the shared account classifier was fitted on (its bytes are read apart)."""
+
+    postings: int
+    history_version: tuple[int, datetime | None]
+    fitted_at: datetime
 
 
 class MemoryRepo:
@@ -81,6 +104,57 @@ class MemoryRepo:
             SupplierMemoryRow.workspace_id == self.workspace_id,
             SupplierMemoryRow.supplier_id == from_id).values(supplier_id=to_id))
         self.session.flush()
+
+    def shared_model(self) -> SharedModel | None:
+        """The shared account classifier's facts, without its bytes (a check is cheap)."""
+        row = self.session.execute(select(
+            AccountModelRow.postings, AccountModelRow.history_count,
+            AccountModelRow.history_latest, AccountModelRow.fitted_at).where(
+            AccountModelRow.workspace_id == self.workspace_id)).first()
+        if row is None:
+            return None
+        return SharedModel(int(row.postings), (int(row.history_count), row.history_latest),
+                           row.fitted_at)
+
+    def take_model_fit(self, *, wait: bool) -> bool:
+        """The turn to fit the workspace's classifier, held until the transaction ends: on
+        PostgreSQL an advisory lock (`wait`: until the worker fitting it now is done), so
+        two workers whose models came due together do not both fit one. SQLite has one
+        process: always its turn."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return True
+        key = {"workspace": self.workspace_id}
+        if wait:
+            self.session.execute(text("SELECT pg_advisory_xact_lock("
+                                      "hashtext('liasse:account-model:' || :workspace))"), key)
+            return True
+        return bool(self.session.execute(text(
+            "SELECT pg_try_advisory_xact_lock(hashtext('liasse:account-model:' || :workspace))"),
+            key).scalar())
+
+    def shared_model_bytes(self) -> bytes | None:
+        return self.session.scalar(select(AccountModelRow.model).where(
+            AccountModelRow.workspace_id == self.workspace_id))
+
+    def share_model(self, facts: SharedModel, model: bytes) -> None:
+        """Keep this classifier for the other workers, unless the one kept was fitted on a
+        longer history; two workers sharing at once: the first one's stays."""
+        row = self.session.get(AccountModelRow, self.workspace_id)
+        if row is not None and row.postings > facts.postings:
+            return
+        values = {"postings": facts.postings, "history_count": facts.history_version[0],
+                  "history_latest": facts.history_version[1], "fitted_at": facts.fitted_at,
+                  "model": model}
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            self.session.flush()
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.add(AccountModelRow(workspace_id=self.workspace_id, **values))
+        except IntegrityError:
+            pass  # another worker shared its own a moment ago: as good as this one
 
     def _row(self, supplier_id: str) -> SupplierMemoryRow | None:
         return self.session.scalars(select(SupplierMemoryRow).where(

@@ -14,7 +14,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 # Tables, types and functions of the job queue (procrastinate, on PostgreSQL): made by
-# migration 0014 from procrastinate's own script, not described in `tables.py`.
+# migration 0014 from procrastinate's own script (and 0015's table beside them, naming each
+# worker's process), not described in `tables.py`.
 JOB_QUEUE_PREFIX = "procrastinate"
 
 

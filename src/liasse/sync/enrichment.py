@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -30,7 +32,9 @@ from liasse.enrich.classifier import AccountClassifier
 from liasse.enrich.directory import InMemoryDirectory
 from liasse.enrich.duplicates import DuplicateIndex
 from liasse.store.db import autocommit_session
+from liasse.store.memory_repo import MemoryRepo, SharedModel
 from liasse.store.suppliers_repo import SupplierRepo
+from liasse.sync.pipeline import utc_now
 
 # The workspace's history trains the account classifier from this many postings on.
 CLASSIFIER_FROM = 10
@@ -45,6 +49,9 @@ RETRAIN_SECONDS = 600.0
 # learns from postings a few seconds old at worst; a window's enricher reads it at once.
 JOB_HISTORY_SECONDS = 2.0
 HistoryVersion = tuple[int, datetime | None]
+# While another worker fits a workspace's classifier, one with a model of its own looks
+# for the new one this often, not before each document (two statements each).
+OTHERS_FIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,15 +62,46 @@ class _Trained:
     classifier: AccountClassifier | None
 
 
+class SharedClassifiers:
+    """The account classifiers the workers of an installation share through the store: a
+    worker whose model is due to be fitted again loads the one another fitted, when that
+    one is not due itself (the same rule), instead of fitting it on the same history."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def facts(self, workspace_id: str) -> SharedModel | None:
+        with autocommit_session(self._sessions) as session:
+            return MemoryRepo(session, workspace_id).shared_model()
+
+    def load(self, workspace_id: str) -> AccountClassifier | None:
+        with autocommit_session(self._sessions) as session:
+            data = MemoryRepo(session, workspace_id).shared_model_bytes()
+        return AccountClassifier.from_bytes(data) if data is not None else None
+
+    @contextmanager
+    def fitting(self, workspace_id: str, *, wait: bool) -> Iterator[MemoryRepo | None]:
+        """This worker's turn to fit the workspace's model (the repo to share it through,
+        in the turn's transaction), or None while another worker fits it (`wait`: until
+        it is done, then the turn is this one's)."""
+        with self._sessions.begin() as session:
+            repo = MemoryRepo(session, workspace_id)
+            yield repo if repo.take_model_fit(wait=wait) else None
+
+
 class ClassifierCache:
     """The account classifiers of one process, by workspace. A worker rebuilds its
     pipelines (and enrichers) every half minute; fitting the classifier again each time
-    cost more than reading the documents in between, so the fitted model outlives them."""
+    cost more than reading the documents in between, so the fitted model outlives them.
+    With `shared`, a model due to be fitted again is first looked for among the other
+    workers' (each worker fitted its own, on the same history)."""
 
-    def __init__(self, *, growth: float = RETRAIN_GROWTH, max_age: float = RETRAIN_SECONDS
-                 ) -> None:
+    def __init__(self, *, growth: float = RETRAIN_GROWTH, max_age: float = RETRAIN_SECONDS,
+                 shared: SharedClassifiers | None = None) -> None:
         self._growth, self._max_age = growth, max_age
+        self._shared = shared
         self._trained: dict[str, _Trained] = {}
+        self._others_fit_until: dict[str, float] = {}  # time.monotonic(), by workspace
         self._lock = threading.Lock()
 
     def classifier(self, workspace_id: str, version: HistoryVersion,
@@ -71,16 +109,66 @@ class ClassifierCache:
         with self._lock:  # the threads of a worker share it: one fit at a time
             trained = self._trained.get(workspace_id)
             if self._stale(trained, version, len(history)):
-                trained = _Trained(version, len(history), time.monotonic(),
-                                   AccountClassifier.train(history))
-                self._trained[workspace_id] = trained
+                trained = self._renewed(workspace_id, trained, version, history)
+                if trained is not None:
+                    self._trained[workspace_id] = trained
             return trained.classifier if trained is not None else None
+
+    def _renewed(self, workspace_id: str, trained: _Trained | None, version: HistoryVersion,
+                 history: list[Posting]) -> _Trained | None:
+        """The model for this history: fitted here, or by another worker (shared)."""
+        if self._shared is None:
+            return self._fitted(version, history)
+        has_model = trained is not None and trained.classifier is not None
+        if has_model and time.monotonic() < self._others_fit_until.get(workspace_id, 0.0):
+            return trained  # another worker fits it: not asked again for each document
+        found = self._from_others(workspace_id, version, len(history))
+        if found is not None:
+            return found
+        # A worker with a model goes on with it while another fits the next (the history
+        # a suggestion learns from is a few seconds old at worst, as in `JOB_HISTORY_
+        # SECONDS`); one without waits for it, and suggests as it would have.
+        with self._shared.fitting(workspace_id, wait=not has_model) as turn:
+            if turn is None:
+                self._others_fit_until[workspace_id] = time.monotonic() + OTHERS_FIT_SECONDS
+                return trained
+            found = self._from_others(workspace_id, version, len(history))  # done meanwhile
+            if found is not None:
+                return found
+            fitted = self._fitted(version, history)
+            if fitted.classifier is not None:
+                turn.share_model(SharedModel(len(history), version, utc_now()),
+                                 fitted.classifier.to_bytes())
+            return fitted
+
+    @staticmethod
+    def _fitted(version: HistoryVersion, history: list[Posting]) -> _Trained:
+        return _Trained(version, len(history), time.monotonic(),
+                        AccountClassifier.train(history))
+
+    def _from_others(self, workspace_id: str, version: HistoryVersion, postings: int
+                     ) -> _Trained | None:
+        """The shared model, when it is not due to be fitted again itself."""
+        facts = self._shared.facts(workspace_id) if self._shared is not None else None
+        if facts is None or self._shared is None:
+            return None
+        age = max(0.0, (utc_now() - facts.fitted_at).total_seconds())
+        theirs = _Trained(facts.history_version, facts.postings, time.monotonic() - age,
+                          None)
+        if self._due(theirs, version, postings):
+            return None
+        classifier = self._shared.load(workspace_id)
+        return replace(theirs, classifier=classifier) if classifier is not None else None
 
     def _stale(self, trained: _Trained | None, version: HistoryVersion, postings: int) -> bool:
         if postings < CLASSIFIER_FROM:
             return False  # too little history: the classifier stays as it is (or absent)
         if trained is None or trained.classifier is None:
             return trained is None or trained.version != version
+        return self._due(trained, version, postings)
+
+    def _due(self, trained: _Trained, version: HistoryVersion, postings: int) -> bool:
+        """Whether a fitted model is due to be fitted again on this history."""
         if trained.version == version:
             return False
         return (postings >= trained.postings * self._growth

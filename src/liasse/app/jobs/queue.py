@@ -12,7 +12,10 @@ Locks:
 - queueing locks: one waiting read job per document, one waiting post job per workspace,
   one waiting window job per connection (a scheduler that defers twice adds nothing);
 - locks: a document's jobs run one at a time, and so do a connection's windows and a
-  workspace's posting, whichever worker fetches them.
+  workspace's posting, whichever worker fetches them;
+- a post job is queued a second ahead while read jobs wait (their approvals join its
+  pass), and an approval that finds one waiting holds its row until it commits, so no
+  worker starts that pass without it (`defer_post`).
 
 Stalled jobs: every worker sends a heartbeat; a periodic task in every worker retries the
 running jobs of workers silent for `jobs.stalled_seconds` (a worker killed mid-job), and
@@ -32,6 +35,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as procrastinate_errors
+from procrastinate import worker as procrastinate_worker
 from sqlalchemy.orm import Session
 
 from liasse.app.jobs import tasks
@@ -43,12 +47,26 @@ from liasse.samples.corpus import generate
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
+from liasse.sync.pipeline import new_claim_owner
 
 log = logging.getLogger("liasse.app.jobs")
 
 NAMESPACE = "liasse"
 QUEUES = ("windows", "documents", "outbox")
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5)
+# While read jobs wait, an approval queues its workspace's post job this long ahead, so
+# that the approvals of the read jobs ending meanwhile find it waiting and join its pass:
+# due at once, a pass ran after nearly every read job (76 passes for 700 documents), each
+# reading every approved document again and paying a job's round trips. Once no read job
+# waits, the last approvals are posted at once (the delay was then only a wait).
+POST_DELAY_SECONDS = 1.0
+# How often the slot that runs windows and posting looks for a job that came due: a job
+# queued ahead sends no notification when its time comes, and procrastinate's own poll
+# (every 5 s) would have made a post job wait five times as long as it was meant to.
+DUE_POLL_SECONDS = 0.25
+# Times a post job is queued or a waiting one held before the approval gives up (and is
+# retried whole): each miss means a post job started meanwhile, so a second try succeeds.
+POST_DEFER_ATTEMPTS = 5
 
 blueprint = procrastinate.Blueprint()
 
@@ -184,19 +202,47 @@ def make_defer_app(services: Services) -> procrastinate.App:
 
 
 def defer_in(session: Session, app: procrastinate.App, task: str, *, queueing_lock: str,
-             lock: str, **kwargs: Any) -> bool:
-    """Write a job in the session's transaction; False when one already waits under the
-    same queueing lock (that one will do the work)."""
+             lock: str, schedule_in: float | None = None, **kwargs: Any) -> bool:
+    """Write a job in the session's transaction, due in `schedule_in` seconds (else at
+    once); False when one already waits under the same queueing lock (that one will do
+    the work)."""
+    options: dict[str, Any] = {}
+    if schedule_in is not None:
+        options["schedule_in"] = {"seconds": schedule_in}
     # procrastinate's own statement runs inside a savepoint on the session's connection:
     # a refused insert then costs only what follows the savepoint, never the state change.
     try:
         with jobs_repo.driver_savepoint(session) as raw:
             app.configure_task(name=f"{NAMESPACE}:{task}", queue=TASK_QUEUES[task],
                                queueing_lock=queueing_lock, lock=lock,
-                               connection=raw).defer(**kwargs)
+                               connection=raw, **options).defer(**kwargs)
     except procrastinate_errors.AlreadyEnqueued:
         return False
     return True
+
+
+def defer_post(session: Session, app: procrastinate.App, slug: str, workspace_id: str
+               ) -> None:
+    """The workspace's post job, queued in the session's transaction (`POST_DELAY_SECONDS`
+    ahead while read jobs wait, else due at once), or the one already waiting held until
+    that transaction ends (and made due at once when no read job waits).
+
+    Why hold it: a post job that starts between this approval's refused insert and its
+    commit would not see the approval, and nothing would post it until the next window.
+    A row lock on the waiting job makes every worker's fetch (`FOR UPDATE SKIP LOCKED`)
+    pass it by until then, so the pass that absorbs an approval always sees it (and a
+    finished pass needs no follow-up pass "in case")."""
+    queueing_lock = jobs_repo.post_lock(workspace_id)
+    last = not jobs_repo.jobs_waiting(session, f"{NAMESPACE}:read", slug)
+    for _ in range(POST_DEFER_ATTEMPTS):
+        if defer_in(session, app, "post", queueing_lock=queueing_lock,
+                    lock=f"posting:{workspace_id}",
+                    schedule_in=None if last else POST_DELAY_SECONDS, slug=slug):
+            return
+        if jobs_repo.hold_waiting_job(session, queueing_lock, due_now=last):
+            return
+        # The waiting one started meanwhile (it will not see this approval): queue another.
+    raise RuntimeError(f"no post job could be queued for workspace {slug!r}")
 
 
 class QueueJobs:
@@ -228,9 +274,7 @@ class QueueJobs:
                  lock=f"document:{first}", slug=self._slug, document_ids=list(document_ids))
 
     def documents_to_post(self, session: Session) -> None:
-        workspace_id = self._workspace(session)
-        defer_in(session, self._app, "post", queueing_lock=jobs_repo.post_lock(workspace_id),
-                 lock=f"posting:{workspace_id}", slug=self._slug)
+        defer_post(session, self._app, self._slug, self._workspace(session))
 
 
 def defer_window(session: Session, app: procrastinate.App, slug: str, connection_id: str, *,
@@ -305,7 +349,14 @@ def run_worker(services: Services, *, concurrency: int = 1,
     warm_reading()
     if on_ready is not None:
         on_ready()
-    run_slots(app, [{**options, **slot} for slot in worker_slots(queues, name)])
+    process = new_claim_owner()  # host:pid and a token (a pid is reused after a restart)
+    run_slots(app, [{**options, **slot} for slot in worker_slots(queues, name)],
+              on_registered=lambda ids: _record_process(services, ids, process))
+
+
+def _record_process(services: Services, worker_ids: list[int], process: str) -> None:
+    with services.sessions.begin() as session:
+        jobs_repo.record_worker_process(session, worker_ids, process)
 
 
 # Queues whose jobs mostly wait (on the source, the blob store's disk, Qonto): they run
@@ -324,24 +375,59 @@ def worker_slots(queues: Sequence[str] | None, name: str | None) -> list[dict[st
                                   [queue for queue in chosen if queue in WAITING_QUEUES])
               if group]
     if len(groups) == 1:
-        return [{"queues": groups[0], **({"name": name} if name else {})}]
+        return [{"queues": groups[0], **({"name": name} if name else {}),
+                 **_due_poll(groups[0])}]
     label = name or "worker"
-    return [{"queues": group, "name": f"{label}/{'+'.join(group)}"} for group in groups]
+    return [{"queues": group, "name": f"{label}/{'+'.join(group)}", **_due_poll(group)}
+            for group in groups]
 
 
-def run_slots(app: procrastinate.App, slots: list[dict[str, Any]]) -> None:
+def _due_poll(queues: Sequence[str]) -> dict[str, Any]:
+    """The slot that posts looks for due jobs often: post jobs are queued ahead."""
+    return {"fetch_job_polling_interval": DUE_POLL_SECONDS} if "outbox" in queues else {}
+
+
+RecordWorkers = Callable[[list[int]], None]
+# How long the procrastinate workers of a process may take to register before the process
+# is named without the late ones (they then count as processes of their own).
+REGISTER_SECONDS = 30.0
+
+
+def run_slots(app: procrastinate.App, slots: list[dict[str, Any]],
+              on_registered: RecordWorkers | None = None) -> None:
     """Run these procrastinate workers side by side in one event loop until SIGINT or
-    SIGTERM; each finishes the jobs in hand first (procrastinate's graceful stop)."""
+    SIGTERM; each finishes the jobs in hand first (procrastinate's graceful stop).
+    `on_registered` gets their ids in procrastinate's table once they are registered (in
+    a thread: it may wait on the database)."""
     if len(slots) == 1:
-        app.run_worker(**slots[0])
+        app.run_worker(**slots[0])  # one worker: it is its process, nothing to name
         return
-    asyncio.run(_side_by_side(app, slots))
+    asyncio.run(_side_by_side(app, slots, on_registered))
 
 
-async def _side_by_side(app: procrastinate.App, slots: list[dict[str, Any]]) -> None:
+async def _registered(workers: list[procrastinate_worker.Worker],
+                      on_registered: RecordWorkers) -> None:
+    """Call `on_registered` once every worker has its id (they register at their start)."""
+    deadline = time.monotonic() + REGISTER_SECONDS
+    while any(worker.worker_id is None for worker in workers) \
+            and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    ids = [worker.worker_id for worker in workers if worker.worker_id is not None]
+    await asyncio.to_thread(on_registered, ids)
+
+
+async def _side_by_side(app: procrastinate.App, slots: list[dict[str, Any]],
+                        on_registered: RecordWorkers | None) -> None:
     async with app.open_async():
-        runs = [asyncio.create_task(app.run_worker_async(
-            **{**slot, "install_signal_handlers": False})) for slot in slots]
+        # The workers are made here, not by `app.run_worker_async`: their ids are needed.
+        workers = [procrastinate_worker.Worker(app=app, **{
+            **app.worker_defaults, **slot, "install_signal_handlers": False})
+            for slot in slots]
+        runs = [asyncio.create_task(worker.run())  # type: ignore[no-untyped-call]
+                for worker in workers]
+        if on_registered is not None:
+            # Part of the runs: one that fails (its database gone) stops the process too.
+            runs.append(asyncio.create_task(_registered(workers, on_registered)))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             # A cancelled worker stops as procrastinate's own signal handler stops it.

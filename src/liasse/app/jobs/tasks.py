@@ -21,7 +21,7 @@ from liasse.store import repo as store_repo
 from liasse.store.connections_repo import ConnectionRepo
 from liasse.store.source_files_repo import SourceFileRepo
 from liasse.sync import steps
-from liasse.sync.enrichment import ClassifierCache, StoreEnricher
+from liasse.sync.enrichment import ClassifierCache, SharedClassifiers, StoreEnricher
 from liasse.sync.pipeline import JobSink, Pipeline, utc_now
 from liasse.sync.steps import WindowCounts
 from liasse.sync.window import collect, post_and_write_back
@@ -39,8 +39,9 @@ class PipelineCache:
         self._services = services
         self._ttl = ttl
         # Rebuilt pipelines keep the fitted account classifiers (fitting one again each
-        # time cost seconds); it is fitted again as the history grows.
-        self._classifiers = ClassifierCache()
+        # time cost seconds); it is fitted again as the history grows, by one worker and
+        # loaded by the others (each fitted its own on the same history).
+        self._classifiers = ClassifierCache(shared=SharedClassifiers(services.sessions))
         self._pipelines: dict[str, tuple[float, Pipeline]] = {}
         self._lock = threading.Lock()
 
@@ -133,16 +134,13 @@ def read_job(pipelines: PipelineCache, jobs: JobSink, slug: str, document_ids: l
 
 def post_job(pipelines: PipelineCache, jobs: JobSink, slug: str, *, owner: str
              ) -> dict[str, int]:
-    """Post what is approved (in batches, through the outbox) and write back what is done."""
+    """Post what is approved (in batches, through the outbox) and write back what is done.
+
+    One pass: approvals made while it runs queue the next post job, and one that found a
+    job waiting held it until its commit (`queue.defer_post`), so this pass saw it. (A
+    pass that queued the next "in case" added an empty pass after the last approvals.)"""
     counts = WindowCounts()
-    pipeline = pipelines.get(slug, owner=owner, jobs=jobs)
-    post_and_write_back(pipeline, counts)
-    if counts.posted:
-        # Approvals made meanwhile may have found a post job waiting and queued nothing: a
-        # pass that posted something queues the next pass, behind the jobs already waiting.
-        # (Passes in a loop here kept one worker posting while the others read alone.)
-        with pipeline.sessions.begin() as session:
-            jobs.documents_to_post(session)
+    post_and_write_back(pipelines.get(slug, owner=owner, jobs=jobs), counts)
     return counts.as_dict()
 
 
