@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import httpx
 import pytest
 
@@ -161,3 +162,35 @@ def test_validation_catches_an_answer_outside_the_file(world: World) -> None:
     with pytest.raises(AssertionError, match="supplier_invoices"):
         world.client.get("/v2/supplier_invoices", headers=KEY, params={"per_page": 5})
     world.transport.violations.clear()
+
+
+def test_an_upload_abandoned_mid_body_changes_nothing_and_raises_nothing() -> None:
+    """A worker SIGKILLed mid-upload: the emulator answers 499 and keeps no invoice,
+    instead of an ASGI traceback."""
+    world = World()
+    app = create_app(world.state, clock=world.clock, faults=world.faults,
+                     config=EmulatorConfig())
+    boundary = "b0undary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{FILE}\"; "
+            f"filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
+    messages = [{"type": "http.request", "body": head + PDF[:10], "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/v2/supplier_invoices/bulk",
+             "raw_path": b"/v2/supplier_invoices/bulk", "query_string": b"",
+             "root_path": "", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+             "headers": [(b"authorization", KEY["Authorization"].encode()),
+                         (b"content-type",
+                          f"multipart/form-data; boundary={boundary}".encode())]}
+    anyio.run(app, scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
+    listed = world.client.get("/v2/supplier_invoices", headers=KEY).json()
+    assert listed["supplier_invoices"] == []

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -55,6 +55,10 @@ API_ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
      invoices.unmark_as_paid),
     ("POST", "/v2/supplier_invoices/{id}/reject", INVOICE_WRITE, invoices.reject),
 )
+
+
+# What a server logs for a request its client abandoned (nginx's 499).
+CLIENT_CLOSED_REQUEST = 499
 
 
 def utc_now() -> datetime:
@@ -101,7 +105,13 @@ def _gated(method: str, path: str, scope: str, handler: Handler) -> Callable[
         if scope not in caller.scopes:
             return json_response(error_body(
                 "forbidden", MESSAGES["missing_scope"].format(scope=scope)), 403)
-        response = await handler(request, emu, caller)
+        try:
+            response = await handler(request, emu, caller)
+        except ClientDisconnect:
+            # The caller went away while sending its body (a worker killed mid-upload):
+            # the handler read nothing and did nothing, and nobody waits for the answer.
+            # A client's doing, not a server error: no traceback in the log.
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         if fault is not None and fault.kind == "delay_after":
             await anyio.sleep(fault.seconds)  # done, but the answer comes too late
         return response
