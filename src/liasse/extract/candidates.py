@@ -1244,15 +1244,20 @@ _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome
              "goods sold", "ni repris", "ni echange", "ni echanges", "kein umtausch",
              "umtausch")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_BRACKETED = re.compile(r"\([^)]*\)")
 
 
 def _has_word(text: str) -> bool:
     """A name has a word of three letters or more besides its legal form and bracketed
     qualifiers: OCR's debris ("FE ae") has not, nor the tail of a name broken over two
     lines ("(M) SDN BHD", "CO. (M) SDN BHD")."""
-    unbracketed = re.sub(r"\([^)]*\)", " ", text)
+    unbracketed = _BRACKETED.sub(" ", text)
     own = [word for word in unbracketed.split() if normalise(word) not in _FORM_WORDS]
     return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
+
+
+_LAST_BRACKET_NUMBER = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)\s*$")
+_DASHED_NUMBER_END = re.compile(r"\s+[-–]\s+[\d][\d .\-]{4,}$")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -1263,8 +1268,8 @@ def _clean_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # "(0005583085-K)" registrations; only the last bracket: in "THE STORE (MALAYSIA SDN
     # BHD (8199K)" OCR lost the first one's end, and the name is all that comes before.
-    text = re.sub(r"\s*\((?:[^()]*\d[^()]*)\)\s*$", "", text)
-    text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
+    text = _LAST_BRACKET_NUMBER.sub("", text)
+    text = _DASHED_NUMBER_END.sub("", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
     text = _STATUS_PREFIX.sub("", text) or text
     text = _without_stamp(text)
@@ -1279,11 +1284,14 @@ _GLUED_FORMS = re.compile(
                                         reverse=True)) + r")(?=[A-Z]{3,}\b)")
 
 
+_CAPITALS = re.compile(r"[A-Z]*")
+
+
 def _unglued_forms(text: str) -> str:
     """"SDNBHD" as "SDN BHD": a word in capitals made of two legal forms, cut between them
     (only when what follows the first is a legal form too: "SASKIA" stays whole)."""
     def cut(match: re.Match[str]) -> str:
-        rest = re.match(r"[A-Z]*", text[match.end():])
+        rest = _CAPITALS.match(text[match.end():])
         return f"{match.group(1)} " if rest and rest.group(0) in _UPPER_FORMS \
             else match.group(1)
 
