@@ -3,11 +3,13 @@ give what the long way gives: they only save time."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from textpages import page_of
 
 from liasse.extract import candidates
 from liasse.extract.candidates import all_candidates
-from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.fields.lexicon import SELLER_MARKS
 from liasse.extract.fields.numbers import find_amounts, find_rate
 
@@ -41,3 +43,21 @@ def test_each_amount_has_the_figures_of_its_own_line() -> None:
         count = sum(len(find_amounts(other.text)) for other in line.segments)
         assert candidate.features["line_amounts"] == min(count / 4, 2.0)
         assert candidate.features["rate_on_line"] == float(find_rate(line.text) is not None)
+
+
+def _normalised_the_long_way(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    kept = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", kept.lower()).strip()
+
+
+def test_normalise_drops_accents_as_a_walk_over_each_character_does() -> None:
+    """The translation table remembers each character it met: alone, between letters,
+    after an accented capital and before a combining mark, every character of the first
+    planes reads as the walk reads it."""
+    normalise.cache_clear()
+    for code in range(0x80, 0x3400):
+        char = chr(code)
+        for text in (char, f"a{char}b", f"É{char}", f"{char}\u0301x", f"Straße {char}"):
+            assert normalise(text) == _normalised_the_long_way(text), hex(code)
+    assert normalise("Société Générale – Müller") == "societe generale muller"

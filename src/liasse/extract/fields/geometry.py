@@ -39,8 +39,21 @@ def normalise(text: str) -> str:
     if text.isascii():  # nothing to decompose nor drop: the same result, without the walk
         return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NON_WORD.sub(" ", ascii_only.lower()).strip()
+    return _NON_WORD.sub(" ", decomposed.translate(_WITHOUT_COMBINING).lower()).strip()
+
+
+class _CombiningDropped(dict[int, int | None]):
+    """A `str.translate` table that drops combining marks (accents once decomposed) and
+    keeps every other character: each character is looked up once, then remembered, so a
+    page is translated in C instead of walked character by character in Python."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_COMBINING = _CombiningDropped()
 
 
 @dataclass(frozen=True)
