@@ -10,7 +10,7 @@ from textpages import page_of
 from liasse.extract import candidates
 from liasse.extract.candidates import all_candidates
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
-from liasse.extract.fields.lexicon import SELLER_MARKS
+from liasse.extract.fields.lexicon import SELLER_MARKS, as_label_word
 from liasse.extract.fields.numbers import find_amounts, find_rate
 
 _ROWS = [(40, 40, "ACME SARL au capital de 10 000 EUR"), (40, 55, "Tel 01 02 03 04 05 Fax"),
@@ -61,3 +61,16 @@ def test_normalise_drops_accents_as_a_walk_over_each_character_does() -> None:
         for text in (char, f"a{char}b", f"É{char}", f"{char}\u0301x", f"Straße {char}"):
             assert normalise(text) == _normalised_the_long_way(text), hex(code)
     assert normalise("Société Générale – Müller") == "societe generale muller"
+
+
+def test_a_segments_label_tokens_are_each_words_own_whatever_came_before() -> None:
+    """Cached by word: a word met before ("Tota1" on two lines, "N°" then "N°:") reads the
+    same tokens as when first met, and as computed afresh."""
+    rows = [(40, 40, "Tota1 TTC N° 12"), (40, 55, "Tota1 HT N°: 13"), (40, 70, "Straße Total")]
+    for _ in range(2):
+        layout = build_layout([page_of(rows)])
+        for segment in layout.segments():
+            assert segment.tokens == tuple(
+                tuple(as_label_word(token) for token in normalise(word.text).split())
+                for word in segment.words)
+    assert layout.lines[0].segments[0].tokens[0] == ("total",)

@@ -225,11 +225,16 @@ def _segments_of(page: int, line: int, words: list[Word]) -> Iterator[Segment]:
             if words[index].x0 - words[index - 1].x1 < height * _COLUMN_GAP_RATIO:
                 continue
         chunk = tuple(words[start:index])
-        # Tokens for the labels: OCR's "Tota1" still reads as the label "total".
-        tokens = tuple(tuple(as_label_word(token) for token in normalise(w.text).split())
-                       for w in chunk)
+        tokens = tuple(_label_tokens(word.text) for word in chunk)
         yield Segment(page, line, chunk, tokens)
         start = index
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_tokens(text: str) -> tuple[str, ...]:
+    """A word's tokens for the labels: OCR's "Tota1" still reads as the label "total".
+    Cached by the word's text: the same words come back on every line and page."""
+    return tuple(as_label_word(token) for token in normalise(text).split())
 
 
 def _labels_in(segment: Segment) -> Iterator[LabelHit]:
