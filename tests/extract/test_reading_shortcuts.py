@@ -3,12 +3,14 @@ give what the long way gives: they only save time."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from textpages import page_of
 
 from liasse.extract import candidates
 from liasse.extract.candidates import all_candidates
+from liasse.extract.fields import identifiers
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.fields.lexicon import SELLER_MARKS, as_label_word
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -74,3 +76,23 @@ def test_a_segments_label_tokens_are_each_words_own_whatever_came_before() -> No
                 tuple(as_label_word(token) for token in normalise(word.text).split())
                 for word in segment.words)
     assert layout.lines[0].segments[0].tokens[0] == ("total",)
+
+
+def test_identifier_labels_compiled_once_say_what_the_search_said() -> None:
+    texts = ["n tva intracommunautaire", "ust idnr", "rcs paris b", "r c s lyon", "siret",
+             "iban", "client vat", "tvaintra", "sirene", "", "votre n ust id"]
+    for text in texts:
+        for kind, words in identifiers._KIND_WORDS.items():
+            long_way = any(re.search(rf"\b{word}\b", text) for word in words)
+            assert identifiers._labelled(text, kind) == long_way, (text, kind)
+
+
+def test_identifiers_are_found_beside_segments_without_digits() -> None:
+    """Segments without a digit are skipped: those with one are still all read."""
+    rows = [(40, 40, "ACME SARL"), (40, 55, "TVA FR44732829320"), (40, 70, "IBAN"),
+            (40, 85, "FR76 3000 6000 0112 3456 7890 189"), (40, 100, "SIRET 732 829 320 00074"),
+            (40, 115, "Conditions générales de vente")]
+    readings = identifiers.read_identifiers(build_layout([page_of(rows)]), frozenset())
+    assert readings["supplier_vat_id"].value == "FR44732829320"
+    assert readings["supplier_iban"].value == "FR7630006000011234567890189"
+    assert readings["supplier_siret"].value == "73282932000074"
