@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from textpages import page_of
 
+from liasse.extract import doctype
 from liasse.extract.doctype import classify
-from liasse.extract.fields.geometry import build_layout
+from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.fields.lexicon import DOCUMENT_TYPE_WORDS
 
 _TOTALS = [(40, 500, "Bruttosumme"), (300, 500, "3.273,00")]
 
@@ -48,3 +50,20 @@ def test_a_delivery_note_or_a_letter_keeps_its_type(rows: list[tuple[float, floa
     """A title that names another kind of document, or a subject line above any invoice
     title, still makes it no invoice; a subject line under the invoice's title does not."""
     assert _type(rows) == expected
+
+
+def test_a_titles_heads_hold_exactly_the_phrases_it_is_titled_by() -> None:
+    """`_heads` looks phrases up in a set instead of comparing each with each title: it
+    must say yes exactly where the comparison does (the phrase is the whole title, or its
+    first words followed by a space), for every phrase the classifier asks about."""
+    phrases = {*doctype._NOT_FINANCIAL, *doctype._SUBJECT, "devis", "facture d",
+               *(word for words in DOCUMENT_TYPE_WORDS.values() for word in words)}
+    printed = ["Devise de la facture : Euro", "FACTURE", "Facture d'avoir n° 12", "",
+               "Bon de livraison", "Bon de livraisons", "Payment confirmation for invoice 12",
+               "Gutschrift " + "lang " * 30, "Objet : relance", "Credit note"]
+    titles = {normalise(text) for text in printed} | {normalise(phrase) for phrase in phrases}
+    for title in titles:
+        heads = doctype._heads(title)
+        for phrase in phrases:
+            long_way = title == phrase or title.startswith(phrase + " ")
+            assert (phrase in heads) == long_way, (title, phrase)

@@ -44,7 +44,9 @@ _RATES = tuple(Decimal(r) for r in ("20", "10", "5.5", "2.1", "8.5", "19", "7", 
                                     "6", "22", "4", "5", "12", "13", "23", "25", "16", "15",
                                     "0"))
 _FORM_WORDS = frozenset(normalise(form) for form in LEGAL_FORMS)
-_MARK_PHRASES = tuple(f" {mark} " for mark in SELLER_MARKS)
+# Any of the seller's marks as whole words in a line padded with spaces: one search of an
+# alternation finds a line holding any of them, where a test per mark walked it each time.
+_MARK_PHRASE = re.compile("|".join(re.escape(f" {mark} ") for mark in SELLER_MARKS))
 _ADDRESS = re.compile(
     r"\b(?:rue|avenue|av|bd|boulevard|chemin|place|allee|impasse|route|quai|cours|"
     r"str|strasse|stra(?:ss|ß)e|weg|platz|allee|gasse|ring|straat|laan|plein|via|viale|"
@@ -314,10 +316,13 @@ def _repetition(found: dict[str, list[Candidate]]) -> None:
 
 def _amounts(context: _Context) -> Iterator[Candidate]:
     dollars = "$" in context.layout.text  # OCR's "S8.20" is "$8.20" where "$" is printed
+    of_line: dict[int, tuple[int, Decimal | None]] = {}  # amounts and rate, by line index
     for segment in context.layout.segments():
         line = context.layout.lines[segment.line]
-        line_amounts = sum(len(find_amounts(other.text)) for other in line.segments)
-        rate = find_rate(line.text)
+        if segment.line not in of_line:  # the same for every segment of the line
+            of_line[segment.line] = (sum(len(find_amounts(other.text))
+                                         for other in line.segments), find_rate(line.text))
+        line_amounts, rate = of_line[segment.line]
         resume = 0  # words of an amount already read ("1 250,00") start none of their own
         for index in range(len(segment.words)):
             # An amount starts at this word: read it from here to the segment's end.
@@ -1225,9 +1230,10 @@ def _could_be_name(text: str) -> bool:
     if len(text) < 2 or not any(char.isalpha() for char in text) or not tokens:
         return False
     plain = " ".join(tokens)
+    padded = f" {plain} "
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
                 or _generic(plain) or plain in _COUNTRIES or not _has_word(text)
-                or any(f" {phrase} " in f" {plain} " for phrase in _COURTESY))
+                or any(phrase in padded for phrase in _COURTESY_PADDED))
 
 
 def _generic(plain: str) -> bool:
@@ -1243,16 +1249,22 @@ _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome
              "gracias", "returnable", "refundable", "exchangeable", "no refund", "no refunds",
              "goods sold", "ni repris", "ni echange", "ni echanges", "kein umtausch",
              "umtausch")
+_COURTESY_PADDED = tuple(f" {phrase} " for phrase in _COURTESY)  # padded once, not per name
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_BRACKETED = re.compile(r"\([^)]*\)")
 
 
 def _has_word(text: str) -> bool:
     """A name has a word of three letters or more besides its legal form and bracketed
     qualifiers: OCR's debris ("FE ae") has not, nor the tail of a name broken over two
     lines ("(M) SDN BHD", "CO. (M) SDN BHD")."""
-    unbracketed = re.sub(r"\([^)]*\)", " ", text)
+    unbracketed = _BRACKETED.sub(" ", text)
     own = [word for word in unbracketed.split() if normalise(word) not in _FORM_WORDS]
     return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
+
+
+_LAST_BRACKET_NUMBER = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)\s*$")
+_DASHED_NUMBER_END = re.compile(r"\s+[-–]\s+[\d][\d .\-]{4,}$")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -1263,8 +1275,8 @@ def _clean_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # "(0005583085-K)" registrations; only the last bracket: in "THE STORE (MALAYSIA SDN
     # BHD (8199K)" OCR lost the first one's end, and the name is all that comes before.
-    text = re.sub(r"\s*\((?:[^()]*\d[^()]*)\)\s*$", "", text)
-    text = re.sub(r"\s+[-–]\s+[\d][\d .\-]{4,}$", "", text)  # "Francorp S.A.S. - 900178348-7"
+    text = _LAST_BRACKET_NUMBER.sub("", text)
+    text = _DASHED_NUMBER_END.sub("", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
     text = _STATUS_PREFIX.sub("", text) or text
     text = _without_stamp(text)
@@ -1279,11 +1291,14 @@ _GLUED_FORMS = re.compile(
                                         reverse=True)) + r")(?=[A-Z]{3,}\b)")
 
 
+_CAPITALS = re.compile(r"[A-Z]*")
+
+
 def _unglued_forms(text: str) -> str:
     """"SDNBHD" as "SDN BHD": a word in capitals made of two legal forms, cut between them
     (only when what follows the first is a legal form too: "SASKIA" stays whole)."""
     def cut(match: re.Match[str]) -> str:
-        rest = re.match(r"[A-Z]*", text[match.end():])
+        rest = _CAPITALS.match(text[match.end():])
         return f"{match.group(1)} " if rest and rest.group(0) in _UPPER_FORMS \
             else match.group(1)
 
@@ -1432,6 +1447,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
                     after_label: bool = False,
                     opening: frozenset[str] = frozenset()) -> Candidate:
     plain = normalise(text)
+    padded = f" {plain} "
     tokens = plain.split()
     letters = [char for char in text if char.isalpha()]
     nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
@@ -1457,9 +1473,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "currency_word": float(plain in _CURRENCY_WORDS),
         "domain_match": _domain_match(tokens, domains),
         "legal_mention": float(legal),
-        "title_word": float(any(f" {word} " in f" {plain} " for word in (
-            "facture", "invoice", "rechnung", "receipt", "avoir", "factuur", "fattura",
-            "factura", "tax invoice", "page", "seite", "date", "total"))),
+        "title_word": float(any(word in padded for word in _TITLE_WORDS_PADDED)),
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
@@ -1478,6 +1492,12 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "lower_words": _lower_share(text),
     })
     return candidate
+
+
+# Words that make a line a title or a heading, no name, padded once for whole-word tests.
+_TITLE_WORDS_PADDED = tuple(f" {word} " for word in (
+    "facture", "invoice", "rechnung", "receipt", "avoir", "factuur", "fattura", "factura",
+    "tax invoice", "page", "seite", "date", "total"))
 
 
 def _form_glued_before(text: str, tokens: list[str]) -> bool:
@@ -1623,8 +1643,8 @@ def _contact(text: str) -> bool:
 
 
 def _seller_mark_lines(layout: Layout) -> list[int]:
-    padded = [(line.index, f" {normalise(line.text)} ") for line in layout.lines]
-    return [index for index, text in padded if any(mark in text for mark in _MARK_PHRASES)]
+    return [line.index for line in layout.lines
+            if _MARK_PHRASE.search(f" {normalise(line.text)} ") is not None]
 
 
 _DOMAIN = re.compile(r"(?:@|www\.|https?://)((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)

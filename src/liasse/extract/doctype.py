@@ -33,6 +33,10 @@ _COMPOUND_INVOICE = "rechnung"
 # Order matters: a credit note also says "facture" ("facture d'avoir"), a receipt may too.
 _TITLE_ORDER: tuple[DocumentType, ...] = ("payment_confirmation", "credit_note", "receipt",
                                           "invoice")
+# How many words the longest phrase a title is matched against has (`_heads`).
+_LONGEST_PHRASE = max(len(phrase.split(" ")) for phrase in (
+    *_NOT_FINANCIAL, *_SUBJECT,
+    *(word for words in DOCUMENT_TYPE_WORDS.values() for word in words)))
 
 
 @dataclass(frozen=True)
@@ -51,17 +55,21 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
         return DocumentTypeReading("receipt", "cash or change beside the amounts, no customer "
                                               "and no due date (a till receipt)")
     titles = _title_texts(layout)
+    heads = [_heads(title) for _, title in titles]
     for phrase in _NOT_FINANCIAL:
-        if any(_titled(title, phrase) and not _reference(raw, phrase) for raw, title in titles):
+        if any(phrase in head and not _reference(raw, phrase)
+               for (raw, _), head in zip(titles, heads, strict=True)):
             return DocumentTypeReading("other", f"titled “{phrase}”")
-    first_typed = next((index for index, (_, title) in enumerate(titles)
-                        if _typed(title) is not None), len(titles))
+    first_typed = next((index for index, ((_, title), head) in enumerate(zip(titles, heads,
+                                                                             strict=True))
+                        if _typed(title, head) is not None), len(titles))
     for phrase in _SUBJECT:
-        if any(_titled(title, phrase) for _, title in titles[:first_typed]):
+        if any(phrase in head for head in heads[:first_typed]):
             return DocumentTypeReading("other", f"titled “{phrase}”")
+    every_head: frozenset[str] = frozenset().union(*heads)
     for document_type in _TITLE_ORDER:
         for word in DOCUMENT_TYPE_WORDS[document_type]:
-            if any(_titled(title, word) for _, title in titles):
+            if word in every_head:
                 return DocumentTypeReading(document_type, f"titled “{word}”")
     if any(_compound_invoice(title) for _, title in titles):
         return DocumentTypeReading("invoice", f"titled “…{_COMPOUND_INVOICE}”")
@@ -90,14 +98,22 @@ def _title_texts(layout: Layout) -> list[tuple[str, str]]:
             if segment.page == 1 and segment.y0 < limit and segment not in customer_labels]
 
 
-def _titled(title: str, phrase: str) -> bool:
-    """The title is the phrase or starts with it as whole words ("devise" is no "devis")."""
-    return title == phrase or title.startswith(phrase + " ")
+def _heads(title: str) -> frozenset[str]:
+    """The phrases `title` is titled by: it is the phrase or starts with it as whole words
+    ("devise" is no "devis"). A normalised title is words joined by single spaces, so these
+    are its first one, two, ... words, as many as the longest phrase asked about has: a
+    set to look each phrase up in, instead of comparing every phrase with every title."""
+    words = title.split(" ")
+    heads = [words[0]]
+    for word in words[1:_LONGEST_PHRASE]:
+        heads.append(f"{heads[-1]} {word}")
+    return frozenset(heads)
 
 
-def _typed(title: str) -> DocumentType | None:
+def _typed(title: str, heads: frozenset[str]) -> DocumentType | None:
+    """The type `title` names (`heads`: its `_heads`)."""
     for document_type in _TITLE_ORDER:
-        if any(_titled(title, word) for word in DOCUMENT_TYPE_WORDS[document_type]):
+        if any(word in heads for word in DOCUMENT_TYPE_WORDS[document_type]):
             return document_type
     return "invoice" if _compound_invoice(title) else None
 

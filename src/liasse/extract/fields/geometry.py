@@ -39,8 +39,21 @@ def normalise(text: str) -> str:
     if text.isascii():  # nothing to decompose nor drop: the same result, without the walk
         return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NON_WORD.sub(" ", ascii_only.lower()).strip()
+    return _NON_WORD.sub(" ", decomposed.translate(_WITHOUT_COMBINING).lower()).strip()
+
+
+class _CombiningDropped(dict[int, int | None]):
+    """A `str.translate` table that drops combining marks (accents once decomposed) and
+    keeps every other character: each character is looked up once, then remembered, so a
+    page is translated in C instead of walked character by character in Python."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_COMBINING = _CombiningDropped()
 
 
 @dataclass(frozen=True)
@@ -212,11 +225,16 @@ def _segments_of(page: int, line: int, words: list[Word]) -> Iterator[Segment]:
             if words[index].x0 - words[index - 1].x1 < height * _COLUMN_GAP_RATIO:
                 continue
         chunk = tuple(words[start:index])
-        # Tokens for the labels: OCR's "Tota1" still reads as the label "total".
-        tokens = tuple(tuple(as_label_word(token) for token in normalise(w.text).split())
-                       for w in chunk)
+        tokens = tuple(_label_tokens(word.text) for word in chunk)
         yield Segment(page, line, chunk, tokens)
         start = index
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_tokens(text: str) -> tuple[str, ...]:
+    """A word's tokens for the labels: OCR's "Tota1" still reads as the label "total".
+    Cached by the word's text: the same words come back on every line and page."""
+    return tuple(as_label_word(token) for token in normalise(text).split())
 
 
 def _labels_in(segment: Segment) -> Iterator[LabelHit]:

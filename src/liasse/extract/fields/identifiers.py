@@ -42,6 +42,8 @@ _KIND_WORDS: dict[Kind, tuple[str, ...]] = {
 }
 _CUSTOMER_WORDS = ("client", "customer", "kunde", "your vat", "votre", "ihre", "acheteur", "buyer")
 _BLOCK_LINES = 7  # a "Bill to" block spans the label line and the lines under it
+# What every pattern above requires (`\d`, any decimal digit): a text without one holds none.
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def _occurrences(layout: Layout) -> Iterator[Occurrence]:
     under_labels = _under_customer_vat_labels(layout)
     for segment in layout.segments():
         text = segment.text.upper()
+        if _DIGIT.search(text) is None:
+            continue  # every identifier's shape holds digits: none to find here
         taken: list[tuple[int, int]] = []
         for kind in _KINDS:
             for match in _PATTERNS[kind].finditer(text):
@@ -95,7 +99,13 @@ def _occurrences(layout: Layout) -> Iterator[Occurrence]:
 
 
 def _labelled(plain: str, kind: Kind) -> bool:
-    return any(re.search(rf"\b{word}\b", plain) for word in _KIND_WORDS[kind])
+    return any(pattern.search(plain) for pattern in _KIND_LABELS[kind])
+
+
+# Each kind's words as whole words, compiled once (`_labelled` runs for every match).
+_KIND_LABELS: dict[Kind, tuple[re.Pattern[str], ...]] = {
+    kind: tuple(re.compile(rf"\b{word}\b") for word in words)
+    for kind, words in _KIND_WORDS.items()}
 
 
 def _customer_label(plain: str) -> bool:

@@ -91,19 +91,27 @@ def _amount_of(match: re.Match[str]) -> Amount | None:
     return Amount(-value if negative else value, currency, match.group(0).strip(), decimals)
 
 
+# Compiled once: `parse_number` runs for every amount-shaped match of every page.
+_SPACED_CENTS = re.compile(r"(?:\. | \.)(\d{2})$")
+_LEADING_ZERO = re.compile(r"0\d")
+_DECIMAL_PART = re.compile(r"[.,](\d{1,2})$")
+_NON_DIGIT = re.compile(r"\D")
+_GROUPING = re.compile(r"[ \u00a0\u202f.,'’]")
+
+
 def parse_number(digits: str) -> tuple[Decimal, int] | None:
     """A printed number and how many decimals it showed; None when its separators clash."""
-    digits = re.sub(r"(?:\. | \.)(\d{2})$", r".\1", digits)
-    if re.match(r"0\d", digits):
+    digits = _SPACED_CENTS.sub(r".\1", digits)
+    if _LEADING_ZERO.match(digits):
         return None  # "090,74" is the tail of "5 090,74" split apart (OCR), not an amount
-    decimal_part = re.search(r"[.,](\d{1,2})$", digits)
+    decimal_part = _DECIMAL_PART.search(digits)
     if decimal_part is None:
-        return Decimal(re.sub(r"\D", "", digits)), 0
+        return Decimal(_NON_DIGIT.sub("", digits)), 0
     whole = digits[:decimal_part.start()]
     separator = digits[decimal_part.start()]
     if separator in whole:
         return None  # "1.234.56": the same mark cannot group thousands and split decimals
-    groups = re.split(r"[ \u00a0\u202f.,'’]", whole)
+    groups = _GROUPING.split(whole)
     if len(groups) > 1 and any(len(group) != 3 for group in groups[1:]):
         return None
     number = Decimal(f"{''.join(groups)}.{decimal_part.group(1)}")

@@ -57,12 +57,16 @@ def _is_own(name: str, own: set[str]) -> bool:
     return any(mine and (mine in plain or plain in mine) for mine in own)
 
 
+_PART_SEPARATOR = re.compile(r"\s[-–|•]\s")
+_SPACES = re.compile(r"\s+")
+
+
 def _name_candidates(layout: Layout, customer_area: set[Segment]) -> list[_NameCandidate]:
     found: list[_NameCandidate] = []
     for segment in layout.segments():
         if segment in customer_area:
             continue
-        for part in re.split(r"\s[-–|•]\s", segment.text):
+        for part in _PART_SEPARATOR.split(segment.text):
             legal = _CAPITAL.match(part.strip())
             if legal:
                 found.append(_NameCandidate(_clean(legal.group(1)), "legal", segment))
@@ -99,7 +103,7 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _clean(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip(" ,;-–")
+    return _SPACES.sub(" ", name).strip(" ,;-–")
 
 
 def _choose_supplier(candidates: list[_NameCandidate], domain: str | None) -> FieldReading:

@@ -1,0 +1,98 @@
+"""The field reader's shortcuts (a search of an alternation, a line's figures computed once)
+give what the long way gives: they only save time."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from textpages import page_of
+
+from liasse.extract import candidates
+from liasse.extract.candidates import all_candidates
+from liasse.extract.fields import identifiers
+from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
+from liasse.extract.fields.lexicon import SELLER_MARKS, as_label_word
+from liasse.extract.fields.numbers import find_amounts, find_rate
+
+_ROWS = [(40, 40, "ACME SARL au capital de 10 000 EUR"), (40, 55, "Tel 01 02 03 04 05 Fax"),
+         (40, 70, "Capitales Dupont"), (40, 85, "SIRET 732 829 320 00074"),
+         (40, 100, "n° TVA FR44732829320"), (40, 115, "www.acme.example"),
+         (40, 200, "Conseil"), (200, 200, "2"), (300, 200, "20 %"), (400, 200, "1 250,00 €"),
+         (500, 200, "2 500,00 €"), (40, 215, "Formation"), (300, 215, "5,5 %"),
+         (400, 215, "100,00 €"), (40, 300, "Total TTC"), (400, 300, "2 600,00 €"),
+         (40, 315, "Tél. : 0600000002 email contact@acme.example")]
+
+
+def test_the_seller_mark_lines_are_those_any_mark_is_in_as_whole_words() -> None:
+    layout = build_layout([page_of(_ROWS)])
+    long_way = [line.index for line in layout.lines
+                if any(f" {mark} " in f" {normalise(line.text)} " for mark in SELLER_MARKS)]
+    assert candidates._seller_mark_lines(layout) == long_way
+    # "Capitales" holds "capital" but not as a word: no mark, as the long way says.
+    assert 2 not in long_way and {0, 1, 3, 4, 5} <= set(long_way)
+
+
+def test_each_amount_has_the_figures_of_its_own_line() -> None:
+    """Counted once per line: every segment of a row gets its own line's count and rate."""
+    layout = build_layout([page_of(_ROWS)])
+    amounts = all_candidates(layout)["amount"]
+    assert len({candidate.segment.line for candidate in amounts}) >= 3
+    for candidate in amounts:
+        if candidate.derivation is not None:
+            continue  # worked out from printed ones: no line of its own
+        line = layout.lines[candidate.segment.line]
+        count = sum(len(find_amounts(other.text)) for other in line.segments)
+        assert candidate.features["line_amounts"] == min(count / 4, 2.0)
+        assert candidate.features["rate_on_line"] == float(find_rate(line.text) is not None)
+
+
+def _normalised_the_long_way(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    kept = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", kept.lower()).strip()
+
+
+def test_normalise_drops_accents_as_a_walk_over_each_character_does() -> None:
+    """The translation table remembers each character it met: alone, between letters,
+    after an accented capital and before a combining mark, every character of the first
+    planes reads as the walk reads it."""
+    normalise.cache_clear()
+    for code in range(0x80, 0x3400):
+        char = chr(code)
+        for text in (char, f"a{char}b", f"É{char}", f"{char}\u0301x", f"Straße {char}"):
+            assert normalise(text) == _normalised_the_long_way(text), hex(code)
+    assert normalise("Société Générale – Müller") == "societe generale muller"
+
+
+def test_a_segments_label_tokens_are_each_words_own_whatever_came_before() -> None:
+    """Cached by word: a word met before ("Tota1" on two lines, "N°" then "N°:") reads the
+    same tokens as when first met, and as computed afresh."""
+    rows = [(40, 40, "Tota1 TTC N° 12"), (40, 55, "Tota1 HT N°: 13"), (40, 70, "Straße Total")]
+    for _ in range(2):
+        layout = build_layout([page_of(rows)])
+        for segment in layout.segments():
+            assert segment.tokens == tuple(
+                tuple(as_label_word(token) for token in normalise(word.text).split())
+                for word in segment.words)
+    assert layout.lines[0].segments[0].tokens[0] == ("total",)
+
+
+def test_identifier_labels_compiled_once_say_what_the_search_said() -> None:
+    texts = ["n tva intracommunautaire", "ust idnr", "rcs paris b", "r c s lyon", "siret",
+             "iban", "client vat", "tvaintra", "sirene", "", "votre n ust id"]
+    for text in texts:
+        for kind, words in identifiers._KIND_WORDS.items():
+            long_way = any(re.search(rf"\b{word}\b", text) for word in words)
+            assert identifiers._labelled(text, kind) == long_way, (text, kind)
+
+
+def test_identifiers_are_found_beside_segments_without_digits() -> None:
+    """Segments without a digit are skipped: those with one are still all read."""
+    rows = [(40, 40, "ACME SARL"), (40, 55, "TVA FR44732829320"), (40, 70, "IBAN"),
+            (40, 85, "FR76 3000 6000 0112 3456 7890 189"), (40, 100, "SIRET 732 829 320 00074"),
+            (40, 115, "Conditions générales de vente")]
+    readings = identifiers.read_identifiers(build_layout([page_of(rows)]), frozenset())
+    assert readings["supplier_vat_id"].value == "FR44732829320"
+    assert readings["supplier_iban"].value == "FR7630006000011234567890189"
+    assert readings["supplier_siret"].value == "73282932000074"
