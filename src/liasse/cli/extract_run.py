@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from liasse.cli import messages as msg
+from liasse.domain.printable import printable
 
 if TYPE_CHECKING:
     from liasse.domain.extraction import ExtractionResult
 
 OcrMode = Literal["auto", "always", "never"]
 OCR_MODES: tuple[OcrMode, ...] = ("auto", "always", "never")
-MESSAGES = {
-    "title": "{file} — {document_type} via {layer}, confidence {confidence:.0%}",
-    "file_error": "error: {file}: {error}",
-}
 # What Click strips from text written to anything but a terminal (`click.echo`).
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
@@ -122,7 +119,9 @@ def print_results(request: ExtractRequest) -> int:
             echo(json.dumps(result.to_json(), ensure_ascii=False))
         elif result.errors:
             for line in result.errors:
-                echo(MESSAGES["file_error"].format(file=path, error=line), err=True)
+                # The file's name and the reader's error come from outside: escaped.
+                echo(printable(msg.EXTRACT_FILE_ERROR.format(file=path, error=line)),
+                     err=True)
         else:
             print_table(result)
     return 1 if unreadable else 0
@@ -146,15 +145,18 @@ def print_table(result: ExtractionResult) -> None:
 
     from liasse.domain.extraction import FIELD_NAMES
 
-    table = Table(title=escape(MESSAGES["title"].format(**result.to_json())),
+    # The file's name, the values and the evidence come from the document: a control
+    # character in them is escaped, not sent to the terminal.
+    table = Table(title=escape(printable(msg.EXTRACT_TITLE.format(**result.to_json()))),
                   title_justify="left")
     for column in ("field", "value", "confidence", "evidence"):
         table.add_column(column)
     for name in FIELD_NAMES:
         field = result.to_json()["fields"][name]
-        table.add_row(name, escape(field["value"] or "—"), f"{field['confidence']:.2f}",
-                      escape(field["evidence"]))
+        table.add_row(name, escape(printable(field["value"] or "—")),
+                      f"{field['confidence']:.2f}", escape(printable(field["evidence"])))
     console = Console()
     console.print(table)
     for line in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
+        console.print(f"[yellow]warning:[/yellow] {escape(printable(line))}",
+                      highlight=False)

@@ -89,3 +89,5 @@ WORKER_NEEDS_PG = ("`liasse worker` needs PostgreSQL (LIASSE_DATABASE_URL=postgr
                    "on SQLite `liasse run` does every job itself. Moving? `liasse db copy`.")
 WORKER_BAD_QUEUE = "unknown queue {name!r}: choose among {choices}"
 WORKER_STARTED = "liasse worker {name} runs jobs from {queues} ({concurrency} at once)"
+EXTRACT_TITLE = "{file} — {document_type} via {layer}, confidence {confidence:.0%}"
+EXTRACT_FILE_ERROR = "error: {file}: {error}"
