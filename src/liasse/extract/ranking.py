@@ -211,7 +211,7 @@ class FieldModel:
 
     @cached_property
     def _columns(self) -> dict[str, int]:
-        return {name: column for column, name in enumerate(self.features)}
+        return _feature_index(self.features)
 
     @cached_property
     def _absent_ranked(self) -> list[tuple[float, int]]:
