@@ -708,7 +708,7 @@ def print_reading_steps(files: Sequence[Path]) -> None:
 
 
 def _reading_steps(files: Sequence[Path]) -> dict[str, float]:
-    from liasse.extract.einvoice import read_embedded_einvoice
+    from liasse.extract.attachment_marks import may_carry_attachments
     from liasse.extract.fields.document import read_document
     from liasse.extract.text import read_text_layer
 
@@ -716,12 +716,15 @@ def _reading_steps(files: Sequence[Path]) -> dict[str, float]:
     for path in files:
         data = path.read_bytes()
         started = time.process_time()
-        read_embedded_einvoice(data)
+        if may_carry_attachments(data):  # as `text.parse_pdf` does
+            from liasse.extract.einvoice import read_embedded_einvoice  # deferred: as there
+
+            read_embedded_einvoice(data)
         attached = time.process_time()
         layer = read_text_layer(data, max_pages=50)
         read = time.process_time()
         read_document(layer.pages, own_names=(), own_identifiers=(), layer="text")
-        spent["attachments (pypdf)"] += attached - started
+        spent["attachments (pre-check, pypdf if maybe)"] += attached - started
         spent["text layer (pdfium, words)"] += read - attached
         spent["fields (candidates, ranker)"] += time.process_time() - read
     return dict(spent)

@@ -107,12 +107,13 @@ def warm_reader(documents: int | None = None) -> None:
 
 def prepare_reader(_: None) -> None:
     """What a child runs before its first document: the imports and the model that reading
-    a born-digital PDF needs (pdfium, the attachment scanner, the e-invoice reader, the
-    field reader), then a small invoice read through (`extract.warm_up`), paid while the
-    parent is still starting rather than on the first document."""
+    a born-digital PDF needs (pdfium, the field reader), then a small invoice read through
+    (`extract.warm_up`), paid while the parent is still starting rather than on the first
+    document. Not the attachment scanner (pypdf) nor the e-invoice reader (lxml): they
+    cost a third of this, and only the PDFs that may carry an attachment use them
+    (`text.parse_pdf`), so the first of those pays them instead of every batch."""
     import pypdfium2  # noqa: F401 - imported for its start-up cost, see above
 
-    from liasse.extract import attachments, einvoice  # noqa: F401
     from liasse.extract.fields import document  # noqa: F401
     from liasse.extract.ranking import shipped_model
     from liasse.extract.warm_up import read_warm_up

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from liasse.extract.attachment_marks import may_carry_attachments
 from liasse.extract.layout import Page, Word
 
 # A gap wider than this fraction of the character height starts a new word even without a
@@ -187,18 +188,25 @@ class ParsedPdf:
 
 
 def parse_pdf(request: PdfRequest) -> ParsedPdf:
-    """The embedded e-invoice (if wanted) and the text layer; errors are returned, not raised."""
-    einvoice, warnings = _embedded_einvoice(request) if request.use_einvoice else (None, [])
+    """The embedded e-invoice (if wanted) and the text layer; errors are returned, not raised.
+
+    The attachment scanner (pypdf, then the e-invoice reader) runs only on a PDF that may
+    carry an attachment (`extract.attachment_marks`), or that pdfium cannot open: the
+    scanner then says what is wrong with it, in the warnings, as it always did.
+    """
     try:
         layer = read_text_layer(request.data, max_pages=request.max_pages)
     except PdfTextError as exc:
+        warnings = _embedded_einvoice(request)[1] if request.use_einvoice else []
         return ParsedPdf([], 0, None, warnings, str(exc))
+    einvoice, warnings = (_embedded_einvoice(request) if request.use_einvoice
+                          and may_carry_attachments(request.data) else (None, []))
     return ParsedPdf(layer.pages, layer.page_count, einvoice, warnings)
 
 
 def _embedded_einvoice(request: PdfRequest) -> tuple[object | None, list[str]]:
-    # Deferred: the e-invoice reader (lxml) is paid where PDFs are parsed, not by every
-    # process that imports the cascade.
+    # Deferred: the e-invoice reader (lxml) and the attachment scanner (pypdf) are paid by
+    # the PDFs that may carry an attachment, not by every reading of a born-digital PDF.
     from liasse.extract.einvoice import read_embedded_einvoice
 
     embedded = read_embedded_einvoice(request.data)

@@ -1,11 +1,13 @@
 """A small invoice a reader process reads before its first document, for what it leaves ready.
 
 A reader child's first PDF cost twice what the next ones cost (11 ms more on the real
-corpus): the e-invoice reader's imports, pdfium's first text page (its fonts), the
-lexicon's and the regular expressions' caches, the model's per-feature tables. Read once
-in the zygote (`extract.zygote`), all that is made once and shared by every child forked
-from it. The PDF is written here, a page of the usual labels and values in plain PDF
-operators, so that no file is shipped for it and nothing but the reader itself runs.
+corpus): pdfium's first text page (its fonts), the lexicon's and the regular
+expressions' caches, the model's per-feature tables. Read once in the zygote
+(`extract.zygote`), all that is made once and shared by every child forked from it. The
+page carries no attachment, so the warm-up leaves the attachment scanner unimported, as
+reading most born-digital PDFs does (`text.parse_pdf`). The PDF is written here, a page
+of the usual labels and values in plain PDF operators, so that no file is shipped for it
+and nothing but the reader itself runs.
 """
 
 from __future__ import annotations
@@ -61,10 +63,8 @@ def read_warm_up() -> None:
     """Read the warm-up invoice as a child reads a born-digital PDF, step by step."""
     # Deferred: this module is imported by the cascade, which must stay light; these are
     # what the warm-up is for.
-    from liasse.extract.einvoice import read_embedded_einvoice
     from liasse.extract.fields.document import read_document
-    from liasse.extract.text import read_text_layer
+    from liasse.extract.text import PdfRequest, parse_pdf
 
-    data = warm_up_pdf()
-    read_embedded_einvoice(data)
-    read_document(read_text_layer(data, max_pages=1).pages, layer="text")
+    parsed = parse_pdf(PdfRequest(warm_up_pdf(), max_pages=1, use_einvoice=True))
+    read_document(parsed.pages, layer="text")
