@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from liasse.app.reading import read_file, read_files, reading_options
+from liasse.extract.warm_up import warm_up_pdf
 from liasse.samples.corpus import generate
 from processes import python_lines
 
@@ -64,3 +65,18 @@ def test_a_batch_without_pdf_or_image_starts_no_reader_child(tmp_path: Path) -> 
              "print(len(results), threading.active_count(), pool._unused == pool._all)")
     # No thread starting a child, and every child of the pool still unstarted.
     assert " ".join(python_lines(probe)).split() == ["2", "1", "True"]
+
+
+def test_the_reader_starts_before_the_cascade_is_imported(tmp_path: Path) -> None:
+    """`start_reading` names the children's warm-up: they import the reader while this
+    process has not imported the cascade yet; the batch then reads as usual."""
+    paths = [tmp_path / "a.pdf", tmp_path / "b.pdf"]
+    for path in paths:
+        path.write_bytes(warm_up_pdf())
+    probe = ("import sys; from pathlib import Path; "
+             "from liasse.app.reading import read_files, reading_options, start_reading; "
+             f"paths = [Path(p) for p in {list(map(str, paths))!r}]; start_reading(paths); "
+             "print('liasse.extract.cascade' in sys.modules); "
+             "results = list(read_files(paths, reading_options(), started=True)); "
+             "print([r.value('invoice_number') for r in results])")
+    assert python_lines(probe) == ["False", "['FA-2026-0001', 'FA-2026-0001']"]

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from liasse.extract import reader_start
+from liasse.extract.cascade import import_reader, prepare_reader
+from liasse.extract.reader_start import READER_IMPORTS, READER_START_UP
 from liasse.extract.worker import TimeLimitExceeded, WorkerError, WorkerPool
-from liasse.extract.zygote import Zygote, _serve_zygote, zygotes_work
+from liasse.extract.zygote import ByName, Zygote, _serve_zygote, zygotes_work
 from processes import assert_ended
 
 pytestmark = pytest.mark.skipif(not zygotes_work(), reason="needs Linux pidfds")
@@ -104,3 +107,76 @@ def test_a_zygote_whose_parent_left_before_its_answer_ends_quietly() -> None:
     finally:
         gc.unfreeze()
         theirs.close()
+
+
+def test_a_function_by_name_survives_pickling_and_runs() -> None:
+    named = ByName("os.path", "basename")
+    copy = pickle.loads(pickle.dumps(named))  # noqa: S301 - our own bytes
+    assert copy == named and hash(copy) == hash(named) and copy.name == "os.path:basename"
+    assert copy("/a/b.pdf") == "b.pdf"
+    assert ByName.parse("liasse.extract.cascade:prepare_reader") == READER_START_UP
+
+
+def test_the_readers_start_ups_name_the_cascades_warm_ups() -> None:
+    module = __import__(READER_START_UP.module, fromlist=[READER_START_UP.function])
+    assert getattr(module, READER_START_UP.function) is prepare_reader
+    assert getattr(module, READER_IMPORTS.function) is import_reader
+
+
+def test_a_zygote_started_with_its_warm_up_runs_it_unasked() -> None:
+    """Named on its command line, the warm-up runs before the parent sends anything: the
+    parent only waits for it, then forks as usual."""
+    zygote = Zygote(memory_limit_bytes=None, start_up=ByName("builtins", "bool"))
+    try:
+        assert zygote.prepare(ByName("builtins", "bool"))
+        child = zygote.fork()
+        assert child is not None
+        child.kill()
+        child.wait(5)
+    finally:
+        zygote.close()
+
+
+def test_a_zygote_started_with_its_warm_up_refuses_another() -> None:
+    zygote = Zygote(memory_limit_bytes=None, start_up=ByName("builtins", "bool"))
+    try:
+        assert zygote.prepare(ByName("builtins", "int")) is False
+        assert zygote.fork() is None
+    finally:
+        zygote.close()
+
+
+def test_a_zygote_whose_named_warm_up_fails_says_so() -> None:
+    zygote = Zygote(memory_limit_bytes=None, start_up=ByName("os", "no_such_function"))
+    try:
+        assert zygote.prepare(ByName("os", "no_such_function")) is False
+        assert zygote.fork() is None
+    finally:
+        zygote.close()
+
+
+def test_a_pool_warmed_by_name_forks_from_a_zygote_that_ran_it() -> None:
+    pool = WorkerPool(2)
+    try:
+        pool.warm(ByName("builtins", "bool"))
+        (parent,) = _parents(pool)
+        assert parent != os.getpid()
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize(("documents", "expected"), [(1, "import_reader"),
+                                                     (2, "prepare_reader"),
+                                                     (None, "prepare_reader")])
+def test_a_child_for_one_document_skips_the_warm_up_read(
+        monkeypatch: pytest.MonkeyPatch, documents: int | None, expected: str) -> None:
+    """Its one document warms it up as much; children forked for many share the read."""
+    seen: list[tuple[object, int | None]] = []
+
+    class Pool:
+        def warm(self, start_up: object, *, count: int | None) -> None:
+            seen.append((start_up, count))
+
+    monkeypatch.setattr(reader_start, "shared_worker", Pool)
+    reader_start.start_reader(documents)
+    assert seen == [(ByName("liasse.extract.cascade", expected), documents)]

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from liasse.domain.extraction import ExtractionResult
-from liasse.extract.cascade import ExtractOptions, extract_document, sniff, warm_reader
+from liasse.extract.reader_start import sniff, start_reader
 
 if TYPE_CHECKING:
     from liasse.app.settings import Settings
+    from liasse.extract.cascade import ExtractOptions
 
 OcrMode = Literal["auto", "always", "never"]
 MESSAGES = {
@@ -29,6 +30,10 @@ def reading_options(*, use_einvoice: bool = True, ocr: OcrMode = "auto",
                     ) -> ExtractOptions:
     """How `liasse extract` reads: the engine's defaults, or with the workspace's own
     company and supplier memories when `workspace` is named (`settings` locate it)."""
+    # Deferred (here and in `read_file`): the cascade is imported after `start_reading`
+    # has started the reader's children, so that they warm up while this process imports.
+    from liasse.extract.cascade import ExtractOptions
+
     options = ExtractOptions(use_einvoice=use_einvoice, ocr=ocr)
     if workspace is None:
         return options
@@ -41,14 +46,24 @@ def reading_options(*, use_einvoice: bool = True, ocr: OcrMode = "auto",
         return replace(options, **reading_context(services, workspace or None))
 
 
-def read_files(paths: Iterable[Path], options: ExtractOptions) -> Iterator[ExtractionResult]:
+def start_reading(paths: Iterable[Path]) -> None:
+    """Start the reader's children that reading `paths` will use, now: called first by a
+    command that reads files, they warm up while it imports the rest of itself (and opens
+    its workspace). Cheap: only the files' first bytes are read."""
+    start_reader(sum(_read_in_a_child(path) for path in paths))
+
+
+def read_files(paths: Iterable[Path], options: ExtractOptions, *, started: bool = False
+               ) -> Iterator[ExtractionResult]:
     """`read_file` over many files, in their order, several at a time: each document is
     read in one of the reader's child processes, so threads here only wait on them and
     the cores all read. At most twice as many files as threads are in flight, which
-    bounds the memory a long list of large files can hold."""
+    bounds the memory a long list of large files can hold. `started`: the caller already
+    ran `start_reading(paths)`."""
     threads = max(2, os.cpu_count() or 1)
     paths = list(paths)
-    warm_reader(sum(_read_in_a_child(path) for path in paths))
+    if not started:
+        start_reading(paths)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="liasse-read") as pool:
         pending = []
         for path in paths:
@@ -77,6 +92,8 @@ def read_file(path: Path, options: ExtractOptions) -> ExtractionResult:
         return _failed(str(path), MESSAGES["missing"].format(path=path))
     except OSError as exc:
         return _failed(str(path), MESSAGES["unreadable"].format(detail=exc))
+    from liasse.extract.cascade import extract_document  # deferred: see reading_options
+
     return extract_document(data, file=str(path), options=options)
 
 

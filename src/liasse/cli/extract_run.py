@@ -103,8 +103,10 @@ def failure_message(exc: Exception) -> str:
 def print_results(request: ExtractRequest) -> int:
     """Read the files and print them; the exit status (1 when a file could not be read)."""
     # Deferred: the reader's imports are paid by `extract`, not by every command.
-    from liasse.app.reading import read_files, reading_options
+    from liasse.app.reading import read_files, reading_options, start_reading
 
+    # First, so that the reader's children warm up while the rest is imported.
+    start_reading(request.files)
     settings = None
     if request.workspace is not None:
         from liasse.cli.options import cli_settings  # deferred: Typer, for the option type
@@ -113,7 +115,8 @@ def print_results(request: ExtractRequest) -> int:
     options = reading_options(use_einvoice=not request.no_einvoice, ocr=request.ocr,
                               settings=settings, workspace=request.workspace)
     unreadable = 0
-    for path, result in zip(request.files, read_files(request.files, options), strict=True):
+    results = read_files(request.files, options, started=True)
+    for path, result in zip(request.files, results, strict=True):
         unreadable += bool(result.errors)
         if request.as_json:
             echo(json.dumps(result.to_json(), ensure_ascii=False))

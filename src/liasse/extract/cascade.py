@@ -25,13 +25,12 @@ from liasse.domain.extraction import (
 )
 from liasse.extract.confidence import document_confidence
 from liasse.extract.layout import Page
+from liasse.extract.reader_start import sniff, start_reader
 from liasse.extract.text import ParsedPdf, PdfRequest, parse_pdf
 from liasse.extract.worker import WorkerError, shared_worker
 
 if TYPE_CHECKING:
     from liasse.extract.memory import SupplierMemory
-
-Kind = Literal["pdf", "xml", "image", "empty", "unknown"]
 
 # A page with fewer words than this has no usable text layer (a scan, or a stray mark).
 MIN_WORDS_PER_PAGE = 8
@@ -101,25 +100,35 @@ def extract_document(data: bytes, *, file: str,
 
 def warm_reader(documents: int | None = None) -> None:
     """Start the reader's child processes now, for a batch of `documents` (None: as many
-    as the pool holds), each importing all that reading a PDF needs."""
-    shared_worker().warm(prepare_reader, count=documents)
+    as the pool holds), each importing all that reading a PDF needs (`prepare_reader`)."""
+    start_reader(documents)
 
 
 def prepare_reader(_: None) -> None:
     """What a child runs before its first document: the imports and the model that reading
-    a born-digital PDF needs (pdfium, the field reader), then a small invoice read through
+    a born-digital PDF needs (`import_reader`), then a small invoice read through
     (`extract.warm_up`), paid while the parent is still starting rather than on the first
-    document. Not the attachment scanner (pypdf) nor the e-invoice reader (lxml): they
-    cost a third of this, and only the PDFs that may carry an attachment use them
-    (`text.parse_pdf`), so the first of those pays them instead of every batch."""
-    import pypdfium2  # noqa: F401 - imported for its start-up cost, see above
+    document."""
+    from liasse.extract.warm_up import read_warm_up  # deferred: see import_reader
+
+    import_reader(None)
+    read_warm_up()
+
+
+def import_reader(_: None) -> None:
+    """The imports and the model of `prepare_reader` without its warm-up read: what a
+    child started for one document runs, as reading that document warms up as much.
+
+    pdfium and the field reader, not the attachment scanner (pypdf) nor the e-invoice
+    reader (lxml): they cost a third of this, and only the PDFs that may carry an
+    attachment use them (`text.parse_pdf`), so the first of those pays them instead."""
+    # Deferred, all: imported for their start-up cost, by the reader's children only.
+    import pypdfium2  # noqa: F401
 
     from liasse.extract.fields import document  # noqa: F401
     from liasse.extract.ranking import shipped_model
-    from liasse.extract.warm_up import read_warm_up
 
     shipped_model()
-    read_warm_up()
 
 
 @dataclass(frozen=True)
@@ -151,21 +160,6 @@ def _read(data: bytes, file: str, options: ExtractOptions, *, read_fields: bool 
     else:
         draft.errors.append(MESSAGES[kind])
     return draft
-
-
-def sniff(data: bytes) -> Kind:
-    """What the bytes are, by their first bytes (a PDF may carry junk before `%PDF`)."""
-    head = data[:1024]
-    if not data.strip():
-        return "empty"
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
-        return "image"
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<"):
-        return "xml"
-    return "unknown"
 
 
 def _read_xml(data: bytes, file: str, draft: _Draft) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from liasse.extract.zygote import ForkedChild, Zygote, zygotes_work
+from liasse.extract.zygote import ByName, ForkedChild, Zygote, zygotes_work
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -264,7 +264,8 @@ class WorkerPool:
                    seconds: float) -> None:
         zygote: Zygote | None = None
         try:
-            zygote = Zygote(memory_limit_bytes=self._memory_limit, seconds=seconds)
+            zygote = Zygote(memory_limit_bytes=self._memory_limit, seconds=seconds,
+                            start_up=prepare if isinstance(prepare, ByName) else None)
             if not zygote.prepare(prepare):
                 zygote = None
         except OSError:

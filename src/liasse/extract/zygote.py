@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import os
 import pickle
 import select
@@ -35,6 +36,44 @@ _HEADER_BYTES = 8
 _FORK, _REAP = b"F", b"R"
 # How long the parent waits for the zygote to fork a child, or to finish its warm-up.
 FORK_SECONDS = 30.0
+
+
+class ByName:
+    """A module-level function given by its module's and its own name, called with one
+    argument. A zygote started with one (`Zygote(start_up=...)`) runs it as soon as it is
+    up, before the parent has imported that module: the two interpreters then import side
+    by side on two cores, where sending the function itself would make the zygote wait for
+    the parent's imports. Picklable, so that a fresh interpreter can run it too."""
+
+    __slots__ = ("function", "module")
+
+    def __init__(self, module: str, function: str) -> None:
+        self.module, self.function = module, function
+
+    def __call__(self, argument: object) -> object:
+        return getattr(importlib.import_module(self.module), self.function)(argument)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ByName) and (other.module, other.function) == (
+            self.module, self.function)
+
+    def __hash__(self) -> int:
+        return hash((self.module, self.function))
+
+    def __getstate__(self) -> tuple[str, str]:
+        return self.module, self.function
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        self.module, self.function = state
+
+    @property
+    def name(self) -> str:
+        return f"{self.module}:{self.function}"
+
+    @classmethod
+    def parse(cls, name: str) -> ByName:
+        module, _, function = name.partition(":")
+        return cls(module, function)
 
 
 def zygotes_work() -> bool:
@@ -77,9 +116,12 @@ class ForkedChild:
 class Zygote:
     """The parent's handle on one zygote process; thread-safe; `fork` None when it cannot."""
 
-    def __init__(self, *, memory_limit_bytes: int | None, seconds: float = FORK_SECONDS
-                 ) -> None:
+    def __init__(self, *, memory_limit_bytes: int | None, seconds: float = FORK_SECONDS,
+                 start_up: ByName | None = None) -> None:
+        """Start the zygote; with `start_up`, it runs `start_up(None)` at once, and
+        `prepare(start_up)` only waits for it to be done."""
         self._lock = threading.Lock()
+        self._start_up = start_up
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         environment = dict(os.environ)
         if memory_limit_bytes is not None:
@@ -89,7 +131,8 @@ class Zygote:
         environment.setdefault("OPENBLAS_NUM_THREADS", "1")
         environment.setdefault("OMP_NUM_THREADS", "1")
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "liasse.extract.zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "liasse.extract.zygote", str(theirs.fileno()),
+             *([start_up.name] if start_up is not None else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=environment,
             pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True)
         theirs.close()
@@ -98,11 +141,15 @@ class Zygote:
 
     def prepare(self, prepare: Callable[[Any], object], argument: object = None) -> bool:
         """Run the warm-up `prepare(argument)` in the zygote; False (and the zygote
-        stopped) when it failed."""
+        stopped) when it failed. A zygote given its `start_up` runs that one only: then
+        this waits for it, and refuses any other warm-up."""
         with self._lock:
             try:
-                data = pickle.dumps((prepare, argument), protocol=pickle.HIGHEST_PROTOCOL)
-                self._socket.sendall(len(data).to_bytes(_HEADER_BYTES, "big") + data)
+                if self._start_up is None:
+                    data = pickle.dumps((prepare, argument), protocol=pickle.HIGHEST_PROTOCOL)
+                    self._socket.sendall(len(data).to_bytes(_HEADER_BYTES, "big") + data)
+                elif (prepare, argument) != (self._start_up, None):
+                    raise OSError("this zygote runs its own start-up")
                 if _receive_exactly(self._socket, 1) == b"1":
                     return True
             except OSError:
@@ -184,15 +231,21 @@ def _receive_exactly(connection: socket.socket, size: int) -> bytes:
 
 # --- the zygote's side ---------------------------------------------------------------------
 
-def _serve_zygote(control: socket.socket) -> None:
-    """Warm up once, then fork a child per request until the parent goes away."""
+def _serve_zygote(control: socket.socket, start_up: str | None = None) -> None:
+    """Warm up once (with `start_up`, named on the command line, or with what the parent
+    sends), then fork a child per request until the parent goes away."""
     from liasse.extract.worker import _limit_memory  # local: worker imports this module
 
     limit = os.environ.get("LIASSE_WORKER_MEMORY_LIMIT")
     _limit_memory(int(limit) if limit else None)
-    size = int.from_bytes(_receive_exactly(control, _HEADER_BYTES), "big")
-    # Only our parent writes to this socket: unpickling it is as safe as importing our code.
-    prepare, argument = pickle.loads(_receive_exactly(control, size))  # noqa: S301
+    prepare: Callable[[Any], object]
+    if start_up is not None:
+        prepare, argument = ByName.parse(start_up), None
+    else:
+        size = int.from_bytes(_receive_exactly(control, _HEADER_BYTES), "big")
+        # Only our parent writes to this socket: unpickling it is as safe as importing
+        # our code.
+        prepare, argument = pickle.loads(_receive_exactly(control, size))  # noqa: S301
     try:
         prepare(argument)
     except Exception:  # the parent then starts fresh interpreters, whose errors say why
@@ -272,4 +325,5 @@ def _single_threaded() -> bool:
 
 
 if __name__ == "__main__":
-    _serve_zygote(socket.socket(fileno=int(sys.argv[1])))
+    _serve_zygote(socket.socket(fileno=int(sys.argv[1])),
+                  sys.argv[2] if len(sys.argv) > 2 else None)
