@@ -1,11 +1,12 @@
 """A reader child that imports the reader once and forks its ready siblings from itself.
 
 Every reader child is a fresh interpreter (`extract.worker`), and its imports (pdfium,
-pypdf, numpy, the field reader and its model) cost more CPU than reading several
-documents. A batch that uses two children paid them twice. The zygote is such a fresh
-interpreter: it runs the warm-up once, then, asked by the parent, forks a child that
-serves requests exactly as a spawned one does, on pipes the parent made and handed over
-(`socket.send_fds`), in a session of its own, under the same memory limit. Forking is safe
+the field reader and its model) cost more CPU than reading several documents. A batch
+that uses two children paid them twice. The zygote is such a fresh interpreter: it runs
+the warm-up once (named on its command line, `ByName`, or sent by the parent), then,
+asked by the parent, forks a child that serves requests exactly as a spawned one does,
+on pipes the parent made and handed over (`socket.send_fds`), in a session of its own,
+under the same memory limit. Forking is safe
 because the zygote only forks while it has a single thread: it never runs a document
 itself, and the warm-up keeps numerical libraries to one thread; a zygote with a second
 thread refuses, and the parent starts a fresh interpreter instead.
