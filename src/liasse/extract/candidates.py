@@ -81,6 +81,10 @@ class Candidate:
     # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
     # calibration's classes only, like `under_title`.
     domain_leads: bool = False
+    # A name printed in an item table (`_item_lines`): a product, a unit or a column
+    # ("Kilograms", "Services"), never a party. Kept as a candidate, so that the ranker is
+    # fitted on the same candidates as before, and never chosen (`ranking._score`).
+    in_items: bool = False
 
     def labelled(self, role: str) -> bool:
         """Whether a label of `role` stands before this value on its line or left of it."""
@@ -974,7 +978,9 @@ def _names(context: _Context) -> Iterator[Candidate]:
     """Every name-like segment; the first under a party's heading is marked as such."""
     seller = _block_heads(context, "seller_block")
     customer = _block_heads(context, "customer_block")
+    items = _item_lines(context.layout)
     for candidate in _name_like(context):
+        candidate.in_items = candidate.segment.line in items
         # On a label's own line only the words after the label are the name.
         # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
         # is not the segment that heads the block.
@@ -986,6 +992,31 @@ def _names(context: _Context) -> Iterator[Candidate]:
         candidate.features["beside_other_label"] = float(
             _beside_other_label(context, candidate.segment))
         yield candidate
+
+
+_ITEM_HEADINGS = 2  # line-item labels that make a line the heading of an item table
+_SUM_LABELS = frozenset({"total_amount", "net_amount", "tax_amount"})
+
+
+def _item_lines(layout: Layout) -> set[int]:
+    """The lines of each item table: from a heading that names two item columns
+    ("Description | Quantity | Price") down to the first line labelled with a sum. What is
+    printed there is a product, a unit or a column ("Kilograms", "Services"), never a party.
+    """
+    columns: dict[int, set[tuple[int, int]]] = {}
+    for hit in layout.hits.get("line_item", []):
+        columns.setdefault(hit.segment.line, set()).add((id(hit.segment), hit.start))
+    sums = {hit.segment.line for role in _SUM_LABELS for hit in layout.hits.get(role, [])}
+    found: set[int] = set()
+    for start in sorted(line for line, hits in columns.items() if len(hits) >= _ITEM_HEADINGS):
+        if start in found:
+            continue  # a heading repeated inside a table already walked
+        page = layout.lines[start].page
+        for line in layout.lines[start:]:
+            if line.page != page or (line.index != start and line.index in sums):
+                break
+            found.add(line.index)
+    return found
 
 
 def _name_like(context: _Context) -> Iterator[Candidate]:

@@ -1,0 +1,87 @@
+"""Party names never taken from an item table: a failure class of the customer's name on
+real invoices (issue 11), cross-validated by source.
+
+A customer's name was taken from an item table: "Kilograms" in the unit column (cnfilms'
+demo invoice), "Services" in the heading of the items (a scanned Mindee invoice), "Web
+Design" an item (Textractor's sample). Each test checks the name candidates the ranker is
+given, where the rule must hold and where it must not fire.
+"""
+
+from __future__ import annotations
+
+from textpages import page_of
+
+from liasse.extract.candidates import Candidate, all_candidates
+from liasse.extract.fields.geometry import build_layout
+
+Rows = list[tuple[float, float, str]]
+
+
+def _names(rows: Rows) -> dict[str, Candidate]:
+    found = all_candidates(build_layout([page_of(rows)]))["name"]
+    return {candidate.value: candidate for candidate in found}
+
+
+# The layout of a real invoice (cnfilms' demo): the customer's block top left, the items
+# under a heading that names their columns, the sums under them.
+_INVOICE: Rows = [
+    (300, 20, "Broadgun Software"),
+    (40, 60, "Marcel Schaefer"), (40, 72, "Hamburg Billstedt"), (40, 84, "Germany"),
+    (40, 120, "Description"), (160, 120, "Unit Price"), (260, 120, "Quantity"),
+    (360, 120, "Base Unit"), (460, 120, "Sub Total"),
+    (40, 135, "Rock"), (160, 135, "5,00"), (260, 135, "5"), (360, 135, "Kilograms"),
+    (460, 135, "25,00"),
+    (360, 150, "VAT"), (460, 150, "4,75"),
+    (360, 165, "TOTAL"), (460, 165, "29,75"),
+    (40, 200, "Atelier Dupont"),
+]
+
+
+def test_the_lines_of_an_item_table_are_marked() -> None:
+    """The heading, a product and its unit: candidates still (the ranker is fitted on
+    them), marked as the item table's."""
+    names = _names(_INVOICE)
+    for inside in ("Rock", "Kilograms"):
+        assert names[inside].in_items, inside
+
+
+def test_names_above_and_under_the_item_table_are_not_marked() -> None:
+    """Above the heading, and from the first sum down, the page is no table any more."""
+    names = _names(_INVOICE)
+    for outside in ("Broadgun Software", "Marcel Schaefer", "Hamburg Billstedt",
+                    "Atelier Dupont"):
+        assert not names[outside].in_items, outside
+
+
+def test_a_name_in_the_item_table_is_never_chosen() -> None:
+    """The ranker scores "Kilograms" above every other name: the party is chosen among
+    the names outside the table."""
+    from liasse.extract.ranking import FieldModel, RankerModel, choose
+
+    candidates = all_candidates(build_layout([page_of(_INVOICE)]))
+    calibration = {}  # no calibration level: confidence 0, the choice is what is tested
+    model = FieldModel(("x",), (0.0,), (1.0,), (1.0,), 0.0, calibration)
+    ranker = RankerModel({"customer_name": model, "supplier_name": model}, {})
+    chosen = choose(ranker, candidates)
+    # Weight on "x": the rightmost name wins, and "Kilograms" is the rightmost of all.
+    assert chosen["customer_name"].value not in {"Kilograms", "Base Unit", "Sub Total"}
+    assert not chosen["customer_name"].candidate.in_items
+
+
+def test_a_table_ends_at_the_end_of_its_page() -> None:
+    """A heading with no sum under it on its page: the next page starts outside it."""
+    from liasse.extract.candidates import _item_lines
+
+    first = page_of([(40, 20, "Atelier Martin"), (40, 60, "Description"), (200, 60, "Quantity"),
+                     (40, 75, "Conseil"), (200, 75, "2")])
+    second = page_of([(40, 20, "Boulangerie Moreau")])
+    layout = build_layout([first, type(second)(2, second.width, second.height, second.words)])
+    assert [line.text for line in layout.lines if line.index in _item_lines(layout)] \
+        == ["Description  Quantity", "Conseil  2"]
+
+
+def test_one_item_word_makes_no_table_heading() -> None:
+    """A single "Description" line (a note, a form's field) heads no table."""
+    names = _names([(40, 20, "Atelier Martin"), (40, 40, "Description"),
+                    (40, 52, "Boulangerie Moreau")])
+    assert not names["Boulangerie Moreau"].in_items
