@@ -42,7 +42,7 @@ def test_the_lines_of_an_item_table_are_marked() -> None:
     them), marked as the item table's."""
     names = _names(_INVOICE)
     for inside in ("Rock", "Kilograms"):
-        assert names[inside].in_items, inside
+        assert names[inside].excluded == "a line of the item table", inside
 
 
 def test_names_above_and_under_the_item_table_are_not_marked() -> None:
@@ -50,7 +50,7 @@ def test_names_above_and_under_the_item_table_are_not_marked() -> None:
     names = _names(_INVOICE)
     for outside in ("Broadgun Software", "Marcel Schaefer", "Hamburg Billstedt",
                     "Atelier Dupont"):
-        assert not names[outside].in_items, outside
+        assert names[outside].excluded is None, outside
 
 
 def test_a_name_in_the_item_table_is_never_chosen() -> None:
@@ -65,7 +65,7 @@ def test_a_name_in_the_item_table_is_never_chosen() -> None:
     chosen = choose(ranker, candidates)
     # Weight on "x": the rightmost name wins, and "Kilograms" is the rightmost of all.
     assert chosen["customer_name"].value not in {"Kilograms", "Base Unit", "Sub Total"}
-    assert not chosen["customer_name"].candidate.in_items
+    assert chosen["customer_name"].candidate.excluded is None
 
 
 def test_a_table_ends_at_the_end_of_its_page() -> None:
@@ -84,4 +84,5 @@ def test_one_item_word_makes_no_table_heading() -> None:
     """A single "Description" line (a note, a form's field) heads no table."""
     names = _names([(40, 20, "Atelier Martin"), (40, 40, "Description"),
                     (40, 52, "Boulangerie Moreau")])
-    assert not names["Boulangerie Moreau"].in_items
+    assert names["Boulangerie Moreau"].excluded is None
+

@@ -81,10 +81,11 @@ class Candidate:
     # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
     # calibration's classes only, like `under_title`.
     domain_leads: bool = False
-    # A name printed in an item table (`_item_lines`): a product, a unit or a column
-    # ("Kilograms", "Services"), never a party. Kept as a candidate, so that the ranker is
-    # fitted on the same candidates as before, and never chosen (`ranking._score`).
-    in_items: bool = False
+    # Why the candidate is never chosen (`ranking._score`), when it is not: a name printed
+    # in an item table ("Kilograms", `_item_lines`), a postcode before its town ("31000
+    # Toulouse", `_postcode`). Kept as a candidate, so that the ranker is fitted on the
+    # same candidates whatever these rules say.
+    excluded: str | None = None
 
     def labelled(self, role: str) -> bool:
         """Whether a label of `role` stands before this value on its line or left of it."""
@@ -128,6 +129,9 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
+    for candidate in found["code"]:
+        if _postcode(candidate):
+            candidate.excluded = "a postcode before its town"
     # A card's expiry or an offer's validity is no date of the contract: never offered.
     found["date"] = [candidate for candidate in found["date"]
                      if not _after_validity_label(context, candidate)]
@@ -872,6 +876,22 @@ def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
     return candidate
 
 
+_POSTCODE_TOKEN = re.compile(r"^\d{4,5}$")
+_NUMBER_LABELS = ("same:invoice_number", "left:invoice_number", "above:invoice_number")
+
+
+def _postcode(candidate: Candidate) -> bool:
+    """Four or five digits opening an address line before the town's name ("31000
+    Toulouse", "75015 PARIS", "1012 Amsterdam"), with no number's label to say otherwise:
+    a postcode, never the document's number."""
+    words = candidate.segment.words
+    if candidate.word != 0 or len(words) < 2 or not _POSTCODE_TOKEN.match(candidate.value):
+        return False
+    town = words[1].text
+    return town[:1].isupper() and town.rstrip(",").isalpha() \
+        and not any(candidate.features.get(label) for label in _NUMBER_LABELS)
+
+
 _GROUP = re.compile(r"^\d+$")
 
 
@@ -980,7 +1000,8 @@ def _names(context: _Context) -> Iterator[Candidate]:
     customer = _block_heads(context, "customer_block")
     items = _item_lines(context.layout)
     for candidate in _name_like(context):
-        candidate.in_items = candidate.segment.line in items
+        if candidate.segment.line in items:
+            candidate.excluded = "a line of the item table"
         # On a label's own line only the words after the label are the name.
         # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
         # is not the segment that heads the block.

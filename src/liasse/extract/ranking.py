@@ -536,8 +536,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
 def _score(model: FieldModel, candidates: list[Candidate], raw: Matrix | None) -> _Scored:
     best: dict[str, tuple[float, Candidate]] = {}
     for candidate, logit in zip(candidates, model.logits(candidates, raw), strict=True):
-        if candidate.in_items:
-            continue  # a line of the item table names no party (`candidates._item_lines`)
+        if candidate.excluded is not None:
+            continue  # a postcode, a line of the item table (`Candidate.excluded`)
         probability = 1.0 / (1.0 + math.exp(-logit))
         if candidate.value not in best or probability > best[candidate.value][0]:
             best[candidate.value] = (probability, candidate)
