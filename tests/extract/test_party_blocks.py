@@ -86,3 +86,53 @@ def test_one_item_word_makes_no_table_heading() -> None:
                     (40, 52, "Boulangerie Moreau")])
     assert names["Boulangerie Moreau"].excluded is None
 
+
+
+# --- the line that heads a block ------------------------------------------------------------
+
+_BLOCKS: Rows = [(40, 20, "YourCompany"), (40, 32, "Scranton 18540"),
+                 (300, 60, "Best Designers"), (300, 72, "203, Systems Plaza"),
+                 (300, 84, "Mumbai"), (300, 96, "India")]
+
+
+def test_a_further_line_of_a_block_knows_the_name_heading_it() -> None:
+    """"Mumbai" under "203, Systems Plaza" under "Best Designers" (OCA's invoice, whose
+    customer was read "Mumbai"): the block's head is given to each further line."""
+    names = _names(_BLOCKS)
+    assert names["Mumbai"].block_head == "Best Designers"
+    assert names["Best Designers"].block_head is None  # its own block's head
+    assert names["Scranton 18540"].block_head == "YourCompany"
+
+
+def test_a_name_with_a_legal_form_or_under_a_label_keeps_no_head() -> None:
+    """"John Miller" over "ACME Company Inc": the company with its legal form is the party;
+    and a label over a block ("Bill to") heads nothing itself."""
+    names = _names([(40, 20, "Atelier Martin"), (300, 60, "John Miller"),
+                    (300, 72, "ACME Company Inc"), (40, 120, "Bill to"),
+                    (40, 132, "Test Business"), (40, 144, "Melbourne")])
+    assert names["ACME Company Inc"].block_head is None
+    assert names["Test Business"].block_head is None
+    assert names["Melbourne"].block_head == "Test Business"
+
+
+def test_a_line_far_under_or_in_another_column_has_no_head() -> None:
+    names = _names([(40, 20, "Atelier Martin"), (40, 90, "Boulangerie Moreau"),
+                    (200, 102, "Charcuterie Dupont")])
+    assert names["Boulangerie Moreau"].block_head is None
+    assert names["Charcuterie Dupont"].block_head is None
+
+
+def test_the_customer_is_the_head_of_the_block_it_was_chosen_in() -> None:
+    """A ranker that prefers the lowest name would answer "Mumbai": the block's head is
+    answered instead; a supplier already named so is never the customer too."""
+    from liasse.extract.ranking import FieldModel, RankerModel, choose
+
+    candidates = all_candidates(build_layout([page_of(_BLOCKS)]))
+    lowest = FieldModel(("y",), (0.0,), (1.0,), (1.0,), 0.0, {})
+    top = FieldModel(("y",), (0.0,), (1.0,), (-1.0,), 0.0, {})
+    chosen = choose(RankerModel({"customer_name": lowest}, {}), candidates)
+    assert chosen["customer_name"].value == "Best Designers"
+    both = choose(RankerModel({"customer_name": lowest, "supplier_name": top}, {}),
+                  candidates)
+    assert both["supplier_name"].value == "YourCompany"
+    assert both["customer_name"].value == "Best Designers"

@@ -86,6 +86,10 @@ class Candidate:
     # Toulouse", `_postcode`). Kept as a candidate, so that the ranker is fitted on the
     # same candidates whatever these rules say.
     excluded: str | None = None
+    # The name heading the block this name is a further line of ("Best Designers" over
+    # "203, Systems Plaza" over "Mumbai", `_block_heads_above`): the customer's name is
+    # that head, never its city or its department (`ranking._head_of_block`).
+    block_head: str | None = None
 
     def labelled(self, role: str) -> bool:
         """Whether a label of `role` stands before this value on its line or left of it."""
@@ -129,6 +133,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
+    _block_heads_above(context, found["name"])
     for candidate in found["code"]:
         if _postcode(candidate):
             candidate.excluded = "a postcode before its town"
@@ -1013,6 +1018,50 @@ def _names(context: _Context) -> Iterator[Candidate]:
         candidate.features["beside_other_label"] = float(
             _beside_other_label(context, candidate.segment))
         yield candidate
+
+
+_COLUMN_ALIGN = 0.5  # of the text height: how far apart two left edges still make a column
+_COLUMN_GAP = 0.8  # of the text height: the widest gap between two lines of one block
+_BLOCK_DEPTH = 4  # how many lines up a block's head is looked for
+
+
+def _block_heads_above(context: _Context, names: list[Candidate]) -> None:
+    """Each name printed as a further line of a block, under another line in the same
+    column, is given the name that heads the block, when that head is a name too. A name
+    with a legal form, or headed by a party's label, is a party's own and is given none."""
+    by_segment: dict[int, Candidate] = {}
+    for candidate in names:
+        if candidate.excluded is None and candidate.value == _clean_name(candidate.segment.text):
+            by_segment.setdefault(id(candidate.segment), candidate)
+    for candidate in names:
+        if any(candidate.features.get(flag) for flag in
+               ("has_form", "heads_customer", "heads_seller", "opens_customer", "opens_seller")):
+            continue
+        top, segment = None, candidate.segment
+        for _ in range(_BLOCK_DEPTH):
+            above = _segment_above(context, segment)
+            if above is None:
+                break
+            top = segment = above
+        head = by_segment.get(id(top)) if top is not None else None
+        if head is not None and head is not candidate and head.value != candidate.value:
+            candidate.block_head = head.value
+
+
+def _segment_above(context: _Context, segment: Segment) -> Segment | None:
+    """The segment right above, left edges aligned, as close as lines of one block (a gap
+    below zero is only boxes taller than the type); no label heading the block."""
+    if segment.line == 0:
+        return None
+    above = context.layout.lines[segment.line - 1]
+    if above.page != segment.page:
+        return None
+    height = segment.height
+    return next((other for other in above.segments
+                 if abs(other.x0 - segment.x0) <= _COLUMN_ALIGN * height
+                 and segment.y0 - max(word.y1 for word in other.words) <= _COLUMN_GAP * height
+                 and not _only_labels(context, other)
+                 and not other.text.rstrip().endswith(":")), None)
 
 
 _ITEM_HEADINGS = 2  # line-item labels that make a line the heading of an item table
