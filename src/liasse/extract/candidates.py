@@ -81,6 +81,15 @@ class Candidate:
     # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
     # calibration's classes only, like `under_title`.
     domain_leads: bool = False
+    # Why the candidate is never chosen (`ranking._score`), when it is not: a name printed
+    # in an item table ("Kilograms", `_item_lines`), a postcode before its town ("31000
+    # Toulouse", `_postcode`). Kept as a candidate, so that the ranker is fitted on the
+    # same candidates whatever these rules say.
+    excluded: str | None = None
+    # The name heading the block this name is a further line of ("Best Designers" over
+    # "203, Systems Plaza" over "Mumbai", `_block_heads_above`): the customer's name is
+    # that head, never its city or its department (`ranking._head_of_block`).
+    block_head: str | None = None
 
     def labelled(self, role: str) -> bool:
         """Whether a label of `role` stands before this value on its line or left of it."""
@@ -124,6 +133,10 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     for candidates in found.values():
         for candidate in candidates:
             candidate.features.update(_common_features(context, candidate))
+    _block_heads_above(context, found["name"])
+    for candidate in found["code"]:
+        if _postcode(candidate):
+            candidate.excluded = "a postcode before its town"
     # A card's expiry or an offer's validity is no date of the contract: never offered.
     found["date"] = [candidate for candidate in found["date"]
                      if not _after_validity_label(context, candidate)]
@@ -868,6 +881,22 @@ def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
     return candidate
 
 
+_POSTCODE_TOKEN = re.compile(r"^\d{4,5}$")
+_NUMBER_LABELS = ("same:invoice_number", "left:invoice_number", "above:invoice_number")
+
+
+def _postcode(candidate: Candidate) -> bool:
+    """Four or five digits opening an address line before the town's name ("31000
+    Toulouse", "75015 PARIS", "1012 Amsterdam"), with no number's label to say otherwise:
+    a postcode, never the document's number."""
+    words = candidate.segment.words
+    if candidate.word != 0 or len(words) < 2 or not _POSTCODE_TOKEN.match(candidate.value):
+        return False
+    town = words[1].text
+    return town[:1].isupper() and town.rstrip(",").isalpha() \
+        and not any(candidate.features.get(label) for label in _NUMBER_LABELS)
+
+
 _GROUP = re.compile(r"^\d+$")
 
 
@@ -974,7 +1003,10 @@ def _names(context: _Context) -> Iterator[Candidate]:
     """Every name-like segment; the first under a party's heading is marked as such."""
     seller = _block_heads(context, "seller_block")
     customer = _block_heads(context, "customer_block")
+    items = _item_lines(context.layout)
     for candidate in _name_like(context):
+        if candidate.segment.line in items:
+            candidate.excluded = "a line of the item table"
         # On a label's own line only the words after the label are the name.
         # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
         # is not the segment that heads the block.
@@ -986,6 +1018,75 @@ def _names(context: _Context) -> Iterator[Candidate]:
         candidate.features["beside_other_label"] = float(
             _beside_other_label(context, candidate.segment))
         yield candidate
+
+
+_COLUMN_ALIGN = 0.5  # of the text height: how far apart two left edges still make a column
+_COLUMN_GAP = 0.8  # of the text height: the widest gap between two lines of one block
+_BLOCK_DEPTH = 4  # how many lines up a block's head is looked for
+
+
+def _block_heads_above(context: _Context, names: list[Candidate]) -> None:
+    """Each name printed as a further line of a block, under another line in the same
+    column, is given the name that heads the block, when that head is a name too. A name
+    with a legal form, or headed by a party's label, is a party's own and is given none."""
+    by_segment: dict[int, Candidate] = {}
+    for candidate in names:
+        if candidate.excluded is None and candidate.value == _clean_name(candidate.segment.text):
+            by_segment.setdefault(id(candidate.segment), candidate)
+    for candidate in names:
+        if any(candidate.features.get(flag) for flag in
+               ("has_form", "heads_customer", "heads_seller", "opens_customer", "opens_seller")):
+            continue
+        top, segment = None, candidate.segment
+        for _ in range(_BLOCK_DEPTH):
+            above = _segment_above(context, segment)
+            if above is None:
+                break
+            top = segment = above
+        head = by_segment.get(id(top)) if top is not None else None
+        if head is not None and head is not candidate and head.value != candidate.value:
+            candidate.block_head = head.value
+
+
+def _segment_above(context: _Context, segment: Segment) -> Segment | None:
+    """The segment right above, left edges aligned, as close as lines of one block (a gap
+    below zero is only boxes taller than the type); no label heading the block."""
+    if segment.line == 0:
+        return None
+    above = context.layout.lines[segment.line - 1]
+    if above.page != segment.page:
+        return None
+    height = segment.height
+    return next((other for other in above.segments
+                 if abs(other.x0 - segment.x0) <= _COLUMN_ALIGN * height
+                 and segment.y0 - max(word.y1 for word in other.words) <= _COLUMN_GAP * height
+                 and not _only_labels(context, other)
+                 and not other.text.rstrip().endswith(":")), None)
+
+
+_ITEM_HEADINGS = 2  # line-item labels that make a line the heading of an item table
+_SUM_LABELS = frozenset({"total_amount", "net_amount", "tax_amount"})
+
+
+def _item_lines(layout: Layout) -> set[int]:
+    """The lines of each item table: from a heading that names two item columns
+    ("Description | Quantity | Price") down to the first line labelled with a sum. What is
+    printed there is a product, a unit or a column ("Kilograms", "Services"), never a party.
+    """
+    columns: dict[int, set[tuple[int, int]]] = {}
+    for hit in layout.hits.get("line_item", []):
+        columns.setdefault(hit.segment.line, set()).add((id(hit.segment), hit.start))
+    sums = {hit.segment.line for role in _SUM_LABELS for hit in layout.hits.get(role, [])}
+    found: set[int] = set()
+    for start in sorted(line for line, hits in columns.items() if len(hits) >= _ITEM_HEADINGS):
+        if start in found:
+            continue  # a heading repeated inside a table already walked
+        page = layout.lines[start].page
+        for line in layout.lines[start:]:
+            if line.page != page or (line.index != start and line.index in sums):
+                break
+            found.add(line.index)
+    return found
 
 
 def _name_like(context: _Context) -> Iterator[Candidate]:

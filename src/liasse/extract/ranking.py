@@ -503,6 +503,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     if _after_rounding(scored, picks, candidates.get("amount", [])):
         consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
+    _head_of_block(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
     row = consistent and _on_one_row(scored, picks, candidates.get("amount", []))
     choices: dict[str, Choice] = {}
@@ -536,6 +537,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
 def _score(model: FieldModel, candidates: list[Candidate], raw: Matrix | None) -> _Scored:
     best: dict[str, tuple[float, Candidate]] = {}
     for candidate, logit in zip(candidates, model.logits(candidates, raw), strict=True):
+        if candidate.excluded is not None:
+            continue  # a postcode, a line of the item table (`Candidate.excluded`)
         probability = 1.0 / (1.0 + math.exp(-logit))
         if candidate.value not in best or probability > best[candidate.value][0]:
             best[candidate.value] = (probability, candidate)
@@ -575,6 +578,21 @@ def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> None
         picks["customer_name"] = others[0]
     else:
         customers.clear()
+
+
+def _head_of_block(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
+    """A customer's name chosen from a further line of its block ("Mumbai" under "203,
+    Systems Plaza" under "Best Designers"): the name that heads the block is the party's."""
+    customers = scored.get("customer_name")
+    if customers is None or not customers.values:
+        return
+    head = customers.values[picks["customer_name"]][2].block_head
+    supplier = scored.get("supplier_name")
+    taken = supplier.values[picks["supplier_name"]][0] if supplier and supplier.values else ""
+    for index, (name, _, _) in enumerate(customers.values):
+        if head is not None and name == head and not _same_party(taken, name):
+            picks["customer_name"] = index
+            return
 
 
 def _same_party(one: str, other: str) -> bool:

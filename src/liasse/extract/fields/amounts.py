@@ -9,6 +9,7 @@ confidence that stays below SURE.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -191,10 +192,30 @@ def _labelled_lines_with(candidates: list[Candidate], value: Decimal) -> int:
 _SHARED_SYMBOLS = ("$", "¥")
 
 
+# Currencies printed with a "$" of their own, named by their code somewhere on the page
+# ("TOTAL COP  $ 132,600.01"). Only as printed in capitals, and only those whose code is no
+# word of a language (not "ALL", "TOP", "CUP", "PEN", "ILS", "TRY").
+_DOLLAR_CODES = frozenset({"CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "COP", "CLP", "ARS",
+                           "TWD", "BRL"})
+_CAPITAL_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
+
+
+def _dollar_code(layout: Layout) -> str | None:
+    """The one code of a currency printed with "$" that the page names, if one only."""
+    codes = {word for word in _CAPITAL_WORD.findall(layout.text) if word in _DOLLAR_CODES}
+    return codes.pop() if len(codes) == 1 else None
+
+
 def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
     if total is not None and total.amount.currency:
         shared = any(symbol in total.amount.text for symbol in _SHARED_SYMBOLS) and \
             _currency_codes(layout.text) != {total.amount.currency}
+        named = _dollar_code(layout) if "$" in total.amount.text else None
+        if shared and named is not None and named != total.amount.currency \
+                and _currency_codes(layout.text) <= {named, total.amount.currency}:
+            # "$" says dollar or peso, and the page names which one: the code, not sure.
+            return FieldReading(named, Evidence(label="weak", geometry="anywhere"),
+                                f"{total.source} ({named} printed on the page)"[:200])
         evidence = Evidence(label="weak", geometry="anywhere") if shared else \
             Evidence(label="strong", geometry="inline", agreeing=2)
         return FieldReading(total.amount.currency, evidence, total.source)

@@ -61,8 +61,9 @@ def read_identifiers(layout: Layout, own: frozenset[str]) -> dict[str, FieldRead
     supplier = [o for o in found if not o.customer and o.value not in own
                 and not _contains_own(o, own)]
     customer = [o for o in found if o.customer or o.value in own or _contains_own(o, own)]
+    legal = _legal_mention_lines(layout)
     readings = {f"supplier_{kind}" if kind != "vat" else "supplier_vat_id":
-                _choose(supplier, kind) for kind in ("vat", "siren", "siret", "iban")}
+                _choose(supplier, kind, legal) for kind in ("vat", "siren", "siret", "iban")}
     readings["customer_vat_id"] = _choose(customer, "vat")
     _derive_siren(readings)
     return readings
@@ -162,12 +163,38 @@ def _inside(areas: list[_Area], segment: Segment, word: Word) -> bool:
     return any(segment.line == line and low <= word.x0 <= high for line, low, high in areas)
 
 
-def _choose(occurrences: list[Occurrence], kind: Kind) -> FieldReading:
+# What only the seller prints, in its legal mention: share capital, trade register, court,
+# managing director ("SARL au capital de 50 000 € - RCS Nanterre", "Amtsgericht München HRB").
+_LEGAL_MENTION = re.compile(r"\b(?:capital|rcs|r c s|handelsregister|amtsgericht|hrb|"
+                            r"geschaftsfuhrer|registered in|registro mercantil|kvk)\b")
+_MENTION_REACH = 2  # lines between an identifier and the legal mention it belongs to
+_MENTION_HEIGHTS = 3.0  # and how far apart, in line heights, as printed
+
+
+def _legal_mention_lines(layout: Layout) -> frozenset[int]:
+    """The lines near a legal mention: a couple of lines above or under it, close by."""
+    near: set[int] = set()
+    for mention in layout.lines:
+        if not _LEGAL_MENTION.search(normalise(mention.text)):
+            continue
+        reach = _MENTION_HEIGHTS * max(mention.y1 - mention.y0, 1.0)
+        for line in layout.lines[max(0, mention.index - _MENTION_REACH):
+                                 mention.index + _MENTION_REACH + 1]:
+            if line.page == mention.page and abs(line.y0 - mention.y0) <= reach:
+                near.add(line.index)
+    return frozenset(near)
+
+
+def _choose(occurrences: list[Occurrence], kind: Kind,
+            legal: frozenset[int] = frozenset()) -> FieldReading:
     of_kind = [o for o in occurrences if o.kind == kind]
     if not of_kind:
         return NOT_FOUND
     counts = Counter(o.value for o in of_kind)
-    best = max(of_kind, key=lambda o: (o.valid, o.labelled, counts[o.value]))
+    # Between two ids as well printed, the one beside the seller's legal mention is the
+    # seller's: an unlabelled customer block ("CLIENT 1 / … / Numero TVA FR51…") prints its own.
+    best = max(of_kind, key=lambda o: (o.valid, o.labelled, counts[o.value],
+                                       o.segment.line in legal))
     others = {o.value for o in of_kind if o.valid and o.value != best.value}
     evidence = Evidence(label="strong" if best.labelled else "none", geometry="inline",
                         checksum=best.valid, agreeing=counts[best.value],
