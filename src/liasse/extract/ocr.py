@@ -69,8 +69,9 @@ OCR_ENGINES: tuple[OcrEngine, ...] = ("tesseract", "rapidocr")
 # wrong value at >= 0.85 for either. Since it detects on a 1 Mpx copy (2026-12-06) a 2-page
 # A4 scan costs 4.3 s CPU a page against 1.6 s for a bare tesseract call (--only-ocr-timing;
 # the receipts' per-page comparison, --only-ocr-engines, was not re-run). On 32 receipt
-# photos with each line read at its own width (2026-12-07, --only-ocr-engines, load 2-3):
-# RapidOCR 1.48 s CPU a page, liasse's Tesseract 1.48 s, a bare tesseract 1.11 s. The shipped ranker
+# photos with short lines padded to 192 px (2026-12-07, --only-ocr-engines, load 2-3):
+# RapidOCR about 1.59 s CPU a page, liasse's Tesseract 1.48 s, a bare tesseract 1.11 s.
+# The shipped ranker
 # and its calibration are fitted on RapidOCR's words (scripts/train_extractor.py reads scans
 # with this default): a workspace that selects Tesseract gets values ranked right less often
 # and confidences calibrated on the other engine's words, so retrain with --ocr-engine

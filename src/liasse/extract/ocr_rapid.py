@@ -11,7 +11,7 @@ words get theirs (`ocr.font_box`), so gaps and heights mean the same for both en
 The engine's parts are driven here rather than through its own call (`read_lines`): the
 detector sees a copy of the page of at most DETECT_PIXELS (finding lines needs far fewer
 pixels than reading them), each line is cut from the full-size page and read on its own
-at its own width, not padded to the widest of a batch of six nor to 320 pixels, and the
+padded to 192 pixels, not to the widest of a batch of six nor to 320 pixels, and the
 angle classifier, which only turns upside-down lines of rotated photos, is skipped.
 Together they cut the CPU a receipt by more than half and keep a page's peak memory
 under the reader child's recycle threshold (bench/extraction.py --only-ocr-timing).
@@ -52,10 +52,10 @@ NUMBER_CHARS = frozenset("0123456789.,:-/")
 DETECT_PIXELS = 1_000_000
 # Lines are read one at a time (batched, the same lines cost more CPU on one thread)...
 REC_BATCH = 1
-# ...each at its own width, padded to no minimum (a width / height ratio; the recogniser's
-# own 320 x 48 pixels would be 320 / 48): most till lines are short, and padding them to
-# 320 pixels cost a quarter of a receipt's CPU (`recognise_line`).
-REC_MIN_RATIO = 0.0
+# ...each padded to at least this width / height ratio (192 x 48 pixels; the recogniser's
+# own minimum is 320 / 48): most till lines are short, and padding them to 320 pixels cost
+# a fifth of a receipt's CPU (`recognise_line`).
+REC_MIN_RATIO = 4.0
 
 MESSAGES = {
     "missing": ("RapidOCR is not installed (the Python package rapidocr-onnxruntime); "
@@ -157,10 +157,10 @@ def recognise_line(recogniser: Any, crop: np.ndarray[Any, np.dtype[np.uint8]]) -
 
     RapidOCR reads lines six at a time, each padded to the widest of the six and to at
     least 320 x 48 pixels; alone and at its own width (REC_MIN_RATIO), a line costs the
-    recogniser only its own columns. Without the padding to 320 pixels the 32 receipt
-    photos of bench/extraction.py --only-ocr-engines cost 1.48 s CPU a page instead of
-    1.92, with as many labelled totals and dates in their words, and the receipts' LOSO
-    figure moved from 908 to 907 fields of 1002, none wrong at >= 0.85 (2026-12-07).
+    recogniser only its own columns. Padded to 192 pixels, not 320, the 32 receipt photos
+    of bench/extraction.py --only-ocr-engines cost 1.59 s CPU a page instead of 1.92, with
+    as many labelled totals and dates in their words; the receipts' LOSO figure went from
+    908 to 910 fields of 1002, none wrong at >= 0.85 (unpadded: 1.48 s, 907; 2026-12-07).
     """
     ratio = crop.shape[1] / max(1, crop.shape[0])
     widest = max(REC_MIN_RATIO, ratio)
