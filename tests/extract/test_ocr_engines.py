@@ -184,6 +184,38 @@ def test_the_rapidocr_signature_follows_the_detector_budget_and_the_line_batches
     assert ocr_signature("rapidocr") != before  # another detector budget: caches re-read
     monkeypatch.setattr(ocr, "REC_BATCH", 6)
     assert len({before, ocr_signature("rapidocr")}) == 2
+    batches = ocr_signature("rapidocr")
+    monkeypatch.setattr(ocr, "REC_MIN_RATIO", 320 / 48)
+    assert ocr_signature("rapidocr") not in (before, batches)  # lines padded otherwise
+
+
+@needs_rapidocr
+def test_a_short_line_is_padded_to_the_chosen_minimum_width_and_no_more(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np  # only these tests look at raw pixels
+
+    from liasse.extract import ocr_rapid
+
+    recogniser = ocr_rapid._engine().text_rec
+    session = recogniser.session
+    widths: list[int] = []
+
+    def recording(line):  # type: ignore[no-untyped-def]
+        widths.append(line.shape[3])  # the real recogniser, noting the width it is given
+        return session(line)
+
+    monkeypatch.setattr(recogniser, "session", recording)
+    image = Image.new("L", (120, 48), 255)
+    ImageDraw.Draw(image).text((8, 4), "9.90", fill=0, font=ImageFont.load_default(size=36))
+    readings = []
+    for minimum in (0.0, 320 / 48):
+        monkeypatch.setattr(ocr_rapid, "REC_MIN_RATIO", minimum)
+        readings.append(ocr_rapid.recognise_line(recogniser, np.asarray(image))[0])
+
+    # 120 x 48 px is 120 px at the recogniser's 48-px height: read at its own width, or
+    # padded to the recogniser's 320 px, never to the widest of other lines.
+    assert widths == [120, 320]
+    assert readings == ["9.90", "9.90"]
 
 
 @needs_rapidocr
@@ -230,7 +262,7 @@ def test_a_short_line_read_alone_has_its_characters_in_place() -> None:
     assert text == "9.90" and "".join(chars) == "9.90"
     lefts = [min(point[0] for point in quad) for quad in char_boxes]
     rights = [max(point[0] for point in quad) for quad in char_boxes]
-    # Read alone, padded to 320 px, the recogniser's columns still map onto the ink: first
+    # Read alone, at its own width, the recogniser's columns still map onto the ink: first
     # character at its left edge, last at its right, in order (padding mis-scaled would
     # stretch them).
     assert lefts == sorted(lefts)

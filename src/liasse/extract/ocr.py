@@ -54,6 +54,7 @@ from liasse.extract.ocr_rapid import (
     DETECT_PIXELS,
     NUMBER_GAP_SHARE,
     REC_BATCH,
+    REC_MIN_RATIO,
     WORD_GAP_SHARE,
     rapid_available,
     recognise_page_rapid,
@@ -67,7 +68,10 @@ OCR_ENGINES: tuple[OcrEngine, ...] = ("tesseract", "rapidocr")
 # RapidOCR reads 82.4 % of their labelled fields right against 69.6 % for Tesseract, with no
 # wrong value at >= 0.85 for either. Since it detects on a 1 Mpx copy (2026-12-06) a 2-page
 # A4 scan costs 4.3 s CPU a page against 1.6 s for a bare tesseract call (--only-ocr-timing;
-# the receipts' per-page comparison, --only-ocr-engines, was not re-run). The shipped ranker
+# the receipts' per-page comparison, --only-ocr-engines, was not re-run). On 32 receipt
+# photos with short lines padded to 192 px (2026-12-07, --only-ocr-engines, load 2-3):
+# RapidOCR about 1.59 s CPU a page, liasse's Tesseract 1.48 s, a bare tesseract 1.11 s.
+# The shipped ranker
 # and its calibration are fitted on RapidOCR's words (scripts/train_extractor.py reads scans
 # with this default): a workspace that selects Tesseract gets values ranked right less often
 # and confidences calibrated on the other engine's words, so retrain with --ocr-engine
@@ -128,6 +132,7 @@ def ocr_signature(engine: OcrEngine) -> str:
     if engine == "rapidocr":
         return (f"rapidocr-1.4.4-px{RAPID_PIXEL_BUDGET // 1_000_000}m"
                 f"-det{DETECT_PIXELS // 1000}k-nocls-batch{REC_BATCH}"
+                f"-minw{round(48 * REC_MIN_RATIO)}"
                 f"-gap{WORD_GAP_SHARE}-{NUMBER_GAP_SHARE}")
     if TESSERACT_LINE_PIXELS:
         return f"{LEGACY_SIGNATURE}-photo-line{TESSERACT_LINE_PIXELS}"

@@ -10,11 +10,11 @@ words get theirs (`ocr.font_box`), so gaps and heights mean the same for both en
 
 The engine's parts are driven here rather than through its own call (`read_lines`): the
 detector sees a copy of the page of at most DETECT_PIXELS (finding lines needs far fewer
-pixels than reading them), each line is cut from the full-size page and read on its own,
-not padded to the widest of a batch of six, and the angle classifier, which
-only turns upside-down lines of rotated photos, is skipped. Together they cut the CPU a
-receipt by more than half and keep a page's peak memory under the reader child's recycle
-threshold (bench/extraction.py --only-ocr-timing).
+pixels than reading them), each line is cut from the full-size page and read on its own
+padded to 192 pixels, not to the widest of a batch of six nor to 320 pixels, and the
+angle classifier, which only turns upside-down lines of rotated photos, is skipped.
+Together they cut the CPU a receipt by more than half and keep a page's peak memory
+under the reader child's recycle threshold (bench/extraction.py --only-ocr-timing).
 
 The models load once per process (about 0.3 s) and run on one thread, like Tesseract here:
 the machine's other cores read other pages or documents.
@@ -45,11 +45,17 @@ NUMBER_CHARS = frozenset("0123456789.,:-/")
 # The text detector's pixel budget: on the real receipts it finds the lines of a shrunk
 # copy as well as those of the page (bench/extraction.py), at a fraction of the CPU and
 # memory; an A4 page at this budget is about 100 dpi, where 8-point text is 11 px high.
+# Less is too little: at 0.6 Mpx the receipts lost 17 of their 1002 fields (LOSO bench,
+# 2026-12-07) for 0.15 s CPU a page saved.
 # The lines themselves are read from the page as liasse renders it (within
 # `ocr.RAPID_PIXEL_BUDGET`): the recogniser brings each to 48 pixels high anyway.
 DETECT_PIXELS = 1_000_000
-# Lines are read one at a time, each padded to at least the recogniser's 320 pixels.
+# Lines are read one at a time (batched, the same lines cost more CPU on one thread)...
 REC_BATCH = 1
+# ...each padded to at least this width / height ratio (192 x 48 pixels; the recogniser's
+# own minimum is 320 / 48): most till lines are short, and padding them to 320 pixels cost
+# a fifth of a receipt's CPU (`recognise_line`).
+REC_MIN_RATIO = 4.0
 
 MESSAGES = {
     "missing": ("RapidOCR is not installed (the Python package rapidocr-onnxruntime); "
@@ -149,13 +155,15 @@ def detect_lines(engine: Any, image: Image.Image) -> list[Any]:
 def recognise_line(recogniser: Any, crop: np.ndarray[Any, np.dtype[np.uint8]]) -> Any:
     """(text, score, character columns) of one greyscale line, read on its own.
 
-    RapidOCR reads lines six at a time, each padded to the widest of the six; alone, a
-    line is padded only to the recogniser's minimum (320 x 48 pixels, as it was trained:
-    read unpadded, short lines lost a point of the receipts' fields, bench/extraction.py).
+    RapidOCR reads lines six at a time, each padded to the widest of the six and to at
+    least 320 x 48 pixels; alone and at its own width (REC_MIN_RATIO), a line costs the
+    recogniser only its own columns. Padded to 192 pixels, not 320, the 32 receipt photos
+    of bench/extraction.py --only-ocr-engines cost 1.59 s CPU a page instead of 1.92, with
+    as many labelled totals and dates in their words; the receipts' LOSO figure went from
+    908 to 910 fields of 1002, none wrong at >= 0.85 (unpadded: 1.48 s, 907; 2026-12-07).
     """
-    _, height, width = recogniser.rec_image_shape
     ratio = crop.shape[1] / max(1, crop.shape[0])
-    widest = max(width / height, ratio)
+    widest = max(REC_MIN_RATIO, ratio)
     line = recogniser.resize_norm_img(np.repeat(crop[:, :, np.newaxis], 3, axis=2), widest)
     scores = recogniser.session(line[np.newaxis])[0]
     return recogniser.postprocess_op(scores, True, wh_ratio_list=[ratio],
