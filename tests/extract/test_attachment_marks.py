@@ -9,19 +9,12 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
+from pdfattach import attach_by_annotation
 
 from liasse.extract.attachment_marks import may_carry_attachments
 from liasse.extract.attachments import scan_xml_attachments
 from liasse.extract.text import PdfRequest, parse_pdf
-from liasse.extract.warm_up import warm_up_pdf
+from liasse.extract.warm_up import pdf_of_objects, warm_up_pdf
 from processes import python_lines
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -45,17 +38,7 @@ def classic_pdf(catalog_extra: bytes = b"", *more: bytes) -> bytes:
         EMBEDDED,
         *more,
     ]
-    pdf = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    table = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, table)
-    return bytes(pdf)
+    return pdf_of_objects(objects)
 
 
 def packed_pdf() -> bytes:
@@ -101,21 +84,7 @@ def one_page_writer() -> pypdf.PdfWriter:
 def annotated_pdf() -> bytes:
     """The XML only in a page's FileAttachment annotation: no name tree, no /AF."""
     writer = one_page_writer()
-    stream = DecodedStreamObject()
-    stream.set_data(XML)
-    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
-    spec = DictionaryObject({
-        NameObject("/Type"): NameObject("/Filespec"),
-        NameObject("/F"): TextStringObject("factur-x.xml"),
-        NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
-    })
-    annotation = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"),
-        NameObject("/Subtype"): NameObject("/FileAttachment"),
-        NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
-        NameObject("/FS"): spec,
-    })
-    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    attach_by_annotation(writer, "factur-x.xml", XML)
     return written(writer)
 
 

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from pdfattach import attach_by_annotation
 from pypdf.generic import (
-    ArrayObject,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
-    NumberObject,
-    TextStringObject,
 )
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -104,21 +102,7 @@ def test_a_ubl_credit_note_attached_under_a_custom_name_is_read() -> None:
 def test_a_file_attachment_annotation_is_found() -> None:
     writer = writer_with_page("Rechnung 471102")
     xml = sample("facturx/zugferd-comfort.xml")
-    stream = DecodedStreamObject()
-    stream.set_data(xml)
-    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
-    spec = DictionaryObject({
-        NameObject("/Type"): NameObject("/Filespec"),
-        NameObject("/F"): TextStringObject("ZUGFeRD-invoice.xml"),
-        NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
-    })
-    annotation = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"),
-        NameObject("/Subtype"): NameObject("/FileAttachment"),
-        NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
-        NameObject("/FS"): spec,
-    })
-    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    attach_by_annotation(writer, "ZUGFeRD-invoice.xml", xml)
     outcome = read_embedded_einvoice(to_bytes(writer))
     assert outcome.reading is not None
     assert outcome.reading.info.syntax == "zugferd1"

@@ -46,7 +46,13 @@ def warm_up_pdf() -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
     ]
-    pdf = bytearray(b"%PDF-1.4\n")
+    return pdf_of_objects(objects, version=b"1.4")
+
+
+def pdf_of_objects(objects: list[bytes], *, version: bytes = b"1.7") -> bytes:
+    """A PDF whose objects 1, 2, … are `objects` (object 1 the catalog), every one written
+    in the clear, with a correct cross-reference table."""
+    pdf = bytearray(b"%%PDF-%s\n" % version)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(pdf))
