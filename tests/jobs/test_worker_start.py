@@ -27,7 +27,7 @@ def test_the_reader_is_warm_before_the_worker_is_ready(
     seen: list[str] = []
     for name in ("services", "app", "pipelines"):  # restored after the test
         monkeypatch.setattr(queue._Worker, name, getattr(queue._Worker, name))
-    monkeypatch.setattr(queue, "warm_reader", lambda: seen.append("reader warming"))
+    monkeypatch.setattr(queue, "start_reader", lambda: seen.append("reader warming"))
     monkeypatch.setattr(queue, "warm_reading", lambda: seen.append("samples read"))
     monkeypatch.setattr(queue, "run_slots",
                         lambda app, slots, on_registered: seen.append("running jobs"))

@@ -25,7 +25,7 @@ from liasse.domain.extraction import (
 )
 from liasse.extract.confidence import document_confidence
 from liasse.extract.layout import Page
-from liasse.extract.reader_start import sniff, start_reader
+from liasse.extract.reader_start import sniff
 from liasse.extract.text import ParsedPdf, PdfRequest, parse_pdf
 from liasse.extract.worker import WorkerError, shared_worker
 
@@ -96,12 +96,6 @@ def extract_document(data: bytes, *, file: str,
     if draft.pages:
         _read_fields(draft.pages, options, draft)
     return _finish(draft, file, hashlib.sha256(data).hexdigest(), started)
-
-
-def warm_reader(documents: int | None = None) -> None:
-    """Start the reader's child processes now, for a batch of `documents` (None: as many
-    as the pool holds), each importing all that reading a PDF needs (`prepare_reader`)."""
-    start_reader(documents)
 
 
 def prepare_reader(_: None) -> None:

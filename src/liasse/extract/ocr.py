@@ -71,11 +71,10 @@ OCR_ENGINES: tuple[OcrEngine, ...] = ("tesseract", "rapidocr")
 # the receipts' per-page comparison, --only-ocr-engines, was not re-run). On 32 receipt
 # photos with short lines padded to 192 px (2026-12-07, --only-ocr-engines, load 2-3):
 # RapidOCR about 1.59 s CPU a page, liasse's Tesseract 1.48 s, a bare tesseract 1.11 s.
-# The shipped ranker
-# and its calibration are fitted on RapidOCR's words (scripts/train_extractor.py reads scans
-# with this default): a workspace that selects Tesseract gets values ranked right less often
-# and confidences calibrated on the other engine's words, so retrain with --ocr-engine
-# tesseract before relying on them.
+# The shipped ranker and its calibration are fitted on RapidOCR's words
+# (scripts/train_extractor.py reads scans with this default): a workspace that selects
+# Tesseract gets values ranked right less often and confidences calibrated on the other
+# engine's words, so retrain with --ocr-engine tesseract before relying on them.
 DEFAULT_ENGINE: OcrEngine = "rapidocr"
 OCR_DPI = 300
 # 25 Mpx is an A3 page at 300 dpi with room to spare; greyscale, so about 25 MB per page.

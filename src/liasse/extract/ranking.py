@@ -587,10 +587,12 @@ def _head_of_block(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
     if customers is None or not customers.values:
         return
     head = customers.values[picks["customer_name"]][2].block_head
+    if head is None:
+        return
     supplier = scored.get("supplier_name")
     taken = supplier.values[picks["supplier_name"]][0] if supplier and supplier.values else ""
     for index, (name, _, _) in enumerate(customers.values):
-        if head is not None and name == head and not _same_party(taken, name):
+        if name == head and not _same_party(taken, name):
             picks["customer_name"] = index
             return
 

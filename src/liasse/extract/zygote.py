@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,6 +40,7 @@ _FORK, _REAP = b"F", b"R"
 FORK_SECONDS = 30.0
 
 
+@dataclass(frozen=True, slots=True)
 class ByName:
     """A module-level function given by its module's and its own name, called with one
     argument. A zygote started with one (`Zygote(start_up=...)`) runs it as soon as it is
@@ -46,26 +48,11 @@ class ByName:
     by side on two cores, where sending the function itself would make the zygote wait for
     the parent's imports. Picklable, so that a fresh interpreter can run it too."""
 
-    __slots__ = ("function", "module")
-
-    def __init__(self, module: str, function: str) -> None:
-        self.module, self.function = module, function
+    module: str
+    function: str
 
     def __call__(self, argument: object) -> object:
         return getattr(importlib.import_module(self.module), self.function)(argument)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ByName) and (other.module, other.function) == (
-            self.module, self.function)
-
-    def __hash__(self) -> int:
-        return hash((self.module, self.function))
-
-    def __getstate__(self) -> tuple[str, str]:
-        return self.module, self.function
-
-    def __setstate__(self, state: tuple[str, str]) -> None:
-        self.module, self.function = state
 
     @property
     def name(self) -> str:

@@ -42,7 +42,8 @@ from liasse.app.jobs import tasks
 from liasse.app.services import Services
 from liasse.domain.printable import PrintableFormatter
 from liasse.enrich.classifier import AccountClassifier
-from liasse.extract.cascade import extract_document, warm_reader
+from liasse.extract.cascade import extract_document
+from liasse.extract.reader_start import start_reader
 from liasse.samples.corpus import generate
 from liasse.store import jobs_repo
 from liasse.store import repo as store_repo
@@ -344,7 +345,7 @@ def run_worker(services: Services, *, concurrency: int = 1,
     }
     # The reader's children start now, side by side with the classifier's import, not in
     # the worker's first read job (seen as a first job three to eight times as long).
-    warm_reader()
+    start_reader()
     AccountClassifier.preload()  # else the first enrichment of a worker waits for it
     warm_reading()
     if on_ready is not None:
