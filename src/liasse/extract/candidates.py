@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
@@ -119,6 +120,8 @@ class _Context:
     label_left: dict[int, LabelHit | None] = field(default_factory=dict)
     label_above: dict[tuple[int, bool], LabelHit | None] = field(default_factory=dict)
     line_words: dict[int, float] = field(default_factory=dict)
+    word_starts: dict[int, list[int]] = field(default_factory=dict)
+    under_title: dict[int, bool] = field(default_factory=dict)
 
 
 def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
@@ -252,6 +255,17 @@ def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
     return max(before, key=lambda hit: hit.end, default=None)
 
 
+def _text_from(context: _Context, segment: Segment, index: int) -> str:
+    """`segment.text_from(index)`, sliced out of the segment's text at its word's start: the
+    amounts and the dates read every word's rest of the segment, and a slice costs less
+    than joining the words again."""
+    starts = context.word_starts.get(id(segment))
+    if starts is None:
+        starts = context.word_starts[id(segment)] = list(
+            accumulate((len(word.text) + 1 for word in segment.words), initial=0))
+    return segment.text[starts[index]:]
+
+
 def _segments_left_of(context: _Context, segment: Segment) -> list[Segment]:
     """The segments of `segment`'s line that end before it starts, in reading order (the
     list is shared: not to be changed)."""
@@ -288,15 +302,17 @@ def _label_above(context: _Context, segment: Segment, *, blocked: bool) -> Label
 
 def _heading_label(context: _Context, segment: Segment, *, blocked: bool) -> LabelHit | None:
     lines = context.layout.lines
+    left, right = segment.x0 - 2, segment.x1 + 2
     for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
         if line.page != segment.page:
             return None
-        above = [other for other in line.segments
-                 if other.x0 <= segment.x1 + 2 and other.x1 >= segment.x0 - 2]
-        for other in above:
-            hits = context.hits_by_segment.get(id(other), [])
-            if hits and hits[0].start == 0:
-                return max(hits, key=lambda hit: hit.end)
+        above = False  # whether anything of this line stands over the segment
+        for other in line.segments:
+            if other.x0 <= right and other.x1 >= left:
+                above = True
+                hits = context.hits_by_segment.get(id(other))
+                if hits and hits[0].start == 0:
+                    return max(hits, key=lambda hit: hit.end)
         if above and blocked:
             return None
     return None
@@ -344,9 +360,11 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             if index < resume or (index and not _starts_number(word) and not misread):
                 continue
             # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
-            text = _unglued(segment.text_from(index))
-            glued = len(text) < len(segment.text_from(index))
-            text = _ZERO_LOOK_ALIKE.sub(r"\g<1>0", text, count=1)
+            rest = _text_from(context, segment, index)
+            text = _unglued(rest)
+            glued = len(text) < len(rest)
+            if _ZERO_LOOK_ALIKE.match(text):  # rare: `sub` with a template costs even unmatched
+                text = _ZERO_LOOK_ALIKE.sub(r"\g<1>0", text, count=1)
             if misread:
                 text = "$" + text[1:]
             first = text.split(" ", 1)[0]
@@ -692,15 +710,20 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
         words = segment.words
         last_digits = next(index for index in range(len(words) - 1, -1, -1)
                            if _has_digit(words[index].text))
+        ascii_text = text.isascii()
         for index in range(last_digits + 1):
             word = words[index].text
             # A date opens with a digit, or with a month name ("March 3, 2024").
             if not word[:1].isalpha() and not _has_digit(word):
                 continue
+            if ascii_text and word[:1] in _NO_MONTH_LETTERS and ":" not in word:
+                continue  # "Total 12/03/2024": a date read from "Total" starts elsewhere
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            rest = segment.text_from(index)
+            rest = _text_from(context, segment, index)
             unglued = _unglued(rest)
-            start, split_year = _closed_year(without_glued_time(unglued))
+            # A glued time, a spaced separator and a cut year follow only an opening digit.
+            start, split_year = _closed_year(without_glued_time(unglued)) \
+                if unglued[:1].isdigit() else (unglued, False)
             parsed = parse_date(start, month_first_possible=month_first_possible) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
@@ -719,11 +742,20 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "dates_in_segment": float(len(_DATE_SHAPE.findall(text)) > 1),
                 "ambiguous": float(reading.ambiguous),
                 "legal_text": float(_in_legal_text(text)),
-                "named_month": float(any(char.isalpha() for char in matched)),
+                "named_month": float(any(map(str.isalpha, matched))),
                 "glued_label": float(len(unglued) < len(rest)),
             })
             yield candidate
 
+
+# The first letters of the month names `parse_date` reads ("janvier", "Feb", "okt").
+_MONTH_INITIALS = frozenset("adfjmnos")
+# An ASCII text that opens with another letter, and no label glued by a colon, opens no
+# date: `parse_date` finds one further on, which `_date_starts_here` refuses, as it does
+# every date that neither opens the text nor opens it once normalised. Skipped, the
+# parse of every such word's rest of its segment is saved (most words of a line).
+_NO_MONTH_LETTERS = frozenset(letter for letter in string.ascii_letters
+                              if letter.lower() not in _MONTH_INITIALS)
 
 _ASCII_DIGIT = re.compile(r"[0-9]")
 
@@ -848,7 +880,7 @@ def _codes(context: _Context) -> Iterator[Candidate]:
             continue
         for index, word in enumerate(segment.words):
             token = _unlabelled_code(word.text.strip(":#°.,;()"))
-            if not _CODE.match(token) or not any(char.isdigit() for char in token) \
+            if not _CODE.match(token) or not _has_digit(token) \
                     or _FILE_NAME.search(token):
                 continue
             if parse_date(token) is not None \
@@ -861,11 +893,12 @@ def _codes(context: _Context) -> Iterator[Candidate]:
 
 def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
                     printed: str, *, beside_code: bool) -> Candidate:
-    digits = sum(char.isdigit() for char in token)
+    # `map` of the `str` method counts as a generator over the characters does, faster.
+    digits = sum(map(str.isdigit, token))
     candidate = Candidate("code", token, segment, index)
     candidate.features.update({
         "digits": min(digits / 10, 2.0),
-        "letters": min(sum(char.isalpha() for char in token) / 10, 2.0),
+        "letters": min(sum(map(str.isalpha, token)) / 10, 2.0),
         "separators": float(any(char in "-/_." for char in token)),
         "length": min(len(token) / 15, 2.0),
         "all_digits": float(token.isdigit()),
@@ -877,7 +910,10 @@ def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
         "has_hash": float("#" in printed or "°" in printed),
         "beside_code": float(beside_code),
     })
-    candidate.under_title = _under_title(context, segment)
+    known = context.under_title.get(id(segment))
+    if known is None:  # the same for every code of the segment
+        known = context.under_title[id(segment)] = _under_title(context, segment)
+    candidate.under_title = known
     return candidate
 
 
@@ -905,11 +941,14 @@ def _digit_groups(context: _Context, segment: Segment) -> str:
     when an invoice number's label is to its left: each group alone is only a piece of it.
     Thousands grouped by threes ("1 250 000") are an amount's; without the label a row of
     digit groups is as often a phone number."""
+    if len(segment.words) < 3:
+        return ""
     words = [word.text for word in segment.words]
-    label = _label_left(context, segment)
-    if len(words) < 3 or not all(_GROUP.match(word) for word in words) \
-            or label is None or label.label.role != "invoice_number" \
+    if not all(_GROUP.match(word) for word in words) \
             or all(len(word) == 3 for word in words[1:]):
+        return ""
+    label = _label_left(context, segment)
+    if label is None or label.label.role != "invoice_number":
         return ""
     return " ".join(words)
 
@@ -972,6 +1011,7 @@ def _after_other_number_label(context: _Context, segment: Segment, index: int) -
         or any(_bare(word.text) in _IDENTIFIER_SUFFIXES for word in after)
 
 
+@lru_cache(maxsize=1 << 14)
 def _bare(word: str) -> str:
     """A label word without case, dots and dashes ("USt.-Id.-Nr.:" → "ustidnr")."""
     return "".join(char for char in word.lower() if char.isalnum())
@@ -993,8 +1033,7 @@ def _beside_code(segment: Segment, index: int) -> bool:
     whose separator the text layer lost, or one of two numbers side by side."""
     neighbours = (segment.words[i].text.strip(":#°.,;()") for i in (index - 1, index + 1)
                   if 0 <= i < len(segment.words))
-    return any(_CODE.match(token) and any(char.isdigit() for char in token)
-               for token in neighbours)
+    return any(_CODE.match(token) and _has_digit(token) for token in neighbours)
 
 
 # --- names (the supplier) -----------------------------------------------------------------
@@ -1155,7 +1194,7 @@ def _joined_names(context: _Context,
             yield order, whole, line.segments[0], False
         following = lines[order + 1] if order + 1 < len(lines) else None
         if following is None or following.page != line.page or _has_form(whole) \
-                or any(char.isdigit() or char == ":" for char in whole) \
+                or _has_digit(whole) or ":" in whole \
                 or not _could_head_name(context, line, whole):
             continue
         below = _clean_name(" ".join(_rejoined(segment) for segment in following.segments))
@@ -1176,7 +1215,7 @@ def _spaced_out(line: Line, order: int) -> bool:
     words = [word for segment in line.segments for word in segment.words]
     # Printed wide, a letterhead is in capitals: OCR's specks ("ele | R") are not.
     return order < _SPACED_LINES and any(word.confidence < 1.0 for word in words) \
-        and len(words) <= 6 and not any(char.isdigit() for word in words for char in word.text) \
+        and len(words) <= 6 and not any(_has_digit(word.text) for word in words) \
         and not any(word.text[:1].islower() for word in words)
 
 
@@ -1299,7 +1338,7 @@ def _piece(letters: str) -> list[str] | None:
 
 
 def _letters(text: str) -> int:
-    return sum(char.isalpha() for char in text)
+    return sum(map(str.isalpha, text))
 
 
 def _could_head_name(context: _Context, line: Line, text: str, *,
@@ -1328,13 +1367,13 @@ def _ends_with_form(text: str) -> bool:
 def _could_be_name(text: str) -> bool:
     """Never a legal form alone ("SARL"), a currency ("EUR"), a bare label ("From")."""
     tokens = normalise(text).split()
-    if len(text) < 2 or not any(char.isalpha() for char in text) or not tokens:
+    if len(text) < 2 or not any(map(str.isalpha, text)) or not tokens:
         return False
     plain = " ".join(tokens)
     padded = f" {plain} "
     return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
                 or _generic(plain) or plain in _COUNTRIES or not _has_word(text)
-                or any(phrase in padded for phrase in _COURTESY_PADDED))
+                or _COURTESY_PHRASE.search(padded) is not None)
 
 
 def _generic(plain: str) -> bool:
@@ -1350,7 +1389,9 @@ _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome
              "gracias", "returnable", "refundable", "exchangeable", "no refund", "no refunds",
              "goods sold", "ni repris", "ni echange", "ni echanges", "kein umtausch",
              "umtausch")
-_COURTESY_PADDED = tuple(f" {phrase} " for phrase in _COURTESY)  # padded once, not per name
+# Any of the phrases as whole words in a name padded with spaces: one search of an
+# alternation, where a test per phrase walked the name each time.
+_COURTESY_PHRASE = re.compile("|".join(re.escape(f" {phrase} ") for phrase in _COURTESY))
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _BRACKETED = re.compile(r"\([^)]*\)")
 
@@ -1361,7 +1402,7 @@ def _has_word(text: str) -> bool:
     lines ("(M) SDN BHD", "CO. (M) SDN BHD")."""
     unbracketed = _BRACKETED.sub(" ", text)
     own = [word for word in unbracketed.split() if normalise(word) not in _FORM_WORDS]
-    return bool(_WORD.search(text)) and sum(char.isalpha() for word in own for char in word) >= 3
+    return bool(_WORD.search(text)) and _letters("".join(own)) >= 3
 
 
 _LAST_BRACKET_NUMBER = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)\s*$")
@@ -1431,7 +1472,7 @@ def _without_trailing_registration(text: str) -> str:
     tokens = text.split()
     if len(tokens) > 2 and normalise(tokens[-2]) in _FORM_WORDS \
             and _REGISTRATION.match(tokens[-1]) \
-            and sum(char.isdigit() for char in tokens[-1]) >= 1:
+            and _has_digit(tokens[-1]):
         return " ".join(tokens[:-1])
     return text
 
@@ -1449,7 +1490,7 @@ def _without_debris(text: str) -> str:
         tokens.pop(0)
     while tokens and _NO_CHARACTER.match(tokens[-1]):
         tokens.pop()
-    capitals = [token for token in tokens if any(char.isalpha() for char in token)]
+    capitals = [token for token in tokens if any(map(str.isalpha, token))]
     if len(capitals) >= 3 and all(token.isupper() for token in capitals[1:-1]):
         for edge in (0, -1):
             if tokens and _SHORT_LOWER.match(tokens[edge]):
@@ -1482,11 +1523,11 @@ _UPPER_FORMS = frozenset(form.upper() for form in LEGAL_FORMS if len(form) >= 3)
 def _look_alike_forms(text: str) -> str:
     """A word that spells a legal form once OCR's look-alike digits are read as letters, and
     has a letter besides them: only ever such a form, never a number ("5/8")."""
-    if not any(char.isdigit() for char in text):
+    if not _has_digit(text):
         return text
     tokens = text.split()
     for index, token in enumerate(tokens):
-        if any(char.isdigit() for char in token) and any(char.isalpha() for char in token):
+        if _has_digit(token) and any(map(str.isalpha, token)):
             fixed = token.translate(_FORM_LOOK_ALIKES)
             if fixed.upper() == fixed and fixed.rstrip(".,") in _UPPER_FORMS:
                 tokens[index] = fixed
@@ -1495,6 +1536,7 @@ def _look_alike_forms(text: str) -> str:
 
 _FORM_TOKENS = sorted({form.upper() for form in LEGAL_FORMS
                        if form.isalpha() and len(form) >= 3})
+_FORM_TOKEN_SET = frozenset(_FORM_TOKENS)  # asked of every word of every name
 
 
 def _snap_legal_forms(text: str) -> str:
@@ -1506,10 +1548,10 @@ def _snap_legal_forms(text: str) -> str:
     tokens = text.split()
     upper = [token.upper().strip(".,") for token in tokens]
     for index, token in enumerate(upper):
-        if token in _FORM_TOKENS or len(token) < 3 or not tokens[index].isupper():
+        if token in _FORM_TOKEN_SET or len(token) < 3 or not tokens[index].isupper():
             continue
         neighbours = upper[max(0, index - 1):index] + upper[index + 1:index + 2]
-        if not any(neighbour in _FORM_TOKENS for neighbour in neighbours):
+        if not any(neighbour in _FORM_TOKEN_SET for neighbour in neighbours):
             continue
         close = [form for form in _FORM_TOKENS if len(form) == len(token)
                  and Levenshtein.distance(form, token) == 1]
@@ -1520,8 +1562,11 @@ def _snap_legal_forms(text: str) -> str:
 
 def _only_labels(context: _Context, segment: Segment) -> bool:
     """Labels cover every word of the segment: a heading such as "Verkäufer"."""
+    hits = context.hits_by_segment.get(id(segment))
+    if not hits:
+        return False  # most segments hold no label
     covered: set[int] = set()
-    for hit in context.hits_by_segment.get(id(segment), []):
+    for hit in hits:
         covered.update(range(hit.start, hit.end))
     return bool(segment.words) and covered >= set(range(len(segment.words)))
 
@@ -1550,7 +1595,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
     plain = normalise(text)
     padded = f" {plain} "
     tokens = plain.split()
-    letters = [char for char in text if char.isalpha()]
+    letters = list(filter(str.isalpha, text))
     nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
     candidate = Candidate("name", text, segment, 0)
     candidate.domain_leads = _domain_leads(text, tokens, domains)
@@ -1562,10 +1607,10 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "has_form": float(any(token in _FORM_WORDS for token in tokens)
                           and not _form_glued_before(text, tokens)),
         "only_form": float(bool(tokens) and all(token in _FORM_WORDS for token in tokens)),
-        "upper": float(bool(letters) and sum(char.isupper() for char in letters)
+        "upper": float(bool(letters) and sum(map(str.isupper, letters))
                        > 0.8 * len(letters)),
         "name_words": min(len(tokens) / 5, 2.0),
-        "digit_share": sum(char.isdigit() for char in text) / max(len(text), 1),
+        "digit_share": sum(map(str.isdigit, text)) / max(len(text), 1),
         "address": float(bool(_ADDRESS.search(plain)) or bool(_POSTCODE.search(plain))),
         "in_customer": float(id(segment) in customer),
         "mark_near": float(nearest_mark <= 2),
@@ -1587,7 +1632,7 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "long_text": float(len(tokens) > 6),
         "sentence": float(text.endswith(("!", ".", "?")) and len(tokens) > 3),
         "generic_word": float(_generic(plain)),
-        "lowercase": float(bool(letters) and all(char.islower() for char in letters)),
+        "lowercase": float(bool(letters) and all(map(str.islower, letters))),
         # "Lesbarmachung der XML-Daten von elektronischen Rechnungen": words that start in
         # lower case make a sentence or a heading; a name has one at most ("Groß und Breit").
         "lower_words": _lower_share(text),
@@ -1734,8 +1779,13 @@ def _identifier_row(text: str) -> bool:
     """A row that opens with an identifier's or a contact's label and its colon ("Siret :
     4567890K", "TVA : TEST", "Email : contact@…"): what follows is that identifier."""
     label, colon, _ = text.partition(":")
+    if not colon:
+        return False
     words = {_bare(word) for word in label.split()}
-    return bool(colon) and len(words) <= 3 and bool(words & (_NOT_NUMBER_WORDS | _CONTACT_WORDS))
+    return len(words) <= 3 and bool(words & _IDENTIFIER_ROW_WORDS)
+
+
+_IDENTIFIER_ROW_WORDS = _NOT_NUMBER_WORDS | _CONTACT_WORDS
 
 
 def _contact(text: str) -> bool:
