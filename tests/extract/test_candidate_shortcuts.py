@@ -4,6 +4,7 @@ a search of an alternation) give what the long way gives: they only save time.""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 from textpages import page_of
@@ -82,3 +83,21 @@ def test_the_courtesy_phrases_are_found_as_a_test_per_phrase_finds_them() -> Non
         long_way = any(f" {phrase} " in text for phrase in candidates._COURTESY)
         assert (candidates._COURTESY_PHRASE.search(text) is not None) == long_way
     assert candidates._could_be_name("Mercier SARL") and not candidates._could_be_name("Merci")
+
+
+def test_two_glued_legal_forms_are_six_capitals_in_a_row() -> None:
+    """The forms' search is skipped without six capitals in a row: every form it cuts is of
+    three capitals or more, and the form after it too."""
+    assert all(form.isascii() and form.isupper() and len(form) >= 3
+               for form in candidates._FORM_TOKENS)
+    assert candidates._unglued_forms("ACME (KL)SDNBHD") == "ACME (KL)SDN BHD"
+    assert candidates._unglued_forms("SASKIA SDNBH") == "SASKIA SDNBH"
+
+
+def test_rate_shares_give_the_products_of_the_rates() -> None:
+    values = [Decimal("0.01"), Decimal("123.45"), Decimal("99999999.99"),
+              Decimal("12345678901234567890123.45")]
+    shares = iter(candidates._SHARES)
+    for rate in (rate for rate in candidates._RATES if rate > 0):
+        share = next(shares)
+        assert all(value * share == value * rate / 100 for value in values)

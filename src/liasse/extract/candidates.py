@@ -620,6 +620,9 @@ def _handed_over(candidates: list[Candidate]) -> set[int]:
     return found
 
 
+# Each rate as a share (20 % is 0.20): `value * share` has the digits of `value * rate / 100`
+# (the same product, its exponent moved by two), without a division per amount and rate.
+_SHARES = tuple(rate / 100 for rate in _RATES if rate > 0)
 _RATE_GAP = Decimal("0.02")  # how far from a rate's exact result a printed amount may be
 # The sorted searches below look a little wider than the gap; the exact test then decides.
 _RATE_WINDOW = Decimal("0.03")
@@ -636,8 +639,7 @@ class _RateArithmetic:
         self._top = top
         self._ascending = sorted(top)
         # (the rate's share of a large amount, that amount), by share.
-        self._taxes = sorted((other * rate / 100, other) for other in top
-                             for rate in _RATES if rate > 0)
+        self._taxes = sorted((other * share, other) for other in top for share in _SHARES)
         self._tax_keys = [tax for tax, _ in self._taxes]
         self._answers: dict[tuple[str, Decimal], bool] = {}
 
@@ -656,8 +658,8 @@ class _RateArithmetic:
         """A rate of `value` is, to the cent or two, a smaller amount among the top ones."""
         key = ("net", value)
         if key not in self._answers:
-            self._answers[key] = any(self._rate_hits(value, value * rate / 100)
-                                     for rate in _RATES if rate > 0)
+            self._answers[key] = any(self._rate_hits(value, value * share)
+                                     for share in _SHARES)
         return self._answers[key]
 
     def _rate_hits(self, value: Decimal, tax: Decimal) -> bool:
@@ -1417,8 +1419,11 @@ def _clean_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # "(0005583085-K)" registrations; only the last bracket: in "THE STORE (MALAYSIA SDN
     # BHD (8199K)" OCR lost the first one's end, and the name is all that comes before.
-    text = _LAST_BRACKET_NUMBER.sub("", text)
-    text = _DASHED_NUMBER_END.sub("", text)  # "Francorp S.A.S. - 900178348-7"
+    # (Each search only where its mark is: most names have no bracket and no dash.)
+    if ")" in text:
+        text = _LAST_BRACKET_NUMBER.sub("", text)
+    if "-" in text or "–" in text:
+        text = _DASHED_NUMBER_END.sub("", text)  # "Francorp S.A.S. - 900178348-7"
     text = _without_debris(text.strip(" ,;:-–|*").strip())
     text = _STATUS_PREFIX.sub("", text) or text
     text = _without_stamp(text)
@@ -1434,6 +1439,7 @@ _GLUED_FORMS = re.compile(
 
 
 _CAPITALS = re.compile(r"[A-Z]*")
+_SIX_CAPITALS = re.compile(r"[A-Z]{6}")
 
 
 def _unglued_forms(text: str) -> str:
@@ -1444,6 +1450,8 @@ def _unglued_forms(text: str) -> str:
         return f"{match.group(1)} " if rest and rest.group(0) in _UPPER_FORMS \
             else match.group(1)
 
+    if _SIX_CAPITALS.search(text) is None:
+        return text  # a form of three capitals or more, glued to three more: six in a row
     return _GLUED_FORMS.sub(cut, text)
 
 
@@ -1512,6 +1520,8 @@ def _letters_for_digits(text: str) -> str:
     """"MR. D.1.Y." for "MR. D.I.Y.": a digit between two capitals (or two initials) is a
     misread letter, and so is the "0" of a capital's abbreviation ("C0." for "CO."). A
     digit at a word's edge ("3M", "A1") stays what it is."""
+    if not _has_digit(text):
+        return text  # the common case: no digit to read as a letter
     return _DIGIT_IN_LETTERS.sub(lambda match: match.group(0).translate(_LOOK_ALIKES), text)
 
 
