@@ -101,3 +101,19 @@ def test_rate_shares_give_the_products_of_the_rates() -> None:
     for rate in (rate for rate in candidates._RATES if rate > 0):
         share = next(shares)
         assert all(value * share == value * rate / 100 for value in values)
+
+
+def test_title_words_are_found_as_a_test_per_word_finds_them() -> None:
+    for text in ("facture acme", "acme page 2", "seitenweise", "tax invoices", "totalement",
+                 "date", "the tax invoice", "acme sarl"):
+        padded = f" {text} "
+        long_way = any(word in padded for word in candidates._TITLE_WORDS_PADDED)
+        assert (candidates._TITLE_PHRASE.search(padded) is not None) == long_way
+
+
+def test_a_segments_edges_are_its_words_edges() -> None:
+    layout = build_layout([page_of([(40, 40, "Total TTC"), (300, 40, "120,00 €")])])
+    context = _context(layout)
+    for line in layout.lines:
+        assert candidates._spans(context, line) == [(s.x0, s.x1, s) for s in line.segments]
+        assert candidates._spans(context, line) is candidates._spans(context, line)

@@ -18,12 +18,12 @@ import string
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate, pairwise
+from itertools import accumulate, chain, pairwise
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
@@ -37,7 +37,7 @@ from liasse.extract.fields.dates import (
 )
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS, SELLER_MARKS, TRADE_WORDS
-from liasse.extract.fields.numbers import CURRENCY_MARKS, find_amounts, find_rate
+from liasse.extract.fields.numbers import CURRENCY_MARKS, Amount, find_amounts, find_rate
 
 _LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
 _STRENGTH = {"strong": 1.0, "weak": 0.5}
@@ -113,6 +113,10 @@ class _Context:
     layout: Layout
     hits_by_segment: dict[int, list[LabelHit]]
     median_height: float
+    # Each segment's amounts (`find_amounts` of its text), by `id`, in reading order: read
+    # for the page's decimal mark, each line's count and each segment's first word. Shared
+    # lists: not to be changed.
+    segment_amounts: dict[int, list[Amount]]
     decimal_mark: str | None = None  # the page's own decimal point, when it shows one
     # What several candidates of one segment (or line) ask for again, by `id` of the
     # segment: every amount, date and code of a table row has the same labels around it.
@@ -121,6 +125,7 @@ class _Context:
     label_above: dict[tuple[int, bool], LabelHit | None] = field(default_factory=dict)
     line_words: dict[int, float] = field(default_factory=dict)
     word_starts: dict[int, list[int]] = field(default_factory=dict)
+    spans: dict[int, list[tuple[float, float, Segment]]] = field(default_factory=dict)
     under_title: dict[int, bool] = field(default_factory=dict)
 
 
@@ -159,19 +164,22 @@ def _context(layout: Layout) -> _Context:
             hits.setdefault(id(hit.segment), []).append(hit)
     heights = [word.y1 - word.y0 for page in layout.pages for word in page.words
                if word.y1 > word.y0]
-    return _Context(layout, hits, median(heights) if heights else 10.0,
-                    _decimal_mark(layout))
+    # Every amount has a digit: half the segments, words only, need no search.
+    amounts = {id(segment): find_amounts(segment.text) if _has_digit(segment.text) else []
+               for segment in layout.segments()}
+    return _Context(layout, hits, median(heights) if heights else 10.0, amounts,
+                    _decimal_mark(amounts.values()))
 
 
 _CENTS = re.compile(r"\d([.,]) ?\d{2}\D*$")
 
 
-def _decimal_mark(layout: Layout) -> str | None:
+def _decimal_mark(segment_amounts: Iterable[list[Amount]]) -> str | None:
     """The mark the page splits its cents with, when its two-decimal amounts agree on one
     ("12.50" and "3.20", never "12,50"): the other mark is then its grouping mark."""
-    # By segment, as `_amounts` reads them: the same texts, so `find_amounts`' cache serves.
-    marks = Counter(match.group(1) for segment in layout.segments()
-                    for amount in find_amounts(segment.text) if amount.decimals == 2
+    # By segment, as `_amounts` reads them.
+    marks = Counter(match.group(1) for amounts in segment_amounts
+                    for amount in amounts if amount.decimals == 2
                     for match in [_CENTS.search(amount.text)] if match)
     if not marks:
         return None
@@ -216,6 +224,7 @@ def _common_features(context: _Context, candidate: Candidate) -> dict[str, float
 # "Handelsrechnung (380) Nr. 4711 vom 15.11.2025" give the number and the date after it.
 _TITLE_WORDS = ("facture", "invoice", "rechnung", "factuur", "fattura", "factura", "avoir",
                 "gutschrift", "creditnota")
+_TITLE_WORD_SET = frozenset(_TITLE_WORDS)
 
 
 def _line_words(context: _Context, line: int) -> float:
@@ -227,8 +236,8 @@ def _line_words(context: _Context, line: int) -> float:
 
 
 def _title_before(segment: Segment, word: int) -> bool:
-    return any(token in _TITLE_WORDS or token.endswith("rechnung")
-               for tokens in segment.tokens[:word] for token in tokens)
+    return any(token in _TITLE_WORD_SET or token.endswith("rechnung")
+               for token in chain.from_iterable(segment.tokens[:word]))
 
 
 def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]:
@@ -249,8 +258,11 @@ def _label_features(context: _Context, candidate: Candidate) -> dict[str, float]
 
 def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
     # A label glued to the value by a colon ("Rounding:-RM0.02") sits in the value's word.
+    hits = context.hits_by_segment.get(id(candidate.segment))
+    if not hits:
+        return None  # most segments hold no label
     glued = bool(candidate.features.get("glued_label"))
-    before = [hit for hit in context.hits_by_segment.get(id(candidate.segment), [])
+    before = [hit for hit in hits
               if hit.end <= candidate.word or (glued and hit.start == candidate.word)]
     return max(before, key=lambda hit: hit.end, default=None)
 
@@ -259,11 +271,23 @@ def _text_from(context: _Context, segment: Segment, index: int) -> str:
     """`segment.text_from(index)`, sliced out of the segment's text at its word's start: the
     amounts and the dates read every word's rest of the segment, and a slice costs less
     than joining the words again."""
+    if index == 0:
+        return segment.text  # every segment's first word: no offsets needed
     starts = context.word_starts.get(id(segment))
     if starts is None:
         starts = context.word_starts[id(segment)] = list(
             accumulate((len(word.text) + 1 for word in segment.words), initial=0))
     return segment.text[starts[index]:]
+
+
+def _spans(context: _Context, line: Line) -> list[tuple[float, float, Segment]]:
+    """Each segment of the line with its left and right edges, worked out once: the labels
+    above and to the left of every value compare them, and each edge is a property."""
+    known = context.spans.get(line.index)
+    if known is None:
+        known = context.spans[line.index] = [(segment.x0, segment.x1, segment)
+                                              for segment in line.segments]
+    return known
 
 
 def _segments_left_of(context: _Context, segment: Segment) -> list[Segment]:
@@ -273,8 +297,8 @@ def _segments_left_of(context: _Context, segment: Segment) -> list[Segment]:
     if known is None:
         line = context.layout.lines[segment.line]
         start = segment.x0
-        known = context.left_of[id(segment)] = [other for other in line.segments
-                                                if other.x1 <= start]
+        known = context.left_of[id(segment)] = [other for _, x1, other in _spans(context, line)
+                                                if x1 <= start]
     return known
 
 
@@ -307,8 +331,8 @@ def _heading_label(context: _Context, segment: Segment, *, blocked: bool) -> Lab
         if line.page != segment.page:
             return None
         above = False  # whether anything of this line stands over the segment
-        for other in line.segments:
-            if other.x0 <= right and other.x1 >= left:
+        for x0, x1, other in _spans(context, line):
+            if x0 <= right and x1 >= left:
                 above = True
                 hits = context.hits_by_segment.get(id(other))
                 if hits and hits[0].start == 0:
@@ -349,7 +373,7 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         line = context.layout.lines[segment.line]
         if segment.line not in of_line:  # the same for every segment of the line
-            of_line[segment.line] = (sum(len(find_amounts(other.text))
+            of_line[segment.line] = (sum(len(context.segment_amounts[id(other)])
                                          for other in line.segments), find_rate(line.text))
         line_amounts, rate = of_line[segment.line]
         resume = 0  # words of an amount already read ("1 250,00") start none of their own
@@ -368,7 +392,8 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             if misread:
                 text = "$" + text[1:]
             first = text.split(" ", 1)[0]
-            amounts = find_amounts(text)
+            amounts = context.segment_amounts[id(segment)] if text == segment.text \
+                else find_amounts(text)
             if not amounts or not first.startswith(amounts[0].text[:1]) \
                     or _clashes_with_page(context, amounts[0].text, amounts[0].decimals):
                 continue
@@ -395,9 +420,9 @@ def _under_title(context: _Context, segment: Segment) -> bool:
     """The first segment above, over this one, opens with the document's title ("Facture du
     29/01/2021" over "n° 1234567890"): the title heads what is printed under it."""
     lines = context.layout.lines
+    left, right = segment.x0, segment.x1
     for line in reversed(lines[max(0, segment.line - _LINES_ABOVE):segment.line]):
-        above = [other for other in line.segments
-                 if other.x0 <= segment.x1 and other.x1 >= segment.x0]
+        above = [other for x0, x1, other in _spans(context, line) if x0 <= right and x1 >= left]
         if line.page != segment.page or above:
             return line.page == segment.page and _title_before(above[0], 1)
     return False
@@ -501,8 +526,8 @@ _CAPITAL_WORDS = frozenset({"capital", "stammkapital", "grundkapital", "kapital"
 
 def _capital_before(segment: Segment, word: int) -> bool:
     """"SARL au capital de 10 000 €": the company's share capital, no amount of the sale."""
-    return any(token in _CAPITAL_WORDS for tokens in segment.tokens[max(0, word - 4):word]
-               for token in tokens)
+    return not _CAPITAL_WORDS.isdisjoint(
+        chain.from_iterable(segment.tokens[max(0, word - 4):word]))
 
 
 # A currency code glued to its figure ("RM53.60", "EUR12,00") starts an amount too.
@@ -548,10 +573,11 @@ def _amount_relations(candidates: list[Candidate]) -> None:
     # Every "one of the largest plus another amount" and "one of the largest less another",
     # among the sale's amounts: the cash handed over is the sale plus the change, a sum of
     # two that says nothing of a net and a tax (and made the sale "part of a sum").
-    # Built once, so each candidate's arithmetic is a set lookup.
+    # Built once, so each candidate's arithmetic is a set lookup; in cents, exact (every
+    # amount candidate's value has two decimals), as integers add and hash ten times faster.
     counted = set(values)  # the share capital left out
-    positive = [value for value in sale if value > 0 and value in counted]
-    sale_top = [value for value in sale if value in counted][:40]
+    positive = [_cents(value) for value in sale if value > 0 and value in counted]
+    sale_top = [_cents(value) for value in sale if value in counted][:40]
     sums = {big + other for big in sale_top if big > 0 for other in positive if other != big}
     parts = {big - other for big in sale_top for other in positive if big - other > 0}
     # Some tills print the cash handed over as negative ("Cash -50.00"): its size counts.
@@ -569,14 +595,19 @@ def _amount_relations(candidates: list[Candidate]) -> None:
         features["rank_sale"] = sale_rank.get(value, len(sale)) / 10
         features["is_max"] = float(bool(printed) and value == printed[0])
         features["rank"] = rank.get(value, len(values)) / 10
-        features["sum_of_two"] = float(value in sums)
-        features["part_of_sum"] = float(value > 0 and value in parts)
+        features["sum_of_two"] = float(_cents(value) in sums)
+        features["part_of_sum"] = float(value > 0 and _cents(value) in parts)
         # Cash handed over less the change given back is what the sale cost.
         features["tendered_less_change"] = float(
             value > 0 and not side
             and any(given - value in handed for given in handed if given > value))
         features["tax_of_other"] = float(value > 0 and rates.tax_of_other(value))
         features["net_of_other"] = float(value > 0 and rates.net_of_other(value))
+
+
+def _cents(value: Decimal) -> int:
+    """An amount candidate's value (two decimals: "12.50") as a whole number of cents."""
+    return int(value.scaleb(2))
 
 
 # The labels of the change a till gives back ("Change 0.80", "Rendu 5,00"), among the
@@ -775,6 +806,8 @@ _GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=[-−(€$£]?(?:RM|MYR|SGD|EUR|USD)
 
 def _unglued(text: str) -> str:
     """The text without a label glued to its value by a colon ("Fac:07/01/2020")."""
+    if ":" not in text:
+        return text  # most texts: no colon, no label glued by one
     return _GLUED_LABEL.sub("", text, count=1)
 
 
@@ -901,7 +934,7 @@ def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
     candidate.features.update({
         "digits": min(digits / 10, 2.0),
         "letters": min(sum(map(str.isalpha, token)) / 10, 2.0),
-        "separators": float(any(char in "-/_." for char in token)),
+        "separators": float(not _SEPARATORS.isdisjoint(token)),
         "length": min(len(token) / 15, 2.0),
         "all_digits": float(token.isdigit()),
         "looks_amount": float(bool(find_amounts(token))),
@@ -919,6 +952,7 @@ def _code_candidate(context: _Context, segment: Segment, index: int, token: str,
     return candidate
 
 
+_SEPARATORS = frozenset("-/_.")
 _POSTCODE_TOKEN = re.compile(r"^\d{4,5}$")
 _NUMBER_LABELS = ("same:invoice_number", "left:invoice_number", "above:invoice_number")
 
@@ -1366,6 +1400,7 @@ def _ends_with_form(text: str) -> bool:
     return len(tokens) > 1 and tokens[-1] in _FORM_WORDS
 
 
+@lru_cache(maxsize=1 << 14)
 def _could_be_name(text: str) -> bool:
     """Never a legal form alone ("SARL"), a currency ("EUR"), a bare label ("From")."""
     tokens = normalise(text).split()
@@ -1608,7 +1643,12 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
     letters = list(filter(str.isalpha, text))
     nearest_mark = min((abs(line - segment.line) for line in marks_lines), default=99)
     candidate = Candidate("name", text, segment, 0)
-    candidate.domain_leads = _domain_leads(text, tokens, domains)
+    domain_match = _domain_match(tokens, domains)
+    lower_share = _lower_share(text)
+    # The page's own domain spells the name, and the name reads as one: every word capital
+    # ("Atelier Berthier SARL" by berthier.fr), no sentence that mentions the brand ("Vos
+    # services Bouygues Telecom" by bouyguestelecom.fr).
+    candidate.domain_leads = bool(domain_match) and lower_share == 0.0
     candidate.features.update({
         "line_order": min(order / 10, 3.0),
         "first_line": float(order == 0),
@@ -1627,9 +1667,9 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "mark_same": float(nearest_mark == 0),
         "contact": float("@" in text or "www" in plain or "http" in plain),
         "currency_word": float(plain in _CURRENCY_WORDS),
-        "domain_match": _domain_match(tokens, domains),
+        "domain_match": domain_match,
         "legal_mention": float(legal),
-        "title_word": float(any(word in padded for word in _TITLE_WORDS_PADDED)),
+        "title_word": float(_TITLE_PHRASE.search(padded) is not None),
         "colon": float(":" in text),
         "in_seller": float(id(segment) in seller),
         "after_label": float(after_label),
@@ -1645,15 +1685,17 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "lowercase": float(bool(letters) and all(map(str.islower, letters))),
         # "Lesbarmachung der XML-Daten von elektronischen Rechnungen": words that start in
         # lower case make a sentence or a heading; a name has one at most ("Groß und Breit").
-        "lower_words": _lower_share(text),
+        "lower_words": lower_share,
     })
     return candidate
 
 
-# Words that make a line a title or a heading, no name, padded once for whole-word tests.
+# Words that make a line a title or a heading, no name: any of them as whole words in a
+# text padded with spaces, by one search of an alternation.
 _TITLE_WORDS_PADDED = tuple(f" {word} " for word in (
     "facture", "invoice", "rechnung", "receipt", "avoir", "factuur", "fattura", "factura",
     "tax invoice", "page", "seite", "date", "total"))
+_TITLE_PHRASE = re.compile("|".join(re.escape(word) for word in _TITLE_WORDS_PADDED))
 
 
 def _form_glued_before(text: str, tokens: list[str]) -> bool:
@@ -1824,13 +1866,6 @@ def _domains(layout: Layout) -> set[str]:
         if len(labels) >= 2:
             found.add(labels[-2])
     return found - {"gmail", "yahoo", "hotmail", "outlook", "orange", "free", "gmx", "web"}
-
-
-def _domain_leads(text: str, tokens: list[str], domains: set[str]) -> bool:
-    """The page's own domain spells the name, and the name reads as one: every word capital
-    ("Atelier Berthier SARL" by berthier.fr), no sentence that mentions the brand ("Vos
-    services Bouygues Telecom" by bouyguestelecom.fr)."""
-    return bool(_domain_match(tokens, domains)) and _lower_share(text) == 0.0
 
 
 def _domain_match(tokens: list[str], domains: set[str]) -> float:
