@@ -798,7 +798,7 @@ def _has_digit(text: str) -> bool:
     search for the ASCII text of most pages, where only 0-9 are digits."""
     if text.isascii():
         return _ASCII_DIGIT.search(text) is not None
-    return any(char.isdigit() for char in text)
+    return any(map(str.isdigit, text))
 
 
 _GLUED_LABEL = re.compile(r"^[^\W\d]{2,}:(?=[-−(€$£]?(?:RM|MYR|SGD|EUR|USD)?\d)")
