@@ -117,3 +117,20 @@ def test_a_segments_edges_are_its_words_edges() -> None:
     for line in layout.lines:
         assert candidates._spans(context, line) == [(s.x0, s.x1, s) for s in line.segments]
         assert candidates._spans(context, line) is candidates._spans(context, line)
+
+
+def test_only_segments_with_a_digit_are_read_for_figures_and_their_words_are_flagged() -> None:
+    layout = build_layout([page_of([(40, 40, "Rounding RMO.02"), (40, 60, "RMO.OO SO.OO"),
+                                    (40, 80, "Facture du 3 mars 2024"), (40, 100, "Total TTC"),
+                                    (300, 100, "12,50 €")])])
+    context = _context(layout)
+    for segment in layout.segments():
+        flags = context.digit_words.get(id(segment))
+        if flags is not None:
+            assert flags == tuple(any(c.isdigit() for c in w.text) for w in segment.words)
+        else:
+            assert not any(c.isdigit() for c in segment.text)
+    found = all_candidates(layout)
+    read = {(kind, c.segment.text) for kind in ("amount", "date", "code") for c in found[kind]}
+    assert ("amount", "Rounding RMO.02") in read and ("date", "Facture du 3 mars 2024") in read
+    assert {text for _, text in read} <= {"Rounding RMO.02", "Facture du 3 mars 2024", "12,50 €"}

@@ -117,6 +117,9 @@ class _Context:
     # for the page's decimal mark, each line's count and each segment's first word. Shared
     # lists: not to be changed.
     segment_amounts: dict[int, list[Amount]]
+    # Which words hold a digit, by `id` of each segment that holds one (the others hold no
+    # amount, date nor code): asked by the amounts', the dates' and the codes' readers.
+    digit_words: dict[int, tuple[bool, ...]]
     decimal_mark: str | None = None  # the page's own decimal point, when it shows one
     # What several candidates of one segment (or line) ask for again, by `id` of the
     # segment: every amount, date and code of a table row has the same labels around it.
@@ -164,10 +167,12 @@ def _context(layout: Layout) -> _Context:
             hits.setdefault(id(hit.segment), []).append(hit)
     heights = [word.y1 - word.y0 for page in layout.pages for word in page.words
                if word.y1 > word.y0]
+    digit_words = {id(segment): tuple(_has_digit(word.text) for word in segment.words)
+                   for segment in layout.segments() if _has_digit(segment.text)}
     # Every amount has a digit: half the segments, words only, need no search.
-    amounts = {id(segment): find_amounts(segment.text) if _has_digit(segment.text) else []
+    amounts = {id(segment): find_amounts(segment.text) if id(segment) in digit_words else []
                for segment in layout.segments()}
-    return _Context(layout, hits, median(heights) if heights else 10.0, amounts,
+    return _Context(layout, hits, median(heights) if heights else 10.0, amounts, digit_words,
                     _decimal_mark(amounts.values()))
 
 
@@ -371,6 +376,8 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
     dollars = "$" in context.layout.text  # OCR's "S8.20" is "$8.20" where "$" is printed
     of_line: dict[int, tuple[int, Decimal | None]] = {}  # amounts and rate, by line index
     for segment in context.layout.segments():
+        if id(segment) not in context.digit_words:
+            continue  # no figure, nor the digits a look-alike letter needs beside it
         line = context.layout.lines[segment.line]
         if segment.line not in of_line:  # the same for every segment of the line
             of_line[segment.line] = (sum(len(context.segment_amounts[id(other)])
@@ -737,17 +744,17 @@ def looks_english(layout: Layout) -> bool:
 def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         text = segment.text
-        if not _has_digit(text):
+        digits = context.digit_words.get(id(segment))
+        if digits is None:
             continue  # every date has digits
         # Past the segment's last word with a digit, none can start.
         words = segment.words
-        last_digits = next(index for index in range(len(words) - 1, -1, -1)
-                           if _has_digit(words[index].text))
+        last_digits = len(digits) - 1 - digits[::-1].index(True)
         ascii_text = text.isascii()
         for index in range(last_digits + 1):
             word = words[index].text
             # A date opens with a digit, or with a month name ("March 3, 2024").
-            if not word[:1].isalpha() and not _has_digit(word):
+            if not word[:1].isalpha() and not digits[index]:
                 continue
             if ascii_text and word[:1] in _NO_MONTH_LETTERS and ":" not in word:
                 continue  # "Total 12/03/2024": a date read from "Total" starts elsewhere
@@ -908,12 +915,17 @@ def _date_relations(candidates: list[Candidate]) -> None:
 
 def _codes(context: _Context) -> Iterator[Candidate]:
     for segment in context.layout.segments():
+        digits = context.digit_words.get(id(segment))
+        if digits is None:
+            continue  # every code has a digit (and digit groups are digits)
         grouped = _digit_groups(context, segment)
         if grouped:
             # Its groups are pieces of it, no numbers of their own.
             yield _code_candidate(context, segment, 0, grouped, grouped, beside_code=False)
             continue
         for index, word in enumerate(segment.words):
+            if not digits[index]:
+                continue  # the code is read from the word: no digit there, none in it
             token = _unlabelled_code(word.text.strip(":#°.,;()"))
             if not _CODE.match(token) or not _has_digit(token) \
                     or _FILE_NAME.search(token):
