@@ -1404,7 +1404,7 @@ def _could_head_name(context: _Context, line: Line, text: str, *,
 
 
 def _has_form(text: str) -> bool:
-    return any(token in _FORM_WORDS for token in normalise(text).split())
+    return not _FORM_WORDS.isdisjoint(normalise(text).split())
 
 
 def _ends_with_form(text: str) -> bool:
@@ -1420,7 +1420,7 @@ def _could_be_name(text: str) -> bool:
         return False
     plain = " ".join(tokens)
     padded = f" {plain} "
-    return not (all(token in _FORM_WORDS for token in tokens) or plain in _CURRENCY_WORDS
+    return not (_FORM_WORDS.issuperset(tokens) or plain in _CURRENCY_WORDS
                 or _generic(plain) or plain in _COUNTRIES or not _has_word(text)
                 or _COURTESY_PHRASE.search(padded) is not None)
 
@@ -1666,9 +1666,9 @@ def _name_candidate(segment: Segment, text: str, order: int, lines: int,
         "first_line": float(order == 0),
         "top_three": float(order < 3),
         "bottom": float(order >= lines - 6),
-        "has_form": float(any(token in _FORM_WORDS for token in tokens)
+        "has_form": float(not _FORM_WORDS.isdisjoint(tokens)
                           and not _form_glued_before(text, tokens)),
-        "only_form": float(bool(tokens) and all(token in _FORM_WORDS for token in tokens)),
+        "only_form": float(bool(tokens) and _FORM_WORDS.issuperset(tokens)),
         "upper": float(bool(letters) and sum(map(str.isupper, letters))
                        > 0.8 * len(letters)),
         "name_words": min(len(tokens) / 5, 2.0),
@@ -1714,7 +1714,7 @@ def _form_glued_before(text: str, tokens: list[str]) -> bool:
     """"KG.BATU" (a village, Kampung Batu): a form glued before the only word is no form,
     which follows its name ("ACME-GmbH" keeps its form)."""
     return len(text.split()) == 1 and len(tokens) > 1 and tokens[0] in _FORM_WORDS \
-        and not any(token in _FORM_WORDS for token in tokens[1:])
+        and _FORM_WORDS.isdisjoint(tokens[1:])
 
 
 _GENERIC_WORDS = frozenset({
