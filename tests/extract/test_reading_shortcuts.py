@@ -10,7 +10,7 @@ from textpages import page_of
 
 from liasse.extract import candidates
 from liasse.extract.candidates import all_candidates
-from liasse.extract.fields import identifiers
+from liasse.extract.fields import geometry, identifiers, parties
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.fields.lexicon import SELLER_MARKS, as_label_word
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -96,3 +96,59 @@ def test_identifiers_are_found_beside_segments_without_digits() -> None:
     assert readings["supplier_vat_id"].value == "FR44732829320"
     assert readings["supplier_iban"].value == "FR7630006000011234567890189"
     assert readings["supplier_siret"].value == "73282932000074"
+
+
+def _labels_the_long_way(segment: geometry.Segment) -> list[tuple[str, int, int]]:
+    """`_labels_in` without skipping the tokens no label starts with."""
+    flat = [(token, index) for index, tokens in enumerate(segment.tokens) for token in tokens]
+    found, position = [], 0
+    while position < len(flat):
+        longest = geometry._longest_label_at(flat, position)
+        if longest is None:
+            position += 1
+            continue
+        label, used = longest
+        found.append((label.role, flat[position][1], flat[position + used - 1][1] + 1))
+        position += used
+    return found
+
+
+def test_labels_are_found_as_when_every_token_is_tried() -> None:
+    """Tokens no label's first word begins with are skipped: the labels found, OCR-split
+    ones ("Tota l", "Invo i ce") and those after skipped words included, stay the same."""
+    rows = [(40, 40, "Veuillez trouver ci-joint la Facture n° 12 du 03/04/2025"),
+            (40, 55, "Invo i ce Number: 7 Tota l TTC 12,00"),
+            (40, 70, "xyz Total Sales inkl. MwSt."),
+            (40, 85, "Date d'échéance Montant HT Client : ACME"), (40, 100, "qqq zzz 12")]
+    layout = build_layout([page_of(rows)])
+    found = 0
+    for segment in layout.segments():
+        hits = [(hit.label.role, hit.start, hit.end) for hit in geometry._labels_in(segment)]
+        assert hits == _labels_the_long_way(segment), segment.text
+        found += len(hits)
+    assert found >= 6
+
+
+def test_equal_segments_hash_alike_and_a_lines_segments_apart() -> None:
+    rows = [(40, 40, "Total TTC"), (300, 40, "12,00 €"), (40, 55, "Total TTC")]
+    first, again = build_layout([page_of(rows)]), build_layout([page_of(rows)])
+    for one, other in zip(first.segments(), again.segments(), strict=True):
+        assert one == other and hash(one) == hash(other)
+    segments = list(first.segments())
+    assert len({hash(segment) for segment in segments}) == len(segments) == 3
+    assert segments[0] != segments[2]
+
+
+def test_legal_names_and_domains_are_found_in_any_case() -> None:
+    """Segments without "capital", "@", "www." or "http(s)://" (in any case) are skipped:
+    those with one are read as before, capitals included."""
+    rows = [(40, 40, "ACME SAS AU CAPITAL DE 10 000 EUR"), (40, 60, "Contact"),
+            (40, 80, "Visit WWW.ACME-EXAMPLE.COM"), (40, 100, "Rechnung 12"),
+            (40, 120, "Musterfirma GmbH, Stammkapital 25.000 EUR")]
+    layout = build_layout([page_of(rows)])
+    names = [c.name for c in parties._name_candidates(layout, set()) if c.place == "legal"]
+    assert names == ["ACME SAS", "Musterfirma GmbH"]
+    assert parties._domain(layout, set())[0] == "acme-example.com"
+    mail = build_layout([page_of([(40, 40, "BILLING@ACME-EXAMPLE.COM"), (40, 60, "x")])])
+    assert parties._domain(mail, set())[:2] == ("acme-example.com",
+                                                "p1: BILLING@ACME-EXAMPLE.COM")
