@@ -10,7 +10,8 @@ from textpages import page_of
 
 from liasse.extract import candidates
 from liasse.extract.candidates import all_candidates
-from liasse.extract.fields import geometry, identifiers, parties
+from liasse.extract.fields import dates, geometry, identifiers, numbers, parties
+from liasse.extract.fields.dates import date_words, parse_date
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.fields.lexicon import SELLER_MARKS, as_label_word
 from liasse.extract.fields.numbers import find_amounts, find_rate
@@ -152,3 +153,44 @@ def test_legal_names_and_domains_are_found_in_any_case() -> None:
     mail = build_layout([page_of([(40, 40, "BILLING@ACME-EXAMPLE.COM"), (40, 60, "x")])])
     assert parties._domain(mail, set())[:2] == ("acme-example.com",
                                                 "p1: BILLING@ACME-EXAMPLE.COM")
+
+
+def test_a_lines_amounts_are_its_segments_amounts() -> None:
+    """No amount spans the two spaces that join a line's segments, whatever sits at their
+    edges (a mark, a sign, a bracket, a per cent sign, a spaced decimal point): the amounts
+    of a page are read segment by segment (`amounts._currency`)."""
+    rows = [(40, 40, "Total €"), (200, 40, "12,00"), (300, 40, "%"),
+            (40, 55, "Remise -"), (200, 55, "5,00 EUR"), (300, 55, "(8.00)"),
+            (40, 70, "1 234,56"), (200, 70, "€ 7,50"), (300, 70, "71 .00"), (400, 70, "CHF"),
+            (40, 85, "12"), (200, 85, "345,00"), (300, 85, "40."), (400, 85, "35 $")]
+    layout = build_layout([page_of(rows)])
+    assert all(len(line.segments) > 1 for line in layout.lines)
+    for line in layout.lines:
+        by_segment = [amount for segment in line.segments for amount in find_amounts(segment.text)]
+        assert find_amounts(line.text) == by_segment, line.text
+    assert sum(len(find_amounts(line.text)) for line in layout.lines) >= 8
+
+
+_NO_LETTER_TEXTS = ["12,50 €", "01/10/2026", "2026-10-01", "30 12 17 18:40:57", "0 1 5",
+                    "1 234,56", "(8.00)", "10 0 2017", "#12-5", "", "   ", "12.05.18 15 30"]
+
+
+def test_an_ascii_text_without_letters_names_no_month() -> None:
+    """`dates._named` gives up at once on such a text: its normalised words hold no letter
+    for a month name to be made of, OCR's look-alike digits ("0CT") included."""
+    for text in _NO_LETTER_TEXTS:
+        plain = date_words(text)
+        assert not re.search(r"[a-z]", plain), text
+        assert dates._DAY_MONTH_NAME.search(plain) is None
+        assert dates._MONTH_NAME_DAY.search(plain) is None
+    assert parse_date("10 0CT 2017") is not None  # a letter, so still read
+    assert parse_date("01/10/2026") is not None
+
+
+def test_a_text_without_a_digit_holds_no_amount() -> None:
+    texts = ["Total TTC", "€ EUR $", "", "Montant (HT)", "١٢٫٥٠ €", "12,50 €", "٣٤٥,٠٠"]
+    for text in texts:
+        long_way = tuple(amount for amount in map(numbers._amount_of,
+                                                  numbers._AMOUNT.finditer(text))
+                         if amount is not None)
+        assert tuple(find_amounts(text)) == long_way, text

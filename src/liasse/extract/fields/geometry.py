@@ -93,6 +93,8 @@ class Segment:
         return max(word.y1 - word.y0 for word in self.words)
 
     def text_from(self, word_index: int) -> str:
+        if word_index == 0:
+            return self.text  # the most asked, joined once
         return " ".join(word.text for word in self.words[word_index:])
 
     def word_confidence(self, word_index: int = 0) -> float:
