@@ -194,3 +194,14 @@ def test_a_text_without_a_digit_holds_no_amount() -> None:
                                                   numbers._AMOUNT.finditer(text))
                          if amount is not None)
         assert tuple(find_amounts(text)) == long_way, text
+
+
+def test_a_text_no_identifier_shape_matches_is_one_the_four_shapes_miss() -> None:
+    """`identifiers._ANY_SHAPE` matches somewhere exactly when one of the shapes does."""
+    texts = ["TVA FR44732829320", "FR76 3000 6000 0112 3456 7890 189", "732 829 320 00074",
+             "SIREN 732 829 320", "12,50 €", "01/10/2026", "TEL 01 02 03 04 05", "DE 123456789",
+             "BE 41 7360 0661 9710", "N° 2026-0117", "1 234 567 890 12345", "AB12", ""]
+    for text in texts:
+        any_shape = any(pattern.search(text) for pattern in identifiers._PATTERNS.values())
+        assert (identifiers._ANY_SHAPE.search(text) is not None) == any_shape, text
+    assert sum(identifiers._ANY_SHAPE.search(text) is not None for text in texts) >= 6
