@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
-from liasse.extract.worker import WorkerPool
+from liasse.extract.worker import YOUNG_OBJECTS_COLLECTED_AFTER, WorkerPool
 
 PID = "__import__('os').getpid()"
 SLOW_PID = "__import__('time').sleep(1) or __import__('os').getpid()"
@@ -40,3 +41,17 @@ def test_warming_the_whole_pool_starts_every_child() -> None:
         assert len(pids) == 2
     finally:
         pool.close()
+
+
+def test_a_child_collects_its_young_objects_less_often_spawned_or_forked() -> None:
+    """Both kinds of child: a fresh interpreter (no warm-up) and one forked by the zygote."""
+    threshold = "__import__('gc').get_threshold()[0]"
+    for warmed in (False, True):
+        pool = WorkerPool(1)
+        try:
+            if warmed:
+                pool.warm(bool)
+            assert pool.run(eval, threshold, seconds=30) == YOUNG_OBJECTS_COLLECTED_AFTER
+        finally:
+            pool.close()
+    assert gc.get_threshold()[0] < YOUNG_OBJECTS_COLLECTED_AFTER  # the parent keeps its own

@@ -536,6 +536,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
 
 def _score(model: FieldModel, candidates: list[Candidate], raw: Matrix | None) -> _Scored:
     best: dict[str, tuple[float, Candidate]] = {}
+    if raw is None:  # scored one by one: an excluded candidate, never chosen, is not scored
+        candidates = [candidate for candidate in candidates if candidate.excluded is None]
     for candidate, logit in zip(candidates, model.logits(candidates, raw), strict=True):
         if candidate.excluded is not None:
             continue  # a postcode, a line of the item table (`Candidate.excluded`)

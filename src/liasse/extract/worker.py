@@ -15,6 +15,7 @@ to the system. A small pool of children keeps several documents reading at once.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import pickle
 import queue
@@ -39,6 +40,12 @@ MEMORY_LIMIT_BYTES = 2 * 1024**3
 # and is kept; past this it read something bigger, whose memory is worth giving back.
 RECYCLE_AFTER_BYTES = 768 * 1024**2
 _HEADER_BYTES = 8
+# A document's reading makes tens of thousands of objects (words, segments, candidates,
+# their features), nearly all freed by their reference counts once the answer is sent:
+# the collector, run after every 700 new objects by default, walked them again and again
+# for nothing (0.17 ms of CPU a born-digital PDF, 0.05 ms at this threshold; the peak
+# memory of 276 PDFs in a row stayed at 89-90 MB). It still frees what cycles there are.
+YOUNG_OBJECTS_COLLECTED_AFTER = 20_000
 
 
 class WorkerError(Exception):
@@ -149,6 +156,7 @@ def _serve() -> None:
     """The child's loop: one request at a time until the parent closes the pipe."""
     limit = os.environ.get("LIASSE_WORKER_MEMORY_LIMIT")
     _limit_memory(int(limit) if limit else None)
+    gc.set_threshold(YOUNG_OBJECTS_COLLECTED_AFTER, *gc.get_threshold()[1:])
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the reply pipe

@@ -219,8 +219,10 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
         evidence = Evidence(label="weak", geometry="anywhere") if shared else \
             Evidence(label="strong", geometry="inline", agreeing=2)
         return FieldReading(total.amount.currency, evidence, total.source)
-    marks = [amount.currency for line in layout.lines for amount in find_amounts(line.text)
-             if amount.currency]
+    # Every amount of the page, read segment by segment: a line's amounts are its segments'
+    # (none spans the two spaces that join them), and the segments' are read already.
+    marks = [amount.currency for segment in layout.segments()
+             for amount in find_amounts(segment.text) if amount.currency]
     codes = _currency_codes(layout.text)
     seen = set(marks) | codes
     if len(seen) != 1:

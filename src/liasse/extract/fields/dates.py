@@ -126,6 +126,8 @@ def _iso(text: str) -> tuple[int, ParsedDate, str] | None:
 def _named(text: str) -> tuple[int, ParsedDate, str] | None:
     """Month names are matched on the normalised text: "1er août 2026", "Oct. 1, 2026",
     and OCR's month with a digit for a letter ("10 0CT 2017")."""
+    if text.isascii() and _ASCII_LETTER.search(text) is None:
+        return None  # no letter, so no month name: the common "12,50 €" or "01/10/2026"
     plain = date_words(text)
     match = _DAY_MONTH_NAME.search(plain)
     if match is not None:
@@ -139,6 +141,9 @@ def _named(text: str) -> tuple[int, ParsedDate, str] | None:
     return (match.start(), ParsedDate(value, False), match.group(0)) if value else None
 
 
+# An ASCII text's letters are all its normalised text has (`normalise` keeps [0-9a-z] of its
+# lower case, and `date_words` turns no digit into a letter inside a digits-only token).
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _MONTH_LOOK_ALIKES = str.maketrans("015", "ois")
 
 

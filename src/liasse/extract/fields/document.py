@@ -18,9 +18,9 @@ from liasse.extract.candidates import Candidate, all_candidates, looks_english
 from liasse.extract.doctype import classify
 from liasse.extract.fields.amounts import read_amounts
 from liasse.extract.fields.dates import read_dates
-from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.fields.geometry import Layout, build_layout, normalise
 from liasse.extract.fields.identifiers import read_identifiers
-from liasse.extract.fields.parties import read_parties
+from liasse.extract.fields.parties import PARTY_FIELDS, read_parties
 from liasse.extract.fields.reading import FieldReading
 from liasse.extract.fields.references import read_references
 from liasse.extract.layout import Page
@@ -42,28 +42,46 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
                   memories: tuple[SupplierMemory, ...] = ()) -> DocumentReading:
     """`memories`: what the workspace learned about its suppliers (none: as always)."""
     layout = build_layout(pages)
-    readings: dict[str, FieldReading] = {}
-    readings.update(read_amounts(layout))
-    readings.update(read_dates(layout, english=looks_english(layout)))
-    readings.update(read_identifiers(layout, frozenset(compact(i) for i in own_identifiers)))
-    readings.update(read_parties(layout, own_names))
-    readings.update(read_references(layout))
+    candidates = all_candidates(layout)
+    ranked = _ranked(candidates, model or shipped_model(), layer, own_names)
+    readings = _rule_readings(layout, frozenset(ranked), own_names, own_identifiers)
     has_amounts = readings["total_amount"].value is not None
     kind = classify(layout, has_amounts=has_amounts)
     fields = {name: readings[name].to_field() if name in readings else MISSING
               for name in FIELD_NAMES}
-    candidates = all_candidates(layout)
-    fields.update(_ranked(candidates, model or shipped_model(), layer, own_names))
-    settled = readings["related_invoice"]
-    if kind.document_type == "payment_confirmation" and settled.value is not None:
-        # A payment confirmation's number is the invoice it settles ("en règlement de ...").
-        fields["invoice_number"] = settled.to_field()
+    fields.update(ranked)
+    if kind.document_type == "payment_confirmation":
+        settled = read_references(layout, wanted=("related_invoice",))["related_invoice"]
+        if settled.value is not None:
+            # A payment confirmation's number is the invoice it settles ("en règlement de
+            # ...").
+            fields["invoice_number"] = settled.to_field()
     document_type = kind.document_type
     if memories:
         remembered = apply_memory(layout, candidates, fields, memories)
         fields, document_type = remembered.fields, remembered.document_type or document_type
     word_count = sum(len(page.words) for page in pages)
     return DocumentReading(fields, document_type, kind.reason, word_count)
+
+
+def _rule_readings(layout: Layout, ranked: frozenset[str], own_names: tuple[str, ...],
+                   own_identifiers: tuple[str, ...]) -> dict[str, FieldReading]:
+    """What the rule readers give that the ranker does not replace: the fields it has no
+    weights for, those it found no candidate of, and the total that `classify` asks about.
+
+    A field the ranker chose is not read by rule at all (its reading would be thrown
+    away): mostly the dates and the supplier's and customer's names, a tenth of a page's
+    reading time.
+    """
+    readings = read_amounts(layout)  # the currency, and the total for `classify`, always
+    if not {"issue_date", "due_date"} <= ranked:
+        readings.update(read_dates(layout, english=looks_english(layout)))
+    readings.update(read_identifiers(layout, frozenset(compact(i) for i in own_identifiers)))
+    readings.update(read_parties(layout, own_names,
+                                 wanted=tuple(f for f in PARTY_FIELDS if f not in ranked)))
+    readings.update(read_references(layout, wanted=tuple(
+        f for f in ("invoice_number", "payment_reference") if f not in ranked)))
+    return readings
 
 
 def _ranked(candidates: dict[str, list[Candidate]], model: RankerModel, layer: str,

@@ -65,6 +65,13 @@ class Segment:
     words: tuple[Word, ...]
     tokens: tuple[tuple[str, ...], ...]  # normalised tokens of each word
 
+    def __hash__(self) -> int:
+        # The readers look segments up in sets (a "Bill to" block's, the labelled ones) for
+        # every segment of the page: the generated hash, over every field of every word,
+        # cost more than the lookups. Equal segments start at the same place, so hashing
+        # where keeps equal ones equal, and two segments of a line never start together.
+        return hash((self.page, self.line, self.words[0].x0 if self.words else None))
+
     @cached_property
     def text(self) -> str:
         return " ".join(word.text for word in self.words)
@@ -86,6 +93,8 @@ class Segment:
         return max(word.y1 - word.y0 for word in self.words)
 
     def text_from(self, word_index: int) -> str:
+        if word_index == 0:
+            return self.text  # the most asked, joined once
         return " ".join(word.text for word in self.words[word_index:])
 
     def word_confidence(self, word_index: int = 0) -> float:
@@ -243,6 +252,9 @@ def _labels_in(segment: Segment) -> Iterator[LabelHit]:
                                    for token in tokens]
     position = 0
     while position < len(flat):
+        if flat[position][0] not in _LABEL_PREFIXES:
+            position += 1  # no label's first word starts so, whole or OCR-split: most words
+            continue
         found = _longest_label_at(flat, position)
         if found is None:
             position += 1
@@ -310,6 +322,10 @@ def _labels_starting(flat: list[tuple[str, int]], position: int) -> Iterator[Lab
 
 
 _LABELS_BY_FIRST_TOKEN = _index_labels()
+# Every beginning of a label's first word: a token that is none starts no label, neither
+# alone nor run together with the next ones (`_labels_starting`).
+_LABEL_PREFIXES = frozenset(first[:end] for first in _LABELS_BY_FIRST_TOKEN
+                            for end in range(1, len(first) + 1))
 
 def values_near(layout: Layout, hit: LabelHit,
                 parse: Callable[[str], tuple[T, str] | None]) -> Found[T] | None:

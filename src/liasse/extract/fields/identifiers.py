@@ -44,6 +44,8 @@ _CUSTOMER_WORDS = ("client", "customer", "kunde", "your vat", "votre", "ihre", "
 _BLOCK_LINES = 7  # a "Bill to" block spans the label line and the lines under it
 # What every pattern above requires (`\d`, any decimal digit): a text without one holds none.
 _DIGIT = re.compile(r"\d")
+# Any of the shapes, searched once: a text none matches anywhere is not scanned four times.
+_ANY_SHAPE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _PATTERNS.values()))
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,8 @@ def _occurrences(layout: Layout) -> Iterator[Occurrence]:
     under_labels = _under_customer_vat_labels(layout)
     for segment in layout.segments():
         text = segment.text.upper()
-        if _DIGIT.search(text) is None:
-            continue  # every identifier's shape holds digits: none to find here
+        if _DIGIT.search(text) is None or _ANY_SHAPE.search(text) is None:
+            continue  # every identifier's shape holds digits; most figures are no shape
         taken: list[tuple[int, int]] = []
         for kind in _KINDS:
             for match in _PATTERNS[kind].finditer(text):

@@ -37,6 +37,7 @@ _AMOUNT = re.compile(
     r"(?![\w%/.,-])(?!\s?%)",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")  # what `_DIGITS` needs at least once, as `\d` matches it
 _RATE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
 
@@ -67,6 +68,8 @@ def find_amounts(text: str) -> list[Amount]:
 @lru_cache(maxsize=1 << 15)
 def _amounts_in(text: str) -> tuple[Amount, ...]:
     """Cached: the readers scan the same segment texts for amounts many times."""
+    if _DIGIT.search(text) is None:
+        return ()  # every amount has a digit; a third of the texts asked about have none
     return tuple(amount for amount in map(_amount_of, _AMOUNT.finditer(text))
                  if amount is not None)
 

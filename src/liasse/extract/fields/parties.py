@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,10 @@ _FORM_AT_END = re.compile(
     + r"|GmbH & Co\. KG)$")
 _EMAIL = re.compile(r"[\w.+\-]+@((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|\bwww\.)((?:[a-z0-9\-]+\.)+[a-z]{2,})", re.IGNORECASE)
+# What each pattern above needs somewhere in a text, with its case-blind matching: a
+# segment without it holds no match, and is not read by the pattern (most segments).
+_CAPITAL_WORD = re.compile(r"capital|kapital", re.IGNORECASE)
+_WEB_MARK = re.compile(r"@|https?://|www\.", re.IGNORECASE)
 _TITLE_WORDS = frozenset(word for words in DOCUMENT_TYPE_WORDS.values() for word in words)
 _HEADER_SHARE = 0.3  # the top of the first page, where letterheads sit
 
@@ -39,17 +44,29 @@ class _NameCandidate:
     segment: Segment
 
 
-def read_parties(layout: Layout, own_names: tuple[str, ...]) -> dict[str, FieldReading]:
+PARTY_FIELDS: tuple[str, ...] = ("supplier_name", "supplier_domain", "customer_name")
+
+
+def read_parties(layout: Layout, own_names: tuple[str, ...],
+                 wanted: Collection[str] = PARTY_FIELDS) -> dict[str, FieldReading]:
+    """The `wanted` fields (the others are not read): the supplier's name candidates, most
+    of the cost, are gathered only when the name is wanted, or the domain found needs them
+    (a name it spells confirms it)."""
     customer_area = customer_block_segments(layout)
     own = {normalise(name) for name in own_names}
-    candidates = [c for c in _name_candidates(layout, customer_area)
-                  if not _is_own(c.name, own)]
     domain, domain_source, domain_count = _domain(layout, customer_area)
-    return {
-        "supplier_name": _choose_supplier(candidates, domain),
-        "supplier_domain": _domain_reading(domain, domain_source, domain_count, candidates),
-        "customer_name": _customer_name(layout, own),
-    }
+    readings: dict[str, FieldReading] = {}
+    candidates = [c for c in _name_candidates(layout, customer_area)
+                  if not _is_own(c.name, own)] \
+        if "supplier_name" in wanted or domain is not None else []
+    if "supplier_name" in wanted:
+        readings["supplier_name"] = _choose_supplier(candidates, domain)
+    if "supplier_domain" in wanted:
+        readings["supplier_domain"] = _domain_reading(domain, domain_source, domain_count,
+                                                      candidates)
+    if "customer_name" in wanted:
+        readings["customer_name"] = _customer_name(layout, own)
+    return readings
 
 
 def _is_own(name: str, own: set[str]) -> bool:
@@ -64,7 +81,7 @@ _SPACES = re.compile(r"\s+")
 def _name_candidates(layout: Layout, customer_area: set[Segment]) -> list[_NameCandidate]:
     found: list[_NameCandidate] = []
     for segment in layout.segments():
-        if segment in customer_area:
+        if _CAPITAL_WORD.search(segment.text) is None or segment in customer_area:
             continue
         for part in _PART_SEPARATOR.split(segment.text):
             legal = _CAPITAL.match(part.strip())
@@ -140,7 +157,7 @@ def _domain(layout: Layout, customer_area: set[Segment]) -> tuple[str | None, st
     seen: Counter[str] = Counter()
     source: dict[str, str] = {}
     for segment in layout.segments():
-        if segment in customer_area:
+        if _WEB_MARK.search(segment.text) is None or segment in customer_area:
             continue
         for pattern in (_EMAIL, _URL):
             for match in pattern.finditer(segment.text):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from stdnum import iso11649
 
@@ -23,6 +23,7 @@ _LEAD = re.compile(r"^(?:[:#°.\s]|n°|no\.?|nr\.?|num(?:ero|éro)?\.?)+\s*", re
 _CODE = re.compile(r"^([A-Z0-9][A-Za-z0-9\-/_.]{0,34}[A-Za-z0-9])(?=$|[\s,;).:])")
 _GEOMETRY_ORDER = {"inline": 0, "right": 1, "below": 2, "anywhere": 3}
 _Parse = Callable[[str], "tuple[str, str] | None"]
+REFERENCE_FIELDS: tuple[str, ...] = ("invoice_number", "related_invoice", "payment_reference")
 
 
 def parse_code(text: str) -> tuple[str, str] | None:
@@ -64,12 +65,17 @@ def parse_reference(text: str) -> tuple[str, str] | None:
     return value, value
 
 
-def read_references(layout: Layout) -> dict[str, FieldReading]:
-    return {
-        "invoice_number": _labelled_code(layout, "invoice_number", parse_code),
-        "related_invoice": _labelled_code(layout, "related_invoice", parse_code),
-        "payment_reference": _payment_reference(layout),
-    }
+def read_references(layout: Layout,
+                    wanted: Collection[str] = REFERENCE_FIELDS) -> dict[str, FieldReading]:
+    """The `wanted` codes (the others are not read)."""
+    return {name: read(layout) for name, read in _READERS.items() if name in wanted}
+
+
+_READERS: dict[str, Callable[[Layout], FieldReading]] = {
+    "invoice_number": lambda layout: _labelled_code(layout, "invoice_number", parse_code),
+    "related_invoice": lambda layout: _labelled_code(layout, "related_invoice", parse_code),
+    "payment_reference": lambda layout: _payment_reference(layout),
+}
 
 
 def _labelled_code(layout: Layout, role: str, parse: _Parse) -> FieldReading:
