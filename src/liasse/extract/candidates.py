@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate, chain, pairwise
+from itertools import chain, pairwise
 from statistics import median
 
 from rapidfuzz.distance import Levenshtein
@@ -127,7 +127,6 @@ class _Context:
     label_left: dict[int, LabelHit | None] = field(default_factory=dict)
     label_above: dict[tuple[int, bool], LabelHit | None] = field(default_factory=dict)
     line_words: dict[int, float] = field(default_factory=dict)
-    word_starts: dict[int, list[int]] = field(default_factory=dict)
     spans: dict[int, list[tuple[float, float, Segment]]] = field(default_factory=dict)
     under_title: dict[int, bool] = field(default_factory=dict)
 
@@ -272,19 +271,6 @@ def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
     return max(before, key=lambda hit: hit.end, default=None)
 
 
-def _text_from(context: _Context, segment: Segment, index: int) -> str:
-    """`segment.text_from(index)`, sliced out of the segment's text at its word's start: the
-    amounts and the dates read every word's rest of the segment, and a slice costs less
-    than joining the words again."""
-    if index == 0:
-        return segment.text  # every segment's first word: no offsets needed
-    starts = context.word_starts.get(id(segment))
-    if starts is None:
-        starts = context.word_starts[id(segment)] = list(
-            accumulate((len(word.text) + 1 for word in segment.words), initial=0))
-    return segment.text[starts[index]:]
-
-
 def _spans(context: _Context, line: Line) -> list[tuple[float, float, Segment]]:
     """Each segment of the line with its left and right edges, worked out once: the labels
     above and to the left of every value compare them, and each edge is a property."""
@@ -391,7 +377,7 @@ def _amounts(context: _Context) -> Iterator[Candidate]:
             if index < resume or (index and not _starts_number(word) and not misread):
                 continue
             # "Rounding:-RM0.02": a label glued to its amount by a colon, read from the colon.
-            rest = _text_from(context, segment, index)
+            rest = segment.text_from(index)
             text = _unglued(rest)
             glued = len(text) < len(rest)
             if _ZERO_LOOK_ALIKE.match(text):  # rare: `sub` with a template costs even unmatched
@@ -759,7 +745,7 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             if ascii_text and word[:1] in _NO_MONTH_LETTERS and ":" not in word:
                 continue  # "Total 12/03/2024": a date read from "Total" starts elsewhere
             # "Fecha:07/01/2020": a label glued to its date by a colon, read from the colon.
-            rest = _text_from(context, segment, index)
+            rest = segment.text_from(index)
             unglued = _unglued(rest)
             # A glued time, a spaced separator and a cut year follow only an opening digit.
             start, split_year = _closed_year(without_glued_time(unglued)) \
