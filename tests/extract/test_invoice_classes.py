@@ -96,6 +96,14 @@ def test_a_real_number_in_digit_groups_is_read_whole() -> None:
     assert "1 24 0005 0001201345" in codes
 
 
+@needs_corpus
+def test_a_stripe_invoice_number_keeps_the_hyphen_its_font_left_unmapped() -> None:
+    """Chessable's Stripe invoice prints "8B83747E-0006" in Inter, whose hyphen between
+    capitals and figures maps to no character: the halves were read, "0006" chosen."""
+    fields = read_document(_real_pages("pdf-7e768a2fb9")).fields
+    assert fields["invoice_number"].value == "8B83747E-0006"
+
+
 # --- names ----------------------------------------------------------------------------------
 
 def test_an_identifiers_row_and_a_country_alone_are_no_names() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pypdfium2
 import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from liasse.extract.text import PdfRequest, PdfTextError, parse_pdf, read_text_layer
+from liasse.extract.warm_up import pdf_of_objects
 
 
 def pdf_with(texts: list[tuple[float, float, str]], pages: int = 1) -> bytes:
@@ -45,6 +47,49 @@ def test_only_the_first_max_pages_are_read_but_all_are_counted() -> None:
     assert layer.page_count == 12
     assert [page.number for page in layer.pages] == [1, 2, 3]
     assert layer.pages[2].words[1].text == "3"
+
+
+def pdf_with_an_unmapped(lines: list[str], unmapped: str = "-") -> bytes:
+    """A page of `lines` in a font whose ToUnicode maps the glyph of `unmapped` to U+0000,
+    as Chrome's PDFs map the hyphen a font's case-sensitive forms drew between capitals and
+    figures (Stripe's invoices in Inter): pdfium then gives U+FFFE for it."""
+    chars = sorted({char for line in lines for char in line})
+    cid = {char: number for number, char in enumerate(chars, start=1)}
+    mappings = " ".join(f"<{cid[c]:04X}> <{0 if c == unmapped else ord(c):04X}>" for c in chars)
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def "
+            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def "
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange "
+            f"{len(chars)} beginbfchar {mappings} endbfchar endcmap "
+            "CMapName currentdict /CMap defineresource pop end end").encode()
+    text = "".join(f"BT /F1 10 Tf 1 0 0 1 40 {800 - 20 * row} Tm "
+                   f"<{''.join(f'{cid[char]:04X}' for char in line)}> Tj ET\n"
+                   for row, line in enumerate(lines)).encode()
+    return pdf_of_objects([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Helvetica /Encoding /Identity-H "
+        b"/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Helvetica /CIDSystemInfo "
+        b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 500 "
+        b"/FontDescriptor 8 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap),
+        b"<< /Type /FontDescriptor /FontName /Helvetica /Flags 32 /FontBBox [0 -200 1000 900] "
+        b"/ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>"])
+
+
+def test_a_glyph_mapped_to_no_character_inside_a_word_is_its_hyphen() -> None:
+    """"Invoice number 8B83747E-0006" came out as "8B83747E" and "0006", and the number was
+    read as "0006". Beside a letter the unmapped glyph is a hyphen; before a figure or
+    between two it may be a sign or a separator, and the word stays cut there."""
+    data = pdf_with_an_unmapped(["Invoice number 8B83747E-0006", "Abschlags-Rechnung",
+                                 "Total -12,00 3-4"])
+    assert "\ufffe" in pypdfium2.PdfDocument(data)[0].get_textpage().get_text_range()
+    words = [word.text for word in read_text_layer(data, max_pages=1).pages[0].words]
+    assert words == ["Invoice", "number", "8B83747E-0006", "Abschlags-Rechnung",
+                     "Total", "12,00", "3", "4"]
 
 
 @pytest.mark.parametrize("data", [b"", b"not a pdf at all", b"%PDF-1.7\n1 0 obj <<"])

@@ -8,6 +8,7 @@ loaded: pdfium opens documents lazily, so a 2,000-page file costs what its first
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,17 @@ from liasse.extract.layout import Page, Word
 # A gap wider than this fraction of the character height starts a new word even without a
 # space: PDFs often position words individually and never emit the space character.
 _WORD_GAP_RATIO = 0.25
+# Bumped whenever the words read from the same bytes change: caches of text layers (the
+# benches', the training's) key their entries by it.
+TEXT_LAYER_VERSION = 2
+# A glyph that its font maps to no character comes out of pdfium as U+FFFE. Fonts subset
+# by invoice tools often leave the hyphen unmapped ("Invoice number 8B83747E-0006",
+# "Abschlags-Rechnung", "CEN-Financiero"): inside a word, with a letter on at least one
+# side, it is read as the hyphen it is there, rather than splitting the word in two.
+# Elsewhere (before a figure, between two digits) it may as well be a plus or minus sign
+# or a separator, and stays a break.
+_UNMAPPED = "\ufffe"
+_UNMAPPED_HYPHEN = re.compile(r"(?<=[^\W\d_])\ufffe(?=[^\W_])|(?<=[^\W_])\ufffe(?=[^\W\d_])")
 
 
 class PdfTextError(Exception):
@@ -84,6 +96,8 @@ def _words_of(textpage: object, page_height: float) -> list[Word]:
 
     raw_page = textpage.raw  # type: ignore[attr-defined]
     text = _page_characters(pdfium_c, raw_page)
+    if _UNMAPPED in text:
+        text = _UNMAPPED_HYPHEN.sub("-", text)
     # What ends a word without a box being asked for, decided once per distinct character.
     breaks = {char for char in set(text) if char.isspace() or not char.isprintable()}
     rect = pdfium_c.FS_RECTF()

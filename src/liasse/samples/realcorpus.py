@@ -17,6 +17,7 @@ from pathlib import Path
 from liasse.extract.cascade import ExtractOptions, read_pages
 from liasse.extract.layout import Page
 from liasse.extract.ocr import DEFAULT_ENGINE, LEGACY_SIGNATURE, OcrEngine, ocr_signature
+from liasse.extract.text import TEXT_LAYER_VERSION
 from liasse.extract.training import cached_pages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
@@ -54,9 +55,10 @@ def read_words(document: RealDocument, cache: Path | None,
                ocr_engine: OcrEngine = DEFAULT_ENGINE) -> tuple[list[Page], str]:
     """The document's words as the engine reads them, and the layer ("text" or "ocr").
 
-    The cache keys a text layer by the bytes read, and OCR'd words by the bytes and the
-    OCR engine's settings (`ocr_signature`): another engine, or the same one set otherwise,
-    reads the page again instead of reusing another reading's words.
+    The cache keys a text layer by the bytes read and the text reader's version
+    (`text.TEXT_LAYER_VERSION`), and OCR'd words by the bytes and the OCR engine's settings
+    (`ocr_signature`): another reader, another engine, or the same one set otherwise, reads
+    the page again instead of reusing another reading's words.
     """
     data = document.path.read_bytes()
     # Keyed by the bytes read, not the manifest's hash: the manifest hashes some documents
@@ -77,14 +79,20 @@ def read_words(document: RealDocument, cache: Path | None,
             layer_file.write_text(reading.layer, "utf-8")
         return reading.pages
 
-    key = digest if known in (None, "text") else cache_key(digest, ocr_engine)
+    text_key = text_cache_key(digest)
+    key = text_key if known in (None, "text") else cache_key(digest, ocr_engine)
     pages = cached_pages(data, key, cache, read)
-    if layers and layers[0] == "ocr" and key == digest and cache is not None:
+    if layers and layers[0] == "ocr" and key == text_key and cache is not None:
         # First reading: it turned out to need OCR, so its words go under the OCR key.
-        (cache / f"{digest}.json").rename(cache / f"{cache_key(digest, ocr_engine)}.json")
+        (cache / f"{text_key}.json").rename(cache / f"{cache_key(digest, ocr_engine)}.json")
     if layers:
         return pages, layers[0]
     return pages, known or "text"
+
+
+def text_cache_key(digest: str) -> str:
+    """The cache entry of a text layer: the bytes' digest, then the text reader's version."""
+    return f"{digest}.text{TEXT_LAYER_VERSION}"
 
 
 def cache_key(digest: str, ocr_engine: OcrEngine) -> str:
