@@ -16,6 +16,8 @@ from liasse.extract.fields.geometry import build_layout
 from liasse.extract.fields.numbers import find_amounts
 from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_available, corpus_documents
 
+EINVOICE_SAMPLE = (DEFAULT_CORPUS.parent / "samples" / "einvoice" / "facturx"
+                   / "invoice_EN16931.pdf")
 needs_corpus = pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")
 Rows = list[tuple[float, float, str]]
 
@@ -167,6 +169,38 @@ def test_date_due_labels_a_due_date() -> None:
     due = next(c for c in dates if c.value == "2025-08-18")
     assert due.features.get("left:due_date") == 1.0
     assert not due.features.get("left:issue_date")
+
+
+def test_the_preceding_invoice_and_the_invoiced_period_label_other_things() -> None:
+    """The French 2026 reform's example prints "N° DE FACTURE ASSOCIÉE : F20260003", "DATE
+    DE FACTURE ASSOCIÉE : 01/01/2026" and "DATE DE FIN DE PRESTATION : 31/12/2026": the
+    preceding invoice's number and date were taken for the invoice's, at 0.91."""
+    rows: Rows = [(300, 20, "FACTURE N° :"), (440, 20, "F20260023"),
+                  (300, 35, "Date :"), (440, 35, "31/01/2026"),
+                  (40, 80, "N° DE FACTURE ASSOCIÉE : F20260003"),
+                  (40, 95, "DATE DE FACTURE ASSOCIÉE : 01/01/2026"),
+                  (40, 110, "DATE DE FIN DE PRESTATION : 31/12/2026"),
+                  (40, 300, "Date d'échéance :"), (190, 300, "02/03/2026")]
+    codes = {c.value: c for c in _candidates(rows, "code")}
+    assert codes["F20260003"].labelled("related_invoice")
+    assert not codes["F20260003"].labelled("invoice_number")
+    dates = {c.value: c for c in _candidates(rows, "date")}
+    for other in ("2026-01-01", "2026-12-31"):
+        assert dates[other].labelled("other_date")
+        assert not dates[other].labelled("issue_date") and not dates[other].labelled("due_date")
+
+
+@pytest.mark.skipif(not EINVOICE_SAMPLE.is_file(), reason="../shared/samples not present")
+def test_the_reform_examples_own_number_and_dates_are_read_from_its_page() -> None:
+    """The same example read from its page alone (its XML left aside): the number and
+    dates its XML states, not the preceding invoice's nor the period's end."""
+    from liasse.extract.text import read_text_layer
+
+    pages = read_text_layer(EINVOICE_SAMPLE.read_bytes(), max_pages=5).pages
+    fields = read_document(pages).fields
+    assert fields["invoice_number"].value == "F20260023"
+    assert fields["issue_date"].value == "2026-01-31"
+    assert fields["due_date"].value == "2026-03-02"
 
 
 def test_a_euro_sign_decoded_as_a_umlaut_is_read_as_euros() -> None:

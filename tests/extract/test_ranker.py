@@ -409,6 +409,35 @@ def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
 
 
 
+def test_a_date_labelled_as_another_fields_gives_way_to_one_labelled_as_its_own() -> None:
+    """"Date de fin de prestation : 31/12/2026" outranked "Date d'échéance : 02/03/2026" as
+    the due date, the latest date of the page: its own label says it is the period's end."""
+    from liasse.extract.ranking import _own_label_first, _score
+
+    rows = [(40, 110, "DATE DE FIN DE PRESTATION : 31/12/2026"),
+            (40, 300, "Date d'échéance :"), (190, 300, "02/03/2026"),
+            (40, 320, "15/02/2026")]
+    dates = all_candidates(build_layout([page_of(rows)]))["date"]
+    scored = {"due_date": _score(shipped_model().fields["due_date"], dates, None)}
+    values = [value for value, _, _ in scored["due_date"].values]
+    picks = {"due_date": values.index("2026-12-31")}  # a wrong start, whatever the model says
+    _own_label_first(scored, picks)
+    assert values[picks["due_date"]] == "2026-03-02"
+    picks = {"due_date": values.index("2026-02-15")}  # unlabelled: the ranker's choice stands
+    _own_label_first(scored, picks)
+    assert values[picks["due_date"]] == "2026-02-15"
+    # A due date under its column's heading is labelled as one too ("Fälligkeit" over the
+    # dates of a German viewer's payment terms), against the end of a billing period.
+    rows = [(66, 244, "Abrechnungszeitraum:"), (305, 244, "19.05.2025 bis 30.06.2025"),
+            (66, 351, "Beschreibung"), (226, 351, "Fälligkeit"), (226, 366, "20.06.2025")]
+    dates = all_candidates(build_layout([page_of(rows)]))["date"]
+    scored = {"due_date": _score(shipped_model().fields["due_date"], dates, None)}
+    values = [value for value, _, _ in scored["due_date"].values]
+    picks = {"due_date": values.index("2025-06-30")}
+    _own_label_first(scored, picks)
+    assert values[picks["due_date"]] == "2025-06-20"
+
+
 def test_total_without_taxes_is_a_net_label_and_total_impuestos_a_tax_label() -> None:
     """"Total Without Taxes" starts like "Total": the longest label must win."""
     layout = build_layout([page_of([(300, 140, "Total Without Taxes 650.00 €"),

@@ -69,7 +69,7 @@ UNLIKELY_CEILING = 0.5
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
     "due_date": ("other_date", "issue_date"),
-    "invoice_number": ("other_number",),
+    "invoice_number": ("other_number", "related_invoice"),
 }
 
 
@@ -504,6 +504,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         consistent = False  # the rounded total is what was paid; net + tax add up before it
     _distinct_parties(scored, picks)
     _head_of_block(scored, picks)
+    _own_label_first(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
     row = consistent and _on_one_row(scored, picks, candidates.get("amount", []))
     choices: dict[str, Choice] = {}
@@ -604,11 +605,34 @@ def _same_party(one: str, other: str) -> bool:
     return bool(first and second) and (first in second or second in first)
 
 
+def _own_label_first(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
+    """A date or a number chosen beside a label that gives it to another field ("Date de
+    fin de prestation : 31/12/2026" for the due date, "N° de facture associée" for the
+    number) gives way to the best value labelled as this field, beside or under its label,
+    when the page has one ("Date d'échéance : 02/03/2026", "20.06.2025" in a "Fälligkeit"
+    column). Its lower share then lowers the confidence too."""
+    for name in _OTHER_ROLES:
+        ranked = scored.get(name)
+        if ranked is None or not ranked.values \
+                or not _labelled_elsewhere(name, ranked.values[picks[name]][2]):
+            continue
+        for index, (_, _, candidate) in enumerate(ranked.values):
+            if (candidate.labelled(name) or candidate.features.get(f"above:{name}", 0.0) > 0) \
+                    and not _labelled_elsewhere(name, candidate):
+                picks[name] = index
+                break
+
+
 def _misplaced(name: str, candidate: Candidate) -> bool:
     """Never sure: a value its own label gives to another field, unless that label also
     names this one, and an invoice number touching another code in its segment."""
     if name == "invoice_number" and candidate.features.get("beside_code"):
         return True
+    return _labelled_elsewhere(name, candidate)
+
+
+def _labelled_elsewhere(name: str, candidate: Candidate) -> bool:
+    """Beside a label of another field, and none of its own."""
     others = _OTHER_ROLES.get(name, ())
     return not candidate.labelled(name) and any(candidate.labelled(o) for o in others)
 

@@ -103,6 +103,9 @@ _REFERENCE = _labels(
     "payment reference", "payment ref", "remittance reference", "reference for payment",
     "please quote", "verwendungszweck", "zahlungsreferenz", "referenz", "ref virement",
     "reference",
+    # The remittance information of EN 16931 (BT-83) as French e-invoices print it.
+    "reference avis de paiement", "reference de l avis de paiement", "avis de paiement",
+    "remittance information",
 )
 _CUSTOMER_BLOCK = _labels(
     "customer_block", "strong",
@@ -127,6 +130,15 @@ _RELATED = _labels(
     "facture d origine", "ref facture initiale", "facture initiale", "original invoice",
     "bezug auf rechnung", "en reglement de la facture", "in settlement of invoice",
     "fur die rechnung", "related invoice", "referenced invoice",
+    # The preceding invoice an e-invoice refers to (EN 16931 BT-25, printed by the French
+    # 2026 reform's examples as "N° de facture associée"): another invoice's number.
+    "facture associee", "n de facture associee", "numero de facture associee",
+    "facture anterieure", "n de facture anterieure", "reference facture anterieure",
+    "facture precedente", "facture rectifiee", "preceding invoice",
+    "preceding invoice reference", "previous invoice", "corrected invoice",
+    "vorausgegangene rechnung", "vorherige rechnung", "ursprungliche rechnung",
+    "ursprungsrechnung", "korrigierte rechnung", "factura original", "factura rectificada",
+    "fattura originale", "fattura di riferimento", "oorspronkelijke factuur",
 )
 _CUSTOMER_VAT = _labels(
     "customer_vat_id", "strong",
@@ -222,7 +234,17 @@ _OTHER = (
               "valid thru", "date de naissance", "ablaufdatum",
               # "Rechnung gemäß Bestellung vom 01.11.2024": the order's date, not the invoice's.
               "bestellung vom", "auftrag vom", "lieferschein vom", "commande du",
-              "order of", "bon de commande du")
+              "order of", "bon de commande du",
+              # The preceding invoice's date (BT-26) and the invoiced period's ends (BT-73,
+              # BT-74): "Date de facture associée", "Date de fin de prestation".
+              "date de facture associee", "date de facture anterieure",
+              "date de la facture d origine", "date facture d origine", "original invoice date",
+              "preceding invoice date", "previous invoice date", "date de debut de prestation",
+              "date de fin de prestation", "debut de prestation", "fin de prestation",
+              "periode de facturation", "debut de periode", "fin de periode",
+              "billing period", "service period", "period start", "period end",
+              "abrechnungszeitraum", "leistungsbeginn", "leistungsende",
+              "periodo de facturacion", "periodo di fatturazione")
 )
 # Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
 _SELLER_BLOCK = _labels(
