@@ -124,6 +124,18 @@ def _name(rows: Rows, value: str) -> Candidate:
     return next(c for c in _candidates(rows, "name") if c.value == value)
 
 
+def test_le_opening_a_name_is_its_article_and_before_a_date_its_label() -> None:
+    """"LE FOURNISSEUR", "Le Petit Ballon SAS": "le" is also the weak label of "Paris, le
+    03/04/2026", and opening a name it marked the line as another field's label."""
+    rows: Rows = [(40, 20, "Le Petit Ballon SAS"), (350, 80, "Client :"),
+                  (350, 95, "LE CLIENT"), (40, 400, "Paris, le 03/04/2026")]
+    names = {c.value: c for c in _candidates(rows, "name")}
+    assert not names["Le Petit Ballon SAS"].features.get("opens_other_label")
+    assert not names["LE CLIENT"].features.get("opens_other_label")
+    dated = next(c for c in _candidates(rows, "date") if c.value == "2026-04-03")
+    assert dated.features.get("same:issue_date")
+
+
 def test_a_customer_heading_kundenname_firma_heads_the_name_below() -> None:
     """"Kundenname / Firma" over "Musterkunde GmbH": a heading whose label does not stand
     alone opened no block, and a contact further down was taken for the customer."""

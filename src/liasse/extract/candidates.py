@@ -1617,13 +1617,26 @@ def _only_labels(context: _Context, segment: Segment) -> bool:
 def _opening_roles(context: _Context, segment: Segment) -> frozenset[str]:
     """The roles of the labels that open the segment ("Client : ACME" opens with a customer
     block label): the name after it belongs to that party."""
-    return frozenset(hit.label.role for hit in context.hits_by_segment.get(id(segment), [])
-                     if hit.start == 0)
+    return frozenset(hit.label.role for hit in _opening_hits(context, segment))
+
+
+def _opening_hits(context: _Context, segment: Segment) -> list[LabelHit]:
+    return [hit for hit in context.hits_by_segment.get(id(segment), [])
+            if hit.start == 0 and not _an_article(hit)]
+
+
+def _an_article(hit: LabelHit) -> bool:
+    """"Le" labels a date only before one ("Paris, le 3 avril 2026"): opening "LE
+    FOURNISSEUR" or "Le Petit Ballon SAS", it is the name's article, not a label."""
+    if hit.label.tokens != ("le",):
+        return False
+    words = hit.segment.words
+    return hit.end >= len(words) or not any(char.isdigit() for char in words[hit.end].text)
 
 
 def _after_label(context: _Context, segment: Segment) -> str:
     """The words after a label that opens the segment ("Vendeur : Ma Société SARL")."""
-    hits = [hit for hit in context.hits_by_segment.get(id(segment), []) if hit.start == 0]
+    hits = _opening_hits(context, segment)
     if not hits:
         return ""
     end = max(hit.end for hit in hits)
