@@ -608,17 +608,16 @@ def _same_party(one: str, other: str) -> bool:
 def _own_label_first(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
     """A date or a number chosen beside a label that gives it to another field ("Date de
     fin de prestation : 31/12/2026" for the due date, "N° de facture associée" for the
-    number) gives way to the best value labelled as this field, beside or under its label,
-    when the page has one ("Date d'échéance : 02/03/2026", "20.06.2025" in a "Fälligkeit"
-    column). Its lower share then lowers the confidence too."""
+    number) gives way to the best value its own label vouches for, beside or over it
+    (`corroborated`), when the page has one ("Date d'échéance : 02/03/2026", "20.06.2025"
+    in a "Fälligkeit" column). Its lower share then lowers the confidence too."""
     for name in _OTHER_ROLES:
         ranked = scored.get(name)
         if ranked is None or not ranked.values \
                 or not _labelled_elsewhere(name, ranked.values[picks[name]][2]):
             continue
         for index, (_, _, candidate) in enumerate(ranked.values):
-            if (candidate.labelled(name) or candidate.features.get(f"above:{name}", 0.0) > 0) \
-                    and not _labelled_elsewhere(name, candidate):
+            if corroborated(name, candidate) and not _labelled_elsewhere(name, candidate):
                 picks[name] = index
                 break
 
