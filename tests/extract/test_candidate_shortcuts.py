@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from textpages import page_of
 
-from liasse.extract import candidates
-from liasse.extract.candidates import Candidate, _closed_year, _context, all_candidates
+from liasse.extract.candidates import Candidate, all_candidates, amounts, dates, name_text, names
+from liasse.extract.candidates.context import _context, _spans
+from liasse.extract.candidates.dates import _closed_year
 from liasse.extract.fields.dates import _MONTHS, without_glued_time
 from liasse.extract.fields.geometry import build_layout
 
@@ -50,8 +51,8 @@ def test_the_rest_of_a_segment_is_the_join_of_its_words() -> None:
 
 
 def test_every_month_name_opens_with_a_letter_a_date_may_open_with() -> None:
-    assert {name[0] for name in _MONTHS} <= candidates._MONTH_INITIALS
-    assert not candidates._NO_MONTH_LETTERS & {"m", "M", "o", "O", "j", "J"}
+    assert {name[0] for name in _MONTHS} <= dates._MONTH_INITIALS
+    assert not dates._NO_MONTH_LETTERS & {"m", "M", "o", "O", "j", "J"}
 
 
 def test_words_skipped_for_dates_open_none_of_the_dates_read_the_long_way(
@@ -61,7 +62,7 @@ def test_words_skipped_for_dates_open_none_of_the_dates_read_the_long_way(
                                       (40, 60, "Fecha:07/01/2020 Datum: 3 März 2024"),
                                       (40, 80, "Date 12/03/2024 March 3, 2024 Oct. 1, 2026")]]
     short = [_dump(all_candidates(build_layout([page_of(rows)]))) for rows in pages]
-    monkeypatch.setattr(candidates, "_NO_MONTH_LETTERS", frozenset())
+    monkeypatch.setattr(dates, "_NO_MONTH_LETTERS", frozenset())
     long = [_dump(all_candidates(build_layout([page_of(rows)]))) for rows in pages]
     assert short == long
     assert any(kind == "date" for dump in short for kind, *_ in dump)
@@ -80,25 +81,25 @@ def test_the_courtesy_phrases_are_found_as_a_test_per_phrase_finds_them() -> Non
                                        "goods sold are not returnable", "merci", "mercier sarl",
                                        "bis bald", "gracias por su compra", "acme")]
     for text in padded:
-        long_way = any(f" {phrase} " in text for phrase in candidates._COURTESY)
-        assert (candidates._COURTESY_PHRASE.search(text) is not None) == long_way
-    assert candidates._could_be_name("Mercier SARL") and not candidates._could_be_name("Merci")
+        long_way = any(f" {phrase} " in text for phrase in name_text._COURTESY)
+        assert (name_text._COURTESY_PHRASE.search(text) is not None) == long_way
+    assert name_text._could_be_name("Mercier SARL") and not name_text._could_be_name("Merci")
 
 
 def test_two_glued_legal_forms_are_six_capitals_in_a_row() -> None:
     """The forms' search is skipped without six capitals in a row: every form it cuts is of
     three capitals or more, and the form after it too."""
     assert all(form.isascii() and form.isupper() and len(form) >= 3
-               for form in candidates._FORM_TOKENS)
-    assert candidates._unglued_forms("ACME (KL)SDNBHD") == "ACME (KL)SDN BHD"
-    assert candidates._unglued_forms("SASKIA SDNBH") == "SASKIA SDNBH"
+               for form in name_text._FORM_TOKENS)
+    assert name_text._unglued_forms("ACME (KL)SDNBHD") == "ACME (KL)SDN BHD"
+    assert name_text._unglued_forms("SASKIA SDNBH") == "SASKIA SDNBH"
 
 
 def test_rate_shares_give_the_products_of_the_rates() -> None:
     values = [Decimal("0.01"), Decimal("123.45"), Decimal("99999999.99"),
               Decimal("12345678901234567890123.45")]
-    shares = iter(candidates._SHARES)
-    for rate in (rate for rate in candidates._RATES if rate > 0):
+    shares = iter(amounts._SHARES)
+    for rate in (rate for rate in amounts._RATES if rate > 0):
         share = next(shares)
         assert all(value * share == value * rate / 100 for value in values)
 
@@ -107,16 +108,16 @@ def test_title_words_are_found_as_a_test_per_word_finds_them() -> None:
     for text in ("facture acme", "acme page 2", "seitenweise", "tax invoices", "totalement",
                  "date", "the tax invoice", "acme sarl"):
         padded = f" {text} "
-        long_way = any(word in padded for word in candidates._TITLE_WORDS_PADDED)
-        assert (candidates._TITLE_PHRASE.search(padded) is not None) == long_way
+        long_way = any(word in padded for word in names._TITLE_WORDS_PADDED)
+        assert (names._TITLE_PHRASE.search(padded) is not None) == long_way
 
 
 def test_a_segments_edges_are_its_words_edges() -> None:
     layout = build_layout([page_of([(40, 40, "Total TTC"), (300, 40, "120,00 €")])])
     context = _context(layout)
     for line in layout.lines:
-        assert candidates._spans(context, line) == [(s.x0, s.x1, s) for s in line.segments]
-        assert candidates._spans(context, line) is candidates._spans(context, line)
+        assert _spans(context, line) == [(s.x0, s.x1, s) for s in line.segments]
+        assert _spans(context, line) is _spans(context, line)
 
 
 def test_only_segments_with_a_digit_are_read_for_figures_and_their_words_are_flagged() -> None:

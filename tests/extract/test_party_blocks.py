@@ -70,7 +70,7 @@ def test_a_name_in_the_item_table_is_never_chosen() -> None:
 
 def test_a_table_ends_at_the_end_of_its_page() -> None:
     """A heading with no sum under it on its page: the next page starts outside it."""
-    from liasse.extract.candidates import _item_lines
+    from liasse.extract.candidates.names import _item_lines
 
     first = page_of([(40, 20, "Atelier Martin"), (40, 60, "Description"), (200, 60, "Quantity"),
                      (40, 75, "Conseil"), (200, 75, "2")])

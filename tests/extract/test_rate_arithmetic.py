@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from liasse.extract.candidates import _RATES, _RateArithmetic
+from liasse.extract.candidates.amounts import _RATES, _RateArithmetic
 
 GAP = Decimal("0.02")
 

@@ -14,7 +14,7 @@ import pypdfium2.raw as pdfium_c
 from test_text_layer import pdf_with
 from textpages import page_of
 
-from liasse.extract.candidates import _context, _has_digit, _label_left, _segments_left_of
+from liasse.extract.candidates.context import _context, _has_digit, _label_left, _segments_left_of
 from liasse.extract.cascade import ExtractOptions, extract_document
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
 from liasse.extract.text import _unchecked

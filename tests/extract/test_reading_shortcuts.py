@@ -8,8 +8,7 @@ import unicodedata
 
 from textpages import page_of
 
-from liasse.extract import candidates
-from liasse.extract.candidates import all_candidates
+from liasse.extract.candidates import all_candidates, names
 from liasse.extract.fields import dates, geometry, identifiers, numbers, parties
 from liasse.extract.fields.dates import date_words, parse_date
 from liasse.extract.fields.geometry import _NON_WORD, build_layout, normalise
@@ -29,7 +28,7 @@ def test_the_seller_mark_lines_are_those_any_mark_is_in_as_whole_words() -> None
     layout = build_layout([page_of(_ROWS)])
     long_way = [line.index for line in layout.lines
                 if any(f" {mark} " in f" {normalise(line.text)} " for mark in SELLER_MARKS)]
-    assert candidates._seller_mark_lines(layout) == long_way
+    assert names._seller_mark_lines(layout) == long_way
     # "Capitales" holds "capital" but not as a word: no mark, as the long way says.
     assert 2 not in long_way and {0, 1, 3, 4, 5} <= set(long_way)
 

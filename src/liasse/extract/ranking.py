@@ -715,7 +715,7 @@ def _after_rounding(scored: dict[str, _Scored], picks: dict[str, int],
 
 def _handed_over_chosen(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """The chosen total is the money handed over, its arithmetic says (the sale above it
-    plus the change under it: `candidates._handed_over`): the total is the best value that
+    plus the change under it: `candidates.amounts._handed_over`): the total is the best value that
     is not. True when the total was moved."""
     ranked = scored.get("total_amount")
     if ranked is None or not ranked.values \

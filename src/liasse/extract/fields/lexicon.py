@@ -311,7 +311,7 @@ LEGAL_FORMS: tuple[str, ...] = (
 
 # Words shop and company names are made of, in capitals (English, Malay, French, German):
 # OCR glues a letterhead's words together ("SANYUSTATIONERYSHOP", "VIVOPACMARKETINGSDN"),
-# and these are where it is cut again (`candidates._split_glued`).
+# and these are where it is cut again (`candidates.name_text._split_glued`).
 TRADE_WORDS: tuple[str, ...] = (
     "SHOP", "STORE", "STORES", "STATIONERY", "STATIONERS", "MARKETING", "TRADING", "TRADERS",
     "ENTERPRISE", "ENTERPRISES", "HOLDINGS", "INDUSTRIES", "INTERNATIONAL", "RESTAURANT",
