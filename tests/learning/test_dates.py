@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory_dates import printed_order
+from liasse.extract.memory.dates import printed_order
 from slips import taught_slip
 
 SURE = 0.85

@@ -12,13 +12,13 @@ from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory import SupplierMemory
-from liasse.extract.memory_checks import (
+from liasse.extract.memory.checks import (
     doubts,
     paid_adds_up,
     rounded_from_above,
     totals_add_up,
 )
-from liasse.extract.memory_glued import with_glued_amounts
+from liasse.extract.memory.glued import with_glued_amounts
 from liasse.store import repo as store_repo
 from liasse.store.db import make_session_factory
 from liasse.store.memory_repo import MemoryRepo

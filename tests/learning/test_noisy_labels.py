@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
-from liasse.extract.memory import _same_label
+from liasse.extract.memory.reading import _same_label
 from slips import taught_slip
 
 SURE = 0.85

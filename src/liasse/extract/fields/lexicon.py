@@ -207,7 +207,7 @@ _RECEIPT = (
               "ihre ersparnis")
     # A tax summary's share of the sale at one rate ("Total 0% supplies: 9.36"), printed
     # beside the word "total" but no total of the sale; the shares add up to it, which
-    # item prices do not (`memory_checks.totals_add_up`), hence a role of their own.
+    # item prices do not (`memory.checks.totals_add_up`), hence a role of their own.
     + _labels("rate_share", "strong", "supplies", "taxable supplies", "exempt supplies",
               "zero rated supplies")
 )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from liasse.extract.fields.geometry import Layout, Line, normalise
-from liasse.extract.memory_checks import DATE_SPAN_DAYS
+from liasse.extract.memory.checks import DATE_SPAN_DAYS
 
 _GROUPS = re.compile(r"\d+")
 _ORDERS = ("dmy", "mdy", "ymd")
