@@ -9,10 +9,12 @@ given, where the rule must hold and where it must not fire.
 
 from __future__ import annotations
 
+import pytest
 from textpages import page_of
 
 from liasse.extract.candidates import Candidate, all_candidates
 from liasse.extract.fields.geometry import build_layout
+from liasse.samples.realcorpus import DEFAULT_CORPUS, corpus_available, corpus_documents
 
 Rows = list[tuple[float, float, str]]
 
@@ -136,3 +138,53 @@ def test_the_customer_is_the_head_of_the_block_it_was_chosen_in() -> None:
                   candidates)
     assert both["supplier_name"].value == "YourCompany"
     assert both["customer_name"].value == "Best Designers"
+
+
+# --- a bank's name over the account it keeps ---------------------------------------------
+
+# The sample invoice of aws-samples' Textractor (Sliced Invoices): the bank's name heads the
+# account lines under the totals; left out of the fold, the ranker took it as the customer.
+_BANK_BLOCK: Rows = [
+    (43, 124, "From:"), (43, 134, "DEMO - Sliced Invoices"), (43, 149, "Suite 5A-1204"),
+    (43, 234, "To:"), (43, 246, "Test Business"), (43, 259, "123 Somewhere St"),
+    (414, 425, "Total"), (518, 425, "$93.50"),
+    (43, 472, "ANZ Bank"), (43, 484, "ACC # 1234 1234"), (43, 497, "BSB # 4321 432"),
+]
+
+
+def test_a_bank_name_over_its_account_lines_is_no_party() -> None:
+    names = _names(_BANK_BLOCK)
+    assert names["ANZ Bank"].excluded == "a bank's name over the account it keeps"
+    for party in ("DEMO - Sliced Invoices", "Test Business"):
+        assert names[party].excluded is None, party
+
+
+def test_a_bank_spelled_as_one_word_over_an_iban_is_no_party() -> None:
+    """"Commerzbank" over "IBAN: DE…", a German footer's bank details."""
+    names = _names([(40, 20, "Musterlieferant GmbH"), (40, 700, "Commerzbank Köln"),
+                    (40, 712, "IBAN: DE89 3704 0044 0532 0130 00")])
+    assert names["Commerzbank Köln"].excluded == "a bank's name over the account it keeps"
+    assert names["Musterlieferant GmbH"].excluded is None
+
+
+def test_a_bank_that_sends_its_own_invoice_stays_a_candidate() -> None:
+    """A bank's letterhead over its address, and a bank name with no account under it, or
+    with the account lines in another column: a party as any other."""
+    names = _names([(40, 20, "Deutsche Bank AG"), (40, 32, "Taunusanlage 12"),
+                    (40, 44, "60325 Frankfurt am Main"),
+                    (40, 300, "Sparkasse KölnBonn"),
+                    (300, 312, "IBAN: DE12 3705 0198 0000 0000 00")])
+    assert names["Deutsche Bank AG"].excluded is None
+    assert names["Sparkasse KölnBonn"].excluded is None
+
+
+@pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")
+def test_the_real_bank_block_is_no_party() -> None:
+    from liasse.extract.cascade import ExtractOptions, read_pages
+
+    document = next(d for d in corpus_documents(DEFAULT_CORPUS) if d.id == "pdf-c2de358a09")
+    pages = read_pages(document.path.read_bytes(),
+                       options=ExtractOptions(use_einvoice=False, time_limit_seconds=0)).pages
+    names = {c.value: c for c in all_candidates(build_layout(pages))["name"]}
+    assert names["ANZ Bank"].excluded == "a bank's name over the account it keeps"
+    assert names["Test Business"].excluded is None

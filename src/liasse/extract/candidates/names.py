@@ -49,6 +49,8 @@ def _names(context: _Context) -> Iterator[Candidate]:
     for candidate in _name_like(context):
         if candidate.segment.line in items:
             candidate.excluded = "a line of the item table"
+        elif _bank_over_account(context, candidate.segment):
+            candidate.excluded = "a bank's name over the account it keeps"
         # On a label's own line only the words after the label are the name.
         # A name joined from several segments ("MUSTERLIEFERANT GMBH | MUSTER-KUNDE GMBH")
         # is not the segment that heads the block.
@@ -104,6 +106,34 @@ def _segment_above(context: _Context, segment: Segment) -> Segment | None:
                  and segment.y0 - max(word.y1 for word in other.words) <= _COLUMN_GAP * height
                  and not _only_labels(context, other)
                  and not other.text.rstrip().endswith(":")), None)
+
+
+# A bank's name ("ANZ Bank", "Deutsche Bank", "Sparkasse KölnBonn", "Commerzbank") and the
+# words of the account lines printed under it ("ACC # 1234", "BSB # 4321", "IBAN: …").
+_BANK_WORDS = frozenset({"bank", "banque", "banca", "banco", "sparkasse", "bankhaus",
+                         "caixa", "caisse", "credit", "raiffeisen"})
+_BANK_SUFFIX = "bank"  # "Commerzbank", "Volksbank", "Postbank"
+_ACCOUNT_WORDS = frozenset({"iban", "bic", "swift", "acc", "account", "acct", "bsb", "sort",
+                            "routing", "rib", "konto", "kontonummer", "blz", "compte",
+                            "cuenta", "conto", "rekening"})
+
+
+def _bank_over_account(context: _Context, segment: Segment) -> bool:
+    """A bank's name heading the account details printed under it ("ANZ Bank" over "ACC #
+    1234 1234" over "BSB # 4321 432"): where the seller is paid, and neither party."""
+    words = normalise(segment.text).split()
+    if not any(word in _BANK_WORDS or (word.endswith(_BANK_SUFFIX) and len(word) > 5)
+               for word in words):
+        return False
+    if segment.line + 1 >= len(context.layout.lines):
+        return False
+    below = context.layout.lines[segment.line + 1]
+    height, bottom = segment.height, max(word.y1 for word in segment.words)
+    return below.page == segment.page and any(
+        abs(other.x0 - segment.x0) <= _COLUMN_ALIGN * height
+        and other.y0 - bottom <= _COLUMN_GAP * height
+        and not _ACCOUNT_WORDS.isdisjoint(_bare(word) for word in other.text.split())
+        for other in below.segments)
 
 
 _ITEM_HEADINGS = 2  # line-item labels that make a line the heading of an item table
