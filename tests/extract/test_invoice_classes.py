@@ -183,6 +183,38 @@ def test_date_due_labels_a_due_date() -> None:
     assert not due.features.get("left:issue_date")
 
 
+def test_a_dash_between_two_dates_prints_a_period() -> None:
+    """Stripe's subscription line "Jul 19, 2025 – Jul 19, 2026" under the items: the ranker
+    took the period's end, the page's latest date, for the due date printed beside "Date
+    due", as if no period were said."""
+    dates = _candidates([(30, 35, "Date due"), (104, 35, "July 19, 2025"),
+                         (30, 300, "Jul 19, 2025 – Jul 19, 2026"),
+                         (30, 320, "01.03.2026 - 31.03.2026")], "date")
+    periods = {c.value: c.features["dashed_period"] for c in dates if c.segment.line > 0}
+    assert periods == {"2025-07-19": 1.0, "2026-07-19": 1.0, "2026-03-01": 1.0,
+                       "2026-03-31": 1.0}
+    assert next(c for c in dates if c.segment.line == 0).features["dashed_period"] == 0.0
+
+
+def test_a_dash_after_a_label_or_before_another_label_is_no_period() -> None:
+    """"Échéance - 19/07/2025" is punctuation, and "Leistungsdatum: 27.08.2026 -
+    Fälligkeitsdatum 16.09.2026" prints two fields, each labelled (a real German viewer's
+    page)."""
+    dates = _candidates([(30, 35, "Échéance - 19/07/2025"),
+                         (30, 60, "Leistungsdatum: 27.08.2026 - Fälligkeitsdatum 16.09.2026")],
+                        "date")
+    assert dates and all(c.features["dashed_period"] == 0.0 for c in dates)
+
+
+@needs_corpus
+def test_the_real_subscription_period_is_no_due_date() -> None:
+    """The Chessable (Stripe) invoice: due July 19, 2025 beside "Date due"."""
+    from liasse.extract.fields.document import read_document
+
+    reading = read_document(_real_pages("pdf-7e768a2fb9"), layer="text")
+    assert reading.fields["due_date"].value == "2025-07-19"
+
+
 def test_the_preceding_invoice_and_the_invoiced_period_label_other_things() -> None:
     """The French 2026 reform's example prints "N° DE FACTURE ASSOCIÉE : F20260003", "DATE
     DE FACTURE ASSOCIÉE : 01/01/2026" and "DATE DE FIN DE PRESTATION : 31/12/2026": the

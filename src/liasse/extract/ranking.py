@@ -614,20 +614,33 @@ def _own_label_first(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
     for name in _OTHER_ROLES:
         ranked = scored.get(name)
         if ranked is None or not ranked.values \
-                or not _labelled_elsewhere(name, ranked.values[picks[name]][2]):
+                or not _misplaced_date_or_number(name, ranked.values[picks[name]][2]):
             continue
         for index, (_, _, candidate) in enumerate(ranked.values):
-            if corroborated(name, candidate) and not _labelled_elsewhere(name, candidate):
+            if corroborated(name, candidate) \
+                    and not _misplaced_date_or_number(name, candidate):
                 picks[name] = index
                 break
 
 
+def _misplaced_date_or_number(name: str, candidate: Candidate) -> bool:
+    """Labelled as another field's, or a bound of a period printed with a dash ("Jul 19,
+    2025 – Jul 19, 2026" under the items: the service's, not the invoice's dates)."""
+    return _labelled_elsewhere(name, candidate) or _period_bound(name, candidate)
+
+
+def _period_bound(name: str, candidate: Candidate) -> bool:
+    return name in ("issue_date", "due_date") and not candidate.labelled(name) \
+        and bool(candidate.features.get("dashed_period"))
+
+
 def _misplaced(name: str, candidate: Candidate) -> bool:
     """Never sure: a value its own label gives to another field, unless that label also
-    names this one, and an invoice number touching another code in its segment."""
+    names this one, a date that bounds a dashed period, and an invoice number touching
+    another code in its segment."""
     if name == "invoice_number" and candidate.features.get("beside_code"):
         return True
-    return _labelled_elsewhere(name, candidate)
+    return _misplaced_date_or_number(name, candidate)
 
 
 def _labelled_elsewhere(name: str, candidate: Candidate) -> bool:

@@ -11,7 +11,7 @@ from datetime import date
 
 from liasse.extract.candidates.context import Candidate, _Context
 from liasse.extract.fields.dates import ParsedDate, date_words, parse_date, without_glued_time
-from liasse.extract.fields.geometry import Layout, normalise
+from liasse.extract.fields.geometry import Layout, Segment, normalise
 
 _PERIOD_WORDS = frozenset({"bis", "au", "to", "until", "till", "jusqu", "al", "hasta", "tot"})
 _FROM_WORDS = frozenset({"vom", "du", "from", "of", "le", "del", "van", "dal", "am"})
@@ -44,6 +44,7 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
         words = segment.words
         last_digits = len(digits) - 1 - digits[::-1].index(True)
         ascii_text = text.isascii()
+        dashed = _dashed_period(segment, digits)
         for index in range(last_digits + 1):
             word = words[index].text
             # A date opens with a digit, or with a month name ("March 3, 2024").
@@ -71,6 +72,8 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             before = normalise(segment.words[index - 1].text) if index else ""
             candidate.features.update({
                 "period": float(any(token in _PERIOD_WORDS for token in tokens)),
+                # Apart from "period": "bis" and "au" also say until when to pay.
+                "dashed_period": float(dashed),
                 "after_from_word": float(before in _FROM_WORDS),
                 "dates_in_segment": float(len(_DATE_SHAPE.findall(text)) > 1),
                 "ambiguous": float(reading.ambiguous),
@@ -79,6 +82,24 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
                 "glued_label": float(len(unglued) < len(rest)),
             })
             yield candidate
+
+
+_DASHES = frozenset({"-", "–", "—"})
+
+
+def _dashed_period(segment: Segment, digits: tuple[bool, ...]) -> bool:
+    """A dash standing alone between a figure and the date it runs to prints a period
+    ("Jul 19, 2025 – Jul 19, 2026", "01.03.2026 - 31.03.2026"): a service's, never a term
+    of payment, as "bis" or "au" may be ("zahlbar bis 30.04.2026"). Not
+    after a label ("Échéance - 19/07/2025"), nor before another field's label
+    ("Leistungsdatum: 27.08.2026 - Fälligkeitsdatum 16.09.2026")."""
+    for index, word in enumerate(segment.words[1:-1], start=1):
+        if word.text in _DASHES and digits[index - 1]:
+            after = segment.text_from(index + 1)
+            parsed = parse_date(after)
+            if parsed is not None and _date_starts_here(after, parsed[1]):
+                return True
+    return False
 
 
 # The first letters of the month names `parse_date` reads ("janvier", "Feb", "okt").
