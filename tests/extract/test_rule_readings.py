@@ -50,7 +50,8 @@ def _every_reader(pages: list[Page], model: RankerModel,
     kind = classify(layout, has_amounts=readings["total_amount"].value is not None)
     fields = {name: readings[name].to_field() if name in readings else MISSING
               for name in FIELD_NAMES}
-    fields.update(document._ranked(all_candidates(layout), model, "text", own_names))
+    chosen = document._chosen(all_candidates(layout), model, "text", own_names)
+    fields.update({name: document._as_field(choice) for name, choice in chosen.items()})
     if kind.document_type == "payment_confirmation" \
             and readings["related_invoice"].value is not None:
         fields["invoice_number"] = readings["related_invoice"].to_field()

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from liasse.extract.fields.document import read_document
 from liasse.extract.layout import Page, Word
 from liasse.extract.memory.dates import printed_order
+from liasse.extract.ranking import AMBIGUOUS_CEILING
 from slips import taught_slip
 
 SURE = 0.85
@@ -47,3 +48,26 @@ def test_a_date_ocr_scattered_is_read_in_the_suppliers_order(engine: Engine) -> 
     broken = _slip(("04-00-2701", 88))  # no date in any order: nothing offered
     assert read_document(broken, layer="ocr", memories=taught).fields["issue_date"].value \
         is None
+
+
+def test_a_date_that_reads_two_ways_reads_one_way_in_the_suppliers_order(
+        engine: Engine) -> None:
+    """"09/03/2018" on an English slip is the 9th of March or the 3rd of September, never
+    sure; the supplier's confirmed "21/03/2018" says it prints the day first, and the
+    reader's own reading is then as sure as a date that reads one way."""
+    taught = taught_slip(engine, _slip(("21/03/2018", 88)), "2.40", date="2018-03-21")
+    ambiguous = _slip(("09/03/2018", 88))
+    plain = read_document(ambiguous, layer="ocr").fields["issue_date"]
+    learned = read_document(ambiguous, layer="ocr", memories=taught).fields["issue_date"]
+    assert plain.value == learned.value == "2018-03-09"
+    assert plain.confidence <= AMBIGUOUS_CEILING < learned.confidence
+    assert "order of day, month and year: dmy" in learned.evidence
+
+
+def test_a_date_read_against_the_suppliers_order_stays_unsure(engine: Engine) -> None:
+    """A supplier that prints the month first ("03/21/2018"): the reader's 9th of March
+    from "09/03/2018" is not how this supplier writes it, and stays for a person."""
+    taught = taught_slip(engine, _slip(("03/21/2018", 88)), "2.40", date="2018-03-21")
+    ambiguous = _slip(("09/03/2018", 88))
+    learned = read_document(ambiguous, layer="ocr", memories=taught).fields["issue_date"]
+    assert learned.confidence <= AMBIGUOUS_CEILING

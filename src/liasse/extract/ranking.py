@@ -296,6 +296,9 @@ class Choice:
     candidate: Candidate
     calibration: str  # the key of the calibration map used
     reasons: str
+    # A date that reads two ways: its confidence before `AMBIGUOUS_CEILING` lowered it, for
+    # a reader that knows which way its supplier prints dates (`extract.memory`).
+    unambiguous_confidence: float | None = None
 
     @property
     def evidence(self) -> str:
@@ -523,15 +526,16 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
             # Net + tax printed beside a total they do not add up to: one of the three is
             # wrong, and nothing says which.
             confidence = min(confidence, CONTRADICTED_CEILING)
-        if candidate.features.get("ambiguous"):
-            # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
-            confidence = min(confidence, AMBIGUOUS_CEILING)
         if _misplaced(name, candidate):
             confidence = min(confidence, MISPLACED_CEILING)
         if probability < UNLIKELY_PROBABILITY and not holds:
             confidence = min(confidence, UNLIKELY_CEILING)
+        unambiguous = None
+        if candidate.features.get("ambiguous") and confidence > AMBIGUOUS_CEILING:
+            # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
+            unambiguous, confidence = confidence, AMBIGUOUS_CEILING
         choices[name] = Choice(value, confidence, share, holds, candidate, key,
-                               field_model.reasons(candidate))
+                               field_model.reasons(candidate), unambiguous)
     return choices
 
 

@@ -43,7 +43,8 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
     """`memories`: what the workspace learned about its suppliers (none: as always)."""
     layout = build_layout(pages)
     candidates = all_candidates(layout)
-    ranked = _ranked(candidates, model or shipped_model(), layer, own_names)
+    chosen = _chosen(candidates, model or shipped_model(), layer, own_names)
+    ranked = {name: _as_field(choice) for name, choice in chosen.items()}
     readings = _rule_readings(layout, frozenset(ranked), own_names, own_identifiers)
     has_amounts = readings["total_amount"].value is not None
     kind = classify(layout, has_amounts=has_amounts)
@@ -58,7 +59,12 @@ def read_document(pages: list[Page], *, own_names: tuple[str, ...] = (),
             fields["invoice_number"] = settled.to_field()
     document_type = kind.document_type
     if memories:
-        remembered = apply_memory(layout, candidates, fields, memories)
+        # The dates that read two ways, as sure as they would be read one way: memory
+        # knows which way the supplier prints them.
+        unambiguous = {name: choice.unambiguous_confidence for name, choice in chosen.items()
+                       if choice.unambiguous_confidence is not None}
+        remembered = apply_memory(layout, candidates, fields, memories,
+                                  unambiguous=unambiguous)
         fields, document_type = remembered.fields, remembered.document_type or document_type
     word_count = sum(len(page.words) for page in pages)
     return DocumentReading(fields, document_type, kind.reason, word_count)
@@ -84,8 +90,8 @@ def _rule_readings(layout: Layout, ranked: frozenset[str], own_names: tuple[str,
     return readings
 
 
-def _ranked(candidates: dict[str, list[Candidate]], model: RankerModel, layer: str,
-            own_names: tuple[str, ...]) -> dict[str, ExtractedField]:
+def _chosen(candidates: dict[str, list[Candidate]], model: RankerModel, layer: str,
+            own_names: tuple[str, ...]) -> dict[str, Choice]:
     chosen = choose(model, candidates, layer=layer)
     own = {normalise(name) for name in own_names if name.strip()}
     supplier = chosen.get("supplier_name")
@@ -99,7 +105,7 @@ def _ranked(candidates: dict[str, list[Candidate]], model: RankerModel, layer: s
             del chosen["supplier_name"]
         else:
             chosen["supplier_name"] = again
-    return {name: _as_field(choice) for name, choice in chosen.items()}
+    return chosen
 
 
 def _is_own(name: str, own: set[str]) -> bool:

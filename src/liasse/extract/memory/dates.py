@@ -47,6 +47,14 @@ def scattered_date(layout: Layout, label: Sequence[str], order: str, confirmed: 
     return found.pop() if len(found) == 1 else None
 
 
+def reads_in_order(printed: str, order: str, value: str) -> bool:
+    """Whether `printed` ("09/03/2018 13:07"), its first three groups of digits taken in
+    the supplier's `order` ("dmy"), is the date `value` ("2018-03-09")."""
+    wanted = _parsed(value)
+    return wanted is not None and order in _ORDERS \
+        and _as_date(_GROUPS.findall(printed)[:3], order) == wanted
+
+
 def texts_after(layout: Layout, label: Sequence[str]) -> list[str]:
     """Each line's text after each printing of the label words on it."""
     return [text for line in layout.lines for text in _after_label(line, tuple(label))]

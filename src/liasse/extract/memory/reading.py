@@ -35,7 +35,7 @@ from liasse.extract.memory.checks import (
     rounds_by_nothing,
     totals_add_up,
 )
-from liasse.extract.memory.dates import scattered_date, texts_after
+from liasse.extract.memory.dates import reads_in_order, scattered_date, texts_after
 from liasse.extract.memory.glued import with_glued_amounts
 from liasse.extract.memory.marks import NAME_ALIKE, header_lines, header_marks, name_likeness
 from liasse.extract.memory.model import (
@@ -59,7 +59,7 @@ from liasse.extract.memory.model import (
     SupplierMemory,
 )
 from liasse.extract.memory.recognition import Recognition, recognise
-from liasse.extract.ranking import AMOUNT_FIELDS, FIELD_KINDS
+from liasse.extract.ranking import AMBIGUOUS_CEILING, AMOUNT_FIELDS, FIELD_KINDS
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,12 @@ class _Pick:
 
 def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
                  fields: Mapping[str, ExtractedField],
-                 memories: Sequence[SupplierMemory]) -> MemoryReading:
-    """The fields with what the workspace learned about this supplier applied."""
+                 memories: Sequence[SupplierMemory], *,
+                 unambiguous: Mapping[str, float] | None = None) -> MemoryReading:
+    """The fields with what the workspace learned about this supplier applied.
+
+    `unambiguous`: the reader's dates that read two ways ("09/03/2018"), each with the
+    confidence it would have read one way (`ranking.Choice.unambiguous_confidence`)."""
     recognition = recognise(layout, fields, memories)
     out = dict(fields)
     if recognition is None:
@@ -117,6 +121,11 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
             better = _constant_field(layout, candidates, hint, recognition, out.get(name))
             if better is not None:
                 out[name] = better
+    for name in ("issue_date", "due_date"):
+        hint = memory.hints.get(name)
+        if hint is not None and hint.anchor is not None and name in out:
+            out[name] = _in_supplier_order(out[name], fields.get(name), candidates,
+                                           hint.anchor.order, (unambiguous or {}).get(name))
     confirmed = {name: hint.value for name, hint in memory.hints.items()}
     for name, why in doubts(confirmed, out).items():
         out[name] = doubted(out[name], why)
@@ -126,6 +135,36 @@ def apply_memory(layout: Layout, candidates: Mapping[str, list[Candidate]],
         out["total_amount"] = doubted(out["total_amount"], "not rounded as the page's "
                                       "rounding line says the paid total is")
     return MemoryReading(out, document_type, recognition)
+
+
+def _in_supplier_order(field: ExtractedField, read: ExtractedField | None,
+                       candidates: Mapping[str, list[Candidate]], order: str,
+                       unambiguous: float | None) -> ExtractedField:
+    """A date that reads two ways ("09/03/2018") and the order the supplier's confirmed date
+    was printed in ("dmy", from "21/03/2018").
+
+    Printed in that order, it reads one way for this supplier: the reader's own value is
+    then as sure as the reader would be of it read one way (`unambiguous`), unless OCR
+    hesitated on its digits. Read against
+    that order (the 9th of March from a supplier that prints the month first), or with no
+    order known, it is never sure, whatever memory found at its place."""
+    if field.value is None:
+        return field
+    printed = [candidate for candidate in candidates.get("date", [])
+               if candidate.value == field.value and candidate.features.get("ambiguous")]
+    if not printed:
+        return field
+    if not all(reads_in_order(candidate.segment.text_from(candidate.word), order, field.value)
+               for candidate in printed):
+        if field.confidence <= AMBIGUOUS_CEILING:
+            return field
+        return ExtractedField(field.value, AMBIGUOUS_CEILING, field.evidence)
+    if unambiguous is None or read is None or field.value != read.value \
+            or field.confidence >= unambiguous \
+            or any(_ocr_hesitated(candidate, confirmed_twice=False) for candidate in printed):
+        return field  # OCR unsure of its digits: for a person, as memory's other values
+    why = f"[read in the supplier's order of day, month and year: {order}]"
+    return ExtractedField(field.value, round(unambiguous, 4), f"{field.evidence} {why}"[:240])
 
 
 def _unplaced(candidates: Mapping[str, list[Candidate]], name: str,
