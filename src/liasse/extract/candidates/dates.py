@@ -90,9 +90,9 @@ _DASHES = frozenset({"-", "–", "—"})
 def _dashed_period(segment: Segment, digits: tuple[bool, ...]) -> bool:
     """A dash standing alone between a figure and the date it runs to prints a period
     ("Jul 19, 2025 – Jul 19, 2026", "01.03.2026 - 31.03.2026"): a service's, never a term
-    of payment, as "bis" or "au" may be ("zahlbar bis 30.04.2026"). Not
-    after a label ("Échéance - 19/07/2025"), nor before another field's label
-    ("Leistungsdatum: 27.08.2026 - Fälligkeitsdatum 16.09.2026")."""
+    of payment, as "bis" or "au" may be ("zahlbar bis 30.04.2026"). Not after a label
+    ("Échéance - 19/07/2025"), nor before another field's label ("Leistungsdatum:
+    27.08.2026 - Fälligkeitsdatum 16.09.2026")."""
     for index, word in enumerate(segment.words[1:-1], start=1):
         if word.text in _DASHES and digits[index - 1]:
             after = segment.text_from(index + 1)

@@ -21,14 +21,18 @@ _GROUPS = re.compile(r"\d+")
 _ORDERS = ("dmy", "mdy", "ymd")
 
 
+def reads_in_order(printed: str, order: str, value: str) -> bool:
+    """Whether `printed` ("09/03/2018 13:07"), its first three groups of digits taken in
+    the supplier's `order` ("dmy"), is the date `value` ("2018-03-09")."""
+    wanted = _parsed(value)
+    return wanted is not None and order in _ORDERS \
+        and _as_date(_GROUPS.findall(printed)[:3], order) == wanted
+
+
 def printed_order(printed: str, confirmed: str) -> str:
     """"21-03-2018 16:08" printing 2018-03-21 → "dmy"; "" when its first three groups of
     digits fit no order, or more than one (the 3rd of March printed "03-03-2018")."""
-    wanted = _parsed(confirmed)
-    groups = _GROUPS.findall(printed)[:3]
-    if wanted is None or len(groups) != 3:
-        return ""
-    fits = [order for order in _ORDERS if _as_date(groups, order) == wanted]
+    fits = [order for order in _ORDERS if reads_in_order(printed, order, confirmed)]
     return fits[0] if len(fits) == 1 else ""
 
 
@@ -45,14 +49,6 @@ def scattered_date(layout: Layout, label: Sequence[str], order: str, confirmed: 
         if read is not None and abs((read - remembered).days) <= DATE_SPAN_DAYS:
             found.add(read.isoformat())
     return found.pop() if len(found) == 1 else None
-
-
-def reads_in_order(printed: str, order: str, value: str) -> bool:
-    """Whether `printed` ("09/03/2018 13:07"), its first three groups of digits taken in
-    the supplier's `order` ("dmy"), is the date `value` ("2018-03-09")."""
-    wanted = _parsed(value)
-    return wanted is not None and order in _ORDERS \
-        and _as_date(_GROUPS.findall(printed)[:3], order) == wanted
 
 
 def texts_after(layout: Layout, label: Sequence[str]) -> list[str]:

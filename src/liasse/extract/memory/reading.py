@@ -145,9 +145,9 @@ def _in_supplier_order(field: ExtractedField, read: ExtractedField | None,
 
     Printed in that order, it reads one way for this supplier: the reader's own value is
     then as sure as the reader would be of it read one way (`unambiguous`), unless OCR
-    hesitated on its digits. Read against
-    that order (the 9th of March from a supplier that prints the month first), or with no
-    order known, it is never sure, whatever memory found at its place."""
+    hesitated on its digits. Read against that order (the 9th of March from a supplier
+    that prints the month first), or with no order known, it is never sure, whatever
+    memory found at its place."""
     if field.value is None:
         return field
     printed = [candidate for candidate in candidates.get("date", [])
