@@ -12,7 +12,8 @@ trap 'scripts/pg.sh stop "$pgdir"' EXIT
 export LIASSE_TEST_PG_URL=$(scripts/pg.sh start "$pgdir" "$port")
 export LIASSE_REQUIRE_PG=1
 set +e
-.venv/bin/pytest "$@"
+# Two workers or more (pytest-xdist): each test has its own home, database and ports.
+.venv/bin/pytest --numprocesses auto --maxprocesses 4 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

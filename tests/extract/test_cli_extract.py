@@ -107,16 +107,18 @@ def test_a_file_that_cannot_be_read_prints_only_its_error_and_exits_1(tmp_path: 
         True, True, True]
 
 
-def test_names_and_values_from_outside_reach_the_terminal_escaped(tmp_path: Path) -> None:
+def test_names_and_values_from_outside_reach_the_terminal_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file name (or a value read from a page) with a control character would rewrite
     the terminal's title or hide lines: the table and the error lines escape it."""
+    monkeypatch.chdir(tmp_path)  # a short name: a long one is wrapped in the table's title
     missing = tmp_path / "scan\x1b]0;owned\x07.pdf"
     result = CliRunner().invoke(cli(), ["extract", str(missing)])
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "scan\\x1b]0;owned\\x07.pdf" in result.stderr
-    seller = small_invoice(tmp_path / "name\x1b[2Jx.pdf")
-    table = CliRunner().invoke(cli(), ["extract", str(seller)])
+    small_invoice(tmp_path / "name\x1b[2Jx.pdf")
+    table = CliRunner().invoke(cli(), ["extract", "name\x1b[2Jx.pdf"])
     assert table.exit_code == 0 and "total_amount" in table.stdout
     assert "\x1b" not in table.stdout and "\\x1b[2Jx" in table.stdout
 
