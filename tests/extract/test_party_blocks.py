@@ -188,3 +188,27 @@ def test_the_real_bank_block_is_no_party() -> None:
     names = {c.value: c for c in all_candidates(build_layout(pages))["name"]}
     assert names["ANZ Bank"].excluded == "a bank's name over the account it keeps"
     assert names["Test Business"].excluded is None
+
+
+def test_a_legal_form_set_apart_by_a_dash_is_no_part_of_the_name() -> None:
+    """"BOUYGUES TELECOM - Société Anonyme au capital de …": the name before "au capital"
+    ends at the dash; a form printed with the name ("Garage Blanc SAS") stays, and a dash
+    inside a name ("Jean - Pierre Dupont") or before a town is not a form's."""
+    names = _names([(40, 20, "Facture"),
+                    (40, 760, "ACME TELECOM - Société Anonyme au capital de 10 000 €"),
+                    (40, 772, "Atelier Bleu - SARL au capital de 5 000 €"),
+                    (40, 784, "Garage Blanc SAS au capital de 1 000 €"),
+                    (40, 796, "Maison Roux - Lyon au capital de 2 000 €")])
+    legal = {value for value, candidate in names.items() if candidate.features.get("legal_mention")}
+    assert {"ACME TELECOM", "Atelier Bleu", "Garage Blanc SAS", "Maison Roux - Lyon"} <= legal
+    assert not {"ACME TELECOM - Société Anonyme", "Atelier Bleu - SARL"} & legal
+
+
+def test_an_invitation_to_pay_online_is_no_party() -> None:
+    """Stripe's invoice prints "Pay online" under its parties, where a name could be; its
+    customer block holds only an e-mail address (Chessable's invoice)."""
+    names = _names([(30, 125, "CHESSABLE LIMITED"), (250, 125, "Bill to"),
+                    (250, 138, "someone@example.com"), (30, 227, "Pay online"),
+                    (30, 240, "Payer en ligne"), (30, 260, "Pay Later Services")])
+    assert "CHESSABLE LIMITED" in names and "Pay Later Services" in names
+    assert "Pay online" not in names and "Payer en ligne" not in names

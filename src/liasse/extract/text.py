@@ -14,13 +14,14 @@ from typing import Any
 
 from liasse.extract.attachment_marks import may_carry_attachments
 from liasse.extract.layout import Page, Word
+from liasse.extract.sideways import with_sideways_runs_as_lines
 
 # A gap wider than this fraction of the character height starts a new word even without a
 # space: PDFs often position words individually and never emit the space character.
 _WORD_GAP_RATIO = 0.25
 # Bumped whenever the words read from the same bytes change: caches of text layers (the
 # benches', the training's) key their entries by it.
-TEXT_LAYER_VERSION = 2
+TEXT_LAYER_VERSION = 3
 # A glyph that its font maps to no character comes out of pdfium as U+FFFE. Fonts subset
 # by invoice tools often leave the hyphen unmapped ("Invoice number 8B83747E-0006",
 # "Abschlags-Rechnung", "CEN-Financiero"): inside a word, with a letter on at least one
@@ -78,7 +79,7 @@ def _read_page(document: object, index: int) -> Page:
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
-            words = _words_of(textpage, height)
+            words = with_sideways_runs_as_lines(_words_of(textpage, height), height)
         finally:
             textpage.close()
     finally:

@@ -167,13 +167,16 @@ def _generic(plain: str) -> bool:
 
 
 # A till slip's thanks, invitations and sales policy, printed in a name's place at its top
-# or bottom ("GOODS SOLD ARE NOT RETURNABLE").
+# or bottom ("GOODS SOLD ARE NOT RETURNABLE"), and an online invoice's invitation to pay.
 _COURTESY = ("thank you", "thanks", "please", "come again", "visit us", "welcome",
              "for shopping", "shopping with",
              "merci", "a bientot", "danke", "vielen dank", "bis bald", "bedankt", "grazie",
              "gracias", "returnable", "refundable", "exchangeable", "no refund", "no refunds",
              "goods sold", "ni repris", "ni echange", "ni echanges", "kein umtausch",
-             "umtausch")
+             "umtausch",
+             # An online invoice's payment link, printed under its parties ("Pay online").
+             "pay online", "pay now", "payer en ligne", "online bezahlen", "jetzt bezahlen",
+             "betaal online", "paga online", "pagar en linea")
 # Any of the phrases as whole words in a name padded with spaces: one search of an
 # alternation, where a test per phrase walked the name each time.
 _COURTESY_PHRASE = re.compile("|".join(re.escape(f" {phrase} ") for phrase in _COURTESY))

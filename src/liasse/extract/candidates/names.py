@@ -202,11 +202,31 @@ def _name_like(context: _Context) -> Iterator[Candidate]:
             before_capital = _CAPITAL.split(normalise(segment.text))[0]
             if before_capital != normalise(segment.text) and len(before_capital) > 2:
                 words = _CAPITAL.split(segment.text.lower())[0].split()
-                cut = _clean_name(" ".join(segment.text.split()[:len(words)]))
+                cut = _before_dashed_form(
+                    _clean_name(" ".join(segment.text.split()[:len(words)])))
                 if _could_be_name(cut):
                     yield _name_candidate(segment, _clean_name(cut), order, len(first_page),
                                           customer, marks_lines, domains, seller=seller,
                                           legal=True)
+
+
+# " - Société Anonyme", " – SAS": a legal form set off from the name by a dash.
+_DASH = re.compile(r"\s[-–]\s")
+_SPELLED_FORM = re.compile(r"(?:soci[eé]t[eé]|gesellschaft|company|entreprise)\b",
+                           re.IGNORECASE)
+
+
+def _before_dashed_form(text: str) -> str:
+    """"BOUYGUES TELECOM" of "BOUYGUES TELECOM - Société Anonyme" (before "au capital"):
+    the name ends at the dash that sets its legal form, spelled out or not, apart."""
+    parts = _DASH.split(text)
+    if len(parts) < 2:
+        return text
+    form = parts[-1].strip()
+    tokens = normalise(form).split()
+    if _SPELLED_FORM.match(form) or (tokens and _FORM_WORDS.issuperset(tokens)):
+        return " - ".join(parts[:-1]).strip()
+    return text
 
 
 # How far down the first page a name broken over two lines or columns is looked for.
