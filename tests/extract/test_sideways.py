@@ -1,5 +1,5 @@
-"""Text printed up or down a margin (a telecom invoice's legal mention) is read as a line
-under the page's foot; upright text, columns of figures and short stamps are left alone."""
+"""Text printed up or down a margin (a telecom invoice's legal mention) or a whole page is
+turned upright under the page's foot; upright text and columns of figures are left alone."""
 
 from __future__ import annotations
 
@@ -67,12 +67,62 @@ def test_its_seller_marks_become_candidates() -> None:
     assert fields["supplier_siren"].value == "397480930"
 
 
-def test_columns_of_figures_and_short_stamps_stay_where_they_are() -> None:
-    """A quantity column prints one figure per row, each box taller than wide: no run."""
+def test_columns_of_figures_and_glyphs_stacked_upright_stay_where_they_are() -> None:
+    """A quantity column prints one figure per row, each box taller than wide: no run; nor
+    is a column of capitals one under the other, however close."""
     rows = [(400, 200 + 12 * row, "1") for row in range(12)]
-    page = page_with(rows, ((585, 700, 90, "COPIE"),))
+    rows += [(100, 200 + 12 * row, letter) for row, letter in enumerate("WMWMWM")]
+    page = page_with(rows, ((585, 700, 90, "OK"),))
     assert below_foot(page) == []
     assert [w.text for w in page.words].count("1") == 12
+    assert sum(w.text in {"W", "M"} for w in page.words) == 6
+
+
+# A landscape invoice: (x, y from the top of the landscape sheet, text).
+_LANDSCAPE = [(40, 40, "Atelier Dupont SARL"), (500, 40, "FACTURE"),
+              (40, 55, "12 rue de la Paix, 75002 Paris"), (500, 60, "Facture n° F-2024-117"),
+              (40, 70, "SIRET 732 829 320 00074"), (500, 75, "Date : 14/03/2024"),
+              (40, 120, "Client : Boulangerie Moreau"),
+              (40, 180, "Désignation"), (600, 180, "Montant"),
+              (40, 200, "Réparation vitrine"), (600, 200, "250,00 €"),
+              (450, 260, "Total HT"), (600, 260, "250,00 €"),
+              (450, 275, "TVA 20 %"), (600, 275, "50,00 €"),
+              (450, 290, "Total TTC"), (600, 290, "300,00 €")]
+
+
+def landscape_on_portrait(angle: float) -> Page:
+    """`_LANDSCAPE` drawn turned on a portrait A4 page: reading up (90) or down (-90)."""
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=A4)
+    if angle == 90:
+        sheet.translate(A4[0], 0)
+    else:
+        sheet.translate(0, A4[1])
+    sheet.rotate(angle)
+    sheet.setFont("Helvetica", 10)
+    for x, y, text in _LANDSCAPE:
+        sheet.drawString(x, A4[0] - y, text)
+    sheet.showPage()
+    sheet.save()
+    return read_text_layer(buffer.getvalue(), max_pages=1).pages[0]
+
+
+@pytest.mark.parametrize("angle", [90, -90])
+def test_a_page_printed_sideways_keeps_its_lines_and_columns(angle: float) -> None:
+    page = landscape_on_portrait(angle)
+    lines = [[segment.text for segment in line.segments]
+             for line in build_layout([page]).lines]
+    assert lines == [["Atelier Dupont SARL", "FACTURE"],
+                     ["12 rue de la Paix, 75002 Paris", "Facture n° F-2024-117"],
+                     ["SIRET 732 829 320 00074", "Date : 14/03/2024"],
+                     ["Client : Boulangerie Moreau"], ["Désignation", "Montant"],
+                     ["Réparation vitrine", "250,00 €"], ["Total HT", "250,00 €"],
+                     ["TVA 20 %", "50,00 €"], ["Total TTC", "300,00 €"]]
+    fields = read_document([page], layer="text").fields
+    assert fields["invoice_number"].value == "F-2024-117"
+    assert fields["issue_date"].value == "2024-03-14"
+    assert fields["total_amount"].value == "300.00"
+    assert fields["supplier_siret"].value == "73282932000074"
 
 
 @pytest.mark.skipif(not corpus_available(), reason="../shared/corpus not present")

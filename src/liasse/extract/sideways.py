@@ -1,4 +1,5 @@
-"""Text printed sideways, up or down a margin, read as a line under the page's foot.
+"""Text printed sideways, up or down a margin or a whole page, turned upright under the
+page's foot.
 
 French telecom and energy invoices often print their legal mention ("BOUYGUES TELECOM -
 Société Anonyme au capital de … - 397 480 930 R.C.S. PARIS - FR 74 397 480 930") up the
@@ -11,9 +12,11 @@ cost a call per character of every page): consecutive one-character words that s
 left and right edges, each following the last along the column with at most a space's
 gap, and whose boxes are shorter along the column than across it, as a glyph's advance is
 shorter than its line's height. A column of figures in a table is the opposite: each box
-is taller than wide, one row's line apart. Such a run is read again as words along its
-column and laid out as a line of its own below the page's foot, where legal mentions are
-usually printed, so that nothing it holds overlaps the page's own lines.
+is taller than wide, one row's line apart. Such runs are read again as words along their
+columns and laid out as the page would show them turned to read them, below the page's
+foot (where legal mentions are usually printed), so that nothing they hold overlaps the
+page's own lines: a mention up the margin becomes one line, a page printed sideways keeps
+its lines and their columns.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from collections.abc import Sequence
 
 from liasse.extract.layout import Word
 
-# Shorter runs are left as they are: a rotated "N°" or a page's stamp is not worth moving.
-MIN_RUN_CHARACTERS = 8
+# Shorter runs are left as they are: two glyphs one over the other tell too little.
+MIN_RUN_CHARACTERS = 3
 # Edges of two characters of one column agree within this share of the column's width.
 _EDGE_TOLERANCE = 0.08
 # A gap along the column wider than this share of its width is a space between words; one
@@ -32,25 +35,40 @@ _SPACE_GAP = 0.12
 _MAX_GAP = 0.6
 # A sideways glyph's box is at most this share of its column's width long, on average.
 _MAX_ADVANCE = 0.8
-# The lines made of sideways runs start this far below the page's foot and follow each
-# other at this many times their width.
+# The text turned upright starts this far below the page's foot; text reading up the page
+# comes first, then text reading down it.
 _BELOW_FOOT = 4.0
-_LINE_PITCH = 1.5
+_BAND_GAP = 8.0
 
 
 def with_sideways_runs_as_lines(words: Sequence[Word], page_height: float) -> list[Word]:
-    """The page's words, each sideways run replaced by its words on a line of its own."""
+    """The page's words, its sideways runs turned upright under its foot (`_upright`)."""
     runs = _sideways_runs(words)
     if not runs:
         return list(words)
     moved = {index for run in runs for index in run}
     kept = [word for index, word in enumerate(words) if index not in moved]
-    top = page_height + _BELOW_FOOT
-    for run in runs:
-        line = _as_line([words[index] for index in run], top)
-        kept.extend(line)
-        top += _LINE_PITCH * (line[0].y1 - line[0].y0)
+    columns = [[words[index] for index in run] for run in runs]
+    # A page with nothing upright (landscape content turned on a portrait page) is all
+    # turned: it starts at the page's top, as it would be read. Under upright text, what
+    # is turned starts at the page's left edge: where a mention up the margin begins along
+    # it says nothing of where it would be printed across.
+    below = bool(kept)
+    top = page_height + _BELOW_FOOT if below else 0.0
+    for upward in (True, False):
+        band = [column for column in columns if _reads_up(column) == upward]
+        if band:
+            turned = _upright(band, upward, page_height, top)
+            if below:
+                turned = _from_left_edge(turned)
+            kept.extend(turned)
+            top = max(word.y1 for word in turned) + _BAND_GAP
     return kept
+
+
+def _from_left_edge(words: list[Word]) -> list[Word]:
+    left = min(word.x0 for word in words)
+    return [Word(w.text, w.x0 - left, w.y0, w.x1 - left, w.y1, w.confidence) for w in words]
 
 
 def _sideways_runs(words: Sequence[Word]) -> list[list[int]]:
@@ -98,18 +116,37 @@ def _keep_if_sideways(run: list[int], words: Sequence[Word], runs: list[list[int
         runs.append(list(run))
 
 
-def _as_line(column: list[Word], top: float) -> list[Word]:
-    """The run's characters joined into words along the column, laid out left to right from
-    the page's left edge at the column's own sizes, on a line starting at `top`."""
+def _reads_up(column: list[Word]) -> bool:
+    return column[1].y0 < column[0].y0
+
+
+def _upright(band: list[list[Word]], upward: bool, page_height: float,
+             top: float) -> list[Word]:
+    """The runs of one direction as the page turned to read them: along a run is left to
+    right, from the page's edge it starts at; across, runs further along the reading of
+    their lines (right of each other when they read up, left when down) are lower. A
+    single mention up the margin is one line; a whole page printed sideways keeps its
+    lines, and the columns of each, in place."""
+    first = min(column[0].x0 for column in band) if upward \
+        else max(column[0].x1 for column in band)
+    words: list[Word] = []
+    for column in band:
+        offset = column[0].x0 - first if upward else first - column[0].x1
+        words.extend(_as_line(column, upward, page_height, top + offset))
+    return words
+
+
+def _as_line(column: list[Word], upward: bool, page_height: float,
+             top: float) -> list[Word]:
+    """The run's characters joined into words along the column, placed by their distance
+    from the page's edge the run starts from, on a line starting at `top`."""
     width = column[0].x1 - column[0].x0
-    upward = len(column) > 1 and column[1].y0 < column[0].y0
-    start = column[0].y1 if upward else column[0].y0
     words: list[Word] = []
     text, first, last = "", 0.0, 0.0
     previous: Word | None = None
     for word in column:
-        begin = start - word.y1 if upward else word.y0 - start
-        end = start - word.y0 if upward else word.y1 - start
+        begin = page_height - word.y1 if upward else word.y0
+        end = page_height - word.y0 if upward else word.y1
         if previous is not None and _gap(previous, word, upward) > _SPACE_GAP * width:
             words.append(Word(text, first, top, last, top + width))
             text = ""

@@ -21,7 +21,7 @@ from liasse.extract.sideways import with_sideways_runs_as_lines
 _WORD_GAP_RATIO = 0.25
 # Bumped whenever the words read from the same bytes change: caches of text layers (the
 # benches', the training's) key their entries by it.
-TEXT_LAYER_VERSION = 3
+TEXT_LAYER_VERSION = 5
 # A glyph that its font maps to no character comes out of pdfium as U+FFFE. Fonts subset
 # by invoice tools often leave the hyphen unmapped ("Invoice number 8B83747E-0006",
 # "Abschlags-Rechnung", "CEN-Financiero"): inside a word, with a letter on at least one
