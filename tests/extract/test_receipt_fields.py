@@ -635,3 +635,38 @@ def test_specks_in_lower_case_on_a_top_line_are_no_letterhead_printed_wide() -> 
     names = _names_of(specks + shop)
     assert "KEDAI PAPAN YEW CHUAN" in names and "ele R" not in names
 
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    # A diner's slip from Texas: "$" printed apart from its amounts, the state and ZIP code.
+    ([(40, 20, "Logans 354"), (40, 32, "2513 S. Stemmons Freeway"), (40, 44, "Lewisville TX"),
+      (40, 56, "75067"), (40, 80, "SUB TOTAL $"), (200, 80, "43.82")], "USD"),
+    # A London pub: its postcode and "20% VAT".
+    ([(40, 20, "Clachan"), (40, 32, "34 Kingley Street"), (40, 44, "W1B 5QH"),
+      (40, 80, "20% VAT"), (200, 80, "1.70"), (40, 92, "Total"), (200, 92, "10.20")], "GBP"),
+    # A French filling station: "TVA" and a French postcode and town.
+    ([(40, 20, "STATION BP"), (40, 32, "92310 SEVRES"), (40, 80, "ARTICLE"), (120, 80, "TVA"),
+      (40, 92, "TOT TTC"), (200, 92, "21.74")], "EUR"),
+    # A Mexican till: "IVA" and a five-digit postcode, but a "$" apart: pesos, not said.
+    ([(40, 20, "OXXO"), (40, 32, "06600 Ciudad de Mexico"), (40, 80, "IVA"), (200, 80, "3.20"),
+      (40, 92, "TOTAL $"), (200, 92, "23.20")], None),
+    # Nouméa prints "TVA" too, in francs CFP.
+    ([(40, 20, "BOULANGERIE"), (40, 32, "98800 Nouméa"), (40, 80, "TVA"), (200, 80, "30"),
+      (40, 92, "TOTAL"), (200, 92, "580")], None),
+    # A Malaysian slip: a five-digit postcode, GST and no mark: nothing said.
+    ([(40, 20, "KEDAI RUNCIT"), (40, 32, "47301 Petaling Jaya"), (40, 80, "GST 6%"),
+      (200, 80, "0.60"), (40, 92, "TOTAL"), (200, 92, "10.60")], None),
+])
+def test_a_page_that_marks_no_amount_may_say_its_currency_by_its_country(
+        rows: list[tuple[float, float, str]], expected: str | None) -> None:
+    value, confidence = _reading(rows)["currency"]
+    assert value == expected
+    if expected is not None:
+        assert confidence < 0.55  # a hint for the reviewer, never more
+
+
+def test_a_marked_amount_says_the_currency_whatever_the_address() -> None:
+    value, _ = _reading([(40, 20, "Hotel du Lac"), (40, 32, "74000 Annecy"),
+                         (40, 80, "TVA 10%"), (200, 80, "9,10"),
+                         (40, 92, "TOTAL"), (200, 92, "100,10 CHF")])["currency"]
+    assert value == "CHF"

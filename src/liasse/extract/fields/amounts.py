@@ -225,12 +225,47 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
              for amount in find_amounts(segment.text) if amount.currency]
     codes = _currency_codes(layout.text)
     seen = set(marks) | codes
+    if not seen:
+        return _currency_of_country(layout.text)
     if len(seen) != 1:
         return NOT_FOUND
     code = seen.pop()
     evidence = Evidence(label="weak" if marks else "none", geometry="anywhere",
                         agreeing=len(marks))
     return FieldReading(code, evidence, f"{len(marks)} amounts marked {code}")
+
+
+# A page that marks none of its amounts may still say where it was printed: a "$" beside
+# a US state and its ZIP code ("Lewisville TX 75067"), a UK postcode with "VAT" ("W1B 5QH",
+# "20% VAT"), a French, German, Italian, Spanish or Dutch VAT word with that country's
+# postcode and no "$" (Mexico's receipts print "IVA" and five-digit codes, in pesos). Only
+# ever a hint: the reading is stated with no label, under the review threshold.
+_US_STATE_ZIP = re.compile(
+    r"\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
+    r"NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC)"
+    r"[\s,]+\d{5}(?:-\d{4})?\b")
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+_UK_VAT = re.compile(r"\bVAT\b")
+_EURO_VAT = re.compile(r"\b(?:TVA|MwSt|MWST|USt|UST|IVA|BTW)\b")
+# (Not New Caledonia's, French Polynesia's or Wallis's 986xx-988xx: francs CFP.)
+_EURO_POSTCODE = re.compile(r"(?<![\d.,:/-])(?!98[678])\d{5}(?![\d.,:/-])\s+"
+                            r"[A-Z][A-Za-zÀ-ÿ'’-]{2,}"
+                            r"|(?<!\d)\d{4} ?[A-Z]{2}\s+[A-Z][a-z]{2,}")
+
+
+def _currency_of_country(text: str) -> FieldReading:
+    if "$" in text:
+        code = "USD" if _US_STATE_ZIP.search(text) else None
+    elif _UK_VAT.search(text) and _UK_POSTCODE.search(text):
+        code = "GBP"
+    elif _EURO_VAT.search(text) and _EURO_POSTCODE.search(text):
+        code = "EUR"
+    else:
+        code = None
+    if code is None:
+        return NOT_FOUND
+    return FieldReading(code, Evidence(label="none", geometry="anywhere"),
+                        f"no amount marked; the page's address and tax words say {code}")
 
 
 def _currency_codes(text: str) -> set[str]:
