@@ -670,3 +670,15 @@ def test_a_marked_amount_says_the_currency_whatever_the_address() -> None:
                          (40, 80, "TVA 10%"), (200, 80, "9,10"),
                          (40, 92, "TOTAL"), (200, 92, "100,10 CHF")])["currency"]
     assert value == "CHF"
+
+
+def test_a_british_tills_vat_net_is_the_net_not_a_tax() -> None:
+    """"20% VAT Net 8.50 / 20% VAT 1.70 / 20% VAT Total 10.20" (a London pub's slip): the
+    net was read as a tax, so no net + tax = total held, and the total was taken as net."""
+    reading = _reading([(40, 20, "Clachan"), (40, 32, "34 Kingley Street"),
+                        (40, 80, "20% VAT Net"), (200, 80, "8.50"),
+                        (40, 92, "20% VAT"), (200, 92, "1.70"),
+                        (40, 104, "20% VAT Total"), (200, 104, "10.20"),
+                        (40, 116, "Total"), (200, 116, "10.20")])
+    assert (reading["net_amount"][0], reading["tax_amount"][0],
+            reading["total_amount"][0]) == ("8.50", "1.70", "10.20")

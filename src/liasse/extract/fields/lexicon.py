@@ -54,6 +54,8 @@ _NET = _labels(
     "rechnungssumme ohne mwst", "exkl ust", "exkl mwst", "hors tva", "total hors tva",
     "montant hors tva", "sans tva", "excl vat", "excluding vat", "without vat", "excl btw",
     "exclusief btw", "sin iva", "senza iva",
+    # A British till's rate summary: "20% VAT Net 8.50 / 20% VAT 1.70" (the net, not a tax).
+    "vat net", "net of vat", "ex vat",
 )
 _TAX = _labels(
     "tax_amount", "strong",
