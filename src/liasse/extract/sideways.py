@@ -22,6 +22,7 @@ its lines and their columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from liasse.extract.layout import Word
 
@@ -68,31 +69,31 @@ def with_sideways_runs_as_lines(words: Sequence[Word], page_height: float) -> li
 
 def _from_left_edge(words: list[Word]) -> list[Word]:
     left = min(word.x0 for word in words)
-    return [Word(w.text, w.x0 - left, w.y0, w.x1 - left, w.y1, w.confidence) for w in words]
+    return [replace(word, x0=word.x0 - left, x1=word.x1 - left) for word in words]
 
 
 def _sideways_runs(words: Sequence[Word]) -> list[list[int]]:
+    """The indices of each sideways run, in reading order."""
     runs: list[list[int]] = []
     run: list[int] = []
     for index, word in enumerate(words):
         if len(word.text) != 1:  # the word builder leaves a sideways run one word per glyph
-            _keep_if_sideways(run, words, runs)
+            runs.append(run)
             run = []
-            continue
-        if run and _follows(words[run[-1]], word, _direction(words, run)):
+        elif run and _follows(words[run[-1]], word, _direction(words, run)):
             run.append(index)
-            continue
-        _keep_if_sideways(run, words, runs)
-        run = [index]
-    _keep_if_sideways(run, words, runs)
-    return runs
+        else:
+            runs.append(run)
+            run = [index]
+    runs.append(run)
+    return [run for run in runs if _is_sideways(run, words)]
 
 
 def _direction(words: Sequence[Word], run: list[int]) -> int:
     """-1 when the run reads up the page, +1 down, 0 while it has a single word."""
     if len(run) < 2:
         return 0
-    return -1 if words[run[1]].y0 < words[run[0]].y0 else 1
+    return -1 if _reads_up([words[run[0]], words[run[1]]]) else 1
 
 
 def _follows(previous: Word, word: Word, direction: int) -> bool:
@@ -107,13 +108,12 @@ def _follows(previous: Word, word: Word, direction: int) -> bool:
     return (close_up and direction <= 0) or (close_down and direction >= 0)
 
 
-def _keep_if_sideways(run: list[int], words: Sequence[Word], runs: list[list[int]]) -> None:
+def _is_sideways(run: list[int], words: Sequence[Word]) -> bool:
     if len(run) < MIN_RUN_CHARACTERS:
-        return
+        return False
     width = words[run[0]].x1 - words[run[0]].x0
     along = sum(words[index].y1 - words[index].y0 for index in run)
-    if along / len(run) <= _MAX_ADVANCE * width:
-        runs.append(list(run))
+    return along / len(run) <= _MAX_ADVANCE * width
 
 
 def _reads_up(column: list[Word]) -> bool:
