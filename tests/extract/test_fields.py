@@ -9,8 +9,9 @@ import pytest
 from textpages import page_of
 
 from liasse.extract.confidence import SURE, document_confidence
-from liasse.extract.fields.dates import due_from_terms, parse_date
+from liasse.extract.fields.dates import ParsedDate, due_from_terms, page_date_order, parse_date
 from liasse.extract.fields.document import read_document
+from liasse.extract.fields.geometry import build_layout
 from liasse.extract.fields.numbers import find_amounts, parse_amount
 
 # ---------------------------------------------------------------- a page from text rows
@@ -69,10 +70,39 @@ def test_dates_in_three_languages(text: str, expected: str) -> None:
 
 def test_impossible_dates_are_refused_and_english_slashes_are_ambiguous() -> None:
     assert parse_date("31/02/2026") is None
-    parsed = parse_date("03/04/2026", month_first_possible=True)
+    parsed = parse_date("03/04/2026", order="either")
     assert parsed is not None and parsed[0].ambiguous
-    unambiguous = parse_date("23/04/2026", month_first_possible=True)
+    unambiguous = parse_date("23/04/2026", order="either")
     assert unambiguous is not None and not unambiguous[0].ambiguous
+
+
+def test_a_date_is_read_in_the_order_its_page_prints_dates() -> None:
+    month_first = parse_date("03/04/2026", order="month_first")
+    assert month_first is not None and month_first[0] == ParsedDate(date(2026, 3, 4), False)
+    # A day past 12 is a day whatever the page's order.
+    day_first = parse_date("28/12/2017", order="month_first")
+    assert day_first is not None and day_first[0].value == date(2017, 12, 28)
+    assert parse_date("03/04/2026")[0] == ParsedDate(date(2026, 4, 3), False)  # type: ignore[index]
+
+
+def test_a_price_for_several_is_no_date() -> None:
+    """"2/4.00" (two for 4.00) on a US till: both separators must be alike."""
+    assert parse_date("1 @ 2.19 or 2/4.00") is None
+    assert parse_date("Date 02.04.26") is not None
+
+
+@pytest.mark.parametrize(("lines", "english", "order"), [
+    (["Invoice date 26/02/2019", "Due 11/02/2019"], True, "day_first"),
+    (["Date 12/28/2017", "Ship 12/07/2017"], True, "month_first"),
+    (["Date 12/07/2017"], True, "either"),
+    (["Datum 12/07/2017"], False, "day_first"),
+    # A page that shows both orders tells nothing; a version number shows no order.
+    (["Date 26/02/2019", "Printed 02/26/2019"], True, "either"),
+    (["Software 2.15.10", "Date 12/07/2017"], True, "either"),
+])
+def test_the_page_shows_its_date_order(lines: list[str], english: bool, order: str) -> None:
+    layout = build_layout([page_of([(50, 100 + 20 * row, text) for row, text in enumerate(lines)])])
+    assert page_date_order(layout, english=english) == order
 
 
 @pytest.mark.parametrize(("terms", "expected"), [
@@ -245,3 +275,22 @@ def test_an_iban_with_a_space_after_its_country_code_is_read() -> None:
             (40.0, 75.0, "BIC: GEBABEBB - IBAN: BE 56 0015 4298 7888")]
     fields = read_document([page_of(rows)]).fields
     assert fields["supplier_iban"].value == "BE41736006619710"
+
+
+def test_a_date_that_reads_two_ways_reads_one_way_on_a_page_whose_dates_tell() -> None:
+    """A US utility's scan prints "Bill date 11/02/2019" and "Due date 26/02/2019": its
+    dates are day first, so 11/02 is the 11th of February, not ambiguous (it was held at
+    the ambiguity ceiling, 0.75); a page that prints "8/31/2011" reads "6/1/2011" as the
+    first of June."""
+    from liasse.extract.candidates import all_candidates
+
+    def dates(*lines: str) -> dict[str, bool]:
+        rows = [(50, 100 + 20 * row, text) for row, text in enumerate(lines)]
+        found = all_candidates(build_layout([page_of(rows)]))["date"]
+        return {c.value: bool(c.features.get("ambiguous")) for c in found}
+
+    assert dates("Thank you for your payment", "Bill date 11/02/2019",
+                 "Due date 26/02/2019") == {"2019-02-11": False, "2019-02-26": False}
+    assert dates("Thank you for your payment", "Service 6/1/2011 to 8/31/2011") \
+        == {"2011-06-01": False, "2011-08-31": False}
+    assert dates("Thank you for your payment", "Bill date 11/02/2019") == {"2019-02-11": True}

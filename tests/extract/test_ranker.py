@@ -197,18 +197,24 @@ def test_the_calibration_map_is_monotone_and_never_above_what_it_saw() -> None:
 def test_a_class_too_few_values_saw_takes_its_layers_map_for_values_without_proof() -> None:
     """A plain date on the text layer had four out-of-fold values once nearly every date
     there was labelled: its map read 0 whatever the share, and a right date refused the
-    document. It now takes the text layer's map of every field's plain values."""
+    document. It now takes the text layer's map of every field's plain values, to rank
+    its values for the review queue, never to make one sure: the layer's other fields
+    were right that often, not this one (a till slip's totals lent their 0.97 to its
+    "customer", a state's name under the shop's address)."""
     from liasse.extract.training import Example, Scored, _class_map, _unproven_maps
 
     example = Example("x", "s", "invoice", "text", {})
     rng = np.random.default_rng(5)
-    plain = [Scored(example, "total_amount", "1.00", float(share), "text:plain", 0.0,
-                    bool(rng.random() < share)) for share in rng.random(200)]
+    sources = ("a", "b", "c", "d")
+    plain = [Scored(Example("x", sources[index % 4], "invoice", "text", {}), "total_amount",
+                    "1.00", float(share), "text:plain", 0.0, bool(share > 0.2 or index % 3))
+             for index, share in enumerate(rng.random(200))]
     few = [Scored(example, "issue_date", "2026-01-01", 0.98, "text:plain", 0.0, True)] * 4
     unproven = _unproven_maps(plain + few)
     assert set(unproven) == {"text"}
+    assert unproven["text"](0.98) >= SURE  # the totals earned it
     chosen = _class_map(few, unproven)
-    assert chosen == unproven["text"] and chosen(0.98) > 0.5
+    assert chosen.x == unproven["text"].x and 0.5 < chosen(0.98) < SURE
     ocr_few = [Scored(example, "issue_date", "2026-01-01", 0.98, "ocr:plain", 0.0, True)] * 4
     assert _class_map(ocr_few, unproven)(0.98) == 0.0  # no OCR map to lean on: nothing
     enough = plain[:60]
@@ -863,3 +869,31 @@ def test_a_reader_child_reads_a_pdf_without_importing_numpy(tmp_path: Path) -> N
              "options=ExtractOptions(use_einvoice=False, time_limit_seconds=0)); "
              "print(result.fields['total_amount'].value, 'numpy' in sys.modules)")
     assert python_lines(probe) == [f"{document.truth['total_amount']} False"]
+
+
+def test_a_customer_whose_first_choice_the_supplier_took_is_never_sure() -> None:
+    """The customer's model liked best the name the supplier's model chose ("CASTAFIORE"
+    for both, on a page whose seller prints its name only in its web address): the
+    customer then takes its second name ("54 AV GUILHEM DE POITIERS", its address), won
+    by default, and a text-layer customer's map (every one right out of fold) had stated
+    it at 0.86."""
+    from liasse.extract.ranking import (
+        SECOND_CHOICE_CEILING,
+        _distinct_parties,
+        _Scored,
+    )
+
+    def scored(*names: tuple[str, float]) -> _Scored:
+        return _Scored([(name, probability, None) for name, probability in names])  # type: ignore[misc]
+
+    suppliers = scored(("CASTAFIORE", 0.0005), ("Caisse d'Epargne", 0.0001))
+    customers = scored(("CASTAFIORE", 0.999), ("54 AV GUILHEM DE POITIERS", 0.6))
+    picks = {"supplier_name": 0, "customer_name": 0}
+    moved = _distinct_parties({"supplier_name": suppliers, "customer_name": customers}, picks)
+    assert picks == {"supplier_name": 0, "customer_name": 1}
+    assert moved == {"customer_name"} and SECOND_CHOICE_CEILING < SURE
+    # A customer the supplier did not take keeps its first choice, and its confidence.
+    picks = {"supplier_name": 1, "customer_name": 0}
+    assert not _distinct_parties({"supplier_name": suppliers, "customer_name": customers},
+                                 picks)
+    assert picks["customer_name"] == 0

@@ -11,7 +11,7 @@ from textpages import page_of
 
 from liasse.domain.extraction import FIELD_NAMES, MISSING, ExtractedField
 from liasse.domain.identifiers import compact
-from liasse.extract.candidates import all_candidates, looks_english
+from liasse.extract.candidates import all_candidates, date_order
 from liasse.extract.doctype import classify
 from liasse.extract.fields import document
 from liasse.extract.fields.amounts import read_amounts
@@ -43,7 +43,7 @@ def _every_reader(pages: list[Page], model: RankerModel,
     layout = build_layout(pages)
     readings: dict[str, FieldReading] = {}
     readings.update(read_amounts(layout))
-    readings.update(read_dates(layout, english=looks_english(layout)))
+    readings.update(read_dates(layout, order=date_order(layout)))
     readings.update(read_identifiers(layout, frozenset(compact(i) for i in ())))
     readings.update(read_parties(layout, own_names))
     readings.update(read_references(layout))

@@ -65,6 +65,9 @@ MISPLACED_CEILING = 0.75
 # its share of the candidates says it won, not that it is right.
 UNLIKELY_PROBABILITY = 0.05
 UNLIKELY_CEILING = 0.5
+# A customer's name that is its model's second choice because the first was the supplier's
+# (`_distinct_parties`): it won by default, which says nothing of whether it is right.
+SECOND_CHOICE_CEILING = 0.75
 # The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
@@ -505,7 +508,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         consistent = False  # the sum that held was the cash: sale plus change
     if _after_rounding(scored, picks, candidates.get("amount", [])):
         consistent = False  # the rounded total is what was paid; net + tax add up before it
-    _distinct_parties(scored, picks)
+    second_choice = _distinct_parties(scored, picks)
     _head_of_block(scored, picks)
     _own_label_first(scored, picks)
     contradicted = not consistent and _contradicted(scored, picks)
@@ -530,6 +533,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
             confidence = min(confidence, MISPLACED_CEILING)
         if probability < UNLIKELY_PROBABILITY and not holds:
             confidence = min(confidence, UNLIKELY_CEILING)
+        if name in second_choice:
+            confidence = min(confidence, SECOND_CHOICE_CEILING)
         unambiguous = None
         if candidate.features.get("ambiguous") and confidence > AMBIGUOUS_CEILING:
             # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
@@ -568,15 +573,16 @@ def _contradicted(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     return net + tax != total
 
 
-def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
+def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> frozenset[str]:
     """The supplier and the customer are two parties: never the same name for both.
 
     The supplier, a key field with the better model, keeps its choice; the customer is its
-    best name that is not the supplier's (none when every one is).
+    best name that is not the supplier's (none when every one is). Returns the fields
+    whose value is then not their model's first choice.
     """
     if "supplier_name" not in scored or "customer_name" not in scored \
             or not scored["supplier_name"].values:
-        return
+        return frozenset()
     supplier = scored["supplier_name"].values[picks["supplier_name"]][0]
     customers = scored["customer_name"].values
     others = [index for index, (name, _, _) in enumerate(customers)
@@ -585,6 +591,7 @@ def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> None
         picks["customer_name"] = others[0]
     else:
         customers.clear()
+    return frozenset({"customer_name"}) if others and others[0] > 0 else frozenset()
 
 
 def _head_of_block(scored: dict[str, _Scored], picks: dict[str, int]) -> None:

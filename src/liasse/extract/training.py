@@ -294,7 +294,8 @@ def fit_ranker(examples: Sequence[Example], features: tuple[str, ...]) -> Ranker
                               for key in keys}
         for layer, calibration in unproven.items():
             # A field with no value left without proof on a layer still meets one there.
-            calibrations[name].setdefault(calibration_key(layer, "plain"), calibration)
+            calibrations[name].setdefault(calibration_key(layer, "plain"),
+                                          _borrowed(calibration))
     sources = sorted({example.source for example in examples})
     # Both weight sets carry every map: a key names its layer, and the out-of-fold points
     # of each layer were scored by that layer's weights.
@@ -326,7 +327,16 @@ def _class_map(points: list[Scored], unproven: dict[str, Calibration]) -> Calibr
     if len(points) >= _MIN_CALIBRATION_POINTS or not points:
         return _isotonic(points)
     layer = points[0].calibration_key.partition(":")[0]
-    return unproven.get(layer) or _isotonic(points)
+    borrowed = unproven.get(layer)
+    return _borrowed(borrowed) if borrowed else _isotonic(points)
+
+
+def _borrowed(calibration: Calibration) -> Calibration:
+    """Another class's map lent to a class that too few values of its own saw: it ranks
+    the class's values, it never makes one sure. The layer's other fields were right
+    that often, not this one: a till slip's dates and totals lent their 0.97 to its
+    "customer" ("SELANGOR DARUL EHSAN", a state, under the shop's address)."""
+    return Calibration(calibration.x, tuple(min(y, _THIN_CEILING) for y in calibration.y))
 
 
 def _pooled_maps(points: list[Scored]) -> dict[tuple[str, str], Calibration]:

@@ -41,7 +41,7 @@ from liasse.extract.candidates.context import (
     _context,
     _repetition,
 )
-from liasse.extract.candidates.dates import _date_relations, _dates, looks_english
+from liasse.extract.candidates.dates import _date_relations, _dates, date_order
 from liasse.extract.candidates.names import _block_heads_above, _names
 from liasse.extract.fields.geometry import Layout
 
@@ -51,7 +51,7 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     context = _context(layout)
     found = {
         "amount": list(_amounts(context)),
-        "date": list(_dates(context, month_first_possible=looks_english(layout))),
+        "date": list(_dates(context, order=date_order(layout))),
         "code": list(_codes(context)),
         "name": list(_names(context)),
     }
@@ -74,4 +74,4 @@ def all_candidates(layout: Layout) -> dict[str, list[Candidate]]:
     return found
 
 
-__all__ = ["Candidate", "all_candidates", "looks_english"]
+__all__ = ["Candidate", "all_candidates", "date_order"]

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from datetime import date
 
 from liasse.extract.candidates.context import Candidate, _Context
-from liasse.extract.fields.dates import ParsedDate, date_words, parse_date, without_glued_time
+from liasse.extract.fields.dates import (
+    DateOrder,
+    ParsedDate,
+    date_words,
+    page_date_order,
+    parse_date,
+    without_glued_time,
+)
 from liasse.extract.fields.geometry import Layout, Segment, normalise
 
 _PERIOD_WORDS = frozenset({"bis", "au", "to", "until", "till", "jusqu", "al", "hasta", "tot"})
@@ -34,7 +41,13 @@ def looks_english(layout: Layout) -> bool:
     return english * 50 >= max(len(words), 1)
 
 
-def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candidate]:
+def date_order(layout: Layout) -> DateOrder:
+    """How the page's numeric dates read: in the order its own dates show, else day first,
+    or either way on an English page (`fields.dates.page_date_order`)."""
+    return page_date_order(layout, english=looks_english(layout))
+
+
+def _dates(context: _Context, *, order: DateOrder) -> Iterator[Candidate]:
     for segment in context.layout.segments():
         text = segment.text
         digits = context.digit_words.get(id(segment))
@@ -58,7 +71,7 @@ def _dates(context: _Context, *, month_first_possible: bool) -> Iterator[Candida
             # A glued time, a spaced separator and a cut year follow only an opening digit.
             start, split_year = _closed_year(without_glued_time(unglued)) \
                 if unglued[:1].isdigit() else (unglued, False)
-            parsed = parse_date(start, month_first_possible=month_first_possible) \
+            parsed = parse_date(start, order=order) \
                 or _compact_date(word) or _broken_date(start)
             if parsed is None:
                 continue

@@ -1,7 +1,9 @@
 """Dates in French, English and German, and due dates from payment terms.
 
-Numeric dates are read day first (the European order); a slash date in English whose day
-and month could be swapped is flagged ambiguous so that it never reaches SURE on its own.
+Numeric dates are read in the order the page's own dates show (`page_date_order`): day
+first (the European order) unless a date of the page can only be read month first; on an
+English page that shows neither, a date whose day and month could be swapped is flagged
+ambiguous so that it never reaches SURE on its own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
@@ -45,7 +48,9 @@ for _number, _names in enumerate((
         _MONTHS[_name] = _number
 
 _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+# Both separators alike: "2/4.00" (two for 4.00) is a till's price, no date. A date whose
+# separators OCR broke is read, never as sure, by `candidates.dates._broken_date`.
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 # Year first: ISO "2018-02-22", and the slashes or dots of Asian till slips ("2018/02/22").
 _ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 # A till prints the year in two digits after a month's name ("30 Dec 17 18:40:57"): taken
@@ -78,6 +83,33 @@ def without_glued_time(text: str) -> str:
     return f"{_LETTER_DIGIT.sub(' ', match.group('date'))} {text[match.end():]}"
 
 
+# How a page prints its numeric dates: day first (the European order, and the default),
+# month first (a page that printed "12/28/2017"), or either (an English page that printed
+# none that tells): then a date whose day and month could be swapped is ambiguous.
+DateOrder = Literal["day_first", "month_first", "either"]
+
+
+def page_date_order(layout: Layout, *, english: bool) -> DateOrder:
+    """The order the page's own dates show: a day past 12 first ("26/02/2019") or second
+    ("02/26/2019"), in a date with a four-digit year (a version "2.15.10" shows nothing);
+    a page that shows both, or neither, is read day first unless it is English."""
+    shown = {_order_shown(match) for match in _NUMERIC.finditer(layout.text)} - {None}
+    if len(shown) == 1:
+        return shown.pop()  # type: ignore[return-value]
+    return "either" if english else "day_first"
+
+
+def _order_shown(match: re.Match[str]) -> DateOrder | None:
+    first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
+    if len(year) != 4 or not 1900 <= int(year) <= 2099 or min(first, second) < 1:
+        return None
+    if first > 12 >= second and _safe_date(int(year), second, first) is not None:
+        return "day_first"
+    if second > 12 >= first and _safe_date(int(year), first, second) is not None:
+        return "month_first"
+    return None
+
+
 @dataclass(frozen=True)
 class ParsedDate:
     value: date
@@ -88,12 +120,13 @@ _DateParser = Callable[[str], "tuple[ParsedDate, str] | None"]
 
 
 @lru_cache(maxsize=1 << 15)
-def parse_date(text: str, *, month_first_possible: bool = False) -> tuple[ParsedDate, str] | None:
-    """The first date in `text` (numeric, ISO, or with a month name in FR/EN/DE).
+def parse_date(text: str, *, order: DateOrder = "day_first") -> tuple[ParsedDate, str] | None:
+    """The first date in `text` (numeric, ISO, or with a month name in FR/EN/DE); a numeric
+    date is read in `order` (`page_date_order`).
 
     Cached (the result is immutable): every reader asks about the same texts.
     """
-    found = [hit for hit in (_numeric(text, month_first_possible), _iso(text), _named(text))
+    found = [hit for hit in (_numeric(text, order), _iso(text), _named(text))
              if hit is not None]
     if not found:
         return None
@@ -101,12 +134,14 @@ def parse_date(text: str, *, month_first_possible: bool = False) -> tuple[Parsed
     return parsed, matched
 
 
-def _numeric(text: str, month_first_possible: bool) -> tuple[int, ParsedDate, str] | None:
+def _numeric(text: str, order: DateOrder) -> tuple[int, ParsedDate, str] | None:
     for match in _NUMERIC.finditer(text):
-        day, month, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
+        day, month, year = int(match.group(1)), int(match.group(3)), _year(match.group(4))
+        if order == "month_first":
+            day, month = month, day
         value = _safe_date(year, month, day)
         if value is not None:
-            ambiguous = month_first_possible and day <= 12 and month <= 12 and day != month
+            ambiguous = order == "either" and day <= 12 and month <= 12 and day != month
             return match.start(), ParsedDate(value, ambiguous), match.group(0)
         # "12/28/2017" can only be month first: one reading is valid, so it is not ambiguous.
         swapped = _safe_date(year, day, month) if month > 12 else None
@@ -255,9 +290,9 @@ def due_from_terms(text: str, issued: date) -> tuple[date, str] | None:
     return None
 
 
-def read_dates(layout: Layout, *, english: bool) -> dict[str, FieldReading]:
+def read_dates(layout: Layout, *, order: DateOrder) -> dict[str, FieldReading]:
     def parse(text: str) -> tuple[ParsedDate, str] | None:
-        return parse_date(text, month_first_possible=english)
+        return parse_date(text, order=order)
 
     issue = _labelled_date(layout, "issue_date", parse)
     due = _labelled_date(layout, "due_date", parse)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from liasse.domain.extraction import FIELD_NAMES, MISSING, DocumentType, ExtractedField
 from liasse.domain.identifiers import compact
-from liasse.extract.candidates import Candidate, all_candidates, looks_english
+from liasse.extract.candidates import Candidate, all_candidates, date_order
 from liasse.extract.doctype import classify
 from liasse.extract.fields.amounts import read_amounts
 from liasse.extract.fields.dates import read_dates
@@ -81,7 +81,7 @@ def _rule_readings(layout: Layout, ranked: frozenset[str], own_names: tuple[str,
     """
     readings = read_amounts(layout)  # the currency, and the total for `classify`, always
     if not {"issue_date", "due_date"} <= ranked:
-        readings.update(read_dates(layout, english=looks_english(layout)))
+        readings.update(read_dates(layout, order=date_order(layout)))
     readings.update(read_identifiers(layout, frozenset(compact(i) for i in own_identifiers)))
     readings.update(read_parties(layout, own_names,
                                  wanted=tuple(f for f in PARTY_FIELDS if f not in ranked)))
