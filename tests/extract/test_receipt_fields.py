@@ -10,6 +10,7 @@ from liasse.extract.confidence import SURE
 from liasse.extract.fields.dates import names_validity, without_glued_time
 from liasse.extract.fields.document import read_document
 from liasse.extract.fields.geometry import build_layout, normalise
+from liasse.extract.fields.numbers import find_amounts
 from liasse.extract.layout import Page, Word
 
 
@@ -682,3 +683,29 @@ def test_a_british_tills_vat_net_is_the_net_not_a_tax() -> None:
                         (40, 116, "Total"), (200, 116, "10.20")])
     assert (reading["net_amount"][0], reading["tax_amount"][0],
             reading["total_amount"][0]) == ("8.50", "1.70", "10.20")
+
+
+def test_a_figure_glued_to_the_rands_r_is_an_amount_in_rand() -> None:
+    """A Pretoria restaurant's slip: "Subtotal R1249950.00", "Total Due R1374945.00"; the
+    total was missing from the candidates and the currency unread."""
+    rows = [(40, 20, "012 Lifestyle Brooklyn"), (40, 40, "VAT:4820237339"),
+            (40, 60, "1 Mix Masala Yummy"), (200, 60, "650.00"),
+            (40, 80, "Subtotal"), (200, 80, "R650.00"),
+            (40, 100, "Total Due R715.00"), (40, 120, "10% SERVICE CHARGE R65.00")]
+    assert {"650.00", "715.00", "65.00"} <= _values(rows, "amount")
+    assert _reading(rows)["currency"][0] == "ZAR"
+    assert find_amounts("R$ 10,00")[0].currency == "BRL"
+    # Not a reference, a room or a figure with no cents.
+    assert not find_amounts("Ref R12") and not find_amounts("Room R101")
+
+
+def test_a_ringgit_whose_m_ocr_lost_is_no_rand() -> None:
+    """"CASH R 100.10" on a Malaysian slip that marks its other amounts "RM": the "R" is
+    what OCR left of "RM", and the page's currency stays the ringgit, never the rand."""
+    rows = [(40, 20, "MR. D.I.Y. (M) SDN BHD"), (40, 40, "TOTAL"), (200, 40, "RM68.10"),
+            (40, 60, "CASH"), (200, 60, "R 100.10"), (40, 80, "CHANGE"), (200, 80, "RM32.00")]
+    currency, confidence = _reading(rows)["currency"]
+    assert currency == "MYR"
+    rows = [(40, 20, "SHOP"), (40, 40, "TOTAL"), (200, 40, "R 68.10")]
+    currency, confidence = _reading(rows)["currency"]
+    assert currency == "ZAR" and confidence < SURE  # the rand's sign, or a ringgit's half

@@ -171,8 +171,9 @@ def _rounding_labelled(candidate: Candidate) -> bool:
         and Decimal(0) < abs(Decimal(candidate.value)) < _CASH_STEP
 
 
-# A currency code glued to its figure ("RM53.60", "EUR12,00") starts an amount too.
-_GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF)\d", re.IGNORECASE)
+# A currency code glued to its figure ("RM53.60", "EUR12,00", the rand's "R1374945.00")
+# starts an amount too.
+_GLUED_MARK = re.compile(r"^(?:RM|MYR|SGD|EUR|USD|GBP|CHF|ZAR|BRL|(?-i:R\$?))\d", re.IGNORECASE)
 
 
 # OCR's letter O for the zero of a few cents after a currency mark ("RMO.02", "$O.50").

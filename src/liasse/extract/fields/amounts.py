@@ -206,9 +206,18 @@ def _dollar_code(layout: Layout) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+def _bare_rand(amount: Amount) -> bool:
+    """A figure marked "R" alone ("R1374945.00"): the rand's sign, and what OCR leaves of
+    a ringgit's "RM" ("CASH R 100.10" on a Malaysian slip), so never sure, and never
+    against a currency the page marks otherwise."""
+    return amount.currency == "ZAR" and amount.text[:1] == "R" \
+        and amount.text[1:].lstrip()[:1].isdigit()
+
+
 def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
     if total is not None and total.amount.currency:
-        shared = any(symbol in total.amount.text for symbol in _SHARED_SYMBOLS) and \
+        shared = (any(symbol in total.amount.text for symbol in _SHARED_SYMBOLS)
+                  or _bare_rand(total.amount)) and \
             _currency_codes(layout.text) != {total.amount.currency}
         named = _dollar_code(layout) if "$" in total.amount.text else None
         if shared and named is not None and named != total.amount.currency \
@@ -221,9 +230,12 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
         return FieldReading(total.amount.currency, evidence, total.source)
     # Every amount of the page, read segment by segment: a line's amounts are its segments'
     # (none spans the two spaces that join them), and the segments' are read already.
-    marks = [amount.currency for segment in layout.segments()
-             for amount in find_amounts(segment.text) if amount.currency]
+    amounts = [amount for segment in layout.segments()
+               for amount in find_amounts(segment.text) if amount.currency]
     codes = _currency_codes(layout.text)
+    if any(not _bare_rand(amount) for amount in amounts) or codes - {"ZAR"}:
+        amounts = [amount for amount in amounts if not _bare_rand(amount)]
+    marks = [amount.currency for amount in amounts]
     seen = set(marks) | codes
     if not seen:
         return _currency_of_country(layout.text)

@@ -18,12 +18,15 @@ CURRENCY_MARKS: dict[str, str] = {
     "DKK": "DKK", "PLN": "PLN", "CZK": "CZK", "HUF": "HUF", "RON": "RON",
     # Malaysia's ringgit, printed "RM" and glued to the figure on till slips ("RM53.60").
     "RM": "MYR", "MYR": "MYR", "SGD": "SGD",
+    # South Africa's rand, printed "R" and glued to the figure ("Total Due R1374945.00"),
+    # and Brazil's real, "R$".
+    "R": "ZAR", "ZAR": "ZAR", "R$": "BRL", "BRL": "BRL",
     # The euro sign decoded with the wrong code page: byte 0x80 is "€" in Windows-1252
     # and "Ä" in Mac Roman, and some PDF fonts map it so ("Total Due: Ä59,50").
     "Ä": "EUR",
 }
 _MARK = (r"(?:€|\$|£|¥|US\$|EUROS?|EUR|USD|GBP|CHF|SFR|Fr\.|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK|HUF"
-         r"|RON|RM|MYR|SGD|Ä)")
+         r"|RON|RM|MYR|SGD|ZAR|BRL|(?-i:R\$|R(?=\s?\d+[.,]\d{2}(?!\d)))|Ä)")
 # OCR sometimes puts a space after a decimal point ("40. 35"): two digits still follow.
 # (Not after a comma: "10, 20" is a list more often than an amount.)
 # And RapidOCR one before it ("71 .00").

@@ -46,7 +46,8 @@ ANCHORED_FIELDS = tuple(name for name in FIELD_KINDS if name not in CONSTANT_FIE
 # Fields a confirmation may name: every field of the extraction contract.
 _ALNUM = re.compile(r"[A-Za-z]")
 # Currency codes and marks as `normalise` leaves them (symbols become spaces).
-_CURRENCY_WORDS = frozenset(mark.lower() for mark in CURRENCY_MARKS if mark.isalpha()) | {
+_CURRENCY_WORDS = frozenset(mark.lower() for mark in CURRENCY_MARKS
+                            if mark.isalpha() and len(mark) > 1) | {
     "rm", "myr", "sgd", "inr", "chf"}
 _DIGIT = re.compile(r"\d")
 _DIGITS_ONLY = re.compile(r"\D")
