@@ -173,6 +173,22 @@ def test_gesamtbetrag_steuer_is_a_tax_and_gesamtbetrag_netto_a_net() -> None:
     assert amounts["655.38"].features.get("left:total_amount") == 1.0
 
 
+def test_a_tax_rate_after_a_net_label_leaves_the_amount_a_net() -> None:
+    """Bouygues Telecom's "Montant hors TVA soumis à une TVA à 20,00 % | 10,83": the last
+    label, "TVA", took the net for a tax, and the joint choice refused it as the net. A tax
+    line that opens with its tax word and its rate stays a tax."""
+    amounts = {c.value: c for c in _candidates(
+        [(40, 20, "TVA 20,00 % payée sur les débits"), (480, 20, "2,17"),
+         (40, 35, "Montant hors TVA soumis à une TVA à 20,00 %"), (480, 35, "10,83"),
+         (40, 50, "Nettobetrag zu 19 % MwSt"), (480, 50, "100,00"),
+         (40, 65, "Total TTC dont TVA"), (480, 65, "13,00")], "amount")}
+    assert amounts["2.17"].features.get("left:tax_amount")
+    assert amounts["10.83"].features.get("left:net_amount")
+    assert not amounts["10.83"].features.get("left:tax_amount")
+    assert amounts["100.00"].features.get("left:net_amount")
+    assert amounts["13.00"].features.get("left:tax_amount")  # no rate: the tax word names it
+
+
 def test_date_due_labels_a_due_date() -> None:
     """Stripe's "Date of issue | July 19, 2025 / Date due | July 19, 2025": "Date due" was no
     label, and the due date was taken from a subscription period."""

@@ -198,7 +198,30 @@ def _label_same(context: _Context, candidate: Candidate) -> LabelHit | None:
     glued = bool(candidate.features.get("glued_label"))
     before = [hit for hit in hits
               if hit.end <= candidate.word or (glued and hit.start == candidate.word)]
-    return max(before, key=lambda hit: hit.end, default=None)
+    return _naming_hit(before)
+
+
+def _naming_hit(hits: list[LabelHit]) -> LabelHit | None:
+    """The label that names the values after it: the last one, unless that is a tax word
+    that only gives the rate a net label's amount is taxed at ("Montant hors TVA soumis à
+    une TVA à 20,00 %", "Nettobetrag zu 19 % MwSt"): the net label opening it names it."""
+    last = max(hits, key=lambda hit: hit.end, default=None)
+    if last is None or last.label.role != "tax_amount" or not _rate_follows(last):
+        return last
+    nets = [hit for hit in hits if hit.end <= last.start and hit.label.role == "net_amount"]
+    return max(nets, key=lambda hit: hit.end, default=last)
+
+
+# A rate right after a tax word, or right before it: "TVA à 20,00 %", "19 % MwSt".
+_RATE_NEAR = re.compile(r"^(?:(?:a|à|de|zu|at|@)\s+)?\d{1,2}(?:[.,]\d{1,2})?\s?%")
+_RATE_BEFORE = re.compile(r"\d{1,2}(?:[.,]\d{1,2})?\s?%\s*$")
+
+
+def _rate_follows(hit: LabelHit) -> bool:
+    words = hit.segment.words
+    after = " ".join(word.text for word in words[hit.end:hit.end + 3])
+    before = " ".join(word.text for word in words[max(0, hit.start - 2):hit.start])
+    return bool(_RATE_NEAR.match(after) or _RATE_BEFORE.search(before))
 
 
 def _spans(context: _Context, line: Line) -> list[tuple[float, float, Segment]]:
@@ -230,7 +253,7 @@ def _label_left(context: _Context, segment: Segment) -> LabelHit | None:
     for other in reversed(_segments_left_of(context, segment)):
         hits = context.hits_by_segment.get(id(other))
         if hits:
-            found = max(hits, key=lambda hit: hit.end)
+            found = _naming_hit(hits)
             break
     context.label_left[id(segment)] = found
     return found
