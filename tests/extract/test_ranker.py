@@ -897,3 +897,20 @@ def test_a_customer_whose_first_choice_the_supplier_took_is_never_sure() -> None
     assert not _distinct_parties({"supplier_name": suppliers, "customer_name": customers},
                                  picks)
     assert picks["customer_name"] == 0
+
+
+def test_an_unlikely_tax_contradicts_no_total() -> None:
+    """A Stripe invoice with no tax line prints one figure, "$74.99", as subtotal, total and
+    amount due: the tax's only candidate is that figure, at 0.0001, a guess that must not
+    hold a total its label vouches for at the contradiction ceiling."""
+    from liasse.extract.ranking import UNLIKELY_PROBABILITY, _contradicted, _Scored
+
+    def scored(value: str, probability: float) -> _Scored:
+        return _Scored([(value, probability, None)])  # type: ignore[list-item]
+
+    picks = dict.fromkeys(("net_amount", "tax_amount", "total_amount"), 0)
+    guessed = {"net_amount": scored("74.99", 0.99), "tax_amount": scored("74.99", 0.0001),
+               "total_amount": scored("74.99", 0.99)}
+    assert not _contradicted(guessed, picks)
+    read = {**guessed, "tax_amount": scored("7.50", 2 * UNLIKELY_PROBABILITY)}
+    assert _contradicted(read, picks)  # a tax the ranker believes, that does not add up

@@ -566,10 +566,16 @@ def _share(ranked: _Scored, pick: int) -> float:
 
 
 def _contradicted(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
-    """The chosen net, tax and total are all there, and net + tax is not the total."""
+    """The chosen net, tax and total are all there, and net + tax is not the total. A
+    value the ranker scores unlikely is a guess, no reading, and contradicts nothing: a
+    Stripe invoice with no tax line prints one figure, "$74.99", as its subtotal and total,
+    and that figure taken for its tax too (at 0.0001) held its total at the ceiling."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
         return False
-    net, tax, total = (Decimal(scored[name].values[picks[name]][0]) for name in AMOUNT_FIELDS)
+    chosen = [scored[name].values[picks[name]] for name in AMOUNT_FIELDS]
+    if any(probability < UNLIKELY_PROBABILITY for _, probability, _ in chosen):
+        return False
+    net, tax, total = (Decimal(value) for value, _, _ in chosen)
     return net + tax != total
 
 
