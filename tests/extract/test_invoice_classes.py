@@ -250,6 +250,18 @@ def test_the_preceding_invoice_and_the_invoiced_period_label_other_things() -> N
         assert not dates[other].labelled("issue_date") and not dates[other].labelled("due_date")
 
 
+def test_a_billing_periods_end_after_bis_is_no_due_date() -> None:
+    """A German invoice's lines print "Berechnungszeitraum: bis 10.04.2026" (billed up to):
+    "bis" also says until when to pay, and the period's end was taken for the due date."""
+    rows: Rows = [(40, 20, "Berechnungszeitraum:"), (200, 20, "bis 10.04.2026"),
+                  (40, 40, "Leistungszeitraum: 01.03.2026 bis 31.03.2026"),
+                  (40, 60, "Zahlbar bis 30.04.2026")]
+    dates = {c.value: c for c in _candidates(rows, "date")}
+    for period_end in ("2026-04-10", "2026-03-31"):
+        assert dates[period_end].labelled("other_date")
+    assert not dates["2026-04-30"].labelled("other_date")
+
+
 @pytest.mark.skipif(not EINVOICE_SAMPLE.is_file(), reason="../shared/samples not present")
 def test_the_reform_examples_own_number_and_dates_are_read_from_its_page() -> None:
     """The same example read from its page alone (its XML left aside): the number and

@@ -212,3 +212,14 @@ def test_an_invitation_to_pay_online_is_no_party() -> None:
                     (30, 240, "Payer en ligne"), (30, 260, "Pay Later Services")])
     assert "CHESSABLE LIMITED" in names and "Pay Later Services" in names
     assert "Pay online" not in names and "Payer en ligne" not in names
+
+
+def test_the_software_that_made_the_pdf_is_no_party() -> None:
+    """A generator's credit in the page's foot ("Powered by TCPDF (www.tcpdf.org)") was a
+    pretix invoice's supplier, and till slips print their POS vendor's the same way."""
+    names = _names([(30, 40, "ACME Company Inc"), (30, 780, "Powered by TCPDF (www.tcpdf.org)"),
+                    (30, 792, "POWERED BY SISPOS.COM.MY"), (30, 804, "Erstellt mit Lexware"),
+                    (30, 816, "Powerhouse Gym Ltd")])
+    assert "ACME Company Inc" in names and "Powerhouse Gym Ltd" in names
+    assert not {"Powered by TCPDF (www.tcpdf.org)", "POWERED BY SISPOS.COM.MY",
+                "Erstellt mit Lexware"} & set(names)

@@ -899,6 +899,12 @@ def test_a_customer_whose_first_choice_the_supplier_took_is_never_sure() -> None
     assert picks["customer_name"] == 0
 
 
+def _candidate(value: str) -> Candidate:
+    """An amount printed alone on its line."""
+    return next(c for c in all_candidates(build_layout([page_of([(40, 40, value)])]))["amount"]
+                if c.value == value)
+
+
 def test_an_unlikely_tax_contradicts_no_total() -> None:
     """A Stripe invoice with no tax line prints one figure, "$74.99", as subtotal, total and
     amount due: the tax's only candidate is that figure, at 0.0001, a guess that must not
@@ -906,7 +912,7 @@ def test_an_unlikely_tax_contradicts_no_total() -> None:
     from liasse.extract.ranking import UNLIKELY_PROBABILITY, _contradicted, _Scored
 
     def scored(value: str, probability: float) -> _Scored:
-        return _Scored([(value, probability, None)])  # type: ignore[list-item]
+        return _Scored([(value, probability, _candidate(value))])
 
     picks = dict.fromkeys(("net_amount", "tax_amount", "total_amount"), 0)
     guessed = {"net_amount": scored("74.99", 0.99), "tax_amount": scored("74.99", 0.0001),
@@ -914,3 +920,13 @@ def test_an_unlikely_tax_contradicts_no_total() -> None:
     assert not _contradicted(guessed, picks)
     read = {**guessed, "tax_amount": scored("7.50", 2 * UNLIKELY_PROBABILITY)}
     assert _contradicted(read, picks)  # a tax the ranker believes, that does not add up
+    # A guessed tax is no tax: the net must then make the total on its own.
+    apart = {**guessed, "net_amount": scored("62.49", 0.99)}
+    assert _contradicted(apart, picks)
+    # One figure worked out (a total after its cash rounding) and taken for both: nothing
+    # printed vouches for it twice.
+    worked_out = _candidate("87.10")
+    worked_out.derivation = "87.08 + 0.02 = 87.10"
+    once = {**guessed, "net_amount": _Scored([("87.10", 0.3, worked_out)]),
+            "total_amount": _Scored([("87.10", 0.99, worked_out)])}
+    assert _contradicted(once, picks)

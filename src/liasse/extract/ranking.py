@@ -567,16 +567,23 @@ def _share(ranked: _Scored, pick: int) -> float:
 
 def _contradicted(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """The chosen net, tax and total are all there, and net + tax is not the total. A
-    value the ranker scores unlikely is a guess, no reading, and contradicts nothing: a
-    Stripe invoice with no tax line prints one figure, "$74.99", as its subtotal and total,
-    and that figure taken for its tax too (at 0.0001) held its total at the ceiling."""
+    value the ranker scores unlikely is a guess, no reading: a tax guessed is no tax, so
+    the net alone must make the total, printed apart as both (a Stripe invoice with no tax
+    line prints "Subtotal $74.99" and "Total $74.99", and that figure taken for its tax
+    too, at 0.0001, held its total at the ceiling; one total worked out from a cash
+    rounding and taken for the net too vouches for nothing); a net or a total guessed
+    says nothing."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
         return False
-    chosen = [scored[name].values[picks[name]] for name in AMOUNT_FIELDS]
-    if any(probability < UNLIKELY_PROBABILITY for _, probability, _ in chosen):
+    (net, p_net, net_at), (tax, p_tax, _), (total, p_total, total_at) = (
+        scored[name].values[picks[name]] for name in AMOUNT_FIELDS)
+    if min(p_net, p_total) < UNLIKELY_PROBABILITY:
         return False
-    net, tax, total = (Decimal(value) for value, _, _ in chosen)
-    return net + tax != total
+    if p_tax >= UNLIKELY_PROBABILITY:
+        return Decimal(net) + Decimal(tax) != Decimal(total)
+    printed_apart = net_at is not total_at and net_at.derivation is None \
+        and total_at.derivation is None
+    return not (printed_apart and Decimal(net) == Decimal(total))
 
 
 def _distinct_parties(scored: dict[str, _Scored], picks: dict[str, int]) -> frozenset[str]:

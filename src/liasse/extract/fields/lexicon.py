@@ -245,8 +245,9 @@ _OTHER = (
               "date de fin de prestation", "debut de prestation", "fin de prestation",
               "periode de facturation", "debut de periode", "fin de periode",
               "billing period", "service period", "period start", "period end",
-              "abrechnungszeitraum", "leistungsbeginn", "leistungsende",
-              "periodo de facturacion", "periodo di fatturazione")
+              "abrechnungszeitraum", "berechnungszeitraum", "leistungszeitraum",
+              "abrechnungsperiode", "leistungsbeginn", "leistungsende",
+              "factuurperiode", "periodo de facturacion", "periodo di fatturazione")
 )
 # Labels that head the seller's block ("Vendeur :", "Lieferant", "From").
 _SELLER_BLOCK = _labels(
