@@ -93,15 +93,16 @@ def page_date_order(layout: Layout, *, english: bool) -> DateOrder:
     """The order the page's own dates show: a day past 12 first ("26/02/2019") or second
     ("02/26/2019"), in a date with a four-digit year (a version "2.15.10" shows nothing);
     a page that shows both, or neither, is read day first unless it is English."""
-    shown = {_order_shown(match) for match in _NUMERIC.finditer(layout.text)} - {None}
+    shown = {order for match in _NUMERIC.finditer(layout.text)
+             if (order := _order_shown(match)) is not None}
     if len(shown) == 1:
-        return shown.pop()  # type: ignore[return-value]
+        return shown.pop()
     return "either" if english else "day_first"
 
 
 def _order_shown(match: re.Match[str]) -> DateOrder | None:
     first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
-    if len(year) != 4 or not 1900 <= int(year) <= 2099 or min(first, second) < 1:
+    if len(year) != 4 or not 1900 <= int(year) <= 2099:
         return None
     if first > 12 >= second and _safe_date(int(year), second, first) is not None:
         return "day_first"
