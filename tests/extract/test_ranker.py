@@ -930,3 +930,20 @@ def test_an_unlikely_tax_contradicts_no_total() -> None:
     once = {**guessed, "net_amount": _Scored([("87.10", 0.3, worked_out)]),
             "total_amount": _Scored([("87.10", 0.99, worked_out)])}
     assert _contradicted(once, picks)
+
+
+def test_a_customer_nothing_vouches_for_is_never_sure() -> None:
+    """A till ticket names no customer, and the customers' maps were fitted only on pages
+    that print one: a generated ticket's item line ("2 x Audit comptable") was its
+    customer at 0.86. A customer with no party label and no block of its own is at most
+    0.84."""
+    from liasse.extract.cascade import ExtractOptions, read_pages
+    from liasse.extract.ranking import UNPROVEN_OPTIONAL_CEILING
+    from liasse.samples.corpus import build_document
+
+    ticket = build_document(336, 0, scans=False)
+    assert ticket.name.endswith("receipt_ticket.pdf") and not ticket.truth.get("customer_name")
+    options = ExtractOptions(use_einvoice=False, time_limit_seconds=0)
+    pages = read_pages(ticket.data, file=ticket.name, options=options).pages
+    customer = read_document(pages).fields["customer_name"]
+    assert customer.value is None or customer.confidence <= UNPROVEN_OPTIONAL_CEILING < SURE

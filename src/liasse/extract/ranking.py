@@ -68,6 +68,12 @@ UNLIKELY_CEILING = 0.5
 # A customer's name that is its model's second choice because the first was the supplier's
 # (`_distinct_parties`): it won by default, which says nothing of whether it is right.
 SECOND_CHOICE_CEILING = 0.75
+# Fields many documents do not print: a till slip names no customer. Their maps were fitted
+# on documents labelled with one, never on a page that has none, so a value of theirs that
+# nothing vouches for (no party label, no block, `plain`) is never sure: a generated till
+# ticket's item line "2 x Audit comptable" was its customer at 0.86.
+OPTIONAL_FIELDS = frozenset({"customer_name"})
+UNPROVEN_OPTIONAL_CEILING = 0.84
 # The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
@@ -535,6 +541,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
             confidence = min(confidence, UNLIKELY_CEILING)
         if name in second_choice:
             confidence = min(confidence, SECOND_CHOICE_CEILING)
+        if name in OPTIONAL_FIELDS and key.endswith(":plain"):
+            confidence = min(confidence, UNPROVEN_OPTIONAL_CEILING)
         unambiguous = None
         if candidate.features.get("ambiguous") and confidence > AMBIGUOUS_CEILING:
             # A date that reads two ways (07/12 or 12/07) is never sure, however well placed.
