@@ -541,7 +541,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
             confidence = min(confidence, UNLIKELY_CEILING)
         if name in second_choice:
             confidence = min(confidence, SECOND_CHOICE_CEILING)
-        if name in OPTIONAL_FIELDS and key.endswith(":plain"):
+        if name in OPTIONAL_FIELDS and key == calibration_key(layer, "plain"):
             confidence = min(confidence, UNPROVEN_OPTIONAL_CEILING)
         unambiguous = None
         if candidate.features.get("ambiguous") and confidence > AMBIGUOUS_CEILING:

@@ -22,7 +22,7 @@ from statistics import median
 from liasse.extract.fields.dates import names_validity
 from liasse.extract.fields.geometry import LabelHit, Layout, Line, Segment, normalise
 from liasse.extract.fields.lexicon import LEGAL_FORMS
-from liasse.extract.fields.numbers import Amount, find_amounts
+from liasse.extract.fields.numbers import RATE, Amount, find_amounts
 
 _LINES_ABOVE = 3  # how far up a label heading a value (label above value) may sit
 _STRENGTH = {"strong": 1.0, "weak": 0.5}
@@ -213,8 +213,8 @@ def _naming_hit(hits: list[LabelHit]) -> LabelHit | None:
 
 
 # A rate right after a tax word, or right before it: "TVA à 20,00 %", "19 % MwSt".
-_RATE_NEAR = re.compile(r"^(?:(?:a|à|de|zu|at|@)\s+)?\d{1,2}(?:[.,]\d{1,2})?\s?%")
-_RATE_BEFORE = re.compile(r"\d{1,2}(?:[.,]\d{1,2})?\s?%\s*$")
+_RATE_NEAR = re.compile(rf"^(?:(?:a|à|de|zu|at|@)\s+)?{RATE}")
+_RATE_BEFORE = re.compile(rf"{RATE}\s*$")
 
 
 def _rate_follows(hit: LabelHit) -> bool:

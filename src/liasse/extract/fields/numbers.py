@@ -41,6 +41,8 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")  # what `_DIGITS` needs at least once, as `\d` matches it
+# A percentage as a VAT rate prints it ("20 %", "5,5%"), for the patterns that place one.
+RATE = r"\d{1,2}(?:[.,]\d{1,2})?\s?%"
 _RATE = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 
 
