@@ -932,6 +932,35 @@ def test_an_unlikely_tax_contradicts_no_total() -> None:
     assert _contradicted(once, picks)
 
 
+def test_a_net_printed_only_as_the_total_gives_way_to_the_one_its_label_names() -> None:
+    """A template invoice whose figures do not add up ("Subtotal: $2,145.00", "Tax 8%:
+    $193.20", "Total: $2,608.20", printed again as the amount due) had its net taken from
+    the total, printed three times; the subtotal's own label names the net."""
+    from liasse.extract.ranking import _own_amount_label_first, _score
+
+    rows = [(40, 30, "Turnpike Designs"), (40, 60, "Amount Due (USD): $2,608.20"),
+            (40, 100, "Web hosting"), (300, 100, "$65.00"),
+            (40, 300, "Subtotal:"), (300, 300, "$2,145.00"),
+            (40, 315, "Tax 8%:"), (300, 315, "$193.20"),
+            (40, 330, "Total:"), (300, 330, "$2,608.20"),
+            (40, 345, "Amount due (CAD):"), (300, 345, "$2,608.20")]
+    amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
+    model = shipped_model()
+    scored = {name: _score(model.fields[name], amounts, None)
+              for name in ("net_amount", "tax_amount")}
+    values = {name: [value for value, _, _ in ranked.values] for name, ranked in scored.items()}
+    # A wrong start, whatever the model says: every print of it is labelled a total.
+    picks = {"net_amount": values["net_amount"].index("2608.20"),
+             "tax_amount": values["tax_amount"].index("193.20")}
+    _own_amount_label_first(scored, picks, amounts)
+    assert values["net_amount"][picks["net_amount"]] == "2145.00"
+    assert values["tax_amount"][picks["tax_amount"]] == "193.20"
+    # A value printed once without a label ("SUB T0IAL 64.00", OCR) keeps its place.
+    picks["net_amount"] = values["net_amount"].index("65.00")
+    _own_amount_label_first(scored, picks, amounts)
+    assert values["net_amount"][picks["net_amount"]] == "65.00"
+
+
 def test_a_customer_nothing_vouches_for_is_never_sure() -> None:
     """A till ticket names no customer, and the customers' maps were fitted only on pages
     that print one: a generated ticket's item line ("2 x Audit comptable") was its

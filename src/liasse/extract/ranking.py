@@ -517,6 +517,8 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     second_choice = _distinct_parties(scored, picks)
     _head_of_block(scored, picks)
     _own_label_first(scored, picks)
+    if not consistent:
+        _own_amount_label_first(scored, picks, candidates.get("amount", []))
     contradicted = not consistent and _contradicted(scored, picks)
     row = consistent and _on_one_row(scored, picks, candidates.get("amount", []))
     choices: dict[str, Choice] = {}
@@ -652,6 +654,29 @@ def _own_label_first(scored: dict[str, _Scored], picks: dict[str, int]) -> None:
             if corroborated(name, candidate) \
                     and not _misplaced_date_or_number(name, candidate):
                 picks[name] = index
+                break
+
+
+def _own_amount_label_first(scored: dict[str, _Scored], picks: dict[str, int],
+                            amounts: list[Candidate]) -> None:
+    """A net or a tax chosen where every print of it sits beside another amount's label
+    and none of its own (the net taken from "Total: $2,608.20", printed three times as the
+    total) gives way to the best value that its own label alone names ("Subtotal:
+    $2,145.00"). Only when the three do not add up: a sum that holds placed them. Not the
+    total: a till slip's total sits beside a sub-total's or a tax's words as often
+    ("Total Sales Inclusive GST")."""
+    for name in ("net_amount", "tax_amount"):
+        ranked = scored.get(name)
+        if ranked is None or not ranked.values:
+            continue
+        chosen = Decimal(ranked.values[picks[name]][0])
+        prints = [c for c in amounts if Decimal(c.value) == chosen]
+        if not prints or not all(_labelled_otherwise(c, name) for c in prints):
+            continue
+        for index, (_, _, candidate) in enumerate(ranked.values):
+            if candidate.labelled(name) and not any(
+                    candidate.labelled(other) for other in AMOUNT_FIELDS if other != name):
+                picks[name] = index  # its own label alone: "NET TOTAL" names two
                 break
 
 
