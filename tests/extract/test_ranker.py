@@ -961,6 +961,29 @@ def test_a_net_printed_only_as_the_total_gives_way_to_the_one_its_label_names() 
     assert values["net_amount"][picks["net_amount"]] == "65.00"
 
 
+def test_negative_amounts_push_no_sum_that_holds_out_of_the_joint_choice() -> None:
+    """A ZUGFeRD viewer's page: the tax model ranked a discount's "-0.50", "-2.50" and
+    "-2.61" (beside their "7 % USt") above the invoice's "Steuerbetrag 87.39", the fifth
+    value, out of the four the joint choice looked at; 543.69 + 87.39 = 631.08 holds."""
+    from liasse.extract.ranking import _joint_amounts, _Scored
+
+    def ranked(*values: tuple[str, float]) -> _Scored:
+        return _Scored([(value, p, _candidate(value)) for value, p in values])
+
+    scored = {"net_amount": ranked(("543.69", 0.88), ("100.00", 0.15)),
+              "tax_amount": ranked(("78.11", 0.92), ("-0.50", 0.82), ("-2.50", 0.8),
+                                   ("-2.61", 0.74), ("87.39", 0.63), ("9.28", 0.34)),
+              "total_amount": ranked(("631.08", 1.0), ("-10.01", 0.98))}
+    picks = dict.fromkeys(scored, 0)
+    assert _joint_amounts(scored, picks)
+    assert picks == {"net_amount": 0, "tax_amount": 4, "total_amount": 0}
+    # Past the fourth value that is not negative, nothing more is looked at.
+    scored["tax_amount"] = ranked(("78.11", 0.92), ("1.00", 0.9), ("2.00", 0.9),
+                                  ("3.00", 0.9), ("87.39", 0.63))
+    picks = dict.fromkeys(scored, 0)
+    assert not _joint_amounts(scored, picks)
+
+
 def test_a_customer_nothing_vouches_for_is_never_sure() -> None:
     """A till ticket names no customer, and the customers' maps were fitted only on pages
     that print one: a generated ticket's item line ("2 x Audit comptable") was its

@@ -799,6 +799,16 @@ def _handed_over_chosen(scored: dict[str, _Scored], picks: dict[str, int]) -> bo
     return True
 
 
+def _triple_values(ranked: _Scored) -> list[tuple[int, tuple[str, float, Candidate]]]:
+    """A field's best few values, with their ranks, and its best few that are not negative:
+    negatives (a discount's "-0.50" beside its "7 % USt") ranked above the invoice's own
+    "Steuerbetrag 87.39" and pushed it out of the few looked at."""
+    positive = [index for index, item in enumerate(ranked.values)
+                if Decimal(item[0]) >= 0][:_TRIPLE_DEPTH]
+    wanted = sorted(set(range(min(_TRIPLE_DEPTH, len(ranked.values)))) | set(positive))
+    return [(index, ranked.values[index]) for index in wanted]
+
+
 def _paid_over(candidate: Candidate) -> bool:
     """Money handed over, given back or rounded away ("CASH 52.00", "CHANGE 40.50"): the
     cash less the change is the sale, an arithmetic that holds but says no net + tax."""
@@ -811,12 +821,13 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     """Prefer net + tax = total among the best few values of each; True when one holds."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
         return False
-    lists = [scored[name].values[:_TRIPLE_DEPTH] for name in AMOUNT_FIELDS]
-    best_independent = sum(math.log(max(values[0][1], 1e-9)) for values in lists)
+    lists = [_triple_values(scored[name]) for name in AMOUNT_FIELDS]
+    best_independent = sum(math.log(max(scored[name].values[0][1], 1e-9))
+                           for name in AMOUNT_FIELDS)
     best: tuple[float, tuple[int, int, int]] | None = None
-    for i, (net, p_net, net_at) in enumerate(lists[0]):
-        for j, (tax, p_tax, tax_at) in enumerate(lists[1]):
-            for k, (total, p_total, total_at) in enumerate(lists[2]):
+    for i, (net, p_net, net_at) in lists[0]:
+        for j, (tax, p_tax, tax_at) in lists[1]:
+            for k, (total, p_total, total_at) in lists[2]:
                 if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
                         or any(_paid_over(at) for at in (net_at, tax_at, total_at)) \
                         or not _plausible_tax(tax, tax_at, total_at) \
