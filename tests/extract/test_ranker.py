@@ -984,6 +984,29 @@ def test_negative_amounts_push_no_sum_that_holds_out_of_the_joint_choice() -> No
     assert not _joint_amounts(scored, picks)
 
 
+def test_a_net_and_tax_a_cent_off_the_total_are_chosen_and_never_sure() -> None:
+    """A telecom invoice rounds each line: "10,83" and "TVA 2,17" under "12,99". The three
+    are chosen together over an explanatory page's example figures, but they do not add
+    up, so none is sure."""
+    from liasse.extract.ranking import CONTRADICTED_CEILING
+
+    rows = [(40, 30, "BOUYGUES TELECOM"), (40, 60, "Facture n° 11608848301659"),
+            (40, 75, "Date : 02/11/2019"),
+            (40, 185, "Montant prélevé le 16 novembre 2019"), (480, 185, "12,99"),
+            (40, 200, "Montant de la facture soumis à TVA"), (400, 200, "10,83"),
+            (480, 200, "12,99"),
+            (40, 215, "TVA 20,00 % payée sur les débits"), (400, 215, "2,17"),
+            (40, 230, "Montant hors TVA soumis à une TVA à 20,00 %"), (400, 230, "10,83"),
+            (40, 400, "Exemple :"),
+            (40, 415, "TVA 10,00 % payée sur les débits"), (400, 415, "1,27"),
+            (40, 430, "Montant hors TVA soumis à une TVA à 10,00 %"), (400, 430, "12,72")]
+    fields = _reading(rows)
+    assert fields["net_amount"][0] == "10.83"
+    assert fields["tax_amount"][0] == "2.17"
+    assert all(fields[name][1] <= CONTRADICTED_CEILING
+               for name in ("net_amount", "tax_amount", "total_amount"))
+
+
 def test_a_customer_nothing_vouches_for_is_never_sure() -> None:
     """A till ticket names no customer, and the customers' maps were fitted only on pages
     that print one: a generated ticket's item line ("2 x Audit comptable") was its

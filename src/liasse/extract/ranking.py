@@ -56,6 +56,8 @@ _TRIPLE_SLACK = math.log(20.0)
 MODEL_RESOURCE = "data/ranker.json"
 # Cash rounding moves a total by a few cents at most (to 0.05 in most countries that round).
 _ROUNDING_GAP = Decimal("0.05")
+# Net and tax worked out line by line and rounded miss the total by a cent at most.
+_ROUNDED_SUM_GAP = Decimal("0.01")
 AMBIGUOUS_CEILING = 0.75
 CONTRADICTED_CEILING = 0.6
 # A value whose own label names something else, or a code that is one piece of a longer one.
@@ -510,6 +512,10 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
     picks = dict.fromkeys(scored, 0)
     consistent = _joint_amounts(scored, picks) \
         or _totals_row(scored, picks, candidates.get("amount", []))
+    if not consistent:
+        # Net and tax a cent off the total, as rounded per line ("10,83 + 2,17" under
+        # "12,99"): the three are placed by it, and stay unproven (`_contradicted`).
+        _joint_amounts(scored, picks, off_by=_ROUNDED_SUM_GAP)
     if _handed_over_chosen(scored, picks):
         consistent = False  # the sum that held was the cash: sale plus change
     if _after_rounding(scored, picks, candidates.get("amount", [])):
@@ -817,8 +823,10 @@ def _paid_over(candidate: Candidate) -> bool:
     return paid and not candidate.labelled("total_amount")
 
 
-def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
-    """Prefer net + tax = total among the best few values of each; True when one holds."""
+def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int], *,
+                   off_by: Decimal = Decimal(0)) -> bool:
+    """Prefer net + tax = total among the best few values of each, within `off_by`; True
+    when one holds."""
     if not all(name in scored and scored[name].values for name in AMOUNT_FIELDS):
         return False
     lists = [_triple_values(scored[name]) for name in AMOUNT_FIELDS]
@@ -828,7 +836,8 @@ def _joint_amounts(scored: dict[str, _Scored], picks: dict[str, int]) -> bool:
     for i, (net, p_net, net_at) in lists[0]:
         for j, (tax, p_tax, tax_at) in lists[1]:
             for k, (total, p_total, total_at) in lists[2]:
-                if Decimal(net) + Decimal(tax) != Decimal(total) or Decimal(total) <= 0 \
+                if abs(Decimal(net) + Decimal(tax) - Decimal(total)) > off_by \
+                        or Decimal(total) <= 0 \
                         or any(_paid_over(at) for at in (net_at, tax_at, total_at)) \
                         or not _plausible_tax(tax, tax_at, total_at) \
                         or _labelled_otherwise(net_at, "net_amount") \
