@@ -1007,6 +1007,27 @@ def test_a_net_and_tax_a_cent_off_the_total_are_chosen_and_never_sure() -> None:
                for name in ("net_amount", "tax_amount", "total_amount"))
 
 
+def test_a_value_whose_evidence_class_has_no_map_is_weighed_never_zeroed() -> None:
+    """An English page's "04/01/2017" under "Invoice Date:" reads two ways: it is
+    corroborated by its label, a class the text layer's issue dates (labelled) never fall
+    in, and had no map: it read 0.0, refusing the invoice as if it had no date."""
+    from liasse.extract.ranking import AMBIGUOUS_CEILING, UNSEEN_CLASS_CEILING, _calibrated
+
+    rows = [(40, 30, "YourCompany"), (40, 45, "1725 Slough Ave."),
+            (40, 120, "Invoice SAJ/2017/002"), (40, 140, "Invoice Date:"),
+            (40, 155, "04/01/2017"), (40, 200, "Description  Quantity  Amount"),
+            (40, 215, "8-port Switch  3.000  150.00 €"), (40, 260, "Total"),
+            (300, 260, "650.00 €"), (40, 300, "Thank you for your payment")]
+    value, confidence = _reading(rows)["issue_date"]
+    assert value == "2017-01-04"
+    assert 0.0 < confidence <= AMBIGUOUS_CEILING
+    model = shipped_model().layer_fields("text")["issue_date"]
+    assert "text:never-seen" not in model.calibration
+    plain = model.calibration["text:plain"]
+    assert _calibrated(model, "text:never-seen", "text", 1.0) \
+        == min(plain(1.0), UNSEEN_CLASS_CEILING) > 0.0
+
+
 def test_a_customer_nothing_vouches_for_is_never_sure() -> None:
     """A till ticket names no customer, and the customers' maps were fitted only on pages
     that print one: a generated ticket's item line ("2 x Audit comptable") was its

@@ -76,6 +76,8 @@ SECOND_CHOICE_CEILING = 0.75
 # ticket's item line "2 x Audit comptable" was its customer at 0.86.
 OPTIONAL_FIELDS = frozenset({"customer_name"})
 UNPROVEN_OPTIONAL_CEILING = 0.84
+# A value whose evidence class has no map of its own (`_calibrated`).
+UNSEEN_CLASS_CEILING = 0.84
 # The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
@@ -537,8 +539,7 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         field_model = fields[name]
         key = _value_key(name, value, candidate, candidates.get(FIELD_KINDS[name], []), holds,
                          layer, row=row)
-        calibrate = field_model.calibration.get(key)
-        confidence = calibrate(share) if calibrate else 0.0
+        confidence = _calibrated(field_model, key, layer, share)
         if contradicted and name in AMOUNT_FIELDS:
             # Net + tax printed beside a total they do not add up to: one of the three is
             # wrong, and nothing says which.
@@ -558,6 +559,19 @@ def choose(model: RankerModel, candidates: dict[str, list[Candidate]],
         choices[name] = Choice(value, confidence, share, holds, candidate, key,
                                field_model.reasons(candidate), unambiguous)
     return choices
+
+
+def _calibrated(model: FieldModel, key: str, layer: str, share: float) -> float:
+    """The confidence the map of `key` gives a share. A class that no out-of-fold value of
+    the field saw has no map: it takes the field's map for values without proof on its
+    layer, and is never sure (an ambiguous "04/01/2017" under "Invoice Date:" is
+    corroborated, a class the text layer's issue dates, labelled, never fall in: it read
+    0.0, and refused the document as if it had no date)."""
+    calibrate = model.calibration.get(key)
+    if calibrate is not None:
+        return calibrate(share)
+    plain = model.calibration.get(calibration_key(layer, "plain"))
+    return min(plain(share), UNSEEN_CLASS_CEILING) if plain is not None else 0.0
 
 
 def _score(model: FieldModel, candidates: list[Candidate], raw: Matrix | None) -> _Scored:
