@@ -27,6 +27,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from liasse.extract.candidates import Candidate
+from liasse.extract.confidence import SURE
 from liasse.extract.fields.geometry import normalise
 
 if TYPE_CHECKING:
@@ -75,9 +76,11 @@ SECOND_CHOICE_CEILING = 0.75
 # nothing vouches for (no party label, no block, `plain`) is never sure: a generated till
 # ticket's item line "2 x Audit comptable" was its customer at 0.86.
 OPTIONAL_FIELDS = frozenset({"customer_name"})
-UNPROVEN_OPTIONAL_CEILING = 0.84
+# Just under the posting line: weighed, never sure.
+BELOW_SURE = round(SURE - 0.01, 2)
+UNPROVEN_OPTIONAL_CEILING = BELOW_SURE
 # A value whose evidence class has no map of its own (`_calibrated`).
-UNSEEN_CLASS_CEILING = 0.84
+UNSEEN_CLASS_CEILING = BELOW_SURE
 # The labels that, beside a value, say it is another field ("Date d'expiration" by a date).
 _OTHER_ROLES: dict[str, tuple[str, ...]] = {
     "issue_date": ("other_date", "due_date"),
@@ -694,9 +697,8 @@ def _own_amount_label_first(scored: dict[str, _Scored], picks: dict[str, int],
         if not prints or not all(_labelled_otherwise(c, name) for c in prints):
             continue
         for index, (_, _, candidate) in enumerate(ranked.values):
-            if candidate.labelled(name) and not any(
-                    candidate.labelled(other) for other in AMOUNT_FIELDS if other != name):
-                picks[name] = index  # its own label alone: "NET TOTAL" names two
+            if _labelled_only(candidate, name):
+                picks[name] = index
                 break
 
 
@@ -730,6 +732,12 @@ def _labelled_otherwise(candidate: Candidate, role: str) -> bool:
     """Its own label names another of the three amounts ("Montant HT" beside a "tax"):
     arithmetic among line amounts must not put it in that place."""
     return not candidate.labelled(role) and any(
+        candidate.labelled(other) for other in AMOUNT_FIELDS if other != role)
+
+
+def _labelled_only(candidate: Candidate, role: str) -> bool:
+    """Its own label and no other amount's: "NET TOTAL" names two."""
+    return candidate.labelled(role) and not any(
         candidate.labelled(other) for other in AMOUNT_FIELDS if other != role)
 
 

@@ -29,6 +29,7 @@ from liasse.extract.confidence import SURE
 from liasse.extract.fields.geometry import build_layout, normalise
 from liasse.extract.layout import Page, Word
 from liasse.extract.ranking import (
+    BELOW_SURE,
     FIELD_KINDS,
     POOLED_EVIDENCE,
     Calibration,
@@ -49,7 +50,7 @@ _CALIBRATION_PRIOR = 3
 _MIN_CALIBRATION_POINTS = 5
 # A level at SURE or above must rest on values from this many sources (`_source_backed`).
 _SURE_SOURCES = 3
-_THIN_CEILING = round(SURE - 0.01, 2)
+_THIN_CEILING = BELOW_SURE
 
 
 @dataclass
