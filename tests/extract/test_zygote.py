@@ -16,7 +16,7 @@ from liasse.extract import reader_start
 from liasse.extract.cascade import import_reader, prepare_reader
 from liasse.extract.reader_start import READER_IMPORTS, READER_START_UP
 from liasse.extract.worker import TimeLimitExceeded, WorkerError, WorkerPool
-from liasse.extract.zygote import ByName, Zygote, _serve_zygote, zygotes_work
+from liasse.extract.zygote import ByName, Zygote, _ended_within, _serve_zygote, zygotes_work
 from processes import assert_ended
 
 pytestmark = pytest.mark.skipif(not zygotes_work(), reason="needs Linux pidfds")
@@ -107,6 +107,27 @@ def test_a_zygote_whose_parent_left_before_its_answer_ends_quietly() -> None:
     finally:
         gc.unfreeze()
         theirs.close()
+
+
+def test_a_closed_zygote_ends_by_itself_and_is_reaped() -> None:
+    zygote = Zygote(memory_limit_bytes=None, start_up=ByName("builtins", "bool"))
+    process = zygote._process
+    assert process is not None and zygote.prepare(ByName("builtins", "bool"))
+    zygote.close()
+    assert process.returncode == 0  # it left on its own: a killed zygote reads -9
+
+
+def test_waiting_for_a_process_gives_up_at_its_deadline() -> None:
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        assert not _ended_within(sleeper, seconds=0.2)
+        assert sleeper.returncode is None  # still running, still ours to kill
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    quick = subprocess.Popen(["true"])
+    assert _ended_within(quick, seconds=30) and quick.returncode == 0
+    assert _ended_within(quick, seconds=30)  # reaped already: asked again, still ended
 
 
 def test_a_function_by_name_survives_pickling_and_runs() -> None:
