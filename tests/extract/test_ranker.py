@@ -400,16 +400,16 @@ def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
     assert (fields["net_amount"], fields["tax_amount"], fields["total_amount"]) \
         == ("1153.34", "239.66", "1393.00")
     # The rule itself: from a wrong start (the rate column as net and tax), the row decides.
-    from liasse.extract.ranking import _score, _totals_row
+    from liasse.extract.ranking.joint import score_field, totals_row
 
     amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
     model = shipped_model()
-    scored = {name: _score(model.fields[name], amounts, None)
+    scored = {name: score_field(model.fields[name], amounts, None)
               for name in ("net_amount", "tax_amount", "total_amount")}
     picks = {name: next(i for i, item in enumerate(ranked.values) if item[0] == value)
              for (name, ranked), value in zip(scored.items(), ("21.00", "21.00", "1393.00"),
                                               strict=True)}
-    assert _totals_row(scored, picks, amounts)
+    assert totals_row(scored, picks, amounts)
     assert scored["net_amount"].values[picks["net_amount"]][0] == "1153.34"
     assert scored["tax_amount"].values[picks["tax_amount"]][0] == "239.66"
 
@@ -418,29 +418,29 @@ def test_a_totals_row_without_labels_gives_net_and_tax() -> None:
 def test_a_date_labelled_as_another_fields_gives_way_to_one_labelled_as_its_own() -> None:
     """"Date de fin de prestation : 31/12/2026" outranked "Date d'échéance : 02/03/2026" as
     the due date, the latest date of the page: its own label says it is the period's end."""
-    from liasse.extract.ranking import _own_label_first, _score
+    from liasse.extract.ranking.joint import own_label_first, score_field
 
     rows = [(40, 110, "DATE DE FIN DE PRESTATION : 31/12/2026"),
             (40, 300, "Date d'échéance :"), (190, 300, "02/03/2026"),
             (40, 320, "15/02/2026")]
     dates = all_candidates(build_layout([page_of(rows)]))["date"]
-    scored = {"due_date": _score(shipped_model().fields["due_date"], dates, None)}
+    scored = {"due_date": score_field(shipped_model().fields["due_date"], dates, None)}
     values = [value for value, _, _ in scored["due_date"].values]
     picks = {"due_date": values.index("2026-12-31")}  # a wrong start, whatever the model says
-    _own_label_first(scored, picks)
+    own_label_first(scored, picks)
     assert values[picks["due_date"]] == "2026-03-02"
     picks = {"due_date": values.index("2026-02-15")}  # unlabelled: the ranker's choice stands
-    _own_label_first(scored, picks)
+    own_label_first(scored, picks)
     assert values[picks["due_date"]] == "2026-02-15"
     # A due date under its column's heading is labelled as one too ("Fälligkeit" over the
     # dates of a German viewer's payment terms), against the end of a billing period.
     rows = [(66, 244, "Abrechnungszeitraum:"), (305, 244, "19.05.2025 bis 30.06.2025"),
             (66, 351, "Beschreibung"), (226, 351, "Fälligkeit"), (226, 366, "20.06.2025")]
     dates = all_candidates(build_layout([page_of(rows)]))["date"]
-    scored = {"due_date": _score(shipped_model().fields["due_date"], dates, None)}
+    scored = {"due_date": score_field(shipped_model().fields["due_date"], dates, None)}
     values = [value for value, _, _ in scored["due_date"].values]
     picks = {"due_date": values.index("2025-06-30")}
-    _own_label_first(scored, picks)
+    own_label_first(scored, picks)
     assert values[picks["due_date"]] == "2025-06-20"
 
 
@@ -696,15 +696,15 @@ def test_a_header_over_its_cell_labels_a_date_and_a_number() -> None:
 def test_a_value_is_labelled_when_any_of_its_occurrences_is() -> None:
     """A total printed beside "Total TTC" and again, unlabelled, on a line of its own is
     labelled, whichever occurrence the ranker scored best; another value is not."""
-    from liasse.extract.ranking import _value_key
+    from liasse.extract.ranking.evidence import value_key
 
     found = all_candidates(build_layout([page_of([
         (40, 20, "Total TTC"), (300, 20, "632,00 €"), (300, 60, "632,00 €"),
         (300, 80, "522,31 €")])]))["amount"]
     bare = next(c for c in found if c.value == "632.00" and not c.features.get("left:any"))
-    assert _value_key("total_amount", "632.00", bare, found, False, "text") == "text:labelled"
+    assert value_key("total_amount", "632.00", bare, found, False, "text") == "text:labelled"
     other = next(c for c in found if c.value == "522.31")
-    assert _value_key("total_amount", "522.31", other, found, False, "text") != "text:labelled"
+    assert value_key("total_amount", "522.31", other, found, False, "text") != "text:labelled"
 
 
 def test_a_letterhead_with_the_sellers_marks_under_it_is_marked() -> None:
@@ -877,24 +877,21 @@ def test_a_customer_whose_first_choice_the_supplier_took_is_never_sure() -> None
     customer then takes its second name ("54 AV GUILHEM DE POITIERS", its address), won
     by default, and a text-layer customer's map (every one right out of fold) had stated
     it at 0.86."""
-    from liasse.extract.ranking import (
-        SECOND_CHOICE_CEILING,
-        _distinct_parties,
-        _Scored,
-    )
+    from liasse.extract.ranking import SECOND_CHOICE_CEILING
+    from liasse.extract.ranking.joint import Scored, distinct_parties
 
-    def scored(*names: tuple[str, float]) -> _Scored:
-        return _Scored([(name, probability, None) for name, probability in names])  # type: ignore[misc]
+    def scored(*names: tuple[str, float]) -> Scored:
+        return Scored([(name, probability, None) for name, probability in names])  # type: ignore[misc]
 
     suppliers = scored(("CASTAFIORE", 0.0005), ("Caisse d'Epargne", 0.0001))
     customers = scored(("CASTAFIORE", 0.999), ("54 AV GUILHEM DE POITIERS", 0.6))
     picks = {"supplier_name": 0, "customer_name": 0}
-    moved = _distinct_parties({"supplier_name": suppliers, "customer_name": customers}, picks)
+    moved = distinct_parties({"supplier_name": suppliers, "customer_name": customers}, picks)
     assert picks == {"supplier_name": 0, "customer_name": 1}
     assert moved == {"customer_name"} and SECOND_CHOICE_CEILING < SURE
     # A customer the supplier did not take keeps its first choice, and its confidence.
     picks = {"supplier_name": 1, "customer_name": 0}
-    assert not _distinct_parties({"supplier_name": suppliers, "customer_name": customers},
+    assert not distinct_parties({"supplier_name": suppliers, "customer_name": customers},
                                  picks)
     assert picks["customer_name"] == 0
 
@@ -909,34 +906,35 @@ def test_an_unlikely_tax_contradicts_no_total() -> None:
     """A Stripe invoice with no tax line prints one figure, "$74.99", as subtotal, total and
     amount due: the tax's only candidate is that figure, at 0.0001, a guess that must not
     hold a total its label vouches for at the contradiction ceiling."""
-    from liasse.extract.ranking import UNLIKELY_PROBABILITY, _contradicted, _Scored
+    from liasse.extract.ranking import UNLIKELY_PROBABILITY
+    from liasse.extract.ranking.joint import Scored, amounts_contradict
 
-    def scored(value: str, probability: float) -> _Scored:
-        return _Scored([(value, probability, _candidate(value))])
+    def scored(value: str, probability: float) -> Scored:
+        return Scored([(value, probability, _candidate(value))])
 
     picks = dict.fromkeys(("net_amount", "tax_amount", "total_amount"), 0)
     guessed = {"net_amount": scored("74.99", 0.99), "tax_amount": scored("74.99", 0.0001),
                "total_amount": scored("74.99", 0.99)}
-    assert not _contradicted(guessed, picks)
+    assert not amounts_contradict(guessed, picks)
     read = {**guessed, "tax_amount": scored("7.50", 2 * UNLIKELY_PROBABILITY)}
-    assert _contradicted(read, picks)  # a tax the ranker believes, that does not add up
+    assert amounts_contradict(read, picks)  # a tax the ranker believes, that does not add up
     # A guessed tax is no tax: the net must then make the total on its own.
     apart = {**guessed, "net_amount": scored("62.49", 0.99)}
-    assert _contradicted(apart, picks)
+    assert amounts_contradict(apart, picks)
     # One figure worked out (a total after its cash rounding) and taken for both: nothing
     # printed vouches for it twice.
     worked_out = _candidate("87.10")
     worked_out.derivation = "87.08 + 0.02 = 87.10"
-    once = {**guessed, "net_amount": _Scored([("87.10", 0.3, worked_out)]),
-            "total_amount": _Scored([("87.10", 0.99, worked_out)])}
-    assert _contradicted(once, picks)
+    once = {**guessed, "net_amount": Scored([("87.10", 0.3, worked_out)]),
+            "total_amount": Scored([("87.10", 0.99, worked_out)])}
+    assert amounts_contradict(once, picks)
 
 
 def test_a_net_printed_only_as_the_total_gives_way_to_the_one_its_label_names() -> None:
     """A template invoice whose figures do not add up ("Subtotal: $2,145.00", "Tax 8%:
     $193.20", "Total: $2,608.20", printed again as the amount due) had its net taken from
     the total, printed three times; the subtotal's own label names the net."""
-    from liasse.extract.ranking import _own_amount_label_first, _score
+    from liasse.extract.ranking.joint import own_amount_label_first, score_field
 
     rows = [(40, 30, "Turnpike Designs"), (40, 60, "Amount Due (USD): $2,608.20"),
             (40, 100, "Web hosting"), (300, 100, "$65.00"),
@@ -946,18 +944,18 @@ def test_a_net_printed_only_as_the_total_gives_way_to_the_one_its_label_names() 
             (40, 345, "Amount due (CAD):"), (300, 345, "$2,608.20")]
     amounts = all_candidates(build_layout([page_of(rows)]))["amount"]
     model = shipped_model()
-    scored = {name: _score(model.fields[name], amounts, None)
+    scored = {name: score_field(model.fields[name], amounts, None)
               for name in ("net_amount", "tax_amount")}
     values = {name: [value for value, _, _ in ranked.values] for name, ranked in scored.items()}
     # A wrong start, whatever the model says: every print of it is labelled a total.
     picks = {"net_amount": values["net_amount"].index("2608.20"),
              "tax_amount": values["tax_amount"].index("193.20")}
-    _own_amount_label_first(scored, picks, amounts)
+    own_amount_label_first(scored, picks, amounts)
     assert values["net_amount"][picks["net_amount"]] == "2145.00"
     assert values["tax_amount"][picks["tax_amount"]] == "193.20"
     # A value printed once without a label ("SUB T0IAL 64.00", OCR) keeps its place.
     picks["net_amount"] = values["net_amount"].index("65.00")
-    _own_amount_label_first(scored, picks, amounts)
+    own_amount_label_first(scored, picks, amounts)
     assert values["net_amount"][picks["net_amount"]] == "65.00"
 
 
@@ -965,23 +963,23 @@ def test_negative_amounts_push_no_sum_that_holds_out_of_the_joint_choice() -> No
     """A ZUGFeRD viewer's page: the tax model ranked a discount's "-0.50", "-2.50" and
     "-2.61" (beside their "7 % USt") above the invoice's "Steuerbetrag 87.39", the fifth
     value, out of the four the joint choice looked at; 543.69 + 87.39 = 631.08 holds."""
-    from liasse.extract.ranking import _joint_amounts, _Scored
+    from liasse.extract.ranking.joint import Scored, joint_amounts
 
-    def ranked(*values: tuple[str, float]) -> _Scored:
-        return _Scored([(value, p, _candidate(value)) for value, p in values])
+    def ranked(*values: tuple[str, float]) -> Scored:
+        return Scored([(value, p, _candidate(value)) for value, p in values])
 
     scored = {"net_amount": ranked(("543.69", 0.88), ("100.00", 0.15)),
               "tax_amount": ranked(("78.11", 0.92), ("-0.50", 0.82), ("-2.50", 0.8),
                                    ("-2.61", 0.74), ("87.39", 0.63), ("9.28", 0.34)),
               "total_amount": ranked(("631.08", 1.0), ("-10.01", 0.98))}
     picks = dict.fromkeys(scored, 0)
-    assert _joint_amounts(scored, picks)
+    assert joint_amounts(scored, picks)
     assert picks == {"net_amount": 0, "tax_amount": 4, "total_amount": 0}
     # Past the fourth value that is not negative, nothing more is looked at.
     scored["tax_amount"] = ranked(("78.11", 0.92), ("1.00", 0.9), ("2.00", 0.9),
                                   ("3.00", 0.9), ("87.39", 0.63))
     picks = dict.fromkeys(scored, 0)
-    assert not _joint_amounts(scored, picks)
+    assert not joint_amounts(scored, picks)
 
 
 def test_a_net_and_tax_a_cent_off_the_total_are_chosen_and_never_sure() -> None:

@@ -341,7 +341,7 @@ def _borrowed(calibration: Calibration) -> Calibration:
 
 
 def _pooled_maps(points: list[Scored]) -> dict[tuple[str, str], Calibration]:
-    """One map for every (field, key) of a pool (`ranking.POOLED_EVIDENCE`), fitted on all
+    """One map for every (field, key) of a pool (`ranking.evidence.POOLED_EVIDENCE`), fitted on all
     their points together: the same kind of proof, seen on more documents."""
     maps: dict[tuple[str, str], Calibration] = {}
     for pool in POOLED_EVIDENCE:

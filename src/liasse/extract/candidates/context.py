@@ -50,14 +50,14 @@ class Candidate:
     # bouyguestelecom.fr, not "Vos services Bouygues Telecom"): evidence for the
     # calibration's classes only, like `under_title`.
     domain_leads: bool = False
-    # Why the candidate is never chosen (`ranking._score`), when it is not: a name printed
-    # in an item table ("Kilograms", `names._item_lines`), a postcode before its town ("31000
-    # Toulouse", `codes._postcode`). Kept as a candidate, so that the ranker is fitted on the
-    # same candidates whatever these rules say.
+    # Why the candidate is never chosen (`ranking.joint.score_field`), when it is not: a name
+    # printed in an item table ("Kilograms", `names._item_lines`), a postcode before its town
+    # ("31000 Toulouse", `codes._postcode`). Kept as a candidate, so that the ranker is fitted
+    # on the same candidates whatever these rules say.
     excluded: str | None = None
     # The name heading the block this name is a further line of ("Best Designers" over
     # "203, Systems Plaza" over "Mumbai", `names._block_heads_above`): the customer's name is
-    # that head, never its city or its department (`ranking._head_of_block`).
+    # that head, never its city or its department (`ranking.joint.head_of_block`).
     block_head: str | None = None
 
     def labelled(self, role: str) -> bool:
