@@ -50,3 +50,30 @@ def test_a_code_beside_a_euro_total_changes_nothing() -> None:
             (300, 100, "Total HT"), (400, 100, "100,00 €"), (300, 115, "TVA"),
             (400, 115, "20,00 €"), (300, 130, "Total TTC"), (400, 130, "120,00 €")]
     assert _currency(rows)[0] == "EUR"
+
+
+def test_a_canadian_tax_registration_makes_a_bare_dollar_canadian() -> None:
+    """A Walmart Canada slip prints "$89.09" and, at its foot, its business number with
+    its GST/HST account: the dollar is Canadian (it was read as US dollars)."""
+    value, confidence = _currency(_invoice("TOTAL", note="GST/HST 137466199 RT 0001"))
+    assert value == "CAD"
+    assert confidence < 0.85  # told by a registration, never sure
+
+
+def test_an_australian_business_number_makes_a_bare_dollar_australian() -> None:
+    assert _currency(_invoice("TOTAL", note="ABN 51 824 753 556"))[0] == "AUD"
+
+
+def test_a_printed_code_outweighs_a_tax_registration() -> None:
+    """The code the page prints is what it bills in, wherever the seller is registered."""
+    assert _currency(_invoice("TOTAL NZD", note="ABN 51 824 753 556"))[0] == "NZD"
+
+
+def test_registrations_of_two_dollar_countries_leave_the_dollar_unsure() -> None:
+    value, confidence = _currency(_invoice(
+        "TOTAL", note="GST/HST 137466199 RT 0001 ABN 51 824 753 556"))
+    assert value == "USD" and confidence < 0.85
+
+
+def test_a_nine_digit_figure_without_its_rt_account_is_no_registration() -> None:
+    assert _currency(_invoice("TOTAL", note="Ref 137466199 0001"))[0] == "USD"

@@ -200,10 +200,32 @@ _DOLLAR_CODES = frozenset({"CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "COP", "CLP
 _CAPITAL_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 
 
-def _dollar_code(layout: Layout) -> str | None:
-    """The one code of a currency printed with "$" that the page names, if one only."""
-    codes = {word for word in _CAPITAL_WORD.findall(layout.text) if word in _DOLLAR_CODES}
-    return codes.pop() if len(codes) == 1 else None
+# A seller's tax registration that only one dollar country issues, printed on its slips: a
+# Canadian business number with its GST/HST account ("GST/HST 137466199 RT 0001"), or
+# the GST/HST or QST words themselves; an Australian Business Number ("ABN 12 345 678
+# 901", eleven digits).
+_DOLLAR_REGISTRATIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("CAD", "Canadian", re.compile(r"\b\d{9} ?RT ?\d{4}\b|\bGST ?/ ?HST\b|\bQST\b")),
+    ("AUD", "Australian", re.compile(r"\bABN:? ?\d{2} ?\d{3} ?\d{3} ?\d{3}\b")),
+)
+
+
+def _dollar_code(layout: Layout) -> tuple[str, str] | None:
+    """The one code of a currency printed with "$" that the page names, if one only; else
+    the one dollar country whose tax registration the page prints. With how it was told."""
+    text = layout.text
+    codes = {word for word in _CAPITAL_WORD.findall(text) if word in _DOLLAR_CODES}
+    if len(codes) == 1:
+        code = codes.pop()
+        return code, f"{code} printed on the page"
+    if codes:
+        return None
+    registered = {(code, country) for code, country, registration in _DOLLAR_REGISTRATIONS
+                  if registration.search(text)}
+    if len(registered) != 1:
+        return None
+    code, country = registered.pop()
+    return code, f"a {country} tax registration on the page"
 
 
 def _bare_rand(amount: Amount) -> bool:
@@ -219,12 +241,13 @@ def _currency(layout: Layout, total: Candidate | None) -> FieldReading:
         shared = (any(symbol in total.amount.text for symbol in _SHARED_SYMBOLS)
                   or _bare_rand(total.amount)) and \
             _currency_codes(layout.text) != {total.amount.currency}
-        named = _dollar_code(layout) if "$" in total.amount.text else None
-        if shared and named is not None and named != total.amount.currency \
-                and _currency_codes(layout.text) <= {named, total.amount.currency}:
-            # "$" says dollar or peso, and the page names which one: the code, not sure.
+        dollar = _dollar_code(layout) if "$" in total.amount.text else None
+        if shared and dollar is not None and dollar[0] != total.amount.currency \
+                and _currency_codes(layout.text) <= {dollar[0], total.amount.currency}:
+            # "$" says dollar or peso, and the page says which one: the code, not sure.
+            named, told = dollar
             return FieldReading(named, Evidence(label="weak", geometry="anywhere"),
-                                f"{total.source} ({named} printed on the page)"[:200])
+                                f"{total.source} ({told})"[:200])
         evidence = Evidence(label="weak", geometry="anywhere") if shared else \
             Evidence(label="strong", geometry="inline", agreeing=2)
         return FieldReading(total.amount.currency, evidence, total.source)
