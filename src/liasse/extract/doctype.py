@@ -2,8 +2,10 @@
 
 Titles decide: the words a document uses to name itself sit at the top of its first page
 ("FACTURE", "AVOIR", "Ticket", "Payment confirmation"). Phrases that only a payment
-confirmation or a card receipt uses count anywhere. A document with no such word and no
-amount is "other" (a letter, a delivery note) and never posts.
+confirmation or a card receipt uses count anywhere. An untitled page that prints a total
+beside its label and sets nothing due is a receipt (many till slips name themselves
+nothing). A document with no such word and no amount is "other" (a letter, a delivery
+note) and never posts.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
     if has_amounts and (numbered or any(f" {word} " in text
                                         for word in DOCUMENT_TYPE_WORDS["invoice"])):
         return DocumentTypeReading("invoice", "has an invoice number label and amounts")
+    if has_amounts and layout.hits.get("total_amount") and not layout.hits.get("due_date"):
+        return DocumentTypeReading("receipt", "a total beside its label, no title and nothing "
+                                              "due (a receipt)")
     return DocumentTypeReading("other", "no invoice title or amounts")
 
 
