@@ -91,3 +91,23 @@ def test_an_untitled_slip_with_a_labelled_total_is_a_receipt() -> None:
 def test_an_untitled_page_without_a_receipts_marks_stays_other(
         rows: tuple[tuple[float, float, str], ...], has_amounts: bool) -> None:
     assert _untitled(*rows, has_amounts=has_amounts) == "other"
+
+
+@pytest.mark.parametrize("copy", ["CUSTOMER'S COPY", "CUSTOMER'SCOPY", "Customer’s copy"])
+def test_a_customers_copy_is_no_customer_block(copy: str) -> None:
+    """Malaysian till slips titled "TAX INVOICE" end with "CUSTOMER'S COPY" (OCR glues it):
+    a possessive speaks of the customer and heads no block of theirs, so the slip, which
+    prints its cash and change, stays a till receipt (seven of the corpus's were invoices)."""
+    rows = [(40, 20, "GARDENIA BAKERIES (KL) SDN BHD"), (40, 40, "TAX INVOICE"),
+            (40, 200, "Total Payable:"), (300, 200, "94.19"), (40, 220, "CASH"),
+            (300, 220, "100.00"), (40, 240, "CHANGE"), (300, 240, "5.81"),
+            (40, 300, copy)]
+    layout = build_layout([page_of(rows)])
+    assert "customer_block" not in layout.hits
+    assert classify(layout, has_amounts=True).document_type == "receipt"
+
+
+def test_a_customer_label_still_heads_its_block() -> None:
+    for label in ("Customer:", "CUSTOMER", "Kunde/Customer"):
+        layout = build_layout([page_of([(40, 100, label), (200, 100, "Dupont SARL")])])
+        assert "customer_block" in layout.hits, label

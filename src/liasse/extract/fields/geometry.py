@@ -130,12 +130,15 @@ class LabelHit:
     segment: Segment
     start: int  # index of the label's first word in the segment
     end: int  # index of the first word after the label
+    # The label's last word goes on as a possessive: "CUSTOMER'S COPY", "Customer'sPayment"
+    # (OCR glues the words) speak of the customer, and head no block of theirs.
+    possessive: bool = False
 
     @property
     def stands_alone(self) -> bool:
         """The label opens its segment and nothing but a colon-led value follows it."""
         words = self.segment.words
-        if self.start != 0:
+        if self.start != 0 or self.possessive:
             return False
         if self.end == len(words):
             return True
@@ -271,8 +274,21 @@ def _labels_in(segment: Segment) -> Iterator[LabelHit]:
             continue
         label, used = found
         last_word = flat[position + used - 1][1]
-        yield LabelHit(label, segment, flat[position][1], last_word + 1)
+        yield LabelHit(label, segment, flat[position][1], last_word + 1,
+                       _possessive(segment, flat, position + used))
         position += used
+
+
+_APOSTROPHES = ("'", "’")
+
+
+def _possessive(segment: Segment, flat: list[tuple[str, int]], after: int) -> bool:
+    """Whether the token after a label, in the label's last word, is the "s" of a
+    possessive ("customer's", "CUSTOMER'SCOPY": the apostrophe splits the word's tokens)."""
+    if after == 0 or after >= len(flat) or flat[after][1] != flat[after - 1][1]:
+        return False
+    word = segment.words[flat[after][1]].text
+    return flat[after][0].startswith("s") and any(mark in word for mark in _APOSTROPHES)
 
 
 def _longest_label_at(flat: list[tuple[str, int]],
