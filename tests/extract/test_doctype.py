@@ -111,3 +111,19 @@ def test_a_customer_label_still_heads_its_block() -> None:
     for label in ("Customer:", "CUSTOMER", "Kunde/Customer"):
         layout = build_layout([page_of([(40, 100, label), (200, 100, "Dupont SARL")])])
         assert "customer_block" in layout.hits, label
+
+
+@pytest.mark.parametrize("means", ["CASH", "VISA", "Card"])
+def test_pay_by_a_means_of_payment_sets_nothing_due(means: str) -> None:
+    """"Pay By : CASH" on a till slip says how it was paid: no due date's label, so the
+    slip, which prints its cash and change, is a till receipt (two of the corpus's were
+    invoices); "Pay by 30/06/2024" still labels a due date."""
+    rows = [(40, 20, "SYARIKAT PERNIAGAAN GIN KEE"), (40, 40, "TAX INVOICE"),
+            (40, 200, "TOTAL"), (300, 200, "68.90"), (40, 220, "CASH"),
+            (300, 220, "100.00"), (40, 240, "CHANGE"), (300, 240, "31.10"),
+            (40, 300, f"Pay By : {means}")]
+    layout = build_layout([page_of(rows)])
+    assert "due_date" not in layout.hits
+    assert classify(layout, has_amounts=True).document_type == "receipt"
+    dated = build_layout([page_of([(40, 100, "Pay by"), (200, 100, "30/06/2024")])])
+    assert "due_date" in dated.hits

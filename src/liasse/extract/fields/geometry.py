@@ -193,6 +193,8 @@ def build_layout(pages: list[Page]) -> Layout:
                     continue  # "client" or "an" inside a sentence is not a "Bill to" block
                 if _qualifies_sum(before, hit):
                     continue  # "Total Sales (Inclusive of GST)": the total's label, no tax's
+                if _names_a_means(hit):
+                    continue  # "Pay By : CASH": how it was paid, not when it falls due
                 hits.setdefault(hit.label.role, []).append(hit)
     return Layout(pages=pages, lines=lines, hits=hits)
 
@@ -218,6 +220,21 @@ def _qualifies_sum(before: LabelHit | None, hit: LabelHit) -> bool:
         return False
     return any(_inclusion(token) for token in between) \
         or any(_inclusion(token) for token in after)
+
+
+# The means of payment a till slip names after "Pay by" ("Pay By : CASH", "Paid by VISA").
+_MEANS_OF_PAYMENT = frozenset({"cash", "card", "cheque", "check", "credit", "debit", "visa",
+                               "mastercard", "master", "amex", "transfer", "especes", "carte",
+                               "cb", "virement", "bar", "karte", "ec"})
+
+
+def _names_a_means(hit: LabelHit) -> bool:
+    """A due date's label followed by a means of payment ("Pay By : CASH"): it says how the
+    sale was paid, and nothing falls due."""
+    if hit.label.role != "due_date":
+        return False
+    after = next((token for tokens in hit.segment.tokens[hit.end:] for token in tokens), None)
+    return after in _MEANS_OF_PAYMENT
 
 
 def _inclusion(token: str) -> bool:
