@@ -77,14 +77,16 @@ def _untitled(*rows: tuple[float, float, str], has_amounts: bool = True) -> str:
 
 def test_an_untitled_slip_with_a_labelled_total_is_a_receipt() -> None:
     """Many till slips print no title, no cash line and no invoice number: a total beside
-    its label, and nothing due. Typed "other", they were capped under the review line and
-    never posted (20 of the real corpus's 312 receipt photos)."""
+    its label, nobody billed, nothing due. Typed "other", they were capped under the review
+    line and never posted (12 of the real corpus's 312 receipt photos)."""
     assert _untitled((40, 300, "TOTAL"), (300, 300, "$34.95")) == "receipt"
 
 
 @pytest.mark.parametrize(("rows", "has_amounts"), [
     (((40, 300, "TOTAL"), (300, 300, "$34.95"), (40, 320, "Due date"),
       (300, 320, "30/06/2024")), True),  # something falls due: someone is billed
+    (((40, 100, "Bill to:"), (200, 100, "Dupont SARL"), (40, 300, "TOTAL"),
+      (300, 300, "$34.95")), True),  # an untitled invoice, maybe: never a receipt
     (((40, 300, "Thank you"),), True),  # amounts, but no total's label
     (((40, 300, "TOTAL"),), False),  # a total's label with no amount read
 ])

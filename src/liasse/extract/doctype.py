@@ -3,8 +3,8 @@
 Titles decide: the words a document uses to name itself sit at the top of its first page
 ("FACTURE", "AVOIR", "Ticket", "Payment confirmation"). Phrases that only a payment
 confirmation or a card receipt uses count anywhere. An untitled page that prints a total
-beside its label and sets nothing due is a receipt (many till slips name themselves
-nothing). A document with no such word and no amount is "other" (a letter, a delivery
+beside its label, bills nobody and sets nothing due is a receipt (many till slips name
+themselves nothing). A document with no such word and no amount is "other" (a letter, a delivery
 note) and never posts.
 """
 
@@ -79,17 +79,22 @@ def classify(layout: Layout, *, has_amounts: bool) -> DocumentTypeReading:
     if has_amounts and (numbered or any(f" {word} " in text
                                         for word in DOCUMENT_TYPE_WORDS["invoice"])):
         return DocumentTypeReading("invoice", "has an invoice number label and amounts")
-    if has_amounts and layout.hits.get("total_amount") and not layout.hits.get("due_date"):
-        return DocumentTypeReading("receipt", "a total beside its label, no title and nothing "
-                                              "due (a receipt)")
+    if has_amounts and layout.hits.get("total_amount") and not _bills_anyone(layout):
+        return DocumentTypeReading("receipt", "a total beside its label, no title, nobody "
+                                              "billed and nothing due (a receipt)")
     return DocumentTypeReading("other", "no invoice title or amounts")
 
 
 def _till_receipt(layout: Layout) -> bool:
     """A till slip, whatever its title ("TAX INVOICE" on many): money handed over or given
     back is printed, and nobody is billed and nothing falls due, as on any invoice."""
-    return bool(layout.hits.get("payment_line")) and not layout.hits.get("customer_block") \
-        and not layout.hits.get("due_date")
+    return bool(layout.hits.get("payment_line")) and not _bills_anyone(layout)
+
+
+def _bills_anyone(layout: Layout) -> bool:
+    """A customer's block ("Bill to", "Client") or a due date: what an invoice prints, and an
+    untitled page that prints either may be one (it is never taken for a receipt)."""
+    return bool(layout.hits.get("customer_block") or layout.hits.get("due_date"))
 
 
 def _title_texts(layout: Layout) -> list[tuple[str, str]]:
