@@ -4,8 +4,8 @@ Titles decide: the words a document uses to name itself sit at the top of its fi
 ("FACTURE", "AVOIR", "Ticket", "Payment confirmation"). Phrases that only a payment
 confirmation or a card receipt uses count anywhere. An untitled page that prints a total
 beside its label, bills nobody and sets nothing due is a receipt (many till slips name
-themselves nothing). A document with no such word and no amount is "other" (a letter, a delivery
-note) and never posts.
+themselves nothing). A document with no such word and no amount is "other" (a letter, a
+delivery note) and never posts.
 """
 
 from __future__ import annotations
